@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from mops.accounts.models import User
+from mops.accounts.services import api_token_create
+
+
+class Command(BaseCommand):
+    help = "Create an API token for USER and print the key (shown once)."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("username")
+        parser.add_argument("--name", default="cli")
+
+    def handle(self, *args, username: str, name: str, **options):  # type: ignore[no-untyped-def]
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No user named {username!r}.")
+        _, key = api_token_create(user=user, name=name)
+        self.stdout.write(key)

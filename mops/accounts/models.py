@@ -1,0 +1,95 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from .roles import Role, user_roles
+
+
+class Team(models.Model):
+    """A marketing team (demand gen, field, sales...): requesters see their team's work."""
+
+    class Group(models.TextChoices):
+        DEMAND_GEN = "demand_gen", "Demand gen"
+        FIELD = "field", "Field marketing"
+        SALES = "sales", "Sales"
+        MOPS = "mops", "Marketing Ops"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    group = models.CharField(max_length=20, choices=Group.choices, default=Group.OTHER)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return user_roles(self)
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def role_labels(self) -> list[str]:
+        return [Role(r).label for r in Role.values if r in self.roles]
+
+
+TOKEN_PREFIX = "mops_"
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 digest is stored; the key is shown once.
+
+    The key carries 256 bits of randomness, so a fast hash is enough (no password KDF).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, help_text="First characters, to recognise a token.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def generate_key() -> str:
+        return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        return _digest(key)

@@ -1,0 +1,69 @@
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mops.accounts.roles import ADMINS, READ_EVERYTHING
+
+from .audit import audit_entries, tracked_models
+
+_entry = inline_serializer(
+    "AuditEntry",
+    fields={
+        "when": serializers.DateTimeField(),
+        "who": serializers.CharField(),
+        "model": serializers.CharField(),
+        "object": serializers.CharField(),
+        "action": serializers.CharField(),
+        "reason": serializers.CharField(),
+        "changes": serializers.ListField(child=serializers.DictField()),
+    },
+    many=True,
+)
+
+
+class AuditApiView(APIView):
+    """Who changed what, newest first (at most `limit`, default 100, max 500)."""
+
+    read_roles = READ_EVERYTHING | ADMINS
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("model", str, description="app_label.model, e.g. catalog.service"),
+            OpenApiParameter("user", str),
+            OpenApiParameter("limit", int),
+        ],
+        responses=_entry,
+    )
+    def get(self, request):  # type: ignore[no-untyped-def]
+        labels = {m._meta.label_lower for m in tracked_models()}
+        model = request.query_params.get("model") or None
+        if model and model not in labels:
+            raise serializers.ValidationError({"model": f"'{model}' is not an audited model."})
+        try:
+            limit = min(max(int(request.query_params.get("limit", 100)), 1), 500)
+        except ValueError:
+            raise serializers.ValidationError({"limit": "Must be an integer."}) from None
+        entries = audit_entries(
+            model_label=model, username=request.query_params.get("user") or None, limit=limit
+        )
+        return Response(
+            [
+                {
+                    "when": e.when,
+                    "who": e.who,
+                    "model": e.model,
+                    "object": e.object_repr,
+                    "action": e.action,
+                    "reason": e.reason,
+                    "changes": [
+                        {"field": f, "old": str(o), "new": str(n)} for f, o, n in e.changes
+                    ],
+                }
+                for e in entries
+            ]
+        )
+
+
+urlpatterns = [path("audit/", AuditApiView.as_view(), name="api-audit")]

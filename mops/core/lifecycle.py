@@ -1,0 +1,71 @@
+"""Declarative state machines: each lifecycle is declared once, next to its model.
+
+A `Lifecycle` lists the states and the transitions (name, from-states, to-state, roles
+allowed). Services call `lifecycle.check(...)` before they write; pages and API ask
+`lifecycle.available(...)` to show only the buttons a user may press. Nothing else in
+the code compares status strings.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class TransitionError(Exception):
+    """A transition that the lifecycle or the actor's role does not allow."""
+
+    def __init__(self, message: str, *, code: str = "invalid_transition") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    label: str = ""
+    needs_note: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+
+class Lifecycle:
+    def __init__(self, *, states: Iterable[str], transitions: Iterable[Transition]) -> None:
+        self.states = tuple(states)
+        self.transitions = {t.name: t for t in transitions}
+        for t in self.transitions.values():
+            unknown = (t.sources | {t.target}) - set(self.states)
+            if unknown:
+                raise ValueError(f"Transition {t.name!r} names unknown states {sorted(unknown)}")
+
+    def get(self, name: str) -> Transition:
+        try:
+            return self.transitions[name]
+        except KeyError:
+            raise TransitionError(
+                f"Unknown transition {name!r}; known: {', '.join(sorted(self.transitions))}.",
+                code="unknown_transition",
+            ) from None
+
+    def check(self, *, state: str, name: str, roles: Iterable[str]) -> Transition:
+        """Return the transition if allowed from `state` for someone with `roles`."""
+        transition = self.get(name)
+        if state not in transition.sources:
+            raise TransitionError(f"Cannot {transition.title.lower()} from state '{state}'.")
+        if not transition.roles & frozenset(roles):
+            raise TransitionError(
+                f"Your role does not allow '{transition.title.lower()}'.", code="forbidden"
+            )
+        return transition
+
+    def available(self, *, state: str, roles: Iterable[str]) -> list[Transition]:
+        """Transitions a person with `roles` may take from `state`, in declaration order."""
+        roles = frozenset(roles)
+        return [t for t in self.transitions.values() if state in t.sources and t.roles & roles]
+
+    def sources_of(self, name: str) -> frozenset[str]:
+        return self.get(name).sources

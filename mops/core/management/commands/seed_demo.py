@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from tqdm import tqdm
+
+from mops.core import registry
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent): teams, one user per role, and each app's demo set."
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        loaders = registry.demo_loaders
+        with tqdm(total=len(loaders), desc="demo data", unit="app", file=self.stdout._out) as bar:
+            for name, load in loaders:
+                bar.set_postfix_str(name)
+                with transaction.atomic():
+                    load(progress=lambda _msg: bar.refresh())
+                bar.update(1)
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))

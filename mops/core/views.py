@@ -1,0 +1,92 @@
+from datetime import date, datetime, time
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import ADMINS, READ_EVERYTHING
+
+from . import registry
+from .api import json_error
+from .audit import audit_entries, tracked_models
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each person's start page: what is waiting for them, by role."""
+    panels = [panel for provider in registry.home_panels for panel in provider(request.user)]
+    return render(request, "core/home.html", {"panels": panels})
+
+
+class AuditView(RoleRequiredMixin, TemplateView):
+    """Who changed what: the merged history of every tracked model, filterable."""
+
+    template_name = "core/audit.html"
+    read_roles = READ_EVERYTHING | ADMINS
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        params = self.request.GET
+        errors: list[str] = []
+
+        def parse_date(name: str) -> datetime | None:
+            raw = params.get(name, "").strip()
+            if not raw:
+                return None
+            try:
+                day = date.fromisoformat(raw)
+            except ValueError:
+                errors.append(f"{name}: '{raw}' is not a date (YYYY-MM-DD).")
+                return None
+            return timezone.make_aware(datetime.combine(day, time.min))
+
+        since, until = parse_date("since"), parse_date("until")
+        models = tracked_models()
+        model_label = params.get("model") or None
+        if model_label and model_label not in {m._meta.label_lower for m in models}:
+            errors.append(f"model: '{model_label}' is not an audited model.")
+            model_label = None
+        entries = audit_entries(
+            model_label=model_label,
+            username=params.get("user") or None,
+            since=since,
+            until=until,
+        )
+        context = super().get_context_data(**kwargs)
+        context.update(
+            entries=entries,
+            models=[(m._meta.label_lower, m._meta.verbose_name) for m in models],
+            filters=params,
+            errors=errors,
+        )
+        return context
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return json_error(400, "bad_request", "The request could not be understood.")
+    return render(request, "errors/400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return json_error(403, "permission_denied", str(exception or "") or "Not allowed.")
+    return render(request, "errors/403.html", {"reason": str(exception or "")}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return json_error(404, "not_found", "Not found.")
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return json_error(500, "server_error", "Internal error; it has been logged.")
+    return render(request, "errors/500.html", status=500)

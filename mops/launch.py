@@ -1,0 +1,144 @@
+"""`make run` and `make test`: find or start PostgreSQL and Redis, then run the app or the suite.
+
+Order of preference for each service: the environment variable (DATABASE_URL /
+REDIS_URL), then the standard local port (for tests only, or when reachable), then an
+embedded server under ./var/.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from mops.embedded import port_open, start_postgres, start_redis
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+PY = sys.executable
+
+
+def _services(*, prefer_local: bool) -> list[object]:
+    """Fill DATABASE_URL / REDIS_URL in os.environ; return embedded handles to keep alive."""
+    handles: list[object] = []
+    if not os.environ.get("DATABASE_URL"):
+        if prefer_local and port_open("127.0.0.1", 5432):
+            os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/mops"
+        else:
+            print("• starting embedded PostgreSQL in ./var/postgres …", flush=True)
+            server, url = start_postgres(VAR)
+            handles.append(server)
+            os.environ["DATABASE_URL"] = url
+    if not os.environ.get("REDIS_URL"):
+        if prefer_local and port_open("127.0.0.1", 6379):
+            os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+        else:
+            print("• starting embedded Redis in ./var/redis.db …", flush=True)
+            server, url = start_redis(VAR)
+            handles.append(server)
+            os.environ["REDIS_URL"] = url
+    return handles
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def run() -> int:
+    os.environ.setdefault("DEBUG", "1")
+    handles = _services(prefer_local=False)
+    _manage("migrate", "--noinput", "-v", "0")
+    _manage("seed_demo")
+    host = os.environ.get("MOPS_HOST", "127.0.0.1")
+    port = os.environ.get("MOPS_PORT", "8000")
+    bin_dir = Path(PY).parent
+    procs = [
+        subprocess.Popen([PY, "manage.py", "runserver", f"{host}:{port}", "--noreload"], cwd=ROOT),
+        subprocess.Popen(
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "mops",
+                "worker",
+                "-l",
+                "warning",
+                "--concurrency",
+                "2",
+            ],
+            cwd=ROOT,
+        ),
+        subprocess.Popen(
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "mops",
+                "beat",
+                "-l",
+                "warning",
+                "--schedule",
+                str(VAR / "celerybeat-schedule"),
+            ],
+            cwd=ROOT,
+        ),
+    ]
+    from mops.accounts.demo import DEMO_PASSWORD, DEMO_USERS
+
+    print(f"\n  mops is running at http://{host}:{port}/  (Ctrl-C to stop)\n")
+    print(f"  Demo log-ins (password for all: {DEMO_PASSWORD}):")
+    for username, _first, _last, role, team in DEMO_USERS:
+        print(f"    {username:<11} {role.label:<14} {team}")
+    print(flush=True)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping and all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        for handle in handles:
+            cleanup = getattr(handle, "cleanup", None) or getattr(handle, "shutdown", None)
+            if cleanup:
+                cleanup()
+        print("mops stopped.")
+    return 0
+
+
+def test(pytest_args: list[str]) -> int:
+    _services(prefer_local=True)
+    os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdefghij")
+    lint = subprocess.run([str(Path(PY).parent / "ruff"), "check", "."], cwd=ROOT)
+    if lint.returncode:
+        return lint.returncode
+    fmt = subprocess.run([str(Path(PY).parent / "ruff"), "format", "--check", "."], cwd=ROOT)
+    if fmt.returncode:
+        return fmt.returncode
+    migrations = subprocess.run(
+        [PY, "manage.py", "makemigrations", "--check", "--dry-run"], cwd=ROOT
+    )
+    if migrations.returncode:
+        print("Model changes without migrations: run `manage.py makemigrations`.")
+        return migrations.returncode
+    return subprocess.run([PY, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    if command == "run":
+        sys.exit(run())
+    if command == "test":
+        sys.exit(test(sys.argv[2:]))
+    sys.exit(f"unknown command {command!r}; use run or test")

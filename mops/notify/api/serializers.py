@@ -1,0 +1,30 @@
+from rest_framework import serializers
+
+from ..models import Notification, OutboxMessage
+
+
+class OutboxMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutboxMessage
+        fields = [
+            "id",
+            "kind",
+            "target",
+            "subject",
+            "source",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "idempotency_key",
+            "created_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "text", "url", "created_at", "read_at"]
+        read_only_fields = fields

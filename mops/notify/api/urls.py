@@ -1,0 +1,8 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("outbox", views.OutboxViewSet)
+router.register("notifications", views.NotificationViewSet, basename="notification")
+urlpatterns = router.urls

@@ -1,0 +1,45 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from mops.accounts.roles import ADMINS, ALL_ROLES
+
+from ..models import Notification, OutboxMessage
+from ..services import outbox_replay
+from .serializers import NotificationSerializer, OutboxMessageSerializer
+
+
+class OutboxViewSet(viewsets.ReadOnlyModelViewSet):
+    """Outbound messages (admins): filter `status=dead` for the dead-letter list; replay one."""
+
+    queryset = OutboxMessage.objects.all().order_by("-created_at")
+    serializer_class = OutboxMessageSerializer
+    read_roles = ADMINS
+    write_roles = ADMINS
+    filterset_fields = ["status", "kind", "source"]
+
+    @extend_schema(request=None, responses=OutboxMessageSerializer)
+    @action(detail=True, methods=["post"])
+    def replay(self, request, pk=None):  # type: ignore[no-untyped-def]
+        return Response(
+            OutboxMessageSerializer(
+                outbox_replay(message=self.get_object(), actor=request.user)
+            ).data
+        )
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = NotificationSerializer
+    read_roles = ALL_ROLES
+    write_roles = ALL_ROLES
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Notification.objects.filter(user=self.request.user)
+
+    @extend_schema(request=None, responses={200: None})
+    @action(detail=False, methods=["post"], url_path="mark-read")
+    def mark_read(self, request):  # type: ignore[no-untyped-def]
+        count = self.get_queryset().filter(read_at__isnull=True).update(read_at=timezone.now())
+        return Response({"marked": count})

@@ -1,0 +1,206 @@
+"""The outbox: enqueue in the caller's transaction, deliver from workers, replay dead letters."""
+
+import logging
+import random
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Channel, Kind, Notification, OutboxMessage
+from .transports import TRANSPORTS, DeliveryError
+
+log = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 120
+
+
+def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with full jitter: uniform(0.5, 1) × base × 2^(attempts-1), capped."""
+    base = settings.OUTBOX_BACKOFF_BASE * (2 ** max(attempts - 1, 0))
+    capped = min(base, settings.OUTBOX_BACKOFF_CAP)
+    jitter = (rng or random).uniform(0.5, 1.0)
+    return timedelta(seconds=capped * jitter)
+
+
+def _queue_delivery(message_id: uuid.UUID) -> None:
+    """After commit, ask a worker to deliver now; if the broker is down the sweep will."""
+    from .tasks import outbox_deliver_task
+
+    try:
+        outbox_deliver_task.delay(str(message_id))
+    except Exception:  # broker unreachable: the row is safe in Postgres, the sweep delivers it
+        log.warning("broker unavailable; outbox message %s left for the sweep", message_id)
+
+
+def outbox_enqueue(
+    *,
+    kind: str,
+    target: str,
+    subject: str = "",
+    body: str = "",
+    payload: dict | None = None,
+    idempotency_key: str | None = None,
+    secret: str = "",
+    source: str = "",
+) -> OutboxMessage:
+    """Record a message to send. Call inside the transaction of the change that causes it.
+
+    A repeated idempotency key returns the existing row instead of sending twice.
+    """
+    if kind not in Kind.values:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    key = idempotency_key or str(uuid.uuid4())
+    with transaction.atomic():
+        message, created = OutboxMessage.objects.get_or_create(
+            idempotency_key=key[:200],
+            defaults={
+                "kind": kind,
+                "target": target[:1000],
+                "subject": subject[:300],
+                "body": body,
+                "payload": payload or {},
+                "secret": secret,
+                "source": source[:100],
+                "next_attempt_at": timezone.now(),
+            },
+        )
+    if created:
+        transaction.on_commit(lambda: _queue_delivery(message.id))
+    return message
+
+
+def outbox_enqueue_to_channels(
+    *, channels: Iterable[Channel], subject: str, body: str, payload: dict, key: str, source: str
+) -> list[OutboxMessage]:
+    """Fan a message out to configured channels, one outbox row (and key) per channel."""
+    return [
+        outbox_enqueue(
+            kind=channel.kind,
+            target=channel.target,
+            subject=subject,
+            body=body,
+            payload=payload,
+            secret=channel.secret,
+            idempotency_key=f"{key}:{channel.pk}",
+            source=source,
+        )
+        for channel in channels
+        if channel.enabled
+    ]
+
+
+def outbox_deliver(*, message_id: uuid.UUID | str, now: datetime | None = None) -> str:
+    """Try to deliver one message if it is due; returns its resulting status.
+
+    The claim is a conditional UPDATE: only one worker moves a due row to `sending`, so a
+    message is never sent twice concurrently. A `sending` row whose claim expired (worker
+    died mid-send) is due again.
+    """
+    now = now or timezone.now()
+    claimed = (
+        OutboxMessage.objects.filter(id=message_id, next_attempt_at__lte=now)
+        .filter(
+            Q(status=OutboxMessage.Status.PENDING)
+            | Q(status=OutboxMessage.Status.SENDING, locked_until__lt=now)
+        )
+        .update(
+            status=OutboxMessage.Status.SENDING, locked_until=now + timedelta(seconds=CLAIM_SECONDS)
+        )
+    )
+    if not claimed:
+        return (
+            OutboxMessage.objects.filter(id=message_id).values_list("status", flat=True).first()
+            or "missing"
+        )
+    message = OutboxMessage.objects.get(id=message_id)
+    try:
+        TRANSPORTS[message.kind].send(message)
+    except DeliveryError as exc:
+        attempts = message.attempts + 1
+        dead = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        OutboxMessage.objects.filter(id=message.id).update(
+            attempts=attempts,
+            last_error=str(exc)[:2000],
+            status=OutboxMessage.Status.DEAD if dead else OutboxMessage.Status.PENDING,
+            next_attempt_at=now + backoff_delay(attempts),
+            locked_until=None,
+        )
+        log.info("outbox %s attempt %s failed: %s", message.id, attempts, exc)
+        return OutboxMessage.Status.DEAD if dead else OutboxMessage.Status.PENDING
+    OutboxMessage.objects.filter(id=message.id).update(
+        attempts=message.attempts + 1,
+        status=OutboxMessage.Status.DELIVERED,
+        delivered_at=timezone.now(),
+        locked_until=None,
+        last_error="",
+    )
+    return OutboxMessage.Status.DELIVERED
+
+
+def outbox_due_ids(*, now: datetime | None = None, limit: int = 200) -> list[uuid.UUID]:
+    now = now or timezone.now()
+    return list(
+        OutboxMessage.objects.filter(next_attempt_at__lte=now)
+        .filter(
+            Q(status=OutboxMessage.Status.PENDING)
+            | Q(status=OutboxMessage.Status.SENDING, locked_until__lt=now)
+        )
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def outbox_sweep(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Deliver every due message (the safety net behind the on-commit push)."""
+    counts: dict[str, int] = {}
+    for message_id in outbox_due_ids(now=now, limit=limit):
+        status = outbox_deliver(message_id=message_id, now=now)
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def outbox_replay(*, message: OutboxMessage, actor: object) -> OutboxMessage:
+    """Put a dead letter back in the queue with a fresh attempt budget."""
+    from django.core.exceptions import PermissionDenied
+
+    from mops.accounts.roles import ADMINS, has_role
+
+    if not has_role(actor, ADMINS):
+        raise PermissionDenied("Only admins can replay dead letters.")
+    with transaction.atomic():
+        updated = OutboxMessage.objects.filter(
+            id=message.id, status=OutboxMessage.Status.DEAD
+        ).update(
+            status=OutboxMessage.Status.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            last_error=f"replayed by {getattr(actor, 'username', actor)}",
+        )
+        if updated:
+            transaction.on_commit(lambda: _queue_delivery(message.id))
+    message.refresh_from_db()
+    return message
+
+
+def notification_create(
+    *, user: object, text: str, url: str = "", email: bool = True, key: str | None = None
+) -> Notification:
+    """An in-app notification, and the same text by e-mail through the outbox."""
+    notification = Notification.objects.create(user=user, text=text[:300], url=url[:300])
+    address = getattr(user, "email", "")
+    if email and address:
+        link = f"{settings.SITE_URL}{url}" if url else settings.SITE_URL
+        outbox_enqueue(
+            kind=Kind.EMAIL,
+            target=address,
+            subject=f"[mops] {text[:120]}",
+            body=f"{text}\n\n{link}\n",
+            idempotency_key=key or f"notification:{notification.pk}",
+            source="notification",
+        )
+    return notification

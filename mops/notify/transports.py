@@ -1,0 +1,113 @@
+"""How each kind of outbox message leaves: one small class per kind, one `send()` each.
+
+A transport raises `DeliveryError` for anything the receiver or network did wrong; the
+outbox service decides about retries. Webhook targets pass the outbound-address guard
+(no private or loopback addresses unless allow-listed) before any connection is made.
+"""
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+from .models import Kind, OutboxMessage
+
+
+class DeliveryError(Exception):
+    """The message could not be delivered this time (it may be retried)."""
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """HMAC-SHA256 over `"{timestamp}.{body}"`, hex; receivers recompute and compare."""
+    mac = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256)
+    return mac.hexdigest()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        return None  # a webhook must answer itself; following redirects would bypass the guard
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def _post_json(url: str, body: bytes, headers: dict[str, str]) -> None:
+    from mops.netguard import UnsafeTarget, check_url
+
+    try:
+        check_url(url, allow=settings.MOPS_OUTBOUND_ALLOWLIST)
+    except UnsafeTarget as exc:
+        raise DeliveryError(f"refused target: {exc}") from exc
+    request = urllib.request.Request(url, data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    request.add_header("User-Agent", "mops-outbox/1")
+    for name, value in headers.items():
+        request.add_header(name, value)
+    try:
+        with _opener.open(request, timeout=settings.OUTBOX_HTTP_TIMEOUT) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"HTTP {exc.code} from receiver") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise DeliveryError(f"connection failed: {getattr(exc, 'reason', exc)}") from exc
+    if not 200 <= status < 300:
+        raise DeliveryError(f"HTTP {status} from receiver")
+
+
+class EmailTransport:
+    def send(self, message: OutboxMessage) -> None:
+        recipients = [a.strip() for a in message.target.split(",") if a.strip()]
+        email = EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            to=recipients,
+            headers={"X-Mops-Idempotency-Key": message.idempotency_key},
+        )
+        try:
+            email.send(fail_silently=False)
+        except OSError as exc:
+            raise DeliveryError(f"SMTP failed: {exc}") from exc
+
+
+class SlackTransport:
+    def send(self, message: OutboxMessage) -> None:
+        text = f"*{message.subject}*\n{message.body}" if message.subject else message.body
+        body = json.dumps({"text": text}).encode()
+        _post_json(message.target, body, {"Idempotency-Key": message.idempotency_key})
+
+
+class WebhookTransport:
+    def send(self, message: OutboxMessage) -> None:
+        body = json.dumps(
+            {
+                "id": str(message.id),
+                "source": message.source,
+                "subject": message.subject,
+                "body": message.body,
+                "data": message.payload,
+            },
+            sort_keys=True,
+        ).encode()
+        timestamp = int(time.time())
+        secret = message.secret or settings.MOPS_WEBHOOK_SECRET
+        _post_json(
+            message.target,
+            body,
+            {
+                "Idempotency-Key": message.idempotency_key,
+                "X-Mops-Timestamp": str(timestamp),
+                "X-Mops-Signature": f"t={timestamp},v1={sign(secret, timestamp, body)}",
+            },
+        )
+
+
+TRANSPORTS = {
+    Kind.EMAIL: EmailTransport(),
+    Kind.SLACK: SlackTransport(),
+    Kind.WEBHOOK: WebhookTransport(),
+}

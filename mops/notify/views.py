@@ -1,0 +1,62 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.generic import ListView
+
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import ADMINS
+
+from .models import Notification, OutboxMessage
+from .services import outbox_replay
+
+
+class DeadLetterView(RoleRequiredMixin, ListView):
+    """Messages that exhausted their retries, with the last error; admins replay them."""
+
+    template_name = "notify/dead_letters.html"
+    read_roles = ADMINS
+    write_roles = ADMINS
+    paginate_by = 50
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return OutboxMessage.objects.filter(status=OutboxMessage.Status.DEAD).order_by(
+            "-created_at"
+        )
+
+    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+        context = super().get_context_data(**kwargs)
+        context["pending"] = OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.PENDING
+        ).count()
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        ids = request.POST.getlist("message")
+        replayed = 0
+        for message in OutboxMessage.objects.filter(id__in=ids, status=OutboxMessage.Status.DEAD):
+            outbox_replay(message=message, actor=request.user)
+            replayed += 1
+        messages.success(request, f"{replayed} message(s) queued again.")
+        return redirect("notify:dead_letters")
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """In-app notifications; POST marks them read."""
+    if request.method == "POST":
+        Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        return redirect("notify:inbox")
+    items = Notification.objects.filter(user=request.user)[:100]
+    return render(request, "notify/inbox.html", {"items": items})
+
+
+@login_required
+def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Notification, pk=pk, user=request.user)
+    if item.read_at is None:
+        Notification.objects.filter(pk=pk).update(read_at=timezone.now())
+    return redirect(item.url or "notify:inbox")
