@@ -5,11 +5,8 @@ Tests run on PostgreSQL and Redis (DATABASE_URL / REDIS_URL, filled in by `make 
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdefghij")
-os.environ.setdefault("HTTPS", "0")
+# Test environment defaults live in pyproject.toml ([tool.pytest.ini_options] env).
 os.environ.setdefault("CACHE_KEY_PREFIX", f"mops-test-{os.getpid()}")
-os.environ.setdefault("API_THROTTLE_ANON", "10000/min")
-os.environ.setdefault("API_THROTTLE_USER", "100000/min")
 
 import pytest  # noqa: E402  (the environment above must be set before Django loads settings)
 from django.test import Client  # noqa: E402
@@ -17,6 +14,11 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from mops.accounts.roles import Role  # noqa: E402
 from tests import factories  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -49,6 +49,7 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Your own API tokens. The key is returned once, at creation."""
 
+    queryset = ApiToken.objects.none()  # per-user; see get_queryset
     serializer_class = ApiTokenSerializer
     read_roles = ALL_ROLES
     write_roles = ALL_ROLES

@@ -31,6 +31,7 @@ class OutboxViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Notification.objects.none()  # per-user; see get_queryset
     serializer_class = NotificationSerializer
     read_roles = ALL_ROLES
     write_roles = ALL_ROLES
