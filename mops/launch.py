@@ -82,13 +82,26 @@ def run() -> int:
             cwd=ROOT,
         ),
     ]
-    from mops.accounts.demo import DEMO_PASSWORD, DEMO_USERS
+    try:
+        _announce(host, port)
+        _wait(procs)
+    finally:
+        _stop(procs, handles)
+    return 0
+
+
+def _announce(host: str, port: str) -> None:
+    from mops.accounts.demo_logins import DEMO_USERS, PASSWORD
 
     print(f"\n  mops is running at http://{host}:{port}/  (Ctrl-C to stop)\n")
-    print(f"  Demo log-ins (password for all: {DEMO_PASSWORD}):")
+    print(f"  Demo log-ins (password for all: {PASSWORD}):")
     for username, _first, _last, role, team in DEMO_USERS:
         print(f"    {username:<11} {role.label:<14} {team}")
     print(flush=True)
+
+
+def _wait(procs: list[subprocess.Popen]) -> None:
+    """Until Ctrl-C / SIGTERM, or until one of the processes dies."""
     stopping = False
 
     def stop(*_: object) -> None:
@@ -97,24 +110,24 @@ def run() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping and all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        for handle in handles:
-            cleanup = getattr(handle, "cleanup", None) or getattr(handle, "shutdown", None)
-            if cleanup:
-                cleanup()
-        print("mops stopped.")
-    return 0
+    while not stopping and all(p.poll() is None for p in procs):
+        time.sleep(0.5)
+
+
+def _stop(procs: list[subprocess.Popen], handles: list[object]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    for handle in handles:
+        cleanup = getattr(handle, "cleanup", None) or getattr(handle, "shutdown", None)
+        if cleanup:
+            cleanup()
+    print("mops stopped.")
 
 
 def test(pytest_args: list[str]) -> int:

@@ -4,6 +4,7 @@ The README lists each variable. Defaults are safe for production (DEBUG off, sec
 cookies, HSTS) except where a development run (`make run`) asks otherwise via DEBUG=1.
 """
 
+import urllib.parse
 from pathlib import Path
 
 import environ
@@ -95,6 +96,8 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/mops"),
 }
+if DATABASES["default"].get("HOST", "").startswith("%2F"):  # a Unix socket directory
+    DATABASES["default"]["HOST"] = urllib.parse.unquote(DATABASES["default"]["HOST"])
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})

@@ -1,31 +1,12 @@
-"""Demo teams and one user per role (password DEMO_PASSWORD), idempotent."""
+"""Demo teams and one user per role (see demo_logins), idempotent."""
 
 from collections.abc import Callable
 
+from .demo_logins import DEMO_TEAMS, DEMO_USERS
+from .demo_logins import PASSWORD as DEMO_PASSWORD
 from .models import Team, User
 from .roles import Role
 from .services import roles_ensure_groups
-
-DEMO_PASSWORD = "mops-demo"
-
-DEMO_TEAMS = [
-    ("Demand Gen", "demand-gen", Team.Group.DEMAND_GEN),
-    ("Field Marketing", "field-marketing", Team.Group.FIELD),
-    ("Sales", "sales", Team.Group.SALES),
-    ("Marketing Ops", "marketing-ops", Team.Group.MOPS),
-]
-
-# username, first, last, role, team slug
-DEMO_USERS = [
-    ("requester", "Riley", "Requester", Role.REQUESTER, "demand-gen"),
-    ("field", "Frankie", "Field", Role.REQUESTER, "field-marketing"),
-    ("pm", "Pat", "Manager", Role.PM, "marketing-ops"),
-    ("engineer", "Eli", "Engineer", Role.ENGINEER, "marketing-ops"),
-    ("approver", "Avery", "Approver", Role.APPROVER, "marketing-ops"),
-    ("approver2", "Jordan", "Approver", Role.APPROVER, "sales"),
-    ("leader", "Lee", "Leadership", Role.LEADERSHIP, "demand-gen"),
-    ("admin", "Ada", "Admin", Role.ADMIN, "marketing-ops"),
-]
 
 
 def load(progress: Callable[[str], None] = lambda _: None) -> None:
