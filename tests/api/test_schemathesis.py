@@ -21,7 +21,21 @@ EXCLUDED_OPERATIONS: set[str] = set()
 
 
 @pytest.fixture
-def admin_headers(db, users):
+def _keep_test_connection():
+    """The real WSGI handler closes 'obsolete' connections at request boundaries, which
+    would close the test's transaction; Django's own test client disconnects it too."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def admin_headers(db, users, _keep_test_connection):
     from mops.accounts.services import api_token_create
 
     _, key = api_token_create(user=users["admin"], name="fuzz")
