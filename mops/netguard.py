@@ -19,8 +19,10 @@ A host that cannot be resolved is refused too (`UnresolvableHost`): the guard fa
 Name resolution has no timeout of its own; it uses the system resolver's.
 """
 
+import http.client
 import ipaddress
 import socket
+import ssl
 from collections.abc import Collection
 from urllib.parse import urlsplit
 
@@ -155,3 +157,48 @@ def _unsafe_reason(address: IPAddress) -> str | None:
     if address.is_reserved:
         return "reserved"
     return None
+
+
+# --- connections pinned to approved addresses ---------------------------------------------
+
+
+class PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects only to addresses the guard approved, from the same DNS answer it checked."""
+
+    allow: Collection[str] = ()
+
+    def connect(self) -> None:
+        error: OSError | None = None
+        for address in resolve_public(self.host, self.port, self.allow):
+            try:
+                self.sock = socket.create_connection((address, self.port), self.timeout)
+                return
+            except TimeoutError:
+                raise
+            except OSError as exc:  # try the host's next address, as browsers do
+                error = exc
+        raise error or OSError(f"no address for {self.host}")
+
+
+class PinnedHTTPSConnection(http.client.HTTPSConnection, PinnedHTTPConnection):
+    """TLS on top of the pinned connection; the certificate is checked against the hostname."""
+
+
+_TLS = ssl.create_default_context()
+
+
+def pinned_connection(
+    host: str, port: int, *, secure: bool, timeout: float, allow: Collection[str] = ()
+) -> PinnedHTTPConnection:
+    """An HTTP(S) connection that can only reach an address the guard approved.
+
+    The DNS answer that is checked is the one connected to, so a name that resolves to a
+    public address for the check and a private one for the connection cannot slip through.
+    """
+    connection: PinnedHTTPConnection
+    if secure:
+        connection = PinnedHTTPSConnection(host, port, timeout=timeout, context=_TLS)
+    else:
+        connection = PinnedHTTPConnection(host, port, timeout=timeout)
+    connection.allow = allow
+    return connection

@@ -10,7 +10,6 @@ import contextlib
 import http.client
 import re
 import socket
-import ssl
 import threading
 import time
 from bisect import bisect_right
@@ -21,7 +20,7 @@ from html.parser import HTMLParser
 from typing import Literal
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
-from mops.netguard import UnresolvableHost, UnsafeTarget, check_url, resolve_public
+from mops.netguard import UnresolvableHost, UnsafeTarget, check_url, pinned_connection
 
 Severity = Literal["fail", "warn"]
 LinkFailure = Literal["broken", "timeout", "refused"]
@@ -481,29 +480,6 @@ def check_tracking(
 # --- links ------------------------------------------------------------------------------
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects only to addresses the guard approved, from the same DNS answer it checked."""
-
-    allow: Collection[str] = ()
-
-    def connect(self) -> None:
-        error: OSError | None = None
-        for address in resolve_public(self.host, self.port, self.allow):
-            try:
-                self.sock = socket.create_connection((address, self.port), self.timeout)
-                return
-            except TimeoutError:
-                raise
-            except OSError as exc:  # try the host's next address, as browsers do
-                error = exc
-        raise error or OSError(f"no address for {self.host}")
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection, _PinnedHTTPConnection):
-    """TLS on top of the pinned connection; the certificate is checked against the hostname."""
-
-
-_TLS = ssl.create_default_context()
 # Characters left as they are when re-quoting a path or query: reserved ones and "%", so
 # an already-encoded URL is sent unchanged while spaces and non-ASCII get encoded.
 _URL_SAFE = "/%:@!$&'()*+,;=~"
@@ -519,12 +495,7 @@ def _request(method: str, url: str, timeout: float, allow: Collection[str]) -> t
     secure = parts.scheme.lower() == "https"
     port = parts.port or (443 if secure else 80)
     host = parts.hostname or ""
-    connection: _PinnedHTTPConnection
-    if secure:
-        connection = _PinnedHTTPSConnection(host, port, timeout=timeout, context=_TLS)
-    else:
-        connection = _PinnedHTTPConnection(host, port, timeout=timeout)
-    connection.allow = allow
+    connection = pinned_connection(host, port, secure=secure, timeout=timeout, allow=allow)
     target = quote(parts.path or "/", safe=_URL_SAFE)
     if parts.query:
         target += "?" + quote(parts.query, safe=_URL_SAFE + "?")

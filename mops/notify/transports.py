@@ -7,13 +7,15 @@ outbox service decides about retries. Webhook targets pass the outbound-address 
 
 import hashlib
 import hmac
+import http.client
 import json
 import time
-import urllib.error
-import urllib.request
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+
+from mops.netguard import UnsafeTarget, check_url, pinned_connection
 
 from .models import Kind, OutboxMessage
 
@@ -28,33 +30,32 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return mac.hexdigest()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        return None  # a webhook must answer itself; following redirects would bypass the guard
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 def _post_json(url: str, body: bytes, headers: dict[str, str]) -> None:
-    from mops.netguard import UnsafeTarget, check_url
-
+    """POST to a guarded, pinned address; redirects are not followed (a webhook answers itself)."""
     try:
         check_url(url, allow=settings.MOPS_OUTBOUND_ALLOWLIST)
     except UnsafeTarget as exc:
         raise DeliveryError(f"refused target: {exc}") from exc
-    request = urllib.request.Request(url, data=body, method="POST")
-    request.add_header("Content-Type", "application/json")
-    request.add_header("User-Agent", "mops-outbox/1")
-    for name, value in headers.items():
-        request.add_header(name, value)
+    parts = urlsplit(url)
+    secure = parts.scheme.lower() == "https"
+    connection = pinned_connection(
+        parts.hostname or "",
+        parts.port or (443 if secure else 80),
+        secure=secure,
+        timeout=settings.OUTBOX_HTTP_TIMEOUT,
+        allow=settings.MOPS_OUTBOUND_ALLOWLIST,
+    )
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    all_headers = {"Content-Type": "application/json", "User-Agent": "mops-outbox/1", **headers}
     try:
-        with _opener.open(request, timeout=settings.OUTBOX_HTTP_TIMEOUT) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"HTTP {exc.code} from receiver") from exc
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise DeliveryError(f"connection failed: {getattr(exc, 'reason', exc)}") from exc
+        connection.request("POST", target, body=body, headers=all_headers)
+        status = connection.getresponse().status
+    except UnsafeTarget as exc:
+        raise DeliveryError(f"refused target: {exc}") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise DeliveryError(f"connection failed: {exc}") from exc
+    finally:
+        connection.close()
     if not 200 <= status < 300:
         raise DeliveryError(f"HTTP {status} from receiver")
 
