@@ -1,0 +1,41 @@
+from xml.etree import ElementTree
+
+from metrics.charts import Series, bar_chart, line_chart
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_line_chart_is_valid_svg_with_one_point_per_value():
+    svg = line_chart(
+        title="SLA adherence",
+        labels=["W1", "W2", "W3"],
+        series=[Series("simple", [90, 80, None]), Series("complex", [50, 60, 70])],
+        unit="%",
+        y_max=100,
+    )
+    root = ElementTree.fromstring(svg)
+    assert root.find(f"{SVG}title").text == "SLA adherence"
+    assert len(root.findall(f".//{SVG}circle")) == 5  # the None is a gap, not a point
+    assert len(root.findall(f".//{SVG}polyline")) == 2
+
+
+def test_labels_and_titles_are_escaped():
+    svg = line_chart(title="<script>", labels=["a&b"], series=[Series("x<y", [1])])
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "a&amp;b" in svg
+    ElementTree.fromstring(svg)
+
+
+def test_bar_chart_links_each_bar_for_drill_down():
+    svg = bar_chart(
+        title="Aging", labels=["simple", "complex"], values=[3, 7], links=["/a?x=1&y=2", ""]
+    )
+    root = ElementTree.fromstring(svg)
+    anchors = root.findall(f".//{SVG}a")
+    assert [a.get("href") for a in anchors] == ["/a?x=1&y=2"]
+    heights = [float(r.get("height")) for r in root.iter(f"{SVG}rect")]
+    assert heights[1] > heights[0]
+
+
+def test_empty_charts_render():
+    ElementTree.fromstring(line_chart(title="t", labels=[], series=[]))
+    ElementTree.fromstring(bar_chart(title="t", labels=[], values=[]))
