@@ -983,11 +983,12 @@ class RunResult:
     watermark_in: datetime | None
     watermark_out: datetime | None
     duration_ms: float
-    statements: int  # data statements (introspection, scan, grouped, custom metrics, samples)
+    statements: int  # data statements of the run: introspection, scan, grouped, custom metrics
     control_statements: int  # BEGIN…SET LOCAL and COMMIT/ROLLBACK round trips
     checks: list[CheckResult]
     scores: dict[str, float | None]
     rows_in_scope: int | None = None
+    sample_statements: int = 0  # one per failing check, after the run
     notes: list[str] = field(default_factory=list)
     statement_log: list[str] = field(default_factory=list)
 
@@ -1113,7 +1114,7 @@ def run_dataset(
                 check.sample = fetch_failing_sample(
                     conn, plan, check.key, limit=sample_limit, timeout_ms=timeout_ms
                 )
-                result.statements += 1
+                result.sample_statements += 1
         result.duration_ms = round((time.perf_counter() - started) * 1000, 2)
     return result
 
@@ -1230,8 +1231,9 @@ def _judge(
         return _base_result(check, "skipped", error=check.skip_reason)
     if check.statement == "static":
         count = float(check.static_count or 0)
+        goodness = 1.0 if check.kind.startswith("duplicates") else None  # a unique index holds
         return _base_result(
-            check, check.threshold.status(count), value=count, count=count, goodness=None
+            check, check.threshold.status(count), value=count, count=count, goodness=goodness
         )
     if check.statement in errors:
         return _base_result(check, "error", error=errors[check.statement])
