@@ -210,7 +210,7 @@ def _check_condition(
                 )
             ]
         return [(f"{path}.field", f"the condition refers to '{ref}', which is not a field.")]
-    if op not in OPS:
+    if not isinstance(op, str) or op not in OPS:
         return [(f"{path}.op", f"unknown operator {op!r}; use one of {', '.join(OPS)}.")]
     value = cond.get("value")
     target = earlier[ref]
@@ -279,7 +279,7 @@ def validate_definition(definition: Any) -> list[DefinitionError]:
         if not isinstance(field.get("required", False), bool):
             err("required", "required must be true or false.")
         ftype = field.get("type")
-        if ftype not in FIELD_TYPES:
+        if not isinstance(ftype, str) or ftype not in FIELD_TYPES:
             err("type", f"unknown type {ftype!r}; use one of {', '.join(FIELD_TYPES)}.")
         else:
             choices = field.get("choices")

@@ -303,6 +303,16 @@ class Calendar(TimeStampedModel):
             _ENGINE_CACHE[key] = engine
         return engine
 
+    def engine_for(self, start: datetime, end: datetime | None = None) -> BusinessCalendar:
+        """The engine with holidays for every year from `start` to `end` (or the usual
+        window), plus three years of headroom for due dates that land later."""
+        this_year = timezone.now().year
+        first = min(this_year - 2, start.year)
+        last = max(this_year + 5, (end or start).year + 3)
+        if first == this_year - 2 and last == this_year + 5:
+            return self.engine()
+        return self.engine(years=range(first, last + 1))
+
     def touch(self) -> None:
         """Bump updated_at (closed days changed) so cached engines are rebuilt."""
         now = timezone.now()
@@ -409,7 +419,7 @@ class SlaPolicy(TimeStampedModel):
 
     def due(self, *, clock: str, complexity: str, start: datetime) -> datetime:
         """When a `clock` (triage / delivery) started at `start` is due."""
-        return self.calendar.engine().add(start, self.target(clock, complexity))
+        return self.calendar.engine_for(start).add(start, self.target(clock, complexity))
 
     def describe_hours(self, hours: Decimal) -> str:
         """'2 business days' when a whole number of standard days, else 'N business hours'."""
@@ -528,6 +538,9 @@ SERVICE_LIFECYCLE = Lifecycle(
 )
 
 
+RESERVED_SLUGS = frozenset({"services", "sla", "templates", "new"})
+
+
 def validate_input_definition(value: Any) -> None:
     errors = inputdef.validate_definition(value)
     if errors:
@@ -581,6 +594,8 @@ class Service(TimeStampedModel):
         return self.name
 
     def clean(self) -> None:
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError({"slug": f"'{self.slug}' is reserved for catalog pages."})
         bad = [c for c in self.channels if c not in Channel.values]
         if bad:
             raise ValidationError({"channels": f"Unknown channels: {', '.join(bad)}."})

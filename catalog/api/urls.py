@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("services", views.ServiceViewSet, basename="service")
+router.register("sla-policies", views.SlaPolicyViewSet, basename="sla-policy")
+router.register("calendars", views.CalendarViewSet, basename="calendar")
+router.register("templates", views.TemplateViewSet, basename="template")
+
+urlpatterns = router.urls

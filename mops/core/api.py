@@ -26,7 +26,7 @@ def _flatten(detail: Any, prefix: str | None = None) -> list[dict[str, Any]]:
     if isinstance(detail, dict):
         out: list[dict[str, Any]] = []
         for key, value in detail.items():
-            field = None if key in ("non_field_errors", "__all__") else key
+            field = None if key in ("non_field_errors", "__all__") else str(key)
             path = ".".join(p for p in (prefix, field) if p) or None
             out.extend(_flatten(value, path))
         return out

@@ -23,6 +23,10 @@ EXPECTED: dict[str, set[str]] = {
     "outbox/": {AD},
     "notifications/": EVERYONE,
     "audit/": STAFF_AND_LEADERS,
+    "services/": EVERYONE,
+    "sla-policies/": EVERYONE,
+    "calendars/": EVERYONE,
+    "templates/": EVERYONE,
 }
 # Collection-level actions that only accept POST; their role rules are tested with the
 # feature, here they must merely be listed so nothing ships unclassified.

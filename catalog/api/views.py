@@ -1,0 +1,428 @@
+"""Catalog API: services (+ versions, publish, retire), SLA policies, business calendars
+(+ due-date and business-time answers), templates (+ versions, publish, rollback).
+
+Reading is open to every signed-in role (requesters see active services only); writing
+services and templates is for admins and MOPS PMs, calendars and policies for admins.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from mops.accounts.roles import ADMINS, ALL_ROLES
+
+from .. import selectors
+from ..filters import ServiceFilter, TemplateFilter
+from ..models import Calendar, ClosedDay, Service, SlaPolicy, Template
+from ..services import (
+    CATALOG_EDITORS,
+    calendar_create,
+    calendar_update,
+    service_create,
+    service_publish,
+    service_retire,
+    service_update,
+    sla_policy_create,
+    sla_policy_update,
+    template_create,
+    template_publish,
+    template_rollback,
+    template_update,
+)
+from .serializers import (
+    BusinessTimeQuerySerializer,
+    BusinessTimeSerializer,
+    CalendarSerializer,
+    DueDateQuerySerializer,
+    DueDateSerializer,
+    ServiceSerializer,
+    ServiceVersionSerializer,
+    SlaPolicySerializer,
+    TemplatePublishSerializer,
+    TemplateRollbackSerializer,
+    TemplateSerializer,
+    TemplateVersionSerializer,
+)
+
+
+class _WriteMixin:
+    """create / update through the service layer (never serializer.save())."""
+
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+
+    def _validated(self, request: Request, instance: Any = None, partial: bool = False) -> dict:
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)  # type: ignore[attr-defined]
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _respond(self, obj: Any, code: int = status.HTTP_200_OK) -> Response:
+        obj = self.get_queryset().get(pk=obj.pk)  # type: ignore[attr-defined]
+        return Response(self.get_serializer(obj).data, status=code)  # type: ignore[attr-defined]
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._update(request, partial=kwargs.pop("partial", False))
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._update(request, partial=True)
+
+    def _update(self, request: Request, partial: bool) -> Response:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _if_match(request: Request) -> int | None:
+    raw = request.headers.get("If-Match")
+    if not raw:
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', raw)
+    if not match:
+        raise serializers.ValidationError({"If-Match": 'Send the revision as If-Match: "<n>".'})
+    return int(match.group(1))
+
+
+# --- services -----------------------------------------------------------------------------
+
+
+class ServiceViewSet(
+    _WriteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Services. Requesters see active ones; edits that touch the input definition,
+    complexity, SLA policy or templates create a new version. Updates may send
+    `If-Match: "<revision>"` (412 when stale)."""
+
+    serializer_class = ServiceSerializer
+    queryset = Service.objects.none()
+    read_roles = ALL_ROLES
+    write_roles = CATALOG_EDITORS
+    filterset_class = ServiceFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "updated_at", "created_at"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.services_visible_to(self.request.user)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._validated(request)
+        if "sla_policy" not in data:
+            raise serializers.ValidationError({"sla_policy": "This field is required."})
+        service = service_create(actor=request.user, **data)
+        return self._respond(service, status.HTTP_201_CREATED)
+
+    def _update(self, request: Request, partial: bool) -> Response:
+        service = self.get_object()
+        data = self._validated(request, service, partial=partial)
+        service = service_update(
+            service=service, actor=request.user, expected_revision=_if_match(request), **data
+        )
+        return self._respond(service)
+
+    @extend_schema(
+        request=None,
+        responses={200: ServiceSerializer, 409: None},
+        description="Draft or retired → active (visible to requesters).",
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str | None = None) -> Response:
+        return self._respond(service_publish(service=self.get_object(), actor=request.user))
+
+    @extend_schema(request=None, responses={200: ServiceSerializer, 409: None})
+    @action(detail=True, methods=["post"])
+    def retire(self, request: Request, pk: str | None = None) -> Response:
+        return self._respond(service_retire(service=self.get_object(), actor=request.user))
+
+    @extend_schema(request=None, responses=ServiceVersionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def versions(self, request: Request, pk: str | None = None) -> Response:
+        service = self.get_object()
+        return Response(
+            ServiceVersionSerializer(selectors.service_versions(service), many=True).data
+        )
+
+
+# --- SLA policies and calendars -----------------------------------------------------------
+
+
+class SlaPolicyViewSet(
+    _WriteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """SLA policies: targets in business hours per complexity on a calendar."""
+
+    serializer_class = SlaPolicySerializer
+    queryset = SlaPolicy.objects.select_related("calendar").order_by("name")
+    read_roles = ALL_ROLES
+    write_roles = ADMINS
+    search_fields = ["name"]
+    ordering_fields = ["name"]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        policy = sla_policy_create(actor=request.user, **self._validated(request))
+        return self._respond(policy, status.HTTP_201_CREATED)
+
+    def _update(self, request: Request, partial: bool) -> Response:
+        policy = self.get_object()
+        data = self._validated(request, policy, partial=partial)
+        return self._respond(sla_policy_update(policy=policy, actor=request.user, **data))
+
+
+MIN_YEAR, MAX_YEAR = 1971, 2199
+MAX_SPAN_DAYS = 3 * 366
+
+
+def _parse_instant(raw: str | None, field: str, tz: str) -> datetime:
+    """An ISO 8601 instant; naive ones are read in the calendar's time zone."""
+    if raw is None or not str(raw).strip():
+        raise serializers.ValidationError({field: "Give an ISO 8601 date-time."})
+    text = str(raw).strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    candidates = [text]
+    if " " in text:  # '+' decoded as a space in an unencoded query string
+        head, _, tail = text.rpartition(" ")
+        candidates.append(f"{head}+{tail}")
+    for candidate in candidates:
+        try:
+            value = datetime.fromisoformat(candidate)
+        except ValueError:
+            continue
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=ZoneInfo(tz))
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise serializers.ValidationError(
+                {field: f"Give an instant between {MIN_YEAR} and {MAX_YEAR}."}
+            )
+        return value
+    raise serializers.ValidationError(
+        {field: f"'{raw}' is not an ISO 8601 date-time (e.g. 2025-03-03T09:00:00-05:00)."}
+    )
+
+
+class CalendarViewSet(
+    _WriteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Business calendars, and the business-time engine over them."""
+
+    serializer_class = CalendarSerializer
+    queryset = Calendar.objects.prefetch_related(
+        Prefetch("closed_days", queryset=ClosedDay.objects.order_by("date"))
+    ).order_by("name")
+    read_roles = ALL_ROLES
+    write_roles = ADMINS
+    search_fields = ["name"]
+    ordering_fields = ["name"]
+
+    @staticmethod
+    def _closed(data: dict) -> list | None:
+        rows = data.pop("closed_days", None)
+        if rows is None:
+            return None
+        return [(row["date"], row.get("name") or "Company closed day") for row in rows]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._validated(request)
+        closed = self._closed(data) or []
+        calendar = calendar_create(actor=request.user, closed_days=closed, **data)
+        return self._respond(calendar, status.HTTP_201_CREATED)
+
+    def _update(self, request: Request, partial: bool) -> Response:
+        calendar = self.get_object()
+        data = self._validated(request, calendar, partial=partial)
+        closed = self._closed(data)
+        calendar = calendar_update(
+            calendar=calendar, actor=request.user, closed_days=closed, **data
+        )
+        return self._respond(calendar)
+
+    def _policy(self, calendar: Calendar, ref: str | None) -> SlaPolicy:
+        policies = SlaPolicy.objects.select_related("calendar")
+        if ref:
+            found = (
+                policies.filter(pk=int(ref)).first()
+                if ref.isdigit() and len(ref) < 18
+                else policies.filter(slug=ref).first()
+            )
+            if found is None:
+                raise serializers.ValidationError({"policy": f"No SLA policy '{ref}'."})
+            found.calendar = calendar  # the question is asked on this calendar
+            return found
+        found = policies.filter(calendar=calendar).order_by("pk").first()
+        if found is None:
+            raise serializers.ValidationError(
+                {"policy": "No SLA policy uses this calendar; name one with ?policy=."}
+            )
+        return found
+
+    @extend_schema(
+        parameters=[DueDateQuerySerializer],
+        responses=DueDateSerializer,
+        description="When a clock of `complexity` started at `start` is due (and at risk), "
+        "on this calendar, with the targets of `policy`.",
+    )
+    @action(detail=True, methods=["get"], url_path="due-date")
+    def due_date(self, request: Request, pk: str | None = None) -> Response:
+        calendar = self.get_object()
+        query = DueDateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        start = (
+            _parse_instant(params["start"], "start", calendar.time_zone)
+            if params.get("start")
+            else timezone.now()
+        )
+        policy = self._policy(calendar, params.get("policy"))
+        clock, complexity = params.get("clock") or "delivery", params["complexity"]
+        target = policy.target(clock, complexity)
+        engine = calendar.engine_for(start)
+        hours = (
+            policy.triage_hours(complexity)
+            if clock == "triage"
+            else policy.delivery_hours(complexity)
+        )
+        at_risk = engine.add(start, target * policy.at_risk_ratio)
+        return Response(
+            DueDateSerializer(
+                {
+                    "calendar": calendar.pk,
+                    "policy": policy.pk,
+                    "clock": clock,
+                    "complexity": complexity,
+                    "start": start,
+                    "business_hours": hours,
+                    "target": policy.describe_hours(hours),
+                    "at_risk_at": at_risk,
+                    "due": engine.add(start, target),
+                }
+            ).data
+        )
+
+    @extend_schema(
+        parameters=[BusinessTimeQuerySerializer],
+        responses=BusinessTimeSerializer,
+        description="Business time between `start` and `end` on this calendar.",
+    )
+    @action(detail=True, methods=["get"], url_path="business-time")
+    def business_time(self, request: Request, pk: str | None = None) -> Response:
+        calendar = self.get_object()
+        query = BusinessTimeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start = _parse_instant(query.validated_data["start"], "start", calendar.time_zone)
+        end = _parse_instant(query.validated_data["end"], "end", calendar.time_zone)
+        if end < start:
+            raise serializers.ValidationError({"end": "end is before start."})
+        if (end - start).days > MAX_SPAN_DAYS:
+            raise serializers.ValidationError(
+                {"end": f"Ask about at most {MAX_SPAN_DAYS} days at a time."}
+            )
+        elapsed = calendar.engine_for(start, end).elapsed(start, end)
+        seconds = int(elapsed.total_seconds())
+        hours = Decimal(seconds) / 3600
+        return Response(
+            BusinessTimeSerializer(
+                {
+                    "calendar": calendar.pk,
+                    "start": start,
+                    "end": end,
+                    "business_seconds": seconds,
+                    "business_hours": hours.quantize(Decimal("0.0001")),
+                    "business_days": (hours / calendar.hours_per_day).quantize(Decimal("0.0001")),
+                }
+            ).data
+        )
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+class TemplateViewSet(
+    _WriteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Templates (automation patterns) and their numbered versions."""
+
+    serializer_class = TemplateSerializer
+    queryset = Template.objects.none()
+    read_roles = ALL_ROLES
+    write_roles = CATALOG_EDITORS
+    filterset_class = TemplateFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "updated_at"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.templates().select_related(
+            "current_version__author", "current_version__restored_from"
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._validated(request)
+        data.setdefault("changelog", "First version.")
+        return self._respond(template_create(actor=request.user, **data), status.HTTP_201_CREATED)
+
+    def _update(self, request: Request, partial: bool) -> Response:
+        template = self.get_object()
+        data = self._validated(request, template, partial=partial)
+        version_fields = {"content", "spec", "changelog", "rollback_plan"} & set(data)
+        if version_fields:
+            raise serializers.ValidationError(
+                {f: "Publish a new version to change the content." for f in version_fields}
+            )
+        return self._respond(template_update(template=template, actor=request.user, **data))
+
+    @extend_schema(request=None, responses=TemplateVersionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def versions(self, request: Request, pk: str | None = None) -> Response:
+        template = self.get_object()
+        return Response(
+            TemplateVersionSerializer(selectors.template_versions(template), many=True).data
+        )
+
+    @extend_schema(request=TemplatePublishSerializer, responses={201: TemplateVersionSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def publish(self, request: Request, pk: str | None = None) -> Response:
+        template = self.get_object()
+        body = TemplatePublishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = template_publish(template=template, actor=request.user, **body.validated_data)
+        return Response(TemplateVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TemplateRollbackSerializer, responses={201: TemplateVersionSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def rollback(self, request: Request, pk: str | None = None) -> Response:
+        template = self.get_object()
+        body = TemplateRollbackSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = template_rollback(
+            template=template,
+            actor=request.user,
+            to_number=body.validated_data["to_number"],
+            changelog=body.validated_data.get("changelog") or "",
+        )
+        return Response(TemplateVersionSerializer(version).data, status=status.HTTP_201_CREATED)

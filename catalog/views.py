@@ -1,0 +1,551 @@
+"""Catalog pages: browse and search services, the service editor with live preview,
+SLA policies and business calendars, templates and their versions. Thin: parse, call a
+service, render."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import ListView, TemplateView
+
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING
+from mops.core.lifecycle import TransitionError
+
+from . import inputdef, selectors
+from .filters import ServiceFilter, TemplateFilter
+from .forms import (
+    CalendarForm,
+    ServiceForm,
+    SlaPolicyForm,
+    TemplateForm,
+    TemplateRollbackForm,
+    TemplateVersionForm,
+    build_answers_form,
+    definition_formset,
+)
+from .models import Calendar, Complexity, Service, SlaPolicy, Template
+from .services import (
+    CATALOG_EDITORS,
+    StaleRevision,
+    calendar_create,
+    calendar_update,
+    can_edit_calendars,
+    can_edit_catalog,
+    service_create,
+    service_publish,
+    service_retire,
+    service_update,
+    sla_policy_create,
+    sla_policy_update,
+    template_create,
+    template_publish,
+    template_rollback,
+    template_update,
+)
+
+
+def _errors_to_form(
+    form: forms.Form, exc: ValidationError, rename: dict[str, str] | None = None
+) -> None:
+    """Put a service's ValidationError onto the form, next to the fields it names."""
+    rename = rename or {}
+    if hasattr(exc, "error_dict"):
+        for field, messages_ in exc.message_dict.items():
+            target = rename.get(field, field)
+            form.add_error(target if target in form.fields else None, messages_)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- services -----------------------------------------------------------------------------
+
+
+class ServiceListView(RoleRequiredMixin, ListView):
+    """The catalog: every signed-in role browses and searches (requesters: active only)."""
+
+    template_name = "catalog/service_list.html"
+    read_roles = ALL_ROLES
+    paginate_by = 50
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        data = self.request.GET.copy()
+        if not selectors.sees_all_services(self.request.user):
+            data.pop("status", None)
+        self.filterset = ServiceFilter(
+            data, queryset=selectors.services_visible_to(self.request.user)
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_edit"] = can_edit_catalog(self.request.user)
+        context["sees_all"] = selectors.sees_all_services(self.request.user)
+        return context
+
+
+def _visible_service(request: HttpRequest, slug: str) -> Service:
+    return get_object_or_404(selectors.services_visible_to(request.user), slug=slug)
+
+
+class ServiceDetailView(RoleRequiredMixin, TemplateView):
+    """What a service needs and how long it takes, with a preview of its request form."""
+
+    template_name = "catalog/service_detail.html"
+    read_roles = ALL_ROLES
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        service = _visible_service(self.request, kwargs["slug"])
+        definition = service.input_definition or []
+        labels = {f["key"]: f["label"] for f in definition}
+        fields = [
+            {
+                **f,
+                "type_label": inputdef.FIELD_TYPES.get(f["type"], f["type"]),
+                "shown_when": inputdef.describe_condition(f.get("condition"), labels),
+            }
+            for f in definition
+        ]
+        policy = service.sla_policy
+        durations = [
+            {
+                "value": c.value,
+                "label": c.label,
+                "triage": policy.describe_hours(policy.triage_hours(c.value)),
+                "delivery": policy.describe_hours(policy.delivery_hours(c.value)),
+                "default": c.value == service.default_complexity,
+            }
+            for c in Complexity
+        ]
+        context = super().get_context_data(**kwargs)
+        context.update(
+            service=service,
+            fields=fields,
+            durations=durations,
+            form=build_answers_form(definition, auto_id="preview_%s"),
+            can_edit=can_edit_catalog(self.request.user),
+            versions=list(selectors.service_versions(service)[:20])
+            if selectors.sees_all_services(self.request.user)
+            else [],
+            transitions=Service.lifecycle.available(
+                state=service.status, roles=self.request.user.roles
+            )
+            if can_edit_catalog(self.request.user)
+            else [],
+        )
+        return context
+
+
+class ServiceEditorView(RoleRequiredMixin, View):
+    """Create or edit a service: its fields and the input-definition editor (a formset)."""
+
+    read_roles = CATALOG_EDITORS
+    write_roles = CATALOG_EDITORS
+    template_name = "catalog/service_editor.html"
+
+    def _service(self, slug: str | None) -> Service | None:
+        if slug is None:
+            return None
+        return get_object_or_404(Service.objects.prefetch_related("templates"), slug=slug)
+
+    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        service = self._service(slug)
+        if service is None:
+            form = ServiceForm(initial={"sla_policy": SlaPolicy.objects.order_by("pk").first()})
+            formset = definition_formset(definition=[])
+        else:
+            form = ServiceForm(
+                initial={
+                    "name": service.name,
+                    "slug": service.slug,
+                    "description": service.description,
+                    "owner_team": service.owner_team_id,
+                    "channels": service.channels,
+                    "change_type": service.change_type,
+                    "default_complexity": service.default_complexity,
+                    "self_serve": service.self_serve,
+                    "sla_policy": service.sla_policy_id,
+                    "templates": [t.pk for t in service.templates.all()],
+                    "revision": service.revision,
+                }
+            )
+            formset = definition_formset(definition=service.input_definition)
+        return self._render(request, service, form, formset)
+
+    def _render(
+        self,
+        request: HttpRequest,
+        service: Service | None,
+        form: Any,
+        formset: Any,
+        status: int = 200,
+    ) -> HttpResponse:
+        return render(
+            request,
+            self.template_name,
+            {"service": service, "form": form, "formset": formset},
+            status=status,
+        )
+
+    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        service = self._service(slug)
+        form = ServiceForm(request.POST)
+        formset = definition_formset(data=request.POST)
+        form_ok, formset_ok = form.is_valid(), formset.is_valid()
+        if not (form_ok and formset_ok):
+            return self._render(request, service, form, formset, status=400)
+        fields = form.service_fields() | {"input_definition": formset.definition}
+        templates = list(form.cleaned_data.get("templates") or [])
+        changelog = form.cleaned_data.get("changelog") or ""
+        try:
+            if service is None:
+                service = service_create(
+                    actor=request.user, templates=templates, changelog=changelog, **fields
+                )
+                verb = "created"
+            else:
+                service = service_update(
+                    service=service,
+                    actor=request.user,
+                    templates=templates,
+                    changelog=changelog,
+                    expected_revision=form.cleaned_data.get("revision"),
+                    **fields,
+                )
+                verb = "saved"
+            if request.POST.get("intent") == "publish" and service.status != "active":
+                service_publish(service=service, actor=request.user)
+                verb += " and published"
+        except StaleRevision as exc:
+            form.add_error(None, str(exc.detail))
+            return self._render(request, service, form, formset, status=412)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "input_definition" in exc.error_dict:
+                formset._non_form_errors = formset.error_class(exc.message_dict["input_definition"])
+            _errors_to_form(form, exc)
+            return self._render(request, service, form, formset, status=400)
+        version = service.current_version
+        messages.success(
+            request,
+            f"“{service.name}” {verb}" + (f" (version {version.number})." if version else "."),
+        )
+        return redirect(service.get_absolute_url())
+
+
+class ServicePreviewView(RoleRequiredMixin, View):
+    """htmx: the request form the current editor state produces (same rendering as intake)."""
+
+    read_roles = CATALOG_EDITORS
+    write_roles = CATALOG_EDITORS
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        formset = definition_formset(data=request.POST)
+        context: dict[str, Any] = {"formset": formset}
+        if formset.is_valid():
+            context["form"] = build_answers_form(formset.definition, auto_id="preview_%s")
+        return render(request, "catalog/includes/preview.html", context)
+
+
+class ServiceTransitionView(RoleRequiredMixin, View):
+    read_roles = CATALOG_EDITORS
+    write_roles = CATALOG_EDITORS
+
+    def post(self, request: HttpRequest, slug: str, name: str) -> HttpResponse:
+        service = get_object_or_404(Service, slug=slug)
+        actions = {"publish": service_publish, "retire": service_retire}
+        if name not in actions:
+            raise Http404
+        try:
+            actions[name](service=service, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except TransitionError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"“{service.name}” is now {service.get_status_display().lower()}."
+            )
+        return redirect(service.get_absolute_url())
+
+
+# --- SLA policies and calendars -----------------------------------------------------------
+
+
+class SlaListView(RoleRequiredMixin, TemplateView):
+    template_name = "catalog/sla_list.html"
+    read_roles = READ_EVERYTHING
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["policies"] = list(selectors.sla_policies())
+        context["calendars"] = list(selectors.calendars())
+        context["can_edit"] = can_edit_calendars(self.request.user)
+        return context
+
+
+class CalendarDetailView(RoleRequiredMixin, TemplateView):
+    template_name = "catalog/calendar_detail.html"
+    read_roles = READ_EVERYTHING
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        calendar = get_object_or_404(selectors.calendars(), slug=kwargs["slug"])
+        today = timezone.localdate()
+        upcoming = [
+            (day, name)
+            for day, name in calendar.closed_dates([today.year, today.year + 1]).items()
+            if today <= day <= today + timedelta(days=365)
+        ]
+        context = super().get_context_data(**kwargs)
+        context.update(
+            calendar=calendar,
+            upcoming=upcoming,
+            can_edit=can_edit_calendars(self.request.user),
+            policies=list(calendar.sla_policies.all()),
+        )
+        return context
+
+
+class CalendarEditView(RoleRequiredMixin, View):
+    read_roles = ADMINS
+    write_roles = ADMINS
+
+    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        calendar = get_object_or_404(Calendar, slug=slug) if slug else None
+        form = CalendarForm(
+            initial=CalendarForm.initial_for(calendar)
+            if calendar
+            else {"time_zone": "America/New_York", **{f"day_{d}": "09:00-17:00" for d in range(5)}}
+        )
+        return render(request, "catalog/calendar_form.html", {"form": form, "calendar": calendar})
+
+    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        calendar = get_object_or_404(Calendar, slug=slug) if slug else None
+        form = CalendarForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            fields = {
+                "name": data["name"],
+                "slug": data["slug"],
+                "time_zone": data["time_zone"],
+                "working_hours": data["working_hours"],
+                "holiday_regions": data["holiday_regions"],
+            }
+            try:
+                if calendar is None:
+                    calendar = calendar_create(
+                        actor=request.user, closed_days=data["closed_days"], **fields
+                    )
+                else:
+                    calendar = calendar_update(
+                        calendar=calendar,
+                        actor=request.user,
+                        closed_days=data["closed_days"],
+                        **fields,
+                    )
+            except ValidationError as exc:
+                _errors_to_form(form, exc, rename={"working_hours": "day_0"})
+            else:
+                messages.success(request, f"Calendar “{calendar.name}” saved.")
+                return redirect("catalog:calendar_detail", slug=calendar.slug)
+        return render(
+            request, "catalog/calendar_form.html", {"form": form, "calendar": calendar}, status=400
+        )
+
+
+class SlaPolicyEditView(RoleRequiredMixin, View):
+    read_roles = ADMINS
+    write_roles = ADMINS
+
+    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        policy = get_object_or_404(SlaPolicy, slug=slug) if slug else None
+        form = SlaPolicyForm(instance=policy)
+        return render(request, "catalog/policy_form.html", {"form": form, "policy": policy})
+
+    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        policy = get_object_or_404(SlaPolicy, slug=slug) if slug else None
+        form = SlaPolicyForm(request.POST, instance=SlaPolicy() if policy is None else None)
+        if form.is_valid():
+            fields = {name: form.cleaned_data[name] for name in SlaPolicyForm.Meta.fields}
+            try:
+                if policy is None:
+                    policy = sla_policy_create(actor=request.user, **fields)
+                else:
+                    policy = sla_policy_update(policy=policy, actor=request.user, **fields)
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, f"SLA policy “{policy.name}” saved.")
+                return redirect("catalog:sla_list")
+        return render(
+            request, "catalog/policy_form.html", {"form": form, "policy": policy}, status=400
+        )
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+class TemplateListView(RoleRequiredMixin, ListView):
+    template_name = "catalog/template_list.html"
+    read_roles = READ_EVERYTHING
+    paginate_by = 50
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        self.filterset = TemplateFilter(self.request.GET, queryset=selectors.templates())
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_edit"] = can_edit_catalog(self.request.user)
+        return context
+
+
+class TemplateDetailView(RoleRequiredMixin, TemplateView):
+    template_name = "catalog/template_detail.html"
+    read_roles = READ_EVERYTHING
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        template = get_object_or_404(selectors.templates(), slug=kwargs["slug"])
+        context = super().get_context_data(**kwargs)
+        context.update(
+            template=template,
+            versions=list(selectors.template_versions(template)),
+            services=list(template.services.order_by("name")),
+            can_edit=can_edit_catalog(self.request.user),
+            rollback_form=kwargs.get("rollback_form") or TemplateRollbackForm(),
+        )
+        return context
+
+
+class TemplateEditView(RoleRequiredMixin, View):
+    """New template (with its version 1) or an edit of the template's own fields."""
+
+    read_roles = CATALOG_EDITORS
+    write_roles = CATALOG_EDITORS
+
+    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        template = get_object_or_404(Template, slug=slug) if slug else None
+        return render(
+            request,
+            "catalog/template_form.html",
+            {
+                "form": TemplateForm(instance=template),
+                "version_form": None
+                if template
+                else TemplateVersionForm(initial={"changelog": "First version."}),
+                "template": template,
+            },
+        )
+
+    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        template = get_object_or_404(Template, slug=slug) if slug else None
+        form = TemplateForm(request.POST, instance=Template() if template is None else None)
+        version_form = TemplateVersionForm(request.POST) if template is None else None
+        valid = form.is_valid() & (version_form.is_valid() if version_form else True)
+        if valid:
+            fields = {name: form.cleaned_data[name] for name in TemplateForm.Meta.fields}
+            try:
+                if template is None:
+                    assert version_form is not None
+                    template = template_create(
+                        actor=request.user, **fields, **version_form.cleaned_data
+                    )
+                else:
+                    template = template_update(template=template, actor=request.user, **fields)
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, f"Template “{template.name}” saved.")
+                return redirect("catalog:template_detail", slug=template.slug)
+        return render(
+            request,
+            "catalog/template_form.html",
+            {"form": form, "version_form": version_form, "template": template},
+            status=400,
+        )
+
+
+class TemplatePublishView(RoleRequiredMixin, View):
+    """Publish a new version (the form starts from the current one)."""
+
+    read_roles = CATALOG_EDITORS
+    write_roles = CATALOG_EDITORS
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        import json
+
+        template = get_object_or_404(Template.objects.select_related("current_version"), slug=slug)
+        current = template.current_version
+        initial = (
+            {
+                "content": current.content,
+                "spec": json.dumps(current.spec, indent=2),
+                "rollback_plan": current.rollback_plan,
+            }
+            if current
+            else {}
+        )
+        return render(
+            request,
+            "catalog/template_publish.html",
+            {"template": template, "form": TemplateVersionForm(initial=initial)},
+        )
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        template = get_object_or_404(Template, slug=slug)
+        form = TemplateVersionForm(request.POST)
+        if form.is_valid():
+            try:
+                version = template_publish(
+                    template=template, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, f"{template.name} version {version.number} published.")
+                return redirect("catalog:template_detail", slug=template.slug)
+        return render(
+            request,
+            "catalog/template_publish.html",
+            {"template": template, "form": form},
+            status=400,
+        )
+
+
+class TemplateRollbackView(RoleRequiredMixin, View):
+    read_roles = CATALOG_EDITORS
+    write_roles = CATALOG_EDITORS
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        template = get_object_or_404(Template, slug=slug)
+        form = TemplateRollbackForm(request.POST)
+        if form.is_valid():
+            try:
+                version = template_rollback(
+                    template=template,
+                    actor=request.user,
+                    to_number=form.cleaned_data["to_number"],
+                    changelog=form.cleaned_data.get("changelog") or "",
+                )
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"{template.name}: version {form.cleaned_data['to_number']} restored "
+                    f"as version {version.number}.",
+                )
+                return redirect("catalog:template_detail", slug=template.slug)
+        view = TemplateDetailView()
+        view.setup(request, slug=slug)
+        context = view.get_context_data(slug=slug, rollback_form=form)
+        return render(request, "catalog/template_detail.html", context, status=400)
