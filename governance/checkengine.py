@@ -90,8 +90,8 @@ DEFAULT_THRESHOLDS = {
     "duplicates_normalised": Threshold(warn=0, fail=5),
     "rule": Threshold(warn=0, fail=2),
     "reference": Threshold(warn=0, fail=2),
-    "coverage": Threshold(warn=10, fail=25),
-    "coverage_value": Threshold(warn=10, fail=25),
+    "coverage": Threshold(warn=1, fail=5),  # i.e. attribution coverage target 99%, floor 95%
+    "coverage_value": Threshold(warn=1, fail=5),
     "stale_rows": Threshold(warn=0, fail=10),
     "volume": Threshold(warn=0, fail=20),
     "schema_added": Threshold(warn=0, fail=None),
@@ -187,7 +187,7 @@ _INTROSPECT = sql.SQL(
      FROM pg_index i
     WHERE i.indrelid = c.oid AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indisvalid)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest({schemas}::text[], {tables}::text[]))
+WHERE (n.nspname, c.relname) IN (SELECT u.s, u.t FROM unnest({schemas}::text[], {tables}::text[]) AS u(s, t))
   AND c.relkind IN ('r', 'v', 'm', 'p', 'f')"""
 )
 
