@@ -1,0 +1,49 @@
+"""One filterset per list, shared by the page and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from .models import Campaign, Rfc, RfcStatus, RfcType, Risk
+
+
+class RfcFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=RfcStatus.choices)
+    risk = django_filters.ChoiceFilter(choices=Risk.choices)
+    change_type = django_filters.ChoiceFilter(choices=RfcType.choices, label="Type")
+    emergency = django_filters.BooleanFilter()
+    author = django_filters.CharFilter(field_name="author__username", label="Author (username)")
+    q = django_filters.CharFilter(method="search", label="Search")
+
+    class Meta:
+        model = Rfc
+        fields = ["status", "risk", "change_type", "emergency", "author"]
+
+    def search(self, queryset: QuerySet[Rfc], name: str, value: str) -> QuerySet[Rfc]:
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q(title__icontains=value) | Q(summary__icontains=value)
+        digits = value.upper().removeprefix("RFC-")
+        if digits.isdigit() and len(digits) < 10:
+            condition |= Q(pk=int(digits))
+        return queryset.filter(condition)
+
+
+class CampaignFilter(django_filters.FilterSet):
+    channel = django_filters.CharFilter(lookup_expr="iexact")
+    owner = django_filters.CharFilter(field_name="owner__username")
+    active_on = django_filters.DateFilter(method="active", label="Active on")
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+
+    class Meta:
+        model = Campaign
+        fields = ["channel", "owner"]
+
+    def active(self, queryset: QuerySet[Campaign], name: str, value: Any) -> QuerySet[Campaign]:
+        return queryset.filter(start_date__lte=value).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=value)
+        )
