@@ -36,6 +36,7 @@ from .forms import (
     ValidateForm,
 )
 from .models import (
+    EDITABLE_STATES,
     REVIEWERS,
     RFC_AUTHORS,
     SCHEDULERS,
@@ -123,7 +124,12 @@ class RfcEditView(RoleRequiredMixin, View):
         return render(
             request,
             "governance/rfc_form.html",
-            {"form": form, "rfc": rfc, "questions": QUESTIONS},
+            {
+                "form": form,
+                "rfc": rfc,
+                "questions": QUESTIONS,
+                "approved_warning": rfc is not None and rfc.status == RfcStatus.APPROVED,
+            },
         )
 
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
@@ -225,17 +231,12 @@ class RfcDetailView(RoleRequiredMixin, View):
             "since_approval": since_approval,
             "events": list(rfc.events.select_related("actor")[:50]),
             "transitions": transitions,
-            "can_edit": has_role(user, RFC_AUTHORS)
-            and rfc.status
-            in (
-                RfcStatus.DRAFT,
-                RfcStatus.IN_REVIEW,
-                RfcStatus.CHANGES_REQUESTED,
-                RfcStatus.APPROVED,
-            ),
+            "can_edit": has_role(user, RFC_AUTHORS) and rfc.status in EDITABLE_STATES,
             "can_review": can_review,
             "can_approve": can_review and rfc.status == RfcStatus.IN_REVIEW,
             "is_author": is_author,
+            "self_review_note": is_author and rfc.status == RfcStatus.IN_REVIEW,
+            "awaiting_schedule": rfc.status == RfcStatus.APPROVED,
             "can_schedule": has_role(user, SCHEDULERS) and rfc.status == RfcStatus.APPROVED,
             "review_form": ReviewForm(initial={"content_hash": rfc.content_hash}),
             "schedule_form": ScheduleForm(

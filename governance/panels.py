@@ -1,0 +1,47 @@
+"""Home-page panels from governance: what is waiting for this person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.urls import reverse
+
+from mops.accounts.roles import Role, has_role
+from mops.core.registry import Panel
+
+from .models import Rfc, RfcStatus
+from .selectors import rfcs_awaiting_review_by
+
+
+def rfc_review_panel(user: Any) -> Iterable[Panel]:
+    """Approvers: RFCs in review they have not approved yet."""
+    if not has_role(user, {Role.APPROVER, Role.ADMIN}):
+        return []
+    qs = rfcs_awaiting_review_by(user)
+    rows = [(str(r), r.get_absolute_url()) for r in qs[:5]]
+    return [
+        Panel(
+            title="RFCs to review",
+            url=reverse("governance:rfc_list") + "?status=in_review",
+            count=qs.count(),
+            rows=rows,
+            empty="No RFC waits for your review.",
+        )
+    ]
+
+
+def rfc_schedule_panel(user: Any) -> Iterable[Panel]:
+    """PMs: approved RFCs waiting for a departure."""
+    if not has_role(user, {Role.PM}):
+        return []
+    qs = Rfc.objects.filter(status=RfcStatus.APPROVED).order_by("updated_at")
+    return [
+        Panel(
+            title="Approved RFCs to schedule",
+            url=reverse("governance:rfc_list") + "?status=approved",
+            count=qs.count(),
+            rows=[(str(r), r.get_absolute_url()) for r in qs[:5]],
+            empty="No approved RFC waits for a window.",
+        )
+    ]
