@@ -1,0 +1,259 @@
+"""What every figure means: key, title, unit, which direction is better, and its written
+definition (what counts, which clock, which calendar). Pure data, shown next to each
+number on the dashboard and returned by the API, so people and BI tools read one text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+AGING_DAYS = 14
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    key: str
+    title: str
+    unit: str
+    definition: str
+    group: str
+    better: str = "up"  # "up": a higher value is better; "down": lower is better
+    tracked_by: str = "intake"  # the records it is computed from
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "unit": self.unit,
+            "definition": self.definition,
+            "group": self.group,
+            "better": self.better,
+        }
+
+
+SPEED = "Speed & reliability"
+DATA = "Data health"
+ADOPTION = "Enablement & adoption"
+THROUGHPUT = "Throughput"
+
+_PERIOD_NOTE = (
+    " Periods (week from Monday, month, quarter) are cut in the MOPS time zone; "
+    "the trend compares each period with the one before it."
+)
+
+METRICS: dict[str, MetricDefinition] = {
+    m.key: m
+    for m in [
+        MetricDefinition(
+            key="ttc",
+            title="Time to campaign",
+            unit="business days",
+            group=SPEED,
+            better="down",
+            definition=(
+                "From a request's first acceptance to its first go-live. Median and 90th "
+                "percentile of the requests that went live in the period. Business days are "
+                "counted on the service's SLA calendar (its working hours, public and company "
+                "holidays; one day = the calendar's standard working day), with time spent "
+                "waiting on the requester (needs info) excluded; calendar days are wall-clock "
+                "time from acceptance to live, pauses included." + _PERIOD_NOTE
+            ),
+        ),
+        MetricDefinition(
+            key="triage_sla",
+            title="Triage SLA adherence",
+            unit="%",
+            group=SPEED,
+            definition=(
+                "Share of requests triaged (first accepted or rejected) in the period within "
+                "the SLA policy's triage target for their class (same day: 4 business hours "
+                "by default), counted in business time on the service's calendar from first "
+                "submission, with time in needs info (waiting on the requester) excluded."
+                + _PERIOD_NOTE
+            ),
+        ),
+        MetricDefinition(
+            key="delivery_sla",
+            title="Delivery SLA adherence",
+            unit="%",
+            group=SPEED,
+            definition=(
+                "Share of requests that went live in the period within the SLA policy's "
+                "delivery target for their class (simple / standard / complex), measured like "
+                "time to campaign: business time on the service's calendar from acceptance to "
+                "first live, needs-info pauses excluded." + _PERIOD_NOTE
+            ),
+        ),
+        MetricDefinition(
+            key="backlog_aging",
+            title="Backlog aging",
+            unit="%",
+            group=SPEED,
+            better="down",
+            definition=(
+                f"Share of open requests older than {AGING_DAYS} calendar days at the end of "
+                "each period. Open: submitted and not yet live, rejected or cancelled. Age: "
+                "calendar time since first submission." + _PERIOD_NOTE
+            ),
+        ),
+        MetricDefinition(
+            key="uptime",
+            title="Automation uptime",
+            unit="%",
+            group=SPEED,
+            tracked_by="governance",
+            definition=(
+                "Share of the period during which heartbeat monitors of business-critical "
+                "automations were up (a missed ping opens an outage until the next ping), "
+                "averaged over monitors."
+            ),
+        ),
+        MetricDefinition(
+            key="mttr",
+            title="Mean time to resolve",
+            unit="hours",
+            group=SPEED,
+            better="down",
+            tracked_by="governance",
+            definition=(
+                "Mean wall-clock time from an incident being opened to it being resolved, over "
+                "incidents resolved in the period."
+            ),
+        ),
+        MetricDefinition(
+            key="data_completeness",
+            title="Data completeness",
+            unit="%",
+            group=DATA,
+            tracked_by="governance",
+            definition=(
+                "Latest completeness score of each contracted dataset in the period (share of "
+                "required fields filled), averaged over datasets."
+            ),
+        ),
+        MetricDefinition(
+            key="data_accuracy",
+            title="Data accuracy",
+            unit="%",
+            group=DATA,
+            tracked_by="governance",
+            definition=(
+                "Latest validity/accuracy score of each contracted dataset in the period "
+                "(share of values matching type, allowed values, pattern and range)."
+            ),
+        ),
+        MetricDefinition(
+            key="duplicates_per_1k",
+            title="Duplicates per 1k records",
+            unit="per 1k",
+            group=DATA,
+            better="down",
+            tracked_by="governance",
+            definition=(
+                "Duplicate records per 1,000 records (on the contract keys and normalised "
+                "e-mail), latest check per dataset in the period, averaged."
+            ),
+        ),
+        MetricDefinition(
+            key="attribution_coverage",
+            title="Attribution coverage",
+            unit="%",
+            group=DATA,
+            tracked_by="governance",
+            definition=(
+                "Share of pipeline records that carry a valid campaign attribution, latest "
+                "check in the period. The guide's bar is more than 90%."
+            ),
+        ),
+        MetricDefinition(
+            key="template_reuse",
+            title="Template reuse rate",
+            unit="%",
+            group=ADOPTION,
+            definition=(
+                "Share of launches (requests that went live in the period) built from an "
+                "approved catalog template version." + _PERIOD_NOTE
+            ),
+        ),
+        MetricDefinition(
+            key="self_serve_share",
+            title="Self-serve share",
+            unit="%",
+            group=ADOPTION,
+            definition=(
+                "Share of requests fulfilled (went live) in the period that were for a "
+                "self-serve catalog service." + _PERIOD_NOTE
+            ),
+        ),
+        MetricDefinition(
+            key="nps",
+            title="Stakeholder NPS",
+            unit="NPS",
+            group=ADOPTION,
+            tracked_by="metrics",
+            definition=(
+                "Net promoter score of the built-in quarterly survey sent to requesters of "
+                "delivered work: % of answers 9–10 minus % of answers 0–6, over answers "
+                "received in the period (−100 to +100), by requester group (demand gen, field, "
+                "sales)."
+            ),
+        ),
+        MetricDefinition(
+            key="submitted",
+            title="Requests submitted",
+            unit="requests",
+            group=THROUGHPUT,
+            definition="Requests first submitted in the period (drafts never submitted excluded)."
+            + _PERIOD_NOTE,
+        ),
+        MetricDefinition(
+            key="accepted",
+            title="Requests accepted",
+            unit="requests",
+            group=THROUGHPUT,
+            definition="Requests first accepted at triage in the period." + _PERIOD_NOTE,
+        ),
+        MetricDefinition(
+            key="shipped",
+            title="Requests shipped",
+            unit="requests",
+            group=THROUGHPUT,
+            definition="Requests that first went live in the period." + _PERIOD_NOTE,
+        ),
+        MetricDefinition(
+            key="experiments",
+            title="Experiment throughput",
+            unit="experiments",
+            group=THROUGHPUT,
+            tracked_by="experiments",
+            definition="Experiments concluded in the period (needs an experiment register).",
+        ),
+    ]
+}
+
+# Figures computed from requests: these take the class / service / team / channel filters.
+REQUEST_METRICS = ("ttc", "triage_sla", "delivery_sla", "backlog_aging", "template_reuse",
+                   "self_serve_share", "submitted", "accepted", "shipped")  # fmt: skip
+
+HEADLINE = ("ttc", "delivery_sla", "triage_sla", "backlog_aging", "template_reuse", "nps")
+
+# Drill-downs: the requests behind a number. key → (title, what it lists).
+DRILLS: dict[str, str] = {
+    "shipped": "Requests that went live in the period",
+    "ttc": "Requests that went live in the period (with their time to campaign)",
+    "delivery_met": "Requests delivered within their SLA",
+    "delivery_breached": "Requests delivered after their SLA target",
+    "triage_met": "Requests triaged within their SLA",
+    "triage_breached": "Requests triaged after their SLA target",
+    "backlog_open": "Requests open at the end of the period",
+    "backlog_aged": f"Requests open more than {AGING_DAYS} days at the end of the period",
+    "submitted": "Requests submitted in the period",
+    "accepted": "Requests accepted in the period",
+    "with_template": "Launches built from an approved template",
+    "without_template": "Launches not built from an approved template",
+    "self_serve": "Launches of self-serve services",
+}
+
+
+def definition(key: str) -> MetricDefinition:
+    return METRICS[key]
