@@ -54,7 +54,6 @@ from governance.contract_spec import (
 
 # An e-mail is "valid" when its trimmed value has one @, a dot in the domain and a 2+ letter TLD.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
-GMAIL_DOMAINS = r"@(gmail|googlemail)\.com$"
 
 DEFAULT_TIMEOUT_MS = 30_000
 
@@ -249,6 +248,7 @@ class CheckDef:
     statement: str = "scan"  # scan | grouped | static | custom | skipped
     count_alias: str | None = None
     denominator_alias: str | None = None
+    denominator_minus_alias: str | None = None  # denominator = [alias] − [minus alias]
     value_alias: str | None = None
     row_predicate: sql.Composable | None = None  # on alias t, for failing-row samples
     sample_columns: tuple[str, ...] = ()
@@ -424,10 +424,10 @@ class _Compiler:
         return [node.column] + ([node.other_column] if node.other_column else [])
 
     def email_normalised(self, name: str, alias: str = "t") -> sql.Composable:
-        e = sql.SQL("nullif(lower({}), '')").format(_trim(_col(name, alias)))
-        return sql.SQL(
-            "CASE WHEN {e} ~ {gmail} THEN replace(split_part(split_part({e}, '@', 1), '+', 1), '.', '') || '@gmail.com' ELSE {e} END"
-        ).format(e=e, gmail=sql.Literal(GMAIL_DOMAINS))
+        return gmail_fold(self.email_base(name, alias))
+
+    def email_base(self, name: str, alias: str = "t") -> sql.Composable:
+        return sql.SQL("nullif(lower({}), '')").format(_trim(_col(name, alias)))
 
     def raw_key(self, name: str, alias: str = "t") -> sql.Composable:
         if self.is_text(name):
@@ -435,6 +435,15 @@ class _Compiler:
                 c=_col(name, alias), t=_trim(_col(name, alias))
             )
         return _col(name, alias)
+
+
+def gmail_fold(e: sql.Composable) -> sql.Composable:
+    """gmail.com/googlemail.com: drop dots and +tag from the local part, domain gmail.com."""
+    return sql.SQL(
+        "CASE WHEN right({e}, 10) = '@gmail.com' OR right({e}, 15) = '@googlemail.com' "
+        "THEN replace(split_part(split_part({e}, '@', 1), '+', 1), '.', '') || '@gmail.com' "
+        "ELSE {e} END"
+    ).format(e=e)
 
 
 class ContractValueError(ValueError):
@@ -515,10 +524,16 @@ def compile_checks(
     checks: list[CheckDef] = []
     rows_alias = scan.add(sql.SQL("count(*)"), "rows")
 
-    def present_alias(name: str) -> str:
+    def missing_alias(name: str) -> str:
+        # One missing-count per column serves completeness and, as rows − missing, the
+        # present-values denominator of validity and reference checks.
         return scan.add(
-            sql.SQL("count(*) FILTER (WHERE {})").format(comp.present(name)), ("present", name)
+            sql.SQL("count(*) FILTER (WHERE {})").format(comp.missing(name)), ("missing", name)
         )
+
+    def use_present_denominator(check: CheckDef, name: str) -> None:
+        check.denominator_alias = rows_alias
+        check.denominator_minus_alias = missing_alias(name)
 
     def skip(check: CheckDef, reason: str) -> CheckDef:
         check.statement = "skipped"
@@ -554,7 +569,11 @@ def compile_checks(
 
     # Field checks: completeness and validity.
     for f in spec.fields:
-        checks.extend(_field_checks(spec, comp, scan, f, rows_alias, present_alias, skip))
+        checks.extend(
+            _field_checks(
+                spec, comp, f, rows_alias, missing_alias, use_present_denominator, skip, scan
+            )
+        )
 
     # Uniqueness: one GROUP BY per key, all in the grouped statement.
     keys: list[tuple[str, tuple[str, ...], bool]] = []  # (kind, columns, normalised)
@@ -584,28 +603,43 @@ def compile_checks(
             check.detail["answered_by"] = "unique index"
             check.semantics += " Answered without a scan: a unique index on exactly these columns forbids duplicates."
             continue
-        exprs = [
-            comp.email_normalised(c, "x") if normalised else comp.raw_key(c, "x") for c in cols
-        ]
-        group = sql.SQL(", ").join(exprs)
-        not_null = sql.SQL(" AND ").join(sql.SQL("({}) IS NOT NULL").format(e) for e in exprs)
+        # Keys are computed once per row behind an OFFSET 0 fence; the NULL group is dropped
+        # in HAVING, so no key expression is evaluated twice.
+        names = [sql.Identifier(f"k{i}") for i in range(len(cols))]
+        bases = [comp.email_base(c, "x") if normalised else comp.raw_key(c, "x") for c in cols]
+        keys_sql = [gmail_fold(n) if normalised else n for n in names]
+        group = sql.SQL(", ").join(keys_sql)
+        not_null = sql.SQL(" AND ").join(sql.SQL("({}) IS NOT NULL").format(k) for k in keys_sql)
         alias = f"g{len(grouped)}"
         grouped.append(
             (
                 alias,
                 sql.SQL(
                     "(SELECT coalesce(sum(n - 1), 0) AS extra, count(*) AS groups FROM "
-                    "(SELECT count(*) AS n FROM {rel} AS x WHERE {nn} GROUP BY {group} HAVING count(*) > 1) AS d) AS {alias}"
-                ).format(rel=relation, nn=not_null, group=group, alias=sql.Identifier(alias)),
+                    "(SELECT count(*) AS n FROM (SELECT {bases} FROM {rel} AS x OFFSET 0) AS keyed "
+                    "GROUP BY {group} HAVING count(*) > 1 AND {nn}) AS d) AS {alias}"
+                ).format(
+                    bases=sql.SQL(", ").join(
+                        sql.SQL("{} AS {}").format(b, n) for b, n in zip(bases, names, strict=True)
+                    ),
+                    rel=relation,
+                    group=group,
+                    nn=not_null,
+                    alias=sql.Identifier(alias),
+                ),
             )
         )
         check.count_alias = f"{alias}.extra"
         check.detail["groups_alias"] = f"{alias}.groups"
         check.denominator_alias = rows_alias
         t_exprs = [comp.email_normalised(c) if normalised else comp.raw_key(c) for c in cols]
+        x_exprs = [
+            comp.email_normalised(c, "x") if normalised else comp.raw_key(c, "x") for c in cols
+        ]
+        x_group = sql.SQL(", ").join(x_exprs)
         check.row_predicate = sql.SQL(
-            "({}) IN (SELECT {} FROM {} AS x WHERE {} GROUP BY {} HAVING count(*) > 1)"
-        ).format(sql.SQL(", ").join(t_exprs), group, relation, not_null, group)
+            "({}) IN (SELECT {} FROM {} AS x GROUP BY {} HAVING count(*) > 1)"
+        ).format(sql.SQL(", ").join(t_exprs), x_group, relation, x_group)
         check.sample_columns = cols
 
     # Consistency rules.
@@ -652,15 +686,18 @@ def compile_checks(
         if parts is None:
             coverage_ok = coverage_ok and not ref.coverage
             continue
-        found, sample_found = parts
+        found, sample_found, found_implies_present = parts
         present = comp.present(ref.column)
-        orphan = sql.SQL("{} AND NOT {}").format(present, found)
+        # The rare, cheap test first: AND stops before the trim for almost every row.
+        orphan = sql.SQL("NOT {} AND {}").format(found, present)
         check.count_alias = scan.add(sql.SQL("count(*) FILTER (WHERE {})").format(orphan))
-        check.denominator_alias = present_alias(ref.column)
-        check.row_predicate = sql.SQL("{} AND NOT {}").format(present, sample_found)
+        use_present_denominator(check, ref.column)
+        check.row_predicate = sql.SQL("NOT {} AND {}").format(sample_found, present)
         check.sample_columns = (ref.column,)
         if ref.coverage:
-            covered_parts.append(sql.SQL("({} AND {})").format(present, found))
+            covered_parts.append(
+                found if found_implies_present else sql.SQL("({} AND {})").format(found, present)
+            )
     coverage_refs = [r for r in spec.references if r.coverage]
     if coverage_refs:
         cols = tuple(r.column for r in coverage_refs)
@@ -800,11 +837,12 @@ def compile_checks(
 def _field_checks(
     spec: ContractSpec,
     comp: _Compiler,
-    scan: _Select,
     f: FieldSpec,
     rows_alias: str,
-    present_alias: Callable[[str], str],
+    missing_alias: Callable[[str], str],
+    use_present_denominator: Callable[[CheckDef, str], None],
     skip: Callable[[CheckDef, str], CheckDef],
+    scan: _Select,
 ) -> Iterator[CheckDef]:
     exists = comp.has(f.name)
     gone = f"column {f.name!r} is missing from the table"
@@ -814,7 +852,7 @@ def _field_checks(
             yield skip(check, gone)
         else:
             pred = comp.missing(f.name)
-            check.count_alias = scan.add(sql.SQL("count(*) FILTER (WHERE {})").format(pred))
+            check.count_alias = missing_alias(f.name)
             check.denominator_alias = rows_alias
             check.row_predicate = pred
             check.sample_columns = (f.name,)
@@ -875,12 +913,13 @@ def _field_checks(
             yield skip(check, gone)
             continue
         try:
-            invalid = sql.SQL("{} AND {}").format(comp.present(f.name), build())
+            # The value test first: AND stops before the trim for every valid row.
+            invalid = sql.SQL("{} AND {}").format(build(), comp.present(f.name))
         except ContractValueError as exc:
             yield skip(check, str(exc))
             continue
         check.count_alias = scan.add(sql.SQL("count(*) FILTER (WHERE {})").format(invalid))
-        check.denominator_alias = present_alias(f.name)
+        use_present_denominator(check, f.name)
         check.row_predicate = invalid
         check.sample_columns = (f.name,)
         yield check
@@ -893,8 +932,8 @@ def _reference_sql(
     joins: list[sql.Composable],
     skip: Callable[[CheckDef, str], CheckDef],
     check: CheckDef,
-) -> tuple[sql.Composable, sql.Composable] | None:
-    """(found-expression in the scan, found-expression usable on its own) or None if skipped."""
+) -> tuple[sql.Composable, sql.Composable, bool] | None:
+    """(found in the scan, found on its own, found ⇒ present), or None if skipped."""
     if not comp.has(ref.column):
         skip(check, f"column {ref.column!r} is missing from the table")
         return None
@@ -907,7 +946,8 @@ def _reference_sql(
             return None
         found = sql.SQL("({} IN ({}))").format(col, values)
         check.detail["target"] = "allowed values"
-        return found, found
+        no_blank_allowed = all(str(v).strip(TRIM_CHARS) for v in ref.allowed_values)
+        return found, found, no_blank_allowed
     target = comp.targets.get((ref.target_schema, ref.target_table))
     if target is None:
         skip(check, f"target table {ref.target_schema}.{ref.target_table} not found")
@@ -918,24 +958,25 @@ def _reference_sql(
     rel = sql.Identifier(ref.target_schema, ref.target_table)
     tcol = sql.Identifier(ref.target_column)
     alias = sql.Identifier(f"r{index}")
-    if frozenset({ref.target_column}) in target.unique_keys:
-        joins.append(
-            sql.SQL(" LEFT JOIN {rel} AS {a} ON {a}.{tc} = {c}").format(
-                rel=rel, a=alias, tc=tcol, c=col
-            )
-        )
-    else:  # DISTINCT keeps the join 1:1 so counts over the dataset stay exact
-        joins.append(
-            sql.SQL(" LEFT JOIN (SELECT DISTINCT {tc} FROM {rel}) AS {a} ON {a}.{tc} = {c}").format(
-                rel=rel, a=alias, tc=tcol, c=col
-            )
-        )
+    # Blank target values never match, so "found" implies "present" and coverage needs no trim.
+    keep = (
+        sql.SQL("{} <> ''").format(_trim(sql.Identifier("x", ref.target_column)))
+        if target.columns[ref.target_column] in TEXT_FAMILY
+        else sql.SQL("TRUE")
+    )
+    # DISTINCT keeps the join 1:1 (exact counts) unless a unique index already does.
+    distinct = sql.SQL("" if frozenset({ref.target_column}) in target.unique_keys else "DISTINCT ")
+    joins.append(
+        sql.SQL(
+            " LEFT JOIN (SELECT {d}x.{tc} FROM {rel} AS x WHERE {keep}) AS {a} ON {a}.{tc} = {c}"
+        ).format(d=distinct, tc=tcol, rel=rel, keep=keep, a=alias, c=col)
+    )
     check.detail["target"] = f"{ref.target_schema}.{ref.target_table}.{ref.target_column}"
     found = sql.SQL("({}.{} IS NOT NULL)").format(alias, tcol)
     standalone = sql.SQL("EXISTS (SELECT 1 FROM {rel} AS x WHERE x.{tc} = {c})").format(
         rel=rel, tc=tcol, c=col
     )
-    return found, standalone
+    return found, standalone, True
 
 
 def _custom_check(spec: ContractSpec, metric: CustomMetric) -> CheckDef:
@@ -1240,6 +1281,8 @@ def _judge(
     detail = dict(check.detail)
     count = _num(values.get(check.count_alias)) if check.count_alias else None
     denominator = _num(values.get(check.denominator_alias)) if check.denominator_alias else None
+    if denominator is not None and check.denominator_minus_alias:
+        denominator -= _num(values.get(check.denominator_minus_alias)) or 0
     goodness: float | None = None
     if check.kind == "freshness":
         age = _num(values.get(check.value_alias))

@@ -386,8 +386,8 @@ SELECT i,
   CASE WHEN i % 5 >= 2 AND i % 450 <> 2 THEN DATE '2025-01-01' + (i % 300) END,
   CASE WHEN i % 800 = 19 THEN 150 ELSE (i * 37) % 101 END,
   CASE WHEN i % 700 = 23 THEN 'usa' ELSE (ARRAY['US','GB','DE','FR','NL','CA','AU','SE'])[1 + i % 8] END,
-  now() - make_interval(secs => (i * 7919) % 31536000) - interval '30 days',
-  now() - make_interval(secs => (i * 7919) % 31536000)
+  now() - make_interval(secs => (i::bigint * 7919) % 31536000) - interval '30 days',
+  now() - make_interval(secs => (i::bigint * 7919) % 31536000)
 FROM generate_series(1, {rows}) AS i;
 CREATE INDEX leads_updated_at ON leads (updated_at);
 ANALYZE campaigns; ANALYZE accounts; ANALYZE leads;
