@@ -1,0 +1,109 @@
+"""An engineer writes a high-risk RFC, two CAB approvers approve it from its page, the PM
+schedules it into a change window from the same page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from governance.models import Rfc
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def cab_members(users):
+    cab, _ = Group.objects.get_or_create(name="CAB")
+    revops, _ = Group.objects.get_or_create(name="RevOps")
+    users["approver"].groups.add(cab)
+    users["approver2"].groups.add(cab, revops)
+    return users
+
+
+def _approve(page, login, username: str, rfc: Rfc) -> None:
+    login(username)
+    page.goto(rfc.get_absolute_url())
+    page.get_by_label("Comment (optional)").fill(f"OK from {username}")
+    page.get_by_role("button", name="Approve v1").click()
+    page.wait_for_load_state()
+    assert f"You approved {rfc.reference}" in page.locator(".messages").inner_text()
+
+
+def test_high_risk_rfc_is_written_approved_by_the_cab_and_scheduled(page, login, cab_members):
+    # The engineer writes it through the form and submits it for review.
+    login("engineer")
+    page.goto("/governance/rfcs/new/")
+    page.get_by_label("Title").fill("Route EMEA enterprise leads to the new pod")
+    page.get_by_label("Type").select_option("routing")
+    page.get_by_label("Summary").fill("Enterprise EMEA leads go to the new pod.")
+    page.get_by_label("Proposal").fill("Add a routing rule before the round robin.")
+    page.locator("#id_risk").select_option("high")
+    page.get_by_label("Does it change production data or schema").check()
+    page.get_by_label("Test plan").fill("Replay last month's EMEA leads in the sandbox.")
+    page.get_by_label("Rollback plan").fill("Deactivate the rule; round robin takes over.")
+    page.get_by_role("button", name="Save and submit for review").click()
+    page.wait_for_url("**/governance/rfcs/*/")
+    assert page.get_by_test_id("rfc-status").inner_text() == "In review"
+    assert (
+        "Needs 2 more approval(s) and one from RevOps" in page.get_by_test_id("quorum").inner_text()
+    )
+    rfc = Rfc.objects.get()
+    assert rfc.risk == "high" and rfc.author.username == "engineer"
+    # The author is not offered an approve button.
+    assert page.get_by_role("button", name="Approve v1").count() == 0
+
+    # Two CAB approvers (one of them RevOps) approve from the RFC page.
+    _approve(page, login, "approver", rfc)
+    assert (
+        "Needs 1 more approval(s) and one from RevOps" in page.get_by_test_id("quorum").inner_text()
+    )
+    _approve(page, login, "approver2", rfc)
+    assert page.get_by_test_id("rfc-status").inner_text() == "Approved"
+    assert "Quorum met" in page.get_by_test_id("quorum").inner_text()
+
+    # The PM opens the schedule form on the RFC page and enters a change window.
+    # (releases will replace the window fields with a departure picker.)
+    login("pm")
+    page.goto(rfc.get_absolute_url())
+    form = page.locator("form.schedule-form")
+    assert form.is_visible()
+    start = timezone.localtime(timezone.now() + timedelta(days=3)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    form.get_by_label("Window start").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_label("Window end").fill((start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_label("Window", exact=True).fill("Tue 10:00 NA train")
+    form.get_by_role("button", name="Schedule").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("rfc-status").inner_text() == "Scheduled"
+    rfc.refresh_from_db()
+    assert rfc.status == "scheduled" and rfc.scheduled_ref == "Tue 10:00 NA train"
+    assert rfc.scheduled_start == start
+
+
+def test_high_risk_rfc_without_a_window_is_refused_on_the_page(page, login, cab_members):
+    from governance.services import rfc_approve, rfc_create
+
+    users = cab_members
+    rfc = rfc_create(
+        actor=users["engineer"],
+        submit=True,
+        title="Change attribution window",
+        change_type="attribution",
+        summary="30 → 60 days.",
+        proposal="Change the setting.",
+        risk="high",
+        test_plan="Back-test.",
+        rollback_plan="Set it back.",
+    )
+    rfc_approve(rfc=rfc, actor=users["approver"])
+    rfc_approve(rfc=rfc, actor=users["approver2"])
+    login("pm")
+    page.goto(rfc.get_absolute_url())
+    page.locator("form.schedule-form").get_by_role("button", name="Schedule").click()
+    page.wait_for_load_state()
+    assert "only inside a change window" in page.locator(".messages").inner_text()
+    assert page.get_by_test_id("rfc-status").inner_text() == "Approved"
