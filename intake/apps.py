@@ -4,3 +4,34 @@ from django.apps import AppConfig
 class IntakeConfig(AppConfig):
     name = "intake"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Requests"
+
+    def ready(self) -> None:
+        from celery.schedules import crontab
+        from django.conf import settings
+
+        from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING
+        from mops.core import registry
+
+        from . import demo
+        from .panels import backlog_panel, my_team_panel
+
+        registry.nav_items.append(
+            registry.NavItem("Requests", "intake:request_list", ALL_ROLES, 20)
+        )
+        registry.nav_items.append(
+            registry.NavItem("Backlog review", "intake:review", READ_EVERYTHING, 22)
+        )
+        registry.nav_items.append(registry.NavItem("Scoring", "intake:scoring", ADMINS, 85))
+        registry.home_panels.append(my_team_panel)
+        registry.home_panels.append(backlog_panel)
+        registry.demo_loaders.append(("intake", demo.load))
+        settings.CELERY_BEAT_SCHEDULE["intake-sla-sweep"] = {
+            "task": "intake.tasks.sla_sweep",
+            "schedule": crontab(minute="*/5"),
+        }
+        # Monday 08:00 in CELERY_TIMEZONE (= MOPS_TIME_ZONE, settings.TIME_ZONE)
+        settings.CELERY_BEAT_SCHEDULE["intake-weekly-review"] = {
+            "task": "intake.tasks.weekly_review",
+            "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+        }

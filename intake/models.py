@@ -1,0 +1,446 @@
+"""Requests: the lifecycle, events, SLA fields, scoring models, comments, watchers.
+
+The request lifecycle is declared once here (`REQUEST_LIFECYCLE`); the one path through it
+is `intake.services.request_transition`. SLA fields on `Request` are *denormalised*: the
+transition service recomputes them from the event timeline (`intake.slaclock`) and the
+sweep task moves `sla_state` forward as time passes, so lists sort and filter by them
+without computing business time per row.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from catalog.models import Complexity
+from mops.accounts.roles import Role
+from mops.core.lifecycle import Lifecycle, Transition
+
+from . import scoring
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    NEEDS_INFO = "needs_info", "Needs info"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    IN_PROGRESS = "in_progress", "In progress"
+    IN_QA = "in_qa", "In QA"
+    SCHEDULED = "scheduled", "Scheduled"
+    LIVE = "live", "Live"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+    ROLLED_BACK = "rolled_back", "Rolled back"
+
+
+class SlaState(models.TextChoices):
+    NONE = "", "—"
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    BREACHED = "breached", "Breached"
+    MET = "met", "Met"
+    MISSED = "missed", "Missed"
+
+
+class SlaClock(models.TextChoices):
+    NONE = "", "—"
+    TRIAGE = "triage", "Triage"
+    DELIVERY = "delivery", "Delivery"
+
+
+R, PM, ENG, ADM = Role.REQUESTER.value, Role.PM.value, Role.ENGINEER.value, Role.ADMIN.value
+TRIAGERS = frozenset({PM, ADM})
+BUILDERS = frozenset({ENG, PM, ADM})
+REQUESTERS = frozenset({R, PM, ADM})
+BEFORE_LIVE = frozenset(
+    {
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.NEEDS_INFO,
+        Status.ACCEPTED,
+        Status.IN_PROGRESS,
+        Status.IN_QA,
+        Status.SCHEDULED,
+    }
+)
+
+
+def _t(name: str, sources: set[str], target: str, roles: frozenset[str], label: str, **kw: Any):
+    return Transition(name, frozenset(sources), target, roles, label=label, **kw)
+
+
+REQUEST_LIFECYCLE = Lifecycle(
+    states=Status.values,
+    transitions=[
+        _t("submit", {Status.DRAFT}, Status.SUBMITTED, REQUESTERS, "Submit"),
+        _t("accept", {Status.SUBMITTED}, Status.ACCEPTED, TRIAGERS, "Accept"),
+        _t(
+            "needs_info",
+            {Status.SUBMITTED},
+            Status.NEEDS_INFO,
+            TRIAGERS,
+            "Ask for info",
+            needs_note=True,
+        ),
+        _t("reject", {Status.SUBMITTED}, Status.REJECTED, TRIAGERS, "Reject", needs_note=True),
+        _t("answer", {Status.NEEDS_INFO}, Status.SUBMITTED, REQUESTERS, "Answer and resubmit"),
+        _t("start", {Status.ACCEPTED}, Status.IN_PROGRESS, BUILDERS, "Start work"),
+        _t("send_to_qa", {Status.IN_PROGRESS}, Status.IN_QA, BUILDERS, "Send to QA"),
+        _t(
+            "back_to_build",
+            {Status.IN_QA},
+            Status.IN_PROGRESS,
+            BUILDERS,
+            "Back to build",
+            needs_note=True,
+        ),
+        _t("schedule", {Status.IN_QA}, Status.SCHEDULED, BUILDERS, "Schedule"),
+        _t("unschedule", {Status.SCHEDULED}, Status.IN_QA, BUILDERS, "Unschedule"),
+        _t("go_live", {Status.SCHEDULED}, Status.LIVE, BUILDERS, "Mark live"),
+        _t("close", {Status.LIVE}, Status.CLOSED, BUILDERS, "Close"),
+        _t(
+            "roll_back",
+            {Status.LIVE},
+            Status.ROLLED_BACK,
+            BUILDERS,
+            "Roll back",
+            needs_note=True,
+        ),
+        _t("cancel", set(BEFORE_LIVE), Status.CANCELLED, REQUESTERS, "Cancel", needs_note=True),
+    ],
+)
+
+# Transitions only MOPS triage may take, and never on a request they made themselves.
+TRIAGE_DECISIONS = frozenset({"accept", "reject", "needs_info"})
+# Transitions a requester takes on their team's request (staff may act for them).
+REQUESTER_ACTIONS = frozenset({"submit", "answer", "cancel"})
+OPEN_STATUSES = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.NEEDS_INFO,
+        Status.ACCEPTED,
+        Status.IN_PROGRESS,
+        Status.IN_QA,
+        Status.SCHEDULED,
+    }
+)
+TERMINAL_STATUSES = frozenset(
+    {Status.REJECTED, Status.CLOSED, Status.CANCELLED, Status.ROLLED_BACK}
+)
+EDITABLE_BY_REQUESTER = frozenset({Status.DRAFT, Status.NEEDS_INFO})
+
+# What the requester is expected to do, by status (shown on "my team's requests").
+REQUESTER_EXPECTATION = {
+    Status.DRAFT: "Finish and submit the form.",
+    Status.NEEDS_INFO: "Answer the question and resubmit.",
+    Status.SUBMITTED: "Nothing: waiting for MOPS triage.",
+    Status.ACCEPTED: "Nothing: accepted, waiting to be built.",
+    Status.IN_PROGRESS: "Nothing: being built.",
+    Status.IN_QA: "Be available for questions during QA.",
+    Status.SCHEDULED: "Check the launch date.",
+    Status.LIVE: "Check the live campaign.",
+}
+
+
+# --- scoring models -----------------------------------------------------------------------
+
+
+class ScoringModel(models.Model):
+    """A named scoring model; its factors live in numbered, immutable versions.
+
+    Exactly one model is the default: new requests are scored with its current version.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    is_default = models.BooleanField(default=False)
+    current_version = models.ForeignKey(
+        "ScoringModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1, help_text="If-Match / ETag.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="intake_one_default_model"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScoringModelVersion(models.Model):
+    """The factors (key, label, low, high, direction, weight) at one point in time."""
+
+    scoring_model = models.ForeignKey(
+        ScoringModel, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    factors = models.JSONField()
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    rescored_count = models.PositiveIntegerField(default=0)
+    rescore_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["scoring_model", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scoring_model", "number"], name="intake_scoring_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scoring_model.name} v{self.number}"
+
+    def parsed(self) -> list[scoring.Factor]:
+        return scoring.parse_factors(self.factors)
+
+
+# --- requests -----------------------------------------------------------------------------
+
+
+class Request(models.Model):
+    """A request for a catalog service, made with a specific service version."""
+
+    title = models.CharField(max_length=200)
+    service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="+")
+    service_version = models.ForeignKey(
+        "catalog.ServiceVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    template_version = models.ForeignKey(
+        "catalog.TemplateVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The approved template this request reuses, if any.",
+    )
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="+")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    complexity = models.CharField(max_length=10, choices=Complexity.choices)
+    answers = models.JSONField(default=dict, blank=True)
+    # the standard brief
+    brief = models.TextField(blank=True, help_text="What you want and why.")
+    audience = models.TextField(blank=True, help_text="Who it is for (segment, list, region).")
+    creative = models.TextField(blank=True, help_text="Copy, assets and where they live.")
+    offer = models.TextField(blank=True, help_text="The offer or call to action.")
+    tracking_plan = models.JSONField(
+        default=dict, blank=True, help_text="The UTM set: utm_source, utm_medium, utm_campaign…"
+    )
+    desired_live_date = models.DateField(null=True, blank=True)
+    # scoring
+    scoring_inputs = models.JSONField(default=dict, blank=True)
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    scoring_model_version = models.ForeignKey(
+        ScoringModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1, help_text="ETag / If-Match.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, help_text="First submission.")
+    accepted_at = models.DateTimeField(null=True, blank=True, help_text="First acceptance.")
+    live_at = models.DateTimeField(null=True, blank=True, help_text="First live.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # denormalised SLA (recomputed by request_transition, advanced by the sweep)
+    sla_clock = models.CharField(max_length=10, choices=SlaClock.choices, blank=True)
+    sla_state = models.CharField(max_length=10, choices=SlaState.choices, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True, help_text="Due time of sla_clock.")
+    sla_at_risk_at = models.DateTimeField(null=True, blank=True)
+    triage_due_at = models.DateTimeField(null=True, blank=True)
+    delivery_due_at = models.DateTimeField(null=True, blank=True)
+    paused_since = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    lifecycle = REQUEST_LIFECYCLE
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "-score"], name="intake_req_status_score"),
+            models.Index(fields=["status", "submitted_at"], name="intake_req_status_age"),
+            models.Index(fields=["status", "sla_due_at"], name="intake_req_status_due"),
+            models.Index(fields=["team", "status"], name="intake_req_team_status"),
+            models.Index(fields=["assignee", "status"], name="intake_req_assignee_status"),
+            models.Index(
+                fields=["sla_state", "sla_due_at"],
+                name="intake_req_sla_sweep",
+                condition=Q(sla_clock__in=["triage", "delivery"], paused_since__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="intake_score_0_100",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("intake:request_detail", args=[self.pk])
+
+    @property
+    def reference(self) -> str:
+        return f"REQ-{self.pk}" if self.pk else "REQ-new"
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def expected_of_requester(self) -> str:
+        return REQUESTER_EXPECTATION.get(self.status, "Nothing.")
+
+    def age_days(self, now: Any = None) -> int:
+        start = self.submitted_at or self.created_at
+        return max(((now or timezone.now()) - start).days, 0)
+
+    def score_display(self) -> str:
+        return "—" if self.score is None else f"{Decimal(self.score):.0f}"
+
+
+class RequestEvent(models.Model):
+    """One lifecycle transition: who, when, from, to, why. Metrics are computed from these
+    (time-to-campaign = first `live` − first `accepted`; SLA adherence from the stored
+    due times and clock outcome)."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    transition = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    note = models.TextField(blank=True)
+    business_seconds_paused = models.PositiveIntegerField(
+        default=0, help_text="On the event that ends a needs_info wait: its business seconds."
+    )
+    sla_clock = models.CharField(max_length=10, blank=True, help_text="Clock running after.")
+    sla_state = models.CharField(max_length=10, blank=True, help_text="Its state at `at`.")
+    triage_due_at = models.DateTimeField(null=True, blank=True)
+    delivery_due_at = models.DateTimeField(null=True, blank=True)
+    business_seconds_used = models.PositiveIntegerField(
+        default=0, help_text="Business seconds spent on the clock that ran up to this event."
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["request", "at"], name="intake_event_request_at"),
+            models.Index(fields=["to_status", "at"], name="intake_event_to_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class Comment(models.Model):
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["request", "created_at"], name="intake_comment_req")]
+
+    def __str__(self) -> str:
+        return f"Comment on REQ-{self.request_id} by {self.author_id}"
+
+
+class Watcher(models.Model):
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="watchers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "user"], name="intake_watcher_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} watches REQ-{self.request_id}"
+
+
+class SavedView(models.Model):
+    """A named backlog filter (the query string) saved by one user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="intake_saved_view_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IdempotencyKey(models.Model):
+    """A create request's Idempotency-Key: the same key again returns the same request."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    body_hash = models.CharField(max_length=64)
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="intake_idempotency_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SlaNotice(models.Model):
+    """One SLA state change the sweep announced (at_risk / breached), for the record."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="sla_notices")
+    clock = models.CharField(max_length=10)
+    state = models.CharField(max_length=10)
+    due_at = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["request", "at"], name="intake_slanotice_req")]
+
+    def __str__(self) -> str:
+        return f"REQ-{self.request_id} {self.clock} {self.state}"

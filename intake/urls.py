@@ -1,2 +1,20 @@
+from django.urls import path
+
+from . import views
+
 app_name = "intake"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.RequestListView.as_view(), name="request_list"),
+    path("new/", views.ServicePickView.as_view(), name="service_pick"),
+    path("new/<slug:slug>/", views.RequestCreateView.as_view(), name="request_create"),
+    path("bulk/", views.BulkView.as_view(), name="bulk"),
+    path("views/", views.SavedViewView.as_view(), name="saved_views"),
+    path("review/", views.ReviewView.as_view(), name="review"),
+    path("scoring/", views.ScoringView.as_view(), name="scoring"),
+    path("<int:pk>/", views.RequestDetailView.as_view(), name="request_detail"),
+    path("<int:pk>/edit/", views.RequestEditView.as_view(), name="request_edit"),
+    path("<int:pk>/transition/", views.RequestTransitionView.as_view(), name="request_transition"),
+    path("<int:pk>/triage/", views.RequestTriageView.as_view(), name="request_triage"),
+    path("<int:pk>/comments/", views.CommentView.as_view(), name="request_comment"),
+    path("<int:pk>/watch/", views.WatchView.as_view(), name="request_watch"),
+]

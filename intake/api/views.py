@@ -1,0 +1,235 @@
+"""Requests API: list (backlog filters), create (Idempotency-Key), detail (events, clocks,
+score explanation), PATCH (If-Match), transition action, comments; scoring models.
+
+Every response about one request carries `ETag: "<version>"`; writes accept
+`If-Match: "<version>"` and answer 412 when it is stale.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request as ApiRequest
+from rest_framework.response import Response
+
+from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING, Role
+
+from .. import selectors, services
+from ..filters import RequestFilter
+from ..models import Request
+from .serializers import (
+    CommentSerializer,
+    RequestCreateSerializer,
+    RequestDetailSerializer,
+    RequestSerializer,
+    RequestUpdateSerializer,
+    ScoringModelSerializer,
+    ScoringModelUpdateSerializer,
+    TransitionSerializer,
+)
+
+MAKERS = frozenset({Role.REQUESTER, Role.PM, Role.ADMIN})
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='The version you read (ETag), e.g. "3"; a stale one gets 412.',
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Repeat-safe create: the same key and body return the same request; "
+    "the same key with another body gets 422.",
+)
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input"),
+    403: OpenApiResponse(description="Not allowed"),
+    404: OpenApiResponse(description="Not found"),
+    409: OpenApiResponse(description="Transition not allowed from this state"),
+    412: OpenApiResponse(description="Stale If-Match"),
+}
+
+
+def if_match(request: ApiRequest) -> int | None:
+    raw = request.headers.get("If-Match")
+    if not raw:
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"?(\d{1,9})"?\s*', raw)
+    if not match:
+        raise serializers.ValidationError({"If-Match": 'Send the version as If-Match: "<n>".'})
+    return int(match.group(1))
+
+
+def _with_etag(response: Response, obj: Request) -> Response:
+    response["ETag"] = obj.etag
+    return response
+
+
+class RequestViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Requests. Requesters see their team's; MOPS staff and leadership see all. The list
+    takes the backlog's filters (scope defaults to open requests; `scope=all` for all)."""
+
+    serializer_class = RequestSerializer
+    queryset = Request.objects.none()
+    read_roles = ALL_ROLES
+    write_roles = MAKERS
+    action_roles = {"transition": ALL_ROLES, "comments": ALL_ROLES}
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RequestFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if self.action == "retrieve":
+            return selectors.request_detail(self.request.user)
+        return selectors.request_list(self.request.user)
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        if self.action == "retrieve":
+            return RequestDetailSerializer
+        return RequestSerializer
+
+    def _detail(self, obj: Request, code: int = status.HTTP_200_OK) -> Response:
+        obj = selectors.request_detail(self.request.user).get(pk=obj.pk)
+        clocks = services.request_clocks(
+            obj, timeline=[(e.to_status, e.at) for e in obj.events.all()]
+        )
+        data = RequestDetailSerializer(
+            obj, context={"request": self.request, "clocks": clocks}
+        ).data
+        return _with_etag(Response(data, status=code), obj)
+
+    @extend_schema(responses={200: RequestDetailSerializer, 404: ERRORS[404]})
+    def retrieve(self, request: ApiRequest, *args: Any, **kwargs: Any) -> Response:
+        return self._detail(self.get_object())
+
+    @extend_schema(
+        request=RequestCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: RequestDetailSerializer, 201: RequestDetailSerializer, 422: None, **ERRORS},
+    )
+    def create(self, request: ApiRequest, *args: Any, **kwargs: Any) -> Response:
+        serializer = RequestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+
+        def make() -> Request:
+            return services.request_create(actor=request.user, **data)
+
+        key = (request.headers.get("Idempotency-Key") or "").strip()
+        if not key:
+            return self._detail(make(), status.HTTP_201_CREATED)
+        if len(key) > 200:
+            raise serializers.ValidationError({"Idempotency-Key": "At most 200 characters."})
+        obj, created = services.request_create_idempotent(
+            actor=request.user, key=key, data=request.data, create=make
+        )
+        return self._detail(obj, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        request=RequestUpdateSerializer,
+        parameters=[IF_MATCH],
+        responses={200: RequestDetailSerializer, **ERRORS},
+    )
+    def partial_update(self, request: ApiRequest, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        serializer = RequestUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        updated = services.request_update(
+            request=obj,
+            actor=request.user,
+            expected_version=if_match(request),
+            **serializer.validated_data,
+        )
+        return self._detail(updated)
+
+    @extend_schema(
+        request=TransitionSerializer,
+        parameters=[IF_MATCH],
+        responses={200: RequestDetailSerializer, **ERRORS},
+        description="Take a lifecycle transition (submit, accept, reject, needs_info, answer, "
+        "start, send_to_qa, schedule, go_live, close, roll_back, cancel, ...).",
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request: ApiRequest, pk: str | None = None) -> Response:
+        obj = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        updated = services.request_transition(
+            request=obj,
+            name=serializer.validated_data["name"],
+            note=serializer.validated_data.get("note", ""),
+            actor=request.user,
+            expected_version=if_match(request),
+        )
+        return self._detail(updated)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses={200: CommentSerializer(many=True), 404: None}
+    )
+    @extend_schema(
+        methods=["POST"], request=CommentSerializer, responses={201: CommentSerializer, **ERRORS}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def comments(self, request: ApiRequest, pk: str | None = None) -> Response:
+        obj = get_object_or_404(selectors.request_visible_to(request.user), pk=pk)
+        if request.method == "POST":
+            serializer = CommentSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            comment = services.comment_create(
+                request=obj, actor=request.user, body=serializer.validated_data["body"]
+            )
+            return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+        comments = obj.comments.select_related("author").prefetch_related("mentions")
+        return Response(CommentSerializer(comments, many=True).data)
+
+
+class ScoringModelViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Scoring models. Admins save a new version (POST …/versions/), which rescores the
+    open backlog in one UPDATE when the model is the default."""
+
+    serializer_class = ScoringModelSerializer
+    queryset = Request.objects.none()
+    read_roles = READ_EVERYTHING | ADMINS
+    write_roles = ADMINS
+    filter_backends: list = []
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        services.default_scoring_version()
+        return selectors.scoring_models().order_by("name")
+
+    @extend_schema(
+        request=ScoringModelUpdateSerializer,
+        parameters=[IF_MATCH],
+        responses={201: ScoringModelSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="versions")
+    def versions(self, request: ApiRequest, pk: str | None = None) -> Response:
+        model = self.get_object()
+        serializer = ScoringModelUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.scoring_model_update(
+            scoring_model=model,
+            factors=serializer.validated_data["factors"],
+            note=serializer.validated_data.get("note", ""),
+            actor=request.user,
+            expected_version=if_match(request),
+        )
+        model = self.get_queryset().get(pk=model.pk)
+        response = Response(ScoringModelSerializer(model).data, status=status.HTTP_201_CREATED)
+        response["ETag"] = f'"{model.version}"'
+        return response

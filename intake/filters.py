@@ -1,0 +1,97 @@
+"""One FilterSet for the backlog page and the API list: filters plus the backlog sorts."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q, QuerySet
+
+from catalog.models import Complexity, Service
+from mops.accounts.models import Team
+
+from .models import OPEN_STATUSES, Request, SlaState, Status
+
+SORTS = {
+    "-score": ("Score (highest first)", [F("score").desc(nulls_last=True), "-id"]),
+    "score": ("Score (lowest first)", [F("score").asc(nulls_last=True), "id"]),
+    "age": ("Oldest first", [F("submitted_at").asc(nulls_last=True), "id"]),
+    "-age": ("Newest first", [F("submitted_at").desc(nulls_last=True), "-id"]),
+    "due": ("Time to SLA breach", [F("sla_due_at").asc(nulls_last=True), "id"]),
+}
+SCOPES = (("open", "Open (backlog)"), ("all", "All"), ("triage", "Waiting for triage"))
+
+
+class RequestFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    scope = django_filters.ChoiceFilter(
+        choices=SCOPES, method="in_scope", label="Show", empty_label="Open (backlog)"
+    )
+    service = django_filters.ModelChoiceFilter(
+        queryset=Service.objects.all(), to_field_name="slug", label="Service"
+    )
+    complexity = django_filters.ChoiceFilter(choices=Complexity.choices, label="Class")
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.all(), to_field_name="slug", label="Team"
+    )
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status")
+    assignee = django_filters.CharFilter(method="by_assignee", label="Assignee (username, 'none')")
+    sla_state = django_filters.ChoiceFilter(
+        choices=[c for c in SlaState.choices if c[0]], label="SLA"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[(k, v[0]) for k, v in SORTS.items()],
+        method="sort_by",
+        label="Sort",
+        empty_label="Score (highest first)",
+    )
+
+    class Meta:
+        model = Request
+        fields = ["q", "scope", "service", "complexity", "team", "status", "assignee", "sla_state"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        ref = value.upper().removeprefix("REQ-")
+        condition = Q(title__icontains=value)
+        if ref.isdigit() and len(ref) < 12:
+            condition |= Q(pk=int(ref))
+        return queryset.filter(condition)
+
+    def in_scope(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # applied in `qs` so the default (open) holds when it is absent
+
+    def by_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee__username=value)
+
+    def sort_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # applied in `qs` so a default order always holds
+
+    @property
+    def qs(self) -> QuerySet:
+        queryset = super().qs
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        scope = data.get("scope") or "open"
+        if not data.get("status"):
+            if scope == "open":
+                queryset = queryset.filter(status__in=OPEN_STATUSES)
+            elif scope == "triage":
+                queryset = queryset.filter(status=Status.SUBMITTED)
+        sort = data.get("sort") or "-score"
+        return queryset.order_by(*SORTS[sort][1])
+
+
+def assignee_choices() -> list[tuple[str, str]]:
+    from mops.accounts.roles import GROUP_NAMES, Role
+
+    User = get_user_model()
+    staff = User.objects.filter(
+        groups__name__in=[GROUP_NAMES[Role.PM], GROUP_NAMES[Role.ENGINEER]], is_active=True
+    ).distinct()
+    return [(u.username, u.display_name) for u in staff.order_by("username")]

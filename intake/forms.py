@@ -1,0 +1,173 @@
+"""Request forms: the standard brief + UTM plan + scoring inputs (this module) combined with
+the service's generated answers form (`catalog.forms.build_answers_form`, prefix "a")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from catalog.models import Complexity
+
+from . import scoring
+from .filters import assignee_choices
+from .services import TRACKING_KEYS
+
+ANSWERS_PREFIX = "a"
+
+
+class RequestForm(forms.Form):
+    """The standard part of every request. Fields are optional here: drafts save whatever
+    was typed; `request_transition('submit')` decides what is missing."""
+
+    title = forms.CharField(max_length=200, required=False)
+    brief = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="What you want and why."
+    )
+    audience = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Who it is for: segment, list, region.",
+    )
+    creative = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Copy, assets and where they live.",
+    )
+    offer = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="The offer or CTA."
+    )
+    desired_live_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    utm_source = forms.CharField(max_length=100, required=False, label="utm_source")
+    utm_medium = forms.CharField(max_length=100, required=False, label="utm_medium")
+    utm_campaign = forms.CharField(max_length=100, required=False, label="utm_campaign")
+    utm_content = forms.CharField(max_length=100, required=False, label="utm_content")
+    utm_term = forms.CharField(max_length=100, required=False, label="utm_term")
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, factors: list[scoring.Factor], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.factors = factors
+        for factor in factors:
+            self.fields[f"score_{factor.key}"] = forms.TypedChoiceField(
+                label=factor.label,
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", "—")] + [(i, str(i)) for i in range(factor.low, factor.high + 1)],
+                help_text=factor.help
+                or (
+                    "Higher is better."
+                    if factor.direction == scoring.BENEFIT
+                    else "Lower is better."
+                ),
+            )
+
+    def brief_fields(self) -> list[Any]:
+        return [
+            self[n]
+            for n in ("title", "brief", "audience", "creative", "offer", "desired_live_date")
+        ]
+
+    def tracking_fields(self) -> list[Any]:
+        return [self[k] for k in TRACKING_KEYS]
+
+    def scoring_fields(self) -> list[Any]:
+        return [self[f"score_{f.key}"] for f in self.factors]
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "title": data.get("title") or "",
+            "brief": data.get("brief") or "",
+            "audience": data.get("audience") or "",
+            "creative": data.get("creative") or "",
+            "offer": data.get("offer") or "",
+            "desired_live_date": data.get("desired_live_date"),
+            "tracking_plan": {k: data[k] for k in TRACKING_KEYS if data.get(k)},
+            "scoring_inputs": {
+                f.key: data[f"score_{f.key}"]
+                for f in self.factors
+                if data.get(f"score_{f.key}") is not None
+            },
+        }
+
+    @staticmethod
+    def initial_for(request: Any) -> dict[str, Any]:
+        initial = {
+            "title": request.title,
+            "brief": request.brief,
+            "audience": request.audience,
+            "creative": request.creative,
+            "offer": request.offer,
+            "desired_live_date": request.desired_live_date,
+            "version": request.version,
+        }
+        initial.update({k: (request.tracking_plan or {}).get(k, "") for k in TRACKING_KEYS})
+        initial.update({f"score_{k}": v for k, v in (request.scoring_inputs or {}).items()})
+        return initial
+
+
+def answers_initial(answers: dict[str, Any]) -> dict[str, Any]:
+    return dict(answers or {})
+
+
+def raw_answers(form: Any) -> dict[str, Any]:
+    """What was typed in the generated answers form (bound), key → value or list."""
+    out: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(field, forms.MultipleChoiceField):
+            out[name] = list(value or [])
+        elif value not in (None, ""):
+            out[name] = value
+    return out
+
+
+class TriageForm(forms.Form):
+    """PM-only fields on the detail page: class and assignee."""
+
+    complexity = forms.ChoiceField(choices=Complexity.choices, label="Class")
+    assignee = forms.ChoiceField(required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "— nobody —")] + assignee_choices()
+
+    def clean_assignee(self) -> Any:
+        username = self.cleaned_data.get("assignee")
+        if not username:
+            return None
+        return get_user_model().objects.get(username=username)
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [
+        ("accept", "Accept"),
+        ("reject", "Reject"),
+        ("needs_info", "Ask for info"),
+        ("assign", "Assign to"),
+        ("set_class", "Set class"),
+    ]
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    action = forms.ChoiceField(choices=ACTIONS)
+    note = forms.CharField(required=False, max_length=2000)
+    assignee = forms.ChoiceField(required=False)
+    complexity = forms.ChoiceField(required=False, choices=[("", "—")] + list(Complexity.choices))
+
+    def __init__(self, *args: Any, ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].choices = [(i, i) for i in ids]
+        self.fields["assignee"].choices = [("", "—")] + assignee_choices()
+
+
+class ScoringModelForm(forms.Form):
+    """The factors as JSON (key, label, low, high, direction, weight, help)."""
+
+    factors = forms.JSONField(widget=forms.Textarea(attrs={"rows": 16, "class": "mono"}))
+    note = forms.CharField(max_length=300, required=False, help_text="Why the change.")
+    version = forms.IntegerField(widget=forms.HiddenInput)

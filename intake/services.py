@@ -1,0 +1,919 @@
+"""Every write on requests: create, edit, transition (the one path), comments, watchers,
+scoring-model changes with set-based rescoring, the SLA sweep and the weekly review mail.
+
+Rules a reader could not guess:
+
+* `request_transition` is the single path for every status change (pages, API, bulk
+  actions, releases' boarding and go-live). It locks the row, checks the lifecycle and the
+  role, compares `expected_version` (stale → 412), records a `RequestEvent` and recomputes
+  the denormalised SLA fields from the whole event timeline.
+* Nobody triages (accept / reject / needs_info) a request they made themselves.
+* A requester acts only on their own team's requests.
+* Drafts keep what was typed; submitting validates everything at once and raises one
+  ValidationError listing every missing or invalid field (`answers.<key>`, `brief`,
+  `tracking_plan.utm_source`, `scoring_inputs.impact`, ...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time as pytime
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from rest_framework.exceptions import APIException
+
+from catalog import inputdef
+from catalog.models import ChangeType, Complexity, Service, ServiceStatus, TemplateVersion
+from mops.accounts.roles import ADMINS, Role, has_role, user_roles
+from mops.core.audit import set_change_reason
+from mops.core.lifecycle import TransitionError
+from mops.notify.models import Kind
+from mops.notify.services import notification_create, outbox_enqueue
+
+from . import scoring, slaclock
+from .models import (
+    EDITABLE_BY_REQUESTER,
+    REQUEST_LIFECYCLE,
+    REQUESTER_ACTIONS,
+    TRIAGE_DECISIONS,
+    TRIAGERS,
+    Comment,
+    IdempotencyKey,
+    Request,
+    RequestEvent,
+    SavedView,
+    ScoringModel,
+    ScoringModelVersion,
+    SlaClock,
+    SlaNotice,
+    SlaState,
+    Status,
+    Watcher,
+)
+
+TRACKING_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+REQUIRED_TRACKING = ("utm_source", "utm_medium", "utm_campaign")
+UTM_VALUE_RE = re.compile(r"^[A-Za-z0-9._~+-]{1,100}$")
+BRIEF_FIELDS = ("brief", "audience", "creative", "offer")
+REQUESTER_FIELDS = frozenset(
+    {"title", "answers", *BRIEF_FIELDS, "tracking_plan", "desired_live_date", "scoring_inputs"}
+)
+STAFF_FIELDS = REQUESTER_FIELDS | {"complexity", "assignee", "template_version"}
+MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
+
+
+class StaleVersion(APIException):
+    """The request changed since the caller read it (If-Match / hidden version field)."""
+
+    status_code = 412
+    default_code = "stale"
+    default_detail = (
+        "This request was changed by someone else since you loaded it; reload and retry."
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def is_triager(user: Any) -> bool:
+    return has_role(user, TRIAGERS)
+
+
+def can_edit(request: Request, user: Any) -> bool:
+    """Staff (PM, admin) edit open requests; the requester's team edits drafts and
+    requests waiting on them."""
+    if has_role(user, TRIAGERS):
+        return request.status not in (Status.CLOSED, Status.CANCELLED, Status.REJECTED)
+    return (
+        request.status in EDITABLE_BY_REQUESTER
+        and has_role(user, {Role.REQUESTER})
+        and getattr(user, "team_id", None) == request.team_id
+    )
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def default_scoring_version() -> ScoringModelVersion:
+    """The current version of the default scoring model (created with the default factors
+    the first time it is asked for)."""
+    model = ScoringModel.objects.select_related("current_version").filter(is_default=True).first()
+    if model is not None and model.current_version is not None:
+        return model.current_version
+    with transaction.atomic():
+        model, _ = ScoringModel.objects.get_or_create(
+            slug="default", defaults={"name": "Default", "is_default": True}
+        )
+        version = model.versions.order_by("-number").first()
+        if version is None:
+            version = ScoringModelVersion.objects.create(
+                scoring_model=model,
+                number=1,
+                factors=scoring.DEFAULT_FACTORS,
+                note="Default: business impact, effort, risk.",
+            )
+        model.current_version = version
+        model.save(update_fields=["current_version"])
+    return version
+
+
+def _factors(version: ScoringModelVersion) -> list[scoring.Factor]:
+    return version.parsed()
+
+
+def _clean_tracking(raw: Any) -> dict[str, str]:
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ValidationError({"tracking_plan": "Send the UTM set as an object (utm_source, …)."})
+    unknown = set(raw) - set(TRACKING_KEYS)
+    if unknown:
+        raise ValidationError(
+            {
+                f"tracking_plan.{k}": f"Not a UTM parameter; use {', '.join(TRACKING_KEYS)}."
+                for k in unknown
+            }
+        )
+    out: dict[str, str] = {}
+    for key in TRACKING_KEYS:
+        value = raw.get(key)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str):
+            raise ValidationError({f"tracking_plan.{key}": "Must be text."})
+        out[key] = value.strip()
+    return out
+
+
+def _clean_answers_draft(definition: list[dict[str, Any]], raw: Any) -> dict[str, Any]:
+    """Drafts keep what was typed for known keys (validated at submit)."""
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ValidationError({"answers": "Send the answers as an object of field key → value."})
+    keys = {f["key"] for f in definition}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in keys:
+            raise ValidationError({f"answers.{key}": "This service asks no such field."})
+        if isinstance(value, list):
+            out[key] = [str(v)[:2000] for v in value[:200]]
+        elif value is None or isinstance(value, str | int | float | bool):
+            out[key] = value if not isinstance(value, str) else value[:20000]
+        else:
+            raise ValidationError({f"answers.{key}": "Must be text, a number or a list."})
+    return out
+
+
+def _apply_scoring(request: Request, version: ScoringModelVersion | None = None) -> None:
+    version = version or default_scoring_version()
+    factors = _factors(version)
+    try:
+        request.scoring_inputs = scoring.clean_inputs(factors, request.scoring_inputs, partial=True)
+    except scoring.ScoringError as exc:
+        raise ValidationError({exc.field: exc.message}) from None
+    request.scoring_model_version = version
+    request.score = scoring.score(factors, request.scoring_inputs)
+
+
+def request_problems(request: Request, *, today: date | None = None) -> tuple[dict, dict]:
+    """(problems, cleaned answers): everything a submission still lacks, by field path."""
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    if not request.title.strip():
+        add("title", "Give the request a title.")
+    for field, label in (("brief", "brief"), ("audience", "audience")):
+        if not (getattr(request, field) or "").strip():
+            add(field, f"Describe the {label}.")
+    if request.desired_live_date is None:
+        add("desired_live_date", "Pick the date you want it live.")
+    elif request.desired_live_date < (today or timezone.localdate()):
+        add("desired_live_date", "The desired live date is in the past.")
+    plan = request.tracking_plan or {}
+    needs_tracking = request.service.change_type == ChangeType.NEW_CAMPAIGN
+    for key in TRACKING_KEYS:
+        value = plan.get(key, "")
+        if not value:
+            if needs_tracking and key in REQUIRED_TRACKING:
+                add(f"tracking_plan.{key}", f"{key} is required for a campaign's tracking plan.")
+        elif not UTM_VALUE_RE.match(value):
+            add(
+                f"tracking_plan.{key}",
+                f"'{value}' has spaces or characters not allowed in a UTM value.",
+            )
+    definition = request.service_version.input_definition or []
+    cleaned, errors = inputdef.validate_answers(definition, request.answers or {})
+    labels = {f["key"]: f["label"] for f in definition}
+    for key, message in errors.items():
+        add(f"answers.{key}", f"{labels.get(key, key)}: {message}")
+    factors = _factors(request.scoring_model_version or default_scoring_version())
+    for factor in factors:
+        try:
+            scoring.clean_inputs([factor], request.scoring_inputs or {})
+        except scoring.ScoringError as exc:
+            add(exc.field, exc.message)
+    return problems, cleaned
+
+
+# --- create and edit ----------------------------------------------------------------------
+
+
+def request_create(
+    *,
+    service: Service,
+    actor: Any,
+    title: str = "",
+    team: Any = None,
+    answers: Any = None,
+    brief: str = "",
+    audience: str = "",
+    creative: str = "",
+    offer: str = "",
+    tracking_plan: Any = None,
+    desired_live_date: date | None = None,
+    scoring_inputs: Any = None,
+    template_version: TemplateVersion | None = None,
+    submit: bool = False,
+    now: datetime | None = None,
+) -> Request:
+    """A new draft request for `service`, made with its current version; `submit=True`
+    submits it in the same transaction (all-or-nothing)."""
+    if service.status != ServiceStatus.ACTIVE or service.current_version_id is None:
+        raise ValidationError({"service": f"'{service.name}' is not open for requests."})
+    if not has_role(actor, {Role.REQUESTER, Role.PM, Role.ADMIN}):
+        raise PermissionDenied("Your role does not allow making requests.")
+    if team is None or not has_role(actor, TRIAGERS):
+        team = getattr(actor, "team", None)
+    if team is None:
+        raise ValidationError({"team": "You belong to no team; ask an admin to set yours."})
+    version = service.current_version
+    request = Request(
+        title=(title or "").strip(),
+        service=service,
+        service_version=version,
+        team=team,
+        requester=actor,
+        complexity=version.complexity,
+        answers=_clean_answers_draft(version.input_definition or [], answers),
+        brief=brief or "",
+        audience=audience or "",
+        creative=creative or "",
+        offer=offer or "",
+        tracking_plan=_clean_tracking(tracking_plan),
+        desired_live_date=desired_live_date,
+        scoring_inputs=scoring_inputs or {},
+        template_version=_check_template(version, template_version),
+        created_at=_now(now),
+    )
+    if not request.title:
+        request.title = f"{service.name} request"
+    _apply_scoring(request)
+    with transaction.atomic():
+        request.full_clean()
+        set_change_reason(request, f"created by {actor.username}")
+        request.save()
+        RequestEvent.objects.create(
+            request=request,
+            actor=actor,
+            at=request.created_at,
+            transition="create",
+            from_status="",
+            to_status=Status.DRAFT,
+        )
+        Watcher.objects.get_or_create(request=request, user=actor)
+        if submit:
+            request = request_transition(request=request, name="submit", actor=actor, now=now)
+    return request
+
+
+def _check_template(version: Any, template_version: TemplateVersion | None) -> Any:
+    if template_version is None:
+        return None
+    allowed = set(version.template_version_ids())
+    if allowed and template_version.pk not in allowed:
+        raise ValidationError(
+            {"template_version": "Pick one of the templates this service version offers."}
+        )
+    return template_version
+
+
+def request_update(
+    *,
+    request: Request,
+    actor: Any,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Request:
+    """Edit a request. Requesters edit their team's drafts and requests in needs_info;
+    PMs and admins edit any open request and may set class (complexity), assignee and the
+    scoring inputs. A complexity change recomputes the SLA due times."""
+    allowed = STAFF_FIELDS if is_triager(actor) else REQUESTER_FIELDS
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({f: "You cannot change this field." for f in sorted(unknown)})
+    if not can_edit(request, actor):
+        raise PermissionDenied("You cannot edit this request in its current state.")
+    with transaction.atomic():
+        locked = _lock(request, expected_version)
+        if not can_edit(locked, actor):
+            raise PermissionDenied("You cannot edit this request in its current state.")
+        for field, value in changes.items():
+            if field == "answers":
+                value = _clean_answers_draft(locked.service_version.input_definition or [], value)
+            elif field == "tracking_plan":
+                value = _clean_tracking(value)
+            elif field == "complexity" and value not in Complexity.values:
+                raise ValidationError({"complexity": f"'{value}' is not a class."})
+            elif field == "assignee" and value is not None:
+                value = _check_assignee(value)
+            elif field == "template_version":
+                value = _check_template(locked.service_version, value)
+            elif field in ("title", *BRIEF_FIELDS) and value is None:
+                value = ""
+            setattr(locked, field, value)
+        if "scoring_inputs" in changes:
+            _apply_scoring(locked)
+        locked.version += 1
+        locked.full_clean()
+        if "complexity" in changes:
+            _refresh_sla(locked, now=timezone.now())
+        set_change_reason(locked, f"edited by {actor.username}: {', '.join(sorted(changes))}")
+        locked.save()
+        if "assignee" in changes and locked.assignee and locked.assignee != actor:
+            notification_create(
+                user=locked.assignee,
+                text=f"{locked.reference} was assigned to you: {locked.title}",
+                url=locked.get_absolute_url(),
+            )
+    return locked
+
+
+def _check_assignee(user: Any) -> Any:
+    if not has_role(user, {Role.PM, Role.ENGINEER, Role.ADMIN}):
+        raise ValidationError({"assignee": f"{user} is not MOPS staff."})
+    return user
+
+
+def _lock(request: Request, expected_version: int | None) -> Request:
+    locked = (
+        Request.objects.select_for_update(of=("self",))
+        .select_related("service", "service_version__sla_policy__calendar", "team", "requester")
+        .get(pk=request.pk)
+    )
+    if expected_version is not None and int(expected_version) != locked.version:
+        raise StaleVersion()
+    return locked
+
+
+# --- transitions --------------------------------------------------------------------------
+
+
+def request_transition(
+    *,
+    request: Request,
+    name: str,
+    actor: Any,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Request:
+    """Move a request along its lifecycle — the single path for every status change.
+
+    Raises TransitionError (409; 403 with code "forbidden" for role refusals),
+    ValidationError (submit/answer with missing fields; a transition that needs a note),
+    StaleVersion (412) when `expected_version` is given and outdated. Returns the updated
+    request (a fresh instance).
+    """
+    now = _now(now)
+    note = (note or "").strip()
+    with transaction.atomic():
+        locked = _lock(request, expected_version)
+        transition = REQUEST_LIFECYCLE.check(
+            state=locked.status, name=name, roles=user_roles(actor)
+        )
+        staff = is_triager(actor)
+        if name in TRIAGE_DECISIONS and locked.requester_id == getattr(actor, "pk", None):
+            raise TransitionError(
+                "You cannot triage a request you made yourself; ask another PM.",
+                code="forbidden",
+            )
+        if (
+            name in REQUESTER_ACTIONS
+            and not staff
+            and getattr(actor, "team_id", None) != locked.team_id
+        ):
+            raise TransitionError("Only the requesting team can do this.", code="forbidden")
+        if transition.needs_note and not note:
+            raise ValidationError({"note": f"Say why ({transition.title.lower()} needs a note)."})
+        if name in ("submit", "answer"):
+            problems, cleaned = request_problems(locked, today=timezone.localdate(now))
+            if problems:
+                raise ValidationError(problems)
+            locked.answers = cleaned
+            _apply_scoring(locked, locked.scoring_model_version)
+        source = locked.status
+        locked.status = transition.target
+        if transition.target == Status.SUBMITTED and locked.submitted_at is None:
+            locked.submitted_at = now
+        if transition.target == Status.ACCEPTED and locked.accepted_at is None:
+            locked.accepted_at = now
+        if transition.target == Status.LIVE and locked.live_at is None:
+            locked.live_at = now
+        if transition.target == Status.CLOSED:
+            locked.closed_at = now
+        if transition.target == Status.ACCEPTED and locked.assignee is None and staff:
+            locked.assignee = actor
+        paused_before = locked.paused_since
+        locked.version += 1
+        readings = _refresh_sla(locked, now=now, extra=(transition.target, now))
+        current = readings.get(locked.sla_clock) if locked.sla_clock else None
+        stopped = next((r for r in readings.values() if r.stopped_at == now and r.started_at), None)
+        used_reading = stopped or current
+        paused_seconds = 0
+        if paused_before is not None and locked.paused_since is None:
+            engine = locked.service_version.sla_policy.calendar.engine_for(paused_before, now)
+            paused_seconds = int(engine.elapsed(paused_before, now).total_seconds())
+        set_change_reason(locked, f"{name} by {actor.username}")
+        locked.save()
+        event = RequestEvent.objects.create(
+            request=locked,
+            actor=actor,
+            at=now,
+            transition=name,
+            from_status=source,
+            to_status=transition.target,
+            note=note,
+            business_seconds_paused=paused_seconds,
+            sla_clock=locked.sla_clock,
+            sla_state=locked.sla_state,
+            triage_due_at=locked.triage_due_at,
+            delivery_due_at=locked.delivery_due_at,
+            business_seconds_used=int(used_reading.used.total_seconds()) if used_reading else 0,
+        )
+        _notify_transition(locked, event, actor)
+    return locked
+
+
+def _timeline(request: Request, extra: tuple[str, datetime] | None = None) -> list:
+    rows = list(request.events.order_by("at", "id").values_list("to_status", "at"))
+    if extra is not None:
+        rows.append(extra)
+    return rows
+
+
+def request_clocks(
+    request: Request, *, now: datetime | None = None, timeline: list | None = None
+) -> dict[str, slaclock.ClockReading]:
+    """Both clocks of `request` read at `now` (for the detail page and API)."""
+    now = _now(now)
+    policy = request.service_version.sla_policy
+    timeline = _timeline(request) if timeline is None else timeline
+    start = min((at for _, at in timeline), default=now)
+    engine = policy.calendar.engine_for(start, now)
+    return {
+        clock: slaclock.read_clock(
+            calendar=engine,
+            timeline=timeline,
+            clock=clock,
+            target=policy.target(clock, request.complexity),
+            at_risk_ratio=policy.at_risk_ratio,
+            now=now,
+        )
+        for clock in (slaclock.TRIAGE, slaclock.DELIVERY)
+    }
+
+
+def _refresh_sla(
+    request: Request, *, now: datetime, extra: tuple[str, datetime] | None = None
+) -> dict[str, slaclock.ClockReading]:
+    """Recompute the denormalised SLA fields from the event timeline (+ the event about to
+    be written). The running clock is delivery once accepted, else triage."""
+    readings = request_clocks(request, now=now, timeline=_timeline(request, extra))
+    triage, delivery = readings[slaclock.TRIAGE], readings[slaclock.DELIVERY]
+    request.triage_due_at = triage.due_at
+    request.delivery_due_at = delivery.due_at
+    current = delivery if delivery.started_at else triage
+    if current.started_at is None:
+        request.sla_clock, request.sla_state = SlaClock.NONE, SlaState.NONE
+        request.sla_due_at = request.sla_at_risk_at = request.paused_since = None
+        return readings
+    request.sla_clock = current.clock if current.running else SlaClock.NONE
+    request.sla_state = current.state
+    request.sla_due_at = current.due_at
+    request.sla_at_risk_at = current.at_risk_at if current.running else None
+    request.paused_since = current.paused_since
+    return readings
+
+
+def _recipients(request: Request, actor: Any, *extra: Any) -> list[Any]:
+    users = {request.requester_id: request.requester}
+    if request.assignee_id:
+        users[request.assignee_id] = request.assignee
+    for watcher in request.watchers.select_related("user"):
+        users[watcher.user_id] = watcher.user
+    for user in extra:
+        if user is not None:
+            users[user.pk] = user
+    users.pop(getattr(actor, "pk", None), None)
+    return [u for u in users.values() if u.is_active]
+
+
+def _notify_transition(request: Request, event: RequestEvent, actor: Any) -> None:
+    verb = {
+        "submit": "was submitted",
+        "accept": "was accepted",
+        "reject": "was rejected",
+        "needs_info": "needs information from you",
+        "answer": "was answered and resubmitted",
+        "go_live": "is live",
+        "roll_back": "was rolled back",
+        "cancel": "was cancelled",
+    }.get(event.transition, f"moved to {event.get_to_status_display().lower()}")
+    text = f"{request.reference} {verb} ({actor.username})"
+    if event.note:
+        text += f": {event.note[:150]}"
+    for user in _recipients(request, actor):
+        notification_create(
+            user=user,
+            text=text,
+            url=request.get_absolute_url(),
+            key=f"intake:event:{event.pk}:user:{user.pk}",
+        )
+
+
+# --- bulk ---------------------------------------------------------------------------------
+
+BULK_ACTIONS = ("accept", "reject", "needs_info", "assign", "set_class")
+
+
+def requests_bulk(
+    *,
+    requests: Iterable[Request],
+    action: str,
+    actor: Any,
+    note: str = "",
+    assignee: Any = None,
+    complexity: str = "",
+) -> tuple[list[Request], dict[str, str]]:
+    """Apply one action to several requests, each through its own service call (each in
+    its own transaction: one refusal does not undo the others). Returns (done, errors by
+    reference)."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": f"Unknown bulk action; use {', '.join(BULK_ACTIONS)}."})
+    if not is_triager(actor):
+        raise PermissionDenied("Only MOPS PMs and admins run bulk actions.")
+    if action == "assign" and assignee is None:
+        raise ValidationError({"assignee": "Pick someone to assign."})
+    if action == "set_class" and complexity not in Complexity.values:
+        raise ValidationError({"complexity": "Pick a class."})
+    done: list[Request] = []
+    errors: dict[str, str] = {}
+    for request in requests:
+        try:
+            if action == "assign":
+                done.append(request_update(request=request, actor=actor, assignee=assignee))
+            elif action == "set_class":
+                done.append(request_update(request=request, actor=actor, complexity=complexity))
+            else:
+                done.append(
+                    request_transition(request=request, name=action, actor=actor, note=note)
+                )
+        except TransitionError as exc:
+            errors[request.reference] = exc.message
+        except ValidationError as exc:
+            errors[request.reference] = "; ".join(exc.messages)
+        except PermissionDenied as exc:
+            errors[request.reference] = str(exc)
+    return done, errors
+
+
+# --- comments and watchers ----------------------------------------------------------------
+
+
+def comment_create(*, request: Request, actor: Any, body: str) -> Comment:
+    """A comment; @username mentions notify those users (if they may see the request),
+    watchers hear about it too, and the author starts watching."""
+    from .selectors import request_visible_to
+
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write something."})
+    if len(body) > 10000:
+        raise ValidationError({"body": "At most 10,000 characters."})
+    User = get_user_model()
+    names = {m.lower() for m in MENTION_RE.findall(body)}
+    mentioned = (
+        [
+            u
+            for u in User.objects.filter(username__in=[n for n in names], is_active=True)
+            if request_visible_to(u).filter(pk=request.pk).exists()
+        ]
+        if names
+        else []
+    )
+    with transaction.atomic():
+        comment = Comment(request=request, author=actor, body=body)
+        comment.full_clean()
+        set_change_reason(comment, f"comment by {actor.username}")
+        comment.save()
+        comment.mentions.set(mentioned)
+        Watcher.objects.get_or_create(request=request, user=actor)
+        mentioned_ids = {u.pk for u in mentioned}
+        for user in _recipients(request, actor, *mentioned):
+            how = "mentioned you on" if user.pk in mentioned_ids else "commented on"
+            notification_create(
+                user=user,
+                text=f"{actor.username} {how} {request.reference}: {body[:120]}",
+                url=request.get_absolute_url() + f"#comment-{comment.pk}",
+                key=f"intake:comment:{comment.pk}:user:{user.pk}",
+            )
+    return comment
+
+
+def watcher_set(*, request: Request, actor: Any, watching: bool) -> bool:
+    """Start or stop watching a request; returns the new state."""
+    if watching:
+        Watcher.objects.get_or_create(request=request, user=actor)
+    else:
+        Watcher.objects.filter(request=request, user=actor).delete()
+    return watching
+
+
+def saved_view_save(*, actor: Any, name: str, query: str) -> SavedView:
+    name = (name or "").strip()[:80]
+    if not name:
+        raise ValidationError({"name": "Name the view."})
+    query = (query or "").lstrip("?")[:1000]
+    view, _ = SavedView.objects.update_or_create(user=actor, name=name, defaults={"query": query})
+    return view
+
+
+def saved_view_delete(*, actor: Any, view_id: int) -> None:
+    SavedView.objects.filter(user=actor, pk=view_id).delete()
+
+
+# --- idempotent create (API) --------------------------------------------------------------
+
+
+def body_hash(data: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(data, sort_keys=True, default=str, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+def request_create_idempotent(
+    *, actor: Any, key: str, data: Mapping[str, Any], create: Any
+) -> tuple[Request, bool]:
+    """Run `create()` once per (actor, key). The same key with the same body returns the
+    request made the first time (created=False); with a different body → 422."""
+    digest = body_hash(dict(data))
+    key = key.strip()[:200]
+    existing = IdempotencyKey.objects.select_related("request").filter(user=actor, key=key).first()
+    if existing is not None:
+        return _replay(existing, digest), False
+    try:
+        with transaction.atomic():
+            request = create()
+            IdempotencyKey.objects.create(user=actor, key=key, body_hash=digest, request=request)
+    except IntegrityError:
+        # a concurrent twin with the same key won the race: answer with its request
+        existing = IdempotencyKey.objects.select_related("request").get(user=actor, key=key)
+        return _replay(existing, digest), False
+    return request, True
+
+
+class IdempotencyMismatch(APIException):
+    status_code = 422
+    default_code = "idempotency_key_reused"
+    default_detail = "This Idempotency-Key was used with a different body."
+
+
+def _replay(existing: IdempotencyKey, digest: str) -> Request:
+    if existing.body_hash != digest:
+        raise IdempotencyMismatch()
+    return existing.request
+
+
+# --- scoring models -----------------------------------------------------------------------
+
+
+def scoring_model_update(
+    *,
+    scoring_model: ScoringModel,
+    factors: Any,
+    actor: Any,
+    note: str = "",
+    expected_version: int | None = None,
+) -> ScoringModelVersion:
+    """A new version of the scoring model, then the whole open backlog rescored with it
+    (one UPDATE) when it is the default model."""
+    if not has_role(actor, ADMINS):
+        raise PermissionDenied("Only admins edit scoring models.")
+    try:
+        parsed = scoring.parse_factors(factors)
+    except scoring.ScoringError as exc:
+        raise ValidationError({exc.field: exc.message}) from None
+    with transaction.atomic():
+        locked = ScoringModel.objects.select_for_update().get(pk=scoring_model.pk)
+        if expected_version is not None and int(expected_version) != locked.version:
+            raise StaleVersion("The scoring model changed since you loaded it; reload and retry.")
+        number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        version = ScoringModelVersion.objects.create(
+            scoring_model=locked,
+            number=number,
+            factors=[f.as_dict() for f in parsed],
+            note=(note or "").strip()[:300],
+            created_by=actor,
+        )
+        locked.current_version = version
+        locked.version += 1
+        set_change_reason(locked, f"v{number} by {actor.username}")
+        locked.save()
+        if locked.is_default:
+            requests_rescore(version=version)
+    return version
+
+
+def scoring_model_create(
+    *, name: str, factors: Any, actor: Any, is_default: bool = False
+) -> ScoringModel:
+    if not has_role(actor, ADMINS):
+        raise PermissionDenied("Only admins edit scoring models.")
+    try:
+        parsed = scoring.parse_factors(factors)
+    except scoring.ScoringError as exc:
+        raise ValidationError({exc.field: exc.message}) from None
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Name the model."})
+    with transaction.atomic():
+        if is_default:
+            ScoringModel.objects.filter(is_default=True).update(is_default=False)
+        model = ScoringModel(name=name, slug=slugify(name)[:100], is_default=is_default)
+        model.full_clean()
+        model.save()
+        version = ScoringModelVersion.objects.create(
+            scoring_model=model, number=1, factors=[f.as_dict() for f in parsed], created_by=actor
+        )
+        model.current_version = version
+        model.save(update_fields=["current_version"])
+        if is_default:
+            requests_rescore(version=version)
+    return model
+
+
+def requests_rescore(*, version: ScoringModelVersion) -> int:
+    """Rescore every request not yet finished with `version`: one set-based UPDATE.
+
+    queryset.update() writes no history rows; the version row records the count and time.
+    """
+    started = pytime.perf_counter()
+    expression = scoring.score_expression(version.parsed())
+    count = (
+        Request.objects.exclude(status__in=[Status.CLOSED, Status.CANCELLED, Status.REJECTED])
+        .exclude(status=Status.LIVE)
+        .exclude(status=Status.ROLLED_BACK)
+        .update(score=expression, scoring_model_version=version)
+    )
+    elapsed_ms = int((pytime.perf_counter() - started) * 1000)
+    ScoringModelVersion.objects.filter(pk=version.pk).update(
+        rescored_count=count, rescore_ms=elapsed_ms
+    )
+    return count
+
+
+# --- SLA sweep ----------------------------------------------------------------------------
+
+_SWEEP_SQL = """
+UPDATE {table} SET sla_state = %(new)s
+WHERE sla_clock IN ('triage', 'delivery') AND paused_since IS NULL
+  AND {condition}
+RETURNING id
+"""
+
+
+def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Advance running clocks whose state changed (on_track → at_risk → breached) with a
+    conditional UPDATE … RETURNING, and notify the assignee and the PMs once per change:
+    a row whose state already says so is not matched again, so reruns send nothing."""
+    now = _now(now)
+    table = connection.ops.quote_name(Request._meta.db_table)
+    changed: dict[str, list[int]] = {}
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _SWEEP_SQL.format(
+                    table=table, condition="sla_due_at <= %(now)s AND sla_state <> 'breached'"
+                ),
+                {"new": SlaState.BREACHED, "now": now},
+            )
+            changed[SlaState.BREACHED] = [r[0] for r in cursor.fetchall()]
+            cursor.execute(
+                _SWEEP_SQL.format(
+                    table=table,
+                    condition=(
+                        "sla_at_risk_at <= %(now)s AND sla_due_at > %(now)s "
+                        "AND sla_state = 'on_track'"
+                    ),
+                ),
+                {"new": SlaState.AT_RISK, "now": now},
+            )
+            changed[SlaState.AT_RISK] = [r[0] for r in cursor.fetchall()]
+        ids = changed[SlaState.BREACHED] + changed[SlaState.AT_RISK]
+        if ids:
+            _notify_sla(ids, now)
+    return {state: len(ids) for state, ids in changed.items()}
+
+
+def _pms() -> list[Any]:
+    from mops.accounts.roles import GROUP_NAMES
+
+    User = get_user_model()
+    return list(User.objects.filter(groups__name=GROUP_NAMES[Role.PM], is_active=True).distinct())
+
+
+def _notify_sla(ids: list[int], now: datetime) -> None:
+    pms = _pms()
+    requests = Request.objects.filter(pk__in=ids).select_related("assignee")
+    for request in requests:
+        SlaNotice.objects.create(
+            request=request,
+            clock=request.sla_clock,
+            state=request.sla_state,
+            due_at=request.sla_due_at,
+            at=now,
+        )
+        label = "breached" if request.sla_state == SlaState.BREACHED else "at risk"
+        local_due = timezone.localtime(request.sla_due_at).strftime("%a %d %b %H:%M")
+        text = f"{request.reference} {request.sla_clock} SLA {label} (due {local_due}): {request.title}"
+        users = {u.pk: u for u in pms}
+        if request.assignee_id and request.assignee.is_active:
+            users[request.assignee_id] = request.assignee
+        for user in users.values():
+            notification_create(
+                user=user,
+                text=text,
+                url=request.get_absolute_url(),
+                key=(
+                    f"intake:sla:{request.pk}:{request.sla_clock}:{request.sla_state}:"
+                    f"{request.sla_due_at.isoformat()}:{user.pk}"
+                ),
+            )
+
+
+# --- weekly backlog review ----------------------------------------------------------------
+
+
+def weekly_review_send(*, now: datetime | None = None) -> int:
+    """E-mail the weekly backlog review to leadership (and PMs) through the outbox, once per
+    ISO week (the idempotency key carries the week). Returns the number of messages."""
+    from django.template.loader import render_to_string
+
+    from mops.accounts.roles import GROUP_NAMES
+
+    from .selectors import weekly_review
+
+    now = _now(now)
+    review = weekly_review(now=now)
+    year, week, _ = timezone.localtime(now).isocalendar()
+    User = get_user_model()
+    readers = (
+        User.objects.filter(
+            groups__name__in=[GROUP_NAMES[Role.LEADERSHIP], GROUP_NAMES[Role.PM]], is_active=True
+        )
+        .exclude(email="")
+        .distinct()
+    )
+    body = render_to_string(
+        "intake/review_email.txt",
+        {"review": review, "url": settings.SITE_URL + reverse("intake:review")},
+    )
+    sent = 0
+    with transaction.atomic():
+        for user in readers:
+            outbox_enqueue(
+                kind=Kind.EMAIL,
+                target=user.email,
+                subject=f"[mops] Weekly backlog review, week {week} of {year}",
+                body=body,
+                idempotency_key=f"intake:weekly-review:{year}-W{week:02d}:{user.pk}",
+                source="intake.review",
+            )
+            sent += 1
+    return sent

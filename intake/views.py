@@ -1,0 +1,563 @@
+"""Request pages: backlog / my team's requests, the request form, the detail page (SLA,
+score explanation, events, comments), bulk triage, saved views, weekly review, scoring.
+
+Thin: parse input, call a service or selector, render. Permission rules live in services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from rest_framework.exceptions import APIException
+
+from catalog.forms import build_answers_form
+from catalog.models import Service, ServiceStatus
+from catalog.selectors import services_visible_to
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING, Role, has_role
+from mops.core.lifecycle import TransitionError
+
+from . import scoring, selectors, services, slaclock
+from .filters import SORTS, RequestFilter
+from .forms import ANSWERS_PREFIX, BulkForm, RequestForm, ScoringModelForm, TriageForm, raw_answers
+from .models import (
+    REQUEST_LIFECYCLE,
+    TRIAGE_DECISIONS,
+    Request,
+    ScoringModel,
+    Status,
+)
+
+MAKERS = frozenset({Role.REQUESTER, Role.PM, Role.ADMIN})
+TRIAGERS = frozenset({Role.PM, Role.ADMIN})
+PAGE_SIZE = 50
+
+
+def _visible_request(user: Any, pk: int, detail: bool = False) -> Request:
+    qs = selectors.request_detail(user) if detail else selectors.request_visible_to(user)
+    return get_object_or_404(qs, pk=pk)
+
+
+def _error_messages(exc: Exception) -> list[str]:
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return [f"{k}: {m}" for k, msgs in exc.message_dict.items() for m in msgs]
+        return list(exc.messages)
+    if isinstance(exc, TransitionError):
+        return [exc.message]
+    if isinstance(exc, APIException):
+        return [str(exc.detail)]
+    return [str(exc) or "Not allowed."]
+
+
+def _version(request: HttpRequest) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+# --- backlog ------------------------------------------------------------------------------
+
+
+class RequestListView(RoleRequiredMixin, View):
+    """PMs: the triage backlog. Requesters: their team's requests and what is expected of
+    them. Same filters as the API list; rows in a constant number of queries."""
+
+    read_roles = ALL_ROLES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        base = selectors.request_list(request.user)
+        filterset = RequestFilter(request.GET or None, queryset=base, request=request)
+        if filterset.is_bound and not filterset.is_valid():
+            queryset = base.none()
+        else:
+            queryset = filterset.qs
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        triager = has_role(request.user, TRIAGERS)
+        now = timezone.now()
+        rows = [
+            {"r": r, "age": r.age_days(now), "due_in": _due_in(r, now)} for r in page.object_list
+        ]
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "filter": filterset,
+            "page": page,
+            "rows": rows,
+            "triager": triager,
+            "staff_view": selectors.sees_all_requests(request.user),
+            "saved_views": list(selectors.saved_views(request.user)),
+            "query": query.urlencode(),
+            "bulk_actions": BulkForm.ACTIONS,
+            "assignees": BulkForm(ids=[]).fields["assignee"].choices if triager else [],
+            "sorts": [(k, v[0]) for k, v in SORTS.items()],
+        }
+        return render(request, "intake/request_list.html", context)
+
+
+def _due_in(r: Request, now: Any) -> str:
+    if not r.sla_due_at or not r.sla_clock:
+        return ""
+    if r.paused_since:
+        return "paused"
+    delta = r.sla_due_at - now
+    hours = delta.total_seconds() / 3600
+    if hours < 0:
+        return f"{-hours:.0f} h over" if hours <= -1 else "overdue"
+    if hours < 48:
+        return f"in {hours:.0f} h"
+    return f"in {hours / 24:.0f} d"
+
+
+class BulkView(RoleRequiredMixin, View):
+    """Accept / reject / ask for info / assign / set class on the selected rows."""
+
+    read_roles = TRIAGERS
+    write_roles = TRIAGERS
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][: PAGE_SIZE * 4]
+        form = BulkForm(request.POST, ids=ids)
+        back = reverse("intake:request_list") + (
+            "?" + request.POST["query"] if request.POST.get("query") else ""
+        )
+        if not ids:
+            messages.error(request, "Select at least one request.")
+            return HttpResponseRedirect(back)
+        if not form.is_valid():
+            messages.error(
+                request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            )
+            return HttpResponseRedirect(back)
+        data = form.cleaned_data
+        assignee = None
+        if data.get("assignee"):
+            from django.contrib.auth import get_user_model
+
+            assignee = get_user_model().objects.filter(username=data["assignee"]).first()
+        chosen = list(selectors.request_visible_to(request.user).filter(pk__in=ids).order_by("id"))
+        try:
+            done, errors = services.requests_bulk(
+                requests=chosen,
+                action=data["action"],
+                actor=request.user,
+                note=data.get("note", ""),
+                assignee=assignee,
+                complexity=data.get("complexity", ""),
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, "; ".join(_error_messages(exc)))
+            return HttpResponseRedirect(back)
+        if done:
+            messages.success(request, f"{len(done)} request(s) updated.")
+        for ref, message in errors.items():
+            messages.error(request, f"{ref}: {message}")
+        return HttpResponseRedirect(back)
+
+
+class SavedViewView(RoleRequiredMixin, View):
+    read_roles = ALL_ROLES
+    write_roles = ALL_ROLES
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if request.POST.get("delete"):
+            services.saved_view_delete(actor=request.user, view_id=int(request.POST["delete"]))
+            return HttpResponseRedirect(reverse("intake:request_list"))
+        try:
+            view = services.saved_view_save(
+                actor=request.user,
+                name=request.POST.get("name", ""),
+                query=request.POST.get("query", ""),
+            )
+        except ValidationError as exc:
+            messages.error(request, "; ".join(_error_messages(exc)))
+            return HttpResponseRedirect(reverse("intake:request_list"))
+        messages.success(request, f"Saved view “{view.name}”.")
+        return HttpResponseRedirect(reverse("intake:request_list") + "?" + view.query)
+
+
+# --- the request form ---------------------------------------------------------------------
+
+
+class ServicePickView(RoleRequiredMixin, View):
+    read_roles = MAKERS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        services_ = services_visible_to(request.user).filter(
+            status=ServiceStatus.ACTIVE, current_version__isnull=False
+        )
+        return render(request, "intake/service_pick.html", {"services": services_})
+
+
+def _apply_errors(exc: ValidationError, form: RequestForm, answers: Any) -> list[str]:
+    """Put each error next to its field; return the ones with no field."""
+    leftovers: list[str] = []
+    details = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    for key, msgs in details.items():
+        for message in msgs:
+            if key.startswith("answers.") and key[8:] in answers.fields:
+                answers.add_error(key[8:], message.split(": ", 1)[-1])
+            elif key.startswith("tracking_plan.") and key[14:] in form.fields:
+                form.add_error(key[14:], message)
+            elif key.startswith("scoring_inputs.") and f"score_{key[15:]}" in form.fields:
+                form.add_error(f"score_{key[15:]}", message)
+            elif key in form.fields:
+                form.add_error(key, message)
+            else:
+                leftovers.append(message if key == "__all__" else f"{key}: {message}")
+    return leftovers
+
+
+class _FormMixin:
+    template_name = "intake/request_form.html"
+
+    def _forms(
+        self, http: HttpRequest, definition: list, initial: dict, answers: dict, bound: bool
+    ):
+        factors = services.default_scoring_version().parsed()
+        data = http.POST if bound else None
+        form = RequestForm(data, initial=initial, factors=factors)
+        answers_form = build_answers_form(definition, data, initial=answers, prefix=ANSWERS_PREFIX)
+        return form, answers_form
+
+    def _render(self, http: HttpRequest, **context: Any) -> HttpResponse:
+        return render(http, self.template_name, context)
+
+
+class RequestCreateView(RoleRequiredMixin, _FormMixin, View):
+    read_roles = MAKERS
+    write_roles = MAKERS
+
+    def _service(self, slug: str) -> Service:
+        return get_object_or_404(
+            Service.objects.select_related("current_version"),
+            slug=slug,
+            status=ServiceStatus.ACTIVE,
+            current_version__isnull=False,
+        )
+
+    def get(self, http: HttpRequest, slug: str) -> HttpResponse:
+        service = self._service(slug)
+        form, answers = self._forms(http, service.current_version.input_definition, {}, {}, False)
+        return self._render(http, service=service, form=form, answers=answers, obj=None)
+
+    def post(self, http: HttpRequest, slug: str) -> HttpResponse:
+        service = self._service(slug)
+        form, answers = self._forms(http, service.current_version.input_definition, {}, {}, True)
+        if not form.is_valid():
+            return self._render(http, service=service, form=form, answers=answers, obj=None)
+        answers.is_valid()  # binds; validation proper happens in the service on submit
+        try:
+            obj = services.request_create(
+                service=service, actor=http.user, answers=raw_answers(answers), **form.values()
+            )
+        except ValidationError as exc:
+            errors = _apply_errors(exc, form, answers)
+            return self._render(
+                http, service=service, form=form, answers=answers, obj=None, errors=errors
+            )
+        if http.POST.get("intent") == "submit":
+            return _submit(http, obj, form, answers, "submit")
+        messages.success(http, f"Draft {obj.reference} saved.")
+        return HttpResponseRedirect(reverse("intake:request_edit", args=[obj.pk]))
+
+
+def _submit(http: HttpRequest, obj: Request, form: RequestForm, answers: Any, name: str):
+    try:
+        obj = services.request_transition(
+            request=obj, name=name, actor=http.user, note=http.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        obj.refresh_from_db()
+        form.data = form.data.copy()
+        form.data["version"] = str(obj.version)
+        errors = _apply_errors(exc, form, answers)
+        return render(
+            http,
+            "intake/request_form.html",
+            {
+                "service": obj.service,
+                "form": form,
+                "answers": answers,
+                "obj": obj,
+                "errors": errors,
+                "submit_failed": True,
+            },
+            status=400,
+        )
+    except (TransitionError, PermissionDenied) as exc:
+        messages.error(http, "; ".join(_error_messages(exc)))
+        return HttpResponseRedirect(obj.get_absolute_url())
+    messages.success(http, f"{obj.reference} submitted.")
+    return HttpResponseRedirect(obj.get_absolute_url())
+
+
+class RequestEditView(RoleRequiredMixin, _FormMixin, View):
+    """Edit a draft (then submit) or a request waiting on the requester (then answer)."""
+
+    read_roles = MAKERS
+    write_roles = MAKERS
+
+    def _obj(self, http: HttpRequest, pk: int) -> Request:
+        obj = _visible_request(http.user, pk)
+        if not services.can_edit(obj, http.user):
+            raise PermissionDenied("This request cannot be edited in its current state.")
+        return obj
+
+    def get(self, http: HttpRequest, pk: int) -> HttpResponse:
+        obj = self._obj(http, pk)
+        form, answers = self._forms(
+            http,
+            obj.service_version.input_definition,
+            RequestForm.initial_for(obj),
+            obj.answers,
+            False,
+        )
+        return self._render(http, service=obj.service, form=form, answers=answers, obj=obj)
+
+    def post(self, http: HttpRequest, pk: int) -> HttpResponse:
+        obj = self._obj(http, pk)
+        form, answers = self._forms(
+            http, obj.service_version.input_definition, RequestForm.initial_for(obj), {}, True
+        )
+        context = {"service": obj.service, "form": form, "answers": answers, "obj": obj}
+        if not form.is_valid():
+            return self._render(http, **context)
+        answers.is_valid()
+        try:
+            obj = services.request_update(
+                request=obj,
+                actor=http.user,
+                expected_version=form.cleaned_data.get("version"),
+                answers=raw_answers(answers),
+                **form.values(),
+            )
+        except ValidationError as exc:
+            return self._render(http, **context, errors=_apply_errors(exc, form, answers))
+        except (APIException, PermissionDenied) as exc:
+            return self._render(http, **context, errors=_error_messages(exc))
+        intent = http.POST.get("intent")
+        if intent in ("submit", "answer"):
+            return _submit(http, obj, form, answers, intent)
+        messages.success(http, f"{obj.reference} saved.")
+        return HttpResponseRedirect(reverse("intake:request_edit", args=[obj.pk]))
+
+
+# --- detail -------------------------------------------------------------------------------
+
+
+class RequestDetailView(RoleRequiredMixin, View):
+    read_roles = ALL_ROLES
+
+    def get(self, http: HttpRequest, pk: int) -> HttpResponse:
+        obj = _visible_request(http.user, pk, detail=True)
+        now = timezone.now()
+        clocks = services.request_clocks(obj, now=now)
+        transitions = [
+            t
+            for t in REQUEST_LIFECYCLE.available(state=obj.status, roles=http.user.roles)
+            if not (t.name in TRIAGE_DECISIONS and obj.requester_id == http.user.pk)
+            and (t.name not in ("submit", "answer"))
+        ]
+        version = obj.scoring_model_version
+        explanation = (
+            scoring.explain(version.parsed(), obj.scoring_inputs or {}) if version else None
+        )
+        definition = obj.service_version.input_definition or []
+        answers = [
+            (f["label"], obj.answers.get(f["key"]))
+            for f in definition
+            if f["key"] in (obj.answers or {})
+        ]
+        triage_form = None
+        if has_role(http.user, TRIAGERS) and obj.status not in (
+            Status.CLOSED,
+            Status.CANCELLED,
+            Status.REJECTED,
+        ):
+            triage_form = TriageForm(
+                initial={
+                    "complexity": obj.complexity,
+                    "assignee": obj.assignee.username if obj.assignee else "",
+                    "version": obj.version,
+                }
+            )
+        watching = any(w.user_id == http.user.pk for w in obj.watchers.all())
+        context = {
+            "obj": obj,
+            "clocks": [
+                (
+                    clocks[name],
+                    label,
+                    slaclock.format_business(clocks[name].used),
+                    slaclock.format_business(clocks[name].target),
+                )
+                for name, label in (
+                    (slaclock.TRIAGE, "Triage"),
+                    (slaclock.DELIVERY, "Delivery (time to campaign)"),
+                )
+            ],
+            "transitions": transitions,
+            "explanation": explanation,
+            "answers": answers,
+            "can_edit": services.can_edit(obj, http.user),
+            "triage_form": triage_form,
+            "watching": watching,
+            "now": now,
+        }
+        return render(http, "intake/request_detail.html", context)
+
+
+class RequestTransitionView(RoleRequiredMixin, View):
+    read_roles = ALL_ROLES
+    write_roles = ALL_ROLES
+
+    def post(self, http: HttpRequest, pk: int) -> HttpResponse:
+        obj = _visible_request(http.user, pk)
+        try:
+            obj = services.request_transition(
+                request=obj,
+                name=http.POST.get("name", ""),
+                actor=http.user,
+                note=http.POST.get("note", ""),
+                expected_version=_version(http),
+            )
+        except (ValidationError, TransitionError, PermissionDenied, APIException) as exc:
+            for message in _error_messages(exc):
+                messages.error(http, message)
+        else:
+            messages.success(http, f"{obj.reference}: {obj.get_status_display().lower()}.")
+        return HttpResponseRedirect(obj.get_absolute_url())
+
+
+class RequestTriageView(RoleRequiredMixin, View):
+    read_roles = TRIAGERS
+    write_roles = TRIAGERS
+
+    def post(self, http: HttpRequest, pk: int) -> HttpResponse:
+        obj = _visible_request(http.user, pk)
+        form = TriageForm(http.POST)
+        if not form.is_valid():
+            messages.error(http, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            return HttpResponseRedirect(obj.get_absolute_url())
+        try:
+            services.request_update(
+                request=obj,
+                actor=http.user,
+                expected_version=form.cleaned_data["version"],
+                complexity=form.cleaned_data["complexity"],
+                assignee=form.cleaned_data["assignee"],
+            )
+        except (ValidationError, PermissionDenied, APIException) as exc:
+            for message in _error_messages(exc):
+                messages.error(http, message)
+        else:
+            messages.success(http, "Saved.")
+        return HttpResponseRedirect(obj.get_absolute_url())
+
+
+class CommentView(RoleRequiredMixin, View):
+    read_roles = ALL_ROLES
+    write_roles = ALL_ROLES
+
+    def post(self, http: HttpRequest, pk: int) -> HttpResponse:
+        obj = _visible_request(http.user, pk)
+        try:
+            comment = services.comment_create(
+                request=obj, actor=http.user, body=http.POST.get("body", "")
+            )
+        except ValidationError as exc:
+            messages.error(http, "; ".join(_error_messages(exc)))
+            return HttpResponseRedirect(obj.get_absolute_url() + "#comments")
+        return HttpResponseRedirect(obj.get_absolute_url() + f"#comment-{comment.pk}")
+
+
+class WatchView(RoleRequiredMixin, View):
+    read_roles = ALL_ROLES
+    write_roles = ALL_ROLES
+
+    def post(self, http: HttpRequest, pk: int) -> HttpResponse:
+        obj = _visible_request(http.user, pk)
+        services.watcher_set(request=obj, actor=http.user, watching=http.POST.get("watch") == "1")
+        return HttpResponseRedirect(obj.get_absolute_url())
+
+
+# --- review and scoring -------------------------------------------------------------------
+
+
+class ReviewView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, http: HttpRequest) -> HttpResponse:
+        return render(http, "intake/review.html", {"review": selectors.weekly_review()})
+
+
+class ScoringView(RoleRequiredMixin, View):
+    """The default scoring model: its factors, versions; admins save a new version, which
+    rescores the open backlog."""
+
+    read_roles = READ_EVERYTHING
+    write_roles = ADMINS
+
+    def _model(self) -> ScoringModel:
+        services.default_scoring_version()
+        model = selectors.scoring_models().filter(is_default=True).first()
+        if model is None:
+            raise Http404
+        return model
+
+    def get(self, http: HttpRequest) -> HttpResponse:
+        model = self._model()
+        import json
+
+        form = ScoringModelForm(
+            initial={
+                "factors": json.dumps(model.current_version.factors, indent=2),
+                "version": model.version,
+            }
+        )
+        return self._render(http, model, form)
+
+    def _render(self, http: HttpRequest, model: ScoringModel, form: Any, errors: Any = ()) -> Any:
+        return render(
+            http,
+            "intake/scoring.html",
+            {
+                "model": model,
+                "factors": model.current_version.parsed(),
+                "versions": model.versions.order_by("-number")[:20],
+                "form": form,
+                "errors": errors,
+                "can_edit": has_role(http.user, ADMINS),
+            },
+        )
+
+    def post(self, http: HttpRequest) -> HttpResponse:
+        model = self._model()
+        form = ScoringModelForm(http.POST)
+        if not form.is_valid():
+            return self._render(http, model, form)
+        try:
+            version = services.scoring_model_update(
+                scoring_model=model,
+                factors=form.cleaned_data["factors"],
+                actor=http.user,
+                note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except (ValidationError, APIException, PermissionDenied) as exc:
+            return self._render(http, model, form, _error_messages(exc))
+        version.refresh_from_db()
+        messages.success(
+            http,
+            f"Version {version.number} saved; {version.rescored_count} requests rescored "
+            f"in {version.rescore_ms} ms.",
+        )
+        return HttpResponseRedirect(reverse("intake:scoring"))

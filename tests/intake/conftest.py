@@ -1,0 +1,115 @@
+"""Intake fixtures: a New York 9–17 calendar (US holidays), a policy with a 4-business-hour
+triage target, a published service with a conditional form, and request helpers."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from catalog.services import calendar_create, service_create, service_publish, sla_policy_create
+from intake import services
+
+NY = ZoneInfo("America/New_York")
+MON_FRI_9_17 = {str(d): [["09:00", "17:00"]] for d in range(5)}
+
+DEFINITION = [
+    {
+        "key": "channel",
+        "label": "Channel",
+        "type": "choice",
+        "required": True,
+        "choices": ["E-mail", "Paid social"],
+    },
+    {
+        "key": "audience_size",
+        "label": "Audience size",
+        "type": "number",
+        "required": True,
+        "min": 1,
+        "condition": {"field": "channel", "op": "eq", "value": "E-mail"},
+    },
+    {"key": "notes", "label": "Notes", "type": "long_text"},
+]
+
+
+def ny(*args: int) -> datetime:
+    return datetime(*args, tzinfo=NY)
+
+
+@pytest.fixture
+def calendar(users):
+    return calendar_create(
+        actor=users["admin"],
+        name="New York",
+        slug="new-york",
+        time_zone="America/New_York",
+        working_hours=MON_FRI_9_17,
+        holiday_regions=["US"],
+        closed_days=[],
+    )
+
+
+@pytest.fixture
+def policy(users, calendar):
+    return sla_policy_create(
+        actor=users["admin"],
+        name="Standard",
+        slug="standard",
+        calendar=calendar,
+        triage_hours_simple=4,
+        triage_hours_standard=4,
+        triage_hours_complex=4,
+        delivery_hours_simple=16,
+        delivery_hours_standard=40,
+        delivery_hours_complex=120,
+        at_risk_percent=75,
+    )
+
+
+@pytest.fixture
+def service(users, policy):
+    service = service_create(
+        actor=users["admin"],
+        name="Launch a campaign",
+        slug="launch-a-campaign",
+        description="Plan and launch.",
+        channels=["email"],
+        change_type="new_campaign",
+        default_complexity="standard",
+        sla_policy=policy,
+        input_definition=DEFINITION,
+    )
+    return service_publish(service=service, actor=users["admin"])
+
+
+COMPLETE = {
+    "title": "Spring launch",
+    "answers": {"channel": "E-mail", "audience_size": "5000"},
+    "brief": "Launch the spring offer.",
+    "audience": "Trial users in the US",
+    "offer": "20% off",
+    "tracking_plan": {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "spring"},
+    "desired_live_date": date(2030, 1, 1),
+    "scoring_inputs": {"impact": 4, "effort": 2, "risk": 3},
+}
+
+
+@pytest.fixture
+def make_request(service, users):
+    """make_request(submit=True, now=..., actor=..., **overrides) → a request."""
+
+    def make(*, submit: bool = False, now: datetime | None = None, actor=None, **overrides):
+        fields = {**COMPLETE, **overrides}
+        return services.request_create(
+            service=service,
+            actor=actor or users["requester"],
+            submit=submit,
+            now=now,
+            **fields,
+        )
+
+    return make
+
+
+def hours(n: float) -> timedelta:
+    return timedelta(hours=n)
