@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -31,6 +32,7 @@ from governance import checkengine as ce  # noqa: E402  (path set above)
 from governance.demo_warehouse import BENCH_SCHEMA, bench_leads_contract, bulk_load_leads  # noqa: E402
 
 DB_NAME = "mops_bench"
+LOGGED = re.compile(r"LOG:  (?:statement|execute [^:]+): (.*)")
 SERVER_LOG = Path(os.environ.get("PG_SERVER_LOG", "/var/log/postgresql/postgresql-15-main.log"))
 S = BENCH_SCHEMA
 MEDIUMS = "('email','cpc','paid_social','organic_social','referral','display')"
@@ -150,8 +152,9 @@ class ServerStatementCounter:
                 with SERVER_LOG.open("rb") as log:
                     log.seek(self.offset)
                     lines = log.read().decode(errors="replace").splitlines()
-                mine = [ln for ln in lines if f"[{self.pid}]" in ln and "LOG:  statement:" in ln]
-                self.statements = [ln.split("LOG:  statement:", 1)[1].strip() for ln in mine]
+                # psycopg prepares a statement after 5 runs: it is then logged as "execute".
+                found = (LOGGED.search(ln) for ln in lines if f"[{self.pid}]" in ln)
+                self.statements = [m.group(1).strip() for m in found if m]
                 if self.statements and self.statements[-1] in ("COMMIT", "ROLLBACK"):
                     break
             self.count = len(self.statements)
