@@ -219,6 +219,15 @@ class DefinitionFieldForm(forms.Form):
                 else "",
             )
 
+    def has_condition(self) -> bool:
+        """True when the field has (or was just given) a condition, or one has errors."""
+        names = ["condition_json"] + [
+            f"cond_{part}_{i}" for i in range(1, CONDITION_ROWS + 1) for part in ("field", "op")
+        ]
+        return any(self[name].value() for name in names) or any(
+            name in self.errors for name in names
+        )
+
     def condition_rows(self) -> list[tuple[Any, Any, Any]]:
         return [
             (self[f"cond_field_{i}"], self[f"cond_op_{i}"], self[f"cond_value_{i}"])

@@ -210,18 +210,14 @@ class Calendar(TimeStampedModel):
         week = validate_working_hours(self.working_hours)
         if not any(week.values()):
             raise ValidationError({"working_hours": "Open at least one interval in the week."})
-        try:
-            from .businesstime import BusinessCalendar, CalendarError
+        from .businesstime import BusinessCalendar, CalendarError
 
+        try:
             BusinessCalendar.create(tz=self.time_zone, week=week)
         except CalendarError as exc:  # the engine's own checks, in its words
-            raise ValidationError({"working_hours": f"{exc.field}: {exc.message}"}) from None
-        except zoneinfo.ZoneInfoNotFoundError:
-            raise ValidationError(
-                {"time_zone": f"'{self.time_zone}' is not a time zone."}
-            ) from None
-        except ImportError:  # pragma: no cover - engine module not installed yet
-            pass
+            if exc.field == "tz":
+                return  # the time_zone field's validator already says so
+            raise ValidationError({"working_hours": exc.message}) from None
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -251,6 +247,10 @@ class Calendar(TimeStampedModel):
             return Decimal(8)
         counts = Counter(lengths)
         return max(counts, key=lambda h: (counts[h], h))
+
+    @property
+    def hours_per_day_text(self) -> str:
+        return format_hours(self.hours_per_day)
 
     def holiday_dates(self, years: range | list[int]) -> dict[date, str]:
         import holidays

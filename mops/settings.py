@@ -252,6 +252,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Choice sets shared across apps get one name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "catalog.models.Channel",
+        "ChangeTypeEnum": "catalog.models.ChangeType",
+        "ComplexityEnum": "catalog.models.Complexity",
+    },
 }
 
 # --- Outbound delivery --------------------------------------------------------------------
