@@ -4,3 +4,34 @@ from django.apps import AppConfig
 class MetricsConfig(AppConfig):
     name = "metrics"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Metrics"
+
+    def ready(self) -> None:
+        from celery.schedules import crontab
+        from django.conf import settings
+
+        from mops.accounts.roles import ADMINS, Role
+        from mops.core import registry
+
+        from . import demo, signals
+        from .panels import leadership_panel
+
+        signals.connect()
+        dashboard_roles = frozenset({Role.LEADERSHIP, Role.PM}) | ADMINS
+        registry.nav_items.append(
+            registry.NavItem("Dashboard", "metrics:dashboard", dashboard_roles, 60)
+        )
+        registry.home_panels.append(leadership_panel)
+        registry.demo_loaders.append(("metrics", demo.load))
+        settings.CELERY_BEAT_SCHEDULE["metrics-weekly-digest"] = {
+            "task": "metrics.tasks.weekly_digest",
+            "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+        }
+        settings.CELERY_BEAT_SCHEDULE["metrics-quarterly-survey"] = {
+            "task": "metrics.tasks.quarterly_survey",
+            "schedule": crontab(minute=0, hour=9, day_of_month=1, month_of_year="1,4,7,10"),
+        }
+        settings.CELERY_BEAT_SCHEDULE["metrics-facts-refresh"] = {
+            "task": "metrics.tasks.facts_refresh_stale",
+            "schedule": crontab(minute=15),
+        }

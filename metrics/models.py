@@ -1,0 +1,148 @@
+"""Metrics data: per-request facts the database cannot derive alone, and the NPS survey.
+
+`RequestFact` holds, per request, the timestamps read from its lifecycle events and the
+business-time figures of its SLA clocks (business time needs the service's calendar,
+which only the pure Python engine `catalog.businesstime` knows). Every figure on the
+dashboard is then an SQL aggregate over this one indexed table.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from catalog.models import Complexity
+from mops.accounts.models import Team
+
+
+class RequestFact(models.Model):
+    """One row per submitted request, rebuilt from its events (`facts.request_fact_refresh`).
+
+    Clocks: triage runs from first submission to the first triage decision; delivery (TTC)
+    from first acceptance to first live. Business seconds are on the service version's SLA
+    calendar with time in needs_info excluded.
+    """
+
+    request = models.OneToOneField(
+        "intake.Request", primary_key=True, on_delete=models.CASCADE, related_name="fact"
+    )
+    service = models.ForeignKey("catalog.Service", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    complexity = models.CharField(max_length=10, choices=Complexity.choices)
+    channel = models.CharField(max_length=20, blank=True, help_text="The service's first channel.")
+    self_serve = models.BooleanField(default=False)
+    with_template = models.BooleanField(default=False)
+
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    live_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="Left the backlog: first live, rejected or cancelled."
+    )
+    delivery_due_at = models.DateTimeField(null=True, blank=True)
+
+    triage_business_seconds = models.BigIntegerField(null=True, blank=True)
+    triage_target_seconds = models.BigIntegerField(null=True, blank=True)
+    ttc_business_seconds = models.BigIntegerField(null=True, blank=True)
+    ttc_calendar_seconds = models.BigIntegerField(null=True, blank=True)
+    delivery_target_seconds = models.BigIntegerField(null=True, blank=True)
+    day_seconds = models.PositiveIntegerField(
+        default=8 * 3600, help_text="The calendar's standard business day, for business days."
+    )
+    triage_met = models.BooleanField(null=True, blank=True)
+    delivery_met = models.BooleanField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["live_at"], name="metrics_fact_live"),
+            models.Index(fields=["submitted_at"], name="metrics_fact_submitted"),
+            models.Index(fields=["triaged_at"], name="metrics_fact_triaged"),
+            models.Index(fields=["accepted_at"], name="metrics_fact_accepted"),
+            models.Index(fields=["ended_at"], name="metrics_fact_ended"),
+        ]
+
+    def __str__(self) -> str:
+        return f"facts of request {self.request_id}"
+
+
+class NpsSurvey(models.Model):
+    """The quarterly stakeholder survey: one per quarter, sent to requesters of delivered work."""
+
+    quarter = models.CharField(max_length=7, unique=True, help_text="YYYY-Qn")
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-quarter"]
+
+    def __str__(self) -> str:
+        return f"NPS survey {self.quarter}"
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class NpsInvitation(models.Model):
+    """One requester's invitation to answer a survey (answered from an in-app link)."""
+
+    survey = models.ForeignKey(NpsSurvey, on_delete=models.CASCADE, related_name="invitations")
+    token = models.CharField(max_length=64, unique=True, default=_token)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nps_invitations"
+    )
+    request = models.ForeignKey(
+        "intake.Request", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    group = models.CharField(max_length=20, choices=Team.Group.choices, default=Team.Group.OTHER)
+    sent_at = models.DateTimeField(default=timezone.now)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "requester"], name="metrics_nps_one_invitation_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey.quarter} → {self.requester_id}"
+
+
+class NpsResponse(models.Model):
+    """A 0–10 answer with an optional comment; carries the group, not the person's name."""
+
+    invitation = models.OneToOneField(
+        NpsInvitation, on_delete=models.CASCADE, related_name="response"
+    )
+    survey = models.ForeignKey(NpsSurvey, on_delete=models.CASCADE, related_name="responses")
+    group = models.CharField(max_length=20, choices=Team.Group.choices, default=Team.Group.OTHER)
+    score = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    comment = models.TextField(blank=True, max_length=2000)
+    responded_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-responded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0, score__lte=10), name="metrics_nps_score_0_10"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey.quarter}: {self.score}"

@@ -1,2 +1,13 @@
+from django.urls import path
+
+from . import views
+
 app_name = "metrics"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("requests/", views.DrillView.as_view(), name="drill"),
+    path("export/<slug:panel>.csv", views.ExportView.as_view(), name="export"),
+    path("health/", views.HealthView.as_view(), name="health"),
+    path("nps/", views.NpsView.as_view(), name="nps"),
+    path("nps/<str:token>/", views.NpsAnswerView.as_view(), name="nps_answer"),
+]

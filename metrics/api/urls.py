@@ -1,1 +1,17 @@
-urlpatterns: list = []
+from django.urls import path
+
+from ..definitions import METRICS
+from . import views
+
+urlpatterns = [
+    path("metrics/", views.MetricListView.as_view(), name="metrics-list"),
+    path("metrics/checklist/", views.ChecklistView.as_view(), name="metrics-checklist"),
+    path("metrics/requests/", views.DrillView.as_view(), name="metrics-requests"),
+    path(
+        "metrics/nps/<str:token>/answer/", views.NpsAnswerView.as_view(), name="metrics-nps-answer"
+    ),
+    *[
+        path(f"metrics/{key}/", views.metric_view(key).as_view(), name=f"metrics-{key}")
+        for key in METRICS
+    ],
+]

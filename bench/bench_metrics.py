@@ -1,0 +1,357 @@
+"""Metrics at scale: bulk-load 1,000,000 requests with their lifecycle events into a scratch
+database, then time the leadership dashboard and every metric against hand-written SQL.
+
+Run:  .venv/bin/python bench/bench_metrics.py [requests]     (default 1,000,000)
+      BENCH_KEEP=1 keeps the scratch database `mops_bench_metrics` for demos.
+
+The loader is one SQL script (generate_series into an UNLOGGED staging table, then
+INSERT … SELECT into intake_request, intake_requestevent and metrics_requestfact): two
+years of requests, ~6 events each. The facts' business seconds come from the generator's
+own draw (business hours → wall time at ~4.2 calendar hours per business hour, i.e. 8-hour
+weekdays), not from the business-time engine, so loading stays fast; the figures' SQL is
+what is measured.
+
+Prints, per figure: the API endpoint's server time, the selector's time, the same figure
+as a hand-written SQL statement run directly, and the ratio selector / SQL (target ≤ 2).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DB_NAME = "mops_bench_metrics"
+BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mops")
+os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + "/" + DB_NAME
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mops.settings")
+os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("DEBUG", "0")  # DEBUG would keep every query in memory
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("HTTPS", "0")
+os.environ.setdefault("STATIC_MANIFEST", "0")
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    admin_url = BASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+LOAD_SQL = """
+SET synchronous_commit = off;
+SELECT setseed(0.42);
+CREATE UNLOGGED TABLE bench_gen AS
+SELECT g AS id,
+       (%(services)s)[1 + (g %% cardinality(%(services)s))] AS service_id,
+       (%(versions)s)[1 + (g %% cardinality(%(versions)s))] AS service_version_id,
+       (%(teams)s)[1 + ((g / 7) %% cardinality(%(teams)s))] AS team_id,
+       (%(people)s)[1 + ((g / 3) %% cardinality(%(people)s))] AS requester_id,
+       (ARRAY['simple','standard','complex'])[1 + (g %% 10 > 5)::int + (g %% 10 > 8)::int]
+           AS complexity,
+       %(start)s::timestamptz + (g::float / %(n)s) * interval '730 days'
+           + (random() * interval '8 hours') AS submitted_at,
+       random() AS fate, random() AS r1, random() AS r2, random() AS r3
+FROM generate_series(1, %(n)s) AS g;
+
+ALTER TABLE bench_gen ADD COLUMN triage_s int, ADD COLUMN ttc_s int,
+    ADD COLUMN triaged_at timestamptz, ADD COLUMN accepted_at timestamptz,
+    ADD COLUMN live_at timestamptz, ADD COLUMN ended_at timestamptz, ADD COLUMN status text;
+UPDATE bench_gen SET
+    triage_s = (r1 * r1 * 8 * 3600)::int,
+    ttc_s = (3600 * (2 + r2 * r2 * CASE complexity WHEN 'simple' THEN 30
+                                               WHEN 'standard' THEN 60 ELSE 160 END))::int;
+UPDATE bench_gen SET
+    triaged_at = CASE WHEN fate < 0.97 THEN submitted_at + triage_s * interval '3 seconds' END,
+    status = CASE WHEN fate < 0.05 THEN 'rejected' WHEN fate < 0.07 THEN 'cancelled'
+                  WHEN fate < 0.10 THEN 'in_progress' WHEN fate < 0.97 THEN 'live'
+                  ELSE 'submitted' END;
+UPDATE bench_gen SET
+    accepted_at = CASE WHEN status IN ('in_progress', 'live') THEN triaged_at END,
+    live_at = CASE WHEN status = 'live' THEN triaged_at + ttc_s * interval '4.2 seconds' END;
+UPDATE bench_gen SET
+    status = CASE WHEN live_at > now() THEN 'in_qa' ELSE status END,
+    live_at = CASE WHEN live_at > now() THEN NULL ELSE live_at END,
+    ended_at = CASE WHEN status IN ('rejected', 'cancelled') THEN triaged_at
+                    WHEN status = 'live' AND live_at <= now() THEN live_at END;
+
+INSERT INTO intake_request (id, title, status, complexity, answers, brief, audience, creative,
+    offer, tracking_plan, scoring_inputs, version, created_at, updated_at, submitted_at,
+    accepted_at, live_at, sla_clock, sla_state, requester_id, service_id, service_version_id,
+    team_id, template_version_id)
+SELECT id, 'Bench request ' || id, status, complexity, '{}', '', '', '', '', '{}', '{}', 1,
+       submitted_at, now(), submitted_at, accepted_at, live_at, '', '', requester_id,
+       service_id, service_version_id, team_id,
+       CASE WHEN r3 < 0.6 THEN %(template)s END
+FROM bench_gen;
+
+INSERT INTO intake_requestevent (request_id, at, transition, from_status, to_status, note,
+    business_seconds_paused, sla_clock, sla_state, business_seconds_used)
+SELECT id, at, t, f, s, '', 0, '', '', 0 FROM (
+    SELECT id, submitted_at AS at, 'submit' AS t, 'draft' AS f, 'submitted' AS s FROM bench_gen
+    UNION ALL
+    SELECT id, triaged_at, CASE WHEN accepted_at IS NULL THEN 'reject' ELSE 'accept' END,
+           'submitted', CASE WHEN accepted_at IS NULL THEN 'rejected' ELSE 'accepted' END
+      FROM bench_gen WHERE triaged_at IS NOT NULL AND status <> 'cancelled'
+    UNION ALL
+    SELECT id, triaged_at, 'cancel', 'submitted', 'cancelled' FROM bench_gen
+     WHERE status = 'cancelled'
+    UNION ALL
+    SELECT id, accepted_at + interval '1 hour', 'start', 'accepted', 'in_progress'
+      FROM bench_gen WHERE accepted_at IS NOT NULL
+    UNION ALL
+    SELECT id, live_at - interval '2 hours', 'send_to_qa', 'in_progress', 'in_qa'
+      FROM bench_gen WHERE live_at IS NOT NULL
+    UNION ALL
+    SELECT id, live_at - interval '1 hour', 'schedule', 'in_qa', 'scheduled'
+      FROM bench_gen WHERE live_at IS NOT NULL
+    UNION ALL
+    SELECT id, live_at, 'go_live', 'scheduled', 'live' FROM bench_gen WHERE live_at IS NOT NULL
+) AS events;
+
+INSERT INTO metrics_requestfact (request_id, service_id, team_id, complexity, channel,
+    self_serve, with_template, submitted_at, triaged_at, accepted_at, live_at, ended_at,
+    triage_business_seconds, triage_target_seconds, ttc_business_seconds,
+    ttc_calendar_seconds, delivery_target_seconds, day_seconds, triage_met, delivery_met,
+    refreshed_at)
+SELECT g.id, g.service_id, g.team_id, g.complexity, coalesce(s.channels[1], ''), s.self_serve,
+       g.r3 < 0.6, g.submitted_at,
+       CASE WHEN g.status <> 'cancelled' THEN g.triaged_at END, g.accepted_at, g.live_at,
+       g.ended_at,
+       CASE WHEN g.status <> 'cancelled' AND g.triaged_at IS NOT NULL THEN g.triage_s END,
+       4 * 3600,
+       CASE WHEN g.live_at IS NOT NULL THEN g.ttc_s END,
+       CASE WHEN g.live_at IS NOT NULL THEN (g.ttc_s * 4.2)::bigint END,
+       3600 * CASE g.complexity WHEN 'simple' THEN 16 WHEN 'standard' THEN 40 ELSE 120 END,
+       8 * 3600,
+       CASE WHEN g.status <> 'cancelled' AND g.triaged_at IS NOT NULL
+            THEN g.triage_s <= 4 * 3600 END,
+       CASE WHEN g.live_at IS NOT NULL THEN g.ttc_s <= 3600 *
+            CASE g.complexity WHEN 'simple' THEN 16 WHEN 'standard' THEN 40 ELSE 120 END END,
+       now()
+FROM bench_gen g JOIN catalog_service s ON s.id = g.service_id;
+
+SELECT setval(pg_get_serial_sequence('intake_request', 'id'), %(n)s);
+DROP TABLE bench_gen;
+ANALYZE intake_request; ANALYZE intake_requestevent; ANALYZE metrics_requestfact;
+"""
+
+
+def bulk_load(n: int) -> None:
+    """Load `n` requests, their events and facts (the demo catalog must be loaded)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from catalog.models import Service, TemplateVersion
+    from mops.accounts.models import Team, User
+
+    services = list(Service.objects.order_by("pk").values_list("pk", "current_version_id"))
+    params = {
+        "services": [s for s, _ in services],
+        "versions": [v for _, v in services],
+        "teams": list(Team.objects.values_list("pk", flat=True)),
+        "people": list(User.objects.values_list("pk", flat=True)),
+        "template": TemplateVersion.objects.values_list("pk", flat=True).first(),
+        "start": timezone.now() - timezone.timedelta(days=730),
+        "n": n,
+    }
+    with connection.cursor() as cursor:
+        for statement in (s.strip() for s in LOAD_SQL.split(";\n")):
+            if statement:
+                cursor.execute(statement, params if "%(" in statement else None)
+
+
+def timed(fn: Callable[[], object], runs: int = 5) -> float:
+    """Median wall time in ms after one warm-up run."""
+    fn()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def hand_sql(key: str, lo: object, hi: object, ends: list[object]) -> tuple[str, list[object]]:
+    """The figure as one SQL statement, written by hand."""
+    bucket = "date_trunc('week', {0} AT TIME ZONE %s)"
+    tz = os.environ.get("MOPS_TIME_ZONE", "America/New_York")
+    share = "100.0 * count(*) FILTER (WHERE {0}) / nullif(count(*) FILTER (WHERE {1}), 0)"
+    figures = {
+        "ttc": ("live_at", "percentile_cont(0.5) WITHIN GROUP (ORDER BY "
+                "ttc_business_seconds::float / day_seconds), percentile_cont(0.9) WITHIN GROUP "
+                "(ORDER BY ttc_business_seconds::float / day_seconds), percentile_cont(0.5) "
+                "WITHIN GROUP (ORDER BY ttc_calendar_seconds / 86400.0), percentile_cont(0.9) "
+                "WITHIN GROUP (ORDER BY ttc_calendar_seconds / 86400.0), "
+                "count(ttc_business_seconds)"),
+        "triage_sla": ("triaged_at", share.format("triage_met", "triage_met IS NOT NULL")
+                       + ", count(*) FILTER (WHERE NOT triage_met)"),
+        "delivery_sla": ("live_at", share.format("delivery_met", "delivery_met IS NOT NULL")
+                         + ", count(*) FILTER (WHERE NOT delivery_met)"),
+        "template_reuse": ("live_at", share.format("with_template", "true")
+                           + ", count(*) FILTER (WHERE with_template)"),
+        "self_serve_share": ("live_at", share.format("self_serve", "true")
+                             + ", count(*) FILTER (WHERE self_serve)"),
+        "submitted": ("submitted_at", "count(*)"),
+        "accepted": ("accepted_at", "count(*)"),
+        "shipped": ("live_at", "count(*)"),
+    }  # fmt: skip
+    if key == "backlog_aging":
+        cols, params = [], []
+        for end in ends:
+            cols.append(
+                "count(*) FILTER (WHERE submitted_at < %s AND (ended_at IS NULL OR ended_at >= %s)),"
+                " count(*) FILTER (WHERE submitted_at < %s - interval '14 days' AND "
+                "(ended_at IS NULL OR ended_at >= %s))"
+            )
+            params += [end, end, end, end]
+        sql = (
+            f"SELECT {', '.join(cols)} FROM metrics_requestfact WHERE submitted_at < %s "
+            "AND (ended_at IS NULL OR ended_at >= %s)"
+        )
+        return sql, [*params, max(ends), min(ends)]
+    if key == "nps":
+        sql = (
+            f"SELECT {bucket.format('responded_at')}, 100.0 * (count(*) FILTER (WHERE score >= 9)"
+            " - count(*) FILTER (WHERE score <= 6)) / nullif(count(*), 0), count(*) FROM "
+            "metrics_npsresponse WHERE responded_at >= %s AND responded_at < %s GROUP BY 1"
+        )
+        return sql, [tz, lo, hi]
+    column, aggregates = figures[key]
+    sql = (
+        f"SELECT {bucket.format(column)}, {aggregates} FROM metrics_requestfact "
+        f"WHERE {column} >= %s AND {column} < %s GROUP BY 1"
+    )
+    return sql, [tz, lo, hi]
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    recreate_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from catalog import demo as catalog_demo
+    from metrics import periods, selectors
+    from metrics.definitions import METRICS
+    from metrics.filters import MetricFilterForm
+    from mops.accounts import demo as accounts_demo
+    from mops.accounts.models import User
+    from mops.accounts.roles import GROUP_NAMES, Role
+
+    call_command("migrate", verbosity=0)
+    accounts_demo.load()
+    catalog_demo.load()
+    started = time.perf_counter()
+    bulk_load(n)
+    load_s = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM intake_requestevent")
+        events = cursor.fetchone()[0]
+    print(f"loaded {n:,} requests, {events:,} events and facts in {load_s:.1f} s")
+
+    leader = User.objects.filter(groups__name=GROUP_NAMES[Role.LEADERSHIP]).first()
+    client = Client()
+    client.force_login(leader)
+    url = "/metrics/?period=week"
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    n_queries = len(queries)
+    dashboard_ms = timed(lambda: client.get(url))
+    print(f"\ndashboard {url}: {dashboard_ms:.0f} ms server time, {n_queries} queries")
+
+    form = MetricFilterForm({"period": "week"})
+    assert form.is_valid()
+    f = form.filters()
+    buckets, lo, hi = selectors._window(f)
+    ends = selectors._period_ends(buckets, f)
+    rows = []
+    print(f"\n{'figure':<22}{'endpoint ms':>12}{'selector ms':>12}{'SQL ms':>9}{'ratio':>7}")
+    for key in METRICS:
+        endpoint_ms = timed(lambda key=key: client.get(f"/api/v1/metrics/{key}/?period=week"))
+        selector_ms = timed(lambda key=key: selectors.metric_result(key, f))
+        try:
+            sql, params = hand_sql(key, lo, hi, ends)
+        except KeyError:  # not tracked yet: nothing to compare with
+            print(f"{key:<22}{endpoint_ms:>12.1f}{selector_ms:>12.2f}{'—':>9}{'—':>7}")
+            rows.append((key, endpoint_ms, selector_ms, None, None))
+            continue
+
+        def run_sql(sql: str = sql, params: list[object] = params) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+
+        sql_ms = timed(run_sql)
+        ratio = selector_ms / sql_ms if sql_ms else 0
+        rows.append((key, endpoint_ms, selector_ms, sql_ms, ratio))
+        print(f"{key:<22}{endpoint_ms:>12.1f}{selector_ms:>12.1f}{sql_ms:>9.1f}{ratio:>7.2f}")
+    write_report(n, events, load_s, dashboard_ms, n_queries, rows, periods.PERIODS)
+    if not os.environ.get("BENCH_KEEP"):
+        connection.close()
+        import psycopg
+
+        with psycopg.connect(BASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    _ = timezone
+
+
+def write_report(
+    n: int,
+    events: int,
+    load_s: float,
+    dashboard_ms: float,
+    queries: int,
+    rows: list[tuple],
+    _periods: object,
+) -> None:
+    """Replace the "## Metrics" section of docs/benchmarks.md (other sections untouched)."""
+    path = ROOT / "docs" / "benchmarks.md"
+    lines = [
+        "## Metrics",
+        "",
+        f"`.venv/bin/python bench/bench_metrics.py {n}` — {n:,} requests, {events:,} events, "
+        f"loaded in {load_s:.0f} s (SQL bulk loader). Dashboard (`/metrics/?period=week`, "
+        f"last 12 weeks): **{dashboard_ms:.0f} ms** server time, {queries} queries "
+        "(target ≤ 1 s). Per figure, median of 5 after a warm-up:",
+        "",
+        "| figure | API endpoint ms | selector ms | hand-written SQL ms | ratio |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for key, endpoint_ms, selector_ms, sql_ms, ratio in rows:
+        sql_text = f"{sql_ms:.1f}" if sql_ms is not None else "— (not tracked yet)"
+        ratio_text = f"{ratio:.2f}" if ratio is not None else "—"
+        lines.append(
+            f"| {key} | {endpoint_ms:.1f} | {selector_ms:.1f} | {sql_text} | {ratio_text} |"
+        )
+    section = "\n".join(lines) + "\n"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if "## Metrics" in text:
+        before, _, rest = text.partition("## Metrics")
+        after = rest.split("\n## ", 1)
+        text = before + section + (("\n## " + after[1]) if len(after) > 1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+    print(f"\nwrote {path.relative_to(ROOT)} (## Metrics)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+""" "Are we high-performing yet?" — the guide's six-item checklist, evaluated from live data.
+
+`checklist_evidence()` reads the records in a fixed handful of queries; `checklist_items()`
+turns that evidence into the six verdicts (pure: testable with hand-made evidence). Each
+item says what was found and what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from catalog.models import Service, ServiceStatus
+from governance.models import TaxonomyVersion
+
+from .models import RequestFact
+
+WINDOW_DAYS = 90
+SHIPPED_VIA_TEMPLATE_TARGET = 80.0  # % of launches
+ATTRIBUTION_TARGET = 90.0  # % of pipeline (the guide's bar)
+SELF_SERVE_SERVICES_TARGET = 3
+SELF_SERVE_SHARE_TARGET = 20.0  # % of fulfilled requests
+
+MET, PARTIAL, MISSING = "met", "partial", "missing"
+
+
+@dataclass
+class ChecklistItem:
+    key: str
+    title: str
+    status: str
+    evidence: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "status": self.status,
+            "evidence": self.evidence,
+            "missing": self.missing,
+        }
+
+
+@dataclass
+class Evidence:
+    """What the records say (None: the app holding that record type does not track it yet)."""
+
+    window_days: int = WINDOW_DAYS
+    submitted: int = 0
+    services_used: int = 0
+    launches: int = 0
+    launches_with_ttc: int = 0
+    triage_decided: int = 0
+    launches_with_template: int = 0
+    launches_via_train: int | None = None  # release train + passed QA + rollback plan
+    self_serve_services: int = 0
+    self_serve_launches: int = 0
+    taxonomy_published: bool | None = None
+    contracts_published: int | None = None
+    health_checks_recent: int | None = None
+    monitors_alerting: int | None = None
+    attribution_coverage: float | None = None
+
+
+def checklist_evidence() -> Evidence:
+    """Counts over the last 90 days of requests, the catalog and governance (fixed queries)."""
+    since = timezone.now() - timedelta(days=WINDOW_DAYS)
+    live = Q(live_at__gte=since)
+    counts = RequestFact.objects.aggregate(
+        submitted=Count("pk", filter=Q(submitted_at__gte=since)),
+        services_used=Count("service", filter=Q(submitted_at__gte=since), distinct=True),
+        launches=Count("pk", filter=live),
+        launches_with_ttc=Count("pk", filter=live & Q(ttc_business_seconds__isnull=False)),
+        triage_decided=Count("pk", filter=Q(triaged_at__gte=since, triage_met__isnull=False)),
+        launches_with_template=Count("pk", filter=live & Q(with_template=True)),
+        self_serve_launches=Count("pk", filter=live & Q(self_serve=True)),
+    )
+    self_serve_services = Service.objects.filter(
+        status=ServiceStatus.ACTIVE, self_serve=True
+    ).count()
+    taxonomy_published = TaxonomyVersion.objects.filter(is_active=True).exists()
+    return Evidence(
+        **counts, self_serve_services=self_serve_services, taxonomy_published=taxonomy_published
+    )
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def checklist_items(e: Evidence) -> list[ChecklistItem]:
+    """The six verdicts from the evidence."""
+    items: list[ChecklistItem] = []
+    days = e.window_days
+
+    # 1. taxonomy and data contract
+    item = ChecklistItem("taxonomy_contract", "Published taxonomy and data contract exist", MISSING)
+    if e.taxonomy_published is None:
+        item.missing.append("Campaign taxonomy is not tracked in mops yet (governance).")
+    elif e.taxonomy_published:
+        item.evidence.append("An active campaign taxonomy version is published.")
+    else:
+        item.missing.append("No active campaign taxonomy version.")
+    if e.contracts_published is None:
+        item.missing.append("Data contracts are not tracked in mops yet (governance).")
+    elif e.contracts_published:
+        item.evidence.append(f"{e.contracts_published} data contract(s) published.")
+    else:
+        item.missing.append("No published data contract.")
+    if e.taxonomy_published and e.contracts_published:
+        item.status = MET
+    elif item.evidence:
+        item.status = PARTIAL
+    items.append(item)
+
+    # 2. intake, TTC and SLA tracked
+    item = ChecklistItem(
+        "intake_tracked",
+        "All work enters through intake; TTC and SLA adherence are tracked",
+        MISSING,
+    )
+    if e.submitted:
+        item.evidence.append(
+            f"{e.submitted} request(s) entered through intake in the last {days} days, "
+            f"for {e.services_used} catalog service(s)."
+        )
+    else:
+        item.missing.append(f"No request was submitted through intake in the last {days} days.")
+    if e.launches:
+        item.evidence.append(
+            f"TTC measured for {e.launches_with_ttc} of {e.launches} launch(es) "
+            f"({_pct(e.launches_with_ttc, e.launches)}%)."
+        )
+        if e.launches_with_ttc < e.launches:
+            item.missing.append(
+                f"{e.launches - e.launches_with_ttc} launch(es) have no acceptance, so no TTC."
+            )
+    else:
+        item.missing.append(f"No launch in the last {days} days to measure TTC on.")
+    if e.triage_decided:
+        item.evidence.append(f"Triage SLA measured on {e.triage_decided} triage decision(s).")
+    else:
+        item.missing.append("No triage decision measured against its SLA.")
+    if e.submitted and e.launches and e.launches_with_ttc == e.launches and e.triage_decided:
+        item.status = MET
+    elif item.evidence:
+        item.status = PARTIAL
+    items.append(item)
+
+    # 3. templates, release trains, QA and rollback
+    item = ChecklistItem(
+        "templates_trains",
+        "Campaigns ship via templates and release trains with QA and rollback",
+        MISSING,
+    )
+    template_share = _pct(e.launches_with_template, e.launches)
+    if e.launches:
+        item.evidence.append(
+            f"{e.launches_with_template} of {e.launches} launch(es) used an approved template "
+            f"({template_share}%; target {SHIPPED_VIA_TEMPLATE_TARGET:g}%)."
+        )
+        if template_share < SHIPPED_VIA_TEMPLATE_TARGET:
+            item.missing.append("Too few launches reuse an approved template.")
+    else:
+        item.missing.append(f"No launch in the last {days} days.")
+    train_share = None
+    if e.launches_via_train is None:
+        item.missing.append("Release-train boarding with QA and rollback is not tracked yet.")
+    elif e.launches:
+        train_share = _pct(e.launches_via_train, e.launches)
+        item.evidence.append(
+            f"{e.launches_via_train} of {e.launches} launch(es) shipped on a release train with "
+            f"passed QA and a rollback plan ({train_share}%)."
+        )
+        if train_share < SHIPPED_VIA_TEMPLATE_TARGET:
+            item.missing.append(
+                "Too few launches shipped via a release train with QA and rollback."
+            )
+    if (
+        e.launches
+        and template_share >= SHIPPED_VIA_TEMPLATE_TARGET
+        and train_share is not None
+        and train_share >= SHIPPED_VIA_TEMPLATE_TARGET
+    ):
+        item.status = MET
+    elif item.evidence:
+        item.status = PARTIAL
+    items.append(item)
+
+    # 4. data health and uptime monitored with alerts
+    item = ChecklistItem(
+        "monitoring", "Data health and automation uptime are monitored with alerts", MISSING
+    )
+    if e.health_checks_recent is None:
+        item.missing.append("Data-health check results are not tracked in mops yet (governance).")
+    elif e.health_checks_recent:
+        item.evidence.append(
+            f"{e.health_checks_recent} data-health check run(s) in the last 7 days."
+        )
+    else:
+        item.missing.append("No data-health check ran in the last 7 days.")
+    if e.monitors_alerting is None:
+        item.missing.append("Heartbeat monitors are not tracked in mops yet (governance).")
+    elif e.monitors_alerting:
+        item.evidence.append(f"{e.monitors_alerting} heartbeat monitor(s) alert on failure.")
+    else:
+        item.missing.append("No heartbeat monitor with an alert channel.")
+    if e.health_checks_recent and e.monitors_alerting:
+        item.status = MET
+    elif item.evidence:
+        item.status = PARTIAL
+    items.append(item)
+
+    # 5. attribution coverage
+    item = ChecklistItem(
+        "attribution", f"Attribution coverage above {ATTRIBUTION_TARGET:g}% of pipeline", MISSING
+    )
+    if e.attribution_coverage is None:
+        item.missing.append("Attribution coverage is not measured yet (governance data health).")
+    else:
+        item.evidence.append(f"Latest attribution coverage: {e.attribution_coverage:g}%.")
+        if e.attribution_coverage > ATTRIBUTION_TARGET:
+            item.status = MET
+        else:
+            item.status = PARTIAL
+            item.missing.append(f"Below {ATTRIBUTION_TARGET:g}%.")
+    items.append(item)
+
+    # 6. common tasks self-serve
+    item = ChecklistItem("self_serve", "Common tasks are self-serve", MISSING)
+    share = _pct(e.self_serve_launches, e.launches)
+    item.evidence.append(
+        f"{e.self_serve_services} active self-serve service(s) in the catalog "
+        f"(target {SELF_SERVE_SERVICES_TARGET})."
+    )
+    if e.self_serve_services < SELF_SERVE_SERVICES_TARGET:
+        item.missing.append("Publish more self-serve services for the common tasks.")
+    if e.launches:
+        item.evidence.append(
+            f"{share}% of fulfilled requests were self-serve (target {SELF_SERVE_SHARE_TARGET:g}%)."
+        )
+        if share < SELF_SERVE_SHARE_TARGET:
+            item.missing.append("Too few requests are fulfilled through self-serve services.")
+    if (
+        e.self_serve_services >= SELF_SERVE_SERVICES_TARGET
+        and e.launches
+        and share >= SELF_SERVE_SHARE_TARGET
+    ):
+        item.status = MET
+    elif e.self_serve_services:
+        item.status = PARTIAL
+    items.append(item)
+    return items
+
+
+def checklist_evaluate() -> list[ChecklistItem]:
+    return checklist_items(checklist_evidence())

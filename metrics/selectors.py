@@ -1,0 +1,582 @@
+"""Reads: every figure as SQL aggregates over `RequestFact` (and the NPS answers), bucketed
+by period in the MOPS time zone, per class / service / team / channel, with the value of
+the previous period next to each one. One query per figure, whatever the number of
+requests; nothing is aggregated in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Expression, F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Cast, NullIf, Trunc
+
+from catalog.models import Channel, Complexity
+from mops.accounts.models import Team
+
+from . import periods
+from .aggregates import PercentileCont, median, per_day, share
+from .definitions import AGING_DAYS, METRICS, MetricDefinition
+from .filters import MetricFilters
+from .models import NpsResponse, RequestFact
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclass
+class Point:
+    start: date
+    label: str
+    value: float | None
+    count: int = 0
+    previous: float | None = None
+    extra: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return round(self.value - self.previous, 2)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "period_start": self.start.isoformat(),
+            "label": self.label,
+            "value": self.value,
+            "count": self.count,
+            "previous": self.previous,
+            "change": self.change,
+            **({"values": self.extra} if self.extra else {}),
+        }
+
+
+@dataclass
+class Series:
+    key: str
+    label: str
+    points: list[Point]
+
+
+@dataclass
+class MetricResult:
+    metric: MetricDefinition
+    filters: MetricFilters
+    series: list[Series]
+    tracked: bool = True
+    note: str = ""
+
+    @property
+    def current(self) -> Point | None:
+        if not self.series or not self.series[0].points:
+            return None
+        return self.series[0].points[-1]
+
+    @property
+    def trend(self) -> str:
+        """'up', 'down', 'flat' or '' (nothing to compare)."""
+        point = self.current
+        if point is None or point.change is None:
+            return ""
+        return "flat" if point.change == 0 else ("up" if point.change > 0 else "down")
+
+    @property
+    def trend_good(self) -> bool | None:
+        if self.trend in ("", "flat"):
+            return None
+        return (self.trend == "up") == (self.metric.better == "up")
+
+    def as_dict(self) -> dict[str, object]:
+        current = self.current
+        return {
+            **self.metric.as_dict(),
+            "tracked": self.tracked,
+            "note": self.note,
+            "period": self.filters.period,
+            "from": self.filters.first.isoformat() if self.filters.start else None,
+            "to": self.filters.end.isoformat() if self.filters.end else None,
+            "group_by": self.filters.group_by or None,
+            "current": current.as_dict() if current else None,
+            "trend": self.trend,
+            "series": [
+                {"key": s.key, "label": s.label, "points": [p.as_dict() for p in s.points]}
+                for s in self.series
+            ],
+        }
+
+
+def _untracked(key: str, f: MetricFilters, note: str) -> MetricResult:
+    return MetricResult(metric=METRICS[key], filters=f, series=[], tracked=False, note=note)
+
+
+# --- dimensions ---------------------------------------------------------------------------
+
+# group_by → (values() fields, how to label a row)
+GROUPS: dict[str, tuple[tuple[str, ...], Callable[[dict], tuple[str, str]]]] = {
+    "class": (
+        ("complexity",),
+        lambda r: (r["complexity"], Complexity(r["complexity"]).label if r["complexity"] else "—"),
+    ),
+    "service": (
+        ("service__slug", "service__name"),
+        lambda r: (r["service__slug"], r["service__name"]),
+    ),
+    "team": (
+        ("team__slug", "team__name"),
+        lambda r: (r["team__slug"] or "", r["team__name"] or "No team"),
+    ),
+    "channel": (
+        ("channel",),
+        lambda r: (
+            r["channel"],
+            Channel(r["channel"]).label if r["channel"] in Channel.values else "No channel",
+        ),
+    ),
+}
+
+
+def facts_filtered(f: MetricFilters) -> QuerySet[RequestFact]:
+    """Facts matching the class / service / team / channel filters."""
+    qs = RequestFact.objects.all()
+    if f.complexity:
+        qs = qs.filter(complexity=f.complexity)
+    if f.service_id:
+        qs = qs.filter(service_id=f.service_id)
+    if f.team_id:
+        qs = qs.filter(team_id=f.team_id)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    return qs
+
+
+def _window(
+    f: MetricFilters, *, with_previous: bool = True
+) -> tuple[list[date], datetime, datetime]:
+    """Bucket starts (one extra in front for the trend) and the instant range they cover."""
+    tz = zone()
+    buckets = f.buckets
+    if f.bucket is not None:
+        first = periods.period_floor(f.bucket, f.period)
+        return (
+            [first],
+            periods.local_midnight(first, tz),
+            periods.local_midnight(periods.period_next(first, f.period), tz),
+        )
+    if with_previous:
+        buckets = [periods.period_previous(buckets[0], f.period), *buckets]
+    assert f.end is not None
+    lo = periods.local_midnight(buckets[0], tz)
+    hi = periods.local_midnight(f.end + timedelta(days=1), tz)
+    return buckets, lo, hi
+
+
+def _assemble(
+    f: MetricFilters,
+    buckets: list[date],
+    rows: list[dict],
+    *,
+    value: str = "value",
+    extras: tuple[str, ...] = (),
+    group_label: Callable[[dict], tuple[str, str]] | None = None,
+    bucket_of: Callable[[dict], date] | None = None,
+) -> list[Series]:
+    """Rows (bucket, [group], value, n, extras) → one zero-filled series per group, each point
+    carrying the previous period's value. The extra leading bucket only feeds `previous`."""
+
+    def to_float(v: object) -> float | None:
+        return None if v is None else round(float(v), 2)  # type: ignore[arg-type]
+
+    tz = zone()
+    grouped: dict[tuple[str, str], dict[date, dict]] = {}
+    for row in rows:
+        key = group_label(row) if group_label else ("all", "All")
+        day = bucket_of(row) if bucket_of else row["bucket"].astimezone(tz).date()
+        grouped.setdefault(key, {})[day] = row
+    if not grouped and not group_label:
+        grouped[("all", "All")] = {}
+    result = []
+    for (key, label), by_day in sorted(grouped.items(), key=lambda kv: kv[0][1]):
+        points, previous = [], None
+        for index, start in enumerate(buckets):
+            row = by_day.get(start)
+            current = to_float(row[value]) if row else None
+            if index > 0 or len(buckets) == 1:
+                points.append(
+                    Point(
+                        start=start,
+                        label=periods.period_label(start, f.period),
+                        value=current,
+                        count=int(row["n"]) if row else 0,
+                        previous=previous,
+                        extra={e: to_float(row[e]) if row else None for e in extras},
+                    )
+                )
+            previous = current
+        result.append(Series(key=key, label=label, points=points))
+    return result
+
+
+# --- request figures ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestFigure:
+    """A figure over facts: the timestamp that places a request in a period, which rows
+    count (`of`; None = every row in the period) and the aggregate giving the value."""
+
+    time_field: str
+    of: Q | None
+    value: Callable[[Q | None], Expression]
+    extras: Callable[[], dict[str, Expression]] = lambda: {}
+    counts: bool = False  # the value is a count (zero, not "no data", in an empty period)
+    drill: str = ""  # the drill-down listing the requests counted
+
+
+def _ttc_days() -> Expression:
+    return per_day("ttc_business_seconds", "day_seconds")
+
+
+def _calendar_days() -> Expression:
+    return per_day("ttc_calendar_seconds", 86400)
+
+
+def _count(of: Q | None) -> Expression:
+    return Count("pk", filter=of) if of is not None else Count("pk")
+
+
+REQUEST_FIGURES: dict[str, RequestFigure] = {
+    "ttc": RequestFigure(
+        time_field="live_at",
+        of=Q(ttc_business_seconds__isnull=False),
+        value=lambda of: median(_ttc_days()),
+        extras=lambda: {
+            "p90_business_days": PercentileCont(_ttc_days(), percentile=0.9),
+            "median_calendar_days": median(_calendar_days()),
+            "p90_calendar_days": PercentileCont(_calendar_days(), percentile=0.9),
+        },
+        drill="ttc",
+    ),
+    "triage_sla": RequestFigure(
+        time_field="triaged_at",
+        of=Q(triage_met__isnull=False),
+        value=lambda of: share(Q(triage_met=True), of=of),
+        extras=lambda: {"breached": Count("pk", filter=Q(triage_met=False))},
+        drill="triage_breached",
+    ),
+    "delivery_sla": RequestFigure(
+        time_field="live_at",
+        of=Q(delivery_met__isnull=False),
+        value=lambda of: share(Q(delivery_met=True), of=of),
+        extras=lambda: {"breached": Count("pk", filter=Q(delivery_met=False))},
+        drill="delivery_breached",
+    ),
+    "template_reuse": RequestFigure(
+        time_field="live_at",
+        of=None,
+        value=lambda of: share(Q(with_template=True)),
+        extras=lambda: {"with_template": Count("pk", filter=Q(with_template=True))},
+        drill="without_template",
+    ),
+    "self_serve_share": RequestFigure(
+        time_field="live_at",
+        of=None,
+        value=lambda of: share(Q(self_serve=True)),
+        extras=lambda: {"self_serve": Count("pk", filter=Q(self_serve=True))},
+        drill="self_serve",
+    ),
+    "submitted": RequestFigure("submitted_at", None, _count, counts=True, drill="submitted"),
+    "accepted": RequestFigure("accepted_at", None, _count, counts=True, drill="accepted"),
+    "shipped": RequestFigure("live_at", None, _count, counts=True, drill="shipped"),
+}
+
+
+def request_figures_queryset(keys: list[str], f: MetricFilters) -> QuerySet:
+    """One grouped query computing every figure in `keys` (all on the same time field).
+
+    Columns are named `<key>__v` (value), `<key>__n` (rows counted) and `<key>__<extra>`.
+    """
+    figures = [REQUEST_FIGURES[k] for k in keys]
+    tf = figures[0].time_field
+    if any(fig.time_field != tf for fig in figures):
+        raise ValueError("figures of one query share their time field")
+    _, lo, hi = _window(f)
+    group_fields = GROUPS[f.group_by][0] if f.group_by in GROUPS else ()
+    aggs: dict[str, Expression] = {}
+    for key, fig in zip(keys, figures, strict=True):
+        aggs[f"{key}_v"] = fig.value(fig.of)
+        aggs[f"{key}_n"] = _count(fig.of)
+        aggs.update({f"{key}_{name}": expr for name, expr in fig.extras().items()})
+    return (
+        facts_filtered(f)
+        .filter(**{f"{tf}__gte": lo, f"{tf}__lt": hi})
+        .annotate(bucket=Trunc(tf, f.period, tzinfo=zone()))
+        .values("bucket", *group_fields)
+        .annotate(**aggs)
+        .order_by()
+    )
+
+
+def request_figures(keys: list[str], f: MetricFilters) -> dict[str, MetricResult]:
+    """Request figures by key, computed with one query per distinct time field."""
+    by_field: dict[str, list[str]] = {}
+    for key in keys:
+        by_field.setdefault(REQUEST_FIGURES[key].time_field, []).append(key)
+    buckets, _, _ = _window(f)
+    label = GROUPS[f.group_by][1] if f.group_by in GROUPS else None
+    results: dict[str, MetricResult] = {}
+    for field_keys in by_field.values():
+        rows = list(request_figures_queryset(field_keys, f))
+        for key in field_keys:
+            figure = REQUEST_FIGURES[key]
+            extras = tuple(figure.extras().keys())
+            renamed = [
+                {
+                    **row,
+                    "value": row[f"{key}_v"],
+                    "n": row[f"{key}_n"],
+                    **{e: row[f"{key}_{e}"] for e in extras},
+                }
+                for row in rows
+            ]
+            series = _assemble(f, buckets, renamed, extras=extras, group_label=label)
+            if figure.counts:
+                for s in series:
+                    for p in s.points:
+                        p.value = p.value or 0.0
+                        p.previous = p.previous if p.previous is not None else 0.0
+            results[key] = MetricResult(metric=METRICS[key], filters=f, series=series)
+    return {key: results[key] for key in keys}
+
+
+def request_figure(key: str, f: MetricFilters) -> MetricResult:
+    return request_figures([key], f)[key]
+
+
+def _period_ends(buckets: list[date], f: MetricFilters) -> list[datetime]:
+    """The instant each bucket ends (the last one ends after `to`)."""
+    tz = zone()
+    assert f.end is not None
+    last = periods.local_midnight(f.end + timedelta(days=1), tz)
+    ends = [
+        min(periods.local_midnight(periods.period_next(b, f.period), tz), last) for b in buckets
+    ]
+    return ends
+
+
+def _open_at(moment: datetime) -> Q:
+    return Q(submitted_at__lt=moment) & (Q(ended_at__isnull=True) | Q(ended_at__gte=moment))
+
+
+def backlog_aging(f: MetricFilters) -> MetricResult:
+    """Per period end T: open(T) and aged(T) counted in one query with one FILTER per period."""
+    buckets, _, _ = _window(f)
+    ends = _period_ends(buckets, f)
+    aggs: dict[str, Expression] = {}
+    for i, moment in enumerate(ends):
+        open_q = _open_at(moment)
+        aged_q = open_q & Q(submitted_at__lt=moment - timedelta(days=AGING_DAYS))
+        aggs[f"o{i}"] = Count("pk", filter=open_q)
+        aggs[f"a{i}"] = Count("pk", filter=aged_q)
+    qs = (
+        facts_filtered(f)
+        .filter(submitted_at__lt=ends[-1])
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=min(ends)))
+    )
+    group = GROUPS.get(f.group_by)
+    raw = (
+        list(qs.values(*group[0]).annotate(**aggs).order_by()) if group else [qs.aggregate(**aggs)]
+    )
+    rows = []
+    for r in raw:
+        for i, start in enumerate(buckets):
+            opened, aged = r[f"o{i}"], r[f"a{i}"]
+            rows.append(
+                {
+                    **({k: r[k] for k in group[0]} if group else {}),
+                    "day": start,
+                    "value": 100.0 * aged / opened if opened else None,
+                    "n": opened,
+                    "aged": aged,
+                }
+            )
+    series = _assemble(
+        f,
+        buckets,
+        rows,
+        extras=("aged",),
+        group_label=group[1] if group else None,
+        bucket_of=lambda r: r["day"],
+    )
+    return MetricResult(metric=METRICS["backlog_aging"], filters=f, series=series)
+
+
+def nps(f: MetricFilters) -> MetricResult:
+    """NPS = %promoters (9–10) − %detractors (0–6) of the answers received in each period."""
+    buckets, lo, hi = _window(f)
+    qs = NpsResponse.objects.filter(responded_at__gte=lo, responded_at__lt=hi)
+    if f.group:
+        qs = qs.filter(group=f.group)
+    if f.team_id:
+        qs = qs.filter(invitation__requester__team_id=f.team_id)
+    by_group = f.group_by == "group"
+    total = NullIf(Count("pk"), Value(0))
+    value = (
+        Cast(
+            Count("pk", filter=Q(score__gte=9)) - Count("pk", filter=Q(score__lte=6)), FloatField()
+        )
+        * Value(100.0)
+        / Cast(total, FloatField())
+    )
+    rows = list(
+        qs.annotate(bucket=Trunc("responded_at", f.period, tzinfo=zone()))
+        .values("bucket", *(("group",) if by_group else ()))
+        .annotate(value=value, n=Count("pk"))
+        .order_by()
+    )
+    series = _assemble(
+        f,
+        buckets,
+        rows,
+        group_label=(lambda r: (r["group"], Team.Group(r["group"]).label)) if by_group else None,
+    )
+    return MetricResult(metric=METRICS["nps"], filters=f, series=series)
+
+
+def ttc_distribution(f: MetricFilters) -> list[tuple[str, int, int]]:
+    """How many launches in the range took 0–1, 1–2, 2–3, 3–5, 5–10, 10–20, 20+ business days.
+
+    Returns [(label, count, bin index)], in one query.
+    """
+    _, lo, hi = _window(f, with_previous=False)
+    days = F("ttc_business_seconds") * 1.0 / F("day_seconds")
+    aggs = {}
+    for i, (low, high) in enumerate(TTC_BINS):
+        q = Q(ttc_days__gte=low) & (Q(ttc_days__lt=high) if high is not None else Q())
+        aggs[f"b{i}"] = Count("pk", filter=q)
+    counts = (
+        facts_filtered(f)
+        .filter(live_at__gte=lo, live_at__lt=hi, ttc_business_seconds__isnull=False)
+        .annotate(ttc_days=days)
+        .aggregate(**aggs)
+    )
+    return [(ttc_bin_label(i), counts[f"b{i}"], i) for i in range(len(TTC_BINS))]
+
+
+TTC_BINS: list[tuple[float, float | None]] = [
+    (0, 1), (1, 2), (2, 3), (3, 5), (5, 10), (10, 20), (20, None)
+]  # fmt: skip
+
+
+def ttc_bin_label(index: int) -> str:
+    low, high = TTC_BINS[index]
+    return f"{low:g}–{high:g} d" if high is not None else f"{low:g}+ d"
+
+
+# --- figures from governance and experiments ----------------------------------------------
+
+
+def uptime(f: MetricFilters) -> MetricResult:
+    """Heartbeat-monitor uptime. Governance has no monitor records yet: not tracked."""
+    return _untracked("uptime", f, "Not tracked yet: governance has no heartbeat monitors.")
+
+
+def mttr(f: MetricFilters) -> MetricResult:
+    return _untracked("mttr", f, "Not tracked yet: governance has no incident records.")
+
+
+def data_health(key: str, f: MetricFilters) -> MetricResult:
+    return _untracked(key, f, "Not tracked yet: governance has no stored data-health results.")
+
+
+def experiments(f: MetricFilters) -> MetricResult:
+    return _untracked("experiments", f, "Not tracked yet: there is no experiment register.")
+
+
+# --- one entry point ----------------------------------------------------------------------
+
+
+def metric_result(key: str, f: MetricFilters) -> MetricResult:
+    """Any figure by key (see `definitions.METRICS`)."""
+    if key in REQUEST_FIGURES:
+        return request_figure(key, f)
+    if key == "backlog_aging":
+        return backlog_aging(f)
+    if key == "nps":
+        return nps(f)
+    if key == "uptime":
+        return uptime(f)
+    if key == "mttr":
+        return mttr(f)
+    if key in ("data_completeness", "data_accuracy", "duplicates_per_1k", "attribution_coverage"):
+        return data_health(key, f)
+    if key == "experiments":
+        return experiments(f)
+    raise KeyError(key)
+
+
+def group_by_error(key: str, group_by: str) -> str | None:
+    """Why `group_by` does not apply to figure `key`, or None when it does."""
+    if not group_by:
+        return None
+    if key == "nps":
+        return None if group_by == "group" else "NPS is grouped by requester group only."
+    if key in REQUEST_FIGURES or key == "backlog_aging":
+        return (
+            None
+            if group_by in GROUPS
+            else "Request figures group by class, service, team or channel."
+        )
+    return None
+
+
+# --- drill-down: the requests behind a number ---------------------------------------------
+
+DRILL_QUERIES: dict[str, tuple[str, Q]] = {
+    "shipped": ("live_at", Q()),
+    "ttc": ("live_at", Q(ttc_business_seconds__isnull=False)),
+    "delivery_met": ("live_at", Q(delivery_met=True)),
+    "delivery_breached": ("live_at", Q(delivery_met=False)),
+    "triage_met": ("triaged_at", Q(triage_met=True)),
+    "triage_breached": ("triaged_at", Q(triage_met=False)),
+    "submitted": ("submitted_at", Q()),
+    "accepted": ("accepted_at", Q()),
+    "with_template": ("live_at", Q(with_template=True)),
+    "without_template": ("live_at", Q(with_template=False)),
+    "self_serve": ("live_at", Q(self_serve=True)),
+    "backlog_open": ("", Q()),
+    "backlog_aged": ("", Q()),
+}
+
+
+def drill_facts(
+    drill: str, f: MetricFilters, *, ttc_bin: int | None = None
+) -> QuerySet[RequestFact]:
+    """Facts of the requests counted by a number: in the range (or the one `bucket`), with
+    the dashboard's filters; backlog drills list what was open at the end of it."""
+    time_field, condition = DRILL_QUERIES[drill]
+    _, lo, hi = _window(f, with_previous=False)
+    if f.bucket is not None:
+        hi = min(hi, periods.local_midnight(f.end + timedelta(days=1), zone())) if f.end else hi
+    qs = facts_filtered(f).filter(condition)
+    if time_field:
+        qs = qs.filter(**{f"{time_field}__gte": lo, f"{time_field}__lt": hi})
+        order = f"-{time_field}"
+    else:
+        qs = qs.filter(_open_at(hi))
+        if drill == "backlog_aged":
+            qs = qs.filter(submitted_at__lt=hi - timedelta(days=AGING_DAYS))
+        order = "submitted_at"
+    if ttc_bin is not None and 0 <= ttc_bin < len(TTC_BINS):
+        low, high = TTC_BINS[ttc_bin]
+        qs = qs.annotate(ttc_days=F("ttc_business_seconds") * 1.0 / F("day_seconds")).filter(
+            ttc_days__gte=low, **({"ttc_days__lt": high} if high is not None else {})
+        )
+    return qs.select_related("request", "service", "team").order_by(order, "pk")
