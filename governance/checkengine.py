@@ -1085,7 +1085,9 @@ class _Session:
     def query(self, label: str, query: sql.Composable) -> tuple[list[str], list[tuple[Any, ...]]]:
         self.statements += 1
         self.log.append(label)
-        cur = self.conn.execute(query)
+        # prepare=False: a long-lived worker connection runs many different plans; a cached plan
+        # would outlive the schema drift the run is meant to detect.
+        cur = self.conn.execute(query, prepare=False)
         names = [d.name for d in cur.description or ()]
         return names, cur.fetchall()
 

@@ -6,6 +6,8 @@ engine's compiler, and compared with both the engine's answer and the planted co
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from psycopg import sql
 
 from governance import checkengine as ce
@@ -639,3 +641,50 @@ def test_freshness_threshold_defaults_to_the_slo(wh, events):
     assert (freshness.warn, freshness.fail) == (0.75, 1.0)
     assert freshness.status == "fail" and 3 <= freshness.value < 3.1
     assert freshness.goodness == 0
+
+
+# --- literals and the read-only connection ---------------------------------------------------
+
+ODD_TEXT = st.text(
+    alphabet=st.sampled_from(
+        ["a", "B", "'", '"', "\\", "%", "s", "{", "}", ";", "-", " ", "é", "\n", "$"]
+    ),
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.lists(ODD_TEXT, min_size=1, max_size=8),
+    allowed=st.lists(ODD_TEXT, min_size=1, max_size=4),
+)
+def test_any_allowed_values_are_literals_and_counted_exactly(wh, values, allowed):
+    wh.execute(
+        "DROP TABLE IF EXISTS check_scratch.odd; CREATE TABLE check_scratch.odd (id int, v text)"
+    )
+    with wh.cursor() as cur:
+        cur.executemany("INSERT INTO check_scratch.odd VALUES (%s, %s)", list(enumerate(values)))
+    spec = ContractSpec(
+        schema="check_scratch",
+        table="odd",
+        fields=(
+            FieldSpec("id", "integer"),
+            FieldSpec("v", "text", required=True, allowed_values=tuple(allowed)),
+        ),
+    )
+    result = ce.run_dataset(wh, spec, samples=False)
+    present = [v for v in values if v.strip(" \t\r\n")]
+    assert result.check("missing:v").count == len(values) - len(present)
+    assert result.check("allowed:v").count == sum(v not in allowed for v in present)
+    assert result.check("allowed:v").denominator == len(present)
+
+
+def test_connect_readonly_refuses_writes_even_outside_a_run(wh):
+    with ce.connect_readonly(_conninfo(), timeout_ms=500) as conn:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute("CREATE TABLE check_scratch.nope (x int)")
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT pg_sleep(2)")
+        assert ce.run_dataset(conn, demo_contracts()["accounts"]).status == "pass"
