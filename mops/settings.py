@@ -257,6 +257,8 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "catalog.models.Channel",
         "ChangeTypeEnum": "catalog.models.ChangeType",
         "ComplexityEnum": "catalog.models.Complexity",
+        "RfcStatusEnum": "governance.models.RfcStatus",
+        "RfcTypeEnum": "governance.models.RfcType",
     },
 }
 
