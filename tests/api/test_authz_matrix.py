@@ -27,11 +27,19 @@ EXPECTED: dict[str, set[str]] = {
     "sla-policies/": EVERYONE,
     "calendars/": EVERYONE,
     "templates/": EVERYONE,
+    "rfcs/": STAFF_AND_LEADERS | {AP},
+    "approval-policies/": STAFF_AND_LEADERS | {AP},
+    "taxonomy/": EVERYONE,
+    "taxonomy/versions/": EVERYONE,
+    "campaigns/": EVERYONE,
 }
 # Collection-level actions that only accept POST; their role rules are tested with the
 # feature, here they must merely be listed so nothing ships unclassified.
 POST_ONLY: set[str] = {
     "notifications/mark-read/",
+    "utm/validate/",
+    "utm/validate-csv/",
+    "utm/build/",
 }
 
 
