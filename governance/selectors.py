@@ -58,15 +58,19 @@ def approval_policies() -> list[ApprovalPolicy]:
 
 def rfcs_visible_to(user: Any) -> QuerySet[Rfc]:
     """Staff, approvers and leadership read every RFC (requesters none)."""
-    qs = Rfc.objects.select_related("author").annotate(
-        live_approvals=Count(
-            "approvals",
-            filter=Q(
-                approvals__voided_at__isnull=True,
-                approvals__decision=Decision.APPROVED,
-            ),
-            distinct=True,
+    qs = (
+        Rfc.objects.select_related("author")
+        .annotate(
+            live_approvals=Count(
+                "approvals",
+                filter=Q(
+                    approvals__voided_at__isnull=True,
+                    approvals__decision=Decision.APPROVED,
+                ),
+                distinct=True,
+            )
         )
+        .order_by("-updated_at", "-pk")
     )
     if has_role(user, RFC_READERS):
         return qs
