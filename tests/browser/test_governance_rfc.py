@@ -107,3 +107,24 @@ def test_high_risk_rfc_without_a_window_is_refused_on_the_page(page, login, cab_
     page.wait_for_load_state()
     assert "only inside a change window" in page.locator(".messages").inner_text()
     assert page.get_by_test_id("rfc-status").inner_text() == "Approved"
+
+
+def test_utm_builder_previews_live_and_registers(page, login, users):
+    login("requester")
+    page.goto("/governance/utm/builder/")
+    page.get_by_label("Landing page URL").fill("https://example.com/lp")
+    page.get_by_label("utm_source").select_option("linkedin")
+    page.get_by_label("utm_medium").select_option("paid_social")
+    page.get_by_label("Campaign: fy").fill("fy26")
+    page.get_by_label("Campaign: quarter").fill("q3")
+    page.get_by_label("Campaign: region").select_option("na")
+    page.get_by_label("Campaign: channel").select_option("social")
+    page.get_by_label("Campaign: offer").select_option("ebook")
+    page.get_by_label("Campaign: name").fill("Launch Guide")
+    name = page.get_by_test_id("campaign-name")
+    name.wait_for()
+    assert name.inner_text() == "fy26q3_na_social_ebook_launch-guide"
+    assert "utm_source=linkedin" in page.get_by_test_id("tagged-url").input_value()
+    page.get_by_role("button", name="Register campaign and get the link").click()
+    page.wait_for_load_state()
+    assert "registered" in page.locator(".messages").inner_text()
