@@ -142,7 +142,9 @@ FROM bench_gen g JOIN catalog_service s ON s.id = g.service_id;
 
 SELECT setval(pg_get_serial_sequence('intake_request', 'id'), %(n)s);
 DROP TABLE bench_gen;
-ANALYZE intake_request; ANALYZE intake_requestevent; ANALYZE metrics_requestfact;
+ANALYZE intake_request;
+ANALYZE intake_requestevent;
+VACUUM ANALYZE metrics_requestfact;
 """
 
 

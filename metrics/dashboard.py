@@ -79,8 +79,11 @@ class Context:
         )
 
     def backlog(self, grouped: bool = False) -> MetricResult:
-        f = self.f.with_(group_by="class" if grouped else "")
-        return self.once(f"backlog{grouped}", lambda: selectors.backlog_aging(f))  # type: ignore[return-value]
+        """Backlog aging by class; its `.total` is the overall figure (one query for both)."""
+        by_class: MetricResult = self.once(  # type: ignore[assignment]
+            "backlog", lambda: selectors.backlog_aging(self.f.with_(group_by="class"))
+        )
+        return by_class if grouped else by_class.total  # type: ignore[return-value]
 
     def nps(self) -> MetricResult:
         return self.once("nps", lambda: selectors.nps(self.f))  # type: ignore[return-value]

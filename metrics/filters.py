@@ -170,4 +170,3 @@ def filter_errors(form: forms.Form) -> dict[str, list[str]]:
         name = "class" if field == "complexity" else field
         errors[None if name == "__all__" else name] = [str(m) for m in messages]
     return errors  # type: ignore[return-value]
-

@@ -73,6 +73,7 @@ class MetricResult:
     series: list[Series]
     tracked: bool = True
     note: str = ""
+    total: MetricResult | None = None  # grouped results that also carry the overall figure
 
     @property
     def current(self) -> Point | None:
@@ -415,7 +416,20 @@ def backlog_aging(f: MetricFilters) -> MetricResult:
         group_label=group[1] if group else None,
         bucket_of=lambda r: r["day"],
     )
-    return MetricResult(metric=METRICS["backlog_aging"], filters=f, series=series)
+    result = MetricResult(metric=METRICS["backlog_aging"], filters=f, series=series)
+    if group:  # the overall figure from the same rows, so a page needs one query for both
+        totals = []
+        for i, start in enumerate(buckets):
+            opened = sum(r[f"o{i}"] for r in raw)
+            aged = sum(r[f"a{i}"] for r in raw)
+            value = 100.0 * aged / opened if opened else None
+            totals.append({"day": start, "value": value, "n": opened, "aged": aged})
+        result.total = MetricResult(
+            metric=METRICS["backlog_aging"],
+            filters=f.with_(group_by=""),
+            series=_assemble(f, buckets, totals, extras=("aged",), bucket_of=lambda r: r["day"]),
+        )
+    return result
 
 
 def nps(f: MetricFilters) -> MetricResult:
