@@ -228,7 +228,7 @@ class RequestUpdateSerializer(RequestWriteSerializer):
     )
 
 
-class TransitionSerializer(serializers.Serializer):
+class RequestTransitionSerializer(serializers.Serializer):
     name = serializers.ChoiceField(choices=sorted(REQUEST_LIFECYCLE.transitions))
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 

@@ -32,7 +32,7 @@ from .serializers import (
     RequestUpdateSerializer,
     ScoringModelSerializer,
     ScoringModelUpdateSerializer,
-    TransitionSerializer,
+    RequestTransitionSerializer,
 )
 
 MAKERS = frozenset({Role.REQUESTER, Role.PM, Role.ADMIN})
@@ -156,7 +156,7 @@ class RequestViewSet(
         return self._detail(updated)
 
     @extend_schema(
-        request=TransitionSerializer,
+        request=RequestTransitionSerializer,
         parameters=[IF_MATCH],
         responses={200: RequestDetailSerializer, **ERRORS},
         description="Take a lifecycle transition (submit, accept, reject, needs_info, answer, "
@@ -165,7 +165,7 @@ class RequestViewSet(
     @action(detail=True, methods=["post"])
     def transition(self, request: ApiRequest, pk: str | None = None) -> Response:
         obj = self.get_object()
-        serializer = TransitionSerializer(data=request.data)
+        serializer = RequestTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         updated = services.request_transition(
             request=obj,
