@@ -29,10 +29,10 @@ from .serializers import (
     RequestCreateSerializer,
     RequestDetailSerializer,
     RequestSerializer,
+    RequestTransitionSerializer,
     RequestUpdateSerializer,
     ScoringModelSerializer,
     ScoringModelUpdateSerializer,
-    RequestTransitionSerializer,
 )
 
 MAKERS = frozenset({Role.REQUESTER, Role.PM, Role.ADMIN})
