@@ -1,0 +1,80 @@
+"""Django admin for the catalog: history and look-ups. Versioned parts of services and
+template content change through the catalog pages/API (which write new versions), so they
+are read-only here."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Calendar,
+    ClosedDay,
+    Service,
+    ServiceVersion,
+    SlaPolicy,
+    Template,
+    TemplateVersion,
+)
+
+
+class ClosedDayInline(admin.TabularInline):
+    model = ClosedDay
+    extra = 0
+
+
+@admin.register(Calendar)
+class CalendarAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "time_zone", "updated_at"]
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [ClosedDayInline]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "calendar", "delivery_hours_simple", "at_risk_percent"]
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ServiceVersion)
+class ServiceVersionAdmin(ReadOnlyAdmin):
+    list_display = ["service", "number", "complexity", "sla_policy", "created_by", "created_at"]
+    list_filter = ["service"]
+
+
+@admin.register(TemplateVersion)
+class TemplateVersionAdmin(ReadOnlyAdmin):
+    list_display = ["template", "number", "author", "created_at"]
+    list_filter = ["template"]
+
+
+@admin.register(Service)
+class ServiceAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "status", "default_complexity", "self_serve", "sla_policy"]
+    list_filter = ["status", "self_serve", "change_type"]
+    search_fields = ["name"]
+    readonly_fields = [
+        "status",
+        "input_definition",
+        "default_complexity",
+        "sla_policy",
+        "templates",
+        "current_version",
+        "revision",
+    ]
+
+
+@admin.register(Template)
+class TemplateAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "channel", "current_version"]
+    list_filter = ["kind", "channel"]
+    readonly_fields = ["current_version"]
