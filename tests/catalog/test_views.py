@@ -433,3 +433,15 @@ def test_every_catalog_page_renders_for_staff(client_for, demo_catalog):
         response = client.get(url)
         assert response.status_code == 200, url
         assert no_inline_scripts(response.content.decode()), url
+
+
+def test_detail_links_to_the_request_form_and_drafts_show_on_the_pm_home(
+    client_for, service, draft_service
+):
+    html = client_for("requester").get("/catalog/launch-a-campaign/").content.decode()
+    assert 'href="/requests/new/launch-a-campaign/"' in html
+    staff = client_for("pm").get("/catalog/secret-draft/").content.decode()
+    assert "/requests/new/secret-draft/" not in staff  # drafts cannot be requested
+    home = client_for("pm").get("/").content.decode()
+    assert "Draft services" in home and "Secret draft" in home
+    assert "Draft services" not in client_for("requester").get("/").content.decode()
