@@ -12,6 +12,7 @@ adds those hours on the calendar; it never converts days.
 
 from __future__ import annotations
 
+import threading
 import zoneinfo
 from collections import Counter
 from datetime import date, datetime, time, timedelta
@@ -298,9 +299,10 @@ class Calendar(TimeStampedModel):
             tz=self.time_zone, week=self.week, closed_dates=self.closed_dates(years)
         )
         if self.pk is not None:
-            if len(_ENGINE_CACHE) >= 64:
-                _ENGINE_CACHE.pop(next(iter(_ENGINE_CACHE)))
-            _ENGINE_CACHE[key] = engine
+            with _ENGINE_LOCK:
+                while len(_ENGINE_CACHE) >= 64:  # oldest first: dicts keep insertion order
+                    _ENGINE_CACHE.pop(next(iter(_ENGINE_CACHE)))
+                _ENGINE_CACHE[key] = engine
         return engine
 
     def engine_for(self, start: datetime, end: datetime | None = None) -> BusinessCalendar:
@@ -321,6 +323,7 @@ class Calendar(TimeStampedModel):
 
 
 _ENGINE_CACHE: dict[tuple[Any, ...], BusinessCalendar] = {}
+_ENGINE_LOCK = threading.Lock()
 
 
 class ClosedDay(models.Model):
