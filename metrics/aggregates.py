@@ -29,9 +29,9 @@ def median(expression: Any, **extra: Any) -> PercentileCont:
 
 def share(condition: Q, *, of: Q | None = None) -> Expression:
     """100 × count(rows matching `condition`) / count(rows [matching `of`]); NULL when none."""
-    denominator = Count("pk", filter=of) if of is not None else Count("pk")
+    denominator = Count(Value(1), filter=of) if of is not None else Count("*")
     return (
-        Cast(Count("pk", filter=condition), FloatField())
+        Cast(Count(Value(1), filter=condition), FloatField())
         * Value(100.0)
         / Cast(NullIf(denominator, Value(0)), FloatField())
     )

@@ -81,7 +81,10 @@ class RequestFact(models.Model):
                 name="metrics_fact_triaged",
             ),
             models.Index(fields=["accepted_at"], include=["complexity"], name="metrics_fact_accepted"),
-            models.Index(fields=["ended_at"], name="metrics_fact_ended"),
+            models.Index(
+                fields=["ended_at"], include=["submitted_at", "complexity"],
+                name="metrics_fact_ended",
+            ),
         ]  # fmt: skip
 
     def __str__(self) -> str:

@@ -250,7 +250,7 @@ def _calendar_days() -> Expression:
 
 
 def _count(of: Q | None) -> Expression:
-    return Count("pk", filter=of) if of is not None else Count("pk")
+    return Count(Value(1), filter=of) if of is not None else Count("*")
 
 
 REQUEST_FIGURES: dict[str, RequestFigure] = {
@@ -269,28 +269,28 @@ REQUEST_FIGURES: dict[str, RequestFigure] = {
         time_field="triaged_at",
         of=Q(triage_met__isnull=False),
         value=lambda of: share(Q(triage_met=True), of=of),
-        extras=lambda: {"breached": Count("pk", filter=Q(triage_met=False))},
+        extras=lambda: {"breached": Count(Value(1), filter=Q(triage_met=False))},
         drill="triage_breached",
     ),
     "delivery_sla": RequestFigure(
         time_field="live_at",
         of=Q(delivery_met__isnull=False),
         value=lambda of: share(Q(delivery_met=True), of=of),
-        extras=lambda: {"breached": Count("pk", filter=Q(delivery_met=False))},
+        extras=lambda: {"breached": Count(Value(1), filter=Q(delivery_met=False))},
         drill="delivery_breached",
     ),
     "template_reuse": RequestFigure(
         time_field="live_at",
         of=None,
         value=lambda of: share(Q(with_template=True)),
-        extras=lambda: {"with_template": Count("pk", filter=Q(with_template=True))},
+        extras=lambda: {"with_template": Count(Value(1), filter=Q(with_template=True))},
         drill="without_template",
     ),
     "self_serve_share": RequestFigure(
         time_field="live_at",
         of=None,
         value=lambda of: share(Q(self_serve=True)),
-        extras=lambda: {"self_serve": Count("pk", filter=Q(self_serve=True))},
+        extras=lambda: {"self_serve": Count(Value(1), filter=Q(self_serve=True))},
         drill="self_serve",
     ),
     "submitted": RequestFigure("submitted_at", None, _count, counts=True, drill="submitted"),
@@ -384,8 +384,8 @@ def backlog_aging(f: MetricFilters) -> MetricResult:
     for i, moment in enumerate(ends):
         open_q = _open_at(moment)
         aged_q = open_q & Q(submitted_at__lt=moment - timedelta(days=AGING_DAYS))
-        aggs[f"o{i}"] = Count("pk", filter=open_q)
-        aggs[f"a{i}"] = Count("pk", filter=aged_q)
+        aggs[f"o{i}"] = Count(Value(1), filter=open_q)
+        aggs[f"a{i}"] = Count(Value(1), filter=aged_q)
     qs = (
         facts_filtered(f)
         .filter(submitted_at__lt=ends[-1])
@@ -441,10 +441,11 @@ def nps(f: MetricFilters) -> MetricResult:
     if f.team_id:
         qs = qs.filter(invitation__requester__team_id=f.team_id)
     by_group = f.group_by == "group"
-    total = NullIf(Count("pk"), Value(0))
+    total = NullIf(Count("*"), Value(0))
     value = (
         Cast(
-            Count("pk", filter=Q(score__gte=9)) - Count("pk", filter=Q(score__lte=6)), FloatField()
+            Count(Value(1), filter=Q(score__gte=9)) - Count(Value(1), filter=Q(score__lte=6)),
+            FloatField(),
         )
         * Value(100.0)
         / Cast(total, FloatField())
@@ -452,7 +453,7 @@ def nps(f: MetricFilters) -> MetricResult:
     rows = list(
         qs.annotate(bucket=Trunc("responded_at", f.period, tzinfo=zone()))
         .values("bucket", *(("group",) if by_group else ()))
-        .annotate(value=value, n=Count("pk"))
+        .annotate(value=value, n=Count("*"))
         .order_by()
     )
     series = _assemble(
@@ -474,7 +475,7 @@ def ttc_distribution(f: MetricFilters) -> list[tuple[str, int, int]]:
     aggs = {}
     for i, (low, high) in enumerate(TTC_BINS):
         q = Q(ttc_days__gte=low) & (Q(ttc_days__lt=high) if high is not None else Q())
-        aggs[f"b{i}"] = Count("pk", filter=q)
+        aggs[f"b{i}"] = Count(Value(1), filter=q)
     counts = (
         facts_filtered(f)
         .filter(live_at__gte=lo, live_at__lt=hi, ttc_business_seconds__isnull=False)
