@@ -87,14 +87,20 @@ class MetricView(APIView):
 def metric_view(key: str) -> Any:
     """A view class per figure, so the schema documents each URL with its own summary."""
     definition = METRICS[key]
-    cls = type(f"Metric_{key}", (MetricView,), {"metric": key})
-    return extend_schema(
+
+    # A fresh method per figure: extend_schema annotates the function it decorates, and
+    # operation ids belong on methods, not on view classes.
+    def get(self: MetricView, request: Request) -> Response:
+        return MetricView.get(self, request)
+
+    get = extend_schema(
         summary=definition.title,
         description=definition.definition,
         operation_id=f"metrics_{key}",
         parameters=FILTER_PARAMETERS,
         responses=MetricSerializer,
-    )(cls)
+    )(get)
+    return type(f"Metric_{key}", (MetricView,), {"metric": key, "get": get})
 
 
 class ChecklistView(APIView):
