@@ -62,7 +62,7 @@ def celery_worker_process(transactional_db, settings):
         process.kill()
 
 
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float = 90.0, interval: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
