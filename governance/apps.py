@@ -7,11 +7,13 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self) -> None:
-        from mops.accounts.roles import ALL_ROLES
+        from django.conf import settings
+
+        from mops.accounts.roles import ALL_ROLES, READ_EVERYTHING
         from mops.core import registry
 
-        from . import demo
-        from .panels import rfc_review_panel, rfc_schedule_panel
+        from . import demo, health_demo
+        from .panels import incident_panel, rfc_review_panel, rfc_schedule_panel
         from .selectors import RFC_READERS
 
         registry.nav_items.append(registry.NavItem("RFCs", "governance:rfc_list", RFC_READERS, 40))
@@ -21,3 +23,19 @@ class GovernanceConfig(AppConfig):
         registry.home_panels.append(rfc_review_panel)
         registry.home_panels.append(rfc_schedule_panel)
         registry.demo_loaders.append(("governance", demo.load))
+        registry.demo_loaders.append(("governance-health", health_demo.load))
+        registry.nav_items.append(
+            registry.NavItem("Data health", "governance:dataset_list", READ_EVERYTHING, 46)
+        )
+        registry.nav_items.append(
+            registry.NavItem("Incidents", "governance:incident_list", READ_EVERYTHING, 47)
+        )
+        registry.home_panels.append(incident_panel)
+        settings.CELERY_BEAT_SCHEDULE["governance-monitor-sweep"] = {
+            "task": "governance.tasks.monitor_sweep_task",
+            "schedule": 60.0,
+        }
+        settings.CELERY_BEAT_SCHEDULE["governance-incident-escalation"] = {
+            "task": "governance.tasks.incident_escalate_task",
+            "schedule": 60.0,
+        }

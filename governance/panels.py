@@ -45,3 +45,24 @@ def rfc_schedule_panel(user: Any) -> Iterable[Panel]:
             empty="No approved RFC waits for a window.",
         )
     ]
+
+
+def incident_panel(user: Any) -> Iterable[Panel]:
+    """Staff: open incidents, the ones assigned to this person first."""
+    from .models import INCIDENT_RESPONDERS, Incident, IncidentStatus
+
+    if not has_role(user, INCIDENT_RESPONDERS):
+        return []
+    qs = Incident.objects.filter(status=IncidentStatus.OPEN)
+    mine = list(qs.filter(assignee=user).order_by("-opened_at")[:5]) or list(
+        qs.order_by("-opened_at")[:5]
+    )
+    return [
+        Panel(
+            title="Open incidents",
+            url=reverse("governance:incident_list") + "?status=open",
+            count=qs.count(),
+            rows=[(str(i), i.get_absolute_url()) for i in mine],
+            empty="No open incident.",
+        )
+    ]

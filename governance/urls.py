@@ -15,3 +15,19 @@ urlpatterns = [
     path("campaigns/", views.CampaignListView.as_view(), name="campaign_list"),
     path("campaigns/<int:pk>/", views.CampaignDetailView.as_view(), name="campaign_detail"),
 ]
+
+from . import health_views as hv  # noqa: E402 — data-health pages, kept apart from part I
+
+urlpatterns += [
+    path("datasets/", hv.DatasetListView.as_view(), name="dataset_list"),
+    path("datasets/<int:pk>/", hv.DatasetDetailView.as_view(), name="dataset_detail"),
+    path("datasets/<int:pk>/contract/", hv.ContractEditView.as_view(), name="contract_edit"),
+    path("datasets/<int:pk>/contract.yaml", hv.ContractYamlView.as_view(), name="contract_yaml"),
+    path("runs/<int:pk>/", hv.RunDetailView.as_view(), name="run_detail"),
+    path("incidents/", hv.IncidentListView.as_view(), name="incident_list"),
+    path("incidents/<int:pk>/", hv.IncidentDetailView.as_view(), name="incident_detail"),
+    path("monitors/", hv.MonitorListView.as_view(), name="monitor_list"),
+    path("monitors/<int:pk>/", hv.MonitorDetailView.as_view(), name="monitor_detail"),
+    path("runbooks/", hv.RunbookListView.as_view(), name="runbook_list"),
+    path("runbooks/<slug:slug>/", hv.RunbookDetailView.as_view(), name="runbook_detail"),
+]

@@ -48,6 +48,7 @@ urlpatterns = [
     path("notifications/", include("mops.notify.urls")),
     path("catalog/", include("catalog.urls")),
     path("governance/", include("governance.urls")),
+    path("ping/", include("governance.ping_urls")),
     path("requests/", include("intake.urls")),
     path("releases/", include("releases.urls")),
     path("metrics/", include("metrics.urls")),

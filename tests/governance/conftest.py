@@ -44,3 +44,41 @@ def make_rfc(users):
         return rfc_create(actor=users[author], submit=submit, **fields)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def demo_schema(django_db_setup, django_db_blocker):
+    """The demo warehouse, built (committed) in the test database for check runs to read."""
+    from governance.health_demo import build_warehouse
+
+    with django_db_blocker.unblock():
+        build_warehouse()
+
+
+@pytest.fixture
+def health(db, users, demo_schema):
+    """The demo warehouse's datasets and contracts, a rotation of engineer → pm, runbooks."""
+    from governance.demo_warehouse import SCHEMA, demo_contracts
+    from governance.health_demo import RUNBOOKS
+    from governance.health_services import contract_save, dataset_save, runbook_save
+    from governance.models import Rotation, RotationMember, Warehouse
+
+    admin = users["admin"]
+    warehouse = Warehouse.objects.create(name="Demo", is_demo=True)
+    datasets = {}
+    for table, spec in demo_contracts().items():
+        ds = dataset_save(actor=admin, warehouse=warehouse, schema=SCHEMA, table=table)
+        contract_save(dataset=ds, actor=admin, spec=spec)
+        datasets[table] = ds
+    for slug, title, summary, modes, body in RUNBOOKS:
+        runbook_save(
+            actor=admin, slug=slug, title=title, summary=summary, body=body, failure_modes=modes
+        )
+    from django.utils import timezone
+
+    rotation = Rotation.objects.create(
+        name="On-call", starts_at=timezone.now(), escalate_after_minutes=15
+    )
+    RotationMember.objects.create(rotation=rotation, user=users["engineer"], position=0)
+    RotationMember.objects.create(rotation=rotation, user=users["pm"], position=1)
+    return {"warehouse": warehouse, "datasets": datasets, "rotation": rotation, "admin": admin}

@@ -26,8 +26,8 @@ from mops.accounts.roles import ADMINS, MOPS_STAFF, Role
 from mops.core.lifecycle import Lifecycle, Transition
 from mops.core.models import TimeStampedModel
 
-from . import risk as risk_module
-from .taxonomy_codec import TaxonomyDataError, taxonomy_from_data
+from .. import risk as risk_module
+from ..taxonomy_codec import TaxonomyDataError, taxonomy_from_data
 
 # --- RFCs ---------------------------------------------------------------------------------
 

@@ -1,0 +1,355 @@
+"""Data-health and watch pages: datasets with scores, dataset / contract page (semantics
+next to every check, run now, YAML export / import), run detail with failing samples,
+incidents (acknowledge / resolve), monitors with uptime, runbooks with search, and the
+public heartbeat endpoint /ping/<uuid>. Thin: parse, call a service or selector, render."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import markdown
+import nh3
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
+from mops.core.lifecycle import TransitionError
+
+from . import health_selectors as hs
+from .contract_codec import contract_to_yaml
+from .contract_spec import DIMENSIONS
+from .health_services import (
+    RunInProgress,
+    contract_import_yaml,
+    dataset_run_checks,
+    incident_acknowledge,
+    incident_resolve,
+    monitor_ping,
+)
+from .models import CheckRun, Dataset, Incident, IncidentStatus, Monitor, Runbook
+from .services import StaleVersion
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return list(exc.messages)
+
+
+def contract_yaml(dataset: Dataset) -> str:
+    contract = dataset.contract
+    return contract_to_yaml(
+        contract.spec,
+        name=f"{dataset.schema}.{dataset.table}",
+        version=contract.version,
+        status=contract.status,
+        description=contract.description,
+        owner=dataset.owner.username if dataset.owner_id else "",
+        consumers=list(contract.consumers),
+        server=dataset.warehouse.name,
+    )
+
+
+class DatasetListView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        datasets = list(hs.datasets_with_health())
+        return render(
+            request,
+            "governance/dataset_list.html",
+            {"datasets": datasets, "dimensions": DIMENSIONS},
+        )
+
+
+class DatasetDetailView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+    write_roles = MOPS_STAFF
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dataset = get_object_or_404(hs.datasets_with_health(), pk=pk)
+        runs = hs.dataset_runs(dataset)
+        last = runs[0] if runs else None
+        results = list(last.results.all()) if last else []
+        trends = hs.score_trends(runs)
+        contract = getattr(dataset, "contract", None)
+        return render(
+            request,
+            "governance/dataset_detail.html",
+            {
+                "dataset": dataset,
+                "contract": contract,
+                "runs": runs[:10],
+                "last": last,
+                "results": results,
+                "sparklines": [
+                    (d, hs.sparkline_points(trends[d]), trends[d][-1] if trends[d] else None)
+                    for d in DIMENSIONS
+                ],
+                "history": contract.history.all()[:10] if contract else [],
+                "incidents": dataset.incidents.exclude(status=IncidentStatus.RESOLVED),
+                "can_edit": has_role(request.user, ADMINS),
+            },
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dataset = get_object_or_404(Dataset, pk=pk)
+        try:
+            run = dataset_run_checks(
+                dataset_id=dataset.pk,
+                mode=request.POST.get("mode", "full"),
+                trigger=CheckRun.Trigger.MANUAL,
+                actor=request.user,
+            )
+        except RunInProgress:
+            messages.warning(request, "A run of this dataset is in progress; try again shortly.")
+            return redirect(dataset.get_absolute_url())
+        except ValidationError as exc:
+            messages.error(request, " ".join(_errors(exc)))
+            return redirect(dataset.get_absolute_url())
+        messages.success(request, f"Checks ran: {run.get_status_display()}.")
+        return redirect(run.get_absolute_url())
+
+
+class ContractEditView(RoleRequiredMixin, View):
+    read_roles = ADMINS
+    write_roles = ADMINS
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dataset = get_object_or_404(
+            Dataset.objects.select_related("contract", "owner", "warehouse"), pk=pk
+        )
+        text = contract_yaml(dataset) if hasattr(dataset, "contract") else ""
+        version = dataset.contract.version if hasattr(dataset, "contract") else ""
+        return render(
+            request,
+            "governance/contract_form.html",
+            {"dataset": dataset, "text": text, "version": version, "errors": []},
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dataset = get_object_or_404(
+            Dataset.objects.select_related("contract", "owner", "warehouse"), pk=pk
+        )
+        text = request.POST.get("yaml", "")
+        version_raw = request.POST.get("version", "")
+        expected = int(version_raw) if version_raw.isdigit() else None
+        try:
+            contract_import_yaml(
+                dataset=dataset, actor=request.user, text=text, expected_version=expected
+            )
+        except ValidationError as exc:
+            return render(
+                request,
+                "governance/contract_form.html",
+                {"dataset": dataset, "text": text, "version": version_raw, "errors": _errors(exc)},
+                status=400,
+            )
+        except StaleVersion:
+            return render(
+                request,
+                "governance/contract_form.html",
+                {
+                    "dataset": dataset,
+                    "text": text,
+                    "version": version_raw,
+                    "errors": [
+                        "Someone saved this contract since you opened it; reload and retry."
+                    ],
+                },
+                status=412,
+            )
+        messages.success(request, "Contract saved as a new version.")
+        return redirect(dataset.get_absolute_url())
+
+
+class ContractYamlView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dataset = get_object_or_404(
+            Dataset.objects.select_related("contract", "owner", "warehouse"), pk=pk
+        )
+        if not hasattr(dataset, "contract"):
+            raise Http404("No contract yet.")
+        response = HttpResponse(
+            contract_yaml(dataset), content_type="application/yaml; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{dataset.table}.odcs.yaml"'
+        return response
+
+
+class RunDetailView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        try:
+            run = hs.run_page(pk)
+        except CheckRun.DoesNotExist:
+            raise Http404("No such run.") from None
+        results = list(run.results.all())
+        order = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "skipped": 4}
+        results.sort(key=lambda r: (order.get(r.status, 5), r.key))
+        return render(
+            request,
+            "governance/run_detail.html",
+            {"run": run, "results": results, "incidents": run.incidents.all()},
+        )
+
+
+class IncidentListView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        status = request.GET.get("status", "")
+        qs = hs.incidents_list()
+        if status in IncidentStatus.values:
+            qs = qs.filter(status=status)
+        elif status == "active":
+            qs = qs.exclude(status=IncidentStatus.RESOLVED)
+        return render(
+            request,
+            "governance/incident_list.html",
+            {
+                "incidents": qs[:200],
+                "status": status,
+                "statuses": IncidentStatus.choices,
+                "times": hs.incident_response_times(),
+            },
+        )
+
+
+class IncidentDetailView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+    write_roles = MOPS_STAFF
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        incident = get_object_or_404(hs.incidents_list().select_related("run", "rotation"), pk=pk)
+        sample_result = None
+        if incident.run_id and incident.check_key:
+            sample_result = incident.run.results.filter(key=incident.check_key).first()
+        return render(
+            request,
+            "governance/incident_detail.html",
+            {
+                "incident": incident,
+                "events": incident.events.select_related("actor"),
+                "result": sample_result,
+                "actions": incident.lifecycle.available(
+                    state=incident.status, roles=user_roles(request.user)
+                ),
+            },
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        incident = get_object_or_404(Incident, pk=pk)
+        action = request.POST.get("transition", "")
+        note = request.POST.get("note", "")[:2000]
+        try:
+            if action == "acknowledge":
+                incident_acknowledge(incident=incident, actor=request.user, note=note)
+            elif action == "resolve":
+                incident_resolve(incident=incident, actor=request.user, note=note)
+            else:
+                messages.error(request, "Unknown action.")
+        except TransitionError as exc:
+            if exc.code == "forbidden":
+                raise PermissionDenied(exc.message) from None
+            messages.error(request, exc.message)
+        return redirect(incident.get_absolute_url())
+
+
+class MonitorListView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "governance/monitor_list.html",
+            {
+                "monitors": hs.monitors_with_uptime(7),
+                "site_url": request.build_absolute_uri("/")[:-1],
+            },
+        )
+
+
+class MonitorDetailView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        monitor = get_object_or_404(Monitor.objects.select_related("runbook"), pk=pk)
+        end = timezone.now()
+        windows = [
+            (label, hs.monitor_uptime(monitor, end - delta, end))
+            for label, delta in (
+                ("24 h", timedelta(days=1)),
+                ("7 days", timedelta(days=7)),
+                ("30 days", timedelta(days=30)),
+            )
+        ]
+        incidents = monitor.incidents.order_by("-opened_at")
+        return render(
+            request,
+            "governance/monitor_detail.html",
+            {
+                "monitor": monitor,
+                "windows": windows,
+                "pings": monitor.pings.all()[:20],
+                "incidents": incidents[:20],
+                "times": hs.incident_response_times(incidents),
+                "ping_url": request.build_absolute_uri(monitor.ping_path),
+            },
+        )
+
+
+class RunbookListView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        q = request.GET.get("q", "")[:200]
+        return render(
+            request, "governance/runbook_list.html", {"runbooks": hs.runbooks_search(q), "q": q}
+        )
+
+
+def render_markdown(text: str) -> str:
+    return nh3.clean(markdown.markdown(text, extensions=["fenced_code", "tables"]))
+
+
+class RunbookDetailView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        runbook = get_object_or_404(Runbook, slug=slug)
+        return render(
+            request,
+            "governance/runbook_detail.html",
+            {
+                "runbook": runbook,
+                "html": render_markdown(runbook.body),
+                "versions": runbook.history.select_related("history_user")[:10],
+            },
+        )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST", "HEAD"])
+def ping(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Heartbeat from an automation: no login, GET or POST; 404 for an unknown uuid."""
+    monitor = Monitor.objects.filter(uuid=uuid).first()
+    if monitor is None:
+        return HttpResponse("unknown monitor\n", status=404, content_type="text/plain")
+    monitor_ping(
+        monitor=monitor,
+        method=request.method or "GET",
+        remote_addr=request.META.get("REMOTE_ADDR"),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    return HttpResponse("OK\n", content_type="text/plain")
