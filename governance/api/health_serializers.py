@@ -1,0 +1,196 @@
+"""Serializers of the data-health API (thin: services validate)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import (
+    CheckResult,
+    CheckRun,
+    DataContract,
+    Dataset,
+    Incident,
+    Monitor,
+    Rotation,
+    Runbook,
+)
+
+
+class CheckResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CheckResult
+        fields = [
+            "key",
+            "kind",
+            "dimension",
+            "status",
+            "value",
+            "count",
+            "denominator",
+            "unit",
+            "warn",
+            "fail",
+            "semantics",
+            "error",
+            "detail",
+            "sample",
+        ]
+
+
+class CheckRunSerializer(serializers.ModelSerializer):
+    scores = serializers.DictField(child=serializers.FloatField(allow_null=True), read_only=True)
+
+    class Meta:
+        model = CheckRun
+        fields = [
+            "id",
+            "dataset",
+            "contract_version",
+            "mode",
+            "trigger",
+            "status",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+            "statements",
+            "attempt",
+            "rows_in_scope",
+            "notes",
+            "error",
+            "scores",
+        ]
+
+
+class CheckRunDetailSerializer(CheckRunSerializer):
+    results = CheckResultSerializer(many=True, read_only=True)
+
+    class Meta(CheckRunSerializer.Meta):
+        fields = [*CheckRunSerializer.Meta.fields, "results"]
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    warehouse = serializers.StringRelatedField()
+    owner = serializers.StringRelatedField()
+    last_run = CheckRunSerializer(read_only=True)
+    contract_version = serializers.IntegerField(
+        source="contract.version", read_only=True, default=None
+    )
+    open_incidents = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Dataset
+        fields = [
+            "id",
+            "warehouse",
+            "schema",
+            "table",
+            "description",
+            "owner",
+            "schedule",
+            "enabled",
+            "last_columns",
+            "contract_version",
+            "last_run",
+            "open_incidents",
+        ]
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DataContract
+        fields = ["version", "status", "description", "consumers", "spec", "updated_at"]
+        read_only_fields = ["version", "updated_at"]
+
+
+class ContractYamlSerializer(serializers.Serializer):
+    yaml = serializers.CharField(max_length=200_000)
+
+
+class RunRequestSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=CheckRun.Mode.choices, default="full")
+
+
+class MonitorSerializer(serializers.ModelSerializer):
+    ping_path = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Monitor
+        fields = [
+            "id",
+            "uuid",
+            "name",
+            "description",
+            "period",
+            "grace",
+            "status",
+            "last_ping_at",
+            "next_due_at",
+            "runbook",
+            "ping_path",
+        ]
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    assignee = serializers.StringRelatedField()
+    runbook = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "source_key",
+            "source",
+            "title",
+            "summary",
+            "status",
+            "dataset",
+            "check_key",
+            "monitor",
+            "run",
+            "runbook",
+            "assignee",
+            "escalation_level",
+            "occurrences",
+            "opened_at",
+            "last_seen_at",
+            "acknowledged_at",
+            "resolved_at",
+            "resolution",
+        ]
+
+
+class IncidentActionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RotationSerializer(serializers.ModelSerializer):
+    members = serializers.SerializerMethodField()
+    overrides = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Rotation
+        fields = ["id", "name", "starts_at", "escalate_after_minutes", "members", "overrides"]
+
+    def get_members(self, obj: Rotation) -> list[str]:
+        return [m.user.username for m in obj.members.all()]
+
+    def get_overrides(self, obj: Rotation) -> list[dict]:
+        return [
+            {"user": o.user.username, "starts_at": o.starts_at, "ends_at": o.ends_at}
+            for o in obj.overrides.all()
+        ]
+
+
+class RunbookSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Runbook
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "summary",
+            "body",
+            "failure_modes",
+            "version",
+            "updated_at",
+        ]

@@ -1,0 +1,239 @@
+"""Data-health API: datasets (+ run now, contract as JSON and ODCS YAML), runs with results,
+monitors (+ ping), incidents (+ acknowledge / resolve), rotations, runbooks (?q= search).
+Same services and selectors as the pages."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING
+
+from .. import health_selectors as hs
+from ..health_services import (
+    RunInProgress,
+    contract_import_yaml,
+    contract_save,
+    dataset_run_checks,
+    incident_acknowledge,
+    incident_resolve,
+    monitor_ping,
+)
+from ..health_views import contract_yaml
+from ..models import CheckRun, Incident, IncidentStatus, Monitor
+from .health_serializers import (
+    CheckRunDetailSerializer,
+    CheckRunSerializer,
+    ContractSerializer,
+    ContractYamlSerializer,
+    DatasetSerializer,
+    IncidentActionSerializer,
+    IncidentSerializer,
+    MonitorSerializer,
+    RotationSerializer,
+    RunbookSerializer,
+    RunRequestSerializer,
+)
+from .views import _if_match
+
+
+class Conflict(serializers.ValidationError):
+    status_code = 409
+
+
+class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = DatasetSerializer
+    read_roles = READ_EVERYTHING
+    write_roles = ADMINS
+    action_roles = {"run": MOPS_STAFF}
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return hs.datasets_with_health()
+
+    @extend_schema(
+        request=RunRequestSerializer,
+        responses={
+            201: CheckRunDetailSerializer,
+            409: OpenApiResponse(description="A run is in progress"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def run(self, request: Request, pk: str | None = None) -> Response:
+        dataset = self.get_object()
+        body = RunRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            run = dataset_run_checks(
+                dataset_id=dataset.pk,
+                mode=body.validated_data["mode"],
+                trigger=CheckRun.Trigger.API,
+                actor=request.user,
+            )
+        except RunInProgress as exc:
+            raise Conflict({"dataset": str(exc)}) from None
+        return Response(CheckRunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses={200: ContractSerializer})
+    @extend_schema(
+        methods=["PUT"],
+        request=ContractSerializer,
+        responses={200: ContractSerializer, 412: OpenApiResponse(description="Stale If-Match")},
+    )
+    @action(detail=True, methods=["get", "put"])
+    def contract(self, request: Request, pk: str | None = None) -> Response:
+        dataset = self.get_object()
+        if request.method == "GET":
+            contract = get_object_or_404(
+                type(dataset).contract.related.related_model, dataset=dataset
+            )
+            return Response(ContractSerializer(contract).data)
+        body = ContractSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        contract = contract_save(
+            dataset=dataset,
+            actor=request.user,
+            spec=data["spec"] if isinstance(data["spec"], dict) else {},
+            description=data.get("description"),
+            consumers=data.get("consumers"),
+            status=data.get("status"),
+            expected_version=_if_match(request),
+        )
+        return Response(ContractSerializer(contract).data)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={(200, "application/yaml"): OpenApiResponse(description="ODCS v3 YAML")},
+    )
+    @extend_schema(
+        methods=["PUT"], request=ContractYamlSerializer, responses={200: ContractSerializer}
+    )
+    @action(detail=True, methods=["get", "put"], url_path="contract-yaml")
+    def contract_yaml(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
+        dataset = self.get_object()
+        if request.method == "GET":
+            if not hasattr(dataset, "contract"):
+                return Response(
+                    {
+                        "errors": [
+                            {"field": None, "code": "not_found", "message": "No contract yet."}
+                        ]
+                    },
+                    status=404,
+                )
+            return HttpResponse(
+                contract_yaml(dataset), content_type="application/yaml; charset=utf-8"
+            )
+        body = ContractYamlSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        contract = contract_import_yaml(
+            dataset=dataset,
+            actor=request.user,
+            text=body.validated_data["yaml"],
+            expected_version=_if_match(request),
+        )
+        return Response(ContractSerializer(contract).data)
+
+
+class CheckRunViewSet(viewsets.ReadOnlyModelViewSet):
+    read_roles = READ_EVERYTHING
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = CheckRun.objects.select_related("dataset").order_by("-started_at")
+        dataset = self.request.query_params.get("dataset", "")
+        if dataset:
+            if not dataset.isdigit():
+                raise serializers.ValidationError({"dataset": "Must be a dataset id."})
+            qs = qs.filter(dataset_id=int(dataset))
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("results")
+        return qs
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return CheckRunDetailSerializer if self.action == "retrieve" else CheckRunSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("dataset", int, description="Dataset id")])
+    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        return super().list(request, *args, **kwargs)
+
+
+class MonitorViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MonitorSerializer
+    read_roles = READ_EVERYTHING
+    action_roles = {"ping": MOPS_STAFF}
+    queryset = Monitor.objects.order_by("name")
+
+    @extend_schema(request=None, responses={200: MonitorSerializer})
+    @action(detail=True, methods=["post"])
+    def ping(self, request: Request, pk: str | None = None) -> Response:
+        monitor = self.get_object()
+        monitor_ping(monitor=monitor, method="API", remote_addr=request.META.get("REMOTE_ADDR"))
+        monitor.refresh_from_db()
+        return Response(MonitorSerializer(monitor).data)
+
+
+class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = IncidentSerializer
+    read_roles = READ_EVERYTHING
+    action_roles = {"acknowledge": MOPS_STAFF, "resolve": MOPS_STAFF}
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = hs.incidents_list()
+        state = self.request.query_params.get("status", "")
+        if state:
+            if state not in IncidentStatus.values:
+                raise serializers.ValidationError(
+                    {"status": f"One of {', '.join(IncidentStatus.values)}."}
+                )
+            qs = qs.filter(status=state)
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=IncidentStatus.values)])
+    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=IncidentActionSerializer, responses={200: IncidentSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        body = IncidentActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        incident = incident_acknowledge(
+            incident=self.get_object(), actor=request.user, note=body.validated_data["note"]
+        )
+        return Response(IncidentSerializer(Incident.objects.get(pk=incident.pk)).data)
+
+    @extend_schema(request=IncidentActionSerializer, responses={200: IncidentSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str | None = None) -> Response:
+        body = IncidentActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        incident = incident_resolve(
+            incident=self.get_object(), actor=request.user, note=body.validated_data["note"]
+        )
+        return Response(IncidentSerializer(Incident.objects.get(pk=incident.pk)).data)
+
+
+class RotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = RotationSerializer
+    read_roles = READ_EVERYTHING
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return hs.rotations()
+
+
+class RunbookViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = RunbookSerializer
+    read_roles = READ_EVERYTHING
+    lookup_field = "slug"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return hs.runbooks_search(self.request.query_params.get("q", "")[:200])
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="Full-text search")])
+    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        return super().list(request, *args, **kwargs)
