@@ -38,6 +38,7 @@ class CheckResultSerializer(serializers.ModelSerializer):
 
 
 class CheckRunSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="running, pass, warn, fail, error")
     scores = serializers.DictField(child=serializers.FloatField(allow_null=True), read_only=True)
 
     class Meta:
@@ -96,6 +97,10 @@ class DatasetSerializer(serializers.ModelSerializer):
 
 
 class ContractSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(
+        max_length=10, required=False, help_text="draft or published (validated by the service)"
+    )
+
     class Meta:
         model = DataContract
         fields = ["version", "status", "description", "consumers", "spec", "updated_at"]
@@ -111,6 +116,7 @@ class RunRequestSerializer(serializers.Serializer):
 
 
 class MonitorSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="new, up, down, paused")
     ping_path = serializers.CharField(read_only=True)
 
     class Meta:
@@ -131,6 +137,7 @@ class MonitorSerializer(serializers.ModelSerializer):
 
 
 class IncidentSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="open, acknowledged, resolved")
     assignee = serializers.StringRelatedField()
     runbook = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
