@@ -4,3 +4,39 @@ from django.apps import AppConfig
 class ReleasesConfig(AppConfig):
     name = "releases"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Release trains and QA"
+
+    def ready(self) -> None:
+        from celery.schedules import crontab
+        from django.conf import settings
+
+        from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING
+        from mops.core import registry
+
+        from . import demo, hooks
+        from .panels import departures_panel
+
+        registry.nav_items.append(
+            registry.NavItem("Releases", "releases:calendar", READ_EVERYTHING, 40)
+        )
+        registry.nav_items.append(registry.NavItem("Trains", "releases:train_list", MOPS_STAFF, 42))
+        registry.nav_items.append(
+            registry.NavItem("Checklists", "releases:template_list", MOPS_STAFF, 44)
+        )
+        registry.nav_items.append(registry.NavItem("Freezes", "releases:freeze_list", ADMINS, 46))
+        registry.home_panels.append(departures_panel)
+        registry.demo_loaders.append(("releases", demo.load))
+        hooks.connect()
+
+        settings.CELERY_BEAT_SCHEDULE["releases-departures-horizon"] = {
+            "task": "releases.tasks.departures_horizon",
+            "schedule": crontab(minute=5, hour="*/6"),
+        }
+        settings.CELERY_BEAT_SCHEDULE["releases-departures-advance"] = {
+            "task": "releases.tasks.departures_advance",
+            "schedule": 60.0,
+        }
+        settings.CELERY_BEAT_SCHEDULE["releases-preflight-sweep"] = {
+            "task": "releases.tasks.preflight_sweep",
+            "schedule": 120.0,
+        }

@@ -1,0 +1,51 @@
+"""Reacting to intake without intake knowing about releases.
+
+When a request enters QA its pre-flight checklists are instantiated. intake records every
+transition as an event row; releases listens to those rows being created (a decoupled
+reaction, the one use of signals the architecture allows) and instantiates after the
+transaction commits. Checklists are also instantiated lazily when the QA page or a
+boarding check needs them, so a missed signal only delays them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+IN_QA = "in_qa"
+
+
+def _on_event(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    if not created or str(getattr(instance, "to_status", "")) != IN_QA:
+        return
+    request_id = getattr(instance, "request_id", None)
+    if request_id is None:
+        return
+    transaction.on_commit(lambda: _instantiate(request_id))
+
+
+def _instantiate(request_id: int) -> None:
+    from . import services, work
+
+    request = work.request_model().objects.filter(pk=request_id).first()
+    if request is None:
+        return
+    try:
+        services.checklists_instantiate(request=request)
+    except Exception:  # never break intake's write; the QA page instantiates lazily
+        log.exception("could not instantiate checklists for request %s", request_id)
+
+
+def connect() -> None:
+    from django.apps import apps
+    from django.db.models.signals import post_save
+
+    try:
+        event_model = apps.get_model("intake", "RequestEvent")
+    except LookupError:
+        return
+    post_save.connect(_on_event, sender=event_model, dispatch_uid="releases-checklists-in-qa")

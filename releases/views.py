@@ -1,0 +1,687 @@
+"""Release pages: calendar, trains, departure manifests, boarding, QA checklists, freezes,
+checklist templates and the iCalendar feeds. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import ListView
+
+from catalog.models import Channel
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
+from mops.core.lifecycle import TransitionError
+
+from . import schedule, selectors, services, work
+from .filters import ChecklistTemplateFilter, FreezeFilter, TrainFilter
+from .forms import (
+    BoardForm,
+    ChecklistPublishForm,
+    ChecklistTemplateForm,
+    DepartureEditForm,
+    FreezeForm,
+    ItemResultForm,
+    PreflightForm,
+    TrainForm,
+    item_lines,
+)
+from .ical import freezes_feed, train_feed
+from .models import (
+    Boarding,
+    ChecklistTemplate,
+    Departure,
+    Freeze,
+    ItemResult,
+    Train,
+)
+
+
+def _errors_to_form(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, texts in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, texts)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _flash_error(request: HttpRequest, exc: Exception) -> None:
+    if isinstance(exc, services.BoardingRefused):
+        messages.error(request, f"Refused ({exc.rule}): {exc.reason}")
+    elif isinstance(exc, ValidationError):
+        texts = (
+            [f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()]
+            if hasattr(exc, "error_dict")
+            else exc.messages
+        )
+        messages.error(request, " ".join(texts))
+    elif isinstance(exc, TransitionError):
+        messages.error(request, exc.message)
+    else:
+        messages.error(request, str(exc))
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+# --- calendar ---------------------------------------------------------------------------------
+
+
+class CalendarView(RoleRequiredMixin, View):
+    """Month or week view of departures (with what is on them) and freezes; feed URLs."""
+
+    read_roles = READ_EVERYTHING
+    write_roles = READ_EVERYTHING  # rotating one's own feed token
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        mode = request.GET.get("mode", "month")
+        anchor = _parse_date(request.GET.get("date")) or timezone.localdate()
+        train_ids = None
+        raw_train = request.GET.get("train", "")
+        if raw_train.isdigit():
+            train_ids = [int(raw_train)]
+        view = selectors.calendar_view(
+            mode=mode,
+            anchor=anchor,
+            tz_name=timezone.get_current_timezone_name(),
+            train_ids=train_ids,
+        )
+        token = selectors.FeedToken.objects.filter(user=request.user).first()
+        all_trains = list(selectors.trains().filter(active=True))
+        feeds = []
+        if token is not None:
+            base = request.build_absolute_uri("/")[:-1]
+            feeds = [
+                (t.name, base + reverse("releases:train_feed", args=[token.key, t.pk]))
+                for t in all_trains
+            ]
+            feeds.append(("Freezes", base + reverse("releases:freezes_feed", args=[token.key])))
+        return render(
+            request,
+            "releases/calendar.html",
+            {
+                "view": view,
+                "trains": all_trains,
+                "train_id": train_ids[0] if train_ids else None,
+                "feeds": feeds,
+                "has_token": token is not None,
+                "today": timezone.localdate(),
+            },
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        services.feed_token_rotate(user=request.user)
+        messages.success(request, "New feed address issued; the old one no longer works.")
+        return redirect(reverse("releases:calendar") + "#feeds")
+
+
+# --- trains -----------------------------------------------------------------------------------
+
+
+class TrainListView(RoleRequiredMixin, ListView):
+    template_name = "releases/train_list.html"
+    read_roles = MOPS_STAFF | READ_EVERYTHING
+    paginate_by = 50
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        self.filterset = TrainFilter(self.request.GET, queryset=selectors.trains())
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_edit"] = has_role(self.request.user, services.TRAIN_EDITORS)
+        return context
+
+
+class TrainDetailView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        train = get_object_or_404(selectors.trains(), slug=slug)
+        upcoming = list(
+            selectors.departures()
+            .filter(train=train, ends_at__gte=timezone.now())
+            .order_by("starts_at")[:30]
+        )
+        return render(
+            request,
+            "releases/train_detail.html",
+            {
+                "train": train,
+                "departures": upcoming,
+                "frozen": selectors.frozen_map(upcoming),
+                "can_edit": has_role(request.user, services.TRAIN_EDITORS),
+            },
+        )
+
+
+def _train_fields(data: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in data.items() if k != "version"}
+    fields["channels"] = list(fields.get("channels") or [])
+    return fields
+
+
+class TrainFormView(RoleRequiredMixin, View):
+    read_roles = services.TRAIN_EDITORS
+    write_roles = services.TRAIN_EDITORS
+
+    def _train(self, slug: str | None) -> Train | None:
+        return get_object_or_404(Train, slug=slug) if slug else None
+
+    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        train = self._train(slug)
+        initial: dict[str, Any] = {"first_date": timezone.localdate()}
+        if train is not None:
+            initial = {f: getattr(train, f) for f in services.TRAIN_FIELDS if f != "owner"}
+            initial["version"] = train.version
+        form = TrainForm(initial=initial)
+        return render(request, "releases/train_form.html", {"form": form, "train": train})
+
+    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        train = self._train(slug)
+        form = TrainForm(request.POST)
+        if form.is_valid():
+            fields = _train_fields(form.cleaned_data)
+            try:
+                if train is None:
+                    train = services.train_create(actor=request.user, owner=request.user, **fields)
+                else:
+                    train = services.train_update(
+                        train=train,
+                        actor=request.user,
+                        expected_version=form.cleaned_data.get("version"),
+                        **fields,
+                    )
+                messages.success(request, f"Saved {train.name}.")
+                return redirect(train.get_absolute_url())
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            except services.StaleVersion as exc:
+                form.add_error(None, str(exc.detail))
+        return render(
+            request, "releases/train_form.html", {"form": form, "train": train}, status=400
+        )
+
+
+# --- departures -------------------------------------------------------------------------------
+
+
+class DepartureDetailView(RoleRequiredMixin, View):
+    """The manifest: what is on the departure, move to next, remove, mark live / rolled back,
+    and the departure's own edits (move, capacity, cancel, close boarding)."""
+
+    read_roles = READ_EVERYTHING
+    write_roles = MOPS_STAFF
+    action_roles = {
+        "edit": services.DEPARTURE_EDITORS,
+        "transition": MOPS_STAFF,
+        "move_next": services.BOARDERS,
+        "remove": services.BOARDERS,
+        "live": services.LAUNCHERS,
+        "rolled_back": services.LAUNCHERS,
+    }
+
+    def _departure(self, pk: int) -> Departure:
+        return get_object_or_404(selectors.departures(with_manifest=True), pk=pk)
+
+    def get(self, request: HttpRequest, pk: int, form: forms.Form | None = None) -> HttpResponse:
+        departure = self._departure(pk)
+        tz = schedule.zone(departure.train.time_zone)
+        edit_form = form or DepartureEditForm(
+            initial={
+                "capacity": departure.capacity,
+                "note": departure.note,
+                "version": departure.version,
+                "starts_at": departure.starts_at.astimezone(tz).replace(tzinfo=None),
+            }
+        )
+        return render(
+            request,
+            "releases/departure_detail.html",
+            {
+                "departure": departure,
+                "rows": selectors.manifest_rows(departure),
+                "frozen": selectors.frozen_map([departure]).get(departure.pk, []),
+                "transitions": Departure.lifecycle.available(
+                    state=departure.status, roles=user_roles(request.user)
+                ),
+                "next_departure": services.departure_next(departure),
+                "edit_form": edit_form,
+                "can_edit": has_role(request.user, services.DEPARTURE_EDITORS),
+                "can_board": has_role(request.user, services.BOARDERS),
+                "now": timezone.now(),
+            },
+            status=400 if form is not None else 200,
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        departure = self._departure(pk)
+        action = request.POST.get("action", "")
+        try:
+            if action == "edit":
+                form = DepartureEditForm(request.POST)
+                if not form.is_valid():
+                    return self.get(request, pk, form=form)
+                starts_at = form.cleaned_data.get("starts_at")
+                if starts_at is not None:
+                    tz = schedule.zone(departure.train.time_zone)
+                    starts_at = schedule.localize(starts_at.replace(tzinfo=None), tz)
+                services.departure_update(
+                    departure=departure,
+                    actor=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    starts_at=starts_at,
+                    capacity=form.cleaned_data.get("capacity"),
+                    note=form.cleaned_data.get("note"),
+                )
+                messages.success(request, "Departure updated.")
+            elif action == "transition":
+                services.departure_transition(
+                    departure=departure,
+                    name=request.POST.get("name", ""),
+                    actor=request.user,
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, "Departure updated.")
+            elif action in ("move_next", "remove", "live", "rolled_back"):
+                boarding = get_object_or_404(
+                    Boarding, pk=request.POST.get("boarding") or 0, departure=departure
+                )
+                note = request.POST.get("note", "")
+                if action == "move_next":
+                    moved = services.boarding_move(boarding=boarding, actor=request.user)
+                    messages.success(request, f"Moved to {moved.departure}.")
+                elif action == "remove":
+                    services.boarding_remove(boarding=boarding, actor=request.user, note=note)
+                    messages.success(request, "Taken off the departure.")
+                else:
+                    services.boarding_mark(
+                        boarding=boarding, outcome=action, actor=request.user, note=note
+                    )
+                    messages.success(request, f"Marked {action.replace('_', ' ')}.")
+            else:
+                messages.error(request, f"Unknown action '{action}'.")
+        except services.StaleVersion as exc:
+            messages.error(request, str(exc.detail))
+        except (ValidationError, TransitionError) as exc:
+            _flash_error(request, exc)
+        return redirect(departure.get_absolute_url())
+
+
+# --- boarding a request -----------------------------------------------------------------------
+
+
+def _visible_request(request: HttpRequest, pk: int) -> Any:
+    found = work.requests_visible_to(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such request.")
+    return found
+
+
+class RequestBoardView(RoleRequiredMixin, View):
+    """Board a request in QA onto a departure: the candidate departures with every rule's
+    verdict, so the person sees why a departure is refused before trying."""
+
+    read_roles = MOPS_STAFF
+    write_roles = services.BOARDERS
+
+    def get(self, request: HttpRequest, pk: int, form: BoardForm | None = None) -> HttpResponse:
+        work_request = _visible_request(request, pk)
+        channels = work.request_channels(work_request)
+        now = timezone.now()
+        candidates = list(selectors.bookable_departures(channels, now=now)[:20])
+        checklist = services.preflight_verdict(work_request)
+        rows = []
+        for departure in candidates:
+            checks, _, _ = services.boarding_checks(
+                departure=departure,
+                channels=channels,
+                actor=request.user,
+                checklist_ok=checklist,
+                now=now,
+            )
+            rows.append({"departure": departure, "checks": checks, "ok": all(c.ok for c in checks)})
+        return render(
+            request,
+            "releases/board.html",
+            {
+                "work_request": work_request,
+                "label": work.request_label(work_request),
+                "channels": [Channel(c).label for c in channels if c in Channel.values],
+                "rows": rows,
+                "checklist": checklist,
+                "boarding": selectors.boarding_for_request(work_request),
+                "in_qa": work.request_is_in_qa(work_request),
+                "is_admin": has_role(request.user, ADMINS),
+                "form": form or BoardForm(),
+            },
+            status=400 if form is not None else 200,
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        work_request = _visible_request(request, pk)
+        form = BoardForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, pk, form=form)
+        departure = get_object_or_404(Departure, pk=form.cleaned_data["departure"])
+        try:
+            services.departure_board(
+                departure=departure,
+                request=work_request,
+                actor=request.user,
+                override_reason=form.cleaned_data.get("override_reason", ""),
+            )
+        except (ValidationError, TransitionError) as exc:
+            _flash_error(request, exc)
+            return redirect(reverse("releases:request_board", args=[pk]))
+        messages.success(request, f"Boarded {departure}.")
+        return redirect(departure.get_absolute_url())
+
+
+# --- QA checklists ----------------------------------------------------------------------------
+
+
+class RequestQaView(RoleRequiredMixin, View):
+    """A request's checklist runs: tick items with evidence, run automated checks.
+    Runs are instantiated here if the in-QA hook has not done it yet."""
+
+    read_roles = MOPS_STAFF | READ_EVERYTHING
+    write_roles = services.CHECKERS
+
+    def get(self, request: HttpRequest, pk: int, status: int = 200) -> HttpResponse:
+        work_request = _visible_request(request, pk)
+        if work.request_status(work_request) in (work.IN_QA,):
+            services.checklists_instantiate(request=work_request)
+        runs = selectors.checklist_runs_for(work_request)
+        return render(
+            request,
+            "releases/request_qa.html",
+            {
+                "work_request": work_request,
+                "label": work.request_label(work_request),
+                "runs": runs,
+                "preflight_form": PreflightForm(),
+                "recent": list(selectors.preflight_runs().filter(request=work_request)[:10]),
+                "can_check": has_role(request.user, services.CHECKERS),
+                "rollback_plan": work.request_rollback_plan(work_request),
+                "verdict": services.preflight_verdict(work_request),
+            },
+            status=status,
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        work_request = _visible_request(request, pk)
+        action = request.POST.get("action", "")
+        try:
+            if action == "tick":
+                result = get_object_or_404(
+                    ItemResult, pk=request.POST.get("result") or 0, run__request=work_request
+                )
+                form = ItemResultForm(request.POST, request.FILES)
+                if not form.is_valid():
+                    _flash_error(request, ValidationError(form.errors))
+                else:
+                    services.item_result_record(
+                        result=result,
+                        actor=request.user,
+                        state=form.cleaned_data["state"],
+                        evidence_link=form.cleaned_data.get("evidence_link") or "",
+                        evidence_file=form.cleaned_data.get("evidence_file"),
+                        evidence_note=form.cleaned_data.get("evidence_note") or "",
+                        expected_version=form.cleaned_data["version"],
+                    )
+                    messages.success(request, "Checklist item recorded.")
+            elif action == "preflight":
+                form = PreflightForm(request.POST)
+                if not form.is_valid():
+                    _flash_error(request, ValidationError(form.errors))
+                else:
+                    item_result = None
+                    if form.cleaned_data.get("item_result"):
+                        item_result = get_object_or_404(
+                            ItemResult,
+                            pk=form.cleaned_data["item_result"],
+                            run__request=work_request,
+                        )
+                    services.preflight_start(
+                        request=work_request,
+                        actor=request.user,
+                        check=form.cleaned_data["check"],
+                        html=form.cleaned_data.get("html", ""),
+                        urls=form.url_list(),
+                        item_result=item_result,
+                    )
+                    messages.success(request, "Check queued; results appear below.")
+            else:
+                messages.error(request, f"Unknown action '{action}'.")
+        except services.StaleVersion as exc:
+            messages.error(request, str(exc.detail))
+        except (ValidationError, TransitionError, PermissionDenied) as exc:
+            _flash_error(request, exc)
+        return redirect(reverse("releases:request_qa", args=[pk]))
+
+
+# --- checklist templates ----------------------------------------------------------------------
+
+
+class TemplateListView(RoleRequiredMixin, ListView):
+    template_name = "releases/template_list.html"
+    read_roles = MOPS_STAFF | READ_EVERYTHING
+    paginate_by = 50
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        self.filterset = ChecklistTemplateFilter(
+            self.request.GET, queryset=selectors.checklist_templates()
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_edit"] = has_role(self.request.user, services.TEMPLATE_EDITORS)
+        return context
+
+
+class TemplateCreateView(RoleRequiredMixin, View):
+    read_roles = services.TEMPLATE_EDITORS
+    write_roles = services.TEMPLATE_EDITORS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "releases/template_form.html", {"form": ChecklistTemplateForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ChecklistTemplateForm(request.POST)
+        if form.is_valid():
+            try:
+                template = services.checklist_template_create(
+                    actor=request.user, **form.cleaned_data
+                )
+                return redirect(reverse("releases:template_detail", args=[template.slug]))
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+        return render(request, "releases/template_form.html", {"form": form}, status=400)
+
+
+class TemplateDetailView(RoleRequiredMixin, View):
+    read_roles = MOPS_STAFF | READ_EVERYTHING
+    write_roles = services.TEMPLATE_EDITORS
+
+    def _template(self, slug: str) -> ChecklistTemplate:
+        return get_object_or_404(ChecklistTemplate, slug=slug)
+
+    def get(self, request: HttpRequest, slug: str, form: forms.Form | None = None) -> HttpResponse:
+        template = self._template(slug)
+        versions = list(template.versions.select_related("created_by").prefetch_related("items"))
+        current = template.current_version
+        items = list(current.items.all()) if current else []
+        return render(
+            request,
+            "releases/template_detail.html",
+            {
+                "template": template,
+                "versions": versions,
+                "items": items,
+                "form": form or ChecklistPublishForm(initial={"items": item_lines(items)}),
+                "can_edit": has_role(request.user, services.TEMPLATE_EDITORS),
+            },
+            status=400 if form is not None else 200,
+        )
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        template = self._template(slug)
+        form = ChecklistPublishForm(request.POST)
+        if form.is_valid():
+            try:
+                version = services.checklist_template_publish(
+                    template=template,
+                    actor=request.user,
+                    items=form.cleaned_data["items"],
+                    changelog=form.cleaned_data["changelog"],
+                )
+                messages.success(request, f"Published version {version.number}.")
+                return redirect(reverse("releases:template_detail", args=[slug]))
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+        return self.get(request, slug, form=form)
+
+
+# --- freezes ----------------------------------------------------------------------------------
+
+
+class FreezeListView(RoleRequiredMixin, ListView):
+    template_name = "releases/freeze_list.html"
+    read_roles = READ_EVERYTHING
+    paginate_by = 50
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        self.filterset = FreezeFilter(self.request.GET, queryset=selectors.freezes())
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_edit"] = has_role(self.request.user, services.FREEZE_EDITORS)
+        return context
+
+
+def _freeze_fields(data: dict[str, Any]) -> dict[str, Any]:
+    tz = schedule.zone(data.get("time_zone") or "UTC")
+    fields = {
+        key: data.get(key)
+        for key in ("name", "reason", "kind", "time_zone", "rrule", "first_date", "start_time")
+    }
+    fields["reason"] = fields["reason"] or ""
+    fields["rrule"] = fields["rrule"] or ""
+    fields["channels"] = list(data.get("channels") or [])
+    fields["duration_minutes"] = data.get("duration_minutes")
+    fields["active"] = bool(data.get("active"))
+    starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+    fields["starts_at"] = datetime.combine(starts_on, time(0), tzinfo=tz) if starts_on else None
+    fields["ends_at"] = (
+        datetime.combine(ends_on + timedelta(days=1), time(0), tzinfo=tz) if ends_on else None
+    )
+    if fields["kind"] == Freeze.Kind.ONE_OFF:
+        fields.update(rrule="", first_date=None, start_time=None, duration_minutes=None)
+    else:
+        fields.update(starts_at=None, ends_at=None)
+    return fields
+
+
+class FreezeFormView(RoleRequiredMixin, View):
+    read_roles = services.FREEZE_EDITORS
+    write_roles = services.FREEZE_EDITORS
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        freeze = get_object_or_404(Freeze, pk=pk) if pk else None
+        initial: dict[str, Any] = {}
+        if freeze is not None:
+            tz = schedule.zone(freeze.time_zone)
+            initial = {f: getattr(freeze, f) for f in services.FREEZE_FIELDS}
+            initial["version"] = freeze.version
+            if freeze.starts_at:
+                initial["starts_on"] = freeze.starts_at.astimezone(tz).date()
+            if freeze.ends_at:
+                initial["ends_on"] = (freeze.ends_at.astimezone(tz) - timedelta(seconds=1)).date()
+        return render(
+            request,
+            "releases/freeze_form.html",
+            {"form": FreezeForm(initial=initial), "freeze": freeze},
+        )
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        freeze = get_object_or_404(Freeze, pk=pk) if pk else None
+        if freeze is not None and request.POST.get("action") == "delete":
+            services.freeze_delete(freeze=freeze, actor=request.user)
+            messages.success(request, "Freeze deleted.")
+            return redirect("releases:freeze_list")
+        form = FreezeForm(request.POST)
+        if form.is_valid():
+            try:
+                fields = _freeze_fields(form.cleaned_data)
+                if freeze is None:
+                    services.freeze_create(actor=request.user, **fields)
+                else:
+                    services.freeze_update(
+                        freeze=freeze,
+                        actor=request.user,
+                        expected_version=form.cleaned_data.get("version"),
+                        **fields,
+                    )
+                messages.success(request, "Freeze saved.")
+                return redirect("releases:freeze_list")
+            except schedule.ScheduleError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            except services.StaleVersion as exc:
+                form.add_error(None, str(exc.detail))
+        return render(
+            request, "releases/freeze_form.html", {"form": form, "freeze": freeze}, status=400
+        )
+
+
+# --- iCalendar feeds --------------------------------------------------------------------------
+
+
+def _feed_user(token: str) -> Any:
+    found = selectors.feed_token_lookup(token)
+    if found is None or not has_role(found.user, READ_EVERYTHING):
+        raise Http404("Unknown feed.")
+    services_touch = found.last_used_at is None or (
+        timezone.now() - found.last_used_at > timedelta(minutes=10)
+    )
+    if services_touch:
+        type(found).objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    return found.user
+
+
+def _ics(body: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{name}.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def train_feed_view(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """A train's departures as iCalendar, for Google Calendar / Outlook subscriptions."""
+    _feed_user(token)
+    train = get_object_or_404(Train, pk=pk)
+    return _ics(train_feed(train, base_url=request.build_absolute_uri("/")[:-1]), train.slug)
+
+
+def freezes_feed_view(request: HttpRequest, token: str) -> HttpResponse:
+    _feed_user(token)
+    return _ics(freezes_feed(), "freezes")

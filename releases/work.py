@@ -1,0 +1,147 @@
+"""What releases needs from the work it schedules: intake requests and governance RFCs.
+
+The one place that knows intake's and governance's names (fields, transitions, selectors),
+so the rest of releases speaks of "channels of the work", "schedule it", "mark it live".
+Both apps are to the left of releases, so importing them is allowed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from governance import selectors as governance_selectors
+from governance.models import Rfc, RfcStatus
+from governance.services import rfc_schedule as governance_rfc_schedule
+from governance.services import rfc_transition
+from intake.models import Request, Status
+from intake.selectors import request_visible_to
+from intake.services import request_transition
+
+# --- requests ---------------------------------------------------------------------------------
+
+IN_QA = Status.IN_QA.value
+SCHEDULED = Status.SCHEDULED.value
+LIVE = Status.LIVE.value
+
+
+def request_model() -> type[Request]:
+    return Request
+
+
+def request_channels(request: Request) -> list[str]:
+    """The channels a request launches in: its service's channels."""
+    return list(request.service.channels or [])
+
+
+def request_change_type(request: Request) -> str:
+    return request.service.change_type or ""
+
+
+def request_status(request: Request) -> str:
+    return str(request.status)
+
+
+def request_is_in_qa(request: Request) -> bool:
+    return request_status(request) == IN_QA
+
+
+def request_rollback_plan(request: Request) -> str:
+    """The rollback plan of the template version the request builds on (intake keeps none
+    of its own); empty when the request uses no template."""
+    version = request.template_version
+    return str(version.rollback_plan or "") if version is not None else ""
+
+
+def request_label(request: Request) -> str:
+    return f"{request.reference} {request.title}".strip()
+
+
+def request_url(request: Request) -> str:
+    return request.get_absolute_url()
+
+
+def requests_visible_to(user: Any) -> QuerySet[Request]:
+    """intake's visibility rule (a requester sees their team's requests)."""
+    return request_visible_to(user)
+
+
+def _transition(request: Request, name: str, actor: Any, note: str) -> Request:
+    return request_transition(request=request, name=name, actor=actor, note=note)
+
+
+def request_schedule(*, request: Request, actor: Any, note: str) -> Request:
+    """in_qa → scheduled."""
+    return _transition(request, "schedule", actor, note)
+
+
+def request_unschedule(*, request: Request, actor: Any, note: str) -> Request:
+    """scheduled → in_qa (taken off a departure)."""
+    return _transition(request, "unschedule", actor, note)
+
+
+def request_go_live(*, request: Request, actor: Any, note: str) -> Request:
+    """scheduled → live: stops the TTC clock."""
+    return _transition(request, "go_live", actor, note)
+
+
+def request_roll_back(*, request: Request, actor: Any, note: str) -> Request:
+    """live → rolled_back (intake requires a note)."""
+    return _transition(request, "roll_back", actor, note)
+
+
+# --- RFCs -------------------------------------------------------------------------------------
+
+
+def emergency_rfc_for(start: datetime, end: datetime) -> Rfc | None:
+    """An approved (or scheduled) emergency RFC whose desired window overlaps [start, end)."""
+    return governance_selectors.rfc_emergency_approved_for(start, end)
+
+
+def rfc_schedule(
+    *, rfc: Rfc, actor: Any, start: datetime, end: datetime, ref: str, frozen: bool
+) -> Rfc:
+    """approved → scheduled into the departure's window (governance re-checks the quorum
+    and refuses a non-emergency high-risk RFC inside a freeze)."""
+    return governance_rfc_schedule(
+        rfc=rfc, actor=actor, window_start=start, window_end=end, window_ref=ref, in_freeze=frozen
+    )
+
+
+def rfcs_visible_to(user: Any) -> QuerySet[Rfc]:
+    """governance's visibility rule for RFCs."""
+    return governance_selectors.rfcs_visible_to(user)
+
+
+def rfc_channels(rfc: Rfc) -> list[str]:
+    return list(rfc.channels or [])
+
+
+def rfc_is_schedulable(rfc: Rfc) -> bool:
+    return str(rfc.status) == RfcStatus.APPROVED
+
+
+def rfc_unschedule(*, rfc: Rfc, actor: Any, note: str) -> Rfc:
+    """scheduled → approved (taken off its departure; governance clears the window)."""
+    return rfc_transition(rfc=rfc, name="unschedule", actor=actor, note=note)
+
+
+def rfc_reschedule(
+    *, rfc: Rfc, actor: Any, start: datetime, end: datetime, ref: str, frozen: bool
+) -> Rfc:
+    """Move a scheduled RFC to another departure's window: governance has no "move", so
+    unschedule then schedule again (its quorum and freeze rules are checked anew)."""
+    rfc = rfc_unschedule(rfc=rfc, actor=actor, note=f"Moving to {ref}")
+    return rfc_schedule(rfc=rfc, actor=actor, start=start, end=end, ref=ref, frozen=frozen)
+
+
+def rfc_implement(*, rfc: Rfc, actor: Any, note: str) -> Rfc:
+    """scheduled → implemented (its departure went live)."""
+    return rfc_transition(rfc=rfc, name="implement", actor=actor, note=note)
+
+
+def rfc_roll_back(*, rfc: Rfc, actor: Any, note: str) -> Rfc:
+    """implemented → rolled_back (governance requires a note)."""
+    return rfc_transition(rfc=rfc, name="roll_back", actor=actor, note=note)

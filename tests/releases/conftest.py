@@ -1,0 +1,54 @@
+"""Fixtures for releases tests: trains, departures, and requests waiting in QA."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from releases import services
+from releases.models import Departure, Train
+
+
+@pytest.fixture
+def email_train(users) -> Train:
+    """Daily 10:00 New York e-mail train (departures every day so tests always find one)."""
+    return services.train_create(
+        actor=users["admin"],
+        name="E-mail train",
+        slug="email",
+        channels=["email"],
+        time_zone="America/New_York",
+        rrule="FREQ=DAILY",
+        first_date=timezone.localdate() - timedelta(days=3),
+        start_time=timezone.datetime(2000, 1, 1, 10, 0).time(),
+        duration_minutes=120,
+        capacity=2,
+        cutoff_hours=Decimal(2),
+        horizon_days=14,
+    )
+
+
+@pytest.fixture
+def departure(email_train) -> Departure:
+    """An open departure whose cutoff is at least a day away."""
+    return (
+        Departure.objects.filter(
+            train=email_train, cutoff_at__gt=timezone.now() + timedelta(days=1)
+        )
+        .order_by("starts_at")
+        .first()
+    )
+
+
+@pytest.fixture
+def make_request(users):
+    """make_request(channels=["email"]) → a request in QA from a service in those channels."""
+    from tests.releases.workitems import qa_request
+
+    def make(channels=("email",), change_type="new_campaign", **kwargs):
+        return qa_request(
+            channels=list(channels), change_type=change_type, requester=users["requester"], **kwargs
+        )
+
+    return make

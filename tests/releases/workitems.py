@@ -1,0 +1,84 @@
+"""Requests waiting in QA, made the way intake makes them.
+
+The service comes from catalog's services (one per channel set and change type, reused), the
+request from intake's `request_create(submit=True)`, then it walks intake's own lifecycle:
+accepted by a PM, started and sent to QA by an engineer. No status is written directly, so
+every request carries the events and SLA fields intake would give it.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from catalog.models import Calendar, Service, SlaPolicy
+from catalog.services import calendar_create, service_create, service_publish, sla_policy_create
+from intake.services import request_create, request_transition
+from mops.accounts.models import User
+from mops.accounts.roles import GROUP_NAMES, Role
+from tests import factories
+
+MON_FRI_9_17 = {str(d): [["09:00", "17:00"]] for d in range(5)}
+
+
+def _user_with(role: Role, default_name: str) -> User:
+    found = User.objects.filter(groups__name=GROUP_NAMES[role.value]).order_by("pk").first()
+    return found or factories.UserFactory(username=default_name, role=role)
+
+
+def _service(*, channels: list[str], change_type: str, admin: User) -> Service:
+    slug = f"releases-{'-'.join(sorted(channels))}-{change_type}".replace("_", "-")
+    service = Service.objects.filter(slug=slug).first()
+    if service is not None:
+        return service
+    calendar = Calendar.objects.filter(slug="releases-tests").first() or calendar_create(
+        actor=admin,
+        name="Releases tests",
+        slug="releases-tests",
+        time_zone="America/New_York",
+        working_hours=MON_FRI_9_17,
+    )
+    policy = SlaPolicy.objects.filter(slug="releases-tests").first() or sla_policy_create(
+        actor=admin, name="Releases tests", slug="releases-tests", calendar=calendar
+    )
+    service = service_create(
+        actor=admin,
+        name=f"Launch ({', '.join(channels)}, {change_type})",
+        slug=slug,
+        description="Made by the releases tests.",
+        channels=list(channels),
+        change_type=change_type,
+        default_complexity="standard",
+        sla_policy=policy,
+        input_definition=[{"key": "notes", "label": "Notes", "type": "long_text"}],
+    )
+    return service_publish(service=service, actor=admin)
+
+
+def qa_request(*, channels, change_type="new_campaign", requester=None, **kwargs):
+    """A request in QA from a service launching in `channels` (intake's lifecycle walked:
+    submit → accept → start → send_to_qa). kwargs: title, template_version."""
+    admin = _user_with(Role.ADMIN, "releases-admin")
+    pm = _user_with(Role.PM, "releases-pm")
+    engineer = _user_with(Role.ENGINEER, "releases-engineer")
+    requester = requester or _user_with(Role.REQUESTER, "releases-requester")
+    service = _service(channels=list(channels), change_type=change_type, admin=admin)
+    request = request_create(
+        service=service,
+        actor=requester,
+        title=kwargs.get("title", "Spring launch"),
+        brief="Launch the spring offer.",
+        audience="Trial users in the US",
+        offer="20% off",
+        tracking_plan={
+            "utm_source": "newsletter",
+            "utm_medium": "email",
+            "utm_campaign": "spring",
+        },
+        desired_live_date=timezone.localdate() + timedelta(days=30),
+        scoring_inputs={"impact": 4, "effort": 2, "risk": 3},
+        template_version=kwargs.get("template_version"),
+        submit=True,
+    )
+    request = request_transition(request=request, name="accept", actor=pm)
+    request = request_transition(request=request, name="start", actor=engineer)
+    return request_transition(request=request, name="send_to_qa", actor=engineer)
