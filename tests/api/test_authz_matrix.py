@@ -32,6 +32,16 @@ EXPECTED: dict[str, set[str]] = {
     "taxonomy/": EVERYONE,
     "taxonomy/versions/": EVERYONE,
     "campaigns/": EVERYONE,
+    # releases: the calendar side (trains, departures, manifests, freezes) is also read by
+    # approvers (CAB checks change windows); QA checklists and pre-flight runs by staff and
+    # leadership only. Requesters see their requests' launch dates on intake's pages.
+    "trains/": STAFF_AND_LEADERS | {AP},
+    "departures/": STAFF_AND_LEADERS | {AP},
+    "boardings/": STAFF_AND_LEADERS | {AP},
+    "freezes/": STAFF_AND_LEADERS | {AP},
+    "checklist-templates/": STAFF_AND_LEADERS,
+    "checklist-runs/": STAFF_AND_LEADERS,
+    "preflight-runs/": STAFF_AND_LEADERS,
 }
 # Collection-level actions that only accept POST; their role rules are tested with the
 # feature, here they must merely be listed so nothing ships unclassified.
