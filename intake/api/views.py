@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404  # 404, not 500, on malformed ids
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 
