@@ -32,6 +32,12 @@ EXPECTED: dict[str, set[str]] = {
     "taxonomy/": EVERYONE,
     "taxonomy/versions/": EVERYONE,
     "campaigns/": EVERYONE,
+    "datasets/": STAFF_AND_LEADERS,
+    "check-runs/": STAFF_AND_LEADERS,
+    "monitors/": STAFF_AND_LEADERS,
+    "incidents/": STAFF_AND_LEADERS,
+    "rotations/": STAFF_AND_LEADERS,
+    "runbooks/": STAFF_AND_LEADERS,
     # releases: the calendar side (trains, departures, manifests, freezes) is also read by
     # approvers (CAB checks change windows); QA checklists and pre-flight runs by staff and
     # leadership only. Requesters see their requests' launch dates on intake's pages.
@@ -42,7 +48,34 @@ EXPECTED: dict[str, set[str]] = {
     "checklist-templates/": STAFF_AND_LEADERS,
     "checklist-runs/": STAFF_AND_LEADERS,
     "preflight-runs/": STAFF_AND_LEADERS,
+    # intake: requesters list their team's requests (object visibility is tested in
+    # tests/intake); scoring models are for MOPS staff and leadership.
+    "requests/": EVERYONE,
+    "scoring-models/": STAFF_AND_LEADERS,
+    # metrics: leadership dashboards and BI pulls; requesters and approvers have none.
+    "metrics/": STAFF_AND_LEADERS,
+    "metrics/accepted/": STAFF_AND_LEADERS,
+    "metrics/attribution_coverage/": STAFF_AND_LEADERS,
+    "metrics/backlog_aging/": STAFF_AND_LEADERS,
+    "metrics/checklist/": STAFF_AND_LEADERS,
+    "metrics/data_accuracy/": STAFF_AND_LEADERS,
+    "metrics/data_completeness/": STAFF_AND_LEADERS,
+    "metrics/delivery_sla/": STAFF_AND_LEADERS,
+    "metrics/duplicates_per_1k/": STAFF_AND_LEADERS,
+    "metrics/experiments/": STAFF_AND_LEADERS,
+    "metrics/mttr/": STAFF_AND_LEADERS,
+    "metrics/nps/": STAFF_AND_LEADERS,
+    "metrics/requests/": STAFF_AND_LEADERS,
+    "metrics/self_serve_share/": STAFF_AND_LEADERS,
+    "metrics/shipped/": STAFF_AND_LEADERS,
+    "metrics/submitted/": STAFF_AND_LEADERS,
+    "metrics/template_reuse/": STAFF_AND_LEADERS,
+    "metrics/triage_sla/": STAFF_AND_LEADERS,
+    "metrics/ttc/": STAFF_AND_LEADERS,
+    "metrics/uptime/": STAFF_AND_LEADERS,
 }
+# Endpoints that need a query parameter to answer 200.
+QUERY: dict[str, str] = {"metrics/requests/": "?metric=submitted"}
 # Collection-level actions that only accept POST; their role rules are tested with the
 # feature, here they must merely be listed so nothing ships unclassified.
 POST_ONLY: set[str] = {
@@ -87,7 +120,7 @@ def test_role_matrix(path, users, api_for):
         ("leadership", LE),
         ("admin", AD),
     ]:
-        response = api_for(role_key).get(f"/api/v1/{path}")
+        response = api_for(role_key).get(f"/api/v1/{path}{QUERY.get(path, '')}")
         expected = 200 if role in EXPECTED[path] else 403
         assert response.status_code == expected, (path, role, response.status_code)
         if expected == 403:
