@@ -259,6 +259,9 @@ SPECTACULAR_SETTINGS = {
         "ComplexityEnum": "catalog.models.Complexity",
         "RfcStatusEnum": "governance.models.RfcStatus",
         "RfcTypeEnum": "governance.models.RfcType",
+        "RequestStatusEnum": "intake.models.Status",
+        "DepartureStatusEnum": "releases.models.DepartureStatus",
+        "AutomatedCheckEnum": "releases.models.AutomatedCheck",
     },
 }
 
