@@ -8,7 +8,22 @@ from typing import Any
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Approval, ApprovalPolicy, Campaign, Rfc, RfcEvent, TaxonomyVersion
+from .models import (
+    Approval,
+    ApprovalPolicy,
+    Campaign,
+    Dataset,
+    Incident,
+    Monitor,
+    Rfc,
+    RfcEvent,
+    Rotation,
+    RotationMember,
+    RotationOverride,
+    Runbook,
+    TaxonomyVersion,
+    Warehouse,
+)
 
 
 @admin.register(ApprovalPolicy)
@@ -70,3 +85,53 @@ class TaxonomyVersionAdmin(ReadOnlyAdmin):
 class CampaignAdmin(ReadOnlyAdmin):
     list_display = ["name", "owner", "team", "channel", "start_date", "end_date"]
     search_fields = ["name"]
+
+
+# --- data health: rotations are edited here (members and overrides are plain data);
+# everything else goes through the pages/API services and is read-only here.
+
+
+class RotationMemberInline(admin.TabularInline):
+    model = RotationMember
+    extra = 1
+
+
+class RotationOverrideInline(admin.TabularInline):
+    model = RotationOverride
+    extra = 1
+
+
+@admin.register(Rotation)
+class RotationAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "starts_at", "escalate_after_minutes"]
+    filter_horizontal = ["channels"]
+    inlines = [RotationMemberInline, RotationOverrideInline]
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(ReadOnlyAdmin):
+    list_display = ["name", "statement_timeout_ms", "is_demo"]
+    exclude = ["dsn"]  # the secret is never shown again
+
+
+@admin.register(Dataset)
+class DatasetAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "warehouse", "owner", "schedule", "enabled", "last_run"]
+    list_select_related = ["warehouse", "owner", "last_run"]
+
+
+@admin.register(Monitor)
+class MonitorAdmin(ReadOnlyAdmin):
+    list_display = ["name", "status", "period", "grace", "last_ping_at"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "status", "source", "opened_at", "acknowledged_at", "resolved_at"]
+    list_filter = ["status", "source"]
+
+
+@admin.register(Runbook)
+class RunbookAdmin(ReadOnlyAdmin):
+    list_display = ["title", "slug", "version", "updated_at"]
+    search_fields = ["title", "body"]

@@ -3,10 +3,11 @@ incident lists, uptime and MTTA/MTTR, runbook search."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from . import uptime
@@ -88,20 +89,13 @@ def incident_response_times(qs: QuerySet[Incident] | None = None) -> dict[str, t
     )
 
 
-def monitor_uptime(monitor: Monitor, start: datetime, end: datetime) -> float:
-    """Uptime % of a heartbeat monitor over [start, end] (see governance/uptime.py): the
-    last ping before the window starts the clock, else the monitor's start."""
-    before = (
-        Ping.objects.filter(monitor=monitor, received_at__lte=start)
-        .order_by("-received_at")
-        .values_list("received_at", flat=True)
-        .first()
-    )
-    inside = list(
-        Ping.objects.filter(monitor=monitor, received_at__gt=start, received_at__lte=end)
-        .order_by("received_at")
-        .values_list("received_at", flat=True)
-    )
+def _uptime_from(
+    monitor: Monitor,
+    before: datetime | None,
+    inside: list[datetime],
+    start: datetime,
+    end: datetime,
+) -> float:
     pings = ([before] if before else []) + inside
     outages = uptime.outages_from_pings(
         pings,
@@ -114,10 +108,36 @@ def monitor_uptime(monitor: Monitor, start: datetime, end: datetime) -> float:
     return uptime.uptime_percent(start, end, outages)
 
 
+def monitor_uptime(monitor: Monitor, start: datetime, end: datetime) -> float:
+    """Uptime % of a heartbeat monitor over [start, end] (see governance/uptime.py): the
+    last ping before the window starts the clock, else the monitor's start."""
+    return monitors_uptime([monitor], start, end)[monitor.pk]
+
+
+def monitors_uptime(monitors: list[Monitor], start: datetime, end: datetime) -> dict[int, float]:
+    """Uptime % per monitor over one window, in two queries whatever the number of monitors."""
+    ids = [m.pk for m in monitors]
+    before = dict(
+        Ping.objects.filter(monitor_id__in=ids, received_at__lte=start)
+        .values("monitor_id")
+        .annotate(last=Max("received_at"))
+        .values_list("monitor_id", "last")
+    )
+    inside: dict[int, list[datetime]] = defaultdict(list)
+    for monitor_id, at in (
+        Ping.objects.filter(monitor_id__in=ids, received_at__gt=start, received_at__lte=end)
+        .order_by("received_at")
+        .values_list("monitor_id", "received_at")
+    ):
+        inside[monitor_id].append(at)
+    return {m.pk: _uptime_from(m, before.get(m.pk), inside[m.pk], start, end) for m in monitors}
+
+
 def monitors_with_uptime(days: int = 7) -> list[tuple[Monitor, float]]:
     end = timezone.now()
     monitors = list(Monitor.objects.select_related("runbook").order_by("name"))
-    return [(m, monitor_uptime(m, end - timedelta(days=days), end)) for m in monitors]
+    figures = monitors_uptime(monitors, end - timedelta(days=days), end)
+    return [(m, figures[m.pk]) for m in monitors]
 
 
 def runbooks_search(q: str = "") -> QuerySet[Runbook]:
@@ -135,3 +155,42 @@ def runbooks_search(q: str = "") -> QuerySet[Runbook]:
 
 def rotations() -> QuerySet[Rotation]:
     return Rotation.objects.prefetch_related("members__user", "overrides__user", "channels")
+
+
+def dataset_check_definitions(dataset: Dataset) -> list[dict[str, object]]:
+    """The checks the contract compiles to against the table as it is now (read-only
+    introspection), with their semantics and thresholds; skipped ones say why."""
+    import psycopg
+    from django.core.exceptions import ValidationError
+
+    from .checkengine import compile_checks, describe_error, introspect, relations_of
+    from .health_services import warehouse_connect
+
+    contract = getattr(dataset, "contract", None)
+    if contract is None:
+        return []
+    spec = contract.build_spec()
+    try:
+        with warehouse_connect(dataset.warehouse) as conn:
+            catalogue = introspect(conn, relations_of(spec))
+    except psycopg.Error as exc:
+        raise ValidationError(f"Cannot reach the warehouse: {describe_error(exc, 0)}") from None
+    table = catalogue.get((spec.schema, spec.table))
+    if table is None:
+        raise ValidationError(f"{spec.dataset} was not found in {dataset.warehouse}.")
+    plan = compile_checks(spec, table, mode="full", targets=catalogue)
+    return [
+        {
+            "key": c.key,
+            "kind": c.kind,
+            "dimension": c.dimension,
+            "columns": list(c.columns),
+            "semantics": c.semantics,
+            "unit": c.unit,
+            "warn": c.threshold.warn,
+            "fail": c.threshold.fail,
+            "statement": c.statement,
+            "skip_reason": c.skip_reason,
+        }
+        for c in plan.checks
+    ]

@@ -364,10 +364,11 @@ def dataset_run_checks(
                 error = f"Contract cannot be compiled: {exc}"
         if result is not None and not result.checks:
             error = "; ".join(result.notes) or "The run produced no checks."
-        _record_run(run, dataset, result, error)
-        _incidents_for_run(run, dataset, result)
-        if run.status != RunStatus.ERROR and mode == CheckRun.Mode.FULL:
-            _anomalies_for_run(run, dataset)
+        with transaction.atomic():  # the run, its results and its incidents appear together
+            _record_run(run, dataset, result, error)
+            _incidents_for_run(run, dataset, result)
+            if run.status != RunStatus.ERROR and mode == CheckRun.Mode.FULL:
+                _anomalies_for_run(run, dataset)
         return run
     finally:
         Dataset.objects.filter(pk=dataset_id, running_since=now).update(running_since=None)

@@ -6,6 +6,7 @@ public heartbeat endpoint /ping/<uuid>. Thin: parse, call a service or selector,
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import markdown
 import nh3
@@ -25,15 +26,21 @@ from mops.core.lifecycle import TransitionError
 from . import health_selectors as hs
 from .contract_codec import contract_to_yaml
 from .contract_spec import DIMENSIONS
+from .health_forms import ContractYamlForm, DatasetForm, MonitorForm, RunbookForm, WarehouseForm
 from .health_services import (
     RunInProgress,
     contract_import_yaml,
+    dataset_introspect,
     dataset_run_checks,
+    dataset_save,
     incident_acknowledge,
     incident_resolve,
     monitor_ping,
+    monitor_save,
+    runbook_save,
+    warehouse_save,
 )
-from .models import CheckRun, Dataset, Incident, IncidentStatus, Monitor, Runbook
+from .models import CheckRun, Dataset, Incident, IncidentStatus, Monitor, Runbook, Warehouse
 from .services import StaleVersion
 
 
@@ -65,7 +72,11 @@ class DatasetListView(RoleRequiredMixin, View):
         return render(
             request,
             "governance/dataset_list.html",
-            {"datasets": datasets, "dimensions": DIMENSIONS},
+            {
+                "datasets": datasets,
+                "dimensions": DIMENSIONS,
+                "can_admin": has_role(request.user, ADMINS),
+            },
         )
 
 
@@ -118,56 +129,304 @@ class DatasetDetailView(RoleRequiredMixin, View):
         return redirect(run.get_absolute_url())
 
 
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    *,
+    title: str,
+    cancel: str = "",
+    errors: list[str] | None = None,
+    lede: str = "",
+    status: int = 200,
+    submit: str = "Save",
+) -> HttpResponse:
+    return render(
+        request,
+        "governance/health_form.html",
+        {
+            "form": form,
+            "title": title,
+            "cancel": cancel,
+            "errors": errors or [],
+            "lede": lede,
+            "submit": submit,
+        },
+        status=status,
+    )
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> list[str]:
+    """Put a service's field errors on the form's fields; return the rest."""
+    rest: list[str] = []
+    if hasattr(exc, "message_dict"):
+        for field, msgs in exc.message_dict.items():
+            if field in form.fields:
+                for m in msgs:
+                    form.add_error(field, m)
+            else:
+                rest.extend(msgs)
+    else:
+        rest.extend(exc.messages)
+    return rest
+
+
+CONTRACT_LEDE = (
+    "Open Data Contract Standard (v3) YAML. Rules, references, thresholds and volume live under"
+    " customProperties (mops.*). Saving makes a new version."
+)
+
+
 class ContractEditView(RoleRequiredMixin, View):
     read_roles = ADMINS
     write_roles = ADMINS
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        dataset = get_object_or_404(
+    def _dataset(self, pk: int) -> Dataset:
+        return get_object_or_404(
             Dataset.objects.select_related("contract", "owner", "warehouse"), pk=pk
         )
-        text = contract_yaml(dataset) if hasattr(dataset, "contract") else ""
-        version = dataset.contract.version if hasattr(dataset, "contract") else ""
-        return render(
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dataset = self._dataset(pk)
+        has = hasattr(dataset, "contract")
+        form = ContractYamlForm(
+            initial={
+                "yaml": contract_yaml(dataset) if has else "",
+                "version": dataset.contract.version if has else None,
+            }
+        )
+        return _form_page(
             request,
-            "governance/contract_form.html",
-            {"dataset": dataset, "text": text, "version": version, "errors": []},
+            form,
+            title=f"Contract of {dataset}",
+            cancel=dataset.get_absolute_url(),
+            lede=CONTRACT_LEDE,
+            submit="Save contract",
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        dataset = get_object_or_404(
-            Dataset.objects.select_related("contract", "owner", "warehouse"), pk=pk
-        )
-        text = request.POST.get("yaml", "")
-        version_raw = request.POST.get("version", "")
-        expected = int(version_raw) if version_raw.isdigit() else None
+        dataset = self._dataset(pk)
+        form = ContractYamlForm(request.POST)
+        page = {
+            "title": f"Contract of {dataset}",
+            "cancel": dataset.get_absolute_url(),
+            "submit": "Save contract",
+        }
+        if not form.is_valid():
+            return _form_page(request, form, status=400, lede=CONTRACT_LEDE, **page)
         try:
             contract_import_yaml(
-                dataset=dataset, actor=request.user, text=text, expected_version=expected
+                dataset=dataset,
+                actor=request.user,
+                text=form.cleaned_data["yaml"],
+                expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            return render(
-                request,
-                "governance/contract_form.html",
-                {"dataset": dataset, "text": text, "version": version_raw, "errors": _errors(exc)},
-                status=400,
+            return _form_page(
+                request, form, errors=_errors(exc), status=400, lede=CONTRACT_LEDE, **page
             )
         except StaleVersion:
-            return render(
-                request,
-                "governance/contract_form.html",
-                {
-                    "dataset": dataset,
-                    "text": text,
-                    "version": version_raw,
-                    "errors": [
-                        "Someone saved this contract since you opened it; reload and retry."
-                    ],
-                },
-                status=412,
-            )
+            msg = "Someone saved this contract since you opened it; reload and retry."
+            return _form_page(request, form, errors=[msg], status=412, lede=CONTRACT_LEDE, **page)
         messages.success(request, "Contract saved as a new version.")
         return redirect(dataset.get_absolute_url())
+
+
+class WarehouseListView(RoleRequiredMixin, View):
+    """Admins: warehouses (connection strings are write-only) and a form to add one."""
+
+    read_roles = ADMINS
+    write_roles = ADMINS
+
+    def _page(self, request: HttpRequest, form: WarehouseForm, status: int = 200) -> HttpResponse:
+        return render(
+            request,
+            "governance/warehouse_list.html",
+            {"warehouses": Warehouse.objects.order_by("name"), "form": form},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._page(request, WarehouseForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = WarehouseForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            existing = Warehouse.objects.filter(name=data["name"]).first()
+            try:
+                warehouse_save(
+                    actor=request.user,
+                    name=data["name"],
+                    dsn=data["dsn"] or (None if existing else ""),
+                    statement_timeout_ms=data["statement_timeout_ms"],
+                    warehouse=existing,
+                )
+            except ValidationError as exc:
+                for e in _apply_errors(form, exc):
+                    form.add_error(None, e)
+            else:
+                messages.success(request, f"Warehouse {data['name']} saved.")
+                return redirect("governance:warehouse_list")
+        return self._page(request, form, status=400)
+
+
+class DatasetEditView(RoleRequiredMixin, View):
+    read_roles = ADMINS
+    write_roles = ADMINS
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        dataset = get_object_or_404(Dataset, pk=pk) if pk else None
+        initial = (
+            {
+                "warehouse": dataset.warehouse_id,
+                "schema": dataset.schema,
+                "table": dataset.table,
+                "description": dataset.description,
+                "owner": dataset.owner_id,
+                "schedule": dataset.schedule,
+                "enabled": dataset.enabled,
+            }
+            if dataset
+            else {"owner": request.user.pk}
+        )
+        return _form_page(
+            request,
+            DatasetForm(initial=initial),
+            title=f"Edit {dataset}" if dataset else "New dataset",
+            cancel=dataset.get_absolute_url() if dataset else "",
+        )
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        dataset = get_object_or_404(Dataset, pk=pk) if pk else None
+        form = DatasetForm(request.POST)
+        title = f"Edit {dataset}" if dataset else "New dataset"
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                saved = dataset_save(
+                    actor=request.user,
+                    dataset=dataset,
+                    warehouse=data.pop("warehouse"),
+                    schema=data.pop("schema"),
+                    table=data.pop("table"),
+                    **data,
+                )
+            except ValidationError as exc:
+                errors = _apply_errors(form, exc)
+                return _form_page(request, form, title=title, errors=errors, status=400)
+            try:
+                dataset_introspect(dataset=saved)
+            except ValidationError as exc:
+                messages.warning(request, f"Saved, but columns not read: {' '.join(_errors(exc))}")
+            else:
+                messages.success(request, f"Dataset {saved} saved; columns introspected.")
+            return redirect(saved.get_absolute_url())
+        return _form_page(request, form, title=title, status=400)
+
+
+class MonitorEditView(RoleRequiredMixin, View):
+    read_roles = ADMINS
+    write_roles = ADMINS
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        monitor = get_object_or_404(Monitor, pk=pk) if pk else None
+        initial = (
+            {
+                "name": monitor.name,
+                "description": monitor.description,
+                "period_minutes": int(monitor.period.total_seconds() // 60),
+                "grace_minutes": int(monitor.grace.total_seconds() // 60),
+                "runbook": monitor.runbook_id,
+                "paused": monitor.status == "paused",
+            }
+            if monitor
+            else {"period_minutes": 60, "grace_minutes": 15}
+        )
+        return _form_page(
+            request,
+            MonitorForm(initial=initial),
+            title=f"Edit {monitor}" if monitor else "New monitor",
+            cancel=monitor.get_absolute_url() if monitor else "",
+        )
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        monitor = get_object_or_404(Monitor, pk=pk) if pk else None
+        form = MonitorForm(request.POST)
+        title = f"Edit {monitor}" if monitor else "New monitor"
+        if form.is_valid():
+            period, grace = form.durations()
+            try:
+                saved = monitor_save(
+                    actor=request.user,
+                    monitor=monitor,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    period=period,
+                    grace=grace,
+                    runbook=form.cleaned_data["runbook"],
+                    paused=form.cleaned_data["paused"],
+                )
+            except ValidationError as exc:
+                return _form_page(
+                    request, form, title=title, errors=_apply_errors(form, exc), status=400
+                )
+            messages.success(request, f"Monitor {saved} saved.")
+            return redirect(saved.get_absolute_url())
+        return _form_page(request, form, title=title, status=400)
+
+
+class RunbookEditView(RoleRequiredMixin, View):
+    read_roles = MOPS_STAFF
+    write_roles = MOPS_STAFF
+
+    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        runbook = get_object_or_404(Runbook, slug=slug) if slug else None
+        initial = (
+            {
+                "slug": runbook.slug,
+                "title": runbook.title,
+                "summary": runbook.summary,
+                "failure_modes": ", ".join(runbook.failure_modes),
+                "body": runbook.body,
+                "version": runbook.version,
+            }
+            if runbook
+            else {}
+        )
+        return _form_page(
+            request,
+            RunbookForm(initial=initial),
+            title=f"Edit {runbook}" if runbook else "New runbook",
+            cancel=runbook.get_absolute_url() if runbook else "",
+        )
+
+    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        runbook = get_object_or_404(Runbook, slug=slug) if slug else None
+        form = RunbookForm(request.POST)
+        title = f"Edit {runbook}" if runbook else "New runbook"
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = runbook_save(
+                    actor=request.user,
+                    runbook=runbook,
+                    slug=data["slug"],
+                    title=data["title"],
+                    summary=data["summary"],
+                    body=data["body"],
+                    failure_modes=form.modes(),
+                    expected_version=data["version"],
+                )
+            except ValidationError as exc:
+                return _form_page(
+                    request, form, title=title, errors=_apply_errors(form, exc), status=400
+                )
+            except StaleVersion:
+                msg = "Someone saved this runbook since you opened it; reload and retry."
+                return _form_page(request, form, title=title, errors=[msg], status=412)
+            messages.success(request, f"Runbook saved (v{saved.version}).")
+            return redirect(saved.get_absolute_url())
+        return _form_page(request, form, title=title, status=400)
 
 
 class ContractYamlView(RoleRequiredMixin, View):
@@ -276,6 +535,7 @@ class MonitorListView(RoleRequiredMixin, View):
             {
                 "monitors": hs.monitors_with_uptime(7),
                 "site_url": request.build_absolute_uri("/")[:-1],
+                "can_admin": has_role(request.user, ADMINS),
             },
         )
 
@@ -305,6 +565,7 @@ class MonitorDetailView(RoleRequiredMixin, View):
                 "incidents": incidents[:20],
                 "times": hs.incident_response_times(incidents),
                 "ping_url": request.build_absolute_uri(monitor.ping_path),
+                "can_admin": has_role(request.user, ADMINS),
             },
         )
 
@@ -315,7 +576,13 @@ class RunbookListView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         q = request.GET.get("q", "")[:200]
         return render(
-            request, "governance/runbook_list.html", {"runbooks": hs.runbooks_search(q), "q": q}
+            request,
+            "governance/runbook_list.html",
+            {
+                "runbooks": hs.runbooks_search(q),
+                "q": q,
+                "can_edit": has_role(request.user, MOPS_STAFF),
+            },
         )
 
 
@@ -335,6 +602,7 @@ class RunbookDetailView(RoleRequiredMixin, View):
                 "runbook": runbook,
                 "html": render_markdown(runbook.body),
                 "versions": runbook.history.select_related("history_user")[:10],
+                "can_edit": has_role(request.user, MOPS_STAFF),
             },
         )
 

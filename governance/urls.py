@@ -20,14 +20,21 @@ from . import health_views as hv  # noqa: E402 — data-health pages, kept apart
 
 urlpatterns += [
     path("datasets/", hv.DatasetListView.as_view(), name="dataset_list"),
+    path("datasets/new/", hv.DatasetEditView.as_view(), name="dataset_create"),
     path("datasets/<int:pk>/", hv.DatasetDetailView.as_view(), name="dataset_detail"),
+    path("datasets/<int:pk>/edit/", hv.DatasetEditView.as_view(), name="dataset_edit"),
+    path("warehouses/", hv.WarehouseListView.as_view(), name="warehouse_list"),
     path("datasets/<int:pk>/contract/", hv.ContractEditView.as_view(), name="contract_edit"),
     path("datasets/<int:pk>/contract.yaml", hv.ContractYamlView.as_view(), name="contract_yaml"),
     path("runs/<int:pk>/", hv.RunDetailView.as_view(), name="run_detail"),
     path("incidents/", hv.IncidentListView.as_view(), name="incident_list"),
     path("incidents/<int:pk>/", hv.IncidentDetailView.as_view(), name="incident_detail"),
     path("monitors/", hv.MonitorListView.as_view(), name="monitor_list"),
+    path("monitors/new/", hv.MonitorEditView.as_view(), name="monitor_create"),
     path("monitors/<int:pk>/", hv.MonitorDetailView.as_view(), name="monitor_detail"),
+    path("monitors/<int:pk>/edit/", hv.MonitorEditView.as_view(), name="monitor_edit"),
     path("runbooks/", hv.RunbookListView.as_view(), name="runbook_list"),
+    path("runbooks/new/", hv.RunbookEditView.as_view(), name="runbook_create"),
     path("runbooks/<slug:slug>/", hv.RunbookDetailView.as_view(), name="runbook_detail"),
+    path("runbooks/<slug:slug>/edit/", hv.RunbookEditView.as_view(), name="runbook_edit"),
 ]

@@ -201,3 +201,16 @@ class RunbookSerializer(serializers.ModelSerializer):
             "version",
             "updated_at",
         ]
+
+
+class CheckDefinitionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.CharField()
+    dimension = serializers.CharField()
+    columns = serializers.ListField(child=serializers.CharField())
+    semantics = serializers.CharField()
+    unit = serializers.CharField()
+    warn = serializers.FloatField(allow_null=True)
+    fail = serializers.FloatField(allow_null=True)
+    statement = serializers.CharField(help_text="scan, grouped, static, custom or skipped")
+    skip_reason = serializers.CharField(allow_null=True)

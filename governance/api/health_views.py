@@ -27,6 +27,7 @@ from ..health_services import (
 from ..health_views import contract_yaml
 from ..models import CheckRun, Incident, IncidentStatus, Monitor
 from .health_serializers import (
+    CheckDefinitionSerializer,
     CheckRunDetailSerializer,
     CheckRunSerializer,
     ContractSerializer,
@@ -77,6 +78,16 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
         except RunInProgress as exc:
             raise Conflict({"dataset": str(exc)}) from None
         return Response(CheckRunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: CheckDefinitionSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def checks(self, request: Request, pk: str | None = None) -> Response:
+        """The check definitions the contract compiles to (semantics, thresholds)."""
+        return Response(
+            CheckDefinitionSerializer(
+                hs.dataset_check_definitions(self.get_object()), many=True
+            ).data
+        )
 
     @extend_schema(methods=["GET"], responses={200: ContractSerializer})
     @extend_schema(

@@ -98,3 +98,146 @@ def test_api_lists_run_contract_yaml_and_incident_actions(
     )
     found = engineer.get("/api/v1/runbooks/?q=duplicate").json()
     assert any(r["slug"] == "identity-stitching" for r in found["results"])
+
+
+def test_warehouse_connection_string_is_encrypted_and_never_shown(db, users, client_for):
+    from django.db import connection
+
+    admin = client_for("admin")
+    secret = "postgresql://reader:s3cr3t-pw@warehouse.example/analytics"
+    response = admin.post(
+        "/governance/warehouses/",
+        {"name": "Analytics", "dsn": secret, "statement_timeout_ms": 20000},
+    )
+    assert response.status_code == 302
+    page = admin.get("/governance/warehouses/")
+    assert b"s3cr3t-pw" not in page.content and b"external (stored, hidden)" in page.content
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT dsn FROM governance_warehouse WHERE name = 'Analytics'")
+        stored = cursor.fetchone()[0]
+    assert "s3cr3t" not in stored
+    # Saving again without a connection string keeps the stored one.
+    admin.post(
+        "/governance/warehouses/", {"name": "Analytics", "dsn": "", "statement_timeout_ms": 1000}
+    )
+    from governance.models import Warehouse
+
+    assert Warehouse.objects.get(name="Analytics").dsn == secret
+    assert client_for("engineer").get("/governance/warehouses/").status_code == 403
+
+
+def test_dataset_created_from_the_page_is_introspected_and_scheduled(health, client_for):
+    admin = client_for("admin")
+    response = admin.post(
+        "/governance/datasets/new/",
+        {
+            "warehouse": health["warehouse"].pk,
+            "schema": "demo_warehouse",
+            "table": "campaigns",
+            "schedule": "15 2 * * *",
+            "enabled": "on",
+        },
+    )
+    assert response.status_code == 302
+    from governance.models import Dataset
+
+    ds = Dataset.objects.get(table="campaigns")
+    assert {"name": "id", "type": "text"} in ds.last_columns or any(
+        c["name"] == "id" for c in ds.last_columns
+    )
+    assert ds.periodic_task.crontab.minute == "15" and ds.periodic_task.crontab.hour == "2"
+    bad = admin.post(
+        "/governance/datasets/new/",
+        {
+            "warehouse": health["warehouse"].pk,
+            "schema": "demo_warehouse",
+            "table": "x",
+            "schedule": "every day",
+        },
+    )
+    assert bad.status_code == 400 and b"five fields" in bad.content
+
+
+def test_monitor_and_runbook_editing_pages(health, client_for):
+    admin = client_for("admin")
+    response = admin.post(
+        "/governance/monitors/new/",
+        {"name": "Lead routing sync", "period_minutes": 15, "grace_minutes": 5},
+    )
+    assert response.status_code == 302
+    from governance.models import Monitor, Runbook
+
+    monitor = Monitor.objects.get(name="Lead routing sync")
+    assert monitor.next_due_at is not None
+    runbook = Runbook.objects.get(slug="broken-utms")
+    edit = client_for("engineer").post(
+        "/governance/runbooks/broken-utms/edit/",
+        {
+            "slug": "broken-utms",
+            "title": runbook.title,
+            "summary": runbook.summary,
+            "failure_modes": "reference, coverage",
+            "body": runbook.body + "\n\nAlso check the ad platform's auto-tagging.",
+            "version": runbook.version,
+        },
+    )
+    assert edit.status_code == 302
+    runbook.refresh_from_db()
+    assert runbook.version == 2 and runbook.history.count() == 2
+    assert runbook.failure_modes == ["reference", "coverage"]
+    stale = client_for("engineer").post(
+        "/governance/runbooks/broken-utms/edit/",
+        {"slug": "broken-utms", "title": "x", "body": "y", "version": 1},
+    )
+    assert stale.status_code == 412
+
+
+def test_runbook_markdown_is_sanitised(health, users, client_for):
+    from governance.health_services import runbook_save
+
+    runbook_save(
+        actor=users["admin"],
+        slug="xss",
+        title="XSS",
+        body="Hi <script>alert(1)</script> [x](javascript:alert(1))",
+    )
+    page = client_for("pm").get("/governance/runbooks/xss/")
+    assert b"<script>alert(1)" not in page.content and b"javascript:alert" not in page.content
+
+
+def test_api_check_definitions_carry_semantics(health, api_for):
+    leads = health["datasets"]["leads"]
+    rows = api_for("pm").get(f"/api/v1/datasets/{leads.pk}/checks/").json()
+    by_key = {r["key"]: r for r in rows}
+    assert by_key["duplicates_normalised:email"]["semantics"].startswith(
+        "Duplicates on the normalised"
+    )
+    assert by_key["missing:email"]["fail"] == 5
+
+
+def test_monitor_list_query_count_is_constant(
+    health, users, client_for, django_assert_max_num_queries
+):
+    from datetime import timedelta
+
+    from governance.health_services import monitor_ping, monitor_save
+
+    for i in range(5):
+        m = monitor_save(
+            actor=users["admin"],
+            name=f"Job {i}",
+            period=timedelta(minutes=10),
+            grace=timedelta(minutes=1),
+        )
+        monitor_ping(monitor=m)
+    pm = client_for("pm")
+    with django_assert_max_num_queries(12):
+        assert pm.get("/governance/monitors/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert pm.get("/governance/runbooks/?q=sync").status_code == 200
+
+
+def test_home_panel_lists_open_incidents_for_staff(health, client_for):
+    dataset_run_checks(dataset_id=health["datasets"]["leads"].pk)
+    assert b"Open incidents" in client_for("engineer").get("/").content
+    assert b"Open incidents" not in client_for("requester").get("/").content
