@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,6 +64,14 @@ RUN_TASK = "governance.tasks.dataset_run_checks_task"
 
 class RunInProgress(Exception):
     """Another run of this dataset holds the claim."""
+
+
+def knob(name: str, default: int) -> int:
+    """A governance setting: Django setting, else environment variable, else the default."""
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name, "").strip() or default
+    return int(value)
 
 
 def _require(actor: Any, roles: Iterable[str], what: str) -> None:
@@ -299,7 +308,7 @@ def contract_import_yaml(
 
 
 def _claim(dataset_id: int, now: datetime) -> bool:
-    stale = now - timedelta(seconds=getattr(settings, "GOVERNANCE_RUN_CLAIM_SECONDS", 900))
+    stale = now - timedelta(seconds=knob("GOVERNANCE_RUN_CLAIM_SECONDS", 900))
     return bool(
         Dataset.objects.filter(pk=dataset_id)
         .filter(Q(running_since__isnull=True) | Q(running_since__lt=stale))
@@ -354,7 +363,7 @@ def dataset_run_checks(
                         mode=mode,
                         watermark=run.watermark_in,
                         timeout_ms=dataset.warehouse.statement_timeout_ms,
-                        sample_limit=getattr(settings, "GOVERNANCE_SAMPLE_LIMIT", 20),
+                        sample_limit=knob("GOVERNANCE_SAMPLE_LIMIT", 20),
                     )
             except psycopg.OperationalError as exc:
                 error = f"Database unreachable: {str(exc).strip().splitlines()[0][:400]}"

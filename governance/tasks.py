@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
 from .health_services import (
     RunInProgress,
     dataset_run_checks,
     incident_escalate_sweep,
+    knob,
     monitor_sweep,
 )
 from .models import RunStatus
@@ -27,9 +27,9 @@ def dataset_run_checks_task(
         )
     except RunInProgress:
         return
-    max_retries = getattr(settings, "GOVERNANCE_RUN_MAX_RETRIES", 2)
+    max_retries = knob("GOVERNANCE_RUN_MAX_RETRIES", 2)
     if run.status == RunStatus.ERROR and self.request.retries < max_retries:
-        delay = getattr(settings, "GOVERNANCE_RUN_RETRY_SECONDS", 60) * 2**self.request.retries
+        delay = knob("GOVERNANCE_RUN_RETRY_SECONDS", 60) * 2**self.request.retries
         raise self.retry(countdown=delay, max_retries=max_retries)
 
 

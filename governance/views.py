@@ -246,6 +246,7 @@ class RfcDetailView(RoleRequiredMixin, View):
                 }
             ),
             "answers": [(q, bool(answers.get(q.key))) for q in QUESTIONS],
+            "action_links": hooks.rfc_action_links(rfc, user),
         }
         context.update(extra)
         return context

@@ -28,6 +28,13 @@ def route_to_worker(settings, celery_worker_process):
     app.conf.task_default_queue = previous
 
 
+def _listening(queue: str) -> bool:
+    from mops.celery import app
+
+    replies = app.control.inspect(timeout=1.0).active_queues() or {}
+    return any(q["name"] == queue for queues in replies.values() for q in queues)
+
+
 @pytest.fixture
 def leads(users):
     build_warehouse()
@@ -73,6 +80,8 @@ def test_a_run_against_an_unreachable_database_is_recorded_as_an_error(
         actor=users["admin"], name="Unreachable", dsn="postgresql://nobody@127.0.0.1:1/none"
     )
     Dataset.objects.filter(pk=leads.pk).update(warehouse=broken)
+    # A message published before a slow-starting worker binds its queue could be lost.
+    assert wait_for(lambda: _listening(route_to_worker.queue))
     dataset_run_checks_task.delay(dataset_id=leads.pk, mode="full", trigger="schedule")
     assert wait_for(lambda: CheckRun.objects.filter(dataset=leads, status="error").exists())
     run = CheckRun.objects.get(dataset=leads, status="error")
