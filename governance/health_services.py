@@ -335,6 +335,8 @@ def dataset_run_checks(
         raise ValidationError({"mode": f"Unknown mode {mode!r}; use full or incremental."})
     now = timezone.now()
     if not _claim(dataset_id, now):
+        if not Dataset.objects.filter(pk=dataset_id).exists():
+            raise Dataset.DoesNotExist(f"No dataset {dataset_id}.")
         raise RunInProgress(f"Dataset {dataset_id} is being checked by another run.")
     try:
         dataset = Dataset.objects.select_related("warehouse", "contract").get(pk=dataset_id)
@@ -744,8 +746,8 @@ def incident_escalate_sweep(*, now: datetime | None = None) -> int:
             continue
         level = incident.escalation_level + 1
         members = oncall_members(incident.rotation)
-        if level >= max(len(members), 1) + 1:
-            continue  # everyone was alerted already
+        if level >= len(members):
+            continue  # everyone on the rotation was alerted already
         claimed = Incident.objects.filter(
             pk=incident.pk, status=IncidentStatus.OPEN, escalation_level=level - 1
         ).update(escalation_level=level, escalated_at=now)

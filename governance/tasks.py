@@ -11,7 +11,7 @@ from .health_services import (
     knob,
     monitor_sweep,
 )
-from .models import RunStatus
+from .models import Dataset, RunStatus
 
 
 @shared_task(bind=True, name="governance.tasks.dataset_run_checks_task", ignore_result=True)
@@ -25,8 +25,8 @@ def dataset_run_checks_task(
         run = dataset_run_checks(
             dataset_id=dataset_id, mode=mode, trigger=trigger, attempt=self.request.retries + 1
         )
-    except RunInProgress:
-        return
+    except (RunInProgress, Dataset.DoesNotExist):
+        return  # the run in progress covers it / the dataset was deleted
     max_retries = knob("GOVERNANCE_RUN_MAX_RETRIES", 2)
     if run.status == RunStatus.ERROR and self.request.retries < max_retries:
         delay = knob("GOVERNANCE_RUN_RETRY_SECONDS", 60) * 2**self.request.retries

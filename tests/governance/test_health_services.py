@@ -197,3 +197,54 @@ def test_unacknowledged_incident_escalates_to_the_next_person(health, users):
     assert Notification.objects.filter(user=users["pm"], url=incident.get_absolute_url()).exists()
     # not again until another wait has passed
     assert incident_escalate_sweep(now=incident.opened_at + timedelta(minutes=17)) == 0
+
+
+def test_escalation_stops_once_everyone_on_the_rotation_was_alerted(health):
+    from datetime import timedelta
+
+    dataset_run_checks(dataset_id=health["datasets"]["leads"].pk)
+    incident = Incident.objects.filter(status="open").order_by("id").first()
+    opened = incident.opened_at
+    incident_escalate_sweep(now=opened + timedelta(minutes=16))
+    incident_escalate_sweep(now=opened + timedelta(minutes=40))  # 2 members: nobody left
+    incident.refresh_from_db()
+    assert incident.escalation_level == 1
+
+
+def test_volume_drop_against_the_datasets_own_history_opens_an_anomaly_incident(health):
+    from datetime import timedelta
+
+    from governance.models import CheckResult
+
+    leads = health["datasets"]["leads"]
+    now = timezone.now()
+    for day in range(1, 15):  # two weeks of ~10,000 rows a day
+        past = CheckRun.objects.create(
+            dataset=leads, status="pass", started_at=now - timedelta(days=day)
+        )
+        CheckResult.objects.create(
+            run=past,
+            key="volume",
+            kind="volume",
+            dimension="volume",
+            status="pass",
+            count=10_000 + day * 7,
+        )
+        CheckResult.objects.create(
+            run=past,
+            key="freshness",
+            kind="freshness",
+            dimension="timeliness",
+            status="pass",
+            value=2.0 + day % 3 * 0.1,
+        )
+    run = dataset_run_checks(dataset_id=leads.pk)  # the demo table holds ~2,000 rows
+    anomaly = Incident.objects.get(source_key=f"anomaly:{leads.pk}:volume")
+    assert anomaly.source == Incident.Source.ANOMALY and anomaly.run_id == run.pk
+    assert "volume" in anomaly.summary and "anomaly" in anomaly.runbook.failure_modes
+    assert not Incident.objects.filter(source_key=f"anomaly:{leads.pk}:freshness").exists()
+
+
+def test_a_deleted_datasets_scheduled_run_is_dropped(health):
+    with pytest.raises(Dataset.DoesNotExist):
+        dataset_run_checks(dataset_id=987654)
