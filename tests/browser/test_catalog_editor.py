@@ -5,6 +5,7 @@ how long it takes. The browser's condition evaluator agrees with the server's.""
 import random
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog import demo, inputdef
 from catalog.models import Service
@@ -96,12 +97,12 @@ def test_admin_builds_a_conditional_service_and_a_requester_finds_it(
     page.get_by_role("button", name="Preview").click()
     preview = page.locator("#preview")
     preview.get_by_label("Format").wait_for()
-    assert preview.get_by_label("Live date").is_hidden()
+    expect(preview.get_by_label("Live date")).to_be_hidden()
     assert preview.get_by_text("Scrap").count() == 0
     preview.get_by_label("Format").select_option("Live")
-    assert preview.get_by_label("Live date").is_visible()
+    expect(preview.get_by_label("Live date")).to_be_visible()
     preview.get_by_label("Format").select_option("On demand")
-    assert preview.get_by_label("Live date").is_hidden()
+    expect(preview.get_by_label("Live date")).to_be_hidden()
 
     page.get_by_role("button", name="Save and publish").click()
     page.wait_for_url("**/catalog/webinar-promo/")
