@@ -69,7 +69,7 @@ def test_admin_builds_a_conditional_service_and_a_requester_finds_it(
     second.get_by_label("Key *", exact=True).fill("live_date")
     second.get_by_label("Label *", exact=True).fill("Live date")
     second.get_by_label("Type *", exact=True).select_option("date")
-    assert second.locator("[data-def-choices]").is_hidden()  # only choice types ask for choices
+    expect(second.locator("[data-def-choices]")).to_be_hidden()  # only choice types ask for choices
     second.get_by_label("Required").check()
     second.get_by_text("Condition (optional)").click()  # folded while it has none
     second.get_by_label("Condition 1: field").fill("format")
@@ -130,7 +130,7 @@ def test_admin_builds_a_conditional_service_and_a_requester_finds_it(
     form = page.locator("[data-answers-form]")
     assert form.get_by_label("Live date").is_hidden()
     form.get_by_label("Format").select_option("Live")
-    assert form.get_by_label("Live date").is_visible()
+    expect(form.get_by_label("Live date")).to_be_visible()
     assert page.get_by_role("link", name="Edit").count() == 0
     assert console_errors == []  # no CSP violations, no script errors
 

@@ -1,6 +1,7 @@
 """Each role logs in through the real form in Chromium and lands on its home page."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,4 +43,6 @@ def test_layout_works_on_a_phone(page, login, users):
     page.set_viewport_size({"width": 375, "height": 740})
     login("pm")
     page.get_by_text("Menu").click()
-    assert page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").is_visible()
+    expect(
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Home")
+    ).to_be_visible()
