@@ -7,7 +7,17 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from .models import Campaign, Rfc, RfcStatus, RfcType, Risk
+from .models import (
+    Campaign,
+    CheckRun,
+    Incident,
+    IncidentStatus,
+    Rfc,
+    RfcStatus,
+    RfcType,
+    Risk,
+    RunStatus,
+)
 
 
 class RfcFilter(django_filters.FilterSet):
@@ -47,3 +57,31 @@ class CampaignFilter(django_filters.FilterSet):
         return queryset.filter(start_date__lte=value).filter(
             Q(end_date__isnull=True) | Q(end_date__gte=value)
         )
+
+
+class IncidentFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=IncidentStatus.choices)
+    active = django_filters.BooleanFilter(method="unresolved", label="Not resolved")
+    source = django_filters.ChoiceFilter(choices=Incident.Source.choices)
+    dataset = django_filters.NumberFilter(field_name="dataset_id")
+    monitor = django_filters.NumberFilter(field_name="monitor_id")
+
+    class Meta:
+        model = Incident
+        fields = ["status", "source", "dataset", "monitor"]
+
+    def unresolved(self, queryset: QuerySet[Incident], name: str, value: Any) -> QuerySet[Incident]:
+        if value is None:
+            return queryset
+        resolved = Q(status=IncidentStatus.RESOLVED)
+        return queryset.exclude(resolved) if value else queryset.filter(resolved)
+
+
+class CheckRunFilter(django_filters.FilterSet):
+    dataset = django_filters.NumberFilter(field_name="dataset_id")
+    status = django_filters.ChoiceFilter(choices=RunStatus.choices)
+    trigger = django_filters.ChoiceFilter(choices=CheckRun.Trigger.choices)
+
+    class Meta:
+        model = CheckRun
+        fields = ["dataset", "status", "trigger"]

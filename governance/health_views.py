@@ -26,6 +26,7 @@ from mops.core.lifecycle import TransitionError
 from . import health_selectors as hs
 from .contract_codec import contract_to_yaml
 from .contract_spec import DIMENSIONS
+from .filters import IncidentFilter
 from .health_forms import ContractYamlForm, DatasetForm, MonitorForm, RunbookForm, WarehouseForm
 from .health_services import (
     RunInProgress,
@@ -467,18 +468,14 @@ class IncidentListView(RoleRequiredMixin, View):
     read_roles = READ_EVERYTHING
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        status = request.GET.get("status", "")
-        qs = hs.incidents_list()
-        if status in IncidentStatus.values:
-            qs = qs.filter(status=status)
-        elif status == "active":
-            qs = qs.exclude(status=IncidentStatus.RESOLVED)
+        filterset = IncidentFilter(request.GET, queryset=hs.incidents_list())
+        qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
         return render(
             request,
             "governance/incident_list.html",
             {
                 "incidents": qs[:200],
-                "status": status,
+                "filter": filterset,
                 "statuses": IncidentStatus.choices,
                 "times": hs.incident_response_times(),
             },

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING
 
 from .. import health_selectors as hs
+from ..filters import CheckRunFilter, IncidentFilter
 from ..health_services import (
     RunInProgress,
     contract_import_yaml,
@@ -25,7 +26,7 @@ from ..health_services import (
     monitor_ping,
 )
 from ..health_views import contract_yaml
-from ..models import CheckRun, Incident, IncidentStatus, Monitor
+from ..models import CheckRun, Incident, Monitor
 from .health_serializers import (
     CheckDefinitionSerializer,
     CheckRunDetailSerializer,
@@ -153,24 +154,16 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
 
 class CheckRunViewSet(viewsets.ReadOnlyModelViewSet):
     read_roles = READ_EVERYTHING
+    filterset_class = CheckRunFilter
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = CheckRun.objects.select_related("dataset").order_by("-started_at")
-        dataset = self.request.query_params.get("dataset", "")
-        if dataset:
-            if not dataset.isdigit():
-                raise serializers.ValidationError({"dataset": "Must be a dataset id."})
-            qs = qs.filter(dataset_id=int(dataset))
         if self.action == "retrieve":
             qs = qs.prefetch_related("results")
         return qs
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return CheckRunDetailSerializer if self.action == "retrieve" else CheckRunSerializer
-
-    @extend_schema(parameters=[OpenApiParameter("dataset", int, description="Dataset id")])
-    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
-        return super().list(request, *args, **kwargs)
 
 
 class MonitorViewSet(viewsets.ReadOnlyModelViewSet):
@@ -193,20 +186,10 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     read_roles = READ_EVERYTHING
     action_roles = {"acknowledge": MOPS_STAFF, "resolve": MOPS_STAFF}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = hs.incidents_list()
-        state = self.request.query_params.get("status", "")
-        if state:
-            if state not in IncidentStatus.values:
-                raise serializers.ValidationError(
-                    {"status": f"One of {', '.join(IncidentStatus.values)}."}
-                )
-            qs = qs.filter(status=state)
-        return qs
+    filterset_class = IncidentFilter
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=IncidentStatus.values)])
-    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
-        return super().list(request, *args, **kwargs)
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return hs.incidents_list()
 
     @extend_schema(request=IncidentActionSerializer, responses={200: IncidentSerializer})
     @action(detail=True, methods=["post"])
