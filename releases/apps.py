@@ -27,6 +27,11 @@ class ReleasesConfig(AppConfig):
         registry.home_panels.append(departures_panel)
         registry.demo_loaders.append(("releases", demo.load))
         hooks.connect()
+        from governance import hooks as governance_hooks
+
+        from .views import rfc_board_link
+
+        governance_hooks.rfc_actions.append(rfc_board_link)
 
         settings.CELERY_BEAT_SCHEDULE["releases-departures-horizon"] = {
             "task": "releases.tasks.departures_horizon",

@@ -103,6 +103,16 @@ def boarding_for_request(request: Any) -> Boarding | None:
     )
 
 
+def boarding_for_rfc(rfc: Any) -> Boarding | None:
+    return (
+        Boarding.objects.filter(rfc=rfc)
+        .exclude(status=BoardingStatus.REMOVED)
+        .select_related("departure__train")
+        .order_by("-boarded_at")
+        .first()
+    )
+
+
 def checklist_templates() -> QuerySet[ChecklistTemplate]:
     return (
         ChecklistTemplate.objects.select_related("current_version")

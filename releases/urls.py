@@ -12,6 +12,7 @@ urlpatterns = [
     path("trains/<slug:slug>/edit/", views.TrainFormView.as_view(), name="train_edit"),
     path("departures/<int:pk>/", views.DepartureDetailView.as_view(), name="departure_detail"),
     path("requests/<int:pk>/board/", views.RequestBoardView.as_view(), name="request_board"),
+    path("rfcs/<int:pk>/board/", views.RfcBoardView.as_view(), name="rfc_board"),
     path("requests/<int:pk>/qa/", views.RequestQaView.as_view(), name="request_qa"),
     path("checklists/", views.TemplateListView.as_view(), name="template_list"),
     path("checklists/new/", views.TemplateCreateView.as_view(), name="template_create"),

@@ -391,6 +391,83 @@ class RequestBoardView(RoleRequiredMixin, View):
         return redirect(departure.get_absolute_url())
 
 
+def _visible_rfc(request: HttpRequest, pk: int) -> Any:
+    found = work.rfcs_visible_to(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such RFC.")
+    return found
+
+
+class RfcBoardView(RoleRequiredMixin, View):
+    """Schedule an approved RFC on a departure: the next open departures of trains carrying
+    its channels with every rule's verdict; boarding goes through the same service as the
+    API, which schedules the RFC in governance (quorum and freeze re-checked there)."""
+
+    read_roles = work.RFC_SCHEDULERS
+    write_roles = work.RFC_SCHEDULERS
+
+    def get(self, request: HttpRequest, pk: int, form: BoardForm | None = None) -> HttpResponse:
+        rfc = _visible_rfc(request, pk)
+        channels = work.rfc_channels(rfc)
+        now = timezone.now()
+        candidates = list(
+            selectors.bookable_departures(channels, now=now).select_related("train")[:20]
+        )
+        checklist = services.BoardingCheck("checklist", True, "RFCs carry their own approvals.")
+        rows = []
+        for departure in candidates:
+            checks, _, _ = services.boarding_checks(
+                departure=departure,
+                # As the service does: an RFC naming no channel rides the train's first.
+                channels=channels or list(departure.train.channels[:1]),
+                actor=request.user,
+                checklist_ok=checklist,
+                now=now,
+            )
+            rows.append({"departure": departure, "checks": checks, "ok": all(c.ok for c in checks)})
+        return render(
+            request,
+            "releases/rfc_board.html",
+            {
+                "rfc": rfc,
+                "label": work.rfc_label(rfc),
+                "channels": [Channel(c).label for c in channels if c in Channel.values],
+                "rows": rows,
+                "boarding": selectors.boarding_for_rfc(rfc),
+                "schedulable": work.rfc_is_schedulable(rfc),
+                "is_admin": has_role(request.user, ADMINS),
+                "form": form or BoardForm(),
+            },
+            status=400 if form is not None else 200,
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        rfc = _visible_rfc(request, pk)
+        form = BoardForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, pk, form=form)
+        departure = get_object_or_404(Departure, pk=form.cleaned_data["departure"])
+        try:
+            services.departure_board(
+                departure=departure,
+                rfc=rfc,
+                actor=request.user,
+                override_reason=form.cleaned_data.get("override_reason", ""),
+            )
+        except (ValidationError, TransitionError, PermissionDenied) as exc:
+            _flash_error(request, exc)
+            return redirect(reverse("releases:rfc_board", args=[pk]))
+        messages.success(request, f"Scheduled {rfc.reference} on {departure}.")
+        return redirect(departure.get_absolute_url())
+
+
+def rfc_board_link(rfc: Any, user: Any) -> tuple[str, str] | None:
+    """The RFC page's "Schedule on a departure" link (registered in governance.hooks)."""
+    if not work.rfc_is_schedulable(rfc) or not has_role(user, work.RFC_SCHEDULERS):
+        return None
+    return "Schedule on a departure", reverse("releases:rfc_board", args=[rfc.pk])
+
+
 # --- QA checklists ----------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from governance import selectors as governance_selectors
 from governance.models import Rfc, RfcStatus
+from governance.models.rfc import SCHEDULERS as GOVERNANCE_RFC_SCHEDULERS
 from governance.services import rfc_schedule as governance_rfc_schedule
 from governance.services import rfc_transition
 from intake.models import Request, Status
@@ -108,6 +109,14 @@ def rfc_schedule(
     return governance_rfc_schedule(
         rfc=rfc, actor=actor, window_start=start, window_end=end, window_ref=ref, in_freeze=frozen
     )
+
+
+# governance's rule on who may schedule an RFC (PM and admin).
+RFC_SCHEDULERS = GOVERNANCE_RFC_SCHEDULERS
+
+
+def rfc_label(rfc: Rfc) -> str:
+    return f"{rfc.reference} {rfc.title}".strip()
 
 
 def rfcs_visible_to(user: Any) -> QuerySet[Rfc]:

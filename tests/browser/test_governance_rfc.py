@@ -1,9 +1,11 @@
 """An engineer writes a high-risk RFC, two CAB approvers approve it from its page, the PM
-schedules it into a change window from the same page."""
+follows the RFC page's "Schedule on a departure" link and boards it onto a release-train
+departure (releases' board page, which schedules it in governance)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
@@ -12,6 +14,27 @@ from django.utils import timezone
 from governance.models import Rfc
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def email_train(users):
+    """A daily e-mail release train, so the RFC's channel has departures to board."""
+    from releases import services as release_services
+
+    return release_services.train_create(
+        actor=users["admin"],
+        name="E-mail train",
+        slug="email",
+        channels=["email"],
+        time_zone="America/New_York",
+        rrule="FREQ=DAILY",
+        first_date=timezone.localdate(),
+        start_time=time(10, 0),
+        duration_minutes=120,
+        capacity=2,
+        cutoff_hours=Decimal(2),
+        horizon_days=7,
+    )
 
 
 @pytest.fixture
@@ -32,7 +55,11 @@ def _approve(page, login, username: str, rfc: Rfc) -> None:
     assert f"You approved {rfc.reference}" in page.locator(".messages").inner_text()
 
 
-def test_high_risk_rfc_is_written_approved_by_the_cab_and_scheduled(page, login, cab_members):
+def test_high_risk_rfc_is_written_approved_by_the_cab_and_boarded_on_a_departure(
+    page, login, cab_members, email_train
+):
+    from releases.models import Boarding, Departure
+
     # The engineer writes it through the form and submits it for review.
     login("engineer")
     page.goto("/governance/rfcs/new/")
@@ -40,6 +67,7 @@ def test_high_risk_rfc_is_written_approved_by_the_cab_and_scheduled(page, login,
     page.get_by_label("Type").select_option("routing")
     page.get_by_label("Summary").fill("Enterprise EMEA leads go to the new pod.")
     page.get_by_label("Proposal").fill("Add a routing rule before the round robin.")
+    page.get_by_label("E-mail", exact=True).check()
     page.locator("#id_risk").select_option("high")
     page.get_by_label("Does it change production data or schema").check()
     page.get_by_label("Test plan").fill("Replay last month's EMEA leads in the sandbox.")
@@ -64,24 +92,30 @@ def test_high_risk_rfc_is_written_approved_by_the_cab_and_scheduled(page, login,
     assert page.get_by_test_id("rfc-status").inner_text() == "Approved"
     assert "Quorum met" in page.get_by_test_id("quorum").inner_text()
 
-    # The PM opens the schedule form on the RFC page and enters a change window.
-    # (releases will replace the window fields with a departure picker.)
+    # The PM follows the RFC page's link to releases' board page and boards it onto the
+    # first departure whose every rule passes.
+    departure = (
+        Departure.objects.filter(
+            train=email_train, cutoff_at__gt=timezone.now() + timedelta(days=1)
+        )
+        .order_by("starts_at")
+        .first()
+    )
     login("pm")
     page.goto(rfc.get_absolute_url())
-    form = page.locator("form.schedule-form")
-    assert form.is_visible()
-    start = timezone.localtime(timezone.now() + timedelta(days=3)).replace(
-        hour=10, minute=0, second=0, microsecond=0
-    )
-    form.get_by_label("Window start").fill(start.strftime("%Y-%m-%dT%H:%M"))
-    form.get_by_label("Window end").fill((start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
-    form.get_by_label("Window", exact=True).fill("Tue 10:00 NA train")
-    form.get_by_role("button", name="Schedule").click()
-    page.wait_for_load_state()
-    assert page.get_by_test_id("rfc-status").inner_text() == "Scheduled"
+    page.get_by_role("link", name="Schedule on a departure").click()
+    page.wait_for_url(f"**/releases/rfcs/{rfc.pk}/board/")
+    row = page.locator(f'tr[data-departure="{departure.pk}"]')
+    assert "Channel carried by the train." in row.inner_text()
+    row.get_by_role("button", name="Board").click()
+    page.wait_for_url(f"**/releases/departures/{departure.pk}/")
+    assert rfc.reference in page.locator("table.manifest-table").inner_text()
     rfc.refresh_from_db()
-    assert rfc.status == "scheduled" and rfc.scheduled_ref == "Tue 10:00 NA train"
-    assert rfc.scheduled_start == start
+    assert rfc.status == "scheduled" and rfc.scheduled_ref == f"departure:{departure.pk}"
+    assert rfc.scheduled_start == departure.starts_at
+    assert Boarding.objects.get(rfc=rfc).departure_id == departure.pk
+    page.goto(rfc.get_absolute_url())
+    assert page.get_by_test_id("rfc-status").inner_text() == "Scheduled"
 
 
 def test_high_risk_rfc_without_a_window_is_refused_on_the_page(page, login, cab_members):
