@@ -19,7 +19,9 @@ from .health_services import (
     contract_save,
     dataset_run_checks,
     dataset_save,
+    monitor_ping,
     monitor_save,
+    monitor_sweep,
     runbook_save,
     warehouse_save,
 )
@@ -120,6 +122,34 @@ MONITORS = [
 ]
 
 
+def _demo_heartbeats() -> None:
+    """Two days of pings: lead routing steady, the enrichment job with a 3-hour outage
+    (an incident opened and resolved, for MTTR); the CRM ↔ MAP sync never pinged."""
+    now = timezone.now()
+    for name, outage in (("Lead routing sync", None), ("Enrichment job", (20, 23))):
+        monitor = Monitor.objects.filter(name=name).first()
+        if monitor is None or monitor.pings.exists():
+            continue
+        start = now - timedelta(days=2)
+        Monitor.objects.filter(pk=monitor.pk).update(started_at=start)
+        monitor.started_at = start
+        beats, at = [], start
+        while at <= now:
+            hours = (at - start).total_seconds() / 3600
+            if outage is None or not outage[0] <= hours < outage[1]:
+                beats.append(at)
+            at += monitor.period
+        for beat in beats:
+            if (
+                outage
+                and beat >= start + timedelta(hours=outage[1])
+                and not monitor.incidents.exists()
+            ):
+                opened = start + timedelta(hours=outage[0]) + monitor.grace + timedelta(minutes=1)
+                monitor_sweep(now=opened)
+            monitor_ping(monitor=monitor, method="POST", user_agent="demo", now=beat)
+
+
 def build_warehouse() -> None:
     """Build the demo schema on its own committed connection, so check runs (which use
     their own read-only connections) see it."""
@@ -174,6 +204,7 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
                 description=f"Heartbeat of the {name.lower()}.",
                 runbook=Runbook.objects.filter(slug=runbook).first(),
             )
+    _demo_heartbeats()
     if not Rotation.objects.exists():
         start = timezone.now() - timedelta(days=timezone.now().weekday())
         rotation = Rotation.objects.create(

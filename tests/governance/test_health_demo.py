@@ -33,6 +33,10 @@ def test_demo_loads_twice_with_datasets_contracts_monitors_runbooks_and_a_rotati
     assert Rotation.objects.count() == 1
     assert CheckRun.objects.count() == 4  # one first run each, not repeated
     assert set(CheckRun.objects.values_list("status", flat=True)) == {"fail", "pass"}
+    enrichment = Monitor.objects.get(name="Enrichment job")
+    outage = enrichment.incidents.get()
+    assert outage.status == "resolved" and outage.resolved_at > outage.opened_at
+    assert Monitor.objects.get(name="Lead routing sync").status == "up"
 
 
 def test_weekly_turns_and_overrides_decide_who_is_on_call(users):
