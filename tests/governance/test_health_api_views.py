@@ -17,6 +17,7 @@ def test_pages_render_for_staff_and_hide_from_requesters(
         assert engineer.get("/governance/datasets/").status_code == 200
     page = engineer.get(f"/governance/datasets/{leads.pk}/")
     assert page.status_code == 200 and b"Extra rows" in page.content
+    assert b"sql_needs_sql_date" in page.content and b"PII" in page.content  # readable contract
     detail = engineer.get(f"/governance/runs/{run.pk}/")
     assert b"Failing rows sample" in detail.content
     incident = Incident.objects.filter(dataset=leads).first()
