@@ -15,11 +15,21 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from catalog.models import Service, ServiceStatus
-from governance.models import TaxonomyVersion
+from governance.models import (
+    CheckResult,
+    CheckRun,
+    ContractStatus,
+    Dataset,
+    Monitor,
+    MonitorStatus,
+    Rotation,
+    TaxonomyVersion,
+)
 
 from .models import RequestFact
 
 WINDOW_DAYS = 90
+HEALTH_RUN_DAYS = 7
 SHIPPED_VIA_TEMPLATE_TARGET = 80.0  # % of launches
 ATTRIBUTION_TARGET = 90.0  # % of pipeline (the guide's bar)
 SELF_SERVE_SERVICES_TARGET = 3
@@ -63,7 +73,9 @@ class Evidence:
     taxonomy_published: bool | None = None
     contracts_published: int | None = None
     health_checks_recent: int | None = None
-    monitors_alerting: int | None = None
+    monitors_alerting: int | None = None  # active monitors, when an alert rotation exists
+    monitors_active: int = 0
+    datasets_scheduled: int = 0
     attribution_coverage: float | None = None
 
 
@@ -84,8 +96,40 @@ def checklist_evidence() -> Evidence:
         status=ServiceStatus.ACTIVE, self_serve=True
     ).count()
     taxonomy_published = TaxonomyVersion.objects.filter(is_active=True).exists()
+    week = timezone.now() - timedelta(days=HEALTH_RUN_DAYS)
+    contracted = Dataset.objects.filter(contract__status=ContractStatus.PUBLISHED)
+    health = contracted.aggregate(
+        contracts_published=Count("pk"),
+        datasets_scheduled=Count("pk", filter=Q(enabled=True) & ~Q(schedule="")),
+    )
+    health_checks_recent = CheckRun.objects.filter(
+        dataset__in=contracted, started_at__gte=week
+    ).count()
+    monitors_active = Monitor.objects.exclude(status=MonitorStatus.PAUSED).count()
+    alert_rotations = Rotation.objects.filter(channels__enabled=True, members__isnull=False)
+    has_alerts = alert_rotations.exists()
+    # Latest attribution coverage per contracted dataset: the pipeline-value check when
+    # stored, else the row-count one; 100 − % uncovered, averaged over datasets.
+    latest = (
+        CheckResult.objects.filter(
+            kind__in=("coverage_value", "coverage"),
+            value__isnull=False,
+            run__dataset__in=contracted,
+        )
+        .order_by("run__dataset_id", "-kind", "-run__started_at", "-run_id")
+        .distinct("run__dataset_id")
+        .values_list("value", flat=True)
+    )
+    coverages = [100.0 - v for v in latest]
     return Evidence(
-        **counts, self_serve_services=self_serve_services, taxonomy_published=taxonomy_published
+        **counts,
+        **health,
+        self_serve_services=self_serve_services,
+        taxonomy_published=taxonomy_published,
+        health_checks_recent=health_checks_recent,
+        monitors_alerting=monitors_active if has_alerts else 0,
+        monitors_active=monitors_active,
+        attribution_coverage=(round(sum(coverages) / len(coverages), 1) if coverages else None),
     )
 
 
@@ -109,7 +153,7 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
     if e.contracts_published is None:
         item.missing.append("Data contracts are not tracked in mops yet (governance).")
     elif e.contracts_published:
-        item.evidence.append(f"{e.contracts_published} data contract(s) published.")
+        item.evidence.append(f"{e.contracts_published} published data contract(s).")
     else:
         item.missing.append("No published data contract.")
     if e.taxonomy_published and e.contracts_published:
@@ -196,21 +240,41 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
     item = ChecklistItem(
         "monitoring", "Data health and automation uptime are monitored with alerts", MISSING
     )
+    if e.contracts_published:
+        item.evidence.append(
+            f"{e.datasets_scheduled} of {e.contracts_published} contracted dataset(s) have "
+            "a check schedule."
+        )
+        if e.datasets_scheduled < e.contracts_published:
+            item.missing.append("Schedule the checks of every contracted dataset.")
+    else:
+        item.missing.append("No dataset has a published data contract to check.")
     if e.health_checks_recent is None:
         item.missing.append("Data-health check results are not tracked in mops yet (governance).")
     elif e.health_checks_recent:
         item.evidence.append(
-            f"{e.health_checks_recent} data-health check run(s) in the last 7 days."
+            f"{e.health_checks_recent} data-health check run(s) on contracted datasets in "
+            f"the last {HEALTH_RUN_DAYS} days."
         )
     else:
-        item.missing.append("No data-health check ran in the last 7 days.")
+        item.missing.append(f"No data-health check ran in the last {HEALTH_RUN_DAYS} days.")
     if e.monitors_alerting is None:
         item.missing.append("Heartbeat monitors are not tracked in mops yet (governance).")
     elif e.monitors_alerting:
-        item.evidence.append(f"{e.monitors_alerting} heartbeat monitor(s) alert on failure.")
+        item.evidence.append(
+            f"{e.monitors_alerting} heartbeat monitor(s) alert an on-call rotation with a "
+            "notification channel."
+        )
+    elif e.monitors_active:
+        item.missing.append("No on-call rotation with members and a notification channel to alert.")
     else:
-        item.missing.append("No heartbeat monitor with an alert channel.")
-    if e.health_checks_recent and e.monitors_alerting:
+        item.missing.append("No active heartbeat monitor.")
+    if (
+        e.contracts_published
+        and e.datasets_scheduled == e.contracts_published
+        and e.health_checks_recent
+        and e.monitors_alerting
+    ):
         item.status = MET
     elif item.evidence:
         item.status = PARTIAL
@@ -221,9 +285,14 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
         "attribution", f"Attribution coverage above {ATTRIBUTION_TARGET:g}% of pipeline", MISSING
     )
     if e.attribution_coverage is None:
-        item.missing.append("Attribution coverage is not measured yet (governance data health).")
+        item.missing.append(
+            "No attribution-coverage check result on a contracted dataset (governance)."
+        )
     else:
-        item.evidence.append(f"Latest attribution coverage: {e.attribution_coverage:g}%.")
+        item.evidence.append(
+            f"Latest attribution coverage: {e.attribution_coverage:g}% (pipeline value where "
+            "the contract names a value column, else rows; mean over contracted datasets)."
+        )
         if e.attribution_coverage > ATTRIBUTION_TARGET:
             item.status = MET
         else:

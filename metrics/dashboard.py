@@ -359,31 +359,68 @@ def panel_adoption(ctx: Context) -> Panel:
     )
 
 
+def _figure_rows(results: list[MetricResult]) -> tuple[list[str], list[list[Cell]]]:
+    """One row per period, one column per figure (its overall series)."""
+    labels = next((_labels(r) for r in results if r.series), [])
+    rows: list[list[Cell]] = []
+    for i, label in enumerate(labels):
+        row: list[Cell] = [(label, "")]
+        for r in results:
+            points = r.series[0].points if r.series else []
+            row.append((_fmt(points[i].value) if i < len(points) else "", ""))
+        rows.append(row)
+    return labels, rows
+
+
 def panel_reliability(ctx: Context) -> Panel:
     uptime, mttr = selectors.uptime(ctx.f), selectors.mttr(ctx.f)
+    labels, rows = _figure_rows([uptime, mttr])
+    for i, row in enumerate(rows):
+        point = mttr.series[0].points[i] if mttr.series else None
+        row.append((_fmt(point.extra.get("mtta_hours")) if point else "", ""))
+        row.append((point.count if point else 0, ""))
+    for monitor in uptime.series[1:]:
+        rows.append(
+            [(f"{monitor.label} (whole range)", "")]
+            + [(_fmt(_mean_points(monitor)), ""), ("", ""), ("", ""), ("", "")]
+        )
     return Panel(
         key="reliability",
         title="Automation uptime and MTTR",
         definitions=[METRICS["uptime"], METRICS["mttr"]],
-        header=["Figure", "Status"],
-        rows=[
-            [(METRICS["uptime"].title, ""), (uptime.note, "")],
-            [(METRICS["mttr"].title, ""), (mttr.note, "")],
-        ],  # fmt: skip
+        header=["Period", "Uptime %", "MTTR (h)", "MTTA (h)", "Incidents resolved"],
+        rows=rows,
+        svg=mark_safe(
+            line_chart(
+                title="Automation uptime (%)",
+                labels=labels,
+                series=[Series("Uptime %", [p.value for p in uptime.series[0].points])]
+                if uptime.series
+                else [],
+                unit="%",
+                y_max=100,
+            )
+        ),  # fmt: skip
         note=uptime.note,
     )
+
+
+def _mean_points(series: selectors.Series) -> float | None:
+    values = [p.value for p in series.points if p.value is not None]
+    return sum(values) / len(values) if values else None
 
 
 def panel_data_health(ctx: Context) -> Panel:
     keys = ("data_completeness", "data_accuracy", "duplicates_per_1k", "attribution_coverage")
     results = [selectors.data_health(k, ctx.f) for k in keys]
+    _, rows = _figure_rows(results)
     return Panel(
         key="data_health",
         title="Data health",
         definitions=[METRICS[k] for k in keys],
-        header=["Figure", "Status"],
-        rows=[[(r.metric.title, ""), (r.note, "")] for r in results],
-        note=results[0].note,
+        header=["Period"] + [f"{METRICS[k].title} ({METRICS[k].unit})" for k in keys],
+        rows=rows,
+        note=" ".join(sorted({r.note for r in results if r.note})),
     )
 
 

@@ -103,9 +103,12 @@ METRICS: dict[str, MetricDefinition] = {
             group=SPEED,
             tracked_by="governance",
             definition=(
-                "Share of the period during which heartbeat monitors of business-critical "
-                "automations were up (a missed ping opens an outage until the next ping), "
-                "averaged over monitors."
+                "Share of the period during which each governance heartbeat monitor was up, "
+                "averaged over monitors (paused ones left out). A monitor is down from its "
+                "last ping + period + grace until its next ping (governance/uptime.py); its "
+                "clock starts at the last ping before the period, else when it started "
+                "watching. Periods still running are cut at now; a period before a monitor "
+                "started has no figure. Per-monitor series follow the overall one."
             ),
         ),
         MetricDefinition(
@@ -116,8 +119,10 @@ METRICS: dict[str, MetricDefinition] = {
             better="down",
             tracked_by="governance",
             definition=(
-                "Mean wall-clock time from an incident being opened to it being resolved, over "
-                "incidents resolved in the period."
+                "Mean wall-clock time from a governance incident (failed check, run error, "
+                "missed heartbeat, anomaly) being opened to it being resolved, over incidents "
+                "resolved in the period; open ones do not count. Also shown: MTTA, the mean "
+                "time from opened to acknowledged over those of them that were acknowledged."
             ),
         ),
         MetricDefinition(
@@ -127,8 +132,9 @@ METRICS: dict[str, MetricDefinition] = {
             group=DATA,
             tracked_by="governance",
             definition=(
-                "Latest completeness score of each contracted dataset in the period (share of "
-                "required fields filled), averaged over datasets."
+                "Completeness dimension score (share of required fields filled) of the latest "
+                "governance check run in the period of each dataset with a data contract, "
+                "averaged over those datasets."
             ),
         ),
         MetricDefinition(
@@ -138,8 +144,9 @@ METRICS: dict[str, MetricDefinition] = {
             group=DATA,
             tracked_by="governance",
             definition=(
-                "Latest validity/accuracy score of each contracted dataset in the period "
-                "(share of values matching type, allowed values, pattern and range)."
+                "Validity dimension score (share of values matching type, allowed values, "
+                "pattern, e-mail and range checks) of the latest governance check run in the "
+                "period of each dataset with a data contract, averaged over those datasets."
             ),
         ),
         MetricDefinition(
@@ -150,8 +157,10 @@ METRICS: dict[str, MetricDefinition] = {
             better="down",
             tracked_by="governance",
             definition=(
-                "Duplicate records per 1,000 records (on the contract keys and normalised "
-                "e-mail), latest check per dataset in the period, averaged."
+                "Extra rows per 1,000 rows in scope from the governance duplicate checks (on "
+                "the contract's primary and unique keys, and on the normalised e-mail): the "
+                "latest value of each check in the period, the worst check per contracted "
+                "dataset, averaged over datasets."
             ),
         ),
         MetricDefinition(
@@ -161,8 +170,11 @@ METRICS: dict[str, MetricDefinition] = {
             group=DATA,
             tracked_by="governance",
             definition=(
-                "Share of pipeline records that carry a valid campaign attribution, latest "
-                "check in the period. The guide's bar is more than 90%."
+                "100 − the % uncovered reported by the latest governance attribution-coverage "
+                "check of each contracted dataset in the period (a row is covered when all "
+                "its attribution references are present and found). Where the contract names "
+                "a pipeline value column, the value-weighted check is used instead of the row "
+                "count. Averaged over datasets. The guide's bar is more than 90%."
             ),
         ),
         MetricDefinition(

@@ -6,16 +6,38 @@ requests; nothing is aggregated in Python.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Expression, F, FloatField, Q, QuerySet, Value
+from django.db.models import (
+    Avg,
+    Count,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Cast, NullIf, Trunc
+from django.utils import timezone
 
 from catalog.models import Channel, Complexity
+from governance import uptime as gov_uptime
+from governance.models import (
+    CheckResult,
+    CheckRun,
+    Incident,
+    Monitor,
+    MonitorStatus,
+    Ping,
+)
 from mops.accounts.models import Team
 
 from . import periods
@@ -498,17 +520,253 @@ def ttc_bin_label(index: int) -> str:
 # --- figures from governance and experiments ----------------------------------------------
 
 
+def _period_windows(f: MetricFilters) -> tuple[list[date], list[tuple[datetime, datetime]]]:
+    """Bucket starts (one extra in front for the trend) and each bucket's instant range."""
+    buckets, _, _ = _window(f)
+    tz = zone()
+    windows = [
+        (
+            periods.local_midnight(b, tz),
+            periods.local_midnight(periods.period_next(b, f.period), tz),
+        )
+        for b in buckets
+    ]
+    return buckets, windows
+
+
+def monitor_uptimes(
+    monitors: list[Monitor], windows: list[tuple[datetime, datetime]]
+) -> list[dict[int, float | None]]:
+    """Uptime % per monitor for each window, from pings read once (two queries whatever the
+    number of windows). Each window is cut at now; a window wholly in the future is None.
+    The outage rule is governance's (`governance.health_selectors.monitors_uptime`, over the
+    pure `governance.uptime`), applied to the same pings for every window."""
+    if not monitors or not windows:
+        return [{} for _ in windows]
+    now = timezone.now()
+    lo = windows[0][0]
+    hi = min(max(e for _, e in windows), now)
+    ids = [m.pk for m in monitors]
+    pings: dict[int, list[datetime]] = defaultdict(list)
+    before = dict(
+        Ping.objects.filter(monitor_id__in=ids, received_at__lte=lo)
+        .values("monitor_id")
+        .annotate(last=Max("received_at"))
+        .values_list("monitor_id", "last")
+        .order_by()
+    )
+    for monitor_id, at in before.items():
+        pings[monitor_id].append(at)
+    for monitor_id, at in (
+        Ping.objects.filter(monitor_id__in=ids, received_at__gt=lo, received_at__lte=hi)
+        .order_by("received_at")
+        .values_list("monitor_id", "received_at")
+    ):
+        pings[monitor_id].append(at)
+    result: list[dict[int, float | None]] = []
+    for start, end in windows:
+        end = min(end, now)
+        if end <= start:
+            result.append({m.pk: None for m in monitors})
+            continue
+        row: dict[int, float | None] = {}
+        for m in monitors:
+            seen = [p for p in pings[m.pk] if p <= end]
+            last_before = max((p for p in seen if p <= start), default=None)
+            inside = [p for p in seen if p > start]
+            if last_before is None and m.started_at >= end:
+                row[m.pk] = None  # not yet watching
+                continue
+            outages = gov_uptime.outages_from_pings(
+                ([last_before] if last_before else []) + inside,
+                period=m.period,
+                grace=m.grace,
+                window_start=start,
+                window_end=end,
+                started_at=None if last_before else max(m.started_at, start),
+            )
+            row[m.pk] = gov_uptime.uptime_percent(start, end, outages)
+        result.append(row)
+    return result
+
+
+def _points(
+    f: MetricFilters, buckets: list[date], values: list[float | None], counts: list[int]
+) -> list[Point]:
+    points = []
+    for i in range(1, len(buckets)) if len(buckets) > 1 else range(len(buckets)):
+        value = None if values[i] is None else round(values[i], 2)  # type: ignore[arg-type]
+        previous = values[i - 1] if i > 0 else None
+        points.append(
+            Point(
+                start=buckets[i],
+                label=periods.period_label(buckets[i], f.period),
+                value=value,
+                count=counts[i],
+                previous=None if previous is None else round(previous, 2),
+            )
+        )
+    return points
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
 def uptime(f: MetricFilters) -> MetricResult:
-    """Heartbeat-monitor uptime. Governance has no monitor records yet: not tracked."""
-    return _untracked("uptime", f, "Not tracked yet: governance has no heartbeat monitors.")
+    """Heartbeat-monitor uptime per period: overall (mean over monitors) first, then one
+    series per monitor. Paused monitors are left out."""
+    monitors = list(Monitor.objects.exclude(status=MonitorStatus.PAUSED).order_by("name"))
+    if not monitors:
+        return MetricResult(
+            metric=METRICS["uptime"],
+            filters=f,
+            series=[],
+            tracked=False,
+            note="No heartbeat monitor is set up in governance yet.",
+        )
+    buckets, windows = _period_windows(f)
+    figures = monitor_uptimes(monitors, windows)
+    overall = [_mean([v for v in row.values() if v is not None]) for row in figures]
+    counts = [sum(v is not None for v in row.values()) for row in figures]
+    series = [Series(key="all", label="All monitors", points=_points(f, buckets, overall, counts))]
+    for m in monitors:
+        values = [row.get(m.pk) for row in figures]
+        series.append(
+            Series(
+                key=str(m.pk),
+                label=m.name,
+                points=_points(f, buckets, values, [int(v is not None) for v in values]),
+            )
+        )
+    return MetricResult(metric=METRICS["uptime"], filters=f, series=series)
+
+
+def _seconds(expression: Expression) -> Func:
+    return Func(
+        expression, template="EXTRACT(EPOCH FROM %(expressions)s)", output_field=FloatField()
+    )
 
 
 def mttr(f: MetricFilters) -> MetricResult:
-    return _untracked("mttr", f, "Not tracked yet: governance has no incident records.")
+    """Mean hours from opened to resolved over incidents resolved in each period (one
+    query); `extra["mtta_hours"]`: mean hours to acknowledge over those acknowledged."""
+    buckets, lo, hi = _window(f)
+    rows = list(
+        Incident.objects.filter(resolved_at__gte=lo, resolved_at__lt=hi)
+        .annotate(bucket=Trunc("resolved_at", f.period, tzinfo=zone()))
+        .values("bucket")
+        .annotate(
+            value=Avg(_seconds(F("resolved_at") - F("opened_at"))) / Value(3600.0),
+            mtta_hours=Avg(
+                _seconds(F("acknowledged_at") - F("opened_at")),
+                filter=Q(acknowledged_at__isnull=False),
+            )
+            / Value(3600.0),
+            n=Count("*"),
+        )
+        .order_by()
+    )
+    series = _assemble(f, buckets, rows, extras=("mtta_hours",))
+    return MetricResult(metric=METRICS["mttr"], filters=f, series=series)
+
+
+# figure → (CheckRun score field) or (CheckResult kinds, how a value becomes the figure)
+RUN_SCORES = {"data_completeness": "score_completeness", "data_accuracy": "score_validity"}
+DUPLICATE_KINDS = ("duplicates", "duplicates_normalised")
+COVERAGE_KINDS = ("coverage_value", "coverage")  # preferred first: pipeline value
+
+
+def _latest_results(f: MetricFilters, kinds: tuple[str, ...]) -> tuple[list[date], list[dict]]:
+    """The latest stored result of each (dataset, check key) in each period (DISTINCT ON)."""
+    buckets, lo, hi = _window(f)
+    rows = list(
+        CheckResult.objects.filter(
+            kind__in=kinds,
+            value__isnull=False,
+            run__started_at__gte=lo,
+            run__started_at__lt=hi,
+            run__dataset__contract__isnull=False,
+        )
+        .annotate(bucket=Trunc("run__started_at", f.period, tzinfo=zone()))
+        .order_by("run__dataset_id", "bucket", "key", "-run__started_at", "-run_id")
+        .distinct("run__dataset_id", "bucket", "key")
+        .values("run__dataset_id", "bucket", "key", "kind", "value")
+    )
+    return buckets, rows
+
+
+def _latest_scores(f: MetricFilters, field: str) -> tuple[list[date], list[dict]]:
+    buckets, lo, hi = _window(f)
+    rows = list(
+        CheckRun.objects.filter(
+            **{f"{field}__isnull": False},
+            started_at__gte=lo,
+            started_at__lt=hi,
+            dataset__contract__isnull=False,
+        )
+        .annotate(bucket=Trunc("started_at", f.period, tzinfo=zone()), score=F(field))
+        .order_by("dataset_id", "bucket", "-started_at", "-pk")
+        .distinct("dataset_id", "bucket")
+        .values("dataset_id", "bucket", "score")
+    )
+    return buckets, [{**r, "run__dataset_id": r["dataset_id"], "value": r["score"]} for r in rows]
+
+
+def _per_dataset(rows: list[dict], key: str) -> dict[date, dict[int, float]]:
+    """{bucket day: {dataset: figure}} from latest rows, reduced per dataset by `key`:
+    'score' (one row), 'worst' (highest duplicates), 'coverage' (100 − % uncovered, the
+    pipeline-value check when the dataset has one)."""
+    tz = zone()
+    out: dict[date, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        out[r["bucket"].astimezone(tz).date()][r["run__dataset_id"]].append(r)
+    reduced: dict[date, dict[int, float]] = {}
+    for day, by_dataset in out.items():
+        reduced[day] = {}
+        for dataset_id, results in by_dataset.items():
+            if key == "worst":
+                reduced[day][dataset_id] = max(r["value"] for r in results)
+            elif key == "coverage":
+                by_value = [r for r in results if r["kind"] == "coverage_value"]
+                chosen = by_value or results
+                reduced[day][dataset_id] = 100.0 - max(r["value"] for r in chosen)
+            else:
+                reduced[day][dataset_id] = results[0]["value"]
+    return reduced
 
 
 def data_health(key: str, f: MetricFilters) -> MetricResult:
-    return _untracked(key, f, "Not tracked yet: governance has no stored data-health results.")
+    """Latest stored data-health figure per contracted dataset in each period, averaged over
+    datasets (see the definitions). One query."""
+    if key in RUN_SCORES:
+        buckets, rows = _latest_scores(f, RUN_SCORES[key])
+        reduced = _per_dataset(rows, "score")
+    elif key == "duplicates_per_1k":
+        buckets, rows = _latest_results(f, DUPLICATE_KINDS)
+        reduced = _per_dataset(rows, "worst")
+    elif key == "attribution_coverage":
+        buckets, rows = _latest_results(f, COVERAGE_KINDS)
+        reduced = _per_dataset(rows, "coverage")
+    else:
+        raise KeyError(key)
+    if not rows:
+        return MetricResult(
+            metric=METRICS[key],
+            filters=f,
+            series=[
+                Series(
+                    key="all",
+                    label="All",
+                    points=_points(f, buckets, [None] * len(buckets), [0] * len(buckets)),
+                )
+            ],  # fmt: skip
+            note="No stored check result for a contracted dataset in this range.",
+        )
+    values = [_mean(list(reduced.get(b, {}).values())) for b in buckets]
+    counts = [len(reduced.get(b, {})) for b in buckets]
+    series = [Series(key="all", label="All", points=_points(f, buckets, values, counts))]
+    return MetricResult(metric=METRICS[key], filters=f, series=series)
 
 
 def experiments(f: MetricFilters) -> MetricResult:

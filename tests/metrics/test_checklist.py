@@ -30,6 +30,7 @@ def test_a_healthy_team_meets_every_item():
             self_serve_launches=6,
             taxonomy_published=True,
             contracts_published=2,
+            datasets_scheduled=2,
             health_checks_recent=14,
             monitors_alerting=3,
             attribution_coverage=93.5,

@@ -146,9 +146,14 @@ def test_ttc_distribution_bins(history):
 
 
 def test_untracked_figures_say_so(history):
-    for key in ("uptime", "mttr", "data_completeness", "attribution_coverage", "experiments"):
+    result = selectors.metric_result("experiments", WEEKS)
+    assert result.tracked is False and "Not tracked yet" in result.note
+    result = selectors.metric_result("uptime", WEEKS)  # no monitor in governance
+    assert result.tracked is False and "No heartbeat monitor" in result.note
+    for key in ("mttr", "data_completeness", "attribution_coverage"):  # tracked, no data yet
         result = selectors.metric_result(key, WEEKS)
-        assert result.tracked is False and "Not tracked yet" in result.note
+        assert result.tracked is True
+        assert [p.value for p in result.series[0].points] == [None, None]
 
 
 def test_saving_an_event_refreshes_the_fact_after_commit(

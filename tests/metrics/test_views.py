@@ -22,7 +22,8 @@ def test_dashboard_shows_headline_figures_definitions_and_charts(history, client
     assert "business days are counted on the service" in html.lower() or "business days" in html
     assert html.count("<svg") >= 6 and "Table view" in html
     assert "/metrics/requests/?" in html and "metric=delivery_breached" in html
-    assert "Not tracked yet" in html  # uptime / data health until governance stores them
+    assert "No heartbeat monitor is set up" in html  # uptime until governance has monitors
+    assert "Experiment throughput: not tracked yet" in html
 
 
 def test_dashboard_is_for_leadership_pm_engineer_admin_only(history, client_for):
@@ -109,6 +110,6 @@ def test_checklist_page_shows_six_items_with_evidence(history, client_for):
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count('id="check-') == 6
-    assert "Attribution coverage" in html and "not measured yet" in html
+    assert "Attribution coverage" in html and "No attribution-coverage check result" in html
     csv_response = client_for("leadership").get("/metrics/health/?format=csv")
     assert len(list(csv.reader(io.StringIO(csv_response.content.decode())))) == 7
