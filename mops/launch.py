@@ -130,7 +130,23 @@ def _stop(procs: list[subprocess.Popen], handles: list[object]) -> None:
     print("mops stopped.")
 
 
+def _ensure_chromium() -> None:
+    """Browser tests drive Debian's Chromium; install it when we can (root + apt-get)."""
+    import shutil
+
+    if os.environ.get("CHROMIUM_PATH") or shutil.which("chromium"):
+        return
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        print("• installing Debian's chromium for the browser tests …", flush=True)
+        env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, check=False)
+    if not shutil.which("chromium"):
+        print("! chromium not found: browser tests will fail; run `sudo apt-get install chromium`.")
+
+
 def test(pytest_args: list[str]) -> int:
+    _ensure_chromium()
     _services(prefer_local=True)
     os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdefghij")
     lint = subprocess.run([str(Path(PY).parent / "ruff"), "check", "."], cwd=ROOT)
