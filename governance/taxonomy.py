@@ -1156,7 +1156,7 @@ def _validate_rows(
         raise CsvError("the file has a header but no rows", line=lines.number + 1)
 
 
-def _spreadsheet_safe(text: str) -> str:
+def spreadsheet_safe(text: str) -> str:
     """Defuse formula injection: a cell a spreadsheet would evaluate gets a leading '."""
     return "'" + text if text and text[0] in _FORMULA_START else text
 
@@ -1188,12 +1188,12 @@ def write_results_csv(results: Iterable[CsvRow], out: TextIO) -> int:
         writer.writerow(
             (
                 row.line,
-                _spreadsheet_safe(row.value),
+                spreadsheet_safe(row.value),
                 "no" if any(f.severity == ERROR for f in row.findings) else "yes",
                 row.channel or "",
-                _spreadsheet_safe(findings),
-                _spreadsheet_safe(suggestions),
-                _spreadsheet_safe(row.fixed or ""),
+                spreadsheet_safe(findings),
+                spreadsheet_safe(suggestions),
+                spreadsheet_safe(row.fixed or ""),
             )
         )
         count += 1

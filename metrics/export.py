@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from governance.taxonomy import spreadsheet_safe
 
 
 def csv_cell(value: object) -> object:
@@ -22,10 +22,7 @@ def csv_cell(value: object) -> object:
         return "yes" if value else "no"
     if isinstance(value, int | float):
         return value
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return spreadsheet_safe(str(value))
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
