@@ -47,7 +47,7 @@ LOAD_SQL = """
 SET synchronous_commit = off;
 SELECT setseed(0.42);
 INSERT INTO intake_request (title, status, complexity, answers, brief, audience, creative, offer,
-    tracking_plan, scoring_inputs, score, scoring_model_version_id, version, created_at,
+    tracking_plan, scoring_inputs, version, created_at,
     updated_at, submitted_at, accepted_at, sla_clock, sla_state, sla_due_at, sla_at_risk_at,
     triage_due_at, delivery_due_at, requester_id, assignee_id, service_id, service_version_id,
     team_id)
@@ -55,9 +55,7 @@ SELECT 'Bench request ' || g,
        s.status,
        (ARRAY['simple','standard','complex'])[1 + g %% 3],
        '{}', '', '', '', '', '{}',
-       jsonb_build_object('impact', i, 'effort', e, 'risk', r),
-       round(100 * (3 * (i - 1) / 4.0 + 2 * (5 - e) / 4.0 + (5 - r) / 4.0) / 6, 2),
-       %(scoring_version)s, 1,
+       jsonb_build_object('impact', i, 'effort', e, 'risk', r), 1,
        sub, now(), sub,
        CASE WHEN s.status NOT IN ('submitted', 'needs_info') THEN sub + interval '3 hours' END,
        CASE WHEN s.status IN ('submitted', 'needs_info') THEN 'triage' ELSE 'delivery' END,
@@ -74,6 +72,12 @@ FROM generate_series(1, %(n)s) AS g,
                      now() - random() * interval '60 days' AS sub,
                      (ARRAY['submitted','submitted','needs_info','accepted','in_progress',
                             'in_qa','scheduled'])[1 + (g %% 7)] AS status) AS s;
+INSERT INTO intake_priority (request_id, score, model_version_id)
+SELECT id, round(100 * (3 * ((scoring_inputs->>'impact')::int - 1) / 4.0
+                        + 2 * (5 - (scoring_inputs->>'effort')::int) / 4.0
+                        + (5 - (scoring_inputs->>'risk')::int) / 4.0) / 6, 2),
+       %(scoring_version)s
+FROM intake_request;
 """
 
 
@@ -157,7 +161,8 @@ def main() -> None:
                 "scoring_version": version.pk,
             },
         )
-        cursor.execute("VACUUM ANALYZE intake_request")  # what autovacuum does after a load
+        for table in ("intake_request", "intake_priority"):
+            cursor.execute(f"VACUUM ANALYZE {table}")  # what autovacuum does after a load
     print(f"loaded {Request.objects.count():,} requests in {time.perf_counter() - started:.1f} s")
     with connection.cursor() as cursor:
         started = time.perf_counter()

@@ -94,6 +94,7 @@ SELECT id, 'Bench request ' || id, status, complexity, '{}', '', '', '', '', '{}
        service_id, service_version_id, team_id,
        CASE WHEN r3 < 0.6 THEN %(template)s END
 FROM bench_gen;
+INSERT INTO intake_priority (request_id) SELECT id FROM bench_gen;
 
 INSERT INTO intake_requestevent (request_id, at, transition, from_status, to_status, note,
     business_seconds_paused, sla_clock, sla_state, business_seconds_used)
@@ -145,6 +146,7 @@ SELECT setval(pg_get_serial_sequence('intake_request', 'id'), %(n)s);
 DROP TABLE bench_gen;
 ANALYZE intake_request;
 ANALYZE intake_requestevent;
+ANALYZE intake_priority;
 VACUUM ANALYZE metrics_requestfact;
 """
 

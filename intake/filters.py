@@ -12,8 +12,15 @@ from mops.accounts.models import Team
 from .models import OPEN_STATUSES, Request, SlaState, Status
 
 SORTS = {
-    "-score": ("Score (highest first)", [F("score").desc(nulls_last=True), "-id"]),
-    "score": ("Score (lowest first)", [F("score").asc(nulls_last=True), "id"]),
+    # Ties break on the priority row's key (= the request id) so the sort walks its index.
+    "-score": (
+        "Score (highest first)",
+        [F("priority__score").desc(nulls_last=True), F("priority__request").desc()],
+    ),
+    "score": (
+        "Score (lowest first)",
+        [F("priority__score").asc(nulls_last=True), F("priority__request").asc()],
+    ),
     "age": ("Oldest first", [F("submitted_at").asc(nulls_last=True), "id"]),
     "-age": ("Newest first", [F("submitted_at").desc(nulls_last=True), "-id"]),
     "due": ("Time to SLA breach", [F("sla_due_at").asc(nulls_last=True), "id"]),
@@ -84,6 +91,8 @@ class RequestFilter(django_filters.FilterSet):
             elif scope == "triage":
                 queryset = queryset.filter(status=Status.SUBMITTED)
         sort = data.get("sort") or "-score"
+        if sort in ("score", "-score"):
+            return queryset.by_score(*SORTS[sort][1])
         return queryset.order_by(*SORTS[sort][1])
 
 

@@ -45,7 +45,9 @@ def request_visible_to(user: Any) -> QuerySet[Request]:
 
 def request_list(user: Any) -> QuerySet[Request]:
     """The list rows with everything a row shows, in a constant number of queries."""
-    return request_visible_to(user).select_related("service", "team", "requester", "assignee")
+    return request_visible_to(user).select_related(
+        "service", "team", "requester", "assignee", "priority"
+    )
 
 
 def request_detail(user: Any) -> QuerySet[Request]:
@@ -58,7 +60,7 @@ def request_detail(user: Any) -> QuerySet[Request]:
             "team",
             "requester",
             "assignee",
-            "scoring_model_version__scoring_model",
+            "priority__model_version__scoring_model",
         )
         .prefetch_related(
             Prefetch(
@@ -96,7 +98,7 @@ def weekly_review(*, now: datetime | None = None, limit: int = 10) -> dict[str, 
     now = now or timezone.now()
     since = now - timedelta(days=7)
     aging_before = now - timedelta(days=AGING_DAYS)
-    base = Request.objects.select_related("service", "team", "assignee")
+    base = Request.objects.select_related("service", "team", "assignee", "priority")
     counts = Request.objects.aggregate(
         new=Count("pk", filter=Q(submitted_at__gte=since, submitted_at__lt=now)),
         accepted=Count("pk", filter=Q(accepted_at__gte=since, accepted_at__lt=now)),
@@ -142,7 +144,7 @@ def weekly_review(*, now: datetime | None = None, limit: int = 10) -> dict[str, 
         ),
         "top_unaccepted": list(
             base.filter(
-                status__in=[Status.SUBMITTED, Status.NEEDS_INFO], score__isnull=False
-            ).order_by("-score", "submitted_at")[:limit]
+                status__in=[Status.SUBMITTED, Status.NEEDS_INFO], priority__score__isnull=False
+            ).order_by("-priority__score", "submitted_at")[:limit]
         ),
     }

@@ -45,12 +45,14 @@ from mops.notify.services import notification_create, outbox_enqueue
 from . import scoring, slaclock
 from .models import (
     EDITABLE_BY_REQUESTER,
+    FINISHED_STATUSES,
     REQUEST_LIFECYCLE,
     REQUESTER_ACTIONS,
     TRIAGE_DECISIONS,
     TRIAGERS,
     Comment,
     IdempotencyKey,
+    Priority,
     Request,
     RequestEvent,
     SavedView,
@@ -185,8 +187,10 @@ def _apply_scoring(request: Request, version: ScoringModelVersion | None = None)
         request.scoring_inputs = scoring.clean_inputs(factors, request.scoring_inputs, partial=True)
     except scoring.ScoringError as exc:
         raise ValidationError({exc.field: exc.message}) from None
-    request.scoring_model_version = version
-    request.score = scoring.score(factors, request.scoring_inputs)
+    # A fresh Priority: Request.save() stores it (an UPDATE, or the INSERT of a new request).
+    request.priority = Priority(
+        score=scoring.score(factors, request.scoring_inputs), model_version=version
+    )
 
 
 def request_problems(request: Request, *, today: date | None = None) -> tuple[dict, dict]:
@@ -373,7 +377,13 @@ def _check_assignee(user: Any) -> Any:
 def _lock(request: Request, expected_version: int | None) -> Request:
     locked = (
         Request.objects.select_for_update(of=("self",))
-        .select_related("service", "service_version__sla_policy__calendar", "team", "requester")
+        .select_related(
+            "service",
+            "service_version__sla_policy__calendar",
+            "team",
+            "requester",
+            "priority__model_version",
+        )
         .get(pk=request.pk)
     )
     if expected_version is not None and int(expected_version) != locked.version:
@@ -779,18 +789,28 @@ def scoring_model_create(
 
 
 def requests_rescore(*, version: ScoringModelVersion) -> int:
-    """Rescore every request not yet finished with `version`: one set-based UPDATE.
+    """Rescore every request not yet finished with `version`: one set-based UPDATE of the
+    narrow priority table, joined to the ORM-built SELECT of the new scores (the scoring
+    formula compiled to SQL by `scoring.score_expression`).
 
-    queryset.update() writes no history rows; the version row records the count and time.
+    A set-based update writes no history rows; the version row records the count and time.
     """
     started = pytime.perf_counter()
-    expression = scoring.score_expression(version.parsed())
-    count = (
-        Request.objects.exclude(status__in=[Status.CLOSED, Status.CANCELLED, Status.REJECTED])
-        .exclude(status=Status.LIVE)
-        .exclude(status=Status.ROLLED_BACK)
-        .update(score=expression, scoring_model_version=version)
+    scores = (
+        Request.objects.exclude(status__in=FINISHED_STATUSES)
+        .annotate(new_score=scoring.score_expression(version.parsed()))
+        .order_by()
+        .values_list("pk", "new_score")
     )
+    select_sql, params = scores.query.sql_with_params()
+    table = connection.ops.quote_name(Priority._meta.db_table)
+    with connection.cursor() as cursor:  # one statement: atomic on its own
+        cursor.execute(
+            f"UPDATE {table} AS p SET score = s.new_score, model_version_id = %s "
+            f"FROM ({select_sql}) AS s (request_id, new_score) WHERE p.request_id = s.request_id",
+            [version.pk, *params],
+        )
+        count = cursor.rowcount
     elapsed_ms = int((pytime.perf_counter() - started) * 1000)
     ScoringModelVersion.objects.filter(pk=version.pk).update(
         rescored_count=count, rescore_ms=elapsed_ms

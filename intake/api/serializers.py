@@ -30,6 +30,12 @@ class RequestSerializer(serializers.ModelSerializer):
     requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
+    score = serializers.DecimalField(
+        source="priority.score", max_digits=5, decimal_places=2, read_only=True, allow_null=True
+    )
+    scoring_model_version = serializers.PrimaryKeyRelatedField(
+        source="priority.model_version", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Request

@@ -200,3 +200,28 @@ def test_status_transitions_reach_releases_path(make_request, users):
     request = services.request_transition(request=request, name="schedule", actor=users["engineer"])
     request = services.request_transition(request=request, name="go_live", actor=users["engineer"])
     assert request.status == Status.LIVE
+
+
+def test_score_sort_pages_by_the_priority_index_and_counts_without_the_join(
+    api_for, make_request, users
+):
+    """The default (score) sort inner-joins the priority rows for the page, while the
+    paginator's count stays on the request table alone; a score tie breaks on the id."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    low = make_request(submit=True, scoring_inputs={"impact": 1, "effort": 5, "risk": 5})
+    tie_a = make_request(submit=True, scoring_inputs={"impact": 5, "effort": 1, "risk": 1})
+    tie_b = make_request(submit=True, scoring_inputs={"impact": 5, "effort": 1, "risk": 1})
+    unscored = make_request(scoring_inputs={"impact": 3})
+    pm = api_for("pm")
+    with CaptureQueriesContext(connection) as queries:
+        body = pm.get(f"{URL}?scope=all").json()
+    assert [r["id"] for r in body["results"]] == [tie_b.pk, tie_a.pk, low.pk, unscored.pk]
+    assert body["count"] == 4
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    page = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and "intake_request" in q["sql"]]
+    assert counts and all("intake_priority" not in sql for sql in counts)
+    assert any('INNER JOIN "intake_priority"' in sql for sql in page)
+    ascending = pm.get(f"{URL}?scope=all&sort=score").json()["results"]
+    assert [r["id"] for r in ascending] == [low.pk, tie_a.pk, tie_b.pk, unscored.pk]

@@ -334,3 +334,43 @@ def test_request_visible_to_limits_requesters_to_their_team(make_request, users)
     assert list(request_visible_to(users["other_requester"])) == []
     assert list(request_visible_to(users["leadership"])) == [mine]
     assert Request.objects.count() == RequestEvent.objects.filter(transition="create").count()
+
+
+def test_rescore_leaves_finished_requests_with_the_score_they_shipped_with(make_request, users):
+    """Live, closed, rejected, cancelled and rolled-back requests keep their score and the
+    version that gave it; everything still in flight (drafts included) is rescored."""
+    inputs = {"impact": 4, "effort": 2, "risk": 3}
+    draft = make_request(scoring_inputs=inputs)
+    submitted = make_request(submit=True, scoring_inputs=inputs)
+    finished = make_request(submit=True, scoring_inputs=inputs)
+    Request.objects.filter(pk=finished.pk).update(status=Status.LIVE)
+    old = services.default_scoring_version()
+    new = services.scoring_model_update(
+        scoring_model=old.scoring_model,
+        factors=[{"key": "impact", "low": 1, "high": 5, "direction": "benefit", "weight": 1}],
+        actor=users["admin"],
+    )
+    new.refresh_from_db()
+    assert new.rescored_count == 2
+    assert Request.objects.get(pk=finished.pk).priority.model_version == old
+    assert Request.objects.get(pk=finished.pk).score == Decimal("70.83")
+    for request in (draft, submitted):
+        priority = Request.objects.get(pk=request.pk).priority
+        assert (priority.model_version, priority.score) == (new, Decimal("75.00"))
+
+
+def test_every_request_gets_its_priority_row(service, users):
+    """Even a request saved outside the services (admin, loaders) has its Priority row, so
+    the score sort's inner join never hides a request."""
+    request = Request.objects.create(
+        title="Direct",
+        service=service,
+        service_version=service.current_version,
+        team=users["requester"].team,
+        requester=users["requester"],
+        complexity="simple",
+    )
+    assert Request.objects.filter(pk=request.pk, priority__score__isnull=True).exists()
+    request.title = "Edited"
+    request.save()
+    assert Request.objects.get(pk=request.pk).priority.score is None
