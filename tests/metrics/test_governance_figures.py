@@ -29,6 +29,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from governance.models import (
     CheckResult,
@@ -108,8 +110,78 @@ def test_uptime_per_period_overall_and_per_monitor(monitors):
 
 
 def test_uptime_query_count_does_not_grow_with_periods(monitors, django_assert_num_queries):
-    with django_assert_num_queries(3):  # monitors, last ping before, pings inside
+    with django_assert_num_queries(2):  # the monitors, then one statement for every figure
         selectors.uptime(MetricFilters(period="week", start=date(2025, 4, 7), end=W28))
+
+
+def _uptime_by_the_pure_rule(monitor, pings, start, end):
+    """The reference: governance's pure outage rule applied to one window in Python."""
+    from governance import uptime as pure
+
+    seen = sorted(p for p in pings if p <= end)
+    last_before = max((p for p in seen if p <= start), default=None)
+    if last_before is None and monitor.started_at >= end:
+        return None
+    outages = pure.outages_from_pings(
+        ([last_before] if last_before else []) + [p for p in seen if p > start],
+        period=monitor.period,
+        grace=monitor.grace,
+        window_start=start,
+        window_end=end,
+        started_at=None if last_before else max(monitor.started_at, start),
+    )
+    return pure.uptime_percent(start, end, outages)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    histories=st.lists(
+        st.tuples(
+            st.sampled_from([15, 60, 240, 1440]),  # period, minutes
+            st.sampled_from([0, 5, 30]),  # grace, minutes
+            st.integers(-3000, 9000),  # started, minutes after the first window starts
+            st.lists(st.integers(-4000, 11000), max_size=40),  # pings, minutes
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    cuts=st.lists(st.integers(1, 3000), min_size=1, max_size=4),
+)
+def test_uptime_sql_agrees_with_the_pure_rule_on_any_history(db, histories, cuts):
+    """The SQL statement and governance's pure rule give the same uptime for every monitor
+    and window: gaps across window edges, pings before the start, idle monitors, duplicates."""
+    Ping.objects.all().delete()
+    Monitor.objects.all().delete()
+    origin = at(7, 7)
+    minutes = [0]
+    for cut in cuts:
+        minutes.append(minutes[-1] + cut)
+    windows = [
+        (origin + timedelta(minutes=a), origin + timedelta(minutes=b))
+        for a, b in zip(minutes, minutes[1:], strict=False)
+    ]
+    made = []
+    for n, (period, grace, started, pings) in enumerate(histories):
+        monitor = Monitor.objects.create(
+            name=f"m{n}",
+            period=timedelta(minutes=period),
+            grace=timedelta(minutes=grace),
+            started_at=origin + timedelta(minutes=started),
+            status=MonitorStatus.UP,
+        )
+        beats = [origin + timedelta(minutes=p) for p in pings]
+        Ping.objects.bulk_create(Ping(monitor=monitor, received_at=b) for b in beats)
+        made.append((monitor, beats))
+    figures = selectors.monitor_uptimes([m for m, _ in made], windows)
+    for (start, end), row in zip(windows, figures, strict=True):
+        for monitor, beats in made:
+            expected = _uptime_by_the_pure_rule(monitor, beats, start, end)
+            if expected is None:
+                assert row[monitor.pk] is None
+            else:
+                assert row[monitor.pk] == pytest.approx(expected, abs=1e-9)
 
 
 def incident(key, opened, resolved=None, acknowledged=None):
