@@ -10,7 +10,9 @@ INSERT … SELECT into intake_request, intake_requestevent and metrics_requestfa
 years of requests, ~6 events each. The facts' business seconds come from the generator's
 own draw (business hours → wall time at ~4.2 calendar hours per business hour, i.e. 8-hour
 weekdays), not from the business-time engine, so loading stays fast; the figures' SQL is
-what is measured.
+what is measured. Then the governance figures' history and NPS answers (`governance_load`):
+the demo datasets, contracts and monitors, 120 days of pings, two years of check runs and
+results, 3,000 incidents and 2,000 requesters answering quarterly surveys.
 
 Prints, per figure: the API endpoint's server time, the selector's time, the same figure
 as a hand-written SQL statement run directly, and the ratio selector / SQL (target ≤ 2).
@@ -175,6 +177,90 @@ def bulk_load(n: int) -> None:
                 cursor.execute(statement, params if "%(" in statement else None)
 
 
+GOVERNANCE_SQL = """
+SET synchronous_commit = off;
+SELECT setseed(0.24);
+INSERT INTO governance_ping (monitor_id, received_at, method, user_agent)
+SELECT m.id, t, 'POST', 'bench'
+FROM governance_monitor m,
+     LATERAL generate_series(%(now)s::timestamptz - interval '120 days', %(now)s::timestamptz,
+                             m.period) AS t
+WHERE random() > 0.004 AND NOT (m.id %% 3 = 0 AND t BETWEEN %(now)s::timestamptz
+      - interval '40 days' AND %(now)s::timestamptz - interval '39 days 18 hours');
+INSERT INTO governance_checkrun (dataset_id, mode, trigger, status, started_at, finished_at,
+    duration_ms, statements, attempt, rows_in_scope, notes, error, score_completeness,
+    score_validity)
+SELECT d.id, 'full', 'schedule', 'passed', t, t + interval '2 seconds', 2000, 3, 1, 100000,
+       '[]', '', 80 + random() * 20, 70 + random() * 30
+FROM governance_dataset d JOIN governance_datacontract c ON c.dataset_id = d.id,
+     LATERAL generate_series(%(now)s::timestamptz - interval '730 days', %(now)s::timestamptz,
+                             interval '6 hours') AS t;
+INSERT INTO governance_checkresult (run_id, key, kind, dimension, status, value, unit,
+    semantics, error, detail)
+SELECT r.id, k.key, k.kind, 'uniqueness', 'passed', random() * k.scale, '', '', '', '{}'
+FROM governance_checkrun r
+     CROSS JOIN (VALUES ('duplicates:email', 'duplicates', 20.0), ('duplicates:key', 'duplicates', 5.0),
+             ('coverage:campaign', 'coverage', 15.0),
+             ('coverage_value:campaign', 'coverage_value', 25.0)) AS k (key, kind, scale)
+WHERE r.trigger = 'schedule' AND r.statements = 3 AND r.duration_ms = 2000;
+INSERT INTO governance_incident (source_key, source, title, summary, status, check_key,
+    escalation_level, occurrences, opened_at, last_seen_at, acknowledged_at, resolved_at,
+    resolution)
+SELECT 'bench:' || g, 'monitor', 'Bench incident ' || g, '', 'resolved', '', 0, 1, o,
+       o, o + random() * interval '40 minutes', o + random() * interval '12 hours', 'bench'
+FROM generate_series(1, 3000) AS g,
+     LATERAL (SELECT %(now)s::timestamptz - (g / 3000.0) * interval '730 days' AS o) AS x;
+INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,
+    is_staff, is_active, date_joined)
+SELECT '!', false, 'bench-requester-' || g, '', '', '', false, true, %(now)s
+FROM generate_series(1, 2000) AS g;
+INSERT INTO metrics_npssurvey (quarter, sent_at)
+SELECT 'B' || to_char(q, 'YYYY') || '-' || extract(quarter FROM q), q
+FROM generate_series(%(now)s::timestamptz - interval '720 days', %(now)s::timestamptz,
+                     interval '3 months') AS q;
+INSERT INTO metrics_npsinvitation (survey_id, token, requester_id, "group", sent_at,
+    responded_at)
+SELECT s.id, md5(s.id || ':' || u.id), u.id,
+       (ARRAY['demand_gen', 'field', 'sales'])[1 + u.id %% 3], s.sent_at,
+       CASE WHEN random() < 0.7 THEN s.sent_at + random() * interval '20 days' END
+FROM metrics_npssurvey s, accounts_user u WHERE u.username LIKE 'bench-requester-%%';
+INSERT INTO metrics_npsresponse (invitation_id, survey_id, "group", score, comment,
+    responded_at)
+SELECT i.id, i.survey_id, i."group", least(10, (random() * 11)::int), '', i.responded_at
+FROM metrics_npsinvitation i WHERE i.responded_at IS NOT NULL;
+ANALYZE governance_ping;
+ANALYZE governance_checkrun;
+ANALYZE governance_checkresult;
+ANALYZE governance_incident;
+ANALYZE metrics_npsresponse
+"""
+
+
+def governance_load() -> dict[str, int]:
+    """Governance history for the governance figures and NPS answers: the demo datasets,
+    contracts and monitors (their services), then in SQL 120 days of pings (a 6-hour outage
+    on every third monitor), a check run every 6 hours for two years per contracted dataset
+    with four results each, 3,000 resolved incidents, 2,000 requesters answering quarterly
+    NPS surveys."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from governance import health_demo
+
+    health_demo.load()
+    with transaction.atomic(), connection.cursor() as cursor:
+        params = {"now": timezone.now()}
+        for statement in (s.strip() for s in GOVERNANCE_SQL.split(";\n")):
+            if statement:
+                cursor.execute(statement, params)
+        counts = {}
+        for table in ("governance_ping", "governance_checkresult", "governance_incident",
+                      "metrics_npsresponse"):  # fmt: skip
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
 def timed(fn: Callable[[], object], runs: int = 9) -> float:
     """Median wall time in ms after one warm-up run."""
     fn()
@@ -184,6 +270,98 @@ def timed(fn: Callable[[], object], runs: int = 9) -> float:
         fn()
         samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples)
+
+
+UPTIME_SQL = """
+WITH w (i, s, e) AS (SELECT * FROM unnest(%(i)s::int[], %(s)s::timestamptz[],
+                                          %(e)s::timestamptz[])),
+m AS (SELECT id, period + grace AS due, started_at FROM governance_monitor
+      WHERE status <> 'paused'),
+beats AS (
+    SELECT m.id, m.due, b.at FROM m CROSS JOIN LATERAL (
+        SELECT coalesce(max(received_at), m.started_at) AS at FROM governance_ping
+         WHERE monitor_id = m.id AND received_at <= %(lo)s
+        UNION ALL
+        SELECT received_at FROM governance_ping
+         WHERE monitor_id = m.id AND received_at > %(lo)s AND received_at <= %(hi)s) b
+),
+outages AS (
+    SELECT id, at + due AS down, lead(at, 1, %(hi)s) OVER (PARTITION BY id ORDER BY at) AS up
+    FROM beats
+)
+SELECT w.i, m.id, 100 * (1 - coalesce(sum(extract(epoch FROM least(o.up, w.e)
+       - greatest(o.down, w.s))), 0) / extract(epoch FROM w.e - w.s))
+FROM w CROSS JOIN m
+LEFT JOIN outages o ON o.id = m.id AND o.up > w.s AND o.down < w.e AND o.up > o.down
+GROUP BY w.i, w.s, w.e, m.id
+"""
+
+LATEST_RUN_SQL = """
+SELECT b, avg(v), count(*) FROM (
+    SELECT DISTINCT ON (r.dataset_id, {bucket}) r.dataset_id, {bucket} AS b, r.{field} AS v
+    FROM governance_checkrun r JOIN governance_datacontract c ON c.dataset_id = r.dataset_id
+    WHERE r.{field} IS NOT NULL AND r.started_at >= %(lo)s AND r.started_at < %(hi)s
+    ORDER BY r.dataset_id, {bucket}, r.started_at DESC, r.id DESC
+) latest GROUP BY b
+"""
+
+LATEST_RESULT_SQL = """
+SELECT b, avg(figure), count(*) FROM (
+    SELECT b, dataset_id, {reduce} AS figure FROM (
+        SELECT DISTINCT ON (r.dataset_id, {bucket}, res.key)
+               r.dataset_id, {bucket} AS b, res.kind, res.value
+        FROM governance_checkresult res
+        JOIN governance_checkrun r ON r.id = res.run_id
+        JOIN governance_datacontract c ON c.dataset_id = r.dataset_id
+        WHERE res.kind IN ({kinds}) AND res.value IS NOT NULL
+          AND r.started_at >= %(lo)s AND r.started_at < %(hi)s
+        ORDER BY r.dataset_id, {bucket}, res.key, r.started_at DESC, r.id DESC
+    ) latest GROUP BY b, dataset_id
+) per_dataset GROUP BY b
+"""
+
+
+GOVERNANCE_FIGURES = (
+    "uptime",
+    "mttr",
+    "data_completeness",
+    "data_accuracy",
+    "duplicates_per_1k",
+    "attribution_coverage",
+)
+
+
+def governance_sql(key: str, lo: object, hi: object, windows: list) -> tuple[str, dict]:
+    """A governance figure as one SQL statement, written by hand."""
+    tz = os.environ.get("MOPS_TIME_ZONE", "America/New_York")
+    bucket = "date_trunc('week', r.started_at AT TIME ZONE %(tz)s)"
+    params = {"lo": lo, "hi": hi, "tz": tz}
+    if key == "uptime":
+        live = [(i, s, e) for i, (s, e) in enumerate(windows) if e > s]
+        params.update(
+            i=[i for i, _, _ in live], s=[s for _, s, _ in live], e=[e for _, _, e in live]
+        )
+        return UPTIME_SQL, params
+    if key == "mttr":
+        sql = (
+            "SELECT date_trunc('week', resolved_at AT TIME ZONE %(tz)s), "
+            "avg(extract(epoch FROM resolved_at - opened_at)) / 3600, "
+            "avg(extract(epoch FROM acknowledged_at - opened_at)) / 3600, count(*) "
+            "FROM governance_incident WHERE resolved_at >= %(lo)s AND resolved_at < %(hi)s "
+            "GROUP BY 1"
+        )
+        return sql, params
+    fields = {"data_completeness": "score_completeness", "data_accuracy": "score_validity"}
+    if key in fields:
+        return LATEST_RUN_SQL.format(bucket=bucket, field=fields[key]), params
+    if key == "duplicates_per_1k":
+        kinds, reduce = "'duplicates', 'duplicates_normalised'", "max(value)"
+    elif key == "attribution_coverage":
+        kinds = "'coverage_value', 'coverage'"
+        reduce = "100 - coalesce(max(value) FILTER (WHERE kind = 'coverage_value'), max(value))"
+    else:
+        raise KeyError(key)
+    return LATEST_RESULT_SQL.format(bucket=bucket, kinds=kinds, reduce=reduce), params
 
 
 def hand_sql(key: str, lo: object, hi: object, ends: list[object]) -> tuple[str, list[object]]:
@@ -269,6 +447,16 @@ def main() -> None:
         started = time.perf_counter()
         bulk_load(n)
         load_s = time.perf_counter() - started
+    from governance.models import Ping
+
+    if not Ping.objects.filter(user_agent="bench").exists():  # also for a database kept earlier
+        started = time.perf_counter()
+        counts = governance_load()
+        print(
+            "governance and NPS history: "
+            + ", ".join(f"{table} {count:,}" for table, count in counts.items())
+            + f" in {time.perf_counter() - started:.1f} s"
+        )
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM intake_requestevent")
         events = cursor.fetchone()[0]
@@ -293,13 +481,18 @@ def main() -> None:
     f = form.filters()
     buckets, lo, hi = selectors._window(f)
     ends = selectors._period_ends(buckets, f)
+    _, windows = selectors._period_windows(f)
+    windows = [(start, min(end, timezone.now())) for start, end in windows]
     rows = []
     print(f"\n{'figure':<22}{'endpoint ms':>12}{'selector ms':>12}{'SQL ms':>9}{'ratio':>7}")
     for key in METRICS:
         endpoint_ms = timed(lambda key=key: client.get(f"/api/v1/metrics/{key}/?period=week"))
         selector_ms = timed(lambda key=key: selectors.metric_result(key, f))
         try:
-            sql, params = hand_sql(key, lo, hi, ends)
+            if key in GOVERNANCE_FIGURES:
+                sql, params = governance_sql(key, lo, hi, windows)
+            else:
+                sql, params = hand_sql(key, lo, hi, ends)
         except KeyError:  # not tracked yet: nothing to compare with
             print(f"{key:<22}{endpoint_ms:>12.1f}{selector_ms:>12.2f}{'—':>9}{'—':>7}")
             rows.append((key, endpoint_ms, selector_ms, None, None))
