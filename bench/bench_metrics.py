@@ -432,7 +432,7 @@ def main() -> None:
     from django.utils import timezone
 
     from catalog import demo as catalog_demo
-    from metrics import periods, selectors
+    from metrics import selectors
     from metrics.definitions import METRICS
     from metrics.filters import MetricFilterForm
     from mops.accounts import demo as accounts_demo
@@ -475,6 +475,15 @@ def main() -> None:
     n_queries = len(queries)
     dashboard_ms = timed(lambda: client.get(url))
     print(f"\ndashboard {url}: {dashboard_ms:.0f} ms server time, {n_queries} queries")
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute("SELECT count(*) FROM generate_series(1, 5000000)")
+        calibration = (
+            f"machine calibration: count(generate_series(5M)) = "
+            f"{time.perf_counter() - started:.2f} s, load average {os.getloadavg()[0]:.1f}, "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        )
+    print(calibration)
 
     form = MetricFilterForm({"period": "week"})
     assert form.is_valid()
@@ -507,7 +516,7 @@ def main() -> None:
         ratio = selector_ms / sql_ms if sql_ms else 0
         rows.append((key, endpoint_ms, selector_ms, sql_ms, ratio))
         print(f"{key:<22}{endpoint_ms:>12.1f}{selector_ms:>12.1f}{sql_ms:>9.1f}{ratio:>7.2f}")
-    write_report(n, events, load_s, dashboard_ms, n_queries, rows, periods.PERIODS)
+    write_report(n, events, load_s, dashboard_ms, n_queries, rows, calibration)
     if not os.environ.get("BENCH_KEEP") and not reuse:
         connection.close()
         import psycopg
@@ -524,7 +533,7 @@ def write_report(
     dashboard_ms: float,
     queries: int,
     rows: list[tuple],
-    _periods: object,
+    calibration: str,
 ) -> None:
     """Replace the "## Metrics" section of docs/benchmarks.md (other sections untouched)."""
     path = ROOT / "docs" / "benchmarks.md"
@@ -546,6 +555,14 @@ def write_report(
         lines.append(
             f"| {key} | {endpoint_ms:.1f} | {selector_ms:.1f} | {sql_text} | {ratio_text} |"
         )
+    lines += [
+        "",
+        f"{calibration[0].upper()}{calibration[1:]}. The ratio compares the selector (query",
+        "building, the query, zero-filling the periods in Python) with the bare statement; for",
+        "figures whose statement takes about a millisecond (MTTR over 3,000 incidents, NPS over",
+        "~12,000 answers) it mostly measures Django's fixed cost of building the query",
+        "(≈ 1 ms, see the absolute columns), not a slower plan.",
+    ]
     section = "\n".join(lines) + "\n"
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     if "## Metrics" in text:
