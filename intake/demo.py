@@ -81,7 +81,7 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
             tracking_plan={
                 "utm_source": "newsletter",
                 "utm_medium": "email",
-                "utm_campaign": f"demo-{i}",
+                "utm_campaign": f"fy{timezone.localdate():%y}q{1 + i % 4}_na_email_promo_demo-{i}",
             },
             desired_live_date=timezone.localdate() + timedelta(days=21 + i),
             scoring_inputs={"impact": 1 + i % 5, "effort": 1 + (i * 2) % 5, "risk": 1 + i % 3},

@@ -23,6 +23,7 @@ import time as pytime
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -36,6 +37,8 @@ from rest_framework.exceptions import APIException
 
 from catalog import inputdef
 from catalog.models import ChangeType, Complexity, Service, ServiceStatus, TemplateVersion
+from governance import taxonomy as tx
+from governance.selectors import taxonomy_current
 from mops.accounts.roles import ADMINS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import TransitionError
@@ -193,6 +196,27 @@ def _apply_scoring(request: Request, version: ScoringModelVersion | None = None)
     )
 
 
+def tracking_plan_findings(plan: Mapping[str, str]) -> dict[str, list[str]]:
+    """What the published campaign taxonomy (governance) says is wrong with the tracking
+    plan's values: unknown source or medium, a campaign name off the naming convention,
+    each with the taxonomy's suggestion. Only errors, only for the values given."""
+    given = {k: v for k, v in plan.items() if k in TRACKING_KEYS and v}
+    if not given:
+        return {}
+    result = tx.validate_url(
+        "https://tracking-plan.invalid/?" + urlencode(given), taxonomy_current()
+    )
+    found: dict[str, list[str]] = {}
+    for finding in result.findings:
+        if finding.severity != tx.ERROR or finding.param not in given:
+            continue
+        message = f"{finding.message} (campaign taxonomy)"
+        if finding.suggestion and f"'{finding.suggestion}'" not in finding.message:
+            message += f"; try '{finding.suggestion}'"
+        found.setdefault(f"tracking_plan.{finding.param}", []).append(message)
+    return found
+
+
 def request_problems(request: Request, *, today: date | None = None) -> tuple[dict, dict]:
     """(problems, cleaned answers): everything a submission still lacks, by field path."""
     problems: dict[str, list[str]] = {}
@@ -221,6 +245,10 @@ def request_problems(request: Request, *, today: date | None = None) -> tuple[di
                 f"tracking_plan.{key}",
                 f"'{value}' has spaces or characters not allowed in a UTM value.",
             )
+    for field, messages in tracking_plan_findings(plan).items():
+        if field not in problems:
+            for message in messages:
+                add(field, message)
     definition = request.service_version.input_definition or []
     cleaned, errors = inputdef.validate_answers(definition, request.answers or {})
     labels = {f["key"]: f["label"] for f in definition}

@@ -80,7 +80,7 @@ def test_request_journey_submit_needs_info_answer_accept(
     page.get_by_label("Desired live date").fill("2030-01-01")
     page.get_by_label("utm_source").fill("newsletter")
     page.get_by_label("utm_medium").fill("email")
-    page.get_by_label("utm_campaign").fill("spring-2030")
+    page.get_by_label("utm_campaign").fill("fy30q1_na_email_promo_spring")
     page.get_by_label("Business impact").select_option("4")
     page.get_by_label("Effort").select_option("2")
     page.get_by_label("Risk").select_option("3")

@@ -374,3 +374,41 @@ def test_every_request_gets_its_priority_row(service, users):
     request.title = "Edited"
     request.save()
     assert Request.objects.get(pk=request.pk).priority.score is None
+
+
+def test_submit_checks_the_tracking_plan_against_the_published_taxonomy(make_request, users):
+    """Unknown medium, a source synonym and a campaign name off the naming convention are
+    refused at submit, each under its own field with the taxonomy's fix; the draft keeps
+    what was typed and submits once the values conform."""
+    request = make_request(
+        tracking_plan={"utm_source": "fb", "utm_medium": "emial", "utm_campaign": "Spring"}
+    )
+    with pytest.raises(ValidationError) as info:
+        services.request_transition(request=request, name="submit", actor=users["requester"])
+    problems = {k: " ".join(v) for k, v in info.value.message_dict.items()}
+    assert set(problems) == {
+        "tracking_plan.utm_source",
+        "tracking_plan.utm_medium",
+        "tracking_plan.utm_campaign",
+    }
+    assert "'facebook'" in problems["tracking_plan.utm_source"]
+    assert "did you mean 'email'" in problems["tracking_plan.utm_medium"]
+    assert "must be lower-case" in problems["tracking_plan.utm_campaign"]
+    assert "needs 5" in problems["tracking_plan.utm_campaign"]  # fy…q…_region_channel_offer_name
+    assert all("campaign taxonomy" in message for message in problems.values())
+    request.refresh_from_db()
+    assert request.status == Status.DRAFT
+    assert request.tracking_plan["utm_medium"] == "emial"
+    services.request_update(
+        request=request,
+        actor=users["requester"],
+        tracking_plan={
+            "utm_source": "facebook",
+            "utm_medium": "email",
+            "utm_campaign": "fy30q1_na_email_promo_spring",
+        },
+    )
+    submitted = services.request_transition(
+        request=request, name="submit", actor=users["requester"]
+    )
+    assert submitted.status == Status.SUBMITTED

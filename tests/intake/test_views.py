@@ -18,7 +18,7 @@ def _form_data(**over):
         "desired_live_date": "2030-01-01",
         "utm_source": "newsletter",
         "utm_medium": "email",
-        "utm_campaign": "spring",
+        "utm_campaign": "fy30q1_na_email_promo_spring",
         "score_impact": "4",
         "score_effort": "2",
         "score_risk": "3",
