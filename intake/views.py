@@ -98,7 +98,10 @@ class RequestListView(RoleRequiredMixin, View):
             "bulk_actions": BulkForm.ACTIONS,
             "assignees": BulkForm(ids=[]).fields["assignee"].choices if triager else [],
             "sorts": [(k, v[0]) for k, v in SORTS.items()],
+            "now": now,
         }
+        if request.htmx:  # the live refresh: the rows alone
+            return render(request, "intake/request_list.html#backlog-rows", context)
         return render(request, "intake/request_list.html", context)
 
 

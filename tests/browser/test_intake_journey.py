@@ -66,6 +66,8 @@ def test_request_journey_submit_needs_info_answer_accept(
     login("requester")
     page.goto("/requests/new/")
     page.get_by_role("link", name="Launch a campaign").click()
+    page.wait_for_url("**/requests/new/launch-a-campaign/")
+    page.wait_for_load_state("load")  # conditions.js (deferred) has run
     size = page.locator('[name="a-audience_size"]')
     assert not size.is_visible()
     page.locator('[name="a-channel"]').select_option("E-mail")

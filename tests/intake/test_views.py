@@ -204,3 +204,24 @@ def test_review_page_and_scoring_page(client_for, make_request, users):
     )
     assert "1 requests rescored" in response.content.decode()
     assert Request.objects.get().score == 75
+
+
+def test_backlog_live_refresh_returns_the_rows_alone(
+    client_for, make_request, users, django_assert_max_num_queries
+):
+    """htmx polls the page every minute for its rows: the same filters and sort, only the
+    rows' tbody (which carries the poll again), in no more queries than the whole page."""
+    pm = client_for("pm")
+    first = make_request(submit=True)
+    page = pm.get("/requests/?sort=due")
+    assert 'id="backlog-rows"' in page.content.decode()
+    assert 'hx-trigger="every 60s"' in page.content.decode()
+    make_request(submit=True, actor=users["other_requester"], title="Arrived since")
+    with django_assert_max_num_queries(20):
+        rows = pm.get("/requests/?sort=due", HTTP_HX_REQUEST="true")
+    html = rows.content.decode()
+    assert rows.status_code == 200
+    assert html.lstrip().startswith('<tbody id="backlog-rows"') and "<html" not in html
+    assert 'hx-get="/requests/?sort=due"' in html
+    assert html.count('data-href="/requests/') == 2 and "Arrived since" in html
+    assert first.reference in html

@@ -11,6 +11,18 @@
     all[current].classList.add("kbd-current");
     all[current].focus();
   }
+  // Live refresh (htmx polls the rows every minute): skip a poll while the page is hidden,
+  // rows are selected or the keyboard cursor is on a row; a fresh set of rows resets it.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!event.target || event.target.id !== "backlog-rows") return;
+    var active = document.activeElement;
+    var busy = document.hidden || (active && event.target.contains(active)) ||
+      document.querySelector("#backlog-rows input[name=ids]:checked");
+    if (busy) event.preventDefault();
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target && event.target.id === "backlog-rows") current = -1;
+  });
   document.addEventListener("keydown", function (event) {
     if (/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName) || event.ctrlKey || event.metaKey || event.altKey) return;
     var all = rows();
