@@ -12,7 +12,8 @@ own draw (business hours → wall time at ~4.2 calendar hours per business hour,
 weekdays), not from the business-time engine, so loading stays fast; the figures' SQL is
 what is measured. Then the governance figures' history and NPS answers (`governance_load`):
 the demo datasets, contracts and monitors, 120 days of pings, two years of check runs and
-results, 3,000 incidents and 2,000 requesters answering quarterly surveys.
+results, 3,000 incidents, 2,000 requesters answering quarterly surveys and 1,500 concluded
+experiments.
 
 Prints, per figure: the API endpoint's server time, the selector's time, the same figure
 as a hand-written SQL statement run directly, and the ratio selector / SQL (target ≤ 2).
@@ -228,6 +229,20 @@ INSERT INTO metrics_npsresponse (invitation_id, survey_id, "group", score, comme
     responded_at)
 SELECT i.id, i.survey_id, i."group", least(10, (random() * 11)::int), '', i.responded_at
 FROM metrics_npsinvitation i WHERE i.responded_at IS NOT NULL;
+INSERT INTO releases_experiment (created_at, updated_at, name, hypothesis, owner_id, team_id,
+    channel, primary_metric, baseline_rate, minimum_detectable_effect, alpha, power, variants,
+    required_sample_per_variant, observed_sample_per_variant, cost, status, started_at,
+    concluded_at, result, learnings, met_power, version)
+SELECT c - interval '30 days', c, 'Bench experiment ' || g, 'bench', u.id, u.team_id, 'email',
+       'click rate', 0.10, 0.10, 0.05, 0.80, 2, 14751, o, 1000 + g %% 500, 'concluded',
+       c - interval '21 days', c, (ARRAY['win', 'loss', 'inconclusive'])[1 + g %% 3], 'bench',
+       o >= 14751, 1
+FROM generate_series(1, 1500) AS g,
+     LATERAL (SELECT %(now)s::timestamptz - (g / 1500.0) * interval '730 days' AS c,
+                     (8000 + random() * 12000)::bigint AS o) AS x,
+     LATERAL (SELECT id, team_id FROM accounts_user WHERE team_id IS NOT NULL
+              ORDER BY id LIMIT 1) AS u;
+ANALYZE releases_experiment;
 ANALYZE governance_ping;
 ANALYZE governance_checkrun;
 ANALYZE governance_checkresult;
@@ -241,7 +256,7 @@ def governance_load() -> dict[str, int]:
     contracts and monitors (their services), then in SQL 120 days of pings (a 6-hour outage
     on every third monitor), a check run every 6 hours for two years per contracted dataset
     with four results each, 3,000 resolved incidents, 2,000 requesters answering quarterly
-    NPS surveys."""
+    NPS surveys and 1,500 concluded experiments."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -255,7 +270,7 @@ def governance_load() -> dict[str, int]:
                 cursor.execute(statement, params)
         counts = {}
         for table in ("governance_ping", "governance_checkresult", "governance_incident",
-                      "metrics_npsresponse"):  # fmt: skip
+                      "metrics_npsresponse", "releases_experiment"):  # fmt: skip
             cursor.execute(f"SELECT count(*) FROM {table}")
             counts[table] = cursor.fetchone()[0]
     return counts
@@ -402,6 +417,13 @@ def hand_sql(key: str, lo: object, hi: object, ends: list[object]) -> tuple[str,
             "AND (ended_at IS NULL OR ended_at >= %s)"
         )
         return sql, [*params, max(ends), min(ends)]
+    if key == "experiments":
+        sql = (
+            f"SELECT {bucket.format('concluded_at')}, count(*), count(*) FILTER (WHERE met_power),"
+            " avg(cost) FROM releases_experiment WHERE status = 'concluded' AND "
+            "concluded_at >= %s AND concluded_at < %s GROUP BY 1"
+        )
+        return sql, [tz, lo, hi]
     if key == "nps":
         sql = (
             f"SELECT {bucket.format('responded_at')}, 100.0 * (count(*) FILTER (WHERE score >= 9)"

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from . import selectors
+from . import periods, selectors
 from .charts import Series, bar_chart, line_chart
 from .definitions import HEADLINE, METRICS, MetricDefinition
 from .filters import MetricFilters
@@ -298,26 +299,41 @@ def panel_backlog(ctx: Context) -> Panel:
 
 def panel_throughput(ctx: Context) -> Panel:
     overall = ctx.overall()
+    experiments: MetricResult = ctx.once(  # type: ignore[assignment]
+        "experiments", lambda: selectors.experiments(ctx.f)
+    )
     keys = ("submitted", "accepted", "shipped")
     labels = _labels(overall["submitted"])
     series = [
         Series(METRICS[k].title, [p.value for p in overall[k].series[0].points]) for k in keys
     ]
+    register = reverse("releases:experiment_list")
+    scope = {k: v for k, v in ctx.query.items() if k in ("team", "channel")}
     rows: list[list[Cell]] = []
     for i, label in enumerate(labels):
         row: list[Cell] = [(label, "")]
         for k in keys:
             p = overall[k].series[0].points[i]
             row.append((int(p.value or 0), ctx.drill(k, bucket=p.start)))
+        e = experiments.series[0].points[i]
+        last = periods.period_next(e.start, ctx.f.period) - timedelta(days=1)
+        query = {"status": "concluded", "concluded_from": e.start, "concluded_to": last, **scope}
+        row.append((int(e.value or 0), f"{register}?{urlencode(query)}"))
         rows.append(row)
+    met = sum(int(p.extra.get("met_power") or 0) for p in experiments.series[0].points)
+    done = sum(int(p.value or 0) for p in experiments.series[0].points)
     return Panel(
         key="throughput",
         title="Throughput",
         definitions=[METRICS[k] for k in keys] + [METRICS["experiments"]],
-        header=["Period", "Submitted", "Accepted", "Shipped"],
+        header=["Period", "Submitted", "Accepted", "Shipped", "Experiments concluded"],
         rows=rows,
         svg=mark_safe(line_chart(title="Requests per period", labels=labels, series=series)),
-        note="Experiment throughput: not tracked yet (there is no experiment register).",
+        note=(
+            f"Experiments: {done} concluded in the range, {met} of them met power (observed "
+            "sample per variant ≥ required), from the experiment register."
+            + (f" {experiments.note}" if experiments.note else "")
+        ),
     )
 
 

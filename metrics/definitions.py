@@ -237,8 +237,14 @@ METRICS: dict[str, MetricDefinition] = {
             title="Experiment throughput",
             unit="experiments",
             group=THROUGHPUT,
-            tracked_by="experiments",
-            definition="Experiments concluded in the period (needs an experiment register).",
+            tracked_by="releases",
+            definition=(
+                "Experiments concluded in the period; 'met power' counts those whose observed "
+                "sample per variant reached the required size (two-proportion z-test from the "
+                "baseline rate, minimum detectable effect, α and power recorded in the "
+                "experiment register). Cost per experiment: mean cost of those with a cost "
+                "recorded. Team and channel filters apply." + _PERIOD_NOTE
+            ),
         ),
     ]
 }

@@ -38,6 +38,7 @@ from governance.models import (
     Ping,
 )
 from mops.accounts.models import Team
+from releases.models import Experiment, ExperimentStatus
 
 from . import periods
 from .aggregates import PercentileCont, median, per_day, share
@@ -133,10 +134,6 @@ class MetricResult:
                 for s in self.series
             ],
         }
-
-
-def _untracked(key: str, f: MetricFilters, note: str) -> MetricResult:
-    return MetricResult(metric=METRICS[key], filters=f, series=[], tracked=False, note=note)
 
 
 # --- dimensions ---------------------------------------------------------------------------
@@ -787,7 +784,46 @@ def data_health(key: str, f: MetricFilters) -> MetricResult:
 
 
 def experiments(f: MetricFilters) -> MetricResult:
-    return _untracked("experiments", f, "Not tracked yet: there is no experiment register.")
+    """Experiments concluded per period, from releases' experiment register (one query):
+    value and count = how many concluded; `extra["met_power"]` = how many of them reached
+    their required sample per variant; `extra["cost_per_experiment"]` = their mean cost,
+    over those with a cost recorded. The team and channel filters apply; class and service
+    do not (an experiment has neither)."""
+    buckets, lo, hi = _window(f)
+    qs = Experiment.objects.filter(
+        status=ExperimentStatus.CONCLUDED, concluded_at__gte=lo, concluded_at__lt=hi
+    )
+    if f.team_id:
+        qs = qs.filter(team_id=f.team_id)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    rows = list(
+        qs.annotate(bucket=Trunc("concluded_at", f.period, tzinfo=zone()))
+        .values("bucket")
+        .annotate(
+            value=Count("*"),
+            n=Count("*"),
+            met_power=Count(Value(1), filter=Q(met_power=True)),
+            cost_per_experiment=Avg("cost"),
+        )
+        .order_by()
+    )
+    series = _assemble(f, buckets, rows, extras=("met_power", "cost_per_experiment"))
+    for s in series:  # counts: an empty period is zero, not "no data"
+        for p in s.points:
+            p.value = p.value or 0.0
+            p.previous = p.previous if p.previous is not None else 0.0
+            p.extra["met_power"] = p.extra["met_power"] or 0.0
+    ignored = [
+        name for name, value in (("class", f.complexity), ("service", f.service_id)) if value
+    ]
+    note = (
+        f"The {' and '.join(ignored)} filter{'s do' if len(ignored) > 1 else ' does'} not apply "
+        "to experiments."
+        if ignored
+        else ""
+    )
+    return MetricResult(metric=METRICS["experiments"], filters=f, series=series, note=note)
 
 
 # --- one entry point ----------------------------------------------------------------------

@@ -262,6 +262,7 @@ SPECTACULAR_SETTINGS = {
         "RequestStatusEnum": "intake.models.Status",
         "DepartureStatusEnum": "releases.models.DepartureStatus",
         "AutomatedCheckEnum": "releases.models.AutomatedCheck",
+        "ExperimentStatusEnum": "releases.models.ExperimentStatus",
     },
 }
 

@@ -23,6 +23,9 @@ class ReleasesConfig(AppConfig):
         registry.nav_items.append(
             registry.NavItem("Checklists", "releases:template_list", MOPS_STAFF, 44)
         )
+        registry.nav_items.append(
+            registry.NavItem("Experiments", "releases:experiment_list", READ_EVERYTHING, 43)
+        )
         registry.nav_items.append(registry.NavItem("Freezes", "releases:freeze_list", ADMINS, 46))
         registry.home_panels.append(departures_panel)
         registry.demo_loaders.append(("releases", demo.load))

@@ -1,11 +1,13 @@
 """Demo releases (idempotent): three trains, a holiday freeze and a Friday-afternoon freeze,
 QA checklist templates per channel and per change type; checklist runs for requests already
-in QA. Existing objects (by slug or name) are left alone."""
+in QA; a handful of experiments in every state of the register (concluded ones spread over
+the last weeks so the metrics dashboard counts them). Existing objects (by slug or name) are
+left alone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,13 +15,24 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from catalog.models import Calendar, ChangeType, Channel
-from mops.accounts.models import User
+from mops.accounts.models import Team, User
 
 from . import work
-from .models import AutomatedCheck, ChecklistTemplate, Evidence, Freeze, Phase, Train
+from .models import (
+    AutomatedCheck,
+    ChecklistTemplate,
+    Evidence,
+    Experiment,
+    ExperimentResult,
+    Freeze,
+    Phase,
+    Train,
+)
 from .services import (
     checklist_template_create,
     checklists_instantiate,
+    experiment_create,
+    experiment_transition,
     freeze_create,
     train_create,
 )
@@ -184,6 +197,170 @@ CHECKLISTS: list[dict[str, Any]] = [
     },
 ]
 
+# name, owner, team slug, design, story: [(transition, days ago, extra)]
+EXPERIMENTS: list[dict[str, Any]] = [
+    {
+        "name": "Demo-request form: 3 fields instead of 7",
+        "owner": "pm",
+        "team": "demand-gen",
+        "channel": Channel.LANDING_PAGE,
+        "hypothesis": "Asking only for name, work e-mail and company lifts demo-form "
+        "completion without hurting lead quality (enrichment fills the rest).",
+        "primary_metric": "Demo-form completion rate",
+        "baseline_rate": Decimal("0.04"),
+        "minimum_detectable_effect": Decimal("0.25"),
+        "cost": Decimal("1200.00"),
+        "link_request": True,
+        "story": [
+            ("start", 58, {}),
+            (
+                "conclude",
+                30,
+                {
+                    "result": ExperimentResult.WIN,
+                    "observed_sample_per_variant": 7400,
+                    "learnings": "Completion 4.0% → 5.1%; MQL-to-SQL rate unchanged. Ship the "
+                    "short form on every demo page.",
+                },
+            ),
+        ],
+    },
+    {
+        "name": "Nurture subject line: question vs statement",
+        "owner": "engineer",
+        "team": "demand-gen",
+        "channel": Channel.EMAIL,
+        "hypothesis": "A question in the subject line raises opens of nurture step 2.",
+        "primary_metric": "Unique open rate",
+        "baseline_rate": Decimal("0.22"),
+        "minimum_detectable_effect": Decimal("0.05"),
+        "cost": Decimal("300.00"),
+        "story": [
+            ("start", 30, {}),
+            (
+                "conclude",
+                16,
+                {
+                    "result": ExperimentResult.INCONCLUSIVE,
+                    "observed_sample_per_variant": 18000,
+                    "learnings": "The list was smaller than the design needed: under-powered. "
+                    "Re-run on the full nurture audience over two sends.",
+                },
+            ),
+        ],
+    },
+    {
+        "name": "Webinar reminder SMS: 1 h vs 24 h before",
+        "owner": "pm",
+        "team": "field-marketing",
+        "channel": Channel.SMS,
+        "hypothesis": "A reminder one hour before the start lifts live attendance.",
+        "primary_metric": "Registrant-to-attendee rate",
+        "baseline_rate": Decimal("0.35"),
+        "minimum_detectable_effect": Decimal("0.10"),
+        "cost": Decimal("150.00"),
+        "story": [
+            ("start", 24, {}),
+            (
+                "conclude",
+                9,
+                {
+                    "result": ExperimentResult.LOSS,
+                    "observed_sample_per_variant": 3200,
+                    "learnings": "Attendance fell (35% → 31%): one hour is too late to "
+                    "rearrange a calendar. Keep the 24 h reminder.",
+                },
+            ),
+        ],
+    },
+    {
+        "name": "Landing page hero: video vs still image",
+        "owner": "engineer",
+        "team": "demand-gen",
+        "channel": Channel.LANDING_PAGE,
+        "hypothesis": "A 20-second product video in the hero lifts trial sign-ups.",
+        "primary_metric": "Trial sign-up rate",
+        "baseline_rate": Decimal("0.03"),
+        "minimum_detectable_effect": Decimal("0.20"),
+        "story": [
+            ("start", 35, {}),
+            (
+                "stop",
+                27,
+                {
+                    "note": "Form fills were not attributed to the variants (tracking "
+                    "broke in the CMS release); restart once fixed."
+                },
+            ),
+        ],
+    },
+    {
+        "name": "Paid social: customer-made vs studio creative",
+        "owner": "pm",
+        "team": "demand-gen",
+        "channel": Channel.PAID_SOCIAL,
+        "hypothesis": "Customer-made video ads earn a higher click-through than studio ones.",
+        "primary_metric": "Click-through rate",
+        "baseline_rate": Decimal("0.012"),
+        "minimum_detectable_effect": Decimal("0.15"),
+        "variants": 3,
+        "story": [("start", 10, {})],
+    },
+    {
+        "name": "Pricing page: annual billing selected by default",
+        "owner": "pm",
+        "team": "sales",
+        "channel": Channel.WEB,
+        "hypothesis": "Pre-selecting annual billing raises the share of annual plans.",
+        "primary_metric": "Annual-plan checkout rate",
+        "baseline_rate": Decimal("0.18"),
+        "minimum_detectable_effect": Decimal("0.10"),
+        "alpha": Decimal("0.01"),
+        "power": Decimal("0.9"),
+        "story": [],
+    },
+]
+
+
+def load_experiments(actor: User, progress: Callable[[str], None]) -> None:
+    """The demo experiment register: each one is created and walked through its story
+    with back-dated events, once (by name)."""
+    users = {u.username: u for u in User.objects.filter(username__in=["pm", "engineer"])}
+    teams = {t.slug: t for t in Team.objects.all()}
+    built = None  # the intake request that built the first one: launched, else in QA
+    for status in (work.LIVE, work.SCHEDULED, work.IN_QA):
+        built = built or work.request_model().objects.filter(status=status).order_by("pk").first()
+    now = timezone.now()
+    for spec in EXPERIMENTS:
+        if Experiment.objects.filter(name=spec["name"]).exists():
+            continue
+        fields = {
+            k: v for k, v in spec.items() if k not in ("owner", "team", "story", "link_request")
+        }
+        owner = users.get(spec["owner"], actor)
+        team = teams.get(spec["team"]) or owner.team
+        if team is None:
+            continue
+        story = spec["story"]
+        created = now - timedelta(days=(story[0][1] + 5) if story else 2)
+        experiment = experiment_create(
+            actor=owner,
+            owner=owner,
+            team=team,
+            request=built if spec.get("link_request") else None,
+            now=created,
+            **fields,
+        )
+        for name, days_ago, extra in story:
+            experiment = experiment_transition(
+                experiment=experiment,
+                name=name,
+                actor=owner,
+                now=now - timedelta(days=days_ago),
+                **extra,
+            )
+        progress(f"experiment {experiment.name}")
+
 
 def load(progress: Callable[[str], None] = lambda _: None) -> None:
     actor = User.objects.filter(username="admin").first()
@@ -240,3 +417,4 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
     for request in work.request_model().objects.filter(status=work.IN_QA).select_related("service"):
         if checklists_instantiate(request=request):
             progress(f"checklists {request.reference}")
+    load_experiments(actor, progress)

@@ -1,4 +1,5 @@
-"""Reads in releases: trains, departures with their manifests, freezes, checklists, calendar."""
+"""Reads in releases: trains, departures with their manifests, freezes, checklists, calendar,
+experiments."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from .models import (
     ChecklistTemplate,
     Departure,
     DepartureStatus,
+    Experiment,
+    ExperimentEvent,
     FeedToken,
     Freeze,
     ItemResult,
@@ -262,3 +265,20 @@ def manifest_rows(departure: Departure) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def experiments() -> QuerySet[Experiment]:
+    """The experiment register, newest first, with what its rows show (one query)."""
+    return Experiment.objects.select_related(
+        "owner", "team", "request", "departure__train"
+    ).order_by("-created_at", "-id")
+
+
+def experiment_detail() -> QuerySet[Experiment]:
+    """Experiments with their event timeline (actor included): two queries."""
+    return experiments().prefetch_related(
+        Prefetch(
+            "events",
+            queryset=ExperimentEvent.objects.select_related("actor").order_by("at", "id"),
+        )
+    )

@@ -20,6 +20,10 @@ urlpatterns = [
     path("freezes/", views.FreezeListView.as_view(), name="freeze_list"),
     path("freezes/new/", views.FreezeFormView.as_view(), name="freeze_create"),
     path("freezes/<int:pk>/", views.FreezeFormView.as_view(), name="freeze_edit"),
+    path("experiments/", views.ExperimentListView.as_view(), name="experiment_list"),
+    path("experiments/new/", views.ExperimentFormView.as_view(), name="experiment_create"),
+    path("experiments/<int:pk>/", views.ExperimentDetailView.as_view(), name="experiment_detail"),
+    path("experiments/<int:pk>/edit/", views.ExperimentFormView.as_view(), name="experiment_edit"),
     path("feeds/<str:token>/trains/<int:pk>.ics", views.train_feed_view, name="train_feed"),
     path("feeds/<str:token>/freezes.ics", views.freezes_feed_view, name="freezes_feed"),
 ]

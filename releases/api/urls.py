@@ -13,5 +13,6 @@ router.register(
 router.register("checklist-runs", views.ChecklistRunViewSet, basename="checklist-run")
 router.register("checklist-results", views.ItemResultViewSet, basename="checklist-result")
 router.register("preflight-runs", views.PreflightRunViewSet, basename="preflight-run")
+router.register("experiments", views.ExperimentViewSet, basename="experiment")
 
 urlpatterns = router.urls

@@ -48,6 +48,9 @@ EXPECTED: dict[str, set[str]] = {
     "checklist-templates/": STAFF_AND_LEADERS,
     "checklist-runs/": STAFF_AND_LEADERS,
     "preflight-runs/": STAFF_AND_LEADERS,
+    # the experiment register: like the release pages, MOPS staff and leadership read it
+    # (MOPS staff write); approvers and requesters have no use for it.
+    "experiments/": STAFF_AND_LEADERS,
     # intake: requesters list their team's requests (object visibility is tested in
     # tests/intake); scoring models are for MOPS staff and leadership.
     "requests/": EVERYONE,

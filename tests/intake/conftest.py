@@ -88,7 +88,11 @@ COMPLETE = {
     "brief": "Launch the spring offer.",
     "audience": "Trial users in the US",
     "offer": "20% off",
-    "tracking_plan": {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "fy30q1_na_email_promo_spring"},
+    "tracking_plan": {
+        "utm_source": "newsletter",
+        "utm_medium": "email",
+        "utm_campaign": "fy30q1_na_email_promo_spring",
+    },
     "desired_live_date": date(2030, 1, 1),
     "scoring_inputs": {"impact": 4, "effort": 2, "risk": 3},
 }

@@ -13,7 +13,11 @@ BODY = {
     "answers": {"channel": "E-mail", "audience_size": 5000},
     "brief": "Launch the spring offer.",
     "audience": "Trial users",
-    "tracking_plan": {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "fy30q1_na_email_promo_spring"},
+    "tracking_plan": {
+        "utm_source": "newsletter",
+        "utm_medium": "email",
+        "utm_campaign": "fy30q1_na_email_promo_spring",
+    },
     "desired_live_date": "2030-01-01",
     "scoring_inputs": {"impact": 4, "effort": 2, "risk": 3},
 }

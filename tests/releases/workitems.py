@@ -72,7 +72,7 @@ def qa_request(*, channels, change_type="new_campaign", requester=None, **kwargs
         tracking_plan={
             "utm_source": "newsletter",
             "utm_medium": "email",
-            "utm_campaign": "spring",
+            "utm_campaign": "fy30q1_na_email_promo_spring",
         },
         desired_live_date=timezone.localdate() + timedelta(days=30),
         scoring_inputs={"impact": 4, "effort": 2, "risk": 3},
