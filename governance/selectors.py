@@ -140,19 +140,20 @@ def rfc_changes_since_approval(rfc: Rfc) -> tuple[int | None, list[FieldChange]]
     return approved, rfc_diff(rfc, from_number=approved, to_number=rfc.version)
 
 
+def rfc_emergencies_approved_between(window_start: datetime, window_end: datetime) -> QuerySet[Rfc]:
+    """Approved (or already scheduled) emergency RFCs whose desired window overlaps
+    [window_start, window_end), earliest first: releases lets work into a freeze on their
+    authority."""
+    return Rfc.objects.filter(
+        emergency=True,
+        status__in=[RfcStatus.APPROVED, RfcStatus.SCHEDULED],
+        desired_window_start__lt=window_end,
+        desired_window_end__gt=window_start,
+    ).order_by("desired_window_start", "pk")
+
+
 def rfc_emergency_approved_for(window_start: datetime, window_end: datetime) -> Rfc | None:
-    """An approved (or already scheduled) emergency RFC whose desired window overlaps
-    [window_start, window_end): releases lets work into a freeze on its authority."""
-    return (
-        Rfc.objects.filter(
-            emergency=True,
-            status__in=[RfcStatus.APPROVED, RfcStatus.SCHEDULED],
-            desired_window_start__lt=window_end,
-            desired_window_end__gt=window_start,
-        )
-        .order_by("desired_window_start", "pk")
-        .first()
-    )
+    return rfc_emergencies_approved_between(window_start, window_end).first()
 
 
 # --- taxonomy ----------------------------------------------------------------------------------

@@ -443,16 +443,30 @@ class BoardingCheck:
 
 
 def _freeze_verdict(
-    departure: Departure, channels: list[str], actor: Any, override_reason: str
+    departure: Departure,
+    channels: list[str],
+    actor: Any,
+    override_reason: str,
+    rules: list[schedule.FreezeRule],
+    emergencies: list[Any] | None,
 ) -> tuple[BoardingCheck, Any, str]:
     """(check, emergency RFC or None, override reason recorded)."""
-    hits = schedule.freezes_hitting(
-        active_freeze_rules(), departure.starts_at, departure.ends_at, channels
-    )
+    hits = schedule.freezes_hitting(rules, departure.starts_at, departure.ends_at, channels)
     if not hits:
         return BoardingCheck("freeze", True, "No freeze applies."), None, ""
     names = ", ".join(h.freeze.name for h in hits)
-    emergency = work.emergency_rfc_for(departure.starts_at, departure.ends_at)
+    if emergencies is None:
+        emergency = work.emergency_rfc_for(departure.starts_at, departure.ends_at)
+    else:
+        emergency = next(
+            (
+                rfc
+                for rfc in emergencies
+                if rfc.desired_window_start < departure.ends_at
+                and rfc.desired_window_end > departure.starts_at
+            ),
+            None,
+        )
     if emergency is not None:
         message = f"Inside freeze ({names}); allowed by approved emergency RFC {emergency}."
         return BoardingCheck("freeze", True, message), emergency, ""
@@ -480,8 +494,17 @@ def boarding_checks(
     override_reason: str = "",
     now: datetime | None = None,
     exclude: Boarding | None = None,
+    taken: int | None = None,
+    freeze_rules: list[schedule.FreezeRule] | None = None,
+    emergencies: list[Any] | None = None,
 ) -> tuple[list[BoardingCheck], Any, str]:
-    """Every boarding rule, in order, for `departure` (caller holds its row lock)."""
+    """Every boarding rule, in order, for `departure` (caller holds its row lock).
+
+    Pages that list many departures pass `taken` (the `seats_taken` annotation of
+    `selectors.departures`), `freeze_rules` and `emergencies` (the emergency RFCs over the
+    listed span, `work.emergency_rfcs_between`), each read once, so checking a list of
+    departures costs no query per departure; the boarding service reads them under its
+    lock."""
     now = now or timezone.now()
     checks: list[BoardingCheck] = []
     if departure.status != DepartureStatus.OPEN:
@@ -511,10 +534,11 @@ def boarding_checks(
         )
     else:
         checks.append(BoardingCheck("channel", True, "Channel carried by the train."))
-    taken_qs = departure.boardings.exclude(status=BoardingStatus.REMOVED)
-    if exclude is not None:
-        taken_qs = taken_qs.exclude(pk=exclude.pk)
-    taken = taken_qs.count()
+    if taken is None:
+        taken_qs = departure.boardings.exclude(status=BoardingStatus.REMOVED)
+        if exclude is not None:
+            taken_qs = taken_qs.exclude(pk=exclude.pk)
+        taken = taken_qs.count()
     if taken >= departure.capacity:
         checks.append(
             BoardingCheck(
@@ -544,7 +568,10 @@ def boarding_checks(
         checks.append(
             BoardingCheck("cutoff", True, f"Cutoff {_local(departure, departure.cutoff_at)}.")
         )
-    freeze_check, emergency, reason = _freeze_verdict(departure, channels, actor, override_reason)
+    rules = active_freeze_rules() if freeze_rules is None else freeze_rules
+    freeze_check, emergency, reason = _freeze_verdict(
+        departure, channels, actor, override_reason, rules, emergencies
+    )
     checks.append(freeze_check)
     checks.append(checklist_ok)
     return checks, emergency, reason

@@ -328,6 +328,15 @@ class DepartureDetailView(RoleRequiredMixin, View):
 # --- boarding a request -----------------------------------------------------------------------
 
 
+def _emergencies_over(departures: list[Departure]) -> list[Any]:
+    """The emergency RFCs overlapping any listed departure, read once for the whole list."""
+    if not departures:
+        return []
+    return work.emergency_rfcs_between(
+        min(d.starts_at for d in departures), max(d.ends_at for d in departures)
+    )
+
+
 def _visible_request(request: HttpRequest, pk: int) -> Any:
     found = work.requests_visible_to(request.user).filter(pk=pk).first()
     if found is None:
@@ -348,6 +357,8 @@ class RequestBoardView(RoleRequiredMixin, View):
         now = timezone.now()
         candidates = list(selectors.bookable_departures(channels, now=now)[:20])
         checklist = services.preflight_verdict(work_request)
+        rules = services.active_freeze_rules()
+        emergencies = _emergencies_over(candidates)
         rows = []
         for departure in candidates:
             checks, _, _ = services.boarding_checks(
@@ -356,6 +367,9 @@ class RequestBoardView(RoleRequiredMixin, View):
                 actor=request.user,
                 checklist_ok=checklist,
                 now=now,
+                taken=departure.seats_taken,
+                freeze_rules=rules,
+                emergencies=emergencies,
             )
             rows.append({"departure": departure, "checks": checks, "ok": all(c.ok for c in checks)})
         return render(
@@ -414,10 +428,10 @@ class RfcBoardView(RoleRequiredMixin, View):
         rfc = _visible_rfc(request, pk)
         channels = work.rfc_channels(rfc)
         now = timezone.now()
-        candidates = list(
-            selectors.bookable_departures(channels, now=now).select_related("train")[:20]
-        )
+        candidates = list(selectors.bookable_departures(channels, now=now)[:20])
         checklist = services.BoardingCheck("checklist", True, "RFCs carry their own approvals.")
+        rules = services.active_freeze_rules()
+        emergencies = _emergencies_over(candidates)
         rows = []
         for departure in candidates:
             checks, _, _ = services.boarding_checks(
@@ -427,6 +441,9 @@ class RfcBoardView(RoleRequiredMixin, View):
                 actor=request.user,
                 checklist_ok=checklist,
                 now=now,
+                taken=departure.seats_taken,
+                freeze_rules=rules,
+                emergencies=emergencies,
             )
             rows.append({"departure": departure, "checks": checks, "ok": all(c.ok for c in checks)})
         return render(

@@ -101,6 +101,11 @@ def emergency_rfc_for(start: datetime, end: datetime) -> Rfc | None:
     return governance_selectors.rfc_emergency_approved_for(start, end)
 
 
+def emergency_rfcs_between(start: datetime, end: datetime) -> list[Rfc]:
+    """Every such RFC overlapping [start, end), earliest first (one query for a list)."""
+    return list(governance_selectors.rfc_emergencies_approved_between(start, end))
+
+
 def rfc_schedule(
     *, rfc: Rfc, actor: Any, start: datetime, end: datetime, ref: str, frozen: bool
 ) -> Rfc:

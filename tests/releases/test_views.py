@@ -50,3 +50,57 @@ def test_feed_token_rotation_from_the_calendar_page(client_for, users):
     page = client.get("/releases/")
     token = users["pm"].release_feed_token.key
     assert token.encode() in page.content
+
+
+def test_board_page_checks_every_departure_in_a_constant_number_of_queries(
+    client_for, users, email_train, make_request
+):
+    """Seats taken, freezes and emergency RFCs are read once for the listed departures,
+    not once per departure: twice the departures (all inside a freeze) cost no more."""
+    from datetime import date, time, timedelta
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from releases.models import Freeze
+
+    services.freeze_create(
+        actor=users["admin"],
+        name="Everything frozen",
+        kind=Freeze.Kind.RECURRING,
+        rrule="FREQ=DAILY",
+        first_date=date(2020, 1, 1),
+        start_time=time(0, 0),
+        duration_minutes=24 * 60,
+        time_zone="America/New_York",
+    )
+    client = client_for("pm")
+    url = f"/releases/requests/{make_request().pk}/board/"
+    client.get(url)
+
+    def measure() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url)
+        assert page.status_code == 200 and b"Everything frozen" in page.content
+        return len(queries), page.content.count(b"<tr data-departure=")
+
+    few_queries, few_rows = measure()
+    services.train_create(
+        actor=users["admin"],
+        name="Second e-mail train",
+        slug="email-2",
+        channels=["email"],
+        time_zone="America/New_York",
+        rrule="FREQ=DAILY",
+        first_date=timezone.localdate() - timedelta(days=3),
+        start_time=time(15, 0),
+        duration_minutes=60,
+        capacity=2,
+        cutoff_hours=Decimal(2),
+        horizon_days=14,
+    )
+    many_queries, many_rows = measure()
+    assert many_rows > few_rows >= 5
+    assert many_queries == few_queries
