@@ -21,6 +21,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
     Q,
     QuerySet,
     Value,
@@ -257,6 +258,9 @@ class RequestFigure:
     extras: Callable[[], dict[str, Expression]] = lambda: {}
     counts: bool = False  # the value is a count (zero, not "no data", in an empty period)
     drill: str = ""  # the drill-down listing the requests counted
+    # How the overall figure follows from a grouped query's rows (None: it does not, e.g. a
+    # median): "sla" = 100 × (Σ counted − Σ breached) / Σ counted; "count" = Σ counted.
+    total: str | None = None
 
 
 def _ttc_days() -> Expression:
@@ -289,6 +293,7 @@ REQUEST_FIGURES: dict[str, RequestFigure] = {
         value=lambda of: share(Q(triage_met=True), of=of),
         extras=lambda: {"breached": Count(Value(1), filter=Q(triage_met=False))},
         drill="triage_breached",
+        total="sla",
     ),
     "delivery_sla": RequestFigure(
         time_field="live_at",
@@ -296,6 +301,7 @@ REQUEST_FIGURES: dict[str, RequestFigure] = {
         value=lambda of: share(Q(delivery_met=True), of=of),
         extras=lambda: {"breached": Count(Value(1), filter=Q(delivery_met=False))},
         drill="delivery_breached",
+        total="sla",
     ),
     "template_reuse": RequestFigure(
         time_field="live_at",
@@ -311,9 +317,13 @@ REQUEST_FIGURES: dict[str, RequestFigure] = {
         extras=lambda: {"self_serve": Count(Value(1), filter=Q(self_serve=True))},
         drill="self_serve",
     ),
-    "submitted": RequestFigure("submitted_at", None, _count, counts=True, drill="submitted"),
-    "accepted": RequestFigure("accepted_at", None, _count, counts=True, drill="accepted"),
-    "shipped": RequestFigure("live_at", None, _count, counts=True, drill="shipped"),
+    "submitted": RequestFigure(
+        "submitted_at", None, _count, counts=True, drill="submitted", total="count"
+    ),
+    "accepted": RequestFigure(
+        "accepted_at", None, _count, counts=True, drill="accepted", total="count"
+    ),
+    "shipped": RequestFigure("live_at", None, _count, counts=True, drill="shipped", total="count"),
 }
 
 
@@ -366,13 +376,44 @@ def request_figures(keys: list[str], f: MetricFilters) -> dict[str, MetricResult
                 for row in rows
             ]
             series = _assemble(f, buckets, renamed, extras=extras, group_label=label)
-            if figure.counts:
-                for s in series:
-                    for p in s.points:
-                        p.value = p.value or 0.0
-                        p.previous = p.previous if p.previous is not None else 0.0
             results[key] = MetricResult(metric=METRICS[key], filters=f, series=series)
+            if label is not None and figure.total is not None:
+                totals = _totals(renamed, figure.total, extras)
+                results[key].total = MetricResult(
+                    metric=METRICS[key],
+                    filters=f.with_(group_by=""),
+                    series=_assemble(f, buckets, totals, extras=extras),
+                )
+            for result in (results[key], results[key].total):
+                if figure.counts and result is not None:
+                    _zero_fill(result.series)
     return {key: results[key] for key in keys}
+
+
+def _zero_fill(series: list[Series]) -> None:
+    """A count in an empty period is zero, not "no data"."""
+    for s in series:
+        for p in s.points:
+            p.value = p.value or 0.0
+            p.previous = p.previous if p.previous is not None else 0.0
+
+
+def _totals(rows: list[dict], rule: str, extras: tuple[str, ...]) -> list[dict]:
+    """One row per bucket summing a grouped query's rows (see `RequestFigure.total`)."""
+    summed: dict[datetime, dict[str, float]] = {}
+    for row in rows:
+        into = summed.setdefault(row["bucket"], dict.fromkeys(("n", *extras), 0.0))
+        for name in ("n", *extras):
+            into[name] += float(row[name] or 0)
+    out = []
+    for bucket, sums in summed.items():
+        n = sums["n"]
+        if rule == "sla":
+            value = 100.0 * (n - sums["breached"]) / n if n else None
+        else:
+            value = n
+        out.append({"bucket": bucket, "value": value, **sums})
+    return out
 
 
 def request_figure(key: str, f: MetricFilters) -> MetricResult:
@@ -489,18 +530,27 @@ def ttc_distribution(f: MetricFilters) -> list[tuple[str, int, int]]:
     Returns [(label, count, bin index)], in one query.
     """
     _, lo, hi = _window(f, with_previous=False)
-    days = F("ttc_business_seconds") * 1.0 / F("day_seconds")
-    aggs = {}
-    for i, (low, high) in enumerate(TTC_BINS):
-        q = Q(ttc_days__gte=low) & (Q(ttc_days__lt=high) if high is not None else Q())
-        aggs[f"b{i}"] = Count(Value(1), filter=q)
-    counts = (
+    counts = dict(
         facts_filtered(f)
-        .filter(live_at__gte=lo, live_at__lt=hi, ttc_business_seconds__isnull=False)
-        .annotate(ttc_days=days)
-        .aggregate(**aggs)
+        .filter(live_at__gte=lo, live_at__lt=hi, ttc_business_seconds__gte=0)
+        .annotate(ttc_bin=_ttc_bin())
+        .values("ttc_bin")
+        .annotate(n=Count("*"))
+        .values_list("ttc_bin", "n")
+        .order_by()
     )
-    return [(ttc_bin_label(i), counts[f"b{i}"], i) for i in range(len(TTC_BINS))]
+    return [(ttc_bin_label(i), counts.get(i, 0), i) for i in range(len(TTC_BINS))]
+
+
+def _ttc_bin() -> Func:
+    """The TTC bin index of a row in one `width_bucket` call (number of bin edges ≤ the
+    row's business days), instead of a pair of comparisons per bin."""
+    edges = ", ".join(f"{low:g}" for low, _ in TTC_BINS[1:])
+    return Func(
+        per_day("ttc_business_seconds", "day_seconds"),
+        template=f"width_bucket(%(expressions)s, ARRAY[{edges}]::float8[])",
+        output_field=IntegerField(),
+    )
 
 
 TTC_BINS: list[tuple[float, float | None]] = [

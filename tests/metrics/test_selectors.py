@@ -174,3 +174,19 @@ def test_saving_an_event_refreshes_the_fact_after_commit(
     fact = RequestFact.objects.get(request=r8)
     assert fact.triage_business_seconds == 3600 and fact.triage_met is True
     assert request_fact_refresh(request_id=history["R9"].pk) is None  # drafts have no facts
+
+
+@pytest.mark.parametrize("group_by", ["class", "team", "service", "channel"])
+@pytest.mark.parametrize("key", ["triage_sla", "delivery_sla", "submitted", "accepted", "shipped"])
+def test_a_grouped_figure_carries_the_overall_figure_exactly(history, key, group_by):
+    """The dashboard takes overall triage adherence from the by-class query's total: per
+    period it must equal the ungrouped figure — value, count, previous period, breaches."""
+    weeks = MetricFilters(period="week", start=date(2025, 6, 2), end=date(2025, 7, 27))
+    grouped = selectors.request_figures([key], weeks.with_(group_by=group_by))[key]
+    plain = selectors.request_figure(key, weeks)
+
+    def shown(result):
+        return [(p.start, p.value, p.count, p.previous, p.extra) for p in result.series[0].points]
+
+    assert shown(grouped.total) == shown(plain)
+    assert any(p.count for p in plain.series[0].points)
