@@ -35,3 +35,7 @@ class MetricsConfig(AppConfig):
             "task": "metrics.tasks.facts_refresh_stale",
             "schedule": crontab(minute=15),
         }
+        settings.CELERY_BEAT_SCHEDULE["metrics-rollup-rebuild"] = {
+            "task": "metrics.tasks.rollup_rebuild",
+            "schedule": crontab(minute=40, hour=3),
+        }

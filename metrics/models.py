@@ -91,6 +91,76 @@ class RequestFact(models.Model):
         return f"facts of request {self.request_id}"
 
 
+class RequestDay(models.Model):
+    """Request facts summed per local day and dimension: the dashboard's counts and shares
+    read these (≈ one row per day × service × team × class) instead of a million facts.
+
+    Kept exact by a database trigger on `RequestFact` (migration 0004): every insert,
+    update or delete of a fact subtracts the old row's contributions and adds the new
+    one's, in the same transaction, whoever writes (services, loaders, cascades). A fact
+    counts on up to four days, one per `kind`: the local day (`RollupSetting.time_zone`) it
+    was submitted, triaged, accepted and went live. `metrics.rollup.rollup_rebuild()`
+    recomputes everything from the facts (after a bulk load or a time-zone change; the
+    nightly task checks). Medians need the raw values, so TTC percentiles and the backlog
+    (open at an instant) stay on `RequestFact`.
+    """
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted"
+        TRIAGED = "triaged"
+        ACCEPTED = "accepted"
+        LIVE = "live"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    day = models.DateField()
+    service = models.ForeignKey(
+        "catalog.Service", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    complexity = models.CharField(max_length=10, choices=Complexity.choices)
+    channel = models.CharField(max_length=20, blank=True)
+    n = models.IntegerField(default=0, help_text="Facts of this kind on this day.")
+    known = models.IntegerField(default=0, help_text="…with an SLA outcome (met not null).")
+    met = models.IntegerField(default=0, help_text="…whose SLA was met (triage or delivery).")
+    with_template = models.IntegerField(default=0)
+    self_serve = models.IntegerField(default=0)
+    # live: the TTC histogram, one count per bin of `selectors.TTC_BINS` (business days)
+    ttc_b0 = models.IntegerField(default=0)
+    ttc_b1 = models.IntegerField(default=0)
+    ttc_b2 = models.IntegerField(default=0)
+    ttc_b3 = models.IntegerField(default=0)
+    ttc_b4 = models.IntegerField(default=0)
+    ttc_b5 = models.IntegerField(default=0)
+    ttc_b6 = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "day", "service", "team", "complexity", "channel"],
+                name="metrics_requestday_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.day}: {self.n}"
+
+
+class RollupSetting(models.Model):
+    """The one row telling the rollup trigger which time zone days are local to."""
+
+    time_zone = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.time_zone
+
+
 class NpsSurvey(models.Model):
     """The quarterly stakeholder survey: one per quarter, sent to requesters of delivered work."""
 

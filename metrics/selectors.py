@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import (
     Avg,
     Count,
+    DateField,
     Expression,
     F,
     FloatField,
@@ -24,6 +25,7 @@ from django.db.models import (
     IntegerField,
     Q,
     QuerySet,
+    Sum,
     Value,
 )
 from django.db.models.functions import Cast, NullIf, Trunc
@@ -45,7 +47,8 @@ from . import periods
 from .aggregates import PercentileCont, median, per_day, share
 from .definitions import AGING_DAYS, METRICS, MetricDefinition
 from .filters import MetricFilters
-from .models import NpsResponse, RequestFact
+from .models import NpsResponse, RequestDay, RequestFact
+from .rollup import rollup_in_step
 
 
 def zone() -> ZoneInfo:
@@ -165,16 +168,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], Callable[[dict], tuple[str, str]]]] = {
 
 def facts_filtered(f: MetricFilters) -> QuerySet[RequestFact]:
     """Facts matching the class / service / team / channel filters."""
-    qs = RequestFact.objects.all()
-    if f.complexity:
-        qs = qs.filter(complexity=f.complexity)
-    if f.service_id:
-        qs = qs.filter(service_id=f.service_id)
-    if f.team_id:
-        qs = qs.filter(team_id=f.team_id)
-    if f.channel:
-        qs = qs.filter(channel=f.channel)
-    return qs
+    return filtered(RequestFact.objects.all(), f)
 
 
 def _window(
@@ -261,6 +255,10 @@ class RequestFigure:
     # How the overall figure follows from a grouped query's rows (None: it does not, e.g. a
     # median): "sla" = 100 × (Σ counted − Σ breached) / Σ counted; "count" = Σ counted.
     total: str | None = None
+    # The same figure over the per-day rollup (`RequestDay` rows of this kind): the value,
+    # the rows counted ("n") and each extra as sums. Empty: medians need the facts.
+    kind: str = ""
+    rolled: Callable[[], dict[str, Expression]] = lambda: {}
 
 
 def _ttc_days() -> Expression:
@@ -273,6 +271,27 @@ def _calendar_days() -> Expression:
 
 def _count(of: Q | None) -> Expression:
     return Count(Value(1), filter=of) if of is not None else Count("*")
+
+
+def _percent(part: str, whole: str) -> Expression:
+    """100 × Σ part / Σ whole over rollup rows; NULL when Σ whole is 0."""
+    return (
+        Cast(Sum(part), FloatField())
+        * Value(100.0)
+        / Cast(NullIf(Sum(whole), Value(0)), FloatField())
+    )
+
+
+def _rolled_sla() -> dict[str, Expression]:
+    return {"v": _percent("met", "known"), "n": Sum("known"), "breached": Sum("known") - Sum("met")}
+
+
+def _rolled_share(part: str) -> Callable[[], dict[str, Expression]]:
+    return lambda: {"v": _percent(part, "n"), "n": Sum("n"), part: Sum(part)}
+
+
+def _rolled_count() -> dict[str, Expression]:
+    return {"v": Sum("n"), "n": Sum("n")}
 
 
 REQUEST_FIGURES: dict[str, RequestFigure] = {
@@ -294,6 +313,8 @@ REQUEST_FIGURES: dict[str, RequestFigure] = {
         extras=lambda: {"breached": Count(Value(1), filter=Q(triage_met=False))},
         drill="triage_breached",
         total="sla",
+        kind=RequestDay.Kind.TRIAGED,
+        rolled=_rolled_sla,
     ),
     "delivery_sla": RequestFigure(
         time_field="live_at",
@@ -302,6 +323,8 @@ REQUEST_FIGURES: dict[str, RequestFigure] = {
         extras=lambda: {"breached": Count(Value(1), filter=Q(delivery_met=False))},
         drill="delivery_breached",
         total="sla",
+        kind=RequestDay.Kind.LIVE,
+        rolled=_rolled_sla,
     ),
     "template_reuse": RequestFigure(
         time_field="live_at",
@@ -309,6 +332,8 @@ REQUEST_FIGURES: dict[str, RequestFigure] = {
         value=lambda of: share(Q(with_template=True)),
         extras=lambda: {"with_template": Count(Value(1), filter=Q(with_template=True))},
         drill="without_template",
+        kind=RequestDay.Kind.LIVE,
+        rolled=_rolled_share("with_template"),
     ),
     "self_serve_share": RequestFigure(
         time_field="live_at",
@@ -316,14 +341,26 @@ REQUEST_FIGURES: dict[str, RequestFigure] = {
         value=lambda of: share(Q(self_serve=True)),
         extras=lambda: {"self_serve": Count(Value(1), filter=Q(self_serve=True))},
         drill="self_serve",
+        kind=RequestDay.Kind.LIVE,
+        rolled=_rolled_share("self_serve"),
     ),
-    "submitted": RequestFigure(
-        "submitted_at", None, _count, counts=True, drill="submitted", total="count"
-    ),
-    "accepted": RequestFigure(
-        "accepted_at", None, _count, counts=True, drill="accepted", total="count"
-    ),
-    "shipped": RequestFigure("live_at", None, _count, counts=True, drill="shipped", total="count"),
+    **{
+        key: RequestFigure(
+            time_field,
+            None,
+            _count,
+            counts=True,
+            drill=key,
+            total="count",
+            kind=kind,
+            rolled=_rolled_count,
+        )
+        for key, time_field, kind in (
+            ("submitted", "submitted_at", RequestDay.Kind.SUBMITTED),
+            ("accepted", "accepted_at", RequestDay.Kind.ACCEPTED),
+            ("shipped", "live_at", RequestDay.Kind.LIVE),
+        )
+    },
 }
 
 
@@ -353,16 +390,78 @@ def request_figures_queryset(keys: list[str], f: MetricFilters) -> QuerySet:
     )
 
 
-def request_figures(keys: list[str], f: MetricFilters) -> dict[str, MetricResult]:
-    """Request figures by key, computed with one query per distinct time field."""
-    by_field: dict[str, list[str]] = {}
+def _days(f: MetricFilters, *, with_previous: bool = True) -> tuple[date, date]:
+    """The local days [first, last + 1) the period window covers (its bounds are local
+    midnights), for reading the rollup."""
+    _, lo, hi = _window(f, with_previous=with_previous)
+    tz = zone()
+    return lo.astimezone(tz).date(), hi.astimezone(tz).date()
+
+
+def filtered(qs: QuerySet, f: MetricFilters) -> QuerySet:
+    """`qs` (facts or rollup rows: the same dimension columns) under the class / service /
+    team / channel filters."""
+    if f.complexity:
+        qs = qs.filter(complexity=f.complexity)
+    if f.service_id:
+        qs = qs.filter(service_id=f.service_id)
+    if f.team_id:
+        qs = qs.filter(team_id=f.team_id)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    return qs
+
+
+def rolled_figures_queryset(keys: list[str], f: MetricFilters) -> QuerySet:
+    """`request_figures_queryset` over the per-day rollup: one grouped query over the
+    `RequestDay` rows of the figures' kind (bucket = the period of the local day)."""
+    kinds = {REQUEST_FIGURES[k].kind for k in keys}
+    if len(kinds) != 1 or "" in kinds:
+        raise ValueError("figures of one rollup query share their kind")
+    first, after = _days(f)
+    group_fields = GROUPS[f.group_by][0] if f.group_by in GROUPS else ()
+    aggs: dict[str, Expression] = {}
     for key in keys:
-        by_field.setdefault(REQUEST_FIGURES[key].time_field, []).append(key)
+        for name, expr in REQUEST_FIGURES[key].rolled().items():
+            aggs[f"{key}_{name}"] = expr
+    return (
+        filtered(RequestDay.objects.filter(kind=kinds.pop(), day__gte=first, day__lt=after), f)
+        .annotate(bucket=Trunc("day", f.period, output_field=DateField()))
+        .values("bucket", *group_fields)
+        .annotate(**aggs)
+        .order_by()
+    )
+
+
+def _figure_queries(keys: list[str]) -> list[tuple[list[str], bool]]:
+    """Which query computes which figures: one per rollup kind (when the rollup is in step
+    with the time zone), one per time field for the rest."""
+    rolled = rollup_in_step()
+    groups: dict[tuple[str, bool], list[str]] = {}
+    for key in keys:
+        figure = REQUEST_FIGURES[key]
+        on_rollup = rolled and bool(figure.kind)
+        groups.setdefault((figure.kind if on_rollup else figure.time_field, on_rollup), []).append(
+            key
+        )
+    return [(group_keys, on_rollup) for (_, on_rollup), group_keys in groups.items()]
+
+
+def request_figures(keys: list[str], f: MetricFilters) -> dict[str, MetricResult]:
+    """Request figures by key: counts and shares from the per-day rollup (one query per
+    kind), medians from the facts (one query per time field)."""
     buckets, _, _ = _window(f)
     label = GROUPS[f.group_by][1] if f.group_by in GROUPS else None
+    tz = zone()
     results: dict[str, MetricResult] = {}
-    for field_keys in by_field.values():
-        rows = list(request_figures_queryset(field_keys, f))
+    for field_keys, on_rollup in _figure_queries(keys):
+        if on_rollup:
+            rows = list(rolled_figures_queryset(field_keys, f))
+        else:
+            rows = [
+                {**row, "bucket": row["bucket"].astimezone(tz).date()}
+                for row in request_figures_queryset(field_keys, f)
+            ]
         for key in field_keys:
             figure = REQUEST_FIGURES[key]
             extras = tuple(figure.extras().keys())
@@ -375,19 +474,25 @@ def request_figures(keys: list[str], f: MetricFilters) -> dict[str, MetricResult
                 }
                 for row in rows
             ]
-            series = _assemble(f, buckets, renamed, extras=extras, group_label=label)
+            series = _assemble(
+                f, buckets, renamed, extras=extras, group_label=label, bucket_of=_bucket
+            )
             results[key] = MetricResult(metric=METRICS[key], filters=f, series=series)
             if label is not None and figure.total is not None:
                 totals = _totals(renamed, figure.total, extras)
                 results[key].total = MetricResult(
                     metric=METRICS[key],
                     filters=f.with_(group_by=""),
-                    series=_assemble(f, buckets, totals, extras=extras),
+                    series=_assemble(f, buckets, totals, extras=extras, bucket_of=_bucket),
                 )
             for result in (results[key], results[key].total):
                 if figure.counts and result is not None:
                     _zero_fill(result.series)
     return {key: results[key] for key in keys}
+
+
+def _bucket(row: dict) -> date:
+    return row["bucket"]
 
 
 def _zero_fill(series: list[Series]) -> None:
@@ -400,7 +505,7 @@ def _zero_fill(series: list[Series]) -> None:
 
 def _totals(rows: list[dict], rule: str, extras: tuple[str, ...]) -> list[dict]:
     """One row per bucket summing a grouped query's rows (see `RequestFigure.total`)."""
-    summed: dict[datetime, dict[str, float]] = {}
+    summed: dict[date, dict[str, float]] = {}
     for row in rows:
         into = summed.setdefault(row["bucket"], dict.fromkeys(("n", *extras), 0.0))
         for name in ("n", *extras):
@@ -529,6 +634,14 @@ def ttc_distribution(f: MetricFilters) -> list[tuple[str, int, int]]:
 
     Returns [(label, count, bin index)], in one query.
     """
+    if rollup_in_step():
+        first, after = _days(f, with_previous=False)
+        sums = filtered(
+            RequestDay.objects.filter(kind=RequestDay.Kind.LIVE, day__gte=first, day__lt=after),
+            f,
+        ).aggregate(**{f"b{i}": Sum(f"ttc_b{i}") for i in range(len(TTC_BINS))})
+        counts = {i: sums[f"b{i}"] or 0 for i in range(len(TTC_BINS))}
+        return [(ttc_bin_label(i), counts[i], i) for i in range(len(TTC_BINS))]
     _, lo, hi = _window(f, with_previous=False)
     counts = dict(
         facts_filtered(f)

@@ -37,3 +37,13 @@ def facts_refresh_stale() -> int:
     from .facts import request_facts_refresh_stale
 
     return request_facts_refresh_stale()
+
+
+@shared_task(name="metrics.tasks.rollup_rebuild", ignore_result=True)
+def rollup_rebuild() -> int:
+    """Nightly: recompute the per-day rollup from the facts. The trigger keeps it exact
+    already; this puts it back in step after a time-zone change or a bulk load that
+    disabled the trigger, without anyone having to remember."""
+    from .rollup import rollup_rebuild as rebuild
+
+    return rebuild()
