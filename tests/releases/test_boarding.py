@@ -2,7 +2,7 @@
 for the last seat."""
 
 import threading
-from datetime import date, time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import close_old_connections, connection
@@ -15,11 +15,12 @@ from releases.models import (
     ChecklistRun,
     Departure,
     DepartureStatus,
-    Freeze,
     ItemResult,
     RunStatus,
 )
 from releases.services import BoardingRefused
+
+from .workitems import all_day_freeze
 
 
 def _refused(rule: str, **kwargs) -> BoardingRefused:
@@ -67,33 +68,19 @@ def test_refused_when_boarding_is_closed(users, departure, make_request):
     _refused("cutoff", departure=departure, request=make_request(), actor=users["pm"])
 
 
-def _friday_freeze(admin, **extra):
-    return services.freeze_create(
-        actor=admin,
-        name="Everything frozen",
-        kind=Freeze.Kind.RECURRING,
-        rrule="FREQ=DAILY",
-        first_date=date(2020, 1, 1),
-        start_time=time(0, 0),
-        duration_minutes=24 * 60,
-        time_zone="America/New_York",
-        **extra,
-    )
-
-
 def test_refused_inside_a_freeze(users, departure, make_request):
-    _friday_freeze(users["admin"])
+    all_day_freeze(users["admin"])
     error = _refused("freeze", departure=departure, request=make_request(), actor=users["pm"])
     assert "Everything frozen" in error.reason
 
 
 def test_channel_freeze_does_not_stop_other_channels(users, departure, make_request):
-    _friday_freeze(users["admin"], channels=["sms"])
+    all_day_freeze(users["admin"], channels=["sms"])
     services.departure_board(departure=departure, request=make_request(), actor=users["pm"])
 
 
 def test_admin_boards_into_a_freeze_only_with_a_recorded_reason(users, departure, make_request):
-    _friday_freeze(users["admin"])
+    all_day_freeze(users["admin"])
     _refused("freeze", departure=departure, request=make_request(), actor=users["admin"])
     boarding = services.departure_board(
         departure=departure,

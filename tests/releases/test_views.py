@@ -57,25 +57,16 @@ def test_board_page_checks_every_departure_in_a_constant_number_of_queries(
 ):
     """Seats taken, freezes and emergency RFCs are read once for the listed departures,
     not once per departure: twice the departures (all inside a freeze) cost no more."""
-    from datetime import date, time, timedelta
+    from datetime import time, timedelta
     from decimal import Decimal
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from releases.models import Freeze
+    from .workitems import all_day_freeze
 
-    services.freeze_create(
-        actor=users["admin"],
-        name="Everything frozen",
-        kind=Freeze.Kind.RECURRING,
-        rrule="FREQ=DAILY",
-        first_date=date(2020, 1, 1),
-        start_time=time(0, 0),
-        duration_minutes=24 * 60,
-        time_zone="America/New_York",
-    )
+    all_day_freeze(users["admin"])
     client = client_for("pm")
     url = f"/releases/requests/{make_request().pk}/board/"
     client.get(url)

@@ -82,3 +82,23 @@ def qa_request(*, channels, change_type="new_campaign", requester=None, **kwargs
     request = request_transition(request=request, name="accept", actor=pm)
     request = request_transition(request=request, name="start", actor=engineer)
     return request_transition(request=request, name="send_to_qa", actor=engineer)
+
+
+def all_day_freeze(admin, **extra):
+    """A daily, all-day recurring freeze in New York (every departure is inside it)."""
+    from datetime import date, time
+
+    from releases import services
+    from releases.models import Freeze
+
+    return services.freeze_create(
+        actor=admin,
+        name="Everything frozen",
+        kind=Freeze.Kind.RECURRING,
+        rrule="FREQ=DAILY",
+        first_date=date(2020, 1, 1),
+        start_time=time(0, 0),
+        duration_minutes=24 * 60,
+        time_zone="America/New_York",
+        **extra,
+    )
