@@ -972,10 +972,9 @@ def experiments(f: MetricFilters) -> MetricResult:
         .order_by()
     )
     series = _assemble(f, buckets, rows, extras=("met_power", "cost_per_experiment"))
-    for s in series:  # counts: an empty period is zero, not "no data"
+    _zero_fill(series)  # counts: an empty period is zero, not "no data"
+    for s in series:
         for p in s.points:
-            p.value = p.value or 0.0
-            p.previous = p.previous if p.previous is not None else 0.0
             p.extra["met_power"] = p.extra["met_power"] or 0.0
     ignored = [
         name for name, value in (("class", f.complexity), ("service", f.service_id)) if value

@@ -4,6 +4,7 @@ service, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -328,13 +329,40 @@ class DepartureDetailView(RoleRequiredMixin, View):
 # --- boarding a request -----------------------------------------------------------------------
 
 
-def _emergencies_over(departures: list[Departure]) -> list[Any]:
-    """The emergency RFCs overlapping any listed departure, read once for the whole list."""
-    if not departures:
-        return []
-    return work.emergency_rfcs_between(
-        min(d.starts_at for d in departures), max(d.ends_at for d in departures)
+def _verdict_rows(
+    channels: list[str],
+    channels_of: Callable[[Departure], list[str]],
+    actor: Any,
+    checklist: services.BoardingCheck,
+    *,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The next 20 departures carrying `channels`, each with every boarding rule's verdict
+    for work riding `channels_of(departure)`. Seats taken, freezes and the emergency RFCs
+    over the listed span are read once for the list, not per departure."""
+    candidates = list(selectors.bookable_departures(channels, now=now)[:20])
+    rules = services.active_freeze_rules()
+    emergencies = (
+        work.emergency_rfcs_between(
+            min(d.starts_at for d in candidates), max(d.ends_at for d in candidates)
+        )
+        if candidates
+        else []
     )
+    rows = []
+    for departure in candidates:
+        checks, _, _ = services.boarding_checks(
+            departure=departure,
+            channels=channels_of(departure),
+            actor=actor,
+            checklist_ok=checklist,
+            now=now,
+            taken=departure.seats_taken,
+            freeze_rules=rules,
+            emergencies=emergencies,
+        )
+        rows.append({"departure": departure, "checks": checks, "ok": all(c.ok for c in checks)})
+    return rows
 
 
 def _visible_request(request: HttpRequest, pk: int) -> Any:
@@ -355,23 +383,8 @@ class RequestBoardView(RoleRequiredMixin, View):
         work_request = _visible_request(request, pk)
         channels = work.request_channels(work_request)
         now = timezone.now()
-        candidates = list(selectors.bookable_departures(channels, now=now)[:20])
         checklist = services.preflight_verdict(work_request)
-        rules = services.active_freeze_rules()
-        emergencies = _emergencies_over(candidates)
-        rows = []
-        for departure in candidates:
-            checks, _, _ = services.boarding_checks(
-                departure=departure,
-                channels=channels,
-                actor=request.user,
-                checklist_ok=checklist,
-                now=now,
-                taken=departure.seats_taken,
-                freeze_rules=rules,
-                emergencies=emergencies,
-            )
-            rows.append({"departure": departure, "checks": checks, "ok": all(c.ok for c in checks)})
+        rows = _verdict_rows(channels, lambda departure: channels, request.user, checklist, now=now)
         return render(
             request,
             "releases/board.html",
@@ -428,24 +441,15 @@ class RfcBoardView(RoleRequiredMixin, View):
         rfc = _visible_rfc(request, pk)
         channels = work.rfc_channels(rfc)
         now = timezone.now()
-        candidates = list(selectors.bookable_departures(channels, now=now)[:20])
         checklist = services.BoardingCheck("checklist", True, "RFCs carry their own approvals.")
-        rules = services.active_freeze_rules()
-        emergencies = _emergencies_over(candidates)
-        rows = []
-        for departure in candidates:
-            checks, _, _ = services.boarding_checks(
-                departure=departure,
-                # As the service does: an RFC naming no channel rides the train's first.
-                channels=channels or list(departure.train.channels[:1]),
-                actor=request.user,
-                checklist_ok=checklist,
-                now=now,
-                taken=departure.seats_taken,
-                freeze_rules=rules,
-                emergencies=emergencies,
-            )
-            rows.append({"departure": departure, "checks": checks, "ok": all(c.ok for c in checks)})
+        rows = _verdict_rows(
+            channels,
+            # As the service does: an RFC naming no channel rides the train's first.
+            lambda departure: channels or list(departure.train.channels[:1]),
+            request.user,
+            checklist,
+            now=now,
+        )
         return render(
             request,
             "releases/rfc_board.html",
