@@ -7,18 +7,22 @@ class CatalogConfig(AppConfig):
     verbose_name = "Service catalog"
 
     def ready(self) -> None:
-        from mops.accounts.roles import ALL_ROLES, READ_EVERYTHING
+        from mops.accounts.roles import ALL_ROLES, MOPS_STAFF
         from mops.core import registry
 
         from . import demo
         from .panels import draft_services_panel
 
         registry.nav_items.append(
-            registry.NavItem("Catalog", "catalog:service_list", ALL_ROLES, 10)
+            registry.NavItem("Catalog", "catalog:service_list", ALL_ROLES, 10, group="work")
         )
         registry.nav_items.append(
-            registry.NavItem("Templates", "catalog:template_list", READ_EVERYTHING, 12)
+            registry.NavItem("Templates", "catalog:template_list", MOPS_STAFF, 12, group="work")
         )
-        registry.nav_items.append(registry.NavItem("SLAs", "catalog:sla_list", READ_EVERYTHING, 14))
+        registry.nav_items.append(
+            registry.NavItem(
+                "SLAs and calendars", "catalog:sla_list", MOPS_STAFF, 14, group="admin"
+            )
+        )
         registry.home_panels.append(draft_services_panel)
         registry.demo_loaders.append(("catalog", demo.load))

@@ -17,12 +17,16 @@ class IntakeConfig(AppConfig):
         from .panels import backlog_panel, my_team_panel
 
         registry.nav_items.append(
-            registry.NavItem("Requests", "intake:request_list", ALL_ROLES, 20)
+            registry.NavItem("Requests", "intake:request_list", ALL_ROLES, 20, group="work")
         )
         registry.nav_items.append(
-            registry.NavItem("Backlog review", "intake:review", READ_EVERYTHING, 22)
+            registry.NavItem(
+                "Backlog review", "intake:review", READ_EVERYTHING, 61, group="insights"
+            )
         )
-        registry.nav_items.append(registry.NavItem("Scoring", "intake:scoring", ADMINS, 85))
+        registry.nav_items.append(
+            registry.NavItem("Scoring model", "intake:scoring", ADMINS, 85, group="admin")
+        )
         registry.home_panels.append(my_team_panel)
         registry.home_panels.append(backlog_panel)
         registry.demo_loaders.append(("intake", demo.load))

@@ -19,7 +19,17 @@ class MetricsConfig(AppConfig):
         signals.connect()
         dashboard_roles = frozenset({Role.LEADERSHIP, Role.PM}) | ADMINS
         registry.nav_items.append(
-            registry.NavItem("Dashboard", "metrics:dashboard", dashboard_roles, 60)
+            registry.NavItem(
+                "Dashboard", "metrics:dashboard", dashboard_roles, 60, group="insights"
+            )
+        )
+        registry.nav_items.append(
+            registry.NavItem(
+                "Are we high-performing?", "metrics:health", dashboard_roles, 62, group="insights"
+            )
+        )
+        registry.nav_items.append(
+            registry.NavItem("NPS", "metrics:nps", dashboard_roles, 64, group="insights")
         )
         registry.home_panels.append(leadership_panel)
         registry.demo_loaders.append(("metrics", demo.load))

@@ -17,16 +17,24 @@ class ReleasesConfig(AppConfig):
         from .panels import departures_panel
 
         registry.nav_items.append(
-            registry.NavItem("Releases", "releases:calendar", READ_EVERYTHING, 40)
-        )
-        registry.nav_items.append(registry.NavItem("Trains", "releases:train_list", MOPS_STAFF, 42))
-        registry.nav_items.append(
-            registry.NavItem("Checklists", "releases:template_list", MOPS_STAFF, 44)
+            registry.NavItem("Calendar", "releases:calendar", READ_EVERYTHING, 40, group="releases")
         )
         registry.nav_items.append(
-            registry.NavItem("Experiments", "releases:experiment_list", READ_EVERYTHING, 43)
+            registry.NavItem("Trains", "releases:train_list", MOPS_STAFF, 42, group="releases")
         )
-        registry.nav_items.append(registry.NavItem("Freezes", "releases:freeze_list", ADMINS, 46))
+        registry.nav_items.append(
+            registry.NavItem(
+                "Checklists", "releases:template_list", MOPS_STAFF, 44, group="releases"
+            )
+        )
+        registry.nav_items.append(
+            registry.NavItem(
+                "Experiments", "releases:experiment_list", READ_EVERYTHING, 43, group="releases"
+            )
+        )
+        registry.nav_items.append(
+            registry.NavItem("Freezes", "releases:freeze_list", ADMINS, 46, group="releases")
+        )
         registry.home_panels.append(departures_panel)
         registry.demo_loaders.append(("releases", demo.load))
         hooks.connect()

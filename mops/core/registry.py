@@ -8,13 +8,27 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+# The jobs navigation is grouped by, in menu order: (key, label).
+NAV_GROUPS: tuple[tuple[str, str], ...] = (
+    ("work", "Work"),
+    ("releases", "Releases"),
+    ("governance", "Governance"),
+    ("data", "Data health"),
+    ("insights", "Insights"),
+    ("admin", "Admin"),
+)
+
 
 @dataclass(frozen=True)
 class NavItem:
+    """One navigation entry. `roles` is who sees it in the menu: narrower than who may
+    open the page when a role has no use for it (leadership gets no ops tools)."""
+
     label: str
     url_name: str
     roles: frozenset[str]
     order: int = 100
+    group: str = "work"  # a key of NAV_GROUPS
 
 
 @dataclass

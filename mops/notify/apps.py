@@ -11,6 +11,8 @@ class NotifyConfig(AppConfig):
         from mops.core import registry
 
         registry.nav_items.append(
-            registry.NavItem("Dead letters", "notify:dead_letters", ADMINS, 90)
+            registry.NavItem("Dead letters", "notify:dead_letters", ADMINS, 90, group="admin")
         )
-        registry.nav_items.append(registry.NavItem("Inbox", "notify:inbox", ALL_ROLES, 95))
+        registry.nav_items.append(
+            registry.NavItem("Inbox", "notify:inbox", ALL_ROLES, 30, group="work")
+        )
