@@ -21,6 +21,7 @@ from .models import (
     ChangeType,
     Channel,
     Complexity,
+    SelfServeTool,
     SlaPolicy,
     Template,
     _time_zones,
@@ -440,6 +441,18 @@ class ServiceForm(forms.Form):
     self_serve = forms.BooleanField(
         required=False, label="Self-serve (requesters can do it themselves)"
     )
+    self_serve_tool = forms.ChoiceField(
+        choices=SelfServeTool.choices,
+        initial=SelfServeTool.GUIDE,
+        label="Self-serve path",
+        help_text="What a marketer does instead of opening a request.",
+    )
+    instructions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        label="Self-serve instructions",
+        help_text="The steps a marketer follows (shown on the service page). Required for a guide.",
+    )
     sla_policy = forms.ModelChoiceField(
         queryset=SlaPolicy.objects.select_related("calendar"), label="SLA policy"
     )
@@ -474,6 +487,8 @@ class ServiceForm(forms.Form):
             "change_type": data["change_type"],
             "default_complexity": data["default_complexity"],
             "self_serve": bool(data.get("self_serve")),
+            "self_serve_tool": data.get("self_serve_tool") or SelfServeTool.GUIDE,
+            "instructions": data.get("instructions", ""),
             "sla_policy": data["sla_policy"],
         }
 

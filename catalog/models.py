@@ -544,6 +544,14 @@ SERVICE_LIFECYCLE = Lifecycle(
 RESERVED_SLUGS = frozenset({"services", "sla", "templates", "new"})
 
 
+class SelfServeTool(models.TextChoices):
+    """How a self-serve service lets a marketer finish without a ticket."""
+
+    GUIDE = "guide", "Follow the instructions, then mark it done"
+    UTM_BUILDER = "utm_builder", "UTM builder (registers the campaign)"
+    FIELD_RFC = "field_rfc", "Field request form (drafts an RFC for MOPS)"
+
+
 def validate_input_definition(value: Any) -> None:
     errors = inputdef.validate_definition(value)
     if errors:
@@ -572,6 +580,16 @@ class Service(TimeStampedModel):
     self_serve = models.BooleanField(
         default=False, help_text="Requesters can do it themselves with the linked tool or guide."
     )
+    self_serve_tool = models.CharField(
+        max_length=20,
+        choices=SelfServeTool.choices,
+        default=SelfServeTool.GUIDE,
+        help_text="What a self-serve user does instead of opening a request.",
+    )
+    instructions = models.TextField(
+        blank=True,
+        help_text="Step-by-step instructions shown on a self-serve service (plain text).",
+    )
     status = models.CharField(
         max_length=10, choices=ServiceStatus.choices, default=ServiceStatus.DRAFT, db_index=True
     )
@@ -599,6 +617,17 @@ class Service(TimeStampedModel):
     def clean(self) -> None:
         if self.slug in RESERVED_SLUGS:
             raise ValidationError({"slug": f"'{self.slug}' is reserved for catalog pages."})
+        if (
+            self.self_serve
+            and self.self_serve_tool == SelfServeTool.GUIDE
+            and not (self.instructions or "").strip()
+        ):
+            raise ValidationError(
+                {
+                    "instructions": "A self-serve service that is done by following a guide "
+                    "needs its instructions: write the steps a marketer follows."
+                }
+            )
         bad = [c for c in self.channels if c not in Channel.values]
         if bad:
             raise ValidationError({"channels": f"Unknown channels: {', '.join(bad)}."})
@@ -657,3 +686,31 @@ class ServiceVersion(models.Model):
 
     def template_version_ids(self) -> list[int]:
         return [t["version_id"] for t in self.templates if t.get("version_id")]
+
+
+class SelfServeCompletion(models.Model):
+    """A self-serve task a marketer finished without opening a request: the event that
+    self-serve share counts. Immutable once written; the dimensions the metrics group by
+    (team, class, channel) are copied from the service and the person at that moment."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="completions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    complexity = models.CharField(max_length=10, choices=Complexity.choices)
+    channel = models.CharField(max_length=20, blank=True, help_text="The service's first channel.")
+    tool = models.CharField(max_length=20, choices=SelfServeTool.choices)
+    outcome = models.CharField(max_length=300, help_text="What was done, in one line.")
+    object_ref = models.CharField(
+        max_length=60, blank=True, help_text="What the tool produced, e.g. 'campaign:12', 'rfc:5'."
+    )
+    completed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-completed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.service} done by {self.user} at {self.completed_at:%Y-%m-%d %H:%M}"

@@ -10,6 +10,7 @@ from mops.accounts.roles import READ_EVERYTHING, has_role
 
 from .models import (
     Calendar,
+    SelfServeCompletion,
     Service,
     ServiceStatus,
     ServiceVersion,
@@ -53,3 +54,15 @@ def templates() -> QuerySet[Template]:
 
 def template_versions(template: Template) -> QuerySet[TemplateVersion]:
     return template.versions.select_related("author", "restored_from").order_by("-number")
+
+
+def completions_visible_to(user: Any) -> QuerySet[SelfServeCompletion]:
+    """Self-serve completions: all for MOPS staff and leadership, else the user's team's
+    (or only their own when they have no team)."""
+    qs = SelfServeCompletion.objects.select_related("service", "user", "team")
+    if has_role(user, READ_EVERYTHING):
+        return qs
+    team_id = getattr(user, "team_id", None)
+    if team_id:
+        return qs.filter(team_id=team_id)
+    return qs.filter(user=user)

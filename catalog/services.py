@@ -24,7 +24,10 @@ from . import inputdef
 from .models import (
     Calendar,
     ClosedDay,
+    SelfServeCompletion,
+    SelfServeTool,
     Service,
+    ServiceStatus,
     ServiceVersion,
     SlaPolicy,
     Template,
@@ -44,6 +47,8 @@ SERVICE_FIELDS = (
     "change_type",
     "default_complexity",
     "self_serve",
+    "self_serve_tool",
+    "instructions",
     "sla_policy",
     "input_definition",
 )
@@ -550,3 +555,58 @@ def service_retire(*, service: Service, actor: Any) -> Service:
     """Hide the service from requesters; its versions stay for the requests that used them."""
     _require(actor, CATALOG_EDITORS, "retire services")
     return _transition(service, actor, "retire")
+
+
+# --- self-serve ---------------------------------------------------------------------------
+
+# Who may finish a self-serve task: the people who could otherwise open a request for it.
+SELF_SERVERS: frozenset[str] = frozenset({Role.REQUESTER, Role.PM, Role.ADMIN})
+
+
+def can_self_serve(user: Any, service: Service) -> bool:
+    """Whether `user` may finish `service` themselves (an active self-serve service)."""
+    return (
+        service.self_serve
+        and service.status == ServiceStatus.ACTIVE
+        and has_role(user, SELF_SERVERS)
+    )
+
+
+def selfserve_complete(
+    *,
+    service: Service,
+    actor: Any,
+    outcome: str,
+    tool: str | None = None,
+    object_ref: str = "",
+) -> SelfServeCompletion:
+    """Record that `actor` finished `service` without a ticket (counted in self-serve share).
+
+    The tool defaults to the service's own; a tool that produced something (a campaign, an
+    RFC draft) passes what it produced as `object_ref`.
+    """
+    if not service.self_serve:
+        raise ValidationError({"service": f"'{service.name}' is not a self-serve service."})
+    if not can_self_serve(actor, service):
+        if not has_role(actor, SELF_SERVERS):
+            raise PermissionDenied("Your role does not allow you to complete self-serve tasks.")
+        raise ValidationError({"service": f"'{service.name}' is not active."})
+    outcome = " ".join((outcome or "").split())
+    if not outcome:
+        raise ValidationError({"outcome": "Say in one line what you did."})
+    completion = SelfServeCompletion(
+        service=service,
+        user=actor,
+        team=getattr(actor, "team", None),
+        complexity=service.default_complexity,
+        channel=(service.channels or [""])[0],
+        tool=tool or service.self_serve_tool,
+        outcome=outcome[:300],
+        object_ref=object_ref[:60],
+    )
+    if completion.tool not in SelfServeTool.values:
+        raise ValidationError({"tool": f"Unknown self-serve tool '{completion.tool}'."})
+    with transaction.atomic():
+        completion.full_clean()
+        completion.save()
+    return completion

@@ -30,6 +30,11 @@ urlpatterns = [
     path("<slug:slug>/", views.ServiceDetailView.as_view(), name="service_detail"),
     path("<slug:slug>/edit/", views.ServiceEditorView.as_view(), name="service_edit"),
     path(
+        "<slug:slug>/do-it-yourself/",
+        views.SelfServeView.as_view(),
+        name="service_selfserve",
+    ),
+    path(
         "<slug:slug>/<str:name>/",
         views.ServiceTransitionView.as_view(),
         name="service_transition",

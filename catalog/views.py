@@ -35,11 +35,14 @@ from .forms import (
 from .models import Calendar, Complexity, Service, SlaPolicy, Template
 from .services import (
     CATALOG_EDITORS,
+    SELF_SERVERS,
     StaleRevision,
     calendar_create,
     calendar_update,
     can_edit_calendars,
     can_edit_catalog,
+    can_self_serve,
+    selfserve_complete,
     service_create,
     service_publish,
     service_retire,
@@ -145,6 +148,64 @@ class ServiceDetailView(RoleRequiredMixin, TemplateView):
         return context
 
 
+class SelfServeForm(forms.Form):
+    outcome = forms.CharField(
+        max_length=300,
+        label="What did you do?",
+        help_text="One line, e.g. 'Added the webinar segment for the EMEA launch'.",
+    )
+
+
+class SelfServeView(RoleRequiredMixin, View):
+    """Do it yourself: a self-serve service's instructions and tool; finishing records a
+    completion (no request). Asking MOPS instead is the escalation."""
+
+    template_name = "catalog/service_selfserve.html"
+    read_roles = ALL_ROLES
+    write_roles = SELF_SERVERS
+
+    def _service(self, slug: str) -> Service:
+        service = _visible_service(self.request, slug)
+        if not service.self_serve:
+            raise Http404("This service is not self-serve.")
+        return service
+
+    def _render(self, request: HttpRequest, service: Service, form: forms.Form, status: int = 200):  # type: ignore[no-untyped-def]
+        return render(
+            request,
+            self.template_name,
+            {
+                "service": service,
+                "form": form,
+                "can_complete": can_self_serve(request.user, service),
+                "recent": selectors.completions_visible_to(request.user).filter(service=service)[
+                    :10
+                ],
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        return self._render(request, self._service(slug), SelfServeForm())
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        service = self._service(slug)
+        form = SelfServeForm(request.POST)
+        if form.is_valid():
+            try:
+                selfserve_complete(
+                    service=service, actor=request.user, outcome=form.cleaned_data["outcome"]
+                )
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(
+                    request, f"Done: “{service.name}” recorded as self-served, no ticket needed."
+                )
+                return redirect("catalog:service_selfserve", slug=service.slug)
+        return self._render(request, service, form, status=400)
+
+
 class ServiceEditorView(RoleRequiredMixin, View):
     """Create or edit a service: its fields and the input-definition editor (a formset)."""
 
@@ -173,6 +234,8 @@ class ServiceEditorView(RoleRequiredMixin, View):
                     "change_type": service.change_type,
                     "default_complexity": service.default_complexity,
                     "self_serve": service.self_serve,
+                    "self_serve_tool": service.self_serve_tool,
+                    "instructions": service.instructions,
                     "sla_policy": service.sla_policy_id,
                     "templates": [t.pk for t in service.templates.all()],
                     "revision": service.revision,

@@ -179,14 +179,29 @@ def rfc_create(
     _require(actor, RFC_AUTHORS, "write RFCs")
     rfc = Rfc(author=actor, **_clean_fields(fields))
     with transaction.atomic():
+        rfc_insert(rfc=rfc, actor=actor, services=services, templates=templates)
+        if submit:
+            rfc = rfc_transition(rfc=rfc, name="submit", actor=actor)
+    return rfc
+
+
+def rfc_insert(
+    *,
+    rfc: Rfc,
+    actor: Any,
+    services: Iterable[Any] = (),
+    templates: Iterable[Any] = (),
+    reason: str = "",
+) -> Rfc:
+    """Validate and store a new RFC with its first revision and 'created' event (the
+    caller decided who may write it: `rfc_create` for staff, self-serve drafts)."""
+    with transaction.atomic():
         rfc.full_clean()
-        set_change_reason(rfc, f"created by {_who(actor)}")
+        set_change_reason(rfc, reason or f"created by {_who(actor)}")
         rfc.save()
         _set_links(rfc, services, templates)
         _snapshot(rfc, actor)
         _event(rfc, actor, "created", to_status=rfc.status)
-        if submit:
-            rfc = rfc_transition(rfc=rfc, name="submit", actor=actor)
     return rfc
 
 

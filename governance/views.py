@@ -18,6 +18,8 @@ from django.views import View
 from django.views.generic import ListView
 from rest_framework.exceptions import APIException
 
+from catalog.models import SelfServeTool, Service, ServiceStatus
+from catalog.services import SELF_SERVERS
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, ALL_ROLES, MOPS_STAFF, has_role
 from mops.core.lifecycle import TransitionError
@@ -47,6 +49,12 @@ from .models import (
     TaxonomyVersion,
 )
 from .risk import QUESTIONS
+from .selfserve import (
+    FIELD_OBJECTS,
+    FIELD_TYPES,
+    campaign_register_self_served,
+    rfc_draft_field_request,
+)
 from .services import (
     TAXONOMY_EDITORS,
     campaign_register,
@@ -389,12 +397,29 @@ class UtmBuilderView(RoleRequiredMixin, View):
     read_roles = ALL_ROLES
     write_roles = ALL_ROLES
 
+    def _self_serve(self, request: HttpRequest) -> Service | None:
+        """The self-serve service this build finishes (`?service=<slug>`), if any."""
+        slug = request.POST.get("service") or request.GET.get("service") or ""
+        if not slug:
+            return None
+        return (
+            Service.objects.filter(
+                slug=slug, self_serve=True, self_serve_tool=SelfServeTool.UTM_BUILDER
+            )
+            .filter(status=ServiceStatus.ACTIVE)
+            .first()
+        )
+
     def get(self, request: HttpRequest) -> HttpResponse:
         form = BuilderForm(
             taxonomy=selectors.taxonomy_current(),
             initial={"start_date": timezone.localdate()},
         )
-        return render(request, "governance/utm_builder.html", {"form": form})
+        return render(
+            request,
+            "governance/utm_builder.html",
+            {"form": form, "self_serve": self._self_serve(request)},
+        )
 
     def _build(self, form: BuilderForm) -> tuple[tx.BuildResult | None, list[str]]:
         taxonomy = form.taxonomy
@@ -419,6 +444,7 @@ class UtmBuilderView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = BuilderForm(request.POST, taxonomy=selectors.taxonomy_current())
+        self_serve = self._self_serve(request)
         preview = request.POST.get("preview") == "1" or bool(getattr(request, "htmx", False))
         result, problems = (None, [])
         if form.is_valid():
@@ -432,23 +458,34 @@ class UtmBuilderView(RoleRequiredMixin, View):
         campaign = link = None
         if result is not None:
             start = form.cleaned_data.get("start_date") or timezone.localdate()
+            fields = {
+                "actor": request.user,
+                "base_url": form.cleaned_data["base_url"],
+                "source": form.cleaned_data["source"],
+                "medium": form.cleaned_data["medium"],
+                "campaign": result.campaign,
+                "content": form.cleaned_data.get("content") or "",
+                "term": form.cleaned_data.get("term") or "",
+                "start_date": start,
+                "end_date": form.cleaned_data.get("end_date"),
+            }
             try:
-                campaign, link, result = campaign_register(
-                    actor=request.user,
-                    base_url=form.cleaned_data["base_url"],
-                    source=form.cleaned_data["source"],
-                    medium=form.cleaned_data["medium"],
-                    campaign=result.campaign,
-                    content=form.cleaned_data.get("content") or "",
-                    term=form.cleaned_data.get("term") or "",
-                    start_date=start,
-                    end_date=form.cleaned_data.get("end_date"),
-                )
+                if self_serve is not None:
+                    campaign, link, result, _ = campaign_register_self_served(
+                        service=self_serve, **fields
+                    )
+                else:
+                    campaign, link, result = campaign_register(**fields)
             except ValidationError as exc:
                 _errors_to_form(form, exc)
                 result = None
             else:
                 messages.success(request, f"Campaign {campaign.name} registered.")
+                if self_serve is not None:
+                    messages.success(
+                        request,
+                        f"“{self_serve.name}” is done: recorded as self-served, no ticket needed.",
+                    )
         status = 200 if campaign else 400
         return render(
             request,
@@ -459,9 +496,75 @@ class UtmBuilderView(RoleRequiredMixin, View):
                 "problems": problems,
                 "campaign": campaign,
                 "link": link,
+                "self_serve": self_serve,
             },
             status=status,
         )
+
+
+class FieldRequestForm(forms.Form):
+    object_name = forms.ChoiceField(
+        label="Object", choices=[("", "—")] + [(o, o) for o in FIELD_OBJECTS]
+    )
+    field_label = forms.CharField(label="Field name", max_length=80)
+    field_type = forms.ChoiceField(
+        label="Type", choices=[("", "—")] + [(t, t) for t in FIELD_TYPES]
+    )
+    values = forms.CharField(
+        label="Allowed values",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For a picklist: one value per line.",
+    )
+    purpose = forms.CharField(
+        label="What is it for?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Who fills it, who reads it, which reports or segments use it.",
+    )
+
+
+class SelfServeFieldView(RoleRequiredMixin, View):
+    """Self-serve "Add a field": the marketer describes the field; it becomes a draft
+    schema RFC for MOPS, and the service counts as self-served (no request)."""
+
+    read_roles = SELF_SERVERS
+    write_roles = SELF_SERVERS
+    template_name = "governance/selfserve_field.html"
+
+    def _service(self, request: HttpRequest) -> Service:
+        slug = request.POST.get("service") or request.GET.get("service") or ""
+        service = Service.objects.filter(
+            slug=slug,
+            self_serve=True,
+            self_serve_tool=SelfServeTool.FIELD_RFC,
+            status=ServiceStatus.ACTIVE,
+        ).first()
+        if service is None:
+            raise Http404("No self-serve field-request service by that name.")
+        return service
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        service = self._service(request)
+        return render(request, self.template_name, {"service": service, "form": FieldRequestForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        service = self._service(request)
+        form = FieldRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                rfc, _ = rfc_draft_field_request(
+                    service=service, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Done: your field request is drafted as RFC-{rfc.pk} for MOPS to review. "
+                    "No ticket needed; you are told when it ships.",
+                )
+                return redirect("catalog:service_selfserve", slug=service.slug)
+        return render(request, self.template_name, {"service": service, "form": form}, status=400)
 
 
 class UtmValidatorView(RoleRequiredMixin, View):

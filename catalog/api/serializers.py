@@ -12,6 +12,7 @@ from ..models import (
     Channel,
     Complexity,
     PatternKind,
+    SelfServeCompletion,
     Service,
     ServiceVersion,
     SlaPolicy,
@@ -343,6 +344,8 @@ class ServiceSerializer(serializers.ModelSerializer):
             "change_type",
             "default_complexity",
             "self_serve",
+            "self_serve_tool",
+            "instructions",
             "status",
             "sla_policy",
             "templates",
@@ -359,3 +362,31 @@ class ServiceSerializer(serializers.ModelSerializer):
 
     def get_delivery(self, service: Service) -> dict[str, str]:
         return {value: text for value, _label, text in service.sla_policy.delivery_summary()}
+
+
+class SelfServeCompletionSerializer(serializers.ModelSerializer):
+    """A self-serve task finished without a request (what self-serve share counts)."""
+
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+
+    class Meta:
+        model = SelfServeCompletion
+        fields = [
+            "id",
+            "service",
+            "user",
+            "team",
+            "tool",
+            "outcome",
+            "object_ref",
+            "complexity",
+            "channel",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+
+class SelfServeCompleteSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=300, help_text="What was done, in one line.")

@@ -7,5 +7,8 @@ router.register("services", views.ServiceViewSet, basename="service")
 router.register("sla-policies", views.SlaPolicyViewSet, basename="sla-policy")
 router.register("calendars", views.CalendarViewSet, basename="calendar")
 router.register("templates", views.TemplateViewSet, basename="template")
+router.register(
+    "self-serve-completions", views.SelfServeCompletionViewSet, basename="self-serve-completion"
+)
 
 urlpatterns = router.urls

@@ -25,11 +25,13 @@ from mops.accounts.roles import ADMINS, ALL_ROLES
 
 from .. import selectors
 from ..filters import ServiceFilter, TemplateFilter
-from ..models import Calendar, ClosedDay, Service, SlaPolicy, Template
+from ..models import Calendar, ClosedDay, SelfServeCompletion, Service, SlaPolicy, Template
 from ..services import (
     CATALOG_EDITORS,
+    SELF_SERVERS,
     calendar_create,
     calendar_update,
+    selfserve_complete,
     service_create,
     service_publish,
     service_retire,
@@ -47,6 +49,8 @@ from .serializers import (
     CalendarSerializer,
     DueDateQuerySerializer,
     DueDateSerializer,
+    SelfServeCompleteSerializer,
+    SelfServeCompletionSerializer,
     ServiceSerializer,
     ServiceVersionSerializer,
     SlaPolicySerializer,
@@ -110,6 +114,7 @@ class ServiceViewSet(
     queryset = Service.objects.none()
     read_roles = ALL_ROLES
     write_roles = CATALOG_EDITORS
+    action_roles = {"complete": SELF_SERVERS}
     filterset_class = ServiceFilter
     search_fields = ["name", "description"]
     ordering_fields = ["name", "updated_at", "created_at"]
@@ -145,6 +150,23 @@ class ServiceViewSet(
     @action(detail=True, methods=["post"])
     def retire(self, request: Request, pk: str | None = None) -> Response:
         return self._respond(service_retire(service=self.get_object(), actor=request.user))
+
+    @extend_schema(
+        request=SelfServeCompleteSerializer,
+        responses={201: SelfServeCompletionSerializer},
+        description="Record that you finished this self-serve service yourself, with no "
+        "request (counted in self-serve share). 400 when the service is not self-serve.",
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        body = SelfServeCompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        completion = selfserve_complete(
+            service=self.get_object(), actor=request.user, outcome=body.validated_data["outcome"]
+        )
+        return Response(
+            SelfServeCompletionSerializer(completion).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=None, responses=ServiceVersionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -426,3 +448,17 @@ class TemplateViewSet(
             changelog=body.validated_data.get("changelog") or "",
         )
         return Response(TemplateVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class SelfServeCompletionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Self-serve tasks finished without a request. Requesters see their team's; MOPS staff
+    and leadership see all."""
+
+    serializer_class = SelfServeCompletionSerializer
+    queryset = SelfServeCompletion.objects.none()
+    read_roles = ALL_ROLES
+    write_roles = frozenset()
+    ordering_fields = ["completed_at"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.completions_visible_to(self.request.user)
