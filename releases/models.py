@@ -31,6 +31,7 @@ from mops.accounts.roles import Role
 from mops.core.crypto import EncryptedTextField
 from mops.core.lifecycle import Lifecycle, Transition
 from mops.core.models import TimeStampedModel
+from mops.core.uploads import UploadTo
 
 from . import schedule
 
@@ -574,6 +575,7 @@ class ItemState(models.TextChoices):
 
 
 def evidence_path(instance: ItemResult, filename: str) -> str:
+    """Kept for migration 0001; new files are named by `mops.core.uploads.UploadTo`."""
     return f"releases/evidence/{instance.run.request_id}/{secrets.token_hex(6)}-{filename}"
 
 
@@ -582,7 +584,12 @@ class ItemResult(models.Model):
     item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(max_length=10, choices=ItemState.choices, default=ItemState.PENDING)
     evidence_link = models.URLField(max_length=1000, blank=True)
-    evidence_file = models.FileField(upload_to=evidence_path, blank=True, max_length=300)
+    # Stored under a random name (type checked on content); served only by the authorised
+    # download routes, under the name the user gave (`evidence_filename`).
+    evidence_file = models.FileField(
+        upload_to=UploadTo("releases/evidence"), blank=True, max_length=300
+    )
+    evidence_filename = models.CharField(max_length=200, blank=True)
     evidence_note = models.TextField(blank=True)
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

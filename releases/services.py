@@ -27,6 +27,7 @@ from catalog.models import Channel
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import TransitionError
+from mops.core.uploads import validate_upload
 
 from . import experiments as design
 from . import schedule, work
@@ -1053,12 +1054,13 @@ def item_result_record(
         if evidence_link:
             result.evidence_link = evidence_link
         if evidence_file is not None:
-            limit = _setting("RELEASES_EVIDENCE_MAX_BYTES", EVIDENCE_MAX_BYTES)
-            if evidence_file.size and evidence_file.size > limit:
-                raise ValidationError(
-                    {"evidence_file": f"Files up to {limit // (1024 * 1024)} MB."}
-                )
+            accepted = validate_upload(
+                evidence_file,
+                field="evidence_file",
+                max_bytes=_setting("RELEASES_EVIDENCE_MAX_BYTES", EVIDENCE_MAX_BYTES),
+            )
             result.evidence_file = evidence_file
+            result.evidence_filename = accepted.filename
         if evidence_note:
             result.evidence_note = evidence_note
         if state == ItemState.PASSED:

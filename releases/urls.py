@@ -14,6 +14,7 @@ urlpatterns = [
     path("requests/<int:pk>/board/", views.RequestBoardView.as_view(), name="request_board"),
     path("rfcs/<int:pk>/board/", views.RfcBoardView.as_view(), name="rfc_board"),
     path("requests/<int:pk>/qa/", views.RequestQaView.as_view(), name="request_qa"),
+    path("evidence/<int:pk>/", views.EvidenceDownloadView.as_view(), name="evidence_download"),
     path("checklists/", views.TemplateListView.as_view(), name="template_list"),
     path("checklists/new/", views.TemplateCreateView.as_view(), name="template_create"),
     path("checklists/<slug:slug>/", views.TemplateDetailView.as_view(), name="template_detail"),

@@ -20,8 +20,9 @@ from django.views.generic import ListView
 
 from catalog.models import Channel
 from mops.accounts.permissions import RoleRequiredMixin
-from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
+from mops.accounts.roles import ADMINS, ALL_ROLES, MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
 from mops.core.lifecycle import TransitionError
+from mops.core.uploads import attachment_response
 
 from . import schedule, selectors, services, work
 from .filters import ChecklistTemplateFilter, ExperimentFilter, FreezeFilter, TrainFilter
@@ -574,6 +575,20 @@ class RequestQaView(RoleRequiredMixin, View):
         except (ValidationError, TransitionError, PermissionDenied) as exc:
             _flash_error(request, exc)
         return redirect(reverse("releases:request_qa", args=[pk]))
+
+
+class EvidenceDownloadView(RoleRequiredMixin, View):
+    """One evidence file, as an inert attachment; 404 unless its request is visible (so its
+    requester's team may download it too)."""
+
+    read_roles = ALL_ROLES
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        visible = work.requests_visible_to(request.user).values("pk")
+        result = get_object_or_404(ItemResult, pk=pk, run__request__in=visible)
+        return attachment_response(
+            result.evidence_file, filename=result.evidence_filename or "evidence"
+        )
 
 
 # --- checklist templates ----------------------------------------------------------------------

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -304,6 +305,17 @@ class ChecklistPublishSerializer(serializers.Serializer):
 class ItemResultSerializer(serializers.ModelSerializer):
     item = ChecklistItemSerializer(read_only=True)
     checked_by = serializers.CharField(source="checked_by.username", read_only=True, default=None)
+    evidence_file = serializers.SerializerMethodField(
+        help_text="The authorised download route of the evidence file (null when none)."
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_evidence_file(self, obj: ItemResult) -> str | None:
+        if not obj.evidence_file:
+            return None
+        path = reverse("checklist-result-evidence", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
     class Meta:
         model = ItemResult
@@ -314,6 +326,7 @@ class ItemResultSerializer(serializers.ModelSerializer):
             "state",
             "evidence_link",
             "evidence_file",
+            "evidence_filename",
             "evidence_note",
             "checked_by",
             "checked_at",

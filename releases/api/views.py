@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -17,7 +18,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mops.accounts.roles import MOPS_STAFF, READ_EVERYTHING, Role
+from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, READ_EVERYTHING, Role
+from mops.core.uploads import attachment_response
 
 from .. import selectors, services, work
 from ..filters import (
@@ -361,6 +363,8 @@ class ItemResultViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = ItemResult.objects.none()
     read_roles = MOPS_STAFF | READ_EVERYTHING
     write_roles = services.CHECKERS
+    # Evidence follows the visibility of its request: its requester's team may download it.
+    action_roles = {"evidence": ALL_ROLES}
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
@@ -382,7 +386,25 @@ class ItemResultViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             evidence_note=data.get("evidence_note") or "",
             expected_version=if_match(request),
         )
-        return Response(ItemResultSerializer(self.get_queryset().get(pk=result.pk)).data)
+        return Response(
+            ItemResultSerializer(
+                self.get_queryset().get(pk=result.pk), context=self.get_serializer_context()
+            ).data
+        )
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such result, not visible, or no file."),
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def evidence(self, request: Request, pk: str | None = None) -> FileResponse:
+        """Download the evidence file as an attachment (visible requests only)."""
+        result = self.get_object()
+        return attachment_response(
+            result.evidence_file, filename=result.evidence_filename or "evidence"
+        )
 
 
 class PreflightRunViewSet(

@@ -95,10 +95,15 @@ def test_evidence_is_required_to_pass_an_item(users, templates, make_request):
         result=file_item,
         actor=users["engineer"],
         state="passed",
-        evidence_file=SimpleUploadedFile("seed.png", b"\x89PNG...", content_type="image/png"),
+        evidence_file=SimpleUploadedFile(
+            "seed.png", b"\x89PNG\r\n\x1a\n...", content_type="image/png"
+        ),
     )
     file_item.refresh_from_db()
-    assert file_item.evidence_file.name.startswith(f"releases/evidence/{request.pk}/")
+    # Stored under a random name (no user text in the path); the given name is kept apart.
+    assert file_item.evidence_file.name.startswith("releases/evidence/")
+    assert file_item.evidence_file.name.endswith(".png")
+    assert file_item.evidence_filename == "seed.png"
 
 
 def test_required_items_cannot_be_skipped_and_automated_ones_are_not_ticked_by_hand(
