@@ -332,6 +332,12 @@ SERVICES: list[dict[str, Any]] = [
         "change_type": ChangeType.NEW_CAMPAIGN,
         "default_complexity": Complexity.SIMPLE,
         "self_serve": True,
+        "self_serve_tool": "utm_builder",
+        "instructions": "1. Open the UTM builder.\n"
+        "2. Paste the landing page URL and pick the source and medium from the taxonomy.\n"
+        "3. Fill the campaign name tokens (fiscal year, quarter, region, channel, offer, name).\n"
+        "4. Register the campaign: the tagged link is yours to copy, and data checks can tie "
+        "records to it.",
         "templates": [],
         "input_definition": [
             {"key": "destination", "label": "Destination URL", "type": "url", "required": True},

@@ -193,8 +193,11 @@ METRICS: dict[str, MetricDefinition] = {
             unit="%",
             group=ADOPTION,
             definition=(
-                "Share of requests fulfilled (went live) in the period that were for a "
-                "self-serve catalog service." + _PERIOD_NOTE
+                "Share of work fulfilled in the period that was self-served: (self-serve "
+                "completions with no request + requests for self-serve services that went "
+                "live) ÷ (self-serve completions + requests that went live). A completion is "
+                "placed by its time, and grouped by the service's class and first channel and "
+                "the person's team." + _PERIOD_NOTE
             ),
         ),
         MetricDefinition(

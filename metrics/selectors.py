@@ -31,7 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, NullIf, Trunc
 from django.utils import timezone
 
-from catalog.models import Channel, Complexity
+from catalog.models import Channel, Complexity, SelfServeCompletion
 from governance.models import (
     CheckResult,
     CheckRun,
@@ -474,6 +474,8 @@ def request_figures(keys: list[str], f: MetricFilters) -> dict[str, MetricResult
                 }
                 for row in rows
             ]
+            if key == "self_serve_share":
+                renamed = _with_completions(renamed, f)
             series = _assemble(
                 f, buckets, renamed, extras=extras, group_label=label, bucket_of=_bucket
             )
@@ -493,6 +495,37 @@ def request_figures(keys: list[str], f: MetricFilters) -> dict[str, MetricResult
 
 def _bucket(row: dict) -> date:
     return row["bucket"]
+
+
+def self_serve_completions_queryset(f: MetricFilters) -> QuerySet:
+    """Self-serve completions per period (and group): the work finished with no request."""
+    _, lo, hi = _window(f)
+    group_fields = GROUPS[f.group_by][0] if f.group_by in GROUPS else ()
+    return (
+        filtered(SelfServeCompletion.objects.filter(completed_at__gte=lo, completed_at__lt=hi), f)
+        .annotate(bucket=Trunc("completed_at", f.period, tzinfo=zone()))
+        .values("bucket", *group_fields)
+        .annotate(done=Count("*"))
+        .order_by()
+    )
+
+
+def _with_completions(rows: list[dict], f: MetricFilters) -> list[dict]:
+    """Self-serve share rows with the completions added to both sides of the ratio."""
+    group_fields = GROUPS[f.group_by][0] if f.group_by in GROUPS else ()
+    tz = zone()
+    by_key = {(row["bucket"], *(row[g] for g in group_fields)): dict(row) for row in rows}
+    for done in self_serve_completions_queryset(f):
+        bucket = done["bucket"].astimezone(tz).date()
+        key = (bucket, *(done[g] for g in group_fields))
+        row = by_key.setdefault(
+            key,
+            {"bucket": bucket, **{g: done[g] for g in group_fields}, "n": 0, "self_serve": 0},
+        )
+        row["n"] = (row["n"] or 0) + done["done"]
+        row["self_serve"] = (row["self_serve"] or 0) + done["done"]
+        row["value"] = 100.0 * row["self_serve"] / row["n"]
+    return list(by_key.values())
 
 
 def _zero_fill(series: list[Series]) -> None:

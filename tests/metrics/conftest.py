@@ -102,6 +102,7 @@ def catalog(users):
             slug="utm",
             channels=["web"],
             self_serve=True,
+            self_serve_tool="utm_builder",
             sla_policy=policy,
             input_definition=WHAT,
         ),

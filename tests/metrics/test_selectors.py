@@ -8,6 +8,7 @@ from metrics import selectors
 from metrics.facts import request_fact_refresh
 from metrics.filters import MetricFilters
 from metrics.models import RequestFact
+from tests.metrics.conftest import ny
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +98,32 @@ def test_template_reuse_and_self_serve_share(history):
     assert (reuse[W27].value, reuse[W28].value) == (50.0, 66.67)  # R1 | R3, R5 of R3-R5
     self_serve = points(selectors.metric_result("self_serve_share", WEEKS))
     assert (self_serve[W27].value, self_serve[W28].value) == (50.0, 0.0)
+
+
+def test_self_serve_share_counts_work_finished_with_no_request(history, catalog, users):
+    from catalog.models import SelfServeCompletion
+    from catalog.services import selfserve_complete
+
+    for who in ("requester", "other_requester", "requester"):
+        selfserve_complete(service=catalog["utm"], actor=users[who], outcome="Links built")
+    # one in W27 (Wed 2 July), two in W28 (Wed 9 July), both in New York business hours
+    done = list(SelfServeCompletion.objects.order_by("pk"))
+    SelfServeCompletion.objects.filter(pk=done[0].pk).update(completed_at=ny(7, 2, 12))
+    SelfServeCompletion.objects.filter(pk__in=[d.pk for d in done[1:]]).update(
+        completed_at=ny(7, 9, 12)
+    )
+    share = points(selectors.metric_result("self_serve_share", WEEKS))
+    # W27: (R1 + 1 completion) / (R1, R2 + 1) = 2/3; W28: (0 + 2) / (R3, R4, R5 + 2) = 2/5
+    assert (share[W27].value, share[W28].value) == (66.67, 40.0)
+    assert (share[W27].count, share[W28].count) == (3, 5)
+    by_team = selectors.metric_result("self_serve_share", WEEKS.with_(group_by="team"))
+    values = {s.label: [p.value for p in s.points] for s in by_team.series}
+    # Demand Gen: W27 R1, R2 + 1 → 66.67; W28 R3, R5 + 1 → 33.33. Field: W28 R4 + 1 → 50.
+    assert values == {"Demand Gen": [66.67, 33.33], "Field": [None, 50.0]}
+    utm_only = points(
+        selectors.metric_result("self_serve_share", WEEKS.with_(service_id=catalog["launch"].pk))
+    )
+    assert (utm_only[W27].value, utm_only[W28].value) == (0.0, 0.0)
 
 
 def test_filters_by_class_team_service_and_channel(history, users):
