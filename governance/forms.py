@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
 
 from catalog.models import Channel, Service, Template
 
@@ -265,7 +266,7 @@ class BuilderForm(forms.Form):
                     label=label,
                     max_length=100,
                     required=token.required,
-                    help_text=f"Pattern: <code>{token.pattern}</code>",
+                    help_text=format_html("Pattern: <code>{}</code>", token.pattern),
                 )
 
     @property

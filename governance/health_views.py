@@ -8,8 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import markdown
-import nh3
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
 from mops.core.lifecycle import TransitionError
+from mops.core.richtext import render_markdown
 
 from . import health_selectors as hs
 from .contract_codec import contract_to_yaml
@@ -581,10 +580,6 @@ class RunbookListView(RoleRequiredMixin, View):
                 "can_edit": has_role(request.user, MOPS_STAFF),
             },
         )
-
-
-def render_markdown(text: str) -> str:
-    return nh3.clean(markdown.markdown(text, extensions=["fenced_code", "tables"]))
 
 
 class RunbookDetailView(RoleRequiredMixin, View):
