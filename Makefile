@@ -1,10 +1,12 @@
 # The two commands: `make run` (app with demo data, worker, scheduler) and `make test`.
+# `make run DEMO=0` starts empty (then `make admin USER=you` creates the first admin).
 PYTHON ?= python3
+DEMO ?= 1
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format bench clean
+.PHONY: run test install lint format bench clean admin
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +17,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m mops.launch run
+	DEMO=$(DEMO) $(PY) -m mops.launch run
+
+admin: $(STAMP)
+	$(PY) -m mops.launch admin $(USER)
 
 test: $(STAMP)
 	$(PY) -m mops.launch test $(PYTEST_ARGS)

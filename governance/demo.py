@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from .models import Campaign, Rfc
+from .models import ApprovalPolicy, Campaign, Rfc, Risk
 from .services import campaign_register, rfc_approve, rfc_create, taxonomy_ensure
 
 CAMPAIGNS = [
@@ -109,6 +109,16 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
             users[name].groups.add(cab)
     if "approver2" in users:
         users["approver2"].groups.add(revops)
+    # The demo's CAB: high-risk RFCs need two CAB members, one of them RevOps.
+    ApprovalPolicy.objects.get_or_create(
+        risk=Risk.HIGH,
+        defaults={
+            "required_approvals": 2,
+            "eligible_group": cab.name,
+            "must_include_group": revops.name,
+            "requires_change_window": True,
+        },
+    )
     taxonomy_ensure()
     progress("taxonomy")
 

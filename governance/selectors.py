@@ -30,12 +30,9 @@ from .models import (
 DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
     Risk.LOW: {"required_approvals": 1},
     Risk.MEDIUM: {"required_approvals": 2},
-    Risk.HIGH: {
-        "required_approvals": 2,
-        "eligible_group": "CAB",
-        "must_include_group": "RevOps",
-        "requires_change_window": True,
-    },
+    # The CAB quorum on a clean install: two people in the Approver role (a role that exists
+    # from migrations), inside a change window. Admins narrow it to a group or team.
+    Risk.HIGH: {"required_approvals": 2, "requires_change_window": True},
 }
 RFC_READERS: frozenset[str] = READ_EVERYTHING | {Role.APPROVER}
 

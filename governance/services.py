@@ -26,7 +26,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
@@ -336,7 +336,9 @@ def rfc_reviewers(rfc: Rfc) -> list[Any]:
     policy = approval_policy_for(rfc.risk)
     users = get_user_model().objects.filter(groups__name=GROUP_NAMES[Role.APPROVER], is_active=True)
     if policy.eligible_group:
-        users = users.filter(groups__name=policy.eligible_group)
+        users = users.filter(
+            Q(groups__name=policy.eligible_group) | Q(team__name=policy.eligible_group)
+        )
     return list(users.exclude(pk=rfc.author_id).distinct().order_by("username"))
 
 
@@ -399,7 +401,16 @@ def _check_reviewer(rfc: Rfc, actor: Any, expected_hash: str | None) -> list[str
         raise StaleVersion(
             "The RFC changed since you loaded it; read the new version before deciding."
         )
-    return sorted(actor.groups.values_list("name", flat=True))
+    return reviewer_groups(actor)
+
+
+def reviewer_groups(user: Any) -> list[str]:
+    """What a reviewer counts as for a policy: their groups and their team (by name), as
+    recorded on the approval."""
+    names = set(user.groups.values_list("name", flat=True))
+    if getattr(user, "team_id", None):
+        names.add(user.team.name)
+    return sorted(names)
 
 
 def rfc_approve(

@@ -49,7 +49,11 @@ def run() -> int:
     os.environ.setdefault("DEBUG", "1")
     handles = _services(prefer_local=False)
     _manage("migrate", "--noinput", "-v", "0")
-    _manage("seed_demo")
+    demo = os.environ.get("DEMO", "1").strip().lower() not in ("0", "no", "false", "off")
+    if demo:
+        _manage("seed_demo")
+    elif sys.stdin.isatty():
+        _manage("create_admin", "--first-run")  # asks only while no administrator exists
     host = os.environ.get("MOPS_HOST", "127.0.0.1")
     port = os.environ.get("MOPS_PORT", "8000")
     bin_dir = Path(PY).parent
@@ -83,17 +87,21 @@ def run() -> int:
         ),
     ]
     try:
-        _announce(host, port)
+        _announce(host, port, demo=demo)
         _wait(procs)
     finally:
         _stop(procs, handles)
     return 0
 
 
-def _announce(host: str, port: str) -> None:
+def _announce(host: str, port: str, *, demo: bool) -> None:
     from mops.accounts.demo_logins import DEMO_USERS, PASSWORD
 
     print(f"\n  mops is running at http://{host}:{port}/  (Ctrl-C to stop)\n")
+    if not demo:
+        print("  Started empty (DEMO=0). Log in as your administrator and open /setup/,")
+        print("  the set-up guide. No administrator yet? Stop and run `make admin USER=you`.\n")
+        return
     print(f"  Demo log-ins (password for all: {PASSWORD}):")
     for username, _first, _last, role, team in DEMO_USERS:
         print(f"    {username:<11} {role.label:<14} {team}")
@@ -128,6 +136,21 @@ def _stop(procs: list[subprocess.Popen], handles: list[object]) -> None:
         if cleanup:
             cleanup()
     print("mops stopped.")
+
+
+def admin(args: list[str]) -> int:
+    """`make admin USER=name`: the first administrator, on the database `make run` uses."""
+    if not args or not args[0]:
+        print("usage: make admin USER=yourname")
+        return 2
+    os.environ.setdefault("DEBUG", "1")
+    handles = _services(prefer_local=False)
+    try:
+        _manage("migrate", "--noinput", "-v", "0")
+        _manage("create_admin", *args)
+    finally:
+        _stop([], handles)
+    return 0
 
 
 def _ensure_chromium() -> None:
@@ -170,4 +193,6 @@ if __name__ == "__main__":
         sys.exit(run())
     if command == "test":
         sys.exit(test(sys.argv[2:]))
-    sys.exit(f"unknown command {command!r}; use run or test")
+    if command == "admin":
+        sys.exit(admin(sys.argv[2:]))
+    sys.exit(f"unknown command {command!r}; use run, test or admin")

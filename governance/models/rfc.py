@@ -359,9 +359,11 @@ class RfcEvent(models.Model):
 class ApprovalPolicy(models.Model):
     """What a risk level needs before an RFC is approved (editable data).
 
-    `eligible_group`: only members of this Django group count (e.g. "CAB"; blank = any
-    approver). `must_include_group`: at least one counted approver is in it (e.g.
-    "RevOps"). `requires_change_window`: it can only be scheduled inside a change window
+    Every approver holds the Approver role. `eligible_group`: only approvers in this
+    group or team count (e.g. "CAB"; blank = any approver). `must_include_group`: at least
+    one counted approver is in it (e.g. "RevOps"). Both name a role group or a team that
+    exists (`approver_group_choices`), so a policy can never wait on a group nobody is in
+    by name. `requires_change_window`: it can only be scheduled inside a change window
     (a release-train departure) and never in a freeze unless the RFC is an emergency.
     """
 
@@ -391,6 +393,29 @@ class ApprovalPolicy(models.Model):
     def clean(self) -> None:
         if self.required_approvals < 1:
             raise ValidationError({"required_approvals": "At least one approval is required."})
+        known = set(approver_group_choices())
+        errors = {}
+        for field in ("eligible_group", "must_include_group"):
+            name = getattr(self, field)
+            if name and name not in known:
+                errors[field] = (
+                    f"'{name}' is neither a role group nor a team; choose one of: "
+                    f"{', '.join(sorted(known))}."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+def approver_group_choices() -> list[str]:
+    """The names a policy may require: every group (roles and any extra such as CAB) and
+    every team, as people see them on the Users and Teams pages."""
+    from django.contrib.auth.models import Group
+
+    from mops.accounts.models import Team
+
+    names = set(Group.objects.values_list("name", flat=True))
+    names |= set(Team.objects.values_list("name", flat=True))
+    return sorted(names)
 
 
 # --- campaign taxonomy --------------------------------------------------------------------

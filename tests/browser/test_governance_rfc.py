@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from governance.models import Rfc
+from governance.models import ApprovalPolicy, Rfc
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,6 +43,15 @@ def cab_members(users):
     revops, _ = Group.objects.get_or_create(name="RevOps")
     users["approver"].groups.add(cab)
     users["approver2"].groups.add(cab, revops)
+    ApprovalPolicy.objects.update_or_create(
+        risk="high",
+        defaults={
+            "required_approvals": 2,
+            "eligible_group": "CAB",
+            "must_include_group": "RevOps",
+            "requires_change_window": True,
+        },
+    )
     return users
 
 

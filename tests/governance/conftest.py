@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 
-from governance.models import Rfc
+from governance.models import ApprovalPolicy, Rfc
 from governance.services import rfc_create
 
 
@@ -18,6 +18,16 @@ def cab(users):
     revops, _ = Group.objects.get_or_create(name="RevOps")
     users["approver"].groups.add(cab_group)
     users["approver2"].groups.add(cab_group, revops)
+    # A clean install's high-risk policy is any two approvers; these tests use a CAB.
+    ApprovalPolicy.objects.update_or_create(
+        risk="high",
+        defaults={
+            "required_approvals": 2,
+            "eligible_group": "CAB",
+            "must_include_group": "RevOps",
+            "requires_change_window": True,
+        },
+    )
     for user in users.values():
         user.__dict__.pop("_mops_roles", None)
     return {"cab": cab_group, "revops": revops}

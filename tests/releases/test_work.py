@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from governance.models import Rfc
+from governance.models import ApprovalPolicy, Rfc
 from governance.services import rfc_approve, rfc_create
 from intake.models import RequestEvent
 from intake.services import request_transition
@@ -130,6 +130,15 @@ def cab(users):
     revops, _ = Group.objects.get_or_create(name="RevOps")
     users["approver"].groups.add(cab_group)
     users["approver2"].groups.add(cab_group, revops)
+    ApprovalPolicy.objects.update_or_create(
+        risk="high",
+        defaults={
+            "required_approvals": 2,
+            "eligible_group": "CAB",
+            "must_include_group": "RevOps",
+            "requires_change_window": True,
+        },
+    )
     for user in users.values():
         user.__dict__.pop("_mops_roles", None)
     return cab_group
