@@ -3,10 +3,12 @@
 import django_filters
 from django.db.models import Q, QuerySet
 
+from mops.core.filters import FilterSet
+
 from .models import ChangeType, Channel, PatternKind, Service, ServiceStatus, Template
 
 
-class ServiceFilter(django_filters.FilterSet):
+class ServiceFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     channel = django_filters.ChoiceFilter(
         choices=Channel.choices, method="has_channel", label="Channel"
@@ -29,7 +31,7 @@ class ServiceFilter(django_filters.FilterSet):
         return queryset.filter(channels__contains=[value]) if value else queryset
 
 
-class TemplateFilter(django_filters.FilterSet):
+class TemplateFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     kind = django_filters.ChoiceFilter(choices=PatternKind.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)

@@ -7,6 +7,8 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
+from mops.core.filters import FilterSet
+
 from .models import (
     Campaign,
     CheckRun,
@@ -20,7 +22,7 @@ from .models import (
 )
 
 
-class RfcFilter(django_filters.FilterSet):
+class RfcFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=RfcStatus.choices)
     risk = django_filters.ChoiceFilter(choices=Risk.choices)
     change_type = django_filters.ChoiceFilter(choices=RfcType.choices, label="Type")
@@ -43,7 +45,7 @@ class RfcFilter(django_filters.FilterSet):
         return queryset.filter(condition)
 
 
-class CampaignFilter(django_filters.FilterSet):
+class CampaignFilter(FilterSet):
     channel = django_filters.CharFilter(lookup_expr="iexact")
     owner = django_filters.CharFilter(field_name="owner__username")
     active_on = django_filters.DateFilter(method="active", label="Active on")
@@ -59,7 +61,7 @@ class CampaignFilter(django_filters.FilterSet):
         )
 
 
-class IncidentFilter(django_filters.FilterSet):
+class IncidentFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=IncidentStatus.choices)
     active = django_filters.BooleanFilter(method="unresolved", label="Not resolved")
     source = django_filters.ChoiceFilter(choices=Incident.Source.choices)
@@ -77,7 +79,7 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.exclude(resolved) if value else queryset.filter(resolved)
 
 
-class CheckRunFilter(django_filters.FilterSet):
+class CheckRunFilter(FilterSet):
     dataset = django_filters.NumberFilter(field_name="dataset_id")
     status = django_filters.ChoiceFilter(choices=RunStatus.choices)
     trigger = django_filters.ChoiceFilter(choices=CheckRun.Trigger.choices)

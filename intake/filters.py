@@ -8,8 +8,10 @@ from django.db.models import F, Q, QuerySet
 
 from catalog.models import Complexity, Service
 from mops.accounts.models import Team
+from mops.core.filters import FilterSet
 
 from .models import OPEN_STATUSES, Request, SlaState, Status
+from .selectors import sees_all_requests
 
 SORTS = {
     # Ties break on the priority row's key (= the request id) so the sort walks its index.
@@ -24,11 +26,27 @@ SORTS = {
     "age": ("Oldest first", [F("submitted_at").asc(nulls_last=True), "id"]),
     "-age": ("Newest first", [F("submitted_at").desc(nulls_last=True), "-id"]),
     "due": ("Time to SLA breach", [F("sla_due_at").asc(nulls_last=True), "id"]),
+    "-due": ("Latest SLA breach first", [F("sla_due_at").desc(nulls_last=True), "-id"]),
+}
+# Sortable backlog columns: column → (first click's sort, the other direction), and the
+# aria-sort each sort means for that column (age sorts by submission time, inverted).
+COLUMN_SORTS = {
+    "score": ("-score", "score"),
+    "age": ("age", "-age"),
+    "sla": ("due", "-due"),
+}
+ARIA_SORT = {
+    "-score": "descending",
+    "score": "ascending",
+    "age": "descending",
+    "-age": "ascending",
+    "due": "ascending",
+    "-due": "descending",
 }
 SCOPES = (("open", "Open (backlog)"), ("all", "All"), ("triage", "Waiting for triage"))
 
 
-class RequestFilter(django_filters.FilterSet):
+class RequestFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     scope = django_filters.ChoiceFilter(
         choices=SCOPES, method="in_scope", label="Show", empty_label="Open (backlog)"
@@ -77,6 +95,16 @@ class RequestFilter(django_filters.FilterSet):
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee__username=value)
 
+    def _drafts(self) -> Q:
+        """Drafts the viewer is working on belong in their open list (a submit that failed
+        leaves one): a requester sees their team's, MOPS staff their own."""
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return Q(pk__in=[])
+        if sees_all_requests(user):
+            return Q(status=Status.DRAFT, requester=user)
+        return Q(status=Status.DRAFT)
+
     def sort_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # applied in `qs` so a default order always holds
 
@@ -87,7 +115,7 @@ class RequestFilter(django_filters.FilterSet):
         scope = data.get("scope") or "open"
         if not data.get("status"):
             if scope == "open":
-                queryset = queryset.filter(status__in=OPEN_STATUSES)
+                queryset = queryset.filter(Q(status__in=OPEN_STATUSES) | self._drafts())
             elif scope == "triage":
                 queryset = queryset.filter(status=Status.SUBMITTED)
         sort = data.get("sort") or "-score"

@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 
 from catalog.models import ChangeType, Channel
 from mops.accounts.models import Team
+from mops.core.filters import FilterSet
 
 from .models import (
     AutomatedCheck,
@@ -24,7 +25,7 @@ from .models import (
 )
 
 
-class TrainFilter(django_filters.FilterSet):
+class TrainFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     channel = django_filters.ChoiceFilter(
         choices=Channel.choices, method="has_channel", label="Channel"
@@ -45,7 +46,7 @@ class TrainFilter(django_filters.FilterSet):
         return queryset.filter(channels__contains=[value]) if value else queryset
 
 
-class DepartureFilter(django_filters.FilterSet):
+class DepartureFilter(FilterSet):
     train = django_filters.ModelChoiceFilter(queryset=Train.objects.all())
     status = django_filters.ChoiceFilter(choices=DepartureStatus.choices)
     channel = django_filters.ChoiceFilter(
@@ -62,7 +63,7 @@ class DepartureFilter(django_filters.FilterSet):
         return queryset.filter(train__channels__contains=[value]) if value else queryset
 
 
-class FreezeFilter(django_filters.FilterSet):
+class FreezeFilter(FilterSet):
     kind = django_filters.ChoiceFilter(choices=Freeze.Kind.choices)
     active = django_filters.BooleanFilter()
     channel = django_filters.ChoiceFilter(
@@ -79,7 +80,7 @@ class FreezeFilter(django_filters.FilterSet):
         return queryset.filter(Q(channels__contains=[value]) | Q(channels=[]))
 
 
-class ChecklistTemplateFilter(django_filters.FilterSet):
+class ChecklistTemplateFilter(FilterSet):
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     change_type = django_filters.ChoiceFilter(choices=ChangeType.choices)
     phase = django_filters.ChoiceFilter(choices=Phase.choices)
@@ -90,7 +91,7 @@ class ChecklistTemplateFilter(django_filters.FilterSet):
         fields = ["channel", "change_type", "phase", "active"]
 
 
-class ChecklistRunFilter(django_filters.FilterSet):
+class ChecklistRunFilter(FilterSet):
     request = django_filters.NumberFilter(field_name="request_id", min_value=1)
     phase = django_filters.ChoiceFilter(choices=Phase.choices)
     status = django_filters.ChoiceFilter(choices=RunStatus.choices)
@@ -100,7 +101,7 @@ class ChecklistRunFilter(django_filters.FilterSet):
         fields = ["request", "phase", "status"]
 
 
-class PreflightRunFilter(django_filters.FilterSet):
+class PreflightRunFilter(FilterSet):
     request = django_filters.NumberFilter(field_name="request_id", min_value=1)
     check_name = django_filters.ChoiceFilter(choices=AutomatedCheck.choices)
     status = django_filters.ChoiceFilter(choices=PreflightStatus.choices)
@@ -110,7 +111,7 @@ class PreflightRunFilter(django_filters.FilterSet):
         fields = ["request", "check_name", "status"]
 
 
-class ExperimentFilter(django_filters.FilterSet):
+class ExperimentFilter(FilterSet):
     """The experiment register: `concluded_from` / `concluded_to` are days (inclusive) in
     the MOPS time zone, so the metrics dashboard can link a period's experiments."""
 

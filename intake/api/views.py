@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -20,6 +19,7 @@ from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 
 from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING, Role
+from mops.core.filters import FilterBackend
 
 from .. import selectors, services
 from ..filters import RequestFilter
@@ -87,7 +87,7 @@ class RequestViewSet(
     read_roles = ALL_ROLES
     write_roles = MAKERS
     action_roles = {"transition": ALL_ROLES, "comments": ALL_ROLES}
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = RequestFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
