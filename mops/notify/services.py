@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
+
+from mops.core.text import header_text, storable_json, storable_text
 
 from .models import Channel, Kind, Notification, OutboxMessage
 from .transports import TRANSPORTS, DeliveryError
@@ -17,6 +19,7 @@ from .transports import TRANSPORTS, DeliveryError
 log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 120
+SUBJECT_MAX_CHARS = 200
 
 
 def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> timedelta:
@@ -50,22 +53,25 @@ def outbox_enqueue(
 ) -> OutboxMessage:
     """Record a message to send. Call inside the transaction of the change that causes it.
 
-    A repeated idempotency key returns the existing row instead of sending twice.
+    A repeated idempotency key returns the existing row instead of sending twice. Whatever
+    a user wrote into it is made storable here (no NUL, no lone surrogates, JSON-safe
+    payload; the subject one bounded header line), so a hostile text never breaks the
+    caller's transaction nor the delivery.
     """
     if kind not in Kind.values:
         raise ValueError(f"unknown outbox kind {kind!r}")
     key = idempotency_key or str(uuid.uuid4())
     with transaction.atomic():
         message, created = OutboxMessage.objects.get_or_create(
-            idempotency_key=key[:200],
+            idempotency_key=header_text(key, limit=200),
             defaults={
                 "kind": kind,
-                "target": target[:1000],
-                "subject": subject[:300],
-                "body": body,
-                "payload": payload or {},
-                "secret": secret,
-                "source": source[:100],
+                "target": storable_text(target)[:1000],
+                "subject": header_text(subject, limit=SUBJECT_MAX_CHARS),
+                "body": storable_text(body),
+                "payload": storable_json(payload or {}),
+                "secret": storable_text(secret),
+                "source": header_text(source, limit=100),
                 "next_attempt_at": timezone.now(),
             },
         )
@@ -98,18 +104,29 @@ def outbox_deliver(*, message_id: uuid.UUID | str, now: datetime | None = None) 
     """Try to deliver one message if it is due; returns its resulting status.
 
     The claim is a conditional UPDATE: only one worker moves a due row to `sending`, so a
-    message is never sent twice concurrently. A `sending` row whose claim expired (worker
-    died mid-send) is due again.
+    message is never sent twice concurrently. The claim counts the attempt, so a message
+    whose delivery kills its worker (the claim then expires and the row is due again) still
+    runs out of attempts. Any exception from a transport is a failed attempt: backoff, then
+    a dead letter with the error recorded — a poison message never stays `sending`.
     """
     now = now or timezone.now()
+    Status = OutboxMessage.Status
+    expired = Q(status=Status.SENDING, locked_until__lt=now)
+    # A claim that expired on its last attempt: the worker died delivering it.
+    OutboxMessage.objects.filter(
+        expired, id=message_id, attempts__gte=settings.OUTBOX_MAX_ATTEMPTS
+    ).update(
+        status=Status.DEAD,
+        locked_until=None,
+        last_error="The worker stopped while delivering (claim expired) on the last attempt.",
+    )
     claimed = (
         OutboxMessage.objects.filter(id=message_id, next_attempt_at__lte=now)
-        .filter(
-            Q(status=OutboxMessage.Status.PENDING)
-            | Q(status=OutboxMessage.Status.SENDING, locked_until__lt=now)
-        )
+        .filter(Q(status=Status.PENDING) | expired)
         .update(
-            status=OutboxMessage.Status.SENDING, locked_until=now + timedelta(seconds=CLAIM_SECONDS)
+            status=Status.SENDING,
+            locked_until=now + timedelta(seconds=CLAIM_SECONDS),
+            attempts=F("attempts") + 1,
         )
     )
     if not claimed:
@@ -120,26 +137,38 @@ def outbox_deliver(*, message_id: uuid.UUID | str, now: datetime | None = None) 
     message = OutboxMessage.objects.get(id=message_id)
     try:
         TRANSPORTS[message.kind].send(message)
-    except DeliveryError as exc:
-        attempts = message.attempts + 1
-        dead = attempts >= settings.OUTBOX_MAX_ATTEMPTS
-        OutboxMessage.objects.filter(id=message.id).update(
-            attempts=attempts,
-            last_error=str(exc)[:2000],
-            status=OutboxMessage.Status.DEAD if dead else OutboxMessage.Status.PENDING,
-            next_attempt_at=now + backoff_delay(attempts),
-            locked_until=None,
-        )
-        log.info("outbox %s attempt %s failed: %s", message.id, attempts, exc)
-        return OutboxMessage.Status.DEAD if dead else OutboxMessage.Status.PENDING
+    except Exception as exc:  # any failure, ours or a library's, is a failed attempt
+        return _delivery_failed(message, exc, now=now)
     OutboxMessage.objects.filter(id=message.id).update(
-        attempts=message.attempts + 1,
-        status=OutboxMessage.Status.DELIVERED,
+        status=Status.DELIVERED,
         delivered_at=timezone.now(),
         locked_until=None,
         last_error="",
     )
-    return OutboxMessage.Status.DELIVERED
+    return Status.DELIVERED
+
+
+def _error_text(exc: BaseException) -> str:
+    try:
+        detail = str(exc)
+    except Exception:  # an exception whose message cannot even be built
+        detail = ""
+    text = detail if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {detail}"
+    return storable_text(text)[:2000]
+
+
+def _delivery_failed(message: OutboxMessage, exc: BaseException, *, now: datetime) -> str:
+    attempts = message.attempts
+    dead = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    status = OutboxMessage.Status.DEAD if dead else OutboxMessage.Status.PENDING
+    OutboxMessage.objects.filter(id=message.id).update(
+        last_error=_error_text(exc),
+        status=status,
+        next_attempt_at=now + backoff_delay(attempts),
+        locked_until=None,
+    )
+    log.info("outbox %s attempt %s failed: %s", message.id, attempts, _error_text(exc))
+    return status
 
 
 def outbox_due_ids(*, now: datetime | None = None, limit: int = 200) -> list[uuid.UUID]:
@@ -191,6 +220,7 @@ def notification_create(
     *, user: object, text: str, url: str = "", email: bool = True, key: str | None = None
 ) -> Notification:
     """An in-app notification, and the same text by e-mail through the outbox."""
+    text = storable_text(text)
     notification = Notification.objects.create(user=user, text=text[:300], url=url[:300])
     address = getattr(user, "email", "")
     if email and address:

@@ -1,7 +1,8 @@
 """How each kind of outbox message leaves: one small class per kind, one `send()` each.
 
 A transport raises `DeliveryError` for anything the receiver or network did wrong; the
-outbox service decides about retries. Webhook targets pass the outbound-address guard
+outbox service decides about retries (and treats any other exception as a failed attempt
+too). Every header value that carries user text goes through `mops.core.text.header_text`. Webhook targets pass the outbound-address guard
 (no private or loopback addresses unless allow-listed) before any connection is made.
 """
 
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from mops.core.text import header_text
 from mops.netguard import UnsafeTarget, check_url, pinned_connection
 
 from .models import Kind, OutboxMessage
@@ -64,10 +66,10 @@ class EmailTransport:
     def send(self, message: OutboxMessage) -> None:
         recipients = [a.strip() for a in message.target.split(",") if a.strip()]
         email = EmailMessage(
-            subject=message.subject,
+            subject=header_text(message.subject),
             body=message.body,
             to=recipients,
-            headers={"X-Mops-Idempotency-Key": message.idempotency_key},
+            headers={"X-Mops-Idempotency-Key": header_text(message.idempotency_key)},
         )
         try:
             email.send(fail_silently=False)
@@ -79,7 +81,7 @@ class SlackTransport:
     def send(self, message: OutboxMessage) -> None:
         text = f"*{message.subject}*\n{message.body}" if message.subject else message.body
         body = json.dumps({"text": text}).encode()
-        _post_json(message.target, body, {"Idempotency-Key": message.idempotency_key})
+        _post_json(message.target, body, {"Idempotency-Key": header_text(message.idempotency_key)})
 
 
 class WebhookTransport:
@@ -100,7 +102,7 @@ class WebhookTransport:
             message.target,
             body,
             {
-                "Idempotency-Key": message.idempotency_key,
+                "Idempotency-Key": header_text(message.idempotency_key),
                 "X-Mops-Timestamp": str(timestamp),
                 "X-Mops-Signature": f"t={timestamp},v1={sign(secret, timestamp, body)}",
             },
