@@ -6,18 +6,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format bench clean admin
+.PHONY: run test install lint format bench clean lock admin manage
 
-$(STAMP): pyproject.toml
+# Installs exactly the tested stack: every package pinned with its hashes in the lock
+# (`make lock` refreshes it from pyproject.toml; see docs/operations.md, "Upgrades").
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
 
 run: $(STAMP)
 	DEMO=$(DEMO) $(PY) -m mops.launch run
+
+# A second shell beside `make run`: `make manage ARGS="create_api_token admin"` (or the
+# `.venv/bin/mops create_api_token admin` command) reaches the servers `make run` started.
+manage: $(STAMP)
+	$(PY) -m mops.launch manage $(ARGS)
 
 admin: $(STAMP)
 	$(PY) -m mops.launch admin $(USER)
@@ -33,6 +41,14 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet
+
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra dev -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 from mops.embedded import port_open, start_postgres, start_redis
@@ -19,9 +20,38 @@ VAR = ROOT / "var"
 PY = sys.executable
 
 
+# Where a running `make run` says which servers it uses, so a second shell (`make manage`,
+# the `mops` command) reaches the same embedded PostgreSQL and Redis.
+SERVICES_FILE = VAR / "services.env"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _running_services() -> dict[str, str]:
+    """DATABASE_URL / REDIS_URL / SITE_URL of a `make run` that is still running, if any."""
+    try:
+        lines = SERVICES_FILE.read_text().splitlines()
+    except FileNotFoundError:
+        return {}
+    values = dict(line.split("=", 1) for line in lines if "=" in line)
+    pid = values.get("PID", "")
+    return values if pid.isdigit() and _alive(int(pid)) else {}
+
+
 def _services(*, prefer_local: bool) -> list[object]:
     """Fill DATABASE_URL / REDIS_URL in os.environ; return embedded handles to keep alive."""
     handles: list[object] = []
+    for key, value in _running_services().items():
+        if key in ("DATABASE_URL", "REDIS_URL", "SITE_URL"):
+            os.environ.setdefault(key, value)
     if not os.environ.get("DATABASE_URL"):
         if prefer_local and port_open("127.0.0.1", 5432):
             os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/mops"
@@ -56,9 +86,29 @@ def run() -> int:
         _manage("create_admin", "--first-run")  # asks only while no administrator exists
     host = os.environ.get("MOPS_HOST", "127.0.0.1")
     port = os.environ.get("MOPS_PORT", "8000")
+    # Links in e-mails and feeds follow the address actually served.
+    os.environ.setdefault("SITE_URL", f"http://{host}:{port}")
+    _write_services_file()
     bin_dir = Path(PY).parent
+    # The same production server as docker-compose (mops/gunicorn_conf.py), sized for a laptop.
+    web_env = os.environ | {
+        "GUNICORN_BIND": f"{host}:{port}",
+        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
+        "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS", "4"),
+    }
     procs = [
-        subprocess.Popen([PY, "manage.py", "runserver", f"{host}:{port}", "--noreload"], cwd=ROOT),
+        subprocess.Popen(
+            [
+                str(bin_dir / "gunicorn"),
+                "mops.wsgi:application",
+                "--config",
+                "python:mops.gunicorn_conf",
+                "--access-logfile",
+                "",  # errors only on the console; the access log would drown the demo output
+            ],
+            cwd=ROOT,
+            env=web_env,
+        ),
         subprocess.Popen(
             [
                 str(bin_dir / "celery"),
@@ -90,8 +140,33 @@ def run() -> int:
         _announce(host, port, demo=demo)
         _wait(procs)
     finally:
+        SERVICES_FILE.unlink(missing_ok=True)
         _stop(procs, handles)
     return 0
+
+
+def _write_services_file() -> None:
+    VAR.mkdir(parents=True, exist_ok=True)
+    values = {key: os.environ.get(key, "") for key in ("DATABASE_URL", "REDIS_URL", "SITE_URL")}
+    values["PID"] = str(os.getpid())
+    SERVICES_FILE.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+
+
+def manage(args: list[str]) -> int:
+    """`make manage ARGS="…"` / the `mops` command: manage.py with the settings and the
+    servers of `make run` (its embedded ones while it runs; else started for this command)."""
+    os.environ.setdefault("DEBUG", "1")
+    handles = _services(prefer_local=False)
+    try:
+        return subprocess.run([PY, "manage.py", *args], cwd=ROOT).returncode
+    finally:
+        if handles:
+            _stop([], handles)
+
+
+def console() -> None:
+    """Entry point of the `mops` console script: `mops create_api_token admin`."""
+    sys.exit(manage(sys.argv[1:]))
 
 
 def _announce(host: str, port: str, *, demo: bool) -> None:
@@ -135,7 +210,8 @@ def _stop(procs: list[subprocess.Popen], handles: list[object]) -> None:
         cleanup = getattr(handle, "cleanup", None) or getattr(handle, "shutdown", None)
         if cleanup:
             cleanup()
-    print("mops stopped.")
+    if procs:
+        print("mops stopped.")
 
 
 def admin(args: list[str]) -> int:
@@ -178,8 +254,13 @@ def test(pytest_args: list[str]) -> int:
     fmt = subprocess.run([str(Path(PY).parent / "ruff"), "format", "--check", "."], cwd=ROOT)
     if fmt.returncode:
         return fmt.returncode
+    # The check reads migration history from a database; the tests use their own, so point
+    # it at the server's maintenance database (always there, no history to disagree with).
+    maintenance = urllib.parse.urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres")
     migrations = subprocess.run(
-        [PY, "manage.py", "makemigrations", "--check", "--dry-run"], cwd=ROOT
+        [PY, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=os.environ | {"DATABASE_URL": urllib.parse.urlunsplit(maintenance)},
     )
     if migrations.returncode:
         print("Model changes without migrations: run `manage.py makemigrations`.")
@@ -195,4 +276,6 @@ if __name__ == "__main__":
         sys.exit(test(sys.argv[2:]))
     if command == "admin":
         sys.exit(admin(sys.argv[2:]))
-    sys.exit(f"unknown command {command!r}; use run, test or admin")
+    if command == "manage":
+        sys.exit(manage(sys.argv[2:]))
+    sys.exit(f"unknown command {command!r}; use run, test, admin or manage")

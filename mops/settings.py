@@ -265,6 +265,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "catalog.models.Channel",
         "ChangeTypeEnum": "catalog.models.ChangeType",
         "ComplexityEnum": "catalog.models.Complexity",
+        "SelfServeToolEnum": "catalog.models.SelfServeTool",
         "RfcStatusEnum": "governance.models.RfcStatus",
         "RfcTypeEnum": "governance.models.RfcType",
         "RequestStatusEnum": "intake.models.Status",

@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from mops.accounts.roles import ADMINS, MOPS_STAFF
 
-        from . import registry
+        from . import checks, registry  # noqa: F401  (checks register themselves on import)
 
         registry.nav_items.append(
             registry.NavItem("Audit log", "audit", MOPS_STAFF, 92, group="admin")

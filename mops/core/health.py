@@ -1,5 +1,6 @@
 """Liveness and readiness: the process is up; the database, Redis and a worker answer."""
 
+import logging
 import time
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
 HEARTBEAT_KEY = "worker-heartbeat"
+log = logging.getLogger(__name__)
 
 
 def heartbeat_record(now: float | None = None) -> None:
@@ -42,7 +44,15 @@ def readyz(request: HttpRequest) -> JsonResponse:
             "heartbeat_age_seconds": round(age, 1),
         }
     ready = all(c["ok"] for c in checks.values())
-    return JsonResponse(
+    response = JsonResponse(
         {"status": "ready" if ready else "not ready", "checks": checks},
         status=200 if ready else 503,
     )
+    if not ready:
+        # "Not ready" is an answer, not a server error: while only the first worker heartbeat
+        # is missing (warm-up) it is routine (INFO); a failing database or Redis is a WARNING.
+        failing = [name for name, check in checks.items() if not check["ok"]]
+        warming_up = failing == ["worker"] and beat is None
+        log.log(logging.INFO if warming_up else logging.WARNING, "not ready: %s", failing)
+        response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own 5xx log
+    return response

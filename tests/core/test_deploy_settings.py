@@ -34,3 +34,24 @@ def test_missing_secret_key_in_production_is_refused():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_placeholder_secret_key_fails_the_deploy_check():
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "HTTPS", "STATIC_MANIFEST", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    } | {
+        "SECRET_KEY": "change-me-in-production-please-0123456789abcdefghijklmnop",
+        "ALLOWED_HOSTS": "mops.example.com",
+        "DEBUG": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "mops.E001" in result.stderr + result.stdout

@@ -30,3 +30,13 @@ def test_readyz_is_200_with_a_fresh_heartbeat(client):
 def test_readyz_rejects_a_stale_heartbeat(client, settings):
     heartbeat_record(time.time() - settings.WORKER_HEARTBEAT_MAX_AGE - 5)
     assert client.get("/readyz").status_code == 503
+
+
+def test_readyz_warm_up_logs_below_error(client, caplog):
+    """Before the first worker heartbeat, 'not ready' is routine: no ERROR in the log."""
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        assert client.get("/readyz").status_code == 503
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any(r.levelno == logging.INFO and "not ready" in r.getMessage() for r in caplog.records)

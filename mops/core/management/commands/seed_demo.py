@@ -10,7 +10,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         loaders = registry.demo_loaders
-        with tqdm(total=len(loaders), desc="demo data", unit="app", file=self.stdout._out) as bar:
+        # A progress bar on a terminal only: in logs (compose, CI) it would be noise.
+        with tqdm(
+            total=len(loaders),
+            desc="demo data",
+            unit="app",
+            file=self.stdout._out,
+            disable=not self.stdout.isatty(),
+        ) as bar:
             for name, load in loaders:
                 bar.set_postfix_str(name)
                 with transaction.atomic():
