@@ -55,6 +55,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/", account_views.ProfileView.as_view(), name="profile"),
+    path("setup/", core_views.SetupGuideView.as_view(), name="setup"),
+    path("", include("mops.accounts.urls")),
     path("notifications/", include("mops.notify.urls")),
     path("catalog/", include("catalog.urls")),
     path("governance/", include("governance.urls")),

@@ -42,6 +42,19 @@ class Panel:
     empty: str = "Nothing waiting."
 
 
+@dataclass(frozen=True)
+class SetupStep:
+    """One step of the first-run set-up guide, its state computed from live data."""
+
+    title: str
+    done: bool
+    url: str  # where to do it
+    detail: str = ""
+    order: int = 100
+
+
 nav_items: list[NavItem] = []
+# Each returns the steps an app contributes to the set-up guide (/setup/).
+setup_steps: list[Callable[[], Iterable[SetupStep]]] = []
 home_panels: list[Callable[[Any], Iterable[Panel]]] = []
 demo_loaders: list[tuple[str, Callable[..., None]]] = []

@@ -1,5 +1,6 @@
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -60,6 +61,27 @@ class AuditView(RoleRequiredMixin, TemplateView):
             models=[(m._meta.label_lower, m._meta.verbose_name) for m in models],
             filters=params,
             errors=errors,
+        )
+        return context
+
+
+class SetupGuideView(RoleRequiredMixin, TemplateView):
+    """The first-run set-up guide: each step done or not, computed from live data, with
+    the page where it is done. Apps contribute their steps through the registry."""
+
+    template_name = "core/setup.html"
+    read_roles = ADMINS
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        steps = sorted(
+            (step for provider in registry.setup_steps for step in provider()),
+            key=lambda s: s.order,
+        )
+        context = super().get_context_data(**kwargs)
+        context.update(
+            steps=steps,
+            done=sum(1 for s in steps if s.done),
+            time_zone=settings.TIME_ZONE,
         )
         return context
 

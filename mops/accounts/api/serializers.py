@@ -33,3 +33,29 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
     class Meta(ApiTokenSerializer.Meta):
         fields = [*ApiTokenSerializer.Meta.fields, "key"]
+
+
+class UserInviteSerializer(serializers.Serializer):
+    email = serializers.CharField()
+    first_name = serializers.CharField(required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(required=False, allow_blank=True, default="")
+    roles = serializers.ListField(
+        child=serializers.CharField(), help_text="Role keys or names, e.g. ['requester']."
+    )
+    team = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Team name or slug."
+    )
+
+
+class UserChangeSerializer(serializers.Serializer):
+    first_name = serializers.CharField(required=False, allow_blank=True)
+    last_name = serializers.CharField(required=False, allow_blank=True)
+    roles = serializers.ListField(child=serializers.CharField(), required=False)
+    team = serializers.CharField(
+        required=False, allow_blank=True, help_text="Team name or slug; empty: no team."
+    )
+
+
+class TeamWriteSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    group = serializers.ChoiceField(choices=Team.Group.choices, required=False)

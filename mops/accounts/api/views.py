@@ -5,12 +5,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..models import ApiToken, Team, User
-from ..roles import ALL_ROLES, READ_EVERYTHING
-from ..services import api_token_create, api_token_revoke
+from ..roles import ADMINS, ALL_ROLES, READ_EVERYTHING
+from ..services import (
+    api_token_create,
+    api_token_revoke,
+    team_create,
+    team_update,
+    user_deactivate,
+    user_invite,
+    user_update,
+)
 from .serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenSerializer,
     TeamSerializer,
+    TeamWriteSerializer,
+    UserChangeSerializer,
+    UserInviteSerializer,
     UserSerializer,
 )
 
@@ -23,16 +34,34 @@ class MeView(APIView):
         return Response(UserSerializer(request.user).data)
 
 
-class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Teams; admins create and rename them (the Teams page's services)."""
+
     queryset = Team.objects.all()
     serializer_class = TeamSerializer
     read_roles = ALL_ROLES
+    write_roles = ADMINS
     search_fields = ["name"]
     ordering_fields = ["name"]
 
+    @extend_schema(request=TeamWriteSerializer, responses={201: TeamSerializer})
+    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        body = TeamWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        team = team_create(actor=request.user, **body.validated_data)
+        return Response(TeamSerializer(team).data, status=status.HTTP_201_CREATED)
 
-class UserViewSet(viewsets.ReadOnlyModelViewSet):
-    """People (MOPS staff and leadership see everyone; used for assignment pickers)."""
+    @extend_schema(request=TeamWriteSerializer, responses=TeamSerializer)
+    def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        body = TeamWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        team = team_update(actor=request.user, team=self.get_object(), **body.validated_data)
+        return Response(TeamSerializer(team).data)
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """People (MOPS staff and leadership see everyone; used for assignment pickers).
+    Admins invite, change roles/team and deactivate: the People page's services."""
 
     queryset = (
         User.objects.filter(is_active=True)
@@ -42,8 +71,45 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
     )
     serializer_class = UserSerializer
     read_roles = READ_EVERYTHING
+    write_roles = ADMINS
     search_fields = ["username", "first_name", "last_name", "email"]
     filterset_fields = ["team"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if self.action in ("partial_update", "deactivate"):
+            return User.objects.select_related("team").order_by("username")
+        return super().get_queryset()
+
+    @extend_schema(request=UserInviteSerializer, responses={201: UserSerializer})
+    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Invite a person: an inactive account and an e-mail to choose a password."""
+        body = UserInviteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        user = user_invite(actor=request.user, **data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserChangeSerializer, responses=UserSerializer)
+    def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        body = UserChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        team = data.pop("team", None)
+        user = user_update(
+            actor=request.user,
+            user=self.get_object(),
+            team=team or None,
+            clear_team=team == "",
+            **data,
+        )
+        user.__dict__.pop("_mops_roles", None)
+        return Response(UserSerializer(user).data)
+
+    @extend_schema(request=None, responses=UserSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):  # type: ignore[no-untyped-def]
+        user = user_deactivate(actor=request.user, user=self.get_object())
+        return Response(UserSerializer(user).data)
 
 
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
