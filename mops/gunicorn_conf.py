@@ -2,7 +2,8 @@
 
 Read from the environment so one file serves both: `GUNICORN_BIND` (default
 `0.0.0.0:8000`, `make run` passes `MOPS_HOST:MOPS_PORT`), `WEB_CONCURRENCY` (workers,
-default 3), `GUNICORN_THREADS` (default 1), `GUNICORN_TIMEOUT` (seconds, default 60).
+default 3), `GUNICORN_THREADS` (default 1), `GUNICORN_TIMEOUT` (seconds, default 60),
+`GUNICORN_ACCESSLOG` (default `-`, standard output; empty: off).
 """
 
 import os
@@ -15,7 +16,8 @@ graceful_timeout = 20
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = 2000
 max_requests_jitter = 200
-accesslog = "-"
+# GUNICORN_ACCESSLOG="" turns the access log off (`make run` does, to keep its console readable).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 # Behind a reverse proxy the proxy is the client: trust its X-Forwarded-* headers only
 # when BEHIND_PROXY is set (the same switch Django reads).

@@ -95,6 +95,8 @@ def run() -> int:
         "GUNICORN_BIND": f"{host}:{port}",
         "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
         "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS", "4"),
+        # errors only on the console; the access log would drown the demo output
+        "GUNICORN_ACCESSLOG": os.environ.get("GUNICORN_ACCESSLOG", ""),
     }
     procs = [
         subprocess.Popen(
@@ -103,8 +105,6 @@ def run() -> int:
                 "mops.wsgi:application",
                 "--config",
                 "python:mops.gunicorn_conf",
-                "--access-logfile",
-                "",  # errors only on the console; the access log would drown the demo output
             ],
             cwd=ROOT,
             env=web_env,
