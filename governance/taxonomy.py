@@ -773,6 +773,41 @@ def build_campaign_name(tokens: Mapping[str, str], taxonomy: Taxonomy) -> str:
     return name
 
 
+_EXAMPLE_PREFERRED = ("emea", "email", "ebook", "webinar", "launch-guide", "spring-launch")
+_EXAMPLE_FREE_TEXT = ("launch-guide", "spring-launch", "ebook", "name", "2026", "a1")
+
+
+def example_campaign_name(taxonomy: Taxonomy, *, year: int, quarter: int) -> str | None:
+    """A campaign name that follows the convention, for people to copy the shape of
+    (``fy26q3_emea_email_ebook_launch-guide``); None when no example can be made."""
+    samples = (f"fy{year % 100:02d}", f"q{quarter}", f"{year}", f"{year}q{quarter}")
+    values: dict[str, str] = {}
+    for token in taxonomy.naming.tokens:
+        if not token.required:
+            continue
+        if token.allowed_values:
+            allowed = sorted(token.allowed_values)
+            preferred = [v for v in _EXAMPLE_PREFERRED if v in token.allowed_values]
+            values[token.name] = (preferred or allowed)[0]
+            continue
+        pattern = re.compile(token.pattern or "", re.IGNORECASE)
+        hit = next(
+            (
+                c
+                for c in (*_EXAMPLE_FREE_TEXT[:2], *samples, *_EXAMPLE_FREE_TEXT[2:])
+                if pattern.fullmatch(c)
+            ),
+            None,
+        )
+        if hit is None:
+            return None
+        values[token.name] = hit
+    try:
+        return build_campaign_name(values, taxonomy)
+    except TaxonomyError:
+        return None
+
+
 def build_url(
     base_url: str,
     source: str,

@@ -3,10 +3,12 @@ the service's generated answers form (`catalog.forms.build_answers_form`, prefix
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.html import format_html
 
 from catalog.models import Complexity
 
@@ -15,6 +17,23 @@ from .filters import assignee_choices
 from .services import TRACKING_KEYS
 
 ANSWERS_PREFIX = "a"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (`<input type=file multiple>`); the service checks each
+    file's content and size (`mops.core.uploads`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
 
 
 class RequestForm(forms.Form):
@@ -46,11 +65,28 @@ class RequestForm(forms.Form):
     utm_campaign = forms.CharField(max_length=100, required=False, label="utm_campaign")
     utm_content = forms.CharField(max_length=100, required=False, label="utm_content")
     utm_term = forms.CharField(max_length=100, required=False, label="utm_term")
+    attachments = MultipleFileField(
+        required=False,
+        label="Attach files",
+        help_text="Briefs, assets, lists: PDF, images, text, CSV or Office documents.",
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, factors: list[scoring.Factor], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        factors: list[scoring.Factor],
+        asked: Iterable[str] = (),
+        required: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        """`asked`: standard fields the service's own definition asks (left out here, so
+        each is asked once); `required`: fields a submission needs (marked, not enforced:
+        drafts save whatever was typed)."""
         super().__init__(*args, **kwargs)
         self.factors = factors
+        for name in asked:
+            self.fields.pop(name, None)
         for factor in factors:
             self.fields[f"score_{factor.key}"] = forms.TypedChoiceField(
                 label=factor.label,
@@ -65,28 +101,56 @@ class RequestForm(forms.Form):
                     else "Lower is better."
                 ),
             )
+        for name in (*required, *(f"score_{f.key}" for f in factors)):
+            if name in self.fields:
+                self.fields[name].required_at_submit = True  # type: ignore[attr-defined]
+                self.fields[name].widget.attrs["aria-required"] = "true"
 
     def brief_fields(self) -> list[Any]:
         return [
             self[n]
             for n in ("title", "brief", "audience", "creative", "offer", "desired_live_date")
+            if n in self.fields
         ]
 
     def tracking_fields(self) -> list[Any]:
         return [self[k] for k in TRACKING_KEYS]
+
+    def set_campaign_hint(self, *, example: str | None, builder_url: str) -> None:
+        """The campaign-name help: an example that follows the naming convention and the
+        UTM builder, instead of the raw token pattern."""
+        shown = format_html(" e.g. <code>{}</code>.", example) if example else ""
+        self.fields["utm_campaign"].help_text = format_html(
+            'Follows the campaign naming convention;{} <a href="{}">Build one in the '
+            "UTM builder</a>.",
+            shown,
+            builder_url,
+        )
+
+    def error_links(self) -> list[tuple[str, str, str]]:
+        """(anchor id, label, message) for each error, for the summary at the top."""
+        return [
+            (self[name].id_for_label, self[name].label, str(message))
+            for name, messages in self.errors.items()
+            if name in self.fields
+            for message in messages
+        ]
 
     def scoring_fields(self) -> list[Any]:
         return [self[f"score_{f.key}"] for f in self.factors]
 
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {
+        standard = {
             "title": data.get("title") or "",
             "brief": data.get("brief") or "",
             "audience": data.get("audience") or "",
             "creative": data.get("creative") or "",
             "offer": data.get("offer") or "",
             "desired_live_date": data.get("desired_live_date"),
+        }
+        return {
+            **{name: value for name, value in standard.items() if name in self.fields},
             "tracking_plan": {k: data[k] for k in TRACKING_KEYS if data.get(k)},
             "scoring_inputs": {
                 f.key: data[f"score_{f.key}"]

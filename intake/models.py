@@ -22,6 +22,7 @@ from simple_history.models import HistoricalRecords
 from catalog.models import Complexity
 from mops.accounts.roles import Role
 from mops.core.lifecycle import Lifecycle, Transition
+from mops.core.uploads import UploadTo
 
 from . import scoring
 
@@ -114,7 +115,15 @@ REQUEST_LIFECYCLE = Lifecycle(
             "Roll back",
             needs_note=True,
         ),
-        _t("cancel", set(BEFORE_LIVE), Status.CANCELLED, REQUESTERS, "Cancel", needs_note=True),
+        _t(
+            "cancel",
+            set(BEFORE_LIVE),
+            Status.CANCELLED,
+            REQUESTERS,
+            "Cancel",
+            needs_note=True,
+            note_optional_from=frozenset({Status.DRAFT}),
+        ),
     ],
 )
 
@@ -494,6 +503,9 @@ class SavedView(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=80)
     query = models.CharField(max_length=1000, blank=True)
+    shared = models.BooleanField(
+        default=False, help_text="Shown to everyone in the owner's team (only the owner edits it)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -504,6 +516,30 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RequestAttachment(models.Model):
+    """A file given with a request (brief, assets, list exports). Stored under a random name
+    and served only through the authorised download (`mops.core.uploads`), as QA evidence."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=UploadTo("intake/attachments"), max_length=300)
+    filename = models.CharField(max_length=200, help_text="The name it was uploaded under.")
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    def get_absolute_url(self) -> str:
+        return reverse("intake:attachment_download", args=[self.request_id, self.pk])
 
 
 class IdempotencyKey(models.Model):

@@ -15,6 +15,7 @@ from .models import (
     OPEN_STATUSES,
     Comment,
     Request,
+    RequestAttachment,
     RequestEvent,
     SavedView,
     ScoringModel,
@@ -71,12 +72,31 @@ def request_detail(user: Any) -> QuerySet[Request]:
                 queryset=Comment.objects.select_related("author").prefetch_related("mentions"),
             ),
             Prefetch("watchers", queryset=Watcher.objects.select_related("user")),
+            Prefetch(
+                "attachments", queryset=RequestAttachment.objects.select_related("uploaded_by")
+            ),
         )
     )
 
 
 def saved_views(user: Any) -> QuerySet[SavedView]:
-    return SavedView.objects.filter(user=user).order_by("name")
+    """The user's own saved views and those their teammates shared, own first."""
+    mine = Q(user=user)
+    team_id = getattr(user, "team_id", None)
+    if team_id is not None:
+        mine |= Q(shared=True, user__team_id=team_id)
+    return (
+        SavedView.objects.filter(mine)
+        .select_related("user")
+        .annotate(own=Q(user=user))
+        .order_by("-own", "name", "id")
+    )
+
+
+def request_attachments(user: Any, request_id: int) -> QuerySet[RequestAttachment]:
+    """Files of one request, if `user` may see the request (else none)."""
+    visible = request_visible_to(user).filter(pk=request_id).values("pk")
+    return RequestAttachment.objects.filter(request__in=visible).select_related("uploaded_by")
 
 
 def scoring_models() -> QuerySet[ScoringModel]:

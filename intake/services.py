@@ -41,7 +41,9 @@ from governance import taxonomy as tx
 from governance.selectors import taxonomy_current
 from mops.accounts.roles import ADMINS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
+from mops.core.filters import query_without_empty
 from mops.core.lifecycle import TransitionError
+from mops.core.uploads import upload_max_bytes, validate_upload
 from mops.notify.models import Kind
 from mops.notify.services import notification_create, outbox_enqueue
 
@@ -51,12 +53,14 @@ from .models import (
     FINISHED_STATUSES,
     REQUEST_LIFECYCLE,
     REQUESTER_ACTIONS,
+    TERMINAL_STATUSES,
     TRIAGE_DECISIONS,
     TRIAGERS,
     Comment,
     IdempotencyKey,
     Priority,
     Request,
+    RequestAttachment,
     RequestEvent,
     SavedView,
     ScoringModel,
@@ -76,6 +80,7 @@ REQUESTER_FIELDS = frozenset(
     {"title", "answers", *BRIEF_FIELDS, "tracking_plan", "desired_live_date", "scoring_inputs"}
 )
 STAFF_FIELDS = REQUESTER_FIELDS | {"complexity", "assignee", "template_version"}
+ATTACHMENTS_MAX = 20
 MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
 
 
@@ -210,16 +215,111 @@ def tracking_plan_findings(plan: Mapping[str, str]) -> dict[str, list[str]]:
     for finding in result.findings:
         if finding.severity != tx.ERROR or finding.param not in given:
             continue
-        message = f"{finding.message} (campaign taxonomy)"
-        if finding.suggestion and f"'{finding.suggestion}'" not in finding.message:
-            message += f"; try '{finding.suggestion}'"
+        if finding.param == "utm_campaign" and finding.rule == tx.RULE_NAMING:
+            message = campaign_name_problem(given["utm_campaign"], finding)
+        else:
+            message = f"{finding.message} (campaign taxonomy)"
+            if finding.suggestion and f"'{finding.suggestion}'" not in finding.message:
+                message += f"; try '{finding.suggestion}'"
         found.setdefault(f"tracking_plan.{finding.param}", []).append(message)
     return found
 
 
+def campaign_name_example(*, today: date | None = None) -> str | None:
+    """A campaign name that follows the published naming convention (for hints)."""
+    today = today or timezone.localdate()
+    return tx.example_campaign_name(
+        taxonomy_current(), year=today.year, quarter=(today.month - 1) // 3 + 1
+    )
+
+
+def campaign_name_problem(value: str, finding: Any) -> str:
+    """The campaign-name error in words: what is off, an example that follows the
+    convention and where to build one, never the raw token pattern."""
+    detail = finding.message
+    if any(mark in detail for mark in ("{", "[", "\\", "needs ")):
+        detail = ""  # the raw convention or a regex: the example says it better
+    message = f"“{value}” does not follow the campaign naming convention"
+    if detail:
+        message += f" ({detail})"
+    if finding.suggestion and "did you mean" not in detail:
+        message += f"; did you mean “{finding.suggestion}”?"
+    example = campaign_name_example()
+    if example:
+        message += f". Example: {example}"
+    return message + ". Build one with the UTM builder."
+
+
+# A service's input definition may ask a standard brief field itself, under one of these
+# keys: the request form then asks it once (in the service's part) and the answer fills the
+# request's own field, which the backlog, boarding and metrics read.
+STANDARD_ANSWER_KEYS: dict[str, tuple[str, ...]] = {
+    "brief": ("brief",),
+    "audience": ("audience", "target_audience"),
+    "desired_live_date": (
+        "desired_live_date",
+        "launch_date",
+        "live_date",
+        "live_by",
+        "go_live_date",
+    ),
+}
+# Standard fields every submission needs (besides the service's own required answers).
+SUBMIT_REQUIRED = ("title", "brief", "audience", "desired_live_date")
+
+
+def standard_fields_asked(definition: list[dict[str, Any]]) -> dict[str, str]:
+    """Standard field → the key of the definition's field that asks it instead."""
+    specs = {spec["key"]: spec for spec in definition or []}
+    asked: dict[str, str] = {}
+    for field, keys in STANDARD_ANSWER_KEYS.items():
+        for key in keys:
+            spec = specs.get(key)
+            if spec is None:
+                continue
+            if field == "desired_live_date" and spec["type"] != inputdef.DATE:
+                continue
+            asked[field] = key
+            break
+    return asked
+
+
+def submit_required_fields(service: Service, definition: list[dict[str, Any]]) -> set[str]:
+    """Names of the standard form's fields a submission needs (for the required marker)."""
+    asked = standard_fields_asked(definition)
+    required = {f for f in SUBMIT_REQUIRED if f not in asked}
+    if service.change_type == ChangeType.NEW_CAMPAIGN:
+        required |= set(REQUIRED_TRACKING)
+    return required
+
+
+def _answer_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _fill_from_answers(request: Request) -> None:
+    """Copy the answers that stand for standard fields into those fields."""
+    answers = request.answers or {}
+    for field, key in standard_fields_asked(request.service_version.input_definition).items():
+        value = answers.get(key)
+        if field == "desired_live_date":
+            request.desired_live_date = _answer_date(value)
+        else:
+            setattr(request, field, value if isinstance(value, str) else "")
+
+
 def request_problems(request: Request, *, today: date | None = None) -> tuple[dict, dict]:
-    """(problems, cleaned answers): everything a submission still lacks, by field path."""
+    """(problems, cleaned answers): everything a submission still lacks, by field path.
+
+    A standard field the service's definition asks itself is reported on that answer."""
     problems: dict[str, list[str]] = {}
+    definition = request.service_version.input_definition or []
+    asked = standard_fields_asked(definition)
 
     def add(field: str, message: str) -> None:
         problems.setdefault(field, []).append(message)
@@ -227,12 +327,15 @@ def request_problems(request: Request, *, today: date | None = None) -> tuple[di
     if not request.title.strip():
         add("title", "Give the request a title.")
     for field, label in (("brief", "brief"), ("audience", "audience")):
-        if not (getattr(request, field) or "").strip():
+        if field not in asked and not (getattr(request, field) or "").strip():
             add(field, f"Describe the {label}.")
+    _fill_from_answers(request)
+    date_field = f"answers.{asked['desired_live_date']}" if "desired_live_date" in asked else ""
     if request.desired_live_date is None:
-        add("desired_live_date", "Pick the date you want it live.")
+        if not date_field:
+            add("desired_live_date", "Pick the date you want it live.")
     elif request.desired_live_date < (today or timezone.localdate()):
-        add("desired_live_date", "The desired live date is in the past.")
+        add(date_field or "desired_live_date", "The desired live date is in the past.")
     plan = request.tracking_plan or {}
     needs_tracking = request.service.change_type == ChangeType.NEW_CAMPAIGN
     for key in TRACKING_KEYS:
@@ -249,11 +352,12 @@ def request_problems(request: Request, *, today: date | None = None) -> tuple[di
         if field not in problems:
             for message in messages:
                 add(field, message)
-    definition = request.service_version.input_definition or []
     cleaned, errors = inputdef.validate_answers(definition, request.answers or {})
     labels = {f["key"]: f["label"] for f in definition}
     for key, message in errors.items():
         add(f"answers.{key}", f"{labels.get(key, key)}: {message}")
+    if date_field and request.desired_live_date is None and date_field not in problems:
+        add(date_field, f"{labels[asked['desired_live_date']]}: Pick the date you want it live.")
     factors = _factors(request.scoring_model_version or default_scoring_version())
     for factor in factors:
         try:
@@ -281,11 +385,13 @@ def request_create(
     desired_live_date: date | None = None,
     scoring_inputs: Any = None,
     template_version: TemplateVersion | None = None,
+    attachments: Iterable[Any] = (),
     submit: bool = False,
     now: datetime | None = None,
 ) -> Request:
-    """A new draft request for `service`, made with its current version; `submit=True`
-    submits it in the same transaction (all-or-nothing)."""
+    """A new draft request for `service`, made with its current version, with its files;
+    `submit=True` submits it in the same transaction (all-or-nothing: a submission that
+    fails leaves no draft)."""
     if service.status != ServiceStatus.ACTIVE or service.current_version_id is None:
         raise ValidationError({"service": f"'{service.name}' is not open for requests."})
     if not has_role(actor, {Role.REQUESTER, Role.PM, Role.ADMIN}):
@@ -315,22 +421,31 @@ def request_create(
     )
     if not request.title:
         request.title = f"{service.name} request"
+    _fill_from_answers(request)
     _apply_scoring(request)
-    with transaction.atomic():
-        request.full_clean()
-        set_change_reason(request, f"created by {actor.username}")
-        request.save()
-        RequestEvent.objects.create(
-            request=request,
-            actor=actor,
-            at=request.created_at,
-            transition="create",
-            from_status="",
-            to_status=Status.DRAFT,
-        )
-        Watcher.objects.get_or_create(request=request, user=actor)
-        if submit:
-            request = request_transition(request=request, name="submit", actor=actor, now=now)
+    stored: list[RequestAttachment] = []
+    try:
+        with transaction.atomic():
+            request.full_clean()
+            set_change_reason(request, f"created by {actor.username}")
+            request.save()
+            RequestEvent.objects.create(
+                request=request,
+                actor=actor,
+                at=request.created_at,
+                transition="create",
+                from_status="",
+                to_status=Status.DRAFT,
+            )
+            Watcher.objects.get_or_create(request=request, user=actor)
+            if attachments:
+                stored = attachments_add(request=request, files=attachments, actor=actor)
+            if submit:
+                request = request_transition(request=request, name="submit", actor=actor, now=now)
+    except BaseException:
+        for attachment in stored:  # rolled back: their files must not stay behind
+            attachment.file.delete(save=False)
+        raise
     return request
 
 
@@ -379,6 +494,8 @@ def request_update(
             elif field in ("title", *BRIEF_FIELDS) and value is None:
                 value = ""
             setattr(locked, field, value)
+        if "answers" in changes:
+            _fill_from_answers(locked)
         if "scoring_inputs" in changes:
             _apply_scoring(locked)
         locked.version += 1
@@ -457,13 +574,14 @@ def request_transition(
             and getattr(actor, "team_id", None) != locked.team_id
         ):
             raise TransitionError("Only the requesting team can do this.", code="forbidden")
-        if transition.needs_note and not note:
+        if transition.needs_note_from(locked.status) and not note:
             raise ValidationError({"note": f"Say why ({transition.title.lower()} needs a note)."})
         if name in ("submit", "answer"):
             problems, cleaned = request_problems(locked, today=timezone.localdate(now))
             if problems:
                 raise ValidationError(problems)
             locked.answers = cleaned
+            _fill_from_answers(locked)
             _apply_scoring(locked, locked.scoring_model_version)
         source = locked.status
         locked.status = transition.target
@@ -693,17 +811,109 @@ def watcher_set(*, request: Request, actor: Any, watching: bool) -> bool:
     return watching
 
 
-def saved_view_save(*, actor: Any, name: str, query: str) -> SavedView:
+def saved_view_save(*, actor: Any, name: str, query: str, shared: bool = False) -> SavedView:
+    """Save the backlog's filter state under `name` (the same name again replaces it).
+    Blank parameters ("Any") and the page number are dropped, so the view reloads cleanly."""
     name = (name or "").strip()[:80]
     if not name:
         raise ValidationError({"name": "Name the view."})
-    query = (query or "").lstrip("?")[:1000]
-    view, _ = SavedView.objects.update_or_create(user=actor, name=name, defaults={"query": query})
+    query = query_without_empty(query)[:1000]
+    view, _ = SavedView.objects.update_or_create(
+        user=actor, name=name, defaults={"query": query, "shared": bool(shared)}
+    )
+    return view
+
+
+def _own_view(actor: Any, view_id: int) -> SavedView:
+    view = SavedView.objects.filter(user=actor, pk=view_id).first()
+    if view is None:
+        raise PermissionDenied("Only the person who saved a view can change it.")
+    return view
+
+
+def saved_view_update(
+    *, actor: Any, view_id: int, name: str | None = None, shared: bool | None = None
+) -> SavedView:
+    """Rename a saved view, or share it with (or withdraw it from) the owner's team."""
+    with transaction.atomic():
+        view = _own_view(actor, view_id)
+        if name is not None:
+            name = name.strip()[:80]
+            if not name:
+                raise ValidationError({"name": "Name the view."})
+            if SavedView.objects.filter(user=actor, name=name).exclude(pk=view.pk).exists():
+                raise ValidationError({"name": f"You already have a view named “{name}”."})
+            view.name = name
+        if shared is not None:
+            if shared and getattr(actor, "team_id", None) is None:
+                raise ValidationError({"shared": "You belong to no team to share it with."})
+            view.shared = shared
+        view.save()
     return view
 
 
 def saved_view_delete(*, actor: Any, view_id: int) -> None:
-    SavedView.objects.filter(user=actor, pk=view_id).delete()
+    """Delete one of the actor's saved views (a teammate's shared view cannot be deleted)."""
+    _own_view(actor, view_id).delete()
+
+
+# --- attachments --------------------------------------------------------------------------
+
+
+def can_attach(request: Request, user: Any) -> bool:
+    """Who may add files, until the request ends (rejected, closed, cancelled, rolled
+    back): MOPS staff, and the requesting team."""
+    if request.status in TERMINAL_STATUSES:
+        return False
+    if has_role(user, {Role.PM, Role.ENGINEER, Role.ADMIN}):
+        return True
+    return has_role(user, {Role.REQUESTER}) and getattr(user, "team_id", None) == (request.team_id)
+
+
+def attachment_max_bytes() -> int:
+    """Largest file a request takes: the project's upload limit (`UPLOAD_MAX_BYTES`)."""
+    return upload_max_bytes()
+
+
+def attachment_add(*, request: Request, file: Any, actor: Any) -> RequestAttachment:
+    """Attach an uploaded file to `request`. The type is checked on the bytes and the size
+    against `INTAKE_ATTACHMENT_MAX_BYTES` (`mops.core.uploads`); the file is stored under a
+    random name and kept with the name it was uploaded under for display."""
+    if not can_attach(request, actor):
+        raise PermissionDenied("You cannot add files to this request in its current state.")
+    count = RequestAttachment.objects.filter(request=request).count()
+    if count >= ATTACHMENTS_MAX:
+        raise ValidationError({"attachments": f"At most {ATTACHMENTS_MAX} files per request."})
+    accepted = validate_upload(file, field="attachments", max_bytes=attachment_max_bytes())
+    attachment = RequestAttachment(
+        request=request,
+        file=file,
+        filename=accepted.filename,
+        content_type=accepted.kind.content_type,
+        size=file.size,
+        uploaded_by=actor,
+    )
+    attachment.save()  # the row itself records who added it and when
+    return attachment
+
+
+def attachments_add(
+    *, request: Request, files: Iterable[Any], actor: Any
+) -> list[RequestAttachment]:
+    """Attach several files at once: all or none (the first refused file names the error)."""
+    files = [f for f in files if f]
+    if len(files) + request.attachments.count() > ATTACHMENTS_MAX:
+        raise ValidationError({"attachments": f"At most {ATTACHMENTS_MAX} files per request."})
+    stored: list[RequestAttachment] = []
+    try:
+        with transaction.atomic():
+            for file in files:
+                stored.append(attachment_add(request=request, file=file, actor=actor))
+    except BaseException:
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
+    return stored
 
 
 # --- idempotent create (API) --------------------------------------------------------------

@@ -17,4 +17,10 @@ urlpatterns = [
     path("<int:pk>/triage/", views.RequestTriageView.as_view(), name="request_triage"),
     path("<int:pk>/comments/", views.CommentView.as_view(), name="request_comment"),
     path("<int:pk>/watch/", views.WatchView.as_view(), name="request_watch"),
+    path("<int:pk>/attachments/", views.AttachmentUploadView.as_view(), name="attachment_upload"),
+    path(
+        "<int:pk>/attachments/<int:attachment_id>/",
+        views.AttachmentDownloadView.as_view(),
+        name="attachment_download",
+    ),
 ]

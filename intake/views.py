@@ -24,9 +24,10 @@ from catalog.selectors import services_visible_to
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING, Role, has_role
 from mops.core.lifecycle import TransitionError
+from mops.core.uploads import ALLOWED_DESCRIPTION, attachment_response
 
 from . import scoring, selectors, services, slaclock
-from .filters import SORTS, RequestFilter
+from .filters import ARIA_SORT, COLUMN_SORTS, SORTS, RequestFilter
 from .forms import ANSWERS_PREFIX, BulkForm, RequestForm, ScoringModelForm, TriageForm, raw_answers
 from .models import (
     REQUEST_LIFECYCLE,
@@ -87,7 +88,13 @@ class RequestListView(RoleRequiredMixin, View):
         ]
         query = request.GET.copy()
         query.pop("page", None)
+        current = (
+            filterset.form.cleaned_data.get("sort")
+            if filterset.is_bound and filterset.form.is_valid()
+            else ""
+        ) or "-score"
         context = {
+            "sort_headers": _sort_headers(query, current),
             "filter": filterset,
             "page": page,
             "rows": rows,
@@ -103,6 +110,25 @@ class RequestListView(RoleRequiredMixin, View):
         if request.htmx:  # the live refresh: the rows alone
             return render(request, "intake/request_list.html#backlog-rows", context)
         return render(request, "intake/request_list.html", context)
+
+
+def _sort_headers(query: Any, current: str) -> list[dict[str, str]]:
+    """Per sortable column: the link that sorts by it (or flips it) and its aria-sort."""
+    headers = []
+    for column, (first, other) in COLUMN_SORTS.items():
+        active = current in (first, other)
+        target = query.copy()
+        target["sort"] = other if current == first else first
+        target.pop("page", None)
+        headers.append(
+            {
+                "label": {"score": "Score", "age": "Age", "sla": "SLA"}[column],
+                "url": "?" + target.urlencode(),
+                "aria": ARIA_SORT[current] if active else "",
+                "arrow": ("▼" if ARIA_SORT[current] == "descending" else "▲") if active else "",
+            }
+        )
+    return headers
 
 
 def _due_in(r: Request, now: Any) -> str:
@@ -166,24 +192,52 @@ class BulkView(RoleRequiredMixin, View):
 
 
 class SavedViewView(RoleRequiredMixin, View):
+    """Save the current filters as a view; rename, share with the team or delete one."""
+
     read_roles = ALL_ROLES
     write_roles = ALL_ROLES
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        if request.POST.get("delete"):
-            services.saved_view_delete(actor=request.user, view_id=int(request.POST["delete"]))
-            return HttpResponseRedirect(reverse("intake:request_list"))
+        back = reverse("intake:request_list")
+        action = request.POST.get("action", "save")
+        raw_id = request.POST.get("view", "") or request.POST.get("delete", "")
+        if action != "save" or request.POST.get("delete"):
+            if not raw_id.isdigit():
+                messages.error(request, "view: pick a saved view.")
+                return HttpResponseRedirect(back)
         try:
+            if request.POST.get("delete") or action == "delete":
+                services.saved_view_delete(actor=request.user, view_id=int(raw_id))
+                messages.success(request, "Saved view deleted.")
+                return HttpResponseRedirect(back)
+            if action == "rename":
+                view = services.saved_view_update(
+                    actor=request.user, view_id=int(raw_id), name=request.POST.get("name", "")
+                )
+                messages.success(request, f"Renamed to “{view.name}”.")
+                return HttpResponseRedirect(back)
+            if action in ("share", "unshare"):
+                view = services.saved_view_update(
+                    actor=request.user, view_id=int(raw_id), shared=action == "share"
+                )
+                messages.success(
+                    request,
+                    f"“{view.name}” is now shared with your team."
+                    if view.shared
+                    else f"“{view.name}” is now yours only.",
+                )
+                return HttpResponseRedirect(back)
             view = services.saved_view_save(
                 actor=request.user,
                 name=request.POST.get("name", ""),
                 query=request.POST.get("query", ""),
+                shared=request.POST.get("shared") == "1",
             )
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             messages.error(request, "; ".join(_error_messages(exc)))
-            return HttpResponseRedirect(reverse("intake:request_list"))
+            return HttpResponseRedirect(back)
         messages.success(request, f"Saved view “{view.name}”.")
-        return HttpResponseRedirect(reverse("intake:request_list") + "?" + view.query)
+        return HttpResponseRedirect(back + "?" + view.query)
 
 
 # --- the request form ---------------------------------------------------------------------
@@ -206,32 +260,67 @@ def _apply_errors(exc: ValidationError, form: RequestForm, answers: Any) -> list
     for key, msgs in details.items():
         for message in msgs:
             if key.startswith("answers.") and key[8:] in answers.fields:
-                answers.add_error(key[8:], message.split(": ", 1)[-1])
+                text = message.split(": ", 1)[-1]
+                if text not in answers.errors.get(key[8:], []):  # its own check said it
+                    answers.add_error(key[8:], text)
             elif key.startswith("tracking_plan.") and key[14:] in form.fields:
                 form.add_error(key[14:], message)
             elif key.startswith("scoring_inputs.") and f"score_{key[15:]}" in form.fields:
                 form.add_error(f"score_{key[15:]}", message)
             elif key in form.fields:
-                form.add_error(key, message)
+                if message not in form.errors.get(key, []):
+                    form.add_error(key, message)
             else:
                 leftovers.append(message if key == "__all__" else f"{key}: {message}")
     return leftovers
+
+
+def _error_summary(form: RequestForm, answers: Any) -> list[tuple[str, str, str]]:
+    """(field id, label, message) for every field error of both forms, in page order."""
+    links = form.error_links()
+    for name, field in answers.fields.items():
+        for message in answers.errors.get(name, []) if answers.is_bound else []:
+            links.append((answers[name].id_for_label, field.label or name, str(message)))
+    return links
 
 
 class _FormMixin:
     template_name = "intake/request_form.html"
 
     def _forms(
-        self, http: HttpRequest, definition: list, initial: dict, answers: dict, bound: bool
+        self,
+        http: HttpRequest,
+        definition: list,
+        initial: dict,
+        answers: dict,
+        bound: bool,
+        service: Service | None = None,
     ):
         factors = services.default_scoring_version().parsed()
         data = http.POST if bound else None
-        form = RequestForm(data, initial=initial, factors=factors)
+        files = http.FILES if bound else None
+        form = RequestForm(
+            data,
+            files,
+            initial=initial,
+            factors=factors,
+            asked=services.standard_fields_asked(definition),
+            required=services.submit_required_fields(service, definition) if service else (),
+        )
+        form.set_campaign_hint(
+            example=services.campaign_name_example(),
+            builder_url=reverse("governance:utm_builder"),
+        )
         answers_form = build_answers_form(definition, data, initial=answers, prefix=ANSWERS_PREFIX)
         return form, answers_form
 
-    def _render(self, http: HttpRequest, **context: Any) -> HttpResponse:
-        return render(http, self.template_name, context)
+    def _render(self, http: HttpRequest, status: int = 200, **context: Any) -> HttpResponse:
+        form, answers = context.get("form"), context.get("answers")
+        if form is not None and answers is not None and form.is_bound:
+            context.setdefault("summary", _error_summary(form, answers))
+        context.setdefault("upload_types", ALLOWED_DESCRIPTION)
+        context.setdefault("upload_limit", services.attachment_max_bytes())
+        return render(http, self.template_name, context, status=status)
 
 
 class RequestCreateView(RoleRequiredMixin, _FormMixin, View):
@@ -248,28 +337,45 @@ class RequestCreateView(RoleRequiredMixin, _FormMixin, View):
 
     def get(self, http: HttpRequest, slug: str) -> HttpResponse:
         service = self._service(slug)
-        form, answers = self._forms(http, service.current_version.input_definition, {}, {}, False)
+        definition = service.current_version.input_definition
+        form, answers = self._forms(http, definition, {}, {}, False, service)
         return self._render(http, service=service, form=form, answers=answers, obj=None)
 
     def post(self, http: HttpRequest, slug: str) -> HttpResponse:
+        """Save a draft, or submit: the draft, its files and the submission are one
+        transaction, so a submit that fails leaves no draft behind (one per attempt)."""
         service = self._service(slug)
-        form, answers = self._forms(http, service.current_version.input_definition, {}, {}, True)
+        definition = service.current_version.input_definition
+        form, answers = self._forms(http, definition, {}, {}, True, service)
+        context = {"service": service, "form": form, "answers": answers, "obj": None}
         if not form.is_valid():
-            return self._render(http, service=service, form=form, answers=answers, obj=None)
-        answers.is_valid()  # binds; validation proper happens in the service on submit
+            return self._render(http, status=400, **context)
+        submit = http.POST.get("intent") == "submit"
         try:
             obj = services.request_create(
-                service=service, actor=http.user, answers=raw_answers(answers), **form.values()
+                service=service,
+                actor=http.user,
+                answers=raw_answers(answers),
+                attachments=form.cleaned_data.get("attachments") or [],
+                submit=submit,
+                **form.values(),
             )
         except ValidationError as exc:
             errors = _apply_errors(exc, form, answers)
-            return self._render(
-                http, service=service, form=form, answers=answers, obj=None, errors=errors
-            )
-        if http.POST.get("intent") == "submit":
-            return _submit(http, obj, form, answers, "submit")
+            return self._render(http, status=400, errors=errors, submit_failed=submit, **context)
+        except (TransitionError, PermissionDenied) as exc:
+            return self._render(http, status=400, errors=_error_messages(exc), **context)
+        if submit:
+            messages.success(http, f"{obj.reference} submitted.")
+            return HttpResponseRedirect(obj.get_absolute_url())
         messages.success(http, f"Draft {obj.reference} saved.")
         return HttpResponseRedirect(reverse("intake:request_edit", args=[obj.pk]))
+
+
+SUBMITTED_MESSAGES = {
+    "submit": "{ref} submitted.",
+    "answer": "{ref} answered and resubmitted to MOPS.",
+}
 
 
 def _submit(http: HttpRequest, obj: Request, form: RequestForm, answers: Any, name: str):
@@ -282,23 +388,20 @@ def _submit(http: HttpRequest, obj: Request, form: RequestForm, answers: Any, na
         form.data = form.data.copy()
         form.data["version"] = str(obj.version)
         errors = _apply_errors(exc, form, answers)
-        return render(
+        return _FormMixin()._render(
             http,
-            "intake/request_form.html",
-            {
-                "service": obj.service,
-                "form": form,
-                "answers": answers,
-                "obj": obj,
-                "errors": errors,
-                "submit_failed": True,
-            },
             status=400,
+            service=obj.service,
+            form=form,
+            answers=answers,
+            obj=obj,
+            errors=errors,
+            submit_failed=True,
         )
     except (TransitionError, PermissionDenied) as exc:
         messages.error(http, "; ".join(_error_messages(exc)))
         return HttpResponseRedirect(obj.get_absolute_url())
-    messages.success(http, f"{obj.reference} submitted.")
+    messages.success(http, SUBMITTED_MESSAGES[name].format(ref=obj.reference))
     return HttpResponseRedirect(obj.get_absolute_url())
 
 
@@ -322,18 +425,23 @@ class RequestEditView(RoleRequiredMixin, _FormMixin, View):
             RequestForm.initial_for(obj),
             obj.answers,
             False,
+            obj.service,
         )
         return self._render(http, service=obj.service, form=form, answers=answers, obj=obj)
 
     def post(self, http: HttpRequest, pk: int) -> HttpResponse:
         obj = self._obj(http, pk)
         form, answers = self._forms(
-            http, obj.service_version.input_definition, RequestForm.initial_for(obj), {}, True
+            http,
+            obj.service_version.input_definition,
+            RequestForm.initial_for(obj),
+            {},
+            True,
+            obj.service,
         )
         context = {"service": obj.service, "form": form, "answers": answers, "obj": obj}
         if not form.is_valid():
-            return self._render(http, **context)
-        answers.is_valid()
+            return self._render(http, status=400, **context)
         try:
             obj = services.request_update(
                 request=obj,
@@ -342,10 +450,16 @@ class RequestEditView(RoleRequiredMixin, _FormMixin, View):
                 answers=raw_answers(answers),
                 **form.values(),
             )
+            if form.cleaned_data.get("attachments"):
+                services.attachments_add(
+                    request=obj, files=form.cleaned_data["attachments"], actor=http.user
+                )
         except ValidationError as exc:
-            return self._render(http, **context, errors=_apply_errors(exc, form, answers))
+            return self._render(
+                http, status=400, **context, errors=_apply_errors(exc, form, answers)
+            )
         except (APIException, PermissionDenied) as exc:
-            return self._render(http, **context, errors=_error_messages(exc))
+            return self._render(http, status=400, **context, errors=_error_messages(exc))
         intent = http.POST.get("intent")
         if intent in ("submit", "answer"):
             return _submit(http, obj, form, answers, intent)
@@ -411,6 +525,7 @@ class RequestDetailView(RoleRequiredMixin, View):
             "explanation": explanation,
             "answers": answers,
             "can_edit": services.can_edit(obj, http.user),
+            "can_attach": services.can_attach(obj, http.user),
             "triage_form": triage_form,
             "watching": watching,
             "now": now,
@@ -480,6 +595,41 @@ class CommentView(RoleRequiredMixin, View):
             messages.error(http, "; ".join(_error_messages(exc)))
             return HttpResponseRedirect(obj.get_absolute_url() + "#comments")
         return HttpResponseRedirect(obj.get_absolute_url() + f"#comment-{comment.pk}")
+
+
+class AttachmentUploadView(RoleRequiredMixin, View):
+    """Add files to a request from its page (who may: `services.can_attach`)."""
+
+    read_roles = ALL_ROLES
+    write_roles = ALL_ROLES
+
+    def post(self, http: HttpRequest, pk: int) -> HttpResponse:
+        obj = _visible_request(http.user, pk)
+        files = http.FILES.getlist("attachments")
+        back = obj.get_absolute_url() + "#attachments"
+        if not files:
+            messages.error(http, "attachments: choose a file to attach.")
+            return HttpResponseRedirect(back)
+        try:
+            added = services.attachments_add(request=obj, files=files, actor=http.user)
+        except (ValidationError, PermissionDenied) as exc:
+            for message in _error_messages(exc):
+                messages.error(http, message)
+            return HttpResponseRedirect(back)
+        messages.success(http, f"Attached {', '.join(a.filename for a in added)}.")
+        return HttpResponseRedirect(back)
+
+
+class AttachmentDownloadView(RoleRequiredMixin, View):
+    """One attachment, as an inert download; 404 unless the request is visible."""
+
+    read_roles = ALL_ROLES
+
+    def get(self, http: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+        attachment = get_object_or_404(
+            selectors.request_attachments(http.user, pk), pk=attachment_id
+        )
+        return attachment_response(attachment.file, filename=attachment.filename)
 
 
 class WatchView(RoleRequiredMixin, View):

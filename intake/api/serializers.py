@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from rest_framework import serializers
 
 from catalog.api.serializers import SafeDictField
@@ -16,6 +17,7 @@ from ..models import (
     REQUEST_LIFECYCLE,
     Comment,
     Request,
+    RequestAttachment,
     RequestEvent,
     ScoringModel,
     ScoringModelVersion,
@@ -248,6 +250,38 @@ class CommentSerializer(serializers.ModelSerializer):
         model = Comment
         fields = ["id", "author", "body", "mentions", "created_at"]
         read_only_fields = ["id", "author", "mentions", "created_at"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RequestAttachment
+        fields = [
+            "id",
+            "filename",
+            "content_type",
+            "size",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, obj: RequestAttachment) -> str:
+        return reverse(
+            "request-attachment-download",
+            kwargs={"pk": obj.request_id, "attachment_id": obj.pk},
+        )
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    """multipart/form-data with one or more `file` parts."""
+
+    file = serializers.ListField(child=serializers.FileField(), min_length=1, max_length=20)
 
 
 class ScoringVersionSerializer(serializers.ModelSerializer):

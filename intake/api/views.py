@@ -10,21 +10,26 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404  # 404, not 500, on malformed ids
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 
 from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING, Role
 from mops.core.filters import FilterBackend
+from mops.core.uploads import attachment_response
 
 from .. import selectors, services
 from ..filters import RequestFilter
 from ..models import Request
 from .serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
     CommentSerializer,
     RequestCreateSerializer,
     RequestDetailSerializer,
@@ -86,7 +91,12 @@ class RequestViewSet(
     queryset = Request.objects.none()
     read_roles = ALL_ROLES
     write_roles = MAKERS
-    action_roles = {"transition": ALL_ROLES, "comments": ALL_ROLES}
+    action_roles = {
+        "transition": ALL_ROLES,
+        "comments": ALL_ROLES,
+        "attachments": ALL_ROLES,
+        "attachment_download": ALL_ROLES,
+    }
     filter_backends = [FilterBackend]
     filterset_class = RequestFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -194,6 +204,59 @@ class RequestViewSet(
             return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         comments = obj.comments.select_related("author").prefetch_related("mentions")
         return Response(CommentSerializer(comments, many=True).data)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses={200: AttachmentSerializer(many=True), 404: None}
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer(many=True), **ERRORS},
+        description="Upload one or more files (`file` parts). Types are checked on content "
+        "(PDF, images, text, CSV, Office documents), up to UPLOAD_MAX_BYTES each.",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filterset_class=None,
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def attachments(self, request: ApiRequest, pk: str | None = None) -> Response:
+        obj = get_object_or_404(selectors.request_visible_to(request.user), pk=pk)
+        if request.method == "POST":
+            files = request.FILES.getlist("file")
+            if not files:
+                raise serializers.ValidationError({"file": "Send one or more files as `file`."})
+            added = services.attachments_add(request=obj, files=files, actor=request.user)
+            return Response(
+                AttachmentSerializer(added, many=True).data, status=status.HTTP_201_CREATED
+            )
+        attachments = selectors.request_attachments(request.user, obj.pk)
+        return Response(AttachmentSerializer(attachments, many=True).data)
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such file, or the request is not visible."),
+        }
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]{1,18})",
+        url_name="attachment-download",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def attachment_download(
+        self, request: ApiRequest, pk: str | None = None, attachment_id: str = ""
+    ) -> FileResponse:
+        """Download one attachment, served inert (attachment, nosniff, sandbox)."""
+        attachment = get_object_or_404(
+            selectors.request_attachments(request.user, int(pk or 0)), pk=int(attachment_id)
+        )
+        return attachment_response(attachment.file, filename=attachment.filename)
 
 
 class ScoringModelViewSet(

@@ -27,10 +27,17 @@ class Transition:
     roles: frozenset[str]
     label: str = ""
     needs_note: bool = False
+    # States from which the note may be left out even though `needs_note` (e.g. cancelling
+    # a draft nobody has seen yet needs no reason).
+    note_optional_from: frozenset[str] = frozenset()
 
     @property
     def title(self) -> str:
         return self.label or self.name.replace("_", " ").capitalize()
+
+    def needs_note_from(self, state: str) -> bool:
+        """Whether taking this transition from `state` needs a note."""
+        return self.needs_note and state not in self.note_optional_from
 
 
 class Lifecycle:

@@ -1,6 +1,7 @@
 """Request services: the lifecycle on the server, validation, events, SLA fields,
 permissions, comments, rescoring and the SLA sweep."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -394,7 +395,11 @@ def test_submit_checks_the_tracking_plan_against_the_published_taxonomy(make_req
     assert "'facebook'" in problems["tracking_plan.utm_source"]
     assert "did you mean 'email'" in problems["tracking_plan.utm_medium"]
     assert "must be lower-case" in problems["tracking_plan.utm_campaign"]
-    assert "needs 5" in problems["tracking_plan.utm_campaign"]  # fy…q…_region_channel_offer_name
+    # Issue #19: an example built from the convention and the UTM builder, not the raw
+    # `{fy}{quarter}_… needs 5` pattern.
+    campaign = problems["tracking_plan.utm_campaign"]
+    assert re.search(r"Example: fy\d\dq[1-4]_emea_email_\w+_launch-guide", campaign)
+    assert "UTM builder" in campaign and "{" not in campaign and "needs 5" not in campaign
     assert all("campaign taxonomy" in message for message in problems.values())
     request.refresh_from_db()
     assert request.status == Status.DRAFT

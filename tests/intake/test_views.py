@@ -48,18 +48,21 @@ def test_submit_from_the_form(client_for, service):
     assert request.answers == {"channel": "E-mail", "audience_size": 5000}
 
 
-def test_submit_with_missing_fields_saves_draft_and_marks_fields(client_for, service):
+def test_submit_with_missing_fields_keeps_no_draft_and_marks_fields(client_for, service):
+    # Issue #20: a failed first submit used to leave a draft behind (one per attempt); now
+    # the draft and its submission are one transaction and the form comes back filled in.
     response = client_for("requester").post(
         f"/requests/new/{service.slug}/",
         _form_data(**{"a-audience_size": "", "brief": "", "utm_source": ""}),
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Not submitted yet" in html
-    assert "This field is required." in html  # next to audience size
+    assert "Not submitted yet" in html and "Nothing was saved yet" in html
+    field = html.split('id="answer-id_a-audience_size"', 1)[1].split("</div>", 1)[0]
+    assert field.count("This field is required.") == 1  # once, next to the field
     assert "utm_source is required" in html and "Describe the brief." in html
-    request = Request.objects.get()
-    assert request.status == Status.DRAFT and request.answers["channel"] == "E-mail"
+    assert 'value="E-mail" selected' in html or 'value="E-mail"' in html
+    assert not Request.objects.exists()
 
 
 def test_needs_info_answer_flow_via_pages(client_for, make_request, users):
