@@ -28,6 +28,7 @@ from simple_history.models import HistoricalRecords
 
 from catalog.models import ChangeType, Channel, validate_time_zone
 from mops.accounts.roles import Role
+from mops.core.audit import owner_or_admins
 from mops.core.crypto import EncryptedTextField
 from mops.core.lifecycle import Lifecycle, Transition
 from mops.core.models import TimeStampedModel
@@ -670,9 +671,15 @@ class FeedToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["key", "last_used_at"])
+    # The digest identifies the feed URL's key: masked in the audit, owner and admins only.
+    audit_secret_fields = frozenset({"digest", "key"})
 
     def __str__(self) -> str:
         return f"feed token of {self.user}"
+
+    @classmethod
+    def audit_visible_to(cls, user: Any) -> models.QuerySet[FeedToken] | None:
+        return owner_or_admins(cls, user)
 
     @staticmethod
     def generate_key() -> str:

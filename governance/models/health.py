@@ -32,6 +32,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from mops.accounts.roles import MOPS_STAFF
+from mops.core.audit import admins_only
 from mops.core.crypto import EncryptedTextField
 from mops.core.lifecycle import Lifecycle, Transition
 from mops.core.models import TimeStampedModel
@@ -75,9 +76,15 @@ class Warehouse(TimeStampedModel):
     statement_timeout_ms = models.PositiveIntegerField(default=30_000)
     is_demo = models.BooleanField(default=False)
     history = HistoricalRecords(excluded_fields=["dsn"])
+    # Connection details are credentials: masked in the audit; warehouses are admins' business.
+    audit_secret_fields = frozenset({"dsn"})
 
     class Meta:
         ordering = ["name"]
+
+    @classmethod
+    def audit_visible_to(cls, user: Any) -> models.QuerySet[Warehouse] | None:
+        return admins_only(cls, user)
 
     def __str__(self) -> str:
         return self.name
@@ -301,6 +308,8 @@ class Monitor(TimeStampedModel):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120, unique=True)
+    # The ping URL needs no login, so its uuid is a bearer secret: masked in the audit.
+    audit_secret_fields = frozenset({"uuid"})
     description = models.TextField(blank=True)
     period = models.DurationField(default=timedelta(hours=1))
     grace = models.DurationField(default=timedelta(minutes=15))

@@ -1,10 +1,14 @@
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import QuerySet
 from simple_history.models import HistoricalRecords
+
+from mops.core.audit import owner_or_admins
 
 from .roles import Role, user_roles
 
@@ -77,6 +81,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["last_used_at"])
+    # The digest identifies the key: masked in the audit; each person sees their own tokens'.
+    audit_secret_fields = frozenset({"digest"})
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -85,6 +91,10 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def audit_visible_to(cls, user: Any) -> QuerySet["ApiToken"] | None:
+        return owner_or_admins(cls, user)
 
     @staticmethod
     def generate_key() -> str:

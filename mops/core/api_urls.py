@@ -4,9 +4,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mops.accounts.roles import ADMINS, READ_EVERYTHING
-
-from .audit import audit_entries, tracked_models
+from .audit import AUDIT_READERS, audit_entries, tracked_models
 
 _entry = inline_serializer(
     "AuditEntry",
@@ -24,9 +22,10 @@ _entry = inline_serializer(
 
 
 class AuditApiView(APIView):
-    """Who changed what, newest first (at most `limit`, default 100, max 500)."""
+    """Who changed what, newest first (at most `limit`, default 100, max 500): the history of
+    what the caller may see, declared secret fields masked."""
 
-    read_roles = READ_EVERYTHING | ADMINS
+    read_roles = AUDIT_READERS
 
     @extend_schema(
         parameters=[
@@ -46,7 +45,10 @@ class AuditApiView(APIView):
         except ValueError:
             raise serializers.ValidationError({"limit": "Must be an integer."}) from None
         entries = audit_entries(
-            model_label=model, username=request.query_params.get("user") or None, limit=limit
+            user=request.user,
+            model_label=model,
+            username=request.query_params.get("user") or None,
+            limit=limit,
         )
         return Response(
             [

@@ -1,9 +1,14 @@
+from __future__ import annotations
+
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import QuerySet
 from simple_history.models import HistoricalRecords
 
+from mops.core.audit import admins_only
 from mops.core.crypto import EncryptedTextField
 
 
@@ -24,12 +29,18 @@ class Channel(models.Model):
     secret = EncryptedTextField(blank=True, help_text="Signing secret for signed webhooks.")
     enabled = models.BooleanField(default=True)
     history = HistoricalRecords(excluded_fields=["secret"])
+    # A Slack incoming-webhook URL is a bearer secret: masked in the audit, for everyone.
+    audit_secret_fields = frozenset({"target", "secret"})
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def audit_visible_to(cls, user: Any) -> QuerySet[Channel] | None:
+        return admins_only(cls, user)
 
 
 class OutboxMessage(models.Model):
