@@ -103,7 +103,9 @@ _HOST_RE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]+)?(?=[/?#]|$)
 # Everything a URL may carry unescaped; quote() with this only escapes spaces,
 # non-ASCII, controls and the characters that are never valid in a URL.
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
-_FORMULA_START = frozenset("=+-@\t\r")
+# A cell a spreadsheet evaluates: one starting with a formula character, also after leading
+# whitespace or line breaks (spreadsheets trim them), full-width forms included.
+_FORMULA_RE = re.compile(r"[\s\u00a0\u3000]*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]")
 # The common case that urlsplit would split the same way (it strips tabs and newlines,
 # checks brackets and non-ASCII hosts; those go through urlsplit).
 _PLAIN_URL_RE = re.compile(r"(https?)://([^/?#\[\]\s]*)([^?#\s]*)(?:\?([^#\s]*))?(?:#(\S*))?")
@@ -1192,8 +1194,12 @@ def _validate_rows(
 
 
 def spreadsheet_safe(text: str) -> str:
-    """Defuse formula injection: a cell a spreadsheet would evaluate gets a leading '."""
-    return "'" + text if text and text[0] in _FORMULA_START else text
+    """Defuse formula injection: a cell a spreadsheet would evaluate gets a leading '.
+
+    That is a cell starting with =, +, -, @, a tab or a carriage return, also when spaces or
+    line breaks come first. The one rule for every CSV export (metrics uses it too).
+    """
+    return "'" + text if text and _FORMULA_RE.match(text) else text
 
 
 def write_results_csv(results: Iterable[CsvRow], out: TextIO) -> int:
