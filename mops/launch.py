@@ -49,9 +49,12 @@ def _running_services() -> dict[str, str]:
 def _services(*, prefer_local: bool) -> list[object]:
     """Fill DATABASE_URL / REDIS_URL in os.environ; return embedded handles to keep alive."""
     handles: list[object] = []
-    for key, value in _running_services().items():
-        if key in ("DATABASE_URL", "REDIS_URL", "SITE_URL"):
-            os.environ.setdefault(key, value)
+    if os.environ.get("MOPS_EMBEDDED") == "1":  # CI covers the embedded servers this way
+        prefer_local = False
+    else:
+        for key, value in _running_services().items():
+            if key in ("DATABASE_URL", "REDIS_URL", "SITE_URL"):
+                os.environ.setdefault(key, value)
     if not os.environ.get("DATABASE_URL"):
         if prefer_local and port_open("127.0.0.1", 5432):
             os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/mops"

