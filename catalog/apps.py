@@ -10,7 +10,7 @@ class CatalogConfig(AppConfig):
         from mops.accounts.roles import ALL_ROLES, MOPS_STAFF
         from mops.core import registry
 
-        from . import demo
+        from . import demo, setup
         from .panels import draft_services_panel
 
         registry.nav_items.append(
@@ -25,4 +25,5 @@ class CatalogConfig(AppConfig):
             )
         )
         registry.home_panels.append(draft_services_panel)
+        registry.setup_steps.append(setup.setup_steps)
         registry.demo_loaders.append(("catalog", demo.load))

@@ -541,7 +541,7 @@ SERVICE_LIFECYCLE = Lifecycle(
 )
 
 
-RESERVED_SLUGS = frozenset({"services", "sla", "templates", "new"})
+RESERVED_SLUGS = frozenset({"services", "sla", "templates", "new", "starters"})
 
 
 class SelfServeTool(models.TextChoices):

@@ -19,9 +19,11 @@ from rest_framework.exceptions import APIException
 
 from mops.accounts.roles import ADMINS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
+from mops.core.slugs import unique_slug
 
 from . import inputdef
 from .models import (
+    RESERVED_SLUGS,
     Calendar,
     ClosedDay,
     SelfServeCompletion,
@@ -555,6 +557,26 @@ def service_retire(*, service: Service, actor: Any) -> Service:
     """Hide the service from requesters; its versions stay for the requests that used them."""
     _require(actor, CATALOG_EDITORS, "retire services")
     return _transition(service, actor, "retire")
+
+
+def service_copy(*, service: Service, actor: Any, name: str = "") -> Service:
+    """A draft copy of `service` (form, SLA, channels, templates, instructions) under a new
+    name ("Copy of …" by default) and an automatic slug, to edit into a sibling service."""
+    _require(actor, CATALOG_EDITORS, "copy services")
+    name = (name or "").strip() or f"Copy of {service.name}"
+    base, n = name, 1
+    while Service.objects.filter(name__iexact=name).exists():
+        n += 1
+        name = f"{base} ({n})"
+    fields = {f: getattr(service, f) for f in SERVICE_FIELDS if f not in ("name", "slug")}
+    return service_create(
+        actor=actor,
+        name=name[:120],
+        slug=unique_slug(Service, name, reserved=RESERVED_SLUGS),
+        templates=list(service.templates.values_list("pk", flat=True)),
+        changelog=f"Copied from {service.name}.",
+        **fields,
+    )
 
 
 # --- self-serve ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import starter_views, views
 
 app_name = "catalog"
 urlpatterns = [
@@ -27,7 +27,9 @@ urlpatterns = [
         views.TemplateRollbackView.as_view(),
         name="template_rollback",
     ),
+    path("starters/", starter_views.StartersView.as_view(), name="starters"),
     path("<slug:slug>/", views.ServiceDetailView.as_view(), name="service_detail"),
+    path("<slug:slug>/copy/", starter_views.ServiceCopyView.as_view(), name="service_copy"),
     path("<slug:slug>/edit/", views.ServiceEditorView.as_view(), name="service_edit"),
     path(
         "<slug:slug>/do-it-yourself/",

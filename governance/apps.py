@@ -12,11 +12,12 @@ class GovernanceConfig(AppConfig):
         from mops.accounts.roles import ADMINS, ALL_ROLES, MOPS_STAFF, READ_EVERYTHING, Role
         from mops.core import registry
 
-        from . import demo, health_demo
+        from . import demo, health_demo, setup
         from .panels import incident_panel, rfc_review_panel, rfc_schedule_panel
         from .selectors import RFC_READERS
 
         utm_users = ALL_ROLES - {Role.LEADERSHIP}  # leadership reads; the UTM tools are work
+        registry.setup_steps.append(setup.setup_steps)
 
         registry.nav_items.append(
             registry.NavItem("RFCs", "governance:rfc_list", RFC_READERS, 40, group="governance")

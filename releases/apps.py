@@ -13,9 +13,10 @@ class ReleasesConfig(AppConfig):
         from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING
         from mops.core import registry
 
-        from . import demo, hooks
+        from . import demo, hooks, setup
         from .panels import departures_panel
 
+        registry.setup_steps.append(setup.setup_steps)
         registry.nav_items.append(
             registry.NavItem("Calendar", "releases:calendar", READ_EVERYTHING, 40, group="releases")
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -224,6 +224,7 @@ def departures_materialise(*, train: Train, now: datetime | None = None) -> list
             "scheduled_start", flat=True
         )
     )
+    closed = _closed_dates(train, now, until)
     created = []
     for occurrence in wanted:
         if occurrence.start in existing:
@@ -236,10 +237,30 @@ def departures_materialise(*, train: Train, now: datetime | None = None) -> list
             cutoff_at=train.cutoff_for(occurrence.start),
             capacity=train.capacity,
         )
-        set_change_reason(departure, "materialised")
+        # A departure on one of the calendar's closed days (a holiday, a shutdown) is made
+        # cancelled, saying why, so nothing boards it and the calendar shows the gap.
+        day_off = (
+            closed.get(occurrence.start.astimezone(schedule.zone(train.calendar.time_zone)).date())
+            if closed
+            else None
+        )
+        if day_off is not None:
+            departure.status = DepartureStatus.CANCELLED
+            departure.note = f"Closed day on {train.calendar.name}: {day_off}."
+        set_change_reason(
+            departure, "materialised" if day_off is None else "materialised on a closed day"
+        )
         departure.save()
         created.append(departure)
     return created
+
+
+def _closed_dates(train: Train, start: datetime, end: datetime) -> dict[date, str]:
+    """The train calendar's holidays and closed days from `start` to `end` (none without
+    a calendar)."""
+    if train.calendar_id is None:
+        return {}
+    return train.calendar.closed_dates(range(start.year, end.year + 1))
 
 
 def departures_materialise_all(*, now: datetime | None = None) -> int:
