@@ -26,7 +26,8 @@ def my_team_panel(user: Any) -> Iterable[Panel]:
                 (f"{r.reference} {r.title} — {r.expected_of_requester}", r.get_absolute_url())
                 for r in rows
             ],
-            empty="Nothing waits on you. Make a new request from the catalog.",
+            empty="Nothing waits on you.",
+            action=("New request", reverse("intake:service_pick")),
         )
     ]
 

@@ -114,6 +114,8 @@ class CalendarView(RoleRequiredMixin, View):
                 for t in all_trains
             ]
             feeds.append(("Freezes", base + reverse("releases:freezes_feed", args=[token.key])))
+        # Calendar apps subscribe from a webcal: link (same address, the app's scheme).
+        feeds = [(name, url, "webcal://" + url.split("://", 1)[1]) for name, url in feeds]
         return render(
             request,
             "releases/calendar.html",

@@ -28,7 +28,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         except NoReverseMatch:
             continue
         group = item.group if item.group in _GROUP_KEYS else "work"
-        items.append({"label": item.label, "url": url, "group": group, "active": False})
+        count = item.count(request.user) if item.count else 0
+        items.append(
+            {"label": item.label, "url": url, "group": group, "active": False, "count": count}
+        )
     matches = [i for i in items if path.startswith(i["url"]) and i["url"] != "/"]
     if matches:
         max(matches, key=lambda i: len(i["url"]))["active"] = True
@@ -37,5 +40,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         members = [i for i in items if i["group"] == key]
         if members:
             active = any(i["active"] for i in members)
-            groups.append({"key": key, "label": label, "items": members, "active": active})
+            count = sum(i["count"] for i in members)
+            groups.append(
+                {"key": key, "label": label, "items": members, "active": active, "count": count}
+            )
     return {"nav_items": items, "nav_groups": groups, "user_roles": roles}

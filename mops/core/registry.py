@@ -29,6 +29,8 @@ class NavItem:
     roles: frozenset[str]
     order: int = 100
     group: str = "work"  # a key of NAV_GROUPS
+    # A number shown beside the entry (e.g. unread notifications); 0 shows nothing.
+    count: Callable[[Any], int] | None = None
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Panel:
     count: int | None = None
     rows: list[tuple[str, str]] = field(default_factory=list)  # (label, url)
     empty: str = "Nothing waiting."
+    action: tuple[str, str] | None = None  # (label, url): the panel's main button
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,11 @@ class NotifyConfig(AppConfig):
         registry.nav_items.append(
             registry.NavItem("Dead letters", "notify:dead_letters", ADMINS, 90, group="admin")
         )
+        from .selectors import inbox_panel, unread_count
+
         registry.nav_items.append(
-            registry.NavItem("Inbox", "notify:inbox", ALL_ROLES, 30, group="work")
+            registry.NavItem(
+                "Inbox", "notify:inbox", ALL_ROLES, 30, group="work", count=unread_count
+            )
         )
+        registry.home_panels.append(inbox_panel)
