@@ -1,0 +1,112 @@
+"""The demo data carries twelve months of history: a first run shows a living dashboard, and
+the history keeps the lifecycle's rules (events in order, live only from a departed train or
+a recorded admin override)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from intake.models import REQUEST_LIFECYCLE, Request, RequestEvent, Status
+from metrics import demo_history
+from metrics.definitions import HEADLINE
+from mops.accounts.models import User
+from releases.models import Boarding, BoardingStatus, DepartureStatus
+
+
+@pytest.fixture(scope="module")
+def _demo_warehouse(django_db_setup, django_db_blocker):
+    from governance.health_demo import build_warehouse
+
+    with django_db_blocker.unblock():
+        build_warehouse()
+
+
+@pytest.fixture
+def demo(db, _demo_warehouse):
+    from mops.core import registry
+
+    for _name, load in registry.demo_loaders:
+        load()
+
+
+def test_every_headline_tile_has_data_after_the_demo_load(demo):
+    client = Client()
+    client.force_login(User.objects.get(username="leader"))
+    html = client.get("/metrics/").content.decode()
+    tiles = re.findall(r'data-metric="(\w+)">(.*?)</article>', html, re.S)
+    assert [key for key, _ in tiles] == list(HEADLINE)
+    empty = [key for key, body in tiles if "no data" in body]
+    assert empty == []
+
+
+def test_history_spans_twelve_months_teams_services_and_classes(demo):
+    history = Request.objects.filter(submitted_at__lt=timezone.now() - timedelta(days=60))
+    assert history.count() > 250
+    oldest = history.order_by("submitted_at").first().submitted_at
+    assert oldest < timezone.now() - timedelta(days=330)
+    assert history.values("team").distinct().count() >= 3
+    assert history.values("service").distinct().count() >= 5
+    assert history.values("complexity").distinct().count() >= 2
+    statuses = set(Request.objects.values_list("status", flat=True))
+    assert {Status.CLOSED, Status.LIVE, Status.REJECTED, Status.ACCEPTED, Status.IN_PROGRESS} <= (
+        statuses
+    )
+    # SLA hits and misses, and an aging backlog
+    from metrics.models import RequestFact
+
+    facts = RequestFact.objects.all()
+    assert facts.filter(delivery_met=True).exists() and facts.filter(delivery_met=False).exists()
+    assert facts.filter(triage_met=True).exists() and facts.filter(triage_met=False).exists()
+    aged = Request.objects.filter(
+        status__in=[Status.ACCEPTED, Status.IN_PROGRESS],
+        submitted_at__lt=timezone.now() - timedelta(days=14),
+    )
+    assert aged.exists()
+
+
+def test_history_follows_the_lifecycle(demo):
+    """Each event leaves the state the previous one entered by an allowed transition; a
+    request is scheduled only by boarding a departure that then left (or by an admin
+    override whose reason is on the event) and live only after that departure started."""
+    transitions = REQUEST_LIFECYCLE.transitions  # name → Transition
+    events: dict[int, list[RequestEvent]] = {}
+    for event in RequestEvent.objects.order_by("at", "id"):
+        events.setdefault(event.request_id, []).append(event)
+    boardings = {
+        b.request_id: b
+        for b in Boarding.objects.filter(request__isnull=False).select_related("departure")
+    }
+    for request in Request.objects.all():
+        trail = events[request.pk]
+        assert trail[0].transition == "create"
+        for before, after in zip(trail, trail[1:], strict=False):
+            assert after.from_status == before.to_status, (request.pk, after.transition)
+            rule = transitions[after.transition]
+            assert after.from_status in rule.sources and after.to_status == rule.target
+        assert trail[-1].to_status == request.status
+        went_live = [e for e in trail if e.transition == "go_live"]
+        if not went_live:
+            continue
+        boarding = boardings.get(request.pk)
+        if boarding is None:
+            assert went_live[0].note.startswith("Admin override:"), request.pk
+            continue
+        assert boarding.status == BoardingStatus.LIVE
+        assert boarding.departure.status in (DepartureStatus.DEPARTED, DepartureStatus.CLOSED)
+        scheduled = next(e for e in trail if e.transition == "schedule")
+        assert scheduled.at <= boarding.departure.cutoff_at
+        assert went_live[0].at >= boarding.departure.starts_at
+
+
+def test_the_history_is_written_once(demo):
+    before = (Request.objects.count(), RequestEvent.objects.count(), Boarding.objects.count())
+    assert demo_history.load() == 0
+    from mops.core import registry
+
+    for _name, load in registry.demo_loaders:
+        load()
+    after = (Request.objects.count(), RequestEvent.objects.count(), Boarding.objects.count())
+    assert after == before
