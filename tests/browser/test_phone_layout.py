@@ -1,0 +1,129 @@
+"""At 390 × 844 (a phone) no main page scrolls sideways: wide tables scroll inside their
+own wrapper, long codes wrap, and the top bar spans the screen."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE = {"width": 390, "height": 844}
+
+# What is wider than the screen, for a failure message a person can act on.
+OVERFLOW_JS = """() => {
+  const width = window.innerWidth;
+  const wide = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > width + 1 && !el.closest('.table-wrap, .scroll-x')) {
+      wide.push(el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '') + ' ' + Math.round(r.right));
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 8)};
+}"""
+
+
+@pytest.fixture
+def demo_site(_demo_warehouse_committed):
+    from mops.core import registry
+
+    for _name, load in registry.demo_loaders:
+        load()
+
+
+@pytest.fixture
+def _demo_warehouse_committed(transactional_db):
+    from governance.health_demo import build_warehouse
+
+    build_warehouse()
+
+
+def _pages_for(role: str) -> list[str]:
+    from governance.models import Dataset, Rfc
+    from intake.models import Request
+    from releases.models import Departure, Train
+
+    from mops.accounts.models import User
+
+    requests = Request.objects.exclude(status="draft").order_by("-pk")
+    if role == "requester":
+        requests = requests.filter(team=User.objects.get(username=role).team)
+    req = requests.first()
+    common = [
+        "/",
+        "/requests/",
+        f"/requests/{req.pk}/",
+        "/catalog/",
+        "/notifications/",
+        "/profile/",
+    ]
+    if role == "requester":
+        return [
+            *common,
+            "/requests/new/",
+            "/catalog/launch-a-campaign/",
+            "/governance/utm/builder/",
+        ]
+    if role == "leader":
+        return [*common, "/metrics/", "/metrics/health/", "/requests/review/", "/releases/"]
+    dep = Departure.objects.order_by("starts_at").last()
+    train = Train.objects.order_by("pk").first()
+    rfc = Rfc.objects.order_by("pk").first()
+    ds = Dataset.objects.order_by("pk").first()
+    return [
+        *common,
+        "/requests/review/",
+        "/releases/",
+        "/releases/trains/",
+        f"/releases/trains/{train.slug}/",
+        f"/releases/departures/{dep.pk}/",
+        f"/releases/requests/{req.pk}/qa/",
+        f"/releases/requests/{req.pk}/board/",
+        "/releases/checklists/",
+        "/releases/experiments/",
+        "/audit/",
+        "/governance/rfcs/",
+        f"/governance/rfcs/{rfc.pk}/",
+        "/governance/datasets/",
+        f"/governance/datasets/{ds.pk}/",
+        "/governance/incidents/",
+        "/governance/taxonomy/",
+        "/metrics/",
+        "/metrics/health/",
+        "/catalog/sla/",
+    ]
+
+
+@pytest.mark.parametrize("username", ["requester", "pm", "leader"])
+def test_no_main_page_scrolls_sideways_on_a_phone(
+    browser, live_server, settings, demo_site, username
+):
+    from mops.accounts.demo_logins import PASSWORD
+
+    settings.ALLOWED_HOSTS = ["*"]
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    failures = []
+    for path in _pages_for(username):
+        response = page.goto(path)
+        assert response.status == 200, (path, response.status)
+        result = page.evaluate(OVERFLOW_JS)
+        if result["scroll"] > result["width"]:
+            failures.append(f"{path}: {result['scroll']} px > {result['width']}: {result['wide']}")
+        topbar = page.locator(".topbar").bounding_box()
+        assert topbar["width"] >= PHONE["width"] - 1, path
+    if username == "requester":
+        page.goto("/requests/")
+        row = page.locator("#backlog-rows tr").first
+        for cell in (row.locator(".badge").first, row.locator("td.expected")):
+            box = cell.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= PHONE["width"], box
+        assert "Expected of you" in row.locator("td.expected").evaluate(
+            "el => getComputedStyle(el, '::before').content"
+        )
+    context.close()
+    assert failures == [], "\n".join(failures)
