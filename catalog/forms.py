@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from mops.accounts.models import Team
+from mops.core.timezones import TimeZoneField
 
 from . import inputdef
 from .models import (
@@ -498,7 +499,7 @@ class CalendarForm(forms.Form):
     slug = forms.SlugField(
         max_length=120, required=False, help_text="Left empty, made from the name."
     )
-    time_zone = forms.ChoiceField(choices=[], initial="America/New_York")
+    time_zone = TimeZoneField()
     holiday_regions = forms.CharField(
         required=False,
         label="Public holidays from",
@@ -597,6 +598,10 @@ class SlaPolicyForm(forms.ModelForm):
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _slug_optional(self)
+
     def _post_clean(self) -> None:  # the service runs full_clean; keep form-level checks only
         pass
 
@@ -607,8 +612,18 @@ class TemplateForm(forms.ModelForm):
         fields = ["name", "slug", "kind", "channel", "owner_team", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _slug_optional(self)
+
     def _post_clean(self) -> None:
         pass
+
+
+def _slug_optional(form: forms.ModelForm) -> None:
+    """Slugs are automatic everywhere: left empty, the service makes one from the name."""
+    form.fields["slug"].required = False
+    form.fields["slug"].help_text = "Left empty, made from the name."
 
 
 class TemplateVersionForm(forms.Form):

@@ -225,6 +225,8 @@ def sla_policy_create(*, actor: Any, **fields: Any) -> SlaPolicy:
     unknown = set(fields) - set(POLICY_FIELDS)
     if unknown:
         raise ValidationError({f: "Not an SLA policy field." for f in unknown})
+    if not fields.get("slug"):
+        fields["slug"] = unique_slug(SlaPolicy, fields.get("name") or "sla-policy")
     policy = SlaPolicy(**fields)
     with transaction.atomic():
         policy.full_clean()
@@ -238,6 +240,8 @@ def sla_policy_update(*, policy: SlaPolicy, actor: Any, **changes: Any) -> SlaPo
     unknown = set(changes) - set(POLICY_FIELDS)
     if unknown:
         raise ValidationError({f: "Not an SLA policy field." for f in unknown})
+    if "slug" in changes and not changes["slug"]:
+        del changes["slug"]  # an emptied slug keeps the old one
     with transaction.atomic():
         for field, value in changes.items():
             setattr(policy, field, value)
@@ -254,7 +258,7 @@ def template_create(
     *,
     actor: Any,
     name: str,
-    slug: str,
+    slug: str = "",
     kind: str = "other",
     channel: str = "email",
     owner_team: Any = None,
@@ -264,8 +268,9 @@ def template_create(
     changelog: str = "First version.",
     rollback_plan: str = "",
 ) -> Template:
-    """A new template with its version 1."""
+    """A new template with its version 1 (the slug is made from the name if empty)."""
     _require(actor, CATALOG_EDITORS, "edit templates")
+    slug = slug or unique_slug(Template, name or "template")
     template = Template(
         name=name,
         slug=slug,
@@ -293,6 +298,8 @@ def template_update(*, template: Template, actor: Any, **changes: Any) -> Templa
     """Edit the template's own fields (not its content: publish a version for that)."""
     _require(actor, CATALOG_EDITORS, "edit templates")
     allowed = {"name", "slug", "kind", "channel", "owner_team", "description"}
+    if "slug" in changes and not changes["slug"]:
+        del changes["slug"]  # an emptied slug keeps the old one
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({f: "Not an editable template field." for f in unknown})

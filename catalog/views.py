@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -386,7 +387,7 @@ class CalendarEditView(RoleRequiredMixin, View):
         form = CalendarForm(
             initial=CalendarForm.initial_for(calendar)
             if calendar
-            else {"time_zone": "America/New_York", **{f"day_{d}": "09:00-17:00" for d in range(5)}}
+            else {"time_zone": settings.TIME_ZONE, **{f"day_{d}": "09:00-17:00" for d in range(5)}}
         )
         return render(request, "catalog/calendar_form.html", {"form": form, "calendar": calendar})
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from catalog.models import Calendar, ChangeType, Channel
 from mops.accounts.models import Team, User
+from mops.core.timezones import TimeZoneField
 
 from .models import (
     MAX_SAMPLE,
@@ -25,12 +26,14 @@ CHANNEL_CHOICES = Channel.choices
 
 class TrainForm(forms.Form):
     name = forms.CharField(max_length=120)
-    slug = forms.SlugField(max_length=120)
+    slug = forms.SlugField(
+        max_length=120, required=False, help_text="Left empty, made from the name."
+    )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     channels = forms.MultipleChoiceField(
         choices=CHANNEL_CHOICES, widget=forms.CheckboxSelectMultiple
     )
-    time_zone = forms.CharField(max_length=64, initial="America/New_York")
+    time_zone = TimeZoneField()
     rrule = forms.CharField(
         max_length=300,
         label="Recurrence (RRULE)",
@@ -82,7 +85,7 @@ class FreezeForm(forms.Form):
         required=False,
         help_text="None ticked: the freeze applies to every channel.",
     )
-    time_zone = forms.CharField(max_length=64, initial="America/New_York")
+    time_zone = TimeZoneField()
     starts_on = forms.DateField(
         required=False,
         label="From (one-off)",
@@ -184,7 +187,9 @@ def item_lines(items: list[Any]) -> str:
 
 class ChecklistTemplateForm(forms.Form):
     name = forms.CharField(max_length=120)
-    slug = forms.SlugField(max_length=120)
+    slug = forms.SlugField(
+        max_length=120, required=False, help_text="Left empty, made from the name."
+    )
     channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
     change_type = forms.ChoiceField(
         choices=[("", "Any change type"), *ChangeType.choices], required=False

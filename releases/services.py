@@ -27,6 +27,7 @@ from catalog.models import Channel
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import TransitionError
+from mops.core.slugs import unique_slug
 from mops.core.uploads import validate_upload
 
 from . import experiments as design
@@ -160,6 +161,8 @@ def train_create(*, actor: Any, **fields: Any) -> Train:
         raise ValidationError({f: "Not a train field." for f in sorted(unknown)})
     if "rrule" in fields:
         fields["rrule"] = _normalise_rrule(fields["rrule"])
+    if not fields.get("slug"):
+        fields["slug"] = unique_slug(Train, fields.get("name") or "train")
     train = Train(**fields)
     with transaction.atomic():
         _clean_train(train)
@@ -186,6 +189,8 @@ def train_update(
     if unknown:
         raise ValidationError({f: "Not a train field." for f in sorted(unknown)})
     timing = {"rrule", "first_date", "start_time", "duration_minutes", "time_zone"}
+    if "slug" in changes and not changes["slug"]:
+        del changes["slug"]  # an emptied slug keeps the old one (links stay valid)
     with transaction.atomic():
         train = Train.objects.select_for_update().get(pk=train.pk)
         _check_version(train, expected_version)
@@ -916,14 +921,16 @@ def checklist_template_create(
     *,
     actor: Any,
     name: str,
-    slug: str,
     items: Iterable[Any],
+    slug: str = "",
     channel: str = "",
     change_type: str = "",
     phase: str = Phase.PREFLIGHT,
     changelog: str = "First version.",
 ) -> ChecklistTemplate:
+    """A checklist template and its version 1; the slug is made from the name if empty."""
     _require(actor, TEMPLATE_EDITORS, "edit checklist templates")
+    slug = slug or unique_slug(ChecklistTemplate, name or "checklist")
     template = ChecklistTemplate(
         name=name, slug=slug, channel=channel, change_type=change_type, phase=phase
     )
@@ -934,6 +941,49 @@ def checklist_template_create(
         template.save()
         _publish_version(template, specs, actor, changelog)
     return template
+
+
+def _copy_name(model: Any, name: str) -> str:
+    base = f"Copy of {name}"
+    candidate, n = base, 1
+    while model.objects.filter(name__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base} ({n})"
+    return candidate[:120]
+
+
+def checklist_template_copy(*, template: ChecklistTemplate, actor: Any) -> ChecklistTemplate:
+    """A new checklist template with the items of `template`'s current version."""
+    items = (
+        [
+            {
+                "text": i.text,
+                "required": i.required,
+                "evidence": i.evidence,
+                "automated_check": i.automated_check,
+            }
+            for i in template.current_version.items.all()
+        ]
+        if template.current_version
+        else []
+    )
+    return checklist_template_create(
+        actor=actor,
+        name=_copy_name(ChecklistTemplate, template.name),
+        items=items,
+        channel=template.channel,
+        change_type=template.change_type,
+        phase=template.phase,
+        changelog=f"Copied from {template.name}.",
+    )
+
+
+def train_copy(*, train: Train, actor: Any) -> Train:
+    """A new train with `train`'s schedule, capacity, cutoff and calendar, inactive until
+    it is edited (so two trains never silently double a launch window)."""
+    fields = {f: getattr(train, f) for f in TRAIN_FIELDS if f not in ("name", "slug", "owner")}
+    fields["active"] = False
+    return train_create(actor=actor, name=_copy_name(Train, train.name), owner=actor, **fields)
 
 
 def checklist_template_publish(

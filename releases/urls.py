@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import copy_views, views
 
 app_name = "releases"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("trains/new/", views.TrainFormView.as_view(), name="train_create"),
     path("trains/<slug:slug>/", views.TrainDetailView.as_view(), name="train_detail"),
     path("trains/<slug:slug>/edit/", views.TrainFormView.as_view(), name="train_edit"),
+    path("trains/<slug:slug>/copy/", copy_views.TrainCopyView.as_view(), name="train_copy"),
     path("departures/<int:pk>/", views.DepartureDetailView.as_view(), name="departure_detail"),
     path("requests/<int:pk>/board/", views.RequestBoardView.as_view(), name="request_board"),
     path("rfcs/<int:pk>/board/", views.RfcBoardView.as_view(), name="rfc_board"),
@@ -18,6 +19,9 @@ urlpatterns = [
     path("checklists/", views.TemplateListView.as_view(), name="template_list"),
     path("checklists/new/", views.TemplateCreateView.as_view(), name="template_create"),
     path("checklists/<slug:slug>/", views.TemplateDetailView.as_view(), name="template_detail"),
+    path(
+        "checklists/<slug:slug>/copy/", copy_views.ChecklistCopyView.as_view(), name="template_copy"
+    ),
     path("freezes/", views.FreezeListView.as_view(), name="freeze_list"),
     path("freezes/new/", views.FreezeFormView.as_view(), name="freeze_create"),
     path("freezes/<int:pk>/", views.FreezeFormView.as_view(), name="freeze_edit"),
