@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -253,6 +253,8 @@ class RequestViewSet(
         self, request: ApiRequest, pk: str | None = None, attachment_id: str = ""
     ) -> FileResponse:
         """Download one attachment, served inert (attachment, nosniff, sandbox)."""
+        if not re.fullmatch(r"[0-9]{1,18}", str(pk or "")):  # the router's pk accepts any text
+            raise Http404("No such request.")
         attachment = get_object_or_404(
             selectors.request_attachments(request.user, int(pk or 0)), pk=int(attachment_id)
         )
