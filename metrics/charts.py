@@ -125,8 +125,11 @@ def bar_chart(
     n = max(len(values), 1)
     slot = plot_w / n
     bar_w = max(slot * 0.7, 1)
+    # An image's content is presentational, so bars that are links make it a group (axe:
+    # nested-interactive); the title still names it.
+    role = "group" if links and any(links) else "img"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="{role}" '
         f'aria-label="{escape(title)}" class="chart">',
         f"<title>{escape(title)}</title>",
         f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="axis">'

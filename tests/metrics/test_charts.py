@@ -39,3 +39,12 @@ def test_bar_chart_links_each_bar_for_drill_down():
 def test_empty_charts_render():
     ElementTree.fromstring(line_chart(title="t", labels=[], series=[]))
     ElementTree.fromstring(bar_chart(title="t", labels=[], values=[]))
+
+
+def test_a_chart_whose_bars_are_links_is_a_group_not_an_image():
+    """An image's children are presentational: links inside one are nested interactive
+    controls that screen readers cannot reach (axe: nested-interactive)."""
+    linked = ElementTree.fromstring(bar_chart(title="t", labels=["a"], values=[1], links=["/a"]))
+    plain = ElementTree.fromstring(bar_chart(title="t", labels=["a"], values=[1]))
+    assert linked.get("role") == "group" and linked.get("aria-label") == "t"
+    assert plain.get("role") == "img"
