@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -81,7 +82,22 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.target} ({self.status})"
+        return f"{self.kind} → {self.target_shown} ({self.status})"
+
+    @property
+    def target_shown(self) -> str:
+        """The target as pages and the API show it: a webhook URL's path and query are its
+        bearer secret (Slack incoming webhooks), so only its scheme and host are shown."""
+        if self.kind == Kind.EMAIL:
+            return self.target
+        try:
+            parts = urlsplit(self.target)
+            host = parts.hostname
+        except ValueError:
+            host = None
+        if not host or not parts.scheme:
+            return "(invalid URL)"
+        return f"{parts.scheme}://{host}/…"
 
 
 class Notification(models.Model):

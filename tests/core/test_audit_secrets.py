@@ -88,3 +88,28 @@ def test_every_secret_field_changed_is_masked_in_the_service(users):
         if e.action == "changed"
     ]
     assert entry.changes == [("digest", MASK, MASK)]
+
+
+def test_the_outbox_shows_a_webhook_target_by_its_host_only(api_for, client_for, channel):
+    from mops.notify.models import OutboxMessage
+
+    OutboxMessage.objects.create(
+        kind="slack",
+        target=NEW_SLACK_URL,
+        subject="Check failed",
+        idempotency_key="k1",
+        status="dead",
+        next_attempt_at="2026-01-01T00:00:00Z",
+    )
+    OutboxMessage.objects.create(
+        kind="webhook",
+        target="http://[::1",
+        idempotency_key="k2",
+        status="dead",
+        next_attempt_at="2026-01-01T00:00:00Z",
+    )
+    body = api_for("admin").get("/api/v1/outbox/", {"status": "dead"}).json()
+    targets = sorted(m["target"] for m in body["results"])
+    assert targets == ["(invalid URL)", "https://hooks.slack.example/…"]
+    html = client_for("admin").get("/notifications/dead-letters/").content.decode()
+    assert "hooks.slack.example/…" in html and "ROTATED" not in html

@@ -4,6 +4,12 @@ from ..models import Notification, OutboxMessage
 
 
 class OutboxMessageSerializer(serializers.ModelSerializer):
+    target = serializers.CharField(
+        source="target_shown",
+        read_only=True,
+        help_text="E-mail addresses, or a webhook's scheme and host (its path is a secret).",
+    )
+
     class Meta:
         model = OutboxMessage
         fields = [
