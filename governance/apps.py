@@ -18,6 +18,11 @@ class GovernanceConfig(AppConfig):
 
         utm_users = ALL_ROLES - {Role.LEADERSHIP}  # leadership reads; the UTM tools are work
         registry.setup_steps.append(setup.setup_steps)
+        registry.nav_items.append(
+            registry.NavItem(
+                "Approval policies", "governance:approval_policies", ADMINS, 83, group="admin"
+            )
+        )
 
         registry.nav_items.append(
             registry.NavItem("RFCs", "governance:rfc_list", RFC_READERS, 40, group="governance")

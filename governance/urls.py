@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import policy_views, views
 
 app_name = "governance"
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
     path("rfcs/<int:pk>/", views.RfcDetailView.as_view(), name="rfc_detail"),
     path("rfcs/<int:pk>/edit/", views.RfcEditView.as_view(), name="rfc_edit"),
     path("taxonomy/", views.TaxonomyView.as_view(), name="taxonomy"),
+    path(
+        "approval-policies/",
+        policy_views.ApprovalPolicyView.as_view(),
+        name="approval_policies",
+    ),
     path("utm/builder/", views.UtmBuilderView.as_view(), name="utm_builder"),
     path("utm/validate/", views.UtmValidatorView.as_view(), name="utm_validator"),
     path("self-serve/field/", views.SelfServeFieldView.as_view(), name="selfserve_field"),
