@@ -21,6 +21,7 @@ from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
 from mops.core.lifecycle import TransitionError
 from mops.core.richtext import render_markdown
+from mops.core.uploads import content_disposition
 
 from . import health_selectors as hs
 from .contract_codec import contract_to_yaml
@@ -441,7 +442,7 @@ class ContractYamlView(RoleRequiredMixin, View):
         response = HttpResponse(
             contract_yaml(dataset), content_type="application/yaml; charset=utf-8"
         )
-        response["Content-Disposition"] = f'attachment; filename="{dataset.table}.odcs.yaml"'
+        response["Content-Disposition"] = content_disposition(f"{dataset.table}.odcs.yaml")
         return response
 
 
