@@ -31,10 +31,11 @@ def _field(html: str, name: str) -> str:
 def test_fields_needed_to_submit_carry_a_required_marker(client_for, service):
     html = client_for("requester").get(f"/requests/new/{service.slug}/").content.decode()
     for name in ("title", "brief", "audience", "desired_live_date", "utm_source", "utm_campaign"):
-        assert '<span class="sr-only">(required)</span>' in _field(html, name), name
+        field = _field(html, name)
+        assert 'class="req-label"' in field, name  # the asterisk, from CSS
+        assert 'aria-required="true"' in field, name
     for name in ("creative", "offer", "utm_content", "utm_term"):
-        assert "(required)" not in _field(html, name), name
-    assert 'aria-required="true"' in _field(html, "utm_medium")
+        assert 'class="req-label"' not in _field(html, name), name
 
 
 def test_campaign_hint_gives_an_example_and_the_builder_not_the_pattern(client_for, service):
@@ -89,7 +90,7 @@ def test_a_service_that_asks_the_date_and_audience_gets_them_once(client_for, us
     html = client.get(f"/requests/new/{service.slug}/").content.decode()
     assert 'name="desired_live_date"' not in html and 'name="audience"' not in html
     assert 'name="a-launch_date"' in html and 'name="a-audience"' in html
-    assert "(required)" in _field(html, "brief")  # the standard brief is still asked
+    assert 'class="req-label"' in _field(html, "brief")  # the standard brief is still asked
     data = _form_data(**{"a-audience": "Partners", "a-launch_date": "2030-02-01"})
     for key in ("audience", "desired_live_date", "a-channel", "a-audience_size"):
         data.pop(key)
