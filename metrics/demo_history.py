@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -259,6 +260,77 @@ def _hotfix(stories: list[Story], admin: User | None, now: datetime) -> None:
     story.request.live_at = at + timedelta(seconds=30)
 
 
+GOVERNANCE_SQL = """
+INSERT INTO governance_ping (monitor_id, received_at, method, user_agent)
+SELECT m.id, t, 'POST', 'demo history'
+FROM governance_monitor m
+CROSS JOIN LATERAL (SELECT min(received_at) AS first FROM governance_ping p
+                    WHERE p.monitor_id = m.id) f
+CROSS JOIN LATERAL generate_series(f.first - interval '91 days', f.first - m.period, m.period) t
+WHERE f.first IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM unnest(%(outages)s::int[]) AS o (days)
+    WHERE t > f.first - make_interval(days => o.days + m.id::int)
+      AND t < f.first - make_interval(days => o.days + m.id::int) + interval '3 hours');
+INSERT INTO governance_incident (source_key, source, title, summary, status, check_key,
+    escalation_level, occurrences, opened_at, last_seen_at, acknowledged_at, resolved_at,
+    resolution, monitor_id, runbook_id)
+SELECT 'monitor:' || m.id, 'monitor', m.name || ' missed its heartbeat',
+       'Expected every ' || m.period || ' (+' || m.grace || ' grace).', 'resolved', '', 0, 1,
+       s + m.period + m.grace, s + m.period + m.grace, s + m.period + m.grace + interval '18 minutes',
+       s + interval '3 hours', 'Heartbeat received again.', m.id,
+       (SELECT runbook_id FROM governance_incident i WHERE i.monitor_id = m.id
+        AND runbook_id IS NOT NULL LIMIT 1)
+FROM governance_monitor m
+CROSS JOIN LATERAL (SELECT min(received_at) AS first FROM governance_ping p
+                    WHERE p.monitor_id = m.id AND p.user_agent <> 'demo history') f
+CROSS JOIN unnest(%(outages)s::int[]) AS o (days)
+CROSS JOIN LATERAL (SELECT f.first - make_interval(days => o.days + m.id::int) AS s) x
+WHERE f.first IS NOT NULL;
+UPDATE governance_monitor m SET started_at = f.first
+FROM (SELECT monitor_id, min(received_at) AS first FROM governance_ping GROUP BY 1) f
+WHERE f.monitor_id = m.id AND f.first < m.started_at;
+WITH src AS (
+    SELECT DISTINCT ON (dataset_id) * FROM governance_checkrun
+    ORDER BY dataset_id, started_at DESC
+), runs AS (
+    INSERT INTO governance_checkrun (dataset_id, contract_version, mode, trigger, status,
+        started_at, finished_at, duration_ms, statements, attempt, rows_in_scope, notes, error,
+        score_completeness, score_validity, score_timeliness, score_uniqueness,
+        score_consistency, score_coverage)
+    SELECT s.dataset_id, s.contract_version, s.mode, 'schedule', s.status,
+           s.started_at - d * interval '1 day', s.finished_at - d * interval '1 day',
+           s.duration_ms, s.statements, 1, s.rows_in_scope, s.notes, s.error,
+           s.score_completeness - random() * d / 60.0, s.score_validity - random() * d / 60.0,
+           s.score_timeliness, s.score_uniqueness - random() * d / 90.0, s.score_consistency,
+           s.score_coverage - random() * d / 45.0
+    FROM src s CROSS JOIN generate_series(1, %(days)s) AS d
+    RETURNING id, dataset_id, started_at
+)
+INSERT INTO governance_checkresult (run_id, key, kind, dimension, status, value, count,
+    denominator, unit, warn, fail, semantics, error, error_code, error_detail, detail, sample)
+SELECT n.id, r.key, r.kind, r.dimension, r.status,
+       CASE WHEN r.kind IN ('duplicates', 'duplicates_normalised', 'coverage', 'coverage_value')
+            THEN r.value * (1 + random() * extract(epoch FROM s.started_at - n.started_at)
+                                / (86400 * 250.0))
+            ELSE r.value END,
+       r.count, r.denominator, r.unit, r.warn, r.fail, r.semantics, r.error, r.error_code,
+       r.error_detail, r.detail, NULL
+FROM runs n JOIN src s ON s.dataset_id = n.dataset_id
+JOIN governance_checkresult r ON r.run_id = s.id
+"""
+
+
+def _governance(now: datetime) -> None:
+    """A year of daily check runs before each dataset's first (scores a little lower the
+    further back: the team has been improving), and ninety days of heartbeats before each
+    watched automation's first ping, with a three-hour outage a month (an incident opened
+    and resolved, for uptime and MTTR). SQL, like the bench's `governance_load`."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(0.19)")
+        for statement in GOVERNANCE_SQL.split(";\n"):
+            cursor.execute(statement, {"outages": [12, 40, 71], "days": DAYS})
+
+
 def load(progress: Callable[[str], None] = lambda _: None, *, now: datetime | None = None) -> int:
     """Write the history (nothing if it is there already); the number of requests written."""
     if history_exists():
@@ -352,6 +424,7 @@ def load(progress: Callable[[str], None] = lambda _: None, *, now: datetime | No
     bulk_create_with_history(boardings, Boarding, default_change_reason="demo history")
     _refresh_open(requests, now)
     _nps(rng, marketers, now)
+    _governance(now)
     progress(f"metrics: {len(requests)} historic request(s)")
     return len(requests)
 

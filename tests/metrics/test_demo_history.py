@@ -65,6 +65,15 @@ def test_history_spans_twelve_months_teams_services_and_classes(demo):
         submitted_at__lt=timezone.now() - timedelta(days=14),
     )
     assert aged.exists()
+    # the reliability and data-health panels have a past too
+    from governance.models import CheckRun, Incident, Ping
+
+    year_ago = timezone.now() - timedelta(days=300)
+    assert CheckRun.objects.filter(started_at__lt=year_ago).exists()
+    assert Ping.objects.filter(received_at__lt=timezone.now() - timedelta(days=80)).exists()
+    assert Incident.objects.filter(
+        status="resolved", resolved_at__lt=year_ago + timedelta(days=280)
+    ).exists()
 
 
 def test_history_follows_the_lifecycle(demo):
