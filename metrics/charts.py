@@ -21,6 +21,45 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+CHAR_WIDTH = 6.6  # px per character of an 11 px axis label, a safe overestimate
+
+
+def label_positions(labels: Sequence[str], plot_width: float) -> list[int]:
+    """Indexes of the axis labels to print so that none overlaps the next: every step-th
+    label, always the first and the last (dropping the one before the last if crowded)."""
+    n = len(labels)
+    if n == 0:
+        return []
+    widest = max(len(label) for label in labels) * CHAR_WIDTH + 10
+    fits = max(1, int(plot_width // widest))
+    step = max(1, -(-n // fits))  # ceiling division
+    shown = list(range(0, n, step))
+    if shown[-1] != n - 1:
+        if (n - 1 - shown[-1]) * plot_width / max(n - 1, 1) < widest and len(shown) > 1:
+            shown.pop()
+        shown.append(n - 1)
+    return shown
+
+
+def _axis_label(x: float, y: float, label: str, *, first: bool, last: bool) -> str:
+    # The first and last labels hang inward so neither is cut at the chart's edge.
+    anchor = "start" if first and not last else "end" if last and not first else "middle"
+    return f'<text x="{x:.1f}" y="{y}" text-anchor="{anchor}" class="axis">{escape(label)}</text>'
+
+
+def _legend(series_names: Sequence[str], left: float) -> list[str]:
+    parts = []
+    x = left
+    for index, name in enumerate(series_names):
+        colour = PALETTE[index % len(PALETTE)]
+        parts.append(
+            f'<rect x="{x:.0f}" y="2" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14:.0f}" y="11" class="legend">{escape(name)}</text>'
+        )
+        x += 24 + len(name) * CHAR_WIDTH
+    return parts
+
+
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
@@ -39,11 +78,12 @@ def line_chart(
     series: Sequence[Series],
     unit: str = "",
     y_max: float | None = None,
-    width: int = 640,
-    height: int = 220,
+    width: int = 960,
+    height: int = 260,
 ) -> str:
-    """A line chart with one polyline per series; gaps (None) break the line."""
-    left, right, top, bottom = 44, 12, 16, 34
+    """A line chart with one polyline per series; gaps (None) break the line. Every
+    series is named in a legend (a lone point is otherwise a dot nobody can read)."""
+    left, right, top, bottom = 48, 16, 24, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s.values if v is not None]
     top_value = y_max if y_max is not None else _nice_max(max(values, default=0.0))
@@ -67,13 +107,11 @@ def line_chart(
             f'<text x="{left - 6}" y="{gy + 4:.1f}" text-anchor="end" class="axis">'
             f"{escape(_fmt(top_value * fraction))}{escape(unit)}</text>"
         )
-    step = max(1, n // 8)
-    for i, label in enumerate(labels):
-        if i % step == 0 or i == n - 1:
-            parts.append(
-                f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" class="axis">'
-                f"{escape(label)}</text>"
-            )
+    shown = label_positions(labels, plot_w)
+    for i in shown:
+        parts.append(
+            _axis_label(x(i), height - 10, labels[i], first=i == 0 and n > 1, last=i == n - 1)
+        )
     for index, s in enumerate(series):
         colour = PALETTE[index % len(PALETTE)]
         segment: list[str] = []
@@ -97,13 +135,7 @@ def line_chart(
                 f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
                 f'stroke-width="2"/>'
             )
-    if len(series) > 1:
-        for index, s in enumerate(series):
-            lx = left + index * 130
-            parts.append(
-                f'<rect x="{lx}" y="2" width="10" height="10" fill="{PALETTE[index % len(PALETTE)]}"/>'
-                f'<text x="{lx + 14}" y="11" class="legend">{escape(s.name)}</text>'
-            )
+    parts.extend(_legend([s.name for s in series], left))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -115,11 +147,11 @@ def bar_chart(
     values: Sequence[float],
     unit: str = "",
     links: Sequence[str] | None = None,
-    width: int = 640,
-    height: int = 220,
+    width: int = 960,
+    height: int = 260,
 ) -> str:
     """Vertical bars; with `links`, each bar is a link (drill-down)."""
-    left, right, top, bottom = 44, 12, 16, 34
+    left, right, top, bottom = 48, 16, 24, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = _nice_max(max(values, default=0.0))
     n = max(len(values), 1)
@@ -136,6 +168,7 @@ def bar_chart(
         f"{escape(_fmt(top_value))}{escape(unit)}</text>",
         f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" class="grid"/>',
     ]
+    shown = set(label_positions(labels, plot_w))
     for i, (label, value) in enumerate(zip(labels, values, strict=False)):
         h = plot_h * (value / top_value) if top_value else 0
         bx = left + slot * i + (slot - bar_w) / 2
@@ -146,9 +179,9 @@ def bar_chart(
         if links and i < len(links) and links[i]:
             bar = f'<a href="{escape(links[i])}">{bar}</a>'
         parts.append(bar)
-        parts.append(
-            f'<text x="{bx + bar_w / 2:.1f}" y="{height - 12}" text-anchor="middle" class="axis">'
-            f"{escape(label)}</text>"
-        )
+        if i in shown:
+            wide = len(label) * CHAR_WIDTH > slot  # wider than its bar: hang it inward
+            first, last = wide and i == 0 and n > 1, wide and i == n - 1 and n > 1
+            parts.append(_axis_label(bx + bar_w / 2, height - 10, label, first=first, last=last))
     parts.append("</svg>")
     return "".join(parts)

@@ -1,9 +1,11 @@
 import hashlib
 import secrets
+import zoneinfo
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from simple_history.models import HistoricalRecords
@@ -35,9 +37,26 @@ class Team(models.Model):
         return self.name
 
 
+def validate_time_zone(value: str) -> None:
+    """An IANA zone name (zoneinfo.available_timezones); blank means the MOPS zone."""
+    if value and value not in time_zone_names():
+        raise ValidationError(f"“{value}” is not a known time zone (e.g. Europe/Berlin).")
+
+
+def time_zone_names() -> frozenset[str]:
+    return _TIME_ZONES
+
+
+_TIME_ZONES: frozenset[str] = frozenset(zoneinfo.available_timezones())
+
+
 class User(AbstractUser):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    # Pages render times in this zone; blank follows the MOPS time zone (MOPS_TIME_ZONE).
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", validators=[validate_time_zone]
     )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
@@ -48,6 +67,11 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def effective_time_zone(self) -> str:
+        """The zone the user's pages render in."""
+        return self.time_zone or settings.TIME_ZONE
 
     def role_labels(self) -> list[str]:
         return [Role(r).label for r in Role.values if r in self.roles]

@@ -19,7 +19,7 @@ from django.utils import timezone
 from mops.core.audit import set_change_reason
 from mops.core.slugs import unique_slug
 
-from .models import ApiToken, Team, User
+from .models import ApiToken, Team, User, validate_time_zone
 from .roles import ADMINS, GROUP_NAMES, Role, has_role
 
 
@@ -380,3 +380,23 @@ def team_member_set(*, actor: User, team: Team, user: User, member: bool) -> Use
     if user.team_id != team.pk:
         return user
     return user_update(actor=actor, user=user, clear_team=True)
+
+
+def user_set_time_zone(*, user: User, time_zone: str, actor: User) -> User:
+    """Set the zone the user's pages render in ("" follows the MOPS time zone).
+
+    Users set their own; admins may set anyone's. An unknown zone is a ValidationError
+    naming the field.
+    """
+    if actor.pk != user.pk:
+        _require_admin(actor, "set another user's time zone")
+    time_zone = (time_zone or "").strip()
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        raise ValidationError({"time_zone": exc.messages}) from exc
+    user.time_zone = time_zone
+    with transaction.atomic():
+        set_change_reason(user, "time zone set")
+        user.save(update_fields=["time_zone"])
+    return user

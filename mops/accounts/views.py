@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
@@ -12,8 +13,8 @@ from django.views import View
 from mops.notify.models import Kind
 from mops.notify.services import outbox_enqueue
 
-from .models import ApiToken
-from .services import api_token_create, api_token_revoke
+from .models import ApiToken, time_zone_names
+from .services import api_token_create, api_token_revoke, user_set_time_zone
 
 
 class LoginView(auth_views.LoginView):
@@ -55,11 +56,29 @@ class ProfileView(LoginRequiredMixin, View):
         self, request: HttpRequest, new_key: str | None = None, status: int = 200
     ) -> HttpResponse:
         tokens = ApiToken.objects.filter(user=request.user)
-        return render(
-            request, "accounts/profile.html", {"tokens": tokens, "new_key": new_key}, status=status
-        )
+        context = {
+            "tokens": tokens,
+            "new_key": new_key,
+            "time_zones": sorted(time_zone_names()),
+            "default_time_zone": settings.TIME_ZONE,
+        }
+        return render(request, "accounts/profile.html", context, status=status)
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        if request.POST.get("action") == "time_zone":
+            try:
+                user_set_time_zone(
+                    user=request.user,
+                    time_zone=request.POST.get("time_zone", ""),
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                for error in exc.message_dict.get("time_zone", exc.messages):
+                    messages.error(request, f"Time zone: {error}")
+                return self.get(request, status=400)
+            zone = request.user.effective_time_zone
+            messages.success(request, f"Times are now shown in {zone}.")
+            return redirect("profile")
         if request.POST.get("action") == "revoke":
             token = get_object_or_404(ApiToken, pk=request.POST.get("token"), user=request.user)
             try:

@@ -122,7 +122,8 @@ def test_failed_drafts_show_in_the_requesters_default_list(client_for, make_requ
 def test_cancelling_a_draft_needs_no_reason(client_for, make_request):
     draft = make_request()
     response = client_for("requester").post(
-        f"/requests/{draft.pk}/transition/", {"name": "cancel", "version": draft.version}
+        f"/requests/{draft.pk}/transition/",
+        {"name": "cancel", "version": draft.version, "confirmed": "1"},
     )
     assert response.status_code == 302
     draft.refresh_from_db()

@@ -91,7 +91,8 @@ def test_detail_page_shows_sla_events_and_explanation(client_for, make_request):
     assert (
         "Business impact 4 (higher is better, scale 1–5) → 0.75 × weight 3 = 37.50 points" in html
     )
-    assert "draft" in html and "submitted" in html
+    # Events read as labels ("Draft → Submitted"), not codes (issue #19).
+    assert "Draft → <strong>Submitted</strong>" in html
     assert 'value="accept"' in html
 
 

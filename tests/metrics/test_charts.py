@@ -48,3 +48,48 @@ def test_a_chart_whose_bars_are_links_is_a_group_not_an_image():
     plain = ElementTree.fromstring(bar_chart(title="t", labels=["a"], values=[1]))
     assert linked.get("role") == "group" and linked.get("aria-label") == "t"
     assert plain.get("role") == "img"
+
+
+def _axis_texts(svg: str) -> list:
+    root = ElementTree.fromstring(svg)
+    bottom = float(root.get("viewBox").split()[3]) - 10  # the x axis's labels sit here
+    return [
+        t
+        for t in root.iter(f"{SVG}text")
+        if t.get("class") == "axis" and float(t.get("y")) == bottom
+    ]
+
+
+def test_week_labels_are_thinned_so_none_overlaps_and_the_last_is_not_cut():
+    labels = [f"2026-W{w:02d}" for w in range(1, 53)]
+    svg = line_chart(title="t", labels=labels, series=[Series("Median", list(range(52)))])
+    texts = [t for t in _axis_texts(svg) if t.text and t.text.startswith("2026-W")]
+    assert 4 <= len(texts) < 52
+    xs = [float(t.get("x")) for t in texts]
+    width = len("2026-W01") * 6.6
+    assert all(b - a >= width for a, b in zip(xs, xs[1:], strict=False))  # no overlap
+    assert texts[-1].text == "2026-W52" and texts[-1].get("text-anchor") == "end"
+    assert texts[0].text == "2026-W01" and texts[0].get("text-anchor") == "start"
+
+
+def test_a_single_series_has_a_legend():
+    svg = line_chart(title="t", labels=["W1"], series=[Series("Median", [3])])
+    legend = [
+        t.text for t in ElementTree.fromstring(svg).iter(f"{SVG}text") if t.get("class") == "legend"
+    ]
+    assert legend == ["Median"]
+
+
+def test_charts_scale_to_their_container():
+    for svg in (
+        line_chart(title="t", labels=["a"], series=[Series("s", [1])]),
+        bar_chart(title="t", labels=["a"], values=[1]),
+    ):
+        root = ElementTree.fromstring(svg)
+        assert root.get("viewBox") and root.get("width") is None and root.get("class") == "chart"
+
+
+def test_bar_labels_are_thinned_too():
+    labels = [f"{i}–{i + 1} d" for i in range(60)]
+    svg = bar_chart(title="t", labels=labels, values=[1] * 60)
+    assert 4 <= len(_axis_texts(svg)) < 60
