@@ -255,13 +255,15 @@ def campaign_name_problem(value: str, finding: Any) -> str:
 # request's own field, which the backlog, boarding and metrics read.
 STANDARD_ANSWER_KEYS: dict[str, tuple[str, ...]] = {
     "brief": ("brief",),
-    "audience": ("audience", "target_audience"),
+    "audience": ("audience", "target_audience", "entry_segment"),
     "desired_live_date": (
         "desired_live_date",
         "launch_date",
         "live_date",
         "live_by",
         "go_live_date",
+        "start_date",
+        "effective_date",
     ),
 }
 # Standard fields every submission needs (besides the service's own required answers).
@@ -278,6 +280,11 @@ def standard_fields_asked(definition: list[dict[str, Any]]) -> dict[str, str]:
             if spec is None:
                 continue
             if field == "desired_live_date" and spec["type"] != inputdef.DATE:
+                continue
+            if field != "desired_live_date" and spec["type"] not in (
+                inputdef.TEXT,
+                inputdef.LONG_TEXT,
+            ):
                 continue
             asked[field] = key
             break

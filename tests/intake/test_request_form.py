@@ -207,3 +207,16 @@ def test_api_upload_list_and_download(api_for, make_request):
     assert bad.status_code == 400
     assert bad.json()["errors"][0]["field"] == "attachments"
     assert api.post(url, {}, format="multipart").status_code == 400
+
+
+def test_demo_services_ask_the_live_date_and_audience_once():
+    """The demo catalog's own date and audience questions stand for the standard ones."""
+    from catalog.demo import SERVICES
+
+    asked = {s["slug"]: services.standard_fields_asked(s["input_definition"]) for s in SERVICES}
+    assert asked["launch-a-campaign"]["desired_live_date"] == "launch_date"
+    assert asked["build-a-nurture"] == {
+        "audience": "entry_segment",
+        "desired_live_date": "start_date",
+    }
+    assert "brief" not in asked["launch-a-campaign"]  # "Creative brief" is a link, not the brief
