@@ -203,11 +203,14 @@ class DefinitionFieldForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for i in range(1, CONDITION_ROWS + 1):
-            self.fields[f"cond_field_{i}"] = forms.CharField(
+            # A pick-list of the form's other fields (the formset fills it; editor.js keeps
+            # it in step as fields are added or renamed). Unknown keys are refused by
+            # inputdef, naming the field, so the choice check is lenient here.
+            self.fields[f"cond_field_{i}"] = _LenientChoiceField(
                 required=False,
-                max_length=50,
+                choices=[("", "—")],
                 label=f"Condition {i}: field",
-                widget=forms.TextInput(attrs={"list": "definition-keys", "autocomplete": "off"}),
+                widget=forms.Select(attrs={"data-def-cond": ""}),
             )
             self.fields[f"cond_op_{i}"] = forms.ChoiceField(
                 required=False, choices=OP_CHOICES, label=f"Condition {i}: operator"
@@ -235,6 +238,19 @@ class DefinitionFieldForm(forms.Form):
             (self[f"cond_field_{i}"], self[f"cond_op_{i}"], self[f"cond_value_{i}"])
             for i in range(1, CONDITION_ROWS + 1)
         ]
+
+
+def _condition_choices(form: forms.Form, keys: list[str]) -> None:
+    """Each condition row picks one of the definition's other fields (its current value is
+    kept even if that field is gone, so the error can name it)."""
+    own = form["key"].value() if form.prefix and "__prefix__" not in form.prefix else None
+    for i in range(1, CONDITION_ROWS + 1):
+        field = form.fields[f"cond_field_{i}"]
+        current = form[f"cond_field_{i}"].value() or ""
+        options = [k for k in keys if k != own]
+        if current and current not in options:
+            options.append(current)
+        field.choices = [("", "—"), *((k, k) for k in options)]
 
 
 def _bound(raw: str) -> Any:
@@ -327,6 +343,15 @@ class BaseDefinitionFormSet(forms.BaseFormSet):
         kwargs.setdefault("prefix", "fields")
         super().__init__(*args, **kwargs)
         self.definition: list[dict[str, Any]] = []
+        self._keys = [k for k in (f["key"].value() for f in self.forms) if k]
+        for form in self.forms:
+            _condition_choices(form, self._keys)
+
+    @property
+    def empty_form(self) -> forms.Form:
+        form = super().empty_form
+        _condition_choices(form, self._keys)
+        return form
 
     def clean(self) -> None:
         if any(self.errors):

@@ -72,7 +72,7 @@ def test_admin_builds_a_conditional_service_and_a_requester_finds_it(
     expect(second.locator("[data-def-choices]")).to_be_hidden()  # only choice types ask for choices
     second.get_by_label("Required").check()
     second.get_by_text("Condition (optional)").click()  # folded while it has none
-    second.get_by_label("Condition 1: field").fill("format")
+    second.get_by_label("Condition 1: field").select_option("format")  # a pick-list
     second.get_by_label("Condition 1: operator").select_option("eq")
     second.get_by_label("Condition 1: value").fill("Live")
 

@@ -25,6 +25,7 @@ def editor_data(policy, fields, **overrides):
         "default_complexity": "simple",
         "sla_policy": str(policy.pk),
         "changelog": "First cut",
+        "self_serve_tool": "guide",  # the editor always posts its select
         "fields-TOTAL_FORMS": str(len(fields)),
         "fields-INITIAL_FORMS": "0",
         "fields-MIN_NUM_FORMS": "0",
@@ -123,7 +124,11 @@ def test_only_admins_and_pms_open_the_editor(client_for, service):
         assert client_for(role).get("/catalog/services/new/").status_code == code
     for role in ("admin", "pm"):
         html = client_for(role).get("/catalog/launch-a-campaign/edit/").content.decode()
-        assert 'name="fields-1-cond_field_1" value="channel"' in html
+        # The condition's field is a pick-list of the form's other fields (issue 20), not a
+        # typed key: the saved condition's field is the selected option.
+        select = re.search(r'<select name="fields-1-cond_field_1"[^>]*>(.*?)</select>', html, re.S)
+        assert select and '<option value="channel" selected>' in select.group(1)
+        assert '<option value="audience_size"' not in select.group(1)  # not itself
         assert no_inline_scripts(html)
 
 

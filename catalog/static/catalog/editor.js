@@ -31,14 +31,42 @@
     }
 
     function refreshKeys() {
-      if (!keys) return;
-      keys.innerHTML = "";
+      var names = [];
       list.querySelectorAll('input[name$="-key"]').forEach(function (input) {
-        if (input.value && !input.closest("[data-def-card]").hidden) {
+        if (input.value && !input.closest("[data-def-card]").hidden) names.push(input.value);
+      });
+      if (keys) {
+        keys.innerHTML = "";
+        names.forEach(function (name) {
           var option = document.createElement("option");
-          option.value = input.value;
+          option.value = name;
           keys.appendChild(option);
+        });
+      }
+      // Condition pick-lists offer the other fields of the form, keeping each choice.
+      list.querySelectorAll("select[data-def-cond]").forEach(function (select) {
+        var card = select.closest("[data-def-card]");
+        var own = card && card.querySelector('input[name$="-key"]');
+        var current = select.value;
+        select.innerHTML = "";
+        var blank = document.createElement("option");
+        blank.value = "";
+        blank.textContent = "—";
+        select.appendChild(blank);
+        names.forEach(function (name) {
+          if (own && own.value === name) return;
+          var option = document.createElement("option");
+          option.value = name;
+          option.textContent = name;
+          select.appendChild(option);
+        });
+        if (current && names.indexOf(current) < 0) {
+          var gone = document.createElement("option");
+          gone.value = current;
+          gone.textContent = current;
+          select.appendChild(gone);
         }
+        select.value = current;
       });
     }
 
