@@ -1015,6 +1015,8 @@ class CheckResult:
     detail: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     sample: list[dict[str, Any]] | None = None
+    error_code: str = ""  # SQLSTATE of a database error
+    error_detail: str = ""  # the database's own text, values redacted: for admins only
 
 
 @dataclass
@@ -1092,13 +1094,76 @@ class _Session:
         return names, cur.fetchall()
 
 
-def describe_error(exc: psycopg.Error, timeout_ms: int) -> str:
+# Generic text per SQLSTATE class: what a check result shows everyone. The database's own
+# message can quote the failing value (`invalid input syntax for type integer: "<secret>"`),
+# so it is kept apart (DbError.raw, values redacted) and shown to admins only.
+_SQLSTATE_CLASSES: dict[str, str] = {
+    "08": "the warehouse connection failed",
+    "0A": "a feature the warehouse does not support",
+    "21": "a subquery returned more than one row",
+    "22": "a value could not be converted or was out of range",
+    "23": "an integrity constraint was violated",
+    "25": "refused: the check runs in a read-only transaction",
+    "28": "the warehouse refused the login",
+    "2B": "a dependent object is in the way",
+    "3D": "the database does not exist",
+    "3F": "the schema does not exist",
+    "40": "the transaction was rolled back by the warehouse",
+    "42": "the query is invalid or the warehouse role may not read what it names",
+    "53": "the warehouse ran out of resources",
+    "54": "a warehouse limit was exceeded",
+    "55": "an object is not in the required state",
+    "57": "the statement was cancelled",
+    "58": "a system error on the warehouse",
+    "P0": "an error raised by a database function",
+    "XX": "an internal error on the warehouse",
+}
+_SQLSTATE_CODES: dict[str, str] = {
+    "42501": "permission denied: the warehouse role may not read this",
+    "42P01": "a table or view it names does not exist",
+    "42703": "a column it names does not exist",
+    "42883": "a function it calls does not exist or takes other arguments",
+    "42601": "syntax error in the SQL",
+    "25006": "refused: the check runs in a read-only transaction",
+    "57014": "statement timed out",
+}
+_QUOTED = re.compile(r"\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'")
+
+
+class DbError(str):
+    """A database error as a check result stores it: the safe text (this string), the
+    SQLSTATE (`code`) and the database's own text with quoted values redacted (`raw`)."""
+
+    code: str
+    raw: str
+
+    def __new__(cls, message: str, *, code: str = "", raw: str = "") -> DbError:
+        obj = super().__new__(cls, message)
+        obj.code = code
+        obj.raw = raw
+        return obj
+
+
+def describe_error(exc: psycopg.Error, timeout_ms: int) -> DbError:
+    """A database error as text safe for everyone who sees check results: the SQLSTATE and a
+    generic sentence for its class, never the database's message (which can carry values)."""
+    code = (exc.sqlstate or "") if isinstance(exc, psycopg.Error) else ""
+    primary = (exc.diag.message_primary if exc.diag else None) or str(exc).strip()
+    raw = _QUOTED.sub("'…'", primary.splitlines()[0] if primary else "")[:400]
     if isinstance(exc, psycopg.errors.QueryCanceled):
-        return f"statement timed out after {timeout_ms} ms (statement_timeout)"
-    if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
-        return "refused: the check runs in a read-only transaction"
-    primary = exc.diag.message_primary if exc.diag else None
-    return f"{type(exc).__name__}: {primary or exc}"
+        text = f"statement timed out after {timeout_ms} ms (statement_timeout)"
+    else:
+        text = _SQLSTATE_CODES.get(code) or _SQLSTATE_CLASSES.get(
+            code[:2], "the warehouse reported an error"
+        )
+    label = f"{type(exc).__name__}, SQLSTATE {code}" if code else type(exc).__name__
+    return DbError(f"{text} ({label})", code=code, raw=raw)
+
+
+def _error_fields(error: str | None) -> dict[str, Any]:
+    if isinstance(error, DbError):
+        return {"error": str(error), "error_code": error.code, "error_detail": error.raw}
+    return {"error": error}
 
 
 def run_plan(
@@ -1246,7 +1311,7 @@ def _finish(
         checks=results,
         scores=dimension_scores(results),
         rows_in_scope=int(rows) if rows is not None else None,
-        notes=list(plan.notes) + [f"{label}: {msg}" for label, msg in errors.items()],
+        notes=list(plan.notes) + [f"{label}: {msg!s}" for label, msg in errors.items()],
         statement_log=session.log,
     )
 
@@ -1279,7 +1344,7 @@ def _judge(
             check, check.threshold.status(count), value=count, count=count, goodness=goodness
         )
     if check.statement in errors:
-        return _base_result(check, "error", error=errors[check.statement])
+        return _base_result(check, "error", **_error_fields(errors[check.statement]))
     detail = dict(check.detail)
     count = _num(values.get(check.count_alias)) if check.count_alias else None
     denominator = _num(values.get(check.denominator_alias)) if check.denominator_alias else None
@@ -1342,7 +1407,9 @@ def _run_custom(session: _Session, check: CheckDef) -> CheckResult:
         with session.transaction():
             names, rows = session.query(check.key, query)
     except psycopg.Error as exc:
-        return _base_result(check, "error", error=describe_error(exc, session.timeout_ms))
+        return _base_result(
+            check, "error", **_error_fields(describe_error(exc, session.timeout_ms))
+        )
     if len(rows) != 1 or len(names) != 1:
         return _base_result(
             check, "error", error="a custom metric must return exactly one row with one column"

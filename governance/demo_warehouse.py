@@ -3,6 +3,8 @@ and campaigns, built deterministically in SQL (generate_series, no random()) wit
 faults whose counts are known (``PLANTED``), plus the default contract of each table.
 
 ``build_demo_warehouse`` drops and recreates the schema (idempotent, ~0.1 s).
+``provision_demo_warehouse`` puts it in a database of its own, read through a login role of
+its own with SELECT on this schema only: data-health never reads with the app's role.
 ``bulk_load_leads`` builds the benchmark tables (1,000,000 leads + 50,000 accounts) the same way.
 Timestamps are relative to the database clock at build time.
 """
@@ -185,6 +187,61 @@ def build_demo_warehouse(conn: psycopg.Connection) -> None:
 def drop_demo_warehouse(conn: psycopg.Connection) -> None:
     with conn.transaction():
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SCHEMA)))
+
+
+def provision_demo_warehouse(
+    admin_conninfo: str, *, database: str, role: str, password: str
+) -> str:
+    """Create (or refresh) database `database` holding the demo schema and login role `role`
+    with CONNECT on it and SELECT on the schema only; returns the role's connection string.
+
+    `admin_conninfo` is a role that may create databases and roles (the app's, in a dev or
+    demo install, including the embedded PostgreSQL). Idempotent.
+    """
+    params = psycopg.conninfo.conninfo_to_dict(admin_conninfo)
+    with psycopg.connect(admin_conninfo, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
+        if exists.fetchone() is None:
+            try:
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+            except psycopg.errors.DuplicateDatabase:
+                pass  # created meanwhile by a concurrent set-up
+        if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone() is None:
+            try:
+                admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+            except psycopg.errors.DuplicateObject:
+                pass
+        admin.execute(
+            sql.SQL(
+                "ALTER ROLE {} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+                "NOBYPASSRLS CONNECTION LIMIT 20 PASSWORD {}"
+            ).format(sql.Identifier(role), sql.Literal(password))
+        )
+        admin.execute(
+            sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database))
+        )
+        admin.execute(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                sql.Identifier(database), sql.Identifier(role)
+            )
+        )
+    warehouse_admin = psycopg.conninfo.make_conninfo(admin_conninfo, dbname=database)
+    with psycopg.connect(warehouse_admin, autocommit=True) as conn:
+        build_demo_warehouse(conn)
+        with conn.transaction():
+            conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
+            conn.execute(
+                sql.SQL(
+                    "GRANT USAGE ON SCHEMA {s} TO {r}; GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}"
+                ).format(s=sql.Identifier(SCHEMA), r=sql.Identifier(role))
+            )
+    return psycopg.conninfo.make_conninfo(
+        host=params.get("host") or "127.0.0.1",
+        port=str(params.get("port") or 5432),
+        dbname=database,
+        user=role,
+        password=password,
+    )
 
 
 def _ref_campaign(schema: str, name: str = "campaign") -> Reference:

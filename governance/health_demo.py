@@ -1,18 +1,22 @@
-"""Demo data health, idempotent: the demo warehouse (schema `demo_warehouse` in the app's
-database, with its planted faults), a dataset + default contract per table, one run each,
+"""Demo data health, idempotent: the demo warehouse (schema `demo_warehouse` in a database of
+its own, `<app database>_warehouse`, read through its own SELECT-only login role, with its
+planted faults), a dataset + default contract per table, one run each,
 three heartbeat monitors, five runbooks and a weekly on-call rotation."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 from collections.abc import Callable
 from datetime import timedelta
 
-import psycopg
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 from django.utils import timezone
 
-from .demo_warehouse import SCHEMA, build_demo_warehouse, demo_contracts
+from .demo_warehouse import SCHEMA, demo_contracts, provision_demo_warehouse
 from .health_services import (
     RunInProgress,
     app_database_conninfo,
@@ -150,11 +154,32 @@ def _demo_heartbeats() -> None:
             monitor_ping(monitor=monitor, method="POST", user_agent="demo", now=beat)
 
 
-def build_warehouse() -> None:
-    """Build the demo schema on its own committed connection, so check runs (which use
-    their own read-only connections) see it."""
-    with psycopg.connect(app_database_conninfo(), autocommit=True) as conn:
-        build_demo_warehouse(conn)
+def demo_warehouse_names() -> tuple[str, str]:
+    """(database, login role) of the demo warehouse: `<app database>_warehouse` and
+    `<that>_reader`, or GOVERNANCE_DEMO_WAREHOUSE_DB."""
+    app_db = settings.DATABASES["default"]["NAME"]
+    database = (
+        getattr(settings, "GOVERNANCE_DEMO_WAREHOUSE_DB", "")
+        or os.environ.get("GOVERNANCE_DEMO_WAREHOUSE_DB", "").strip()
+        or f"{app_db}_warehouse"
+    )
+    return database[:63], f"{database[:56]}_reader"
+
+
+def build_warehouse() -> str:
+    """Create or refresh the demo warehouse database and its read-only login; returns the
+    login's connection string (the demo warehouse's DSN).
+
+    The password is derived from SECRET_KEY so every set-up gives the same one (the demo
+    warehouse holds made-up data only; a real warehouse gets a password of its own).
+    """
+    database, role = demo_warehouse_names()
+    password = hmac.new(
+        settings.SECRET_KEY.encode(), f"demo-warehouse:{role}".encode(), hashlib.sha256
+    ).hexdigest()[:32]
+    return provision_demo_warehouse(
+        app_database_conninfo(), database=database, role=role, password=password
+    )
 
 
 def load(progress: Callable[[str], None] = lambda _: None) -> None:
@@ -162,10 +187,14 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
     admin = users.get("admin") or get_user_model().objects.filter(is_superuser=True).first()
     if admin is None:
         return
-    build_warehouse()
+    dsn = build_warehouse()
     progress("demo warehouse")
-    warehouse = Warehouse.objects.filter(name="Demo warehouse").first() or warehouse_save(
-        actor=admin, name="Demo warehouse", dsn="", is_demo=True
+    warehouse = warehouse_save(
+        actor=admin,
+        name="Demo warehouse",
+        dsn=dsn,
+        is_demo=True,
+        warehouse=Warehouse.objects.filter(name="Demo warehouse").first(),
     )
     for table, spec in demo_contracts().items():
         dataset = Dataset.objects.filter(warehouse=warehouse, schema=SCHEMA, table=table).first()

@@ -27,8 +27,9 @@ class WarehouseForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="postgresql://reader:…@host/db of a read-only role. Stored encrypted and never"
-        " shown again; leave blank to keep the stored one (or to use the app's own database).",
+        help_text="postgresql://reader:…@host/db of a login role with SELECT on the warehouse"
+        " schema only — never the app's own database or role (docs/data-health.md shows how to"
+        " create one). Stored encrypted and never shown again; leave blank to keep the stored one.",
     )
     statement_timeout_ms = forms.IntegerField(
         label="Statement timeout (ms)", min_value=100, max_value=600_000, initial=30_000

@@ -25,7 +25,7 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
@@ -56,6 +56,15 @@ from .models import (
     Warehouse,
 )
 from .services import StaleVersion
+from .warehouse_access import (
+    Endpoint,
+    WarehouseRefused,
+    connection_refusal,
+    dsn_refusal,
+    endpoint,
+    refuse,
+    schema_refusal,
+)
 
 DATA_ADMINS: frozenset[str] = ADMINS
 RUNNERS: frozenset[str] = MOPS_STAFF
@@ -98,7 +107,8 @@ def _finite(value: float | None) -> float | None:
 
 
 def app_database_conninfo() -> str:
-    """Connection string of the app's own database (the demo warehouse lives there)."""
+    """Connection string of the app's own database role: for creating the demo warehouse
+    only (`health_demo`), never for data-health queries."""
     db = connections["default"].settings_dict
     return psycopg.conninfo.make_conninfo(
         host=db.get("HOST") or "127.0.0.1",
@@ -109,11 +119,41 @@ def app_database_conninfo() -> str:
     )
 
 
+def _app_endpoint() -> Endpoint:
+    return endpoint(app_database_conninfo())
+
+
+def _app_identity() -> tuple[str, str] | None:
+    """(system_identifier, current_database()) of the app's database, None if unreadable."""
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT system_identifier::text FROM pg_control_system()), "
+                "current_database()"
+            )
+            row = cursor.fetchone()
+    except DatabaseError:
+        return None
+    return (row[0], row[1]) if row and row[0] else None
+
+
 def warehouse_connect(warehouse: Warehouse) -> psycopg.Connection:
-    """A read-only connection with the warehouse's statement timeout."""
-    return connect_readonly(
-        warehouse.dsn or app_database_conninfo(), timeout_ms=warehouse.statement_timeout_ms
-    )
+    """A read-only connection with the warehouse's statement timeout, as the warehouse's own
+    login role. Raises WarehouseRefused (naming `dsn`) for a blank connection string, the
+    app's own database or role, or a superuser login — see `governance.warehouse_access`."""
+    refusal = dsn_refusal(warehouse.dsn or "", _app_endpoint())
+    if refusal:
+        raise refuse(f"{warehouse}: {refusal}")
+    conn = connect_readonly(warehouse.dsn, timeout_ms=warehouse.statement_timeout_ms)
+    try:
+        refusal = connection_refusal(conn, _app_identity())
+    except psycopg.Error:
+        conn.close()
+        raise
+    if refusal:
+        conn.close()
+        raise refuse(f"{warehouse}: {refusal}")
+    return conn
 
 
 def warehouse_save(
@@ -125,18 +165,26 @@ def warehouse_save(
     is_demo: bool = False,
     warehouse: Warehouse | None = None,
 ) -> Warehouse:
-    """Create or update a warehouse; a `dsn` of None keeps the stored secret."""
+    """Create or update a warehouse; a `dsn` of None keeps the stored secret.
+
+    The connection string is refused (on `dsn`) when blank, when it resolves to the app's own
+    database or logs in as the app's own role on its server.
+    """
     _require(actor, DATA_ADMINS, "managing warehouses")
     warehouse = warehouse or Warehouse()
     warehouse.name = name
     warehouse.statement_timeout_ms = statement_timeout_ms
     warehouse.is_demo = is_demo
     if dsn is not None:
+        dsn = dsn.strip()
         if dsn and not dsn.startswith(("postgresql://", "postgres://", "host=", "dbname=")):
             raise ValidationError(
                 {"dsn": "Use a PostgreSQL URL (postgresql://…) or key=value DSN."}
             )
         warehouse.dsn = dsn
+    refusal = dsn_refusal(warehouse.dsn or "", _app_endpoint())
+    if refusal:
+        raise ValidationError({"dsn": refusal})
     warehouse.full_clean()
     with transaction.atomic():
         set_change_reason(warehouse, "warehouse saved")
@@ -254,6 +302,12 @@ def contract_save(
                 f"{data.get('schema')}.{data.get('table')}."
             }
         )
+    for ref in data.get("references") or []:
+        target = ref.get("target_schema") if isinstance(ref, Mapping) else None
+        if target and schema_refusal(str(target)):
+            raise ValidationError(
+                {"spec": f"references.{ref.get('name')}: {schema_refusal(str(target))}"}
+            )
     with transaction.atomic():
         contract = DataContract.objects.select_for_update().filter(dataset=dataset).first()
         if contract is None:
@@ -367,7 +421,10 @@ def dataset_run_checks(
                         timeout_ms=dataset.warehouse.statement_timeout_ms,
                         sample_limit=knob("GOVERNANCE_SAMPLE_LIMIT", 20),
                     )
+            except WarehouseRefused as exc:
+                error = exc.messages[0]
             except psycopg.OperationalError as exc:
+                # libpq's own text names host and port only; no row value can be in it.
                 error = f"Database unreachable: {str(exc).strip().splitlines()[0][:400]}"
             except psycopg.Error as exc:
                 error = describe_error(exc, dataset.warehouse.statement_timeout_ms)
@@ -432,6 +489,8 @@ def _result_row(run: CheckRun, c: EngineResult) -> CheckResult:
         fail=c.fail,
         semantics=c.semantics,
         error=c.error or "",
+        error_code=c.error_code[:5],
+        error_detail=c.error_detail,
         detail=_clean_json(c.detail),
         sample=_clean_json(c.sample) if c.sample is not None else None,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from mops.accounts.roles import ADMINS, has_role
+
 from ..models import (
     CheckResult,
     CheckRun,
@@ -17,6 +19,10 @@ from ..models import (
 
 
 class CheckResultSerializer(serializers.ModelSerializer):
+    error_detail = serializers.SerializerMethodField(
+        help_text="The database's own message (values redacted); admins only, else empty."
+    )
+
     class Meta:
         model = CheckResult
         fields = [
@@ -32,9 +38,16 @@ class CheckResultSerializer(serializers.ModelSerializer):
             "fail",
             "semantics",
             "error",
+            "error_code",
+            "error_detail",
             "detail",
             "sample",
         ]
+
+    def get_error_detail(self, obj: CheckResult) -> str:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return obj.error_detail if user is not None and has_role(user, ADMINS) else ""
 
 
 class CheckRunSerializer(serializers.ModelSerializer):

@@ -38,6 +38,7 @@ from mops.core.lifecycle import Lifecycle, Transition
 from mops.core.models import TimeStampedModel
 
 from ..contract_spec import DIMENSIONS, ContractError, spec_from_dict
+from ..warehouse_access import schema_refusal
 
 __all__ = [
     "CheckResult",
@@ -65,13 +66,14 @@ INCIDENT_RESPONDERS: frozenset[str] = MOPS_STAFF
 
 
 class Warehouse(TimeStampedModel):
-    """Where datasets live: the app's own database (blank DSN) or an external PostgreSQL."""
+    """Where datasets live: a PostgreSQL database read through its own least-privilege login
+    (never the app's database or role; see `governance.warehouse_access`)."""
 
     name = models.CharField(max_length=100, unique=True)
     dsn = EncryptedTextField(
         blank=True,
-        help_text="PostgreSQL connection string of a read-only role; blank = the app's database."
-        " Stored encrypted, never shown again.",
+        help_text="PostgreSQL connection string of a login role with SELECT on the warehouse"
+        " schema only (not the app's database or role). Stored encrypted, never shown again.",
     )
     statement_timeout_ms = models.PositiveIntegerField(default=30_000)
     is_demo = models.BooleanField(default=False)
@@ -90,8 +92,8 @@ class Warehouse(TimeStampedModel):
         return self.name
 
     @property
-    def is_app_database(self) -> bool:
-        return not self.dsn
+    def has_connection(self) -> bool:
+        return bool(self.dsn)
 
     def clean(self) -> None:
         if not 100 <= self.statement_timeout_ms <= 600_000:
@@ -155,6 +157,11 @@ class Dataset(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("governance:dataset_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        refusal = schema_refusal(self.schema)
+        if refusal:
+            raise ValidationError({"schema": refusal})
 
 
 class ContractStatus(models.TextChoices):
@@ -278,7 +285,11 @@ class CheckResult(models.Model):
     warn = models.FloatField(null=True, blank=True)
     fail = models.FloatField(null=True, blank=True)
     semantics = models.TextField(blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, help_text="Safe text: SQLSTATE and a generic reason.")
+    error_code = models.CharField(max_length=5, blank=True, help_text="SQLSTATE of the error.")
+    error_detail = models.TextField(
+        blank=True, help_text="The database's own message, values redacted; admins only."
+    )
     detail = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     sample = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
 

@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def leads(users):
-    build_warehouse()
+    dsn = build_warehouse()
     admin = users["admin"]
-    warehouse = Warehouse.objects.create(name="Demo", is_demo=True)
+    warehouse = Warehouse.objects.create(name="Demo", is_demo=True, dsn=dsn)
     dataset = dataset_save(actor=admin, warehouse=warehouse, schema=SCHEMA, table="leads")
     contract_save(dataset=dataset, actor=admin, spec=leads_contract())
     for slug, title, summary, modes, body in RUNBOOKS:

@@ -58,11 +58,12 @@ def make_rfc(users):
 
 @pytest.fixture(scope="module")
 def demo_schema(django_db_setup, django_db_blocker):
-    """The demo warehouse, built (committed) in the test database for check runs to read."""
+    """The demo warehouse: its own database and SELECT-only login role (committed, so check
+    runs on their own connections see it); returns the login's connection string."""
     from governance.health_demo import build_warehouse
 
     with django_db_blocker.unblock():
-        build_warehouse()
+        return build_warehouse()
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def health(db, users, demo_schema):
     from governance.models import Rotation, RotationMember, Warehouse
 
     admin = users["admin"]
-    warehouse = Warehouse.objects.create(name="Demo", is_demo=True)
+    warehouse = Warehouse.objects.create(name="Demo", is_demo=True, dsn=demo_schema)
     datasets = {}
     for table, spec in demo_contracts().items():
         ds = dataset_save(actor=admin, warehouse=warehouse, schema=SCHEMA, table=table)

@@ -93,7 +93,9 @@ def test_unreachable_database_is_recorded_as_an_error_with_the_reason(health, us
 
 
 def test_statement_timeout_is_recorded_as_an_error(health, users):
-    tight = warehouse_save(actor=users["admin"], name="Tight", dsn="", statement_timeout_ms=100)
+    tight = warehouse_save(
+        actor=users["admin"], name="Tight", dsn=health["warehouse"].dsn, statement_timeout_ms=100
+    )
     leads = health["datasets"]["leads"]
     spec = dict(leads.contract.spec)
     spec["custom_metrics"] = [{"name": "slow", "sql": "SELECT 1 FROM pg_sleep(0.5)"}]

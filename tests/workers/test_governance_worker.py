@@ -37,8 +37,8 @@ def _listening(queue: str) -> bool:
 
 @pytest.fixture
 def leads(users):
-    build_warehouse()
-    warehouse = Warehouse.objects.create(name="Demo", is_demo=True)
+    dsn = build_warehouse()
+    warehouse = Warehouse.objects.create(name="Demo", is_demo=True, dsn=dsn)
     dataset = dataset_save(actor=users["admin"], warehouse=warehouse, schema=SCHEMA, table="leads")
     contract_save(dataset=dataset, actor=users["admin"], spec=leads_contract())
     return Dataset.objects.get(pk=dataset.pk)
