@@ -4,6 +4,7 @@ Pure functions from numbers to SVG markup. Every value is escaped; coordinates a
 computed here so the templates only place the result.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -26,18 +27,23 @@ CHAR_WIDTH = 6.6  # px per character of an 11 px axis label, a safe overestimate
 
 def label_positions(labels: Sequence[str], plot_width: float) -> list[int]:
     """Indexes of the axis labels to print so that none overlaps the next: every step-th
-    label, always the first and the last (dropping the one before the last if crowded)."""
+    label, always the first and the last. The first and last hang inward (see
+    `_axis_label`), so their neighbours keep one and a half label widths away."""
     n = len(labels)
     if n == 0:
         return []
+    if n == 1:
+        return [0]
     widest = max(len(label) for label in labels) * CHAR_WIDTH + 10
-    fits = max(1, int(plot_width // widest))
-    step = max(1, -(-n // fits))  # ceiling division
+    unit = plot_width / (n - 1)  # distance between neighbouring points
+    step = max(1, math.ceil(widest / unit))
     shown = list(range(0, n, step))
+    if len(shown) > 1 and (shown[1] - shown[0]) * unit < 1.5 * widest:
+        shown.pop(1)
     if shown[-1] != n - 1:
-        if (n - 1 - shown[-1]) * plot_width / max(n - 1, 1) < widest and len(shown) > 1:
-            shown.pop()
         shown.append(n - 1)
+    while len(shown) > 2 and (shown[-1] - shown[-2]) * unit < 1.5 * widest:
+        shown.pop(-2)
     return shown
 
 

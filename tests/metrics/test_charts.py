@@ -1,5 +1,7 @@
 from xml.etree import ElementTree
 
+import pytest
+
 from metrics.charts import Series, bar_chart, line_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -60,16 +62,32 @@ def _axis_texts(svg: str) -> list:
     ]
 
 
-def test_week_labels_are_thinned_so_none_overlaps_and_the_last_is_not_cut():
-    labels = [f"2026-W{w:02d}" for w in range(1, 53)]
-    svg = line_chart(title="t", labels=labels, series=[Series("Median", list(range(52)))])
+def _extents(texts: list) -> list[tuple[float, float]]:
+    spans = []
+    for t in texts:
+        x, w = float(t.get("x")), len(t.text) * 6.6
+        anchor = t.get("text-anchor")
+        spans.append(
+            (x, x + w)
+            if anchor == "start"
+            else (x - w, x)
+            if anchor == "end"
+            else (x - w / 2, x + w / 2)
+        )
+    return spans
+
+
+@pytest.mark.parametrize("weeks", [12, 52])
+def test_week_labels_are_thinned_so_none_overlaps_and_the_last_is_not_cut(weeks):
+    labels = [f"2026-W{w:02d}" for w in range(1, weeks + 1)]
+    svg = line_chart(title="t", labels=labels, series=[Series("Median", list(range(weeks)))])
     texts = [t for t in _axis_texts(svg) if t.text and t.text.startswith("2026-W")]
-    assert 4 <= len(texts) < 52
-    xs = [float(t.get("x")) for t in texts]
-    width = len("2026-W01") * 6.6
-    assert all(b - a >= width for a, b in zip(xs, xs[1:], strict=False))  # no overlap
-    assert texts[-1].text == "2026-W52" and texts[-1].get("text-anchor") == "end"
-    assert texts[0].text == "2026-W01" and texts[0].get("text-anchor") == "start"
+    assert 4 <= len(texts) <= weeks
+    spans = _extents(texts)
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))  # no overlap
+    assert spans[0][0] >= 0 and spans[-1][1] <= 960  # nothing cut at the edges
+    assert texts[-1].text == labels[-1] and texts[-1].get("text-anchor") == "end"
+    assert texts[0].text == labels[0] and texts[0].get("text-anchor") == "start"
 
 
 def test_a_single_series_has_a_legend():
