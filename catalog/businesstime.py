@@ -45,6 +45,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HORIZON_YEARS = 50
@@ -239,6 +240,100 @@ class BusinessCalendar:
         """`at` itself when open, else the next opening, in the calendar's zone."""
         return self._local(self._next_open(_micros(at, "at")))
 
+    # --- business days ----------------------------------------------------------------------
+
+    def business_day_of(self, at: datetime) -> date:
+        """The business day a clock started at `at` belongs to: the local date of the next
+        opening (after hours on Friday → Monday)."""
+        return self._local(self._next_open(_micros(at, "at"))).date()
+
+    def is_business_day(self, day: date) -> bool:
+        return day not in self.closed_dates and bool(self.week[day.weekday()])
+
+    def next_business_day(self, day: date) -> date:
+        """The first business day after `day`."""
+        for offset in range(1, HORIZON_YEARS * 366):
+            following = day + timedelta(days=offset)
+            if self.is_business_day(following):
+                return following
+        raise CalendarError(
+            "closed_dates", f"no business day in the {HORIZON_YEARS} years after {day}."
+        )
+
+    def day_open(self, day: date) -> datetime:
+        """The first opening of business day `day`."""
+        return self._local(self._wall_instant(day, self._checked_business_day(day)[0][0]))
+
+    def day_close(self, day: date) -> datetime:
+        """The last closing of business day `day` (24:00 is the next midnight)."""
+        end = self._checked_business_day(day)[-1][1]
+        if end is None:
+            return self._local(self._wall_instant(day + _DAY, _MIDNIGHT))
+        return self._local(self._wall_instant(day, end))
+
+    def end_of_business_day(self, start: datetime, *, days_after: int = 0) -> datetime:
+        """Close of the business day of `start` ("end of this business day"), or of the
+        `days_after`-th business day after it ("end of next business day" = 1)."""
+        if days_after < 0:
+            raise CalendarError("days", f"{days_after} is negative; use 0 (this) or more.")
+        day = self.business_day_of(start)
+        for _ in range(days_after):
+            day = self.next_business_day(day)
+        return self.day_close(day)
+
+    def add_business_days(self, start: datetime, days: int) -> datetime:
+        """`days` business days after `start`: the same business position (business time since
+        the day's opening) `days` business days later, capped at that day's close when it is
+        shorter. The earliest such instant, like `add`: a start at an opening gives the
+        previous business day's close (Mon 09:00 + 1 day = Mon 17:00, the same business
+        instant as Tue 09:00). On a calendar whose business days are all alike this equals
+        `add(start, days × day length)`."""
+        if days < 0:
+            raise CalendarError("days", f"{days} is negative; business time only runs forward.")
+        at = self._next_open(_micros(start, "start"))
+        if days == 0:
+            return self._local(at)
+        day = self._local(at).date()
+        position = self._between(_micros(self.day_open(day), "open"), at)
+        target = day
+        for _ in range(days if position else days - 1):
+            target = self.next_business_day(target)
+        if not position:
+            return self.day_close(target)
+        due = self.add(self.day_open(target), timedelta(microseconds=position))
+        close = self.day_close(target)
+        return due if _micros(due, "due") <= _micros(close, "close") else close
+
+    def day_length(self) -> timedelta:
+        """The calendar's standard business day: the most common length of an open weekday
+        (the longest among equally common ones), in wall-clock hours."""
+        lengths = [
+            sum((_wall_length(s, e) for s, e in intervals), timedelta(0))
+            for intervals in self.week
+            if intervals
+        ]
+        return max(set(lengths), key=lambda length: (lengths.count(length), length))
+
+    def due(self, start: datetime, target: SlaTarget) -> datetime:
+        """When a clock started at `start` with `target` is due."""
+        if target.kind == TargetKind.HOURS:
+            return self.add(start, timedelta(seconds=float(target.amount) * 3600))
+        if target.kind == TargetKind.BUSINESS_DAYS:
+            return self.add_business_days(start, int(target.amount))
+        return self.end_of_business_day(start, days_after=int(target.amount))
+
+    def budget(self, start: datetime, target: SlaTarget) -> timedelta:
+        """The business time `target` grants a clock started at `start` (what an SLA clock
+        counts down): `elapsed(start, due(start, target))`."""
+        if target.kind == TargetKind.HOURS:
+            return timedelta(seconds=float(target.amount) * 3600)
+        return self.elapsed(start, self.due(start, target))
+
+    def _checked_business_day(self, day: date) -> tuple[Interval, ...]:
+        if not self.is_business_day(day):
+            raise CalendarError("day", f"{day} is not a business day on this calendar.")
+        return self.week[day.weekday()]
+
     # --- internals --------------------------------------------------------------------------
 
     def _next_open(self, t: int) -> int:
@@ -365,6 +460,68 @@ class BusinessCalendar:
 
     def _wall_at(self, t: int) -> datetime:
         return self._local(t).replace(tzinfo=None)
+
+
+class TargetKind:
+    HOURS = "hours"
+    BUSINESS_DAYS = "business_days"
+    END_OF_DAY = "end_of_day"  # amount 0 = this business day, 1 = next, …
+
+    ALL = (HOURS, BUSINESS_DAYS, END_OF_DAY)
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTarget:
+    """An SLA target: business hours, whole business days, or the end of this/next business
+    day. `amount` is hours, days, or business days after the start's day (0 = this)."""
+
+    kind: str
+    amount: Decimal | int
+
+    def __post_init__(self) -> None:
+        if self.kind not in TargetKind.ALL:
+            raise CalendarError(
+                "kind", f"{self.kind!r} is not a target kind; use {', '.join(TargetKind.ALL)}."
+            )
+        amount = Decimal(self.amount)
+        if amount < 0 or (self.kind == TargetKind.HOURS and amount <= 0):
+            raise CalendarError("amount", f"{amount} must be more than zero.")
+        if self.kind != TargetKind.HOURS and amount != amount.to_integral_value():
+            raise CalendarError("amount", f"{amount} must be a whole number of business days.")
+        if self.kind == TargetKind.BUSINESS_DAYS and amount < 1:
+            raise CalendarError("amount", "At least one business day.")
+
+    def describe(self, day_length: timedelta) -> str:
+        """'2 business days (15 h at 7 h 30 min a day)', 'end of this business day', …"""
+        amount = Decimal(self.amount)
+        if self.kind == TargetKind.END_OF_DAY:
+            n = int(amount)
+            if n == 0:
+                return "end of this business day"
+            if n == 1:
+                return "end of next business day"
+            return f"end of the {n}th business day after"
+        if self.kind == TargetKind.BUSINESS_DAYS:
+            n = int(amount)
+            total = day_length * n
+            return (
+                f"{n} business day{'s' if n != 1 else ''} "
+                f"({_hours_text(total)} at {_hours_text(day_length)} a day)"
+            )
+        return f"{_hours_text(timedelta(seconds=float(amount) * 3600))} of business time"
+
+
+def _hours_text(value: timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if not rest:
+        return f"{hours} h"
+    return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+
+
+def _wall_length(start: time, end: time | None) -> timedelta:
+    end_us = _DAY_US if end is None else _micros_of_day(end)
+    return timedelta(microseconds=end_us - _micros_of_day(start))
 
 
 def _checked_day(name: str, intervals: Sequence[tuple[time, time | None]]) -> tuple[Interval, ...]:

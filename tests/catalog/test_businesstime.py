@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pickle
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.businesstime import BusinessCalendar, CalendarError
+from catalog.businesstime import BusinessCalendar, CalendarError, SlaTarget, TargetKind
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -629,3 +630,135 @@ def _reference_instant(tz: ZoneInfo, wall: datetime) -> datetime:
     while moment.astimezone(tz).replace(tzinfo=None) < wall:
         moment += timedelta(minutes=1)
     return moment
+
+
+# --- business-day targets (issue #20, item 5) --------------------------------------------------
+
+LONDON = ZoneInfo("Europe/London")
+# London hours with lunch: 09:00–12:30, 13:00–17:00 = 7 h 30 min a day.
+LONDON_LUNCH = {day: [(time(9), time(12, 30)), (time(13), time(17))] for day in range(5)}
+
+
+def london(*args: int) -> datetime:
+    return datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
+
+
+def london_calendar(closed: tuple = ()) -> BusinessCalendar:
+    return calendar(LONDON_LUNCH, tz="Europe/London", closed=closed)
+
+
+def test_end_of_this_business_day_from_friday_noon_is_friday_close():
+    cal = london_calendar()
+    friday = london(2026, 12, 4, 12, 6)
+    target = SlaTarget(TargetKind.END_OF_DAY, 0)
+    assert cal.due(friday, target).isoformat() == "2026-12-04T17:00:00+00:00"
+    # 7.5 business hours ("a day" typed in hours) spills into Monday: the old way.
+    assert cal.add(friday, hours(7.5)).isoformat() == "2026-12-07T12:06:00+00:00"
+    # The clock counts down exactly the business time left today (lunch excluded).
+    assert cal.budget(friday, target) == timedelta(hours=4, minutes=24)
+
+
+def test_end_of_next_business_day_skips_the_weekend_and_closed_days():
+    cal = london_calendar(closed=(date(2026, 12, 7),))
+    target = SlaTarget(TargetKind.END_OF_DAY, 1)
+    assert cal.due(london(2026, 12, 4, 12, 6), target).isoformat() == "2026-12-08T17:00:00+00:00"
+
+
+def test_after_hours_this_business_day_is_the_next_one():
+    cal = london_calendar()
+    target = SlaTarget(TargetKind.END_OF_DAY, 0)
+    assert cal.due(london(2026, 12, 4, 17, 0), target).isoformat() == "2026-12-07T17:00:00+00:00"
+    assert cal.due(london(2026, 12, 5, 10, 0), target).isoformat() == "2026-12-07T17:00:00+00:00"
+    assert cal.due(london(2026, 12, 4, 12, 45), target).isoformat() == "2026-12-04T17:00:00+00:00"
+
+
+def test_business_days_keep_the_position_in_the_day():
+    cal = london_calendar()
+    two_days = SlaTarget(TargetKind.BUSINESS_DAYS, 2)
+    assert cal.due(london(2026, 12, 3, 14, 0), two_days).isoformat() == "2026-12-07T14:00:00+00:00"
+    # From an opening: the earliest instant, the close two business days on (Tue 17:00).
+    assert cal.due(london(2026, 12, 7, 9, 0), two_days).isoformat() == "2026-12-08T17:00:00+00:00"
+    assert cal.budget(london(2026, 12, 3, 14, 0), two_days) == timedelta(hours=15)
+
+
+def test_a_shorter_target_day_caps_at_its_close():
+    week = {**LONDON_LUNCH, 4: [(time(9), time(13))]}  # Friday: 09:00–13:00
+    cal = calendar(week, tz="Europe/London")
+    due = cal.due(london(2026, 12, 3, 16, 0), SlaTarget(TargetKind.BUSINESS_DAYS, 1))
+    assert due.isoformat() == "2026-12-04T13:00:00+00:00"
+
+
+def test_day_length_is_the_calendars_own():
+    assert london_calendar().day_length() == timedelta(hours=7, minutes=30)
+    assert calendar(NINE_TO_FIVE).day_length() == timedelta(hours=8)
+    week = {**NINE_TO_FIVE, 4: [(time(9), time(13))]}
+    assert calendar(week).day_length() == timedelta(hours=8)
+
+
+def test_targets_describe_themselves_in_the_calendars_day_length():
+    day = london_calendar().day_length()
+    assert SlaTarget(TargetKind.BUSINESS_DAYS, 2).describe(day) == (
+        "2 business days (15 h at 7 h 30 min a day)"
+    )
+    assert SlaTarget(TargetKind.END_OF_DAY, 0).describe(day) == "end of this business day"
+    assert SlaTarget(TargetKind.END_OF_DAY, 1).describe(day) == "end of next business day"
+    assert SlaTarget(TargetKind.HOURS, Decimal("4.5")).describe(day) == (
+        "4 h 30 min of business time"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "amount", "field"),
+    [
+        ("weeks", 1, "kind"),
+        (TargetKind.HOURS, 0, "amount"),
+        (TargetKind.BUSINESS_DAYS, Decimal("1.5"), "amount"),
+        (TargetKind.BUSINESS_DAYS, 0, "amount"),
+        (TargetKind.END_OF_DAY, -1, "amount"),
+    ],
+)
+def test_impossible_targets_are_refused_naming_the_field(kind, amount, field):
+    with pytest.raises(CalendarError) as exc:
+        SlaTarget(kind, amount)
+    assert exc.value.field == field
+
+
+def test_a_closed_day_has_no_opening_or_close():
+    cal = london_calendar()
+    with pytest.raises(CalendarError, match="not a business day"):
+        cal.day_close(date(2026, 12, 5))
+
+
+_STARTS = st.datetimes(
+    min_value=datetime(2026, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds
+    max_value=datetime(2027, 12, 31),  # noqa: DTZ001
+    timezones=st.just(LONDON),
+)
+_CLOSED = st.sets(st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 3, 1)), max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=_STARTS, days=st.integers(min_value=1, max_value=30), closed=_CLOSED)
+def test_business_days_equal_whole_days_of_business_time_on_alike_days(start, days, closed):
+    cal = london_calendar(closed=tuple(closed))
+    due = cal.add_business_days(start, days)
+    expected = cal.add(start, cal.day_length() * days)
+    assert due.astimezone(UTC) == expected.astimezone(UTC)
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=_STARTS, after=st.integers(min_value=0, max_value=3), closed=_CLOSED)
+def test_end_of_business_day_is_a_close_within_reach(start, after, closed):
+    cal = london_calendar(closed=tuple(closed))
+    target = SlaTarget(TargetKind.END_OF_DAY, after)
+    due = cal.due(start, target)
+    assert due.astimezone(UTC) > start.astimezone(UTC)
+    assert not cal.is_open(due) and cal.is_open(due - US)  # exactly a closing time
+    budget = cal.budget(start, target)
+    assert budget <= cal.day_length() * (after + 1)
+    assert cal.add(start, budget).astimezone(UTC) == due.astimezone(UTC)
+    assert due.date() == (
+        cal.business_day_of(start)
+        if after == 0
+        else cal.next_business_day(cal.end_of_business_day(start, days_after=after - 1).date())
+    )
