@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 import django_filters
 from django.http import QueryDict
 from django_filters import rest_framework as rest_filters
+from rest_framework import filters as drf_filters
 
 
 def without_empty(data: Mapping[str, Any]) -> QueryDict:
@@ -51,7 +52,39 @@ class ApiFilterSet(FilterSet, rest_filters.FilterSet):
     """The base for filtersets generated from a view's `filterset_fields`."""
 
 
+def is_detail(view: Any) -> bool:
+    """A route about one object (retrieve, PATCH, `detail=True` actions): scoped by the
+    viewset's visibility (`get_queryset`) only, never by the list's filters or their
+    defaults (a backlog's "open" scope must not hide a draft or a live request from
+    GET/PATCH /requests/{id}/ or its transition)."""
+    return bool(getattr(view, "detail", False))
+
+
 class FilterBackend(rest_filters.DjangoFilterBackend):
-    """The API's filter backend: generated filtersets also treat a blank value as "any"."""
+    """The API's filter backend: generated filtersets also treat a blank value as "any";
+    list routes only (see `is_detail`)."""
 
     filterset_base = ApiFilterSet
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        if is_detail(view):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+class SearchFilter(drf_filters.SearchFilter):
+    """`?search=` on list routes only (see `is_detail`)."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        if is_detail(view):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+class OrderingFilter(drf_filters.OrderingFilter):
+    """`?ordering=` on list routes only (see `is_detail`)."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        if is_detail(view):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
