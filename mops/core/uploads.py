@@ -10,6 +10,7 @@ kept by the owning model for display only. Files are served through an authorise
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
 import unicodedata
@@ -21,6 +22,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
@@ -186,12 +189,13 @@ class ValidatedUpload:
 
 
 def validate_upload(file: Any, *, field: str, max_bytes: int | None = None) -> ValidatedUpload:
-    """Accept `file` only if its content is an allowed type and it is within the size limit.
+    """Accept `file` only if its content is an allowed type and it is within the size limit
+    (`max_bytes`, never above `UPLOAD_MAX_BYTES`, the hard cap for any file).
 
     Raises ValidationError keyed by `field`. On success the file's name is replaced by a random
     one with the detected type's extension (the user's name is returned as `filename`).
     """
-    limit = max_bytes if max_bytes is not None else upload_max_bytes()
+    limit = min(max_bytes, upload_max_bytes()) if max_bytes is not None else upload_max_bytes()
     size = getattr(file, "size", None)
     if size is None:
         raise ValidationError({field: "Upload a file."})
@@ -209,6 +213,37 @@ def validate_upload(file: Any, *, field: str, max_bytes: int | None = None) -> V
     if hasattr(file, "content_type"):
         file.content_type = kind.content_type
     return ValidatedUpload(kind=kind, filename=_with_extension(original, kind))
+
+
+class UploadSizeLimitHandler(FileUploadHandler):
+    """The first upload handler: the bytes of a file past `UPLOAD_MAX_BYTES` are not written
+    anywhere (no memory or temporary file grows with what a client sends). The field gets an
+    empty placeholder whose `size` is what was sent, so `validate_upload` refuses it with the
+    size message naming the field, as for any other too-large file."""
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+        self.over_limit = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received > upload_max_bytes():
+            self.over_limit = True
+            return None  # the later handlers never see this chunk
+        return raw_data
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if not self.over_limit:
+            return None  # the next handler completes the file
+        return InMemoryUploadedFile(
+            io.BytesIO(b""),
+            self.field_name,
+            self.file_name,
+            self.content_type,
+            self.received,
+            self.charset,
+        )
 
 
 def _human_size(limit: int) -> str:

@@ -151,3 +151,22 @@ def test_compose_keeps_uploads_in_a_named_volume_shared_by_web_and_worker():
         media_root = app["environment"]["MEDIA_ROOT"]
         volumes = {v.split(":")[1]: v.split(":")[0] for v in app["volumes"]}
         assert volumes[media_root] in compose["volumes"], service
+
+
+def test_the_size_limit_handler_keeps_nothing_past_the_limit(settings):
+    from django.test import RequestFactory
+
+    settings.UPLOAD_MAX_BYTES = 10
+    handler = uploads.UploadSizeLimitHandler(RequestFactory().post("/"))
+    handler.new_file("attachment", "big.png", "image/png", None)
+    assert handler.receive_data_chunk(b"x" * 8, 0) == b"x" * 8  # within: passed on
+    assert handler.receive_data_chunk(b"x" * 8, 8) is None  # past: swallowed
+    assert handler.receive_data_chunk(b"x" * 8, 16) is None
+    placeholder = handler.file_complete(24)
+    assert placeholder.size == 24 and placeholder.read() == b""
+    with pytest.raises(ValidationError, match="Files up to 10 bytes"):
+        uploads.validate_upload(placeholder, field="attachment")
+    small = uploads.UploadSizeLimitHandler(RequestFactory().post("/"))
+    small.new_file("attachment", "ok.png", "image/png", None)
+    small.receive_data_chunk(b"x" * 10, 0)
+    assert small.file_complete(10) is None  # the next handler completes it

@@ -133,3 +133,26 @@ def test_the_api_points_at_the_download_route_and_a_result_without_a_file_is_404
     body = api.get(f"/api/v1/checklist-results/{file_result.pk}/").json()
     assert body["evidence_file"].endswith(f"/api/v1/checklist-results/{file_result.pk}/evidence/")
     assert body["evidence_filename"] == "seed.png"
+
+
+def test_a_file_over_the_upload_limit_is_refused_by_size_without_being_kept(
+    client_for, api_for, settings, file_result
+):
+    settings.UPLOAD_MAX_BYTES = 1000
+    big = PNG + b"\x00" * 5000
+    response = _tick_on_page(client_for("engineer"), file_result, SimpleUploadedFile("a.png", big))
+    assert "Files up to 1000 bytes." in response.content.decode()
+    response = api_for("engineer").post(
+        f"/api/v1/checklist-results/{file_result.pk}/record/",
+        {"state": "passed", "evidence_file": SimpleUploadedFile("a.png", big)},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {
+        "field": "evidence_file",
+        "code": "invalid",
+        "message": "Files up to 1000 bytes.",
+    }
+    file_result.refresh_from_db()
+    assert not file_result.evidence_file
+    assert not (settings.MEDIA_ROOT / "releases").exists()
