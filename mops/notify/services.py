@@ -5,6 +5,7 @@ import random
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -148,13 +149,28 @@ def outbox_deliver(*, message_id: uuid.UUID | str, now: datetime | None = None) 
     return Status.DELIVERED
 
 
-def _error_text(exc: BaseException) -> str:
+def _error_text(exc: BaseException, message: OutboxMessage) -> str:
+    """The error as stored and shown on the dead-letter page: bounded, storable, and without
+    the webhook URL's secret path (libraries quote the URL they refused)."""
     try:
         detail = str(exc)
     except Exception:  # an exception whose message cannot even be built
         detail = ""
     text = detail if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {detail}"
+    if message.kind != Kind.EMAIL:
+        for secret in {message.target, _url_path(message.target)} - {""}:
+            text = text.replace(secret, "…")
     return storable_text(text)[:2000]
+
+
+def _url_path(url: str) -> str:
+    """The path and query of `url` ("" when it has none or cannot be parsed)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return path if len(path) > 1 else ""
 
 
 def _delivery_failed(message: OutboxMessage, exc: BaseException, *, now: datetime) -> str:
@@ -162,12 +178,12 @@ def _delivery_failed(message: OutboxMessage, exc: BaseException, *, now: datetim
     dead = attempts >= settings.OUTBOX_MAX_ATTEMPTS
     status = OutboxMessage.Status.DEAD if dead else OutboxMessage.Status.PENDING
     OutboxMessage.objects.filter(id=message.id).update(
-        last_error=_error_text(exc),
+        last_error=_error_text(exc, message),
         status=status,
         next_attempt_at=now + backoff_delay(attempts),
         locked_until=None,
     )
-    log.info("outbox %s attempt %s failed: %s", message.id, attempts, _error_text(exc))
+    log.info("outbox %s attempt %s failed: %s", message.id, attempts, _error_text(exc, message))
     return status
 
 

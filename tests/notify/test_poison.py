@@ -162,7 +162,7 @@ POISON_TARGETS = {
         "ops@example.com\r\nBcc: victim@example.com",
         "Ops <ops@example.com>\nBcc: victim@example.com",
     ],
-    Kind.SLACK: ["http://[::1", "http://127.0.0.1:1/hook\r\nX-Evil: 1"],
+    Kind.SLACK: ["http://[::1", "http://127.0.0.1:1/services/SECRETPATH\r\nX-Evil: 1"],
     Kind.WEBHOOK: ["http://[::1", "ftp://127.0.0.1/x", ""],
 }
 
@@ -180,6 +180,7 @@ def test_undeliverable_messages_end_as_dead_letters_with_the_error(
         message.refresh_from_db()
         assert message.status == "dead", (message.target, message.status, message.last_error)
         assert message.attempts == 3 and message.last_error
+        assert "SECRETPATH" not in message.last_error  # the webhook's secret is not echoed
         assert message.locked_until is None
     assert smtp.messages == [] and receiver.received == []
 
