@@ -103,9 +103,44 @@ REQUEST_LIFECYCLE = Lifecycle(
             "Back to build",
             needs_note=True,
         ),
-        _t("schedule", {Status.IN_QA}, Status.SCHEDULED, BUILDERS, "Schedule"),
-        _t("unschedule", {Status.SCHEDULED}, Status.IN_QA, BUILDERS, "Unschedule"),
-        _t("go_live", {Status.SCHEDULED}, Status.LIVE, BUILDERS, "Mark live"),
+        # Release steps are system transitions: only releases' departure services take
+        # them (intake.services.request_release_step, backed by a departure gate).
+        _t(
+            "schedule",
+            {Status.IN_QA},
+            Status.SCHEDULED,
+            BUILDERS,
+            "Schedule",
+            driven_by="board it on a departure (Board on a train)",
+        ),
+        _t(
+            "unschedule",
+            {Status.SCHEDULED},
+            Status.IN_QA,
+            BUILDERS,
+            "Unschedule",
+            driven_by="take it off its departure on the departure page",
+        ),
+        _t(
+            "go_live",
+            {Status.SCHEDULED},
+            Status.LIVE,
+            BUILDERS,
+            "Mark live",
+            driven_by="mark it live on its departure once the departure has left",
+        ),
+        # The one way to live without a departure: an admin, with a reason, recorded as its
+        # own event (counted by metrics and shown in the history and audit).
+        _t(
+            "override_live",
+            {Status.IN_QA, Status.SCHEDULED},
+            Status.LIVE,
+            frozenset({ADM}),
+            "Mark live without a train (admin override)",
+            needs_note=True,
+            confirm="This marks {ref} live without a departure: it skips the release train "
+            "and is recorded as an admin override with your reason.",
+        ),
         _t("close", {Status.LIVE}, Status.CLOSED, BUILDERS, "Close"),
         _t(
             "roll_back",
@@ -131,6 +166,8 @@ REQUEST_LIFECYCLE = Lifecycle(
 TRIAGE_DECISIONS = frozenset({"accept", "reject", "needs_info"})
 # Transitions a requester takes on their team's request (staff may act for them).
 REQUESTER_ACTIONS = frozenset({"submit", "answer", "cancel"})
+# Going live without a departure: the admin override metrics count and the audit shows.
+OVERRIDE_LIVE = "override_live"
 OPEN_STATUSES = frozenset(
     {
         Status.SUBMITTED,

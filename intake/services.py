@@ -47,10 +47,11 @@ from mops.core.uploads import upload_max_bytes, validate_upload
 from mops.notify.models import Kind
 from mops.notify.services import notification_create, outbox_enqueue
 
-from . import scoring, slaclock
+from . import hooks, scoring, slaclock
 from .models import (
     EDITABLE_BY_REQUESTER,
     FINISHED_STATUSES,
+    OVERRIDE_LIVE,
     REQUEST_LIFECYCLE,
     REQUESTER_ACTIONS,
     TERMINAL_STATUSES,
@@ -555,20 +556,73 @@ def request_transition(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> Request:
-    """Move a request along its lifecycle — the single path for every status change.
+    """Move a request along its lifecycle — the single path for every status change a
+    person asks for.
+
+    The release steps (schedule, unschedule, go_live) are system transitions and are
+    refused here (409, code "system_transition"): a request is scheduled only by boarding
+    a departure and goes live only from its departure (`request_release_step`), or by the
+    admin override `override_live`, which needs a reason.
 
     Raises TransitionError (409; 403 with code "forbidden" for role refusals),
     ValidationError (submit/answer with missing fields; a transition that needs a note),
     StaleVersion (412) when `expected_version` is given and outdated. Returns the updated
     request (a fresh instance).
     """
+    return _transition(
+        request=request,
+        name=name,
+        actor=actor,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+        system=False,
+    )
+
+
+def request_release_step(
+    *, request: Request, name: str, actor: Any, note: str = "", now: datetime | None = None
+) -> Request:
+    """Take a release step (schedule, unschedule, go_live) for releases' departure services.
+
+    Refused unless a departure gate registered in `intake.hooks` names the departure record
+    behind the step (boarded for schedule, taken off for unschedule, landed for go_live),
+    so even a caller that reaches this function cannot skip the train. The event's note
+    names that record when the caller gives none."""
+    transition = REQUEST_LIFECYCLE.get(name)
+    if not transition.driven_by:
+        raise TransitionError(
+            f"'{transition.title}' is not a release step; use request_transition.",
+            code="invalid_transition",
+        )
+    return _transition(request=request, name=name, actor=actor, note=note, now=now, system=True)
+
+
+def _transition(
+    *,
+    request: Request,
+    name: str,
+    actor: Any,
+    note: str,
+    now: datetime | None,
+    system: bool,
+    expected_version: int | None = None,
+) -> Request:
     now = _now(now)
     note = (note or "").strip()
     with transaction.atomic():
         locked = _lock(request, expected_version)
         transition = REQUEST_LIFECYCLE.check(
-            state=locked.status, name=name, roles=user_roles(actor)
+            state=locked.status, name=name, roles=user_roles(actor), system=system
         )
+        if system:
+            backing = hooks.departure_backing(request_id=locked.pk, name=name)
+            if backing is None:
+                raise TransitionError(
+                    f"No departure record backs '{transition.title.lower()}' for "
+                    f"{locked.reference}: {transition.driven_by}."
+                )
+            note = note or backing
         staff = is_triager(actor)
         if name in TRIAGE_DECISIONS and locked.requester_id == getattr(actor, "pk", None):
             raise TransitionError(
@@ -612,7 +666,10 @@ def request_transition(
         if paused_before is not None and locked.paused_since is None:
             engine = locked.service_version.sla_policy.calendar.engine_for(paused_before, now)
             paused_seconds = int(engine.elapsed(paused_before, now).total_seconds())
-        set_change_reason(locked, f"{name} by {actor.username}")
+        reason = f"{name} by {actor.username}"
+        if name == OVERRIDE_LIVE:
+            reason += f" (admin override, no departure): {note[:150]}"
+        set_change_reason(locked, reason)
         locked.save()
         event = RequestEvent.objects.create(
             request=locked,
@@ -705,6 +762,7 @@ def _notify_transition(request: Request, event: RequestEvent, actor: Any) -> Non
         "needs_info": "needs information from you",
         "answer": "was answered and resubmitted",
         "go_live": "is live",
+        OVERRIDE_LIVE: "was marked live without a train (admin override)",
         "roll_back": "was rolled back",
         "cancel": "was cancelled",
     }.get(event.transition, f"moved to {event.get_to_status_display().lower()}")

@@ -1,5 +1,11 @@
 """Reacting to intake without intake knowing about releases.
 
+Departure gate: intake's release steps (schedule, unschedule, go_live) are system
+transitions; intake takes one only when `departure_gate` (registered in
+`intake.hooks.departure_gates`) names the boarding behind it: boarded on a departure for
+schedule, on no departure any more for unschedule, landed (marked live or rolled back) by
+its departure for go_live.
+
 When a request enters QA its pre-flight checklists are instantiated. intake records every
 transition as an event row; releases listens to those rows being created (a decoupled
 reaction, the one use of signals the architecture allows) and instantiates after the
@@ -40,8 +46,36 @@ def _instantiate(request_id: int) -> None:
         log.exception("could not instantiate checklists for request %s", request_id)
 
 
+def departure_gate(request_id: int, name: str) -> str | None:
+    """The boarding that backs release step `name` for request `request_id`, or None."""
+    from .models import Boarding, BoardingStatus
+
+    boardings = Boarding.objects.filter(request_id=request_id).select_related("departure__train")
+    if name == "schedule":
+        boarding = boardings.filter(status=BoardingStatus.BOARDED).first()
+        return f"Boarded {boarding.departure}" if boarding else None
+    if name == "unschedule":
+        if boardings.filter(status=BoardingStatus.BOARDED).exists():
+            return None
+        removed = boardings.filter(status=BoardingStatus.REMOVED).order_by("-pk").first()
+        return f"Taken off {removed.departure}" if removed else None
+    if name == "go_live":
+        landed = (
+            boardings.filter(status__in=[BoardingStatus.LIVE, BoardingStatus.ROLLED_BACK])
+            .order_by("-pk")
+            .first()
+        )
+        return f"Live on {landed.departure}" if landed else None
+    return None
+
+
 def connect() -> None:
     from django.apps import apps
+
+    from intake import hooks as intake_hooks
+
+    if departure_gate not in intake_hooks.departure_gates:
+        intake_hooks.departure_gates.append(departure_gate)
     from django.db.models.signals import post_save
 
     try:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from . import schedule, work
+from . import carriage, schedule, work
 from .models import (
     Boarding,
     BoardingStatus,
@@ -62,16 +62,26 @@ def departures_between(
     return qs
 
 
-def bookable_departures(channels: Iterable[str], *, now: datetime) -> QuerySet[Departure]:
-    """Open departures before their cutoff on trains carrying all of `channels`."""
+def trains_carrying(channels: Iterable[str], change_type: str = "") -> list[int]:
+    """Ids of the active trains that carry the work (`carriage.carries`; trains are few)."""
     wanted = list(channels)
+    return [
+        pk
+        for pk, train_channels in Train.objects.filter(active=True).values_list("pk", "channels")
+        if carriage.carries(train_channels=train_channels, channels=wanted, change_type=change_type)
+    ]
+
+
+def bookable_departures(
+    channels: Iterable[str], *, now: datetime, change_type: str = ""
+) -> QuerySet[Departure]:
+    """Open departures before their cutoff on trains that carry the work."""
     return (
         departures()
         .filter(
             status=DepartureStatus.OPEN,
             cutoff_at__gt=now,
-            train__active=True,
-            train__channels__contains=wanted,
+            train_id__in=trains_carrying(channels, change_type),
         )
         .order_by("starts_at")
     )

@@ -30,8 +30,8 @@ from mops.core.lifecycle import TransitionError
 from mops.core.slugs import unique_slug
 from mops.core.uploads import validate_upload
 
+from . import carriage, schedule, work
 from . import experiments as design
-from . import schedule, work
 from .models import (
     EXPERIMENT_ENDED,
     MAX_SAMPLE,
@@ -512,11 +512,40 @@ def _freeze_verdict(
     )
 
 
+def carriage_check(*, train: Train, channels: list[str], change_type: str = "") -> BoardingCheck:
+    """The channel rule (`releases.carriage`) as a boarding verdict for `train`."""
+    if carriage.carries(train_channels=train.channels, channels=channels, change_type=change_type):
+        if not channels:
+            return BoardingCheck("channel", True, "The work names no channel: any train.")
+        if carriage.is_data_ops(channels=channels, change_type=change_type) and not (
+            set(channels) <= set(train.channels)
+        ):
+            return BoardingCheck("channel", True, "Data/ops work: the train carries Data.")
+        return BoardingCheck("channel", True, "Channel carried by the train.")
+    named = ", ".join(Channel(c).label if c in Channel.values else c for c in channels)
+    return BoardingCheck(
+        "channel",
+        False,
+        f"{train.name} does not carry {named} (it carries {', '.join(train.channel_labels())}). "
+        + carriage.why(channels=channels, change_type=change_type),
+    )
+
+
+def work_channels(*, train: Train, request: Any = None, rfc: Any = None) -> tuple[list[str], str]:
+    """(channels the work occupies on `train`, its change type) for a request or an RFC."""
+    if request is not None:
+        own, change_type = work.request_channels(request), work.request_change_type(request)
+    else:
+        own, change_type = work.rfc_channels(rfc), ""
+    return carriage.riding_channels(train_channels=train.channels, channels=own), change_type
+
+
 def boarding_checks(
     *,
     departure: Departure,
     channels: list[str],
     actor: Any,
+    change_type: str = "",
     checklist_ok: BoardingCheck,
     override_reason: str = "",
     now: datetime | None = None,
@@ -546,21 +575,7 @@ def boarding_checks(
             )
         else:
             checks.append(BoardingCheck("departure", False, f"The departure is {label}."))
-    carried = set(departure.train.channels)
-    if not channels:
-        checks.append(BoardingCheck("channel", False, "The work names no channel."))
-    elif not set(channels) <= carried:
-        missing = ", ".join(Channel(c).label if c in Channel.values else c for c in channels)
-        checks.append(
-            BoardingCheck(
-                "channel",
-                False,
-                f"{departure.train.name} does not carry {missing} "
-                f"(it carries {', '.join(departure.train.channel_labels())}).",
-            )
-        )
-    else:
-        checks.append(BoardingCheck("channel", True, "Channel carried by the train."))
+    checks.append(carriage_check(train=departure.train, channels=channels, change_type=change_type))
     if taken is None:
         taken_qs = departure.boardings.exclude(status=BoardingStatus.REMOVED)
         if exclude is not None:
@@ -674,16 +689,16 @@ def departure_board(
                     "state",
                     f"Only a request in QA can board (this one is {work.request_status(request)}).",
                 )
-            channels = work.request_channels(request)
             checklist = preflight_verdict(request)
         else:
             if not work.rfc_is_schedulable(rfc):
                 raise BoardingRefused("state", "Only an approved RFC can board a departure.")
-            channels = work.rfc_channels(rfc) or list(departure.train.channels[:1])
             checklist = BoardingCheck("checklist", True, "RFCs carry their own approvals.")
+        channels, change_type = work_channels(train=departure.train, request=request, rfc=rfc)
         checks, emergency, reason = boarding_checks(
             departure=departure,
             channels=channels,
+            change_type=change_type,
             actor=actor,
             checklist_ok=checklist,
             override_reason=override_reason,
@@ -757,14 +772,15 @@ def boarding_move(
             .order_by("pk")
         }
         target = locked[target.pk]
-        channels = (
-            work.request_channels(boarding.request)
-            if boarding.request_id
-            else work.rfc_channels(boarding.rfc) or list(target.train.channels[:1])
+        channels, change_type = work_channels(
+            train=target.train,
+            request=boarding.request if boarding.request_id else None,
+            rfc=None if boarding.request_id else boarding.rfc,
         )
         checks, emergency, reason = boarding_checks(
             departure=target,
             channels=channels,
+            change_type=change_type,
             actor=actor,
             checklist_ok=BoardingCheck("checklist", True, "Passed when first boarded."),
             override_reason=override_reason,
@@ -857,12 +873,16 @@ def boarding_mark(*, boarding: Boarding, outcome: str, actor: Any, note: str = "
         boarding.save()
         if boarding.request_id:
             request = boarding.request
+            # An admin may have overridden it live already: the departure then only
+            # records the outcome.
+            scheduled = work.request_is_scheduled(request)
             if outcome == BoardingStatus.LIVE:
-                work.request_go_live(request=request, actor=actor, note=note or "Live")
+                if scheduled:
+                    work.request_go_live(request=request, actor=actor, note=note)
                 checklists_instantiate(request=request, phase=Phase.POSTFLIGHT)
             else:
-                if was == BoardingStatus.BOARDED:
-                    work.request_go_live(request=request, actor=actor, note="Launched")
+                if was == BoardingStatus.BOARDED and scheduled:
+                    work.request_go_live(request=request, actor=actor, note="")
                 work.request_roll_back(request=request, actor=actor, note=note)
         else:
             rfc = boarding.rfc

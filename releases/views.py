@@ -4,7 +4,6 @@ service, render."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -24,7 +23,7 @@ from mops.accounts.roles import ADMINS, ALL_ROLES, MOPS_STAFF, READ_EVERYTHING, 
 from mops.core.lifecycle import TransitionError
 from mops.core.uploads import attachment_response
 
-from . import schedule, selectors, services, work
+from . import carriage, schedule, selectors, services, work
 from .filters import ChecklistTemplateFilter, ExperimentFilter, FreezeFilter, TrainFilter
 from .forms import (
     BoardForm,
@@ -333,17 +332,21 @@ class DepartureDetailView(RoleRequiredMixin, View):
 
 
 def _verdict_rows(
-    channels: list[str],
-    channels_of: Callable[[Departure], list[str]],
+    *,
     actor: Any,
     checklist: services.BoardingCheck,
-    *,
     now: datetime,
-) -> list[dict[str, Any]]:
-    """The next 20 departures carrying `channels`, each with every boarding rule's verdict
-    for work riding `channels_of(departure)`. Seats taken, freezes and the emergency RFCs
-    over the listed span are read once for the list, not per departure."""
-    candidates = list(selectors.bookable_departures(channels, now=now)[:20])
+    request: Any = None,
+    rfc: Any = None,
+) -> dict[str, Any]:
+    """The next 20 departures of trains that carry the work, each with every boarding
+    rule's verdict, split into those it may board now and the refused ones. A refusal
+    every refused departure shares (the checklist not passed, say) is stated once in
+    `shared`, not on each row. Seats taken, freezes and the emergency RFCs over the listed
+    span are read once for the list, not per departure."""
+    own = work.request_channels(request) if request is not None else work.rfc_channels(rfc)
+    kind = work.request_change_type(request) if request is not None else ""
+    candidates = list(selectors.bookable_departures(own, change_type=kind, now=now)[:20])
     rules = services.active_freeze_rules()
     emergencies = (
         work.emergency_rfcs_between(
@@ -354,9 +357,13 @@ def _verdict_rows(
     )
     rows = []
     for departure in candidates:
+        channels, change_type = services.work_channels(
+            train=departure.train, request=request, rfc=rfc
+        )
         checks, _, _ = services.boarding_checks(
             departure=departure,
-            channels=channels_of(departure),
+            channels=channels,
+            change_type=change_type,
             actor=actor,
             checklist_ok=checklist,
             now=now,
@@ -365,7 +372,23 @@ def _verdict_rows(
             emergencies=emergencies,
         )
         rows.append({"departure": departure, "checks": checks, "ok": all(c.ok for c in checks)})
-    return rows
+    refused = [r for r in rows if not r["ok"]]
+    shared = [
+        c
+        for c in (refused[0]["checks"] if len(refused) > 1 else [])
+        if not c.ok and all(c in r["checks"] for r in refused)
+    ]
+    for row in refused:
+        row["reasons"] = [c for c in row["checks"] if not c.ok and c not in shared]
+        # An admin may board inside a freeze by recording a reason (the service checks it).
+        row["freeze_only"] = [c.rule for c in row["checks"] if not c.ok] == ["freeze"]
+    return {
+        "rows": rows,
+        "eligible": [r for r in rows if r["ok"]],
+        "refused": refused,
+        "shared": shared,
+        "rule": carriage.why(channels=own, change_type=kind),
+    }
 
 
 def _visible_request(request: HttpRequest, pk: int) -> Any:
@@ -387,7 +410,10 @@ class RequestBoardView(RoleRequiredMixin, View):
         channels = work.request_channels(work_request)
         now = timezone.now()
         checklist = services.preflight_verdict(work_request)
-        rows = _verdict_rows(channels, lambda departure: channels, request.user, checklist, now=now)
+        verdicts = _verdict_rows(
+            actor=request.user, checklist=checklist, now=now, request=work_request
+        )
+        boarding = selectors.boarding_for_request(work_request)
         return render(
             request,
             "releases/board.html",
@@ -395,10 +421,11 @@ class RequestBoardView(RoleRequiredMixin, View):
                 "work_request": work_request,
                 "label": work.request_label(work_request),
                 "channels": [Channel(c).label for c in channels if c in Channel.values],
-                "rows": rows,
+                **verdicts,
                 "checklist": checklist,
-                "boarding": selectors.boarding_for_request(work_request),
+                "boarding": boarding,
                 "in_qa": work.request_is_in_qa(work_request),
+                "can_board": work.request_is_in_qa(work_request) and boarding is None,
                 "is_admin": has_role(request.user, ADMINS),
                 "form": form or BoardForm(),
             },
@@ -445,14 +472,8 @@ class RfcBoardView(RoleRequiredMixin, View):
         channels = work.rfc_channels(rfc)
         now = timezone.now()
         checklist = services.BoardingCheck("checklist", True, "RFCs carry their own approvals.")
-        rows = _verdict_rows(
-            channels,
-            # As the service does: an RFC naming no channel rides the train's first.
-            lambda departure: channels or list(departure.train.channels[:1]),
-            request.user,
-            checklist,
-            now=now,
-        )
+        verdicts = _verdict_rows(actor=request.user, checklist=checklist, now=now, rfc=rfc)
+        boarding = selectors.boarding_for_rfc(rfc)
         return render(
             request,
             "releases/rfc_board.html",
@@ -460,9 +481,10 @@ class RfcBoardView(RoleRequiredMixin, View):
                 "rfc": rfc,
                 "label": work.rfc_label(rfc),
                 "channels": [Channel(c).label for c in channels if c in Channel.values],
-                "rows": rows,
-                "boarding": selectors.boarding_for_rfc(rfc),
+                **verdicts,
+                "boarding": boarding,
                 "schedulable": work.rfc_is_schedulable(rfc),
+                "can_board": work.rfc_is_schedulable(rfc) and boarding is None,
                 "is_admin": has_role(request.user, ADMINS),
                 "form": form or BoardForm(),
             },

@@ -19,7 +19,7 @@ from governance.services import rfc_schedule as governance_rfc_schedule
 from governance.services import rfc_transition
 from intake.models import Request, Status
 from intake.selectors import request_visible_to
-from intake.services import request_transition
+from intake.services import request_release_step, request_transition
 
 # --- requests ---------------------------------------------------------------------------------
 
@@ -69,28 +69,34 @@ def requests_visible_to(user: Any) -> QuerySet[Request]:
     return request_visible_to(user)
 
 
-def _transition(request: Request, name: str, actor: Any, note: str) -> Request:
-    return request_transition(request=request, name=name, actor=actor, note=note)
+def _release_step(request: Request, name: str, actor: Any, note: str) -> Request:
+    """intake's release steps are system transitions: only this path takes them, and
+    intake asks our departure gate (`hooks.departure_gate`) for the boarding behind each."""
+    return request_release_step(request=request, name=name, actor=actor, note=note)
 
 
 def request_schedule(*, request: Request, actor: Any, note: str) -> Request:
-    """in_qa → scheduled."""
-    return _transition(request, "schedule", actor, note)
+    """in_qa → scheduled (the request is boarded on a departure)."""
+    return _release_step(request, "schedule", actor, note)
 
 
 def request_unschedule(*, request: Request, actor: Any, note: str) -> Request:
     """scheduled → in_qa (taken off a departure)."""
-    return _transition(request, "unschedule", actor, note)
+    return _release_step(request, "unschedule", actor, note)
 
 
 def request_go_live(*, request: Request, actor: Any, note: str) -> Request:
-    """scheduled → live: stops the TTC clock."""
-    return _transition(request, "go_live", actor, note)
+    """scheduled → live (its departure landed it): stops the TTC clock."""
+    return _release_step(request, "go_live", actor, note)
+
+
+def request_is_scheduled(request: Request) -> bool:
+    return request_status(request) == SCHEDULED
 
 
 def request_roll_back(*, request: Request, actor: Any, note: str) -> Request:
     """live → rolled_back (intake requires a note)."""
-    return _transition(request, "roll_back", actor, note)
+    return request_transition(request=request, name="roll_back", actor=actor, note=note)
 
 
 # --- RFCs -------------------------------------------------------------------------------------

@@ -170,7 +170,10 @@ class RequestViewSet(
         parameters=[IF_MATCH],
         responses={200: RequestDetailSerializer, **ERRORS},
         description="Take a lifecycle transition (submit, accept, reject, needs_info, answer, "
-        "start, send_to_qa, schedule, go_live, close, roll_back, cancel, ...).",
+        "start, send_to_qa, close, roll_back, cancel, override_live for admins with a note). "
+        "schedule, unschedule and go_live are refused (409 system_transition): a request is "
+        "scheduled by boarding a departure (POST /api/v1/departures/{id}/board/) and goes "
+        "live when its departure marks it live.",
     )
     @action(detail=True, methods=["post"])
     def transition(self, request: ApiRequest, pk: str | None = None) -> Response:

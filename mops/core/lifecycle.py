@@ -4,6 +4,11 @@ A `Lifecycle` lists the states and the transitions (name, from-states, to-state,
 allowed). Services call `lifecycle.check(...)` before they write; pages and API ask
 `lifecycle.available(...)` to show only the buttons a user may press. Nothing else in
 the code compares status strings.
+
+A *system* transition (`driven_by` set) is never offered as a button and never taken
+through the generic path: only the service named in `driven_by` takes it, by passing
+`system=True` to `check` (a request is scheduled only by boarding a departure, and goes
+live only when its departure lands it).
 """
 
 from collections.abc import Iterable
@@ -30,6 +35,15 @@ class Transition:
     # States from which the note may be left out even though `needs_note` (e.g. cancelling
     # a draft nobody has seen yet needs no reason).
     note_optional_from: frozenset[str] = frozenset()
+    # A destructive transition asks for a confirmation stating what it does; "{ref}" is
+    # replaced by the object's reference ("This cancels REQ-3; the requester is notified.").
+    confirm: str = ""
+    # Non-empty: a system transition, taken only by the service this names ("board it on a
+    # departure"); the generic path refuses it with this text and pages never offer it.
+    driven_by: str = ""
+
+    def confirm_text(self, ref: str) -> str:
+        return self.confirm.replace("{ref}", ref)
 
     @property
     def title(self) -> str:
@@ -58,9 +72,18 @@ class Lifecycle:
                 code="unknown_transition",
             ) from None
 
-    def check(self, *, state: str, name: str, roles: Iterable[str]) -> Transition:
-        """Return the transition if allowed from `state` for someone with `roles`."""
+    def check(
+        self, *, state: str, name: str, roles: Iterable[str], system: bool = False
+    ) -> Transition:
+        """Return the transition if allowed from `state` for someone with `roles`.
+
+        A system transition is refused unless `system` (its driving service calls)."""
         transition = self.get(name)
+        if transition.driven_by and not system:
+            raise TransitionError(
+                f"'{transition.title}' is not taken by hand: {transition.driven_by}.",
+                code="system_transition",
+            )
         if state not in transition.sources:
             raise TransitionError(f"Cannot {transition.title.lower()} from state '{state}'.")
         if not transition.roles & frozenset(roles):
@@ -72,7 +95,15 @@ class Lifecycle:
     def available(self, *, state: str, roles: Iterable[str]) -> list[Transition]:
         """Transitions a person with `roles` may take from `state`, in declaration order."""
         roles = frozenset(roles)
-        return [t for t in self.transitions.values() if state in t.sources and t.roles & roles]
+        return [
+            t
+            for t in self.transitions.values()
+            if state in t.sources and t.roles & roles and not t.driven_by
+        ]
+
+    def system_transitions(self) -> list[Transition]:
+        """Transitions only their driving service takes (never a button)."""
+        return [t for t in self.transitions.values() if t.driven_by]
 
     def sources_of(self, name: str) -> frozenset[str]:
         return self.get(name).sources

@@ -5,6 +5,7 @@ import pytest
 
 from intake import services
 from intake.models import Request, Status
+from tests.releases.workitems import board_next, depart_and_land
 
 URL = "/api/v1/requests/"
 BODY = {
@@ -196,13 +197,25 @@ def test_scoring_models_api_rescoring(api_for, make_request):
     assert stale.status_code == 412
 
 
-def test_status_transitions_reach_releases_path(make_request, users):
-    """releases moves in_qa → scheduled → live through request_transition with an engineer."""
+def test_status_transitions_reach_releases_path(api_for, make_request, users):
+    """in_qa → scheduled → live only through releases' boarding and departure: the API's
+    transition action refuses the release steps (409) and offers them to nobody."""
     request = make_request(submit=True)
     for name, who in [("accept", "pm"), ("start", "engineer"), ("send_to_qa", "engineer")]:
         request = services.request_transition(request=request, name=name, actor=users[who])
-    request = services.request_transition(request=request, name="schedule", actor=users["engineer"])
-    request = services.request_transition(request=request, name="go_live", actor=users["engineer"])
+    api = api_for("engineer")
+    url = f"/api/v1/requests/{request.pk}/transition/"
+    refused = api.post(url, {"name": "schedule"}, format="json")
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["code"] == "system_transition"
+    detail = api.get(f"/api/v1/requests/{request.pk}/").json()
+    assert "schedule" not in detail["transitions"] and "go_live" not in detail["transitions"]
+    boarding = board_next(request, actor=users["engineer"])
+    request.refresh_from_db()
+    assert request.status == Status.SCHEDULED
+    assert api.post(url, {"name": "go_live"}, format="json").status_code == 409
+    depart_and_land(boarding, actor=users["engineer"])
+    request.refresh_from_db()
     assert request.status == Status.LIVE
 
 

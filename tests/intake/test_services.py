@@ -12,6 +12,7 @@ from intake import services
 from intake.models import Request, RequestEvent, SlaNotice, SlaState, Status
 from mops.core.lifecycle import TransitionError
 from mops.notify.models import Notification, OutboxMessage
+from tests.releases.workitems import to_live
 
 from .conftest import ny
 
@@ -62,8 +63,9 @@ def test_full_journey_records_events_and_first_timestamps(make_request, users):
         ("accept", pm, ny(2025, 3, 11, 11, 0), ""),
         ("start", engineer, ny(2025, 3, 11, 12, 0), ""),
         ("send_to_qa", engineer, ny(2025, 3, 12, 12, 0), ""),
-        ("schedule", engineer, ny(2025, 3, 12, 13, 0), ""),
-        ("go_live", engineer, ny(2025, 3, 13, 10, 0), ""),
+        # Live without a departure only by the recorded admin override (the train path is
+        # proven in tests/releases/test_release_gate.py, which cannot set past times).
+        ("override_live", users["admin"], ny(2025, 3, 13, 10, 0), "Hotfix outside the trains"),
         ("close", engineer, ny(2025, 3, 14, 10, 0), ""),
     ]
     for name, actor, at, note in steps:
@@ -85,8 +87,7 @@ def test_full_journey_records_events_and_first_timestamps(make_request, users):
         ("submitted", "accepted"),
         ("accepted", "in_progress"),
         ("in_progress", "in_qa"),
-        ("in_qa", "scheduled"),
-        ("scheduled", "live"),
+        ("in_qa", "live"),
         ("live", "closed"),
     ]
     answer = events[3]
@@ -96,7 +97,8 @@ def test_full_journey_records_events_and_first_timestamps(make_request, users):
     accept = events[4]
     assert accept.business_seconds_used == 2 * 3600
     # delivery: Tue 11:00 → Thu 10:00 = 6 + 8 + 1 = 15 business hours of 40 → met
-    assert events[8].business_seconds_used == 15 * 3600
+    assert events[7].business_seconds_used == 15 * 3600
+    assert events[7].transition == "override_live"
     assert request.sla_state == SlaState.MET and request.sla_clock == ""
 
 
@@ -180,14 +182,11 @@ def test_lifecycle_refuses_wrong_state_and_missing_note(make_request, users):
 
 def test_cancel_not_allowed_once_live_but_roll_back_is(make_request, users):
     request = make_request(submit=True)
-    for name, actor in [
-        ("accept", "pm"),
-        ("start", "engineer"),
-        ("send_to_qa", "engineer"),
-        ("schedule", "engineer"),
-        ("go_live", "engineer"),
-    ]:
+    for name, actor in [("accept", "pm"), ("start", "engineer"), ("send_to_qa", "engineer")]:
         request = services.request_transition(request=request, name=name, actor=users[actor])
+    # Live the only way there is: boarded on a departure that then left.
+    request = to_live(request, actor=users["engineer"])
+    assert request.status == Status.LIVE
     with pytest.raises(TransitionError):
         services.request_transition(request=request, name="cancel", actor=users["pm"], note="x")
     request = services.request_transition(

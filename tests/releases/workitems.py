@@ -102,3 +102,67 @@ def all_day_freeze(admin, **extra):
         time_zone="America/New_York",
         **extra,
     )
+
+
+def train_for(channels, *, admin=None, slug="", capacity=50):
+    """A daily 10:00 New York train carrying `channels` (made once per slug), departures
+    materialised for the next two weeks."""
+    from datetime import time
+    from decimal import Decimal
+
+    from releases import services
+    from releases.models import Train
+
+    admin = admin or _user_with(Role.ADMIN, "releases-admin")
+    slug = slug or "train-" + "-".join(sorted(channels)).replace("_", "-")
+    return Train.objects.filter(slug=slug).first() or services.train_create(
+        actor=admin,
+        name=f"Train ({', '.join(channels)})",
+        slug=slug,
+        channels=list(channels),
+        time_zone="America/New_York",
+        rrule="FREQ=DAILY",
+        first_date=timezone.localdate() - timedelta(days=3),
+        start_time=time(10, 0),
+        duration_minutes=120,
+        capacity=capacity,
+        cutoff_hours=Decimal(2),
+        horizon_days=14,
+    )
+
+
+def board_next(request, *, actor, train=None):
+    """Board `request` (in QA, checklist passed or none applying) on the next departure of
+    `train` (default: a train carrying its service's channels) whose cutoff is a day away."""
+    from releases import services
+    from releases.models import Departure
+
+    train = train or train_for(request.service.channels or ["email"])
+    departure = (
+        Departure.objects.filter(train=train, cutoff_at__gt=timezone.now() + timedelta(days=1))
+        .order_by("starts_at")
+        .first()
+    )
+    return services.departure_board(departure=departure, request=request, actor=actor)
+
+
+def depart_and_land(boarding, *, actor, outcome="live", note=""):
+    """The departure leaves (its start moved to five minutes ago, as the clock would) and
+    `actor` marks the boarded request `outcome` on it: the only way to live besides the
+    admin override."""
+    from releases import services
+    from releases.models import Departure
+
+    Departure.objects.filter(pk=boarding.departure_id).update(
+        starts_at=timezone.now() - timedelta(minutes=5),
+        ends_at=timezone.now() + timedelta(hours=1),
+    )
+    return services.boarding_mark(boarding=boarding, outcome=outcome, actor=actor, note=note)
+
+
+def to_live(request, *, actor):
+    """In QA → boarded on the next departure → live when it leaves. Returns the request."""
+    boarding = board_next(request, actor=actor)
+    depart_and_land(boarding, actor=actor)
+    request.refresh_from_db()
+    return request
