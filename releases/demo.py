@@ -73,6 +73,37 @@ TRAINS: list[dict[str, Any]] = [
         "capacity": 6,
         "cutoff_hours": Decimal(8),
     },
+    {
+        "name": "Data & ops train",
+        "slug": "data-ops",
+        "description": "Fields, segments, lead-scoring and routing changes (data/ops work: "
+        "anything touching Data or the CRM), Tuesdays and Thursdays 16–17 ET, after the sends.",
+        "channels": [Channel.DATA, Channel.CRM],
+        "rrule": "FREQ=WEEKLY;BYDAY=TU,TH",
+        "start_time": time(16, 0),
+        "duration_minutes": 60,
+        "capacity": 6,
+        "cutoff_hours": Decimal(8),
+    },
+    {
+        "name": "Launch train",
+        "slug": "launch",
+        "description": "Multi-channel launches (a campaign across e-mail, landing page and paid "
+        "media, or the UTM set for them): every channel goes live together and rolls back "
+        "together, Wednesdays 11–13 ET.",
+        "channels": [
+            Channel.EMAIL,
+            Channel.LANDING_PAGE,
+            Channel.WEB,
+            Channel.PAID_SOCIAL,
+            Channel.PAID_SEARCH,
+        ],
+        "rrule": "FREQ=WEEKLY;BYDAY=WE",
+        "start_time": time(11, 0),
+        "duration_minutes": 120,
+        "capacity": 4,
+        "cutoff_hours": Decimal(24),
+    },
 ]
 
 E = Evidence
