@@ -46,6 +46,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HORIZON_YEARS = 50
@@ -509,6 +510,31 @@ class SlaTarget:
                 f"({_hours_text(total)} at {_hours_text(day_length)} a day)"
             )
         return f"{_hours_text(timedelta(seconds=float(amount) * 3600))} of business time"
+
+
+class SlaBudget(timedelta):
+    """A target's nominal budget (days × day length) that knows its `SlaTarget`: an SLA clock
+    replaces it by `BusinessCalendar.budget(started_at, spec)` once it knows its start."""
+
+    spec: SlaTarget
+
+    def __new__(cls, nominal: timedelta, spec: SlaTarget) -> SlaBudget:
+        obj = super().__new__(cls, seconds=nominal.total_seconds())
+        obj.spec = spec
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SlaBudget, (timedelta(seconds=self.total_seconds()), self.spec))
+
+
+def nominal_budget(target: SlaTarget, day_length: timedelta) -> timedelta:
+    """A target's budget without a start: hours as given, days × day length, and the end of
+    the n-th business day as (n + 1) days (the most it can grant)."""
+    amount = Decimal(target.amount)
+    if target.kind == TargetKind.HOURS:
+        return timedelta(seconds=float(amount) * 3600)
+    days = int(amount) if target.kind == TargetKind.BUSINESS_DAYS else int(amount) + 1
+    return day_length * days
 
 
 def _hours_text(value: timedelta) -> str:

@@ -17,6 +17,7 @@ from mops.core.timezones import TimeZoneField
 
 from . import inputdef
 from .models import (
+    TARGET_CHOICES,
     WEEKDAYS,
     Calendar,
     ChangeType,
@@ -626,6 +627,34 @@ class SlaPolicyForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _slug_optional(self)
+        # Each target: business hours (the hours field) or business days / end of day.
+        kinds = (self.instance.target_kinds if self.instance else None) or {}
+        order = []
+        for name in self.Meta.fields:
+            order.append(name)
+            clock, _, complexity = name.partition("_hours_")
+            if complexity:
+                key = f"{clock}_{complexity}"
+                self.fields[f"{key}_kind"] = forms.ChoiceField(
+                    label=f"{clock.title()} target ({complexity})",
+                    choices=TARGET_CHOICES,
+                    required=False,
+                    initial=kinds.get(key, ""),
+                    help_text="Business days count in the calendar's own day length; "
+                    "“end of this business day” is the close of the day the clock starts.",
+                )
+                order.append(f"{key}_kind")
+        self.order_fields(order)
+
+    def service_fields(self) -> dict[str, Any]:
+        """What `sla_policy_create` / `sla_policy_update` take."""
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        fields["target_kinds"] = {
+            name.removesuffix("_kind"): value
+            for name, value in self.cleaned_data.items()
+            if name.endswith("_kind") and value
+        }
+        return fields
 
     def _post_clean(self) -> None:  # the service runs full_clean; keep form-level checks only
         pass

@@ -32,6 +32,13 @@ from mops.core.lifecycle import Lifecycle, Transition
 from mops.core.models import TimeStampedModel
 
 from . import inputdef
+from .businesstime import (
+    CalendarError,
+    SlaBudget,
+    SlaTarget,
+    TargetKind,
+    nominal_budget,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .businesstime import BusinessCalendar
@@ -253,6 +260,11 @@ class Calendar(TimeStampedModel):
     def hours_per_day_text(self) -> str:
         return format_hours(self.hours_per_day)
 
+    @property
+    def day_length(self) -> timedelta:
+        """`hours_per_day` as a duration (what one business day of an SLA target is worth)."""
+        return timedelta(seconds=int(self.hours_per_day * 3600))
+
     def holiday_dates(self, years: range | list[int]) -> dict[date, str]:
         import holidays
 
@@ -367,6 +379,42 @@ def _hours_field(default: int, help_text: str) -> models.DecimalField:
     )
 
 
+TARGET_CHOICES: list[tuple[str, str]] = [
+    ("", "Business hours (the hours field)"),
+    ("eod:0", "End of this business day"),
+    ("eod:1", "End of next business day"),
+    *[(f"days:{n}", f"{n} business day{'s' if n != 1 else ''}") for n in (1, 2, 3, 5, 10, 15, 20)],
+]
+
+
+def parse_target_token(token: str) -> SlaTarget:
+    """'eod:0' → end of this business day, 'days:2' → 2 business days."""
+    kind, _, amount = str(token).partition(":")
+    kinds = {"eod": TargetKind.END_OF_DAY, "days": TargetKind.BUSINESS_DAYS}
+    if kind not in kinds or not amount.isdigit():
+        raise ValidationError(
+            f"{token!r} is not a target; use eod:0 (end of this business day), eod:1 (end of "
+            "next business day) or days:N (N business days)."
+        )
+    try:
+        return SlaTarget(kinds[kind], int(amount))
+    except CalendarError as exc:
+        raise ValidationError(f"{token!r}: {exc.message}") from None
+
+
+def validate_target_kinds(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError("Target kinds map '<clock>_<complexity>' to a target.")
+    valid = {f"{clock}_{c.value}" for clock in ("triage", "delivery") for c in Complexity}
+    for key, token in value.items():
+        if key not in valid:
+            raise ValidationError(
+                f"{key!r} is not a target; use one of {', '.join(sorted(valid))}."
+            )
+        if token:
+            parse_target_token(token)
+
+
 class SlaPolicy(TimeStampedModel):
     """Targets per complexity class, in business hours on `calendar`, and the at-risk point."""
 
@@ -385,6 +433,9 @@ class SlaPolicy(TimeStampedModel):
         validators=[MinValueValidator(1), MaxValueValidator(99)],
         help_text="A clock is at risk once this share of its target has elapsed.",
     )
+    # "<clock>_<complexity>" → "eod:0" (end of this business day), "eod:1" (end of next),
+    # "days:N" (N business days); a target not listed is in the hours field.
+    target_kinds = models.JSONField(default=dict, blank=True, validators=[validate_target_kinds])
     history = HistoricalRecords()
 
     class Meta:
@@ -401,20 +452,33 @@ class SlaPolicy(TimeStampedModel):
     def delivery_hours(self, complexity: str) -> Decimal:
         return Decimal(getattr(self, f"delivery_hours_{Complexity(complexity).value}"))
 
+    def target_spec(self, clock: str, complexity: str) -> SlaTarget:
+        """The target of `clock` for `complexity`: hours, business days or end of day."""
+        if clock not in ("triage", "delivery"):
+            raise ValueError(f"Unknown clock {clock!r}; use triage or delivery.")
+        complexity = Complexity(complexity).value
+        token = (self.target_kinds or {}).get(f"{clock}_{complexity}")
+        if token:
+            return parse_target_token(token)
+        hours = getattr(self, f"{clock}_hours_{complexity}")
+        return SlaTarget(TargetKind.HOURS, Decimal(hours))
+
     def triage_target(self, complexity: str) -> timedelta:
-        """Business duration to triage a request of `complexity`."""
-        return timedelta(seconds=int(self.triage_hours(complexity) * 3600))
+        """Business duration to triage a request of `complexity` (see `target`)."""
+        return self.target("triage", complexity)
 
     def delivery_target(self, complexity: str) -> timedelta:
-        """Business duration to deliver a request of `complexity`."""
-        return timedelta(seconds=int(self.delivery_hours(complexity) * 3600))
+        """Business duration to deliver a request of `complexity` (see `target`)."""
+        return self.target("delivery", complexity)
 
     def target(self, clock: str, complexity: str) -> timedelta:
-        if clock == "triage":
-            return self.triage_target(complexity)
-        if clock == "delivery":
-            return self.delivery_target(complexity)
-        raise ValueError(f"Unknown clock {clock!r}; use triage or delivery.")
+        """The clock's business-time budget. Targets in business days or "end of this/next
+        business day" depend on when the clock starts: they come as an `SlaBudget`, which
+        the SLA clock resolves exactly on the calendar once it knows its start."""
+        spec = self.target_spec(clock, complexity)
+        if spec.kind == TargetKind.HOURS:
+            return timedelta(seconds=int(Decimal(spec.amount) * 3600))
+        return SlaBudget(nominal_budget(spec, self.calendar.day_length), spec)
 
     @property
     def at_risk_ratio(self) -> float:
@@ -422,7 +486,15 @@ class SlaPolicy(TimeStampedModel):
 
     def due(self, *, clock: str, complexity: str, start: datetime) -> datetime:
         """When a `clock` (triage / delivery) started at `start` is due."""
-        return self.calendar.engine_for(start).add(start, self.target(clock, complexity))
+        return self.calendar.engine_for(start).due(start, self.target_spec(clock, complexity))
+
+    def describe_target(self, clock: str, complexity: str) -> str:
+        """'end of this business day', '2 business days (15 h at 7 h 30 min a day)', or the
+        hours as `describe_hours` says them."""
+        spec = self.target_spec(clock, complexity)
+        if spec.kind == TargetKind.HOURS:
+            return self.describe_hours(Decimal(spec.amount))
+        return spec.describe(self.calendar.day_length)
 
     def describe_hours(self, hours: Decimal) -> str:
         """'2 business days' when a whole number of standard days, else 'N business hours'."""
@@ -436,15 +508,10 @@ class SlaPolicy(TimeStampedModel):
 
     def delivery_summary(self) -> list[tuple[str, str, str]]:
         """[(complexity value, label, "2 business days"), ...] for display."""
-        return [
-            (c.value, c.label, self.describe_hours(self.delivery_hours(c.value)))
-            for c in Complexity
-        ]
+        return [(c.value, c.label, self.describe_target("delivery", c.value)) for c in Complexity]
 
     def triage_summary(self) -> list[tuple[str, str, str]]:
-        return [
-            (c.value, c.label, self.describe_hours(self.triage_hours(c.value))) for c in Complexity
-        ]
+        return [(c.value, c.label, self.describe_target("triage", c.value)) for c in Complexity]
 
 
 # --- templates ----------------------------------------------------------------------------

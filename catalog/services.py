@@ -217,6 +217,7 @@ POLICY_FIELDS = (
     "delivery_hours_standard",
     "delivery_hours_complex",
     "at_risk_percent",
+    "target_kinds",
 )
 
 

@@ -438,7 +438,7 @@ class SlaPolicyEditView(RoleRequiredMixin, View):
         policy = get_object_or_404(SlaPolicy, slug=slug) if slug else None
         form = SlaPolicyForm(request.POST, instance=SlaPolicy() if policy is None else None)
         if form.is_valid():
-            fields = {name: form.cleaned_data[name] for name in SlaPolicyForm.Meta.fields}
+            fields = form.service_fields()
             try:
                 if policy is None:
                     policy = sla_policy_create(actor=request.user, **fields)

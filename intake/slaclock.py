@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from catalog.businesstime import SlaBudget, SlaTarget
+
 TRIAGE = "triage"
 DELIVERY = "delivery"
 
@@ -50,6 +52,8 @@ class Calendar(Protocol):
     def add(self, start: datetime, duration: timedelta) -> datetime: ...
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta: ...
+
+    def budget(self, start: datetime, target: SlaTarget) -> timedelta: ...
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ def read_clock(
             run_from, pause_from = at, None
     if started_at is None:
         return ClockReading(clock=clock, target=target)
+    if isinstance(target, SlaBudget):  # business days / end of day: exact from the start
+        target = calendar.budget(started_at, target.spec)
     end = stopped_at or now
     if run_from is not None:
         segments.append((run_from, max(end, run_from)))

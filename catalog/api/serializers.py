@@ -163,6 +163,7 @@ class SlaPolicySerializer(serializers.ModelSerializer):
             "delivery_hours_standard",
             "delivery_hours_complex",
             "at_risk_percent",
+            "target_kinds",
             "at_risk_ratio",
             "delivery",
             "created_at",

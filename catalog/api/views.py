@@ -318,8 +318,9 @@ class CalendarViewSet(
         )
         policy = self._policy(calendar, params.get("policy"))
         clock, complexity = params.get("clock") or "delivery", params["complexity"]
-        target = policy.target(clock, complexity)
         engine = calendar.engine_for(start)
+        # Business days and "end of this business day" depend on the start: exact budget.
+        target = engine.budget(start, policy.target_spec(clock, complexity))
         hours = (
             policy.triage_hours(complexity)
             if clock == "triage"
@@ -335,9 +336,9 @@ class CalendarViewSet(
                     "complexity": complexity,
                     "start": start,
                     "business_hours": hours,
-                    "target": policy.describe_hours(hours),
+                    "target": policy.describe_target(clock, complexity),
                     "at_risk_at": at_risk,
-                    "due": engine.add(start, target),
+                    "due": engine.due(start, policy.target_spec(clock, complexity)),
                 }
             ).data
         )
