@@ -5,7 +5,6 @@ Forms only parse; services validate the rules and save.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -178,8 +177,14 @@ def _parse_vocabulary(text: str, what: str) -> list[dict[str, Any]]:
     return items
 
 
+def _csv_values(text: str) -> list[str]:
+    return [v.strip() for v in (text or "").split(",") if v.strip()]
+
+
 class TaxonomyForm(forms.Form):
-    """The taxonomy as text: vocabularies one value per line, rules and naming as JSON."""
+    """The taxonomy as a form: vocabularies one value per line, the naming convention's
+    delimiter and case; channel rules and naming tokens are rows (`ChannelRuleFormSet`,
+    `NamingTokenFormSet`), never raw JSON."""
 
     sources = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 10}),
@@ -188,15 +193,12 @@ class TaxonomyForm(forms.Form):
     mediums = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}), help_text="One medium per line, like sources."
     )
-    channel_rules = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 12, "class": "mono"}),
-        help_text="JSON list, ordered, first match wins: "
-        '<code>{"channel", "source_values", "source_regex", "medium_values", "medium_regex"}</code>.',
+    delimiter = forms.CharField(
+        max_length=3, strip=False, initial="_", label="Campaign name delimiter"
     )
-    naming = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 12, "class": "mono"}),
-        help_text='JSON: <code>{"delimiter": "_", "case": "lower", "tokens": [{"name", '
-        '"allowed_values" or "pattern", "required", "joined"}]}</code>.',
+    case = forms.ChoiceField(
+        choices=[("lower", "lower case"), ("upper", "UPPER CASE"), ("any", "any case")],
+        label="Campaign name case",
     )
     note = forms.CharField(max_length=200, required=False, help_text="Why this change.")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -207,29 +209,125 @@ class TaxonomyForm(forms.Form):
     def clean_mediums(self) -> list[dict[str, Any]]:
         return _parse_vocabulary(self.cleaned_data["mediums"], "medium")
 
-    def _json(self, name: str) -> Any:
-        try:
-            return json.loads(self.cleaned_data[name])
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                f"Not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}."
-            ) from None
-
-    def clean_channel_rules(self) -> Any:
-        return self._json("channel_rules")
-
-    def clean_naming(self) -> Any:
-        return self._json("naming")
-
     @classmethod
     def initial_from(cls, version: Any) -> dict[str, Any]:
         return {
             "sources": vocabulary_text(version.sources),
             "mediums": vocabulary_text(version.mediums),
-            "channel_rules": json.dumps(version.channel_rules, indent=2),
-            "naming": json.dumps(version.naming, indent=2),
+            "delimiter": version.naming.get("delimiter", "_"),
+            "case": version.naming.get("case", "lower"),
             "version": version.number,
         }
+
+
+class ChannelRuleForm(forms.Form):
+    """One channel-grouping rule: source and medium conditions (values and/or a regex)."""
+
+    channel = forms.CharField(max_length=60, required=False)
+    source_values = forms.CharField(
+        required=False, label="Sources", help_text="Comma-separated; empty: any."
+    )
+    source_regex = forms.CharField(required=False, label="…or source pattern (regex)")
+    medium_values = forms.CharField(
+        required=False, label="Mediums", help_text="Comma-separated; empty: any."
+    )
+    medium_regex = forms.CharField(required=False, label="…or medium pattern (regex)")
+
+    def rule(self) -> dict[str, Any] | None:
+        data = self.cleaned_data
+        if not data or data.get("DELETE") or not (data.get("channel") or "").strip():
+            return None
+        return {
+            "channel": data["channel"].strip(),
+            "source_values": _csv_values(data.get("source_values", "")),
+            "source_regex": (data.get("source_regex") or "").strip() or None,
+            "medium_values": _csv_values(data.get("medium_values", "")),
+            "medium_regex": (data.get("medium_regex") or "").strip() or None,
+        }
+
+
+class NamingTokenForm(forms.Form):
+    """One token of the campaign naming convention, in order."""
+
+    name = forms.CharField(max_length=40, required=False, label="Token")
+    allowed_values = forms.CharField(
+        required=False, label="Allowed values", help_text="Comma-separated."
+    )
+    pattern = forms.CharField(required=False, label="…or pattern (regex)")
+    required = forms.BooleanField(required=False, initial=True)
+    joined = forms.BooleanField(
+        required=False, label="Joined to the previous", help_text="No delimiter before it."
+    )
+
+    def token(self) -> dict[str, Any] | None:
+        data = self.cleaned_data
+        if not data or data.get("DELETE") or not (data.get("name") or "").strip():
+            return None
+        return {
+            "name": data["name"].strip(),
+            "allowed_values": _csv_values(data.get("allowed_values", "")),
+            "pattern": (data.get("pattern") or "").strip() or None,
+            "required": bool(data.get("required")),
+            "joined": bool(data.get("joined")),
+        }
+
+
+class _RowFormSet(forms.BaseFormSet):
+    """Rows sit in table cells: each input carries its column and row for screen readers."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        row = "new row" if index is None else f"row {index + 1}"
+        for name, field in form.fields.items():
+            label = field.label or name.replace("_", " ").capitalize()
+            field.widget.attrs["aria-label"] = f"{label}, {row}"
+
+
+ChannelRuleFormSet = forms.formset_factory(
+    ChannelRuleForm, formset=_RowFormSet, extra=2, can_order=True, can_delete=True
+)
+NamingTokenFormSet = forms.formset_factory(
+    NamingTokenForm, formset=_RowFormSet, extra=1, can_order=True, can_delete=True
+)
+
+
+def channel_rules_initial(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "channel": r["channel"],
+            "source_values": ", ".join(r.get("source_values") or []),
+            "source_regex": r.get("source_regex") or "",
+            "medium_values": ", ".join(r.get("medium_values") or []),
+            "medium_regex": r.get("medium_regex") or "",
+            "ORDER": n,
+        }
+        for n, r in enumerate(rules, 1)
+    ]
+
+
+def naming_tokens_initial(naming: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": t["name"],
+            "allowed_values": ", ".join(t.get("allowed_values") or []),
+            "pattern": t.get("pattern") or "",
+            "required": t.get("required", True),
+            "joined": t.get("joined", False),
+            "ORDER": n,
+        }
+        for n, t in enumerate(naming.get("tokens") or [], 1)
+    ]
+
+
+def ordered_rows(formset: forms.BaseFormSet, build: str) -> list[dict[str, Any]]:
+    """The rows of a valid formset in the order their ORDER fields give (then as shown)."""
+    rows = []
+    for index, form in enumerate(formset.forms):
+        item = getattr(form, build)()
+        if item is not None:
+            order = form.cleaned_data.get("ORDER")
+            rows.append((order if order is not None else 10_000 + index, index, item))
+    return [item for _order, _index, item in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
 # --- UTM tools ---------------------------------------------------------------------------------

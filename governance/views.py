@@ -5,6 +5,7 @@ CSV), the campaign registry. Thin: parse, call a service or selector, render."""
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 from typing import Any
 
@@ -29,13 +30,18 @@ from . import taxonomy as tx
 from .filters import CampaignFilter, RfcFilter
 from .forms import (
     BuilderForm,
+    ChannelRuleFormSet,
     CsvUploadForm,
+    NamingTokenFormSet,
     ReviewForm,
     RfcForm,
     ScheduleForm,
     TaxonomyForm,
     TransitionForm,
     ValidateForm,
+    channel_rules_initial,
+    naming_tokens_initial,
+    ordered_rows,
 )
 from .models import (
     EDITABLE_STATES,
@@ -328,26 +334,53 @@ def _int(raw: str | None, default: int) -> int:
 # --- taxonomy ------------------------------------------------------------------------------
 
 
+def _taxonomy_rows_named(exc: ValidationError) -> ValidationError:
+    """'channel_rules.2.source_regex: …' → 'Channel rule 3, source_regex: …' (rows as shown)."""
+
+    def name(message: str) -> str:
+        for pattern, what in (
+            (r"channel_rules\.(\d+)(?:\.(\w+))?", "Channel rule"),
+            (r"naming\.tokens\.(\d+)(?:\.(\w+))?", "Token"),
+        ):
+            message = re.sub(
+                pattern,
+                lambda m, what=what: f"{what} {int(m[1]) + 1}" + (f", {m[2]}" if m[2] else ""),
+                message,
+            )
+        return message
+
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return ValidationError({k: [name(m) for m in v] for k, v in exc.message_dict.items()})
+
+
 class TaxonomyView(RoleRequiredMixin, View):
     """The campaign taxonomy for everyone; admins edit it (each save is a new version)."""
 
     read_roles = ALL_ROLES
     write_roles = TAXONOMY_EDITORS
 
-    def _context(self, request: HttpRequest, form: TaxonomyForm | None = None) -> dict[str, Any]:
+    def _context(
+        self,
+        request: HttpRequest,
+        form: TaxonomyForm | None = None,
+        rules: Any = None,
+        tokens: Any = None,
+    ) -> dict[str, Any]:
         active = selectors.taxonomy_active_version()
         taxonomy = selectors.taxonomy_current()
         data = taxonomy_to_data(taxonomy)
         can_edit = has_role(request.user, TAXONOMY_EDITORS)
         if form is None and can_edit:
-            initial = (
-                TaxonomyForm.initial_from(active)
-                if active
-                else TaxonomyForm.initial_from(
-                    TaxonomyVersion(number=0, **data)  # not saved: the built-in default
-                )
+            # The active version, or the built-in default (not saved) before any edit.
+            version = active or TaxonomyVersion(number=0, **data)
+            form = TaxonomyForm(initial=TaxonomyForm.initial_from(version))
+            rules = ChannelRuleFormSet(
+                prefix="rules", initial=channel_rules_initial(version.channel_rules)
             )
-            form = TaxonomyForm(initial=initial)
+            tokens = NamingTokenFormSet(
+                prefix="tokens", initial=naming_tokens_initial(version.naming)
+            )
         return {
             "active": active,
             "data": data,
@@ -355,6 +388,8 @@ class TaxonomyView(RoleRequiredMixin, View):
             "naming": taxonomy.naming,
             "versions": list(selectors.taxonomy_versions()[:20]) if can_edit else [],
             "form": form,
+            "rules": rules,
+            "tokens": tokens,
             "can_edit": can_edit,
         }
 
@@ -368,23 +403,37 @@ class TaxonomyView(RoleRequiredMixin, View):
             messages.success(request, f"v{version.number} restored as v{restored.number}.")
             return redirect("governance:taxonomy")
         form = TaxonomyForm(request.POST)
-        if form.is_valid():
+        rules = ChannelRuleFormSet(request.POST, prefix="rules")
+        tokens = NamingTokenFormSet(request.POST, prefix="tokens")
+        if form.is_valid() and rules.is_valid() and tokens.is_valid():
             data = dict(form.cleaned_data)
             try:
                 version = taxonomy_save(
                     actor=request.user,
                     note=data.pop("note") or "",
                     expected_version=data.pop("version"),
-                    **data,
+                    sources=data["sources"],
+                    mediums=data["mediums"],
+                    channel_rules=ordered_rows(rules, "rule"),
+                    naming={
+                        "delimiter": data["delimiter"],
+                        "case": data["case"],
+                        "tokens": ordered_rows(tokens, "token"),
+                    },
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                _errors_to_form(form, _taxonomy_rows_named(exc))
             except APIException as exc:
                 form.add_error(None, _problem_text(exc))
             else:
                 messages.success(request, f"Taxonomy v{version.number} is now active.")
                 return redirect("governance:taxonomy")
-        return render(request, "governance/taxonomy.html", self._context(request, form), status=400)
+        return render(
+            request,
+            "governance/taxonomy.html",
+            self._context(request, form, rules, tokens),
+            status=400,
+        )
 
 
 # --- UTM builder and validator --------------------------------------------------------------

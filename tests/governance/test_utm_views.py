@@ -324,15 +324,55 @@ def test_taxonomy_page_read_for_all_edit_for_admins(client_for):
     admin = client_for("admin")
     page = admin.get("/governance/taxonomy/")
     assert b"Save as a new version" in page.content
-    form = page.context["form"]
-    data = {**form.initial, "note": "add sms"}
+    data = _taxonomy_post(page.context, note="add sms")
     data["mediums"] += "\nsms: text"
     response = admin.post("/governance/taxonomy/", data)
     assert response.status_code == 302
     mediums = {m["value"] for m in admin.get("/api/v1/taxonomy/").json()["mediums"]}
     assert "sms" in mediums
-    bad = admin.post("/governance/taxonomy/", {**data, "version": 1, "naming": "{not json"})
-    assert bad.status_code == 400 and b"Not valid JSON" in bad.content
+    # Rules and naming are rows of a form now (issue 20), not raw JSON: a bad pattern in a
+    # row is refused naming the row and the field.
+    page = admin.get("/governance/taxonomy/")
+    bad = _taxonomy_post(page.context)
+    bad["tokens-0-pattern"] = "fy[0-9"
+    bad["tokens-0-allowed_values"] = ""
+    response = admin.post("/governance/taxonomy/", bad)
+    assert response.status_code == 400
+    assert b"Token 1: token &#x27;fy&#x27;: bad pattern" in response.content
+
+
+def test_taxonomy_rule_rows_add_reorder_and_remove(client_for):
+    admin = client_for("admin")
+    data = _taxonomy_post(admin.get("/governance/taxonomy/").context)
+    count = int(data["rules-TOTAL_FORMS"])
+    first_channel = data["rules-0-channel"]
+    new = count - 2  # the first blank extra row
+    data[f"rules-{new}-channel"] = "Partners"
+    data[f"rules-{new}-source_values"] = "partner_a, partner_b"
+    data[f"rules-{new}-ORDER"] = "0"  # before every other rule
+    data["rules-0-DELETE"] = "on"
+    assert admin.post("/governance/taxonomy/", data).status_code == 302
+    rules = admin.get("/api/v1/taxonomy/").json()["channel_rules"]
+    assert rules[0]["channel"] == "Partners"
+    assert sorted(rules[0]["source_values"]) == ["partner_a", "partner_b"]
+    assert first_channel not in [r["channel"] for r in rules]
+
+
+def _taxonomy_post(context, **overrides):
+    """The taxonomy form as the page renders it: the form, the rule and token rows."""
+    data = dict(context["form"].initial)
+    for formset in (context["rules"], context["tokens"]):
+        for name in formset.management_form.fields:
+            data[f"{formset.prefix}-{name}"] = formset.management_form[name].value()
+        for form in formset.forms:
+            for name in form.fields:
+                value = form[name].value()
+                if isinstance(value, bool):
+                    if value:
+                        data[form.add_prefix(name)] = "on"
+                elif value is not None:
+                    data[form.add_prefix(name)] = value
+    return data | overrides
 
 
 def test_rfc_pages(client_for, make_rfc, users, django_assert_max_num_queries):
