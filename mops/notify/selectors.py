@@ -4,14 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
+
 from .models import Notification
+
+UNREAD_TTL_SECONDS = 300
+
+
+def _unread_key(user_id: int) -> str:
+    return f"notify:unread:{user_id}"
 
 
 def unread_count(user: Any) -> int:
-    """How many of `user`'s in-app notifications are unread (one indexed COUNT)."""
+    """How many of `user`'s in-app notifications are unread. Shown in the menu of every
+    page, so it is cached (Redis) and forgotten whenever a notification is added or read
+    (`unread_changed`); the page itself costs no query for it."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    key = _unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        cache.set(key, count, UNREAD_TTL_SECONDS)
+    return int(count)
+
+
+def unread_changed(user_id: int) -> None:
+    """Forget the cached unread count once the change is committed (before that, a
+    concurrent page could cache the old count again)."""
+    transaction.on_commit(lambda: cache.delete(_unread_key(user_id)))
 
 
 def inbox_panel(user: Any) -> list[Any]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from mops.core.text import header_text, storable_json, storable_text
 
 from .models import Channel, Kind, Notification, OutboxMessage
+from .selectors import unread_changed
 from .transports import TRANSPORTS, DeliveryError
 
 log = logging.getLogger(__name__)
@@ -238,6 +239,7 @@ def notification_create(
     """An in-app notification, and the same text by e-mail through the outbox."""
     text = storable_text(text)
     notification = Notification.objects.create(user=user, text=text[:300], url=url[:300])
+    unread_changed(notification.user_id)
     address = getattr(user, "email", "")
     if email and address:
         link = f"{settings.SITE_URL}{url}" if url else settings.SITE_URL

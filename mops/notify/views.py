@@ -9,6 +9,7 @@ from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS
 
 from .models import Notification, OutboxMessage
+from .selectors import unread_changed
 from .services import outbox_replay
 
 
@@ -49,6 +50,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         Notification.objects.filter(user=request.user, read_at__isnull=True).update(
             read_at=timezone.now()
         )
+        unread_changed(request.user.pk)
         return redirect("notify:inbox")
     items = Notification.objects.filter(user=request.user)[:100]
     return render(request, "notify/inbox.html", {"items": items})
@@ -59,4 +61,5 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Notification, pk=pk, user=request.user)
     if item.read_at is None:
         Notification.objects.filter(pk=pk).update(read_at=timezone.now())
+        unread_changed(request.user.pk)
     return redirect(item.url or "notify:inbox")

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from mops.accounts.roles import ADMINS, ALL_ROLES
 
 from ..models import Notification, OutboxMessage
+from ..selectors import unread_changed
 from ..services import outbox_replay
 from .serializers import NotificationSerializer, OutboxMessageSerializer
 
@@ -43,4 +44,5 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):  # type: ignore[no-untyped-def]
         count = self.get_queryset().filter(read_at__isnull=True).update(read_at=timezone.now())
+        unread_changed(request.user.pk)
         return Response({"marked": count})
