@@ -39,7 +39,7 @@ from catalog import inputdef
 from catalog.models import ChangeType, Complexity, Service, ServiceStatus, TemplateVersion
 from governance import taxonomy as tx
 from governance.selectors import taxonomy_current
-from mops.accounts.roles import ADMINS, Role, has_role, user_roles
+from mops.accounts.roles import ADMINS, COMMENTERS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.filters import query_without_empty
 from mops.core.lifecycle import TransitionError
@@ -832,6 +832,8 @@ def comment_create(*, request: Request, actor: Any, body: str) -> Comment:
     watchers hear about it too, and the author starts watching."""
     from .selectors import request_visible_to
 
+    if not has_role(actor, COMMENTERS):
+        raise PermissionDenied("Leadership reads requests; comments and mentions are for the team.")
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write something."})

@@ -22,7 +22,7 @@ from catalog.forms import build_answers_form
 from catalog.models import Service, ServiceStatus
 from catalog.selectors import services_visible_to
 from mops.accounts.permissions import RoleRequiredMixin
-from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING, Role, has_role
+from mops.accounts.roles import ADMINS, ALL_ROLES, COMMENTERS, READ_EVERYTHING, Role, has_role
 from mops.core.lifecycle import TransitionError
 from mops.core.uploads import ALLOWED_DESCRIPTION, attachment_response
 
@@ -583,7 +583,7 @@ class RequestTriageView(RoleRequiredMixin, View):
 
 class CommentView(RoleRequiredMixin, View):
     read_roles = ALL_ROLES
-    write_roles = ALL_ROLES
+    write_roles = COMMENTERS  # leadership reads only
 
     def post(self, http: HttpRequest, pk: int) -> HttpResponse:
         obj = _visible_request(http.user, pk)

@@ -13,14 +13,14 @@ from typing import Any
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404  # 404, not 500, on malformed ids
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 
-from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING, Role
+from mops.accounts.roles import ADMINS, ALL_ROLES, COMMENTERS, READ_EVERYTHING, Role, has_role
 from mops.core.filters import FilterBackend
 from mops.core.uploads import attachment_response
 
@@ -199,6 +199,8 @@ class RequestViewSet(
     def comments(self, request: ApiRequest, pk: str | None = None) -> Response:
         obj = get_object_or_404(selectors.request_visible_to(request.user), pk=pk)
         if request.method == "POST":
+            if not has_role(request.user, COMMENTERS):  # leadership reads only
+                raise exceptions.PermissionDenied("Your role does not allow this.")
             serializer = CommentSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             comment = services.comment_create(

@@ -23,6 +23,9 @@ ALL_ROLES: frozenset[str] = frozenset(Role.values)
 MOPS_STAFF: frozenset[str] = frozenset({Role.PM, Role.ENGINEER, Role.ADMIN})
 READ_EVERYTHING: frozenset[str] = frozenset({Role.PM, Role.ENGINEER, Role.LEADERSHIP, Role.ADMIN})
 ADMINS: frozenset[str] = frozenset({Role.ADMIN})
+# Leadership reads everything and writes nothing: no comments, no @mentions (which notify
+# and e-mail people). Whoever may speak on a request they can see.
+COMMENTERS: frozenset[str] = ALL_ROLES - {Role.LEADERSHIP}
 
 GROUP_NAMES: dict[str, str] = {role.value: role.label for role in Role}
 
