@@ -91,7 +91,16 @@ REQUEST_LIFECYCLE = Lifecycle(
             "Ask for info",
             needs_note=True,
         ),
-        _t("reject", {Status.SUBMITTED}, Status.REJECTED, TRIAGERS, "Reject", needs_note=True),
+        _t(
+            "reject",
+            {Status.SUBMITTED},
+            Status.REJECTED,
+            TRIAGERS,
+            "Reject",
+            needs_note=True,
+            confirm="This rejects {ref} for good: it leaves the backlog and the requester is "
+            "notified with your note.",
+        ),
         _t("answer", {Status.NEEDS_INFO}, Status.SUBMITTED, REQUESTERS, "Answer and resubmit"),
         _t("start", {Status.ACCEPTED}, Status.IN_PROGRESS, BUILDERS, "Start work"),
         _t("send_to_qa", {Status.IN_PROGRESS}, Status.IN_QA, BUILDERS, "Send to QA"),
@@ -149,6 +158,8 @@ REQUEST_LIFECYCLE = Lifecycle(
             BUILDERS,
             "Roll back",
             needs_note=True,
+            confirm="This marks {ref} rolled back: the change is recorded as undone and the "
+            "requester and watchers are notified.",
         ),
         _t(
             "cancel",
@@ -158,6 +169,8 @@ REQUEST_LIFECYCLE = Lifecycle(
             "Cancel",
             needs_note=True,
             note_optional_from=frozenset({Status.DRAFT}),
+            confirm="This cancels {ref}: work on it stops for good and the requester and "
+            "watchers are notified.",
         ),
     ],
 )

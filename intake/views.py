@@ -22,7 +22,7 @@ from catalog.forms import build_answers_form
 from catalog.models import Service, ServiceStatus
 from catalog.selectors import services_visible_to
 from mops.accounts.permissions import RoleRequiredMixin
-from mops.accounts.roles import ADMINS, ALL_ROLES, COMMENTERS, READ_EVERYTHING, Role, has_role
+from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING, Role, has_role
 from mops.core.lifecycle import TransitionError
 from mops.core.uploads import ALLOWED_DESCRIPTION, attachment_response
 
@@ -539,10 +539,23 @@ class RequestTransitionView(RoleRequiredMixin, View):
 
     def post(self, http: HttpRequest, pk: int) -> HttpResponse:
         obj = _visible_request(http.user, pk)
+        name = http.POST.get("name", "")
+        transition = REQUEST_LIFECYCLE.transitions.get(name)
+        if transition and transition.confirm and http.POST.get("confirmed") != "1":
+            # A destructive step is confirmed on a page that says what it does.
+            context = {
+                "obj": obj,
+                "transition": transition,
+                "text": transition.confirm_text(obj.reference),
+                "note": http.POST.get("note", ""),
+                "version": http.POST.get("version", ""),
+                "needs_note": transition.needs_note_from(obj.status),
+            }
+            return render(http, "intake/transition_confirm.html", context)
         try:
             obj = services.request_transition(
                 request=obj,
-                name=http.POST.get("name", ""),
+                name=name,
                 actor=http.user,
                 note=http.POST.get("note", ""),
                 expected_version=_version(http),
@@ -551,7 +564,7 @@ class RequestTransitionView(RoleRequiredMixin, View):
             for message in _error_messages(exc):
                 messages.error(http, message)
         else:
-            messages.success(http, f"{obj.reference}: {obj.get_status_display().lower()}.")
+            messages.success(http, f"{obj.reference} is now {obj.get_status_display()}.")
         return HttpResponseRedirect(obj.get_absolute_url())
 
 
@@ -583,7 +596,7 @@ class RequestTriageView(RoleRequiredMixin, View):
 
 class CommentView(RoleRequiredMixin, View):
     read_roles = ALL_ROLES
-    write_roles = COMMENTERS  # leadership reads only
+    write_roles = ALL_ROLES
 
     def post(self, http: HttpRequest, pk: int) -> HttpResponse:
         obj = _visible_request(http.user, pk)

@@ -229,3 +229,37 @@ def test_backlog_live_refresh_returns_the_rows_alone(
     assert 'hx-get="/requests/?sort=due"' in html
     assert html.count('data-href="/requests/') == 2 and "Arrived since" in html
     assert first.reference in html
+
+
+def test_cancel_asks_for_confirmation_saying_what_it_does(client_for, make_request):
+    request = make_request(submit=True)
+    client = client_for("requester")
+    first = client.post(
+        f"/requests/{request.pk}/transition/",
+        {"name": "cancel", "note": "Budget cut", "version": request.version},
+    )
+    page = first.content.decode()
+    assert first.status_code == 200
+    assert f"This cancels {request.reference}: work on it stops for good" in page
+    assert "the requester and watchers are notified" in page
+    assert 'name="confirmed" value="1"' in page and "Budget cut" in page
+    request.refresh_from_db()
+    assert request.status == Status.SUBMITTED  # nothing happened yet
+    second = client.post(
+        f"/requests/{request.pk}/transition/",
+        {"name": "cancel", "note": "Budget cut", "version": request.version, "confirmed": "1"},
+        follow=True,
+    )
+    request.refresh_from_db()
+    assert request.status == Status.CANCELLED
+    assert f"{request.reference} is now Cancelled." in second.content.decode()
+
+
+def test_non_destructive_steps_need_no_confirmation(client_for, make_request):
+    request = make_request(submit=True)
+    response = client_for("pm").post(
+        f"/requests/{request.pk}/transition/", {"name": "accept", "version": request.version}
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == Status.ACCEPTED
