@@ -22,11 +22,11 @@ from catalog.forms import build_answers_form
 from catalog.models import Service, ServiceStatus
 from catalog.selectors import services_visible_to
 from mops.accounts.permissions import RoleRequiredMixin
-from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING, Role, has_role
+from mops.accounts.roles import ADMINS, ALL_ROLES, COMMENTERS, READ_EVERYTHING, Role, has_role
 from mops.core.lifecycle import TransitionError
 from mops.core.uploads import ALLOWED_DESCRIPTION, attachment_response
 
-from . import scoring, selectors, services, slaclock
+from . import hooks, scoring, selectors, services, slaclock
 from .filters import ARIA_SORT, COLUMN_SORTS, SORTS, RequestFilter
 from .forms import ANSWERS_PREFIX, BulkForm, RequestForm, ScoringModelForm, TriageForm, raw_answers
 from .models import (
@@ -529,6 +529,7 @@ class RequestDetailView(RoleRequiredMixin, View):
             "triage_form": triage_form,
             "watching": watching,
             "now": now,
+            "next_steps": hooks.next_steps(obj, http.user),
         }
         return render(http, "intake/request_detail.html", context)
 
@@ -596,7 +597,7 @@ class RequestTriageView(RoleRequiredMixin, View):
 
 class CommentView(RoleRequiredMixin, View):
     read_roles = ALL_ROLES
-    write_roles = ALL_ROLES
+    write_roles = COMMENTERS  # leadership reads only
 
     def post(self, http: HttpRequest, pk: int) -> HttpResponse:
         obj = _visible_request(http.user, pk)

@@ -40,10 +40,12 @@ class ReleasesConfig(AppConfig):
         registry.demo_loaders.append(("releases", demo.load))
         hooks.connect()
         from governance import hooks as governance_hooks
+        from intake import hooks as intake_hooks
 
-        from .views import rfc_board_link
+        from .views import request_next_steps, rfc_board_link
 
         governance_hooks.rfc_actions.append(rfc_board_link)
+        intake_hooks.request_next_steps.append(request_next_steps)
 
         settings.CELERY_BEAT_SCHEDULE["releases-departures-horizon"] = {
             "task": "releases.tasks.departures_horizon",

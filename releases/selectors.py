@@ -62,6 +62,28 @@ def departures_between(
     return qs
 
 
+def requests_waiting_to_board(*, train: Train | None = None, limit: int = 10) -> list[Any]:
+    """Requests in QA (oldest first), those `train` carries when given: what the departure
+    page and the calendar offer to board. Reads at most 200 rows."""
+    rows = (
+        work.request_model()
+        .objects.filter(status=work.IN_QA)
+        .select_related("service")
+        .order_by("updated_at", "pk")[:200]
+    )
+    found = [
+        r
+        for r in rows
+        if train is None
+        or carriage.carries(
+            train_channels=train.channels,
+            channels=work.request_channels(r),
+            change_type=work.request_change_type(r),
+        )
+    ]
+    return found[:limit]
+
+
 def trains_carrying(channels: Iterable[str], change_type: str = "") -> list[int]:
     """Ids of the active trains that carry the work (`carriage.carries`; trains are few)."""
     wanted = list(channels)

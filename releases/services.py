@@ -840,6 +840,13 @@ def boarding_remove(*, boarding: Boarding, actor: Any, note: str = "") -> Boardi
     return boarding
 
 
+def departure_has_left(departure: Departure, *, now: datetime | None = None) -> bool:
+    """Whether work on `departure` may be marked live: it has started, or starts within
+    `RELEASES_EARLY_LAUNCH_MINUTES`."""
+    early = timedelta(minutes=_setting("RELEASES_EARLY_LAUNCH_MINUTES", EARLY_LAUNCH_MINUTES))
+    return departure.starts_at <= (now or timezone.now()) + early
+
+
 def boarding_mark(*, boarding: Boarding, outcome: str, actor: Any, note: str = "") -> Boarding:
     """At departure: mark an item live (the request goes live, its TTC clock stops; its
     post-flight checklist is instantiated) or rolled back (a note is required)."""
@@ -858,9 +865,7 @@ def boarding_mark(*, boarding: Boarding, outcome: str, actor: Any, note: str = "
             raise TransitionError(
                 f"Cannot mark a {boarding.get_status_display().lower()} item {outcome}."
             )
-        if boarding.departure.starts_at > timezone.now() + timedelta(
-            minutes=_setting("RELEASES_EARLY_LAUNCH_MINUTES", EARLY_LAUNCH_MINUTES)
-        ):
+        if not departure_has_left(boarding.departure):
             raise ValidationError({"outcome": "The departure has not started yet."})
         if outcome == BoardingStatus.ROLLED_BACK and not note.strip():
             raise ValidationError({"note": "Say what went wrong and what was rolled back."})

@@ -43,9 +43,12 @@ from .models import (
     Boarding,
     ChecklistTemplate,
     Departure,
+    DepartureStatus,
     Experiment,
     Freeze,
     ItemResult,
+    ItemState,
+    Phase,
     Train,
 )
 
@@ -125,6 +128,8 @@ class CalendarView(RoleRequiredMixin, View):
                 "feeds": feeds,
                 "has_token": token is not None,
                 "today": timezone.localdate(),
+                "waiting": selectors.requests_waiting_to_board(),
+                "can_board": has_role(request.user, services.BOARDERS),
             },
         )
 
@@ -269,6 +274,10 @@ class DepartureDetailView(RoleRequiredMixin, View):
                 "edit_form": edit_form,
                 "can_edit": has_role(request.user, services.DEPARTURE_EDITORS),
                 "can_board": has_role(request.user, services.BOARDERS),
+                "has_left": services.departure_has_left(departure),
+                "waiting": selectors.requests_waiting_to_board(train=departure.train)
+                if departure.status == DepartureStatus.OPEN
+                else [],
                 "now": timezone.now(),
             },
             status=400 if form is not None else 200,
@@ -509,6 +518,95 @@ class RfcBoardView(RoleRequiredMixin, View):
             return redirect(reverse("releases:rfc_board", args=[pk]))
         messages.success(request, f"Scheduled {rfc.reference} on {departure}.")
         return redirect(departure.get_absolute_url())
+
+
+def checklist_progress(runs: list[Any], phase: str = Phase.PREFLIGHT) -> tuple[int, int]:
+    """(items done, items) over the runs of `phase`: passed or not applicable counts."""
+    results = [r for run in runs if run.phase == phase for r in run.results.all()]
+    done = sum(r.state in (ItemState.PASSED, ItemState.NOT_APPLICABLE) for r in results)
+    return done, len(results)
+
+
+def request_next_steps(work_request: Any, user: Any) -> list[dict[str, Any]]:
+    """The request page's next step for its state (registered in intake.hooks): in QA, the
+    checklist with its progress and "Board on a train" with the next eligible departures;
+    scheduled, the departure it rides and where to mark it live. Only links the user may
+    follow are given."""
+    status = work.request_status(work_request)
+    if status not in (work.IN_QA, work.SCHEDULED, work.LIVE):
+        return []
+    reads_qa = has_role(user, MOPS_STAFF | READ_EVERYTHING)
+    reads_departures = has_role(user, READ_EVERYTHING)
+    panels: list[dict[str, Any]] = []
+    if status == work.IN_QA:
+        services.checklists_instantiate(request=work_request)
+    runs = selectors.checklist_runs_for(work_request)
+    done, total = checklist_progress(runs)
+    if status == work.IN_QA or total:
+        passed = done == total
+        panels.append(
+            {
+                "key": "checklist",
+                "title": "QA checklist",
+                "text": (
+                    f"{done} of {total} items done" + (" — passed." if passed and total else ".")
+                    if total
+                    else "No pre-flight checklist applies to this service."
+                ),
+                "done": done,
+                "total": total,
+                "url": reverse("releases:request_qa", args=[work_request.pk]) if reads_qa else "",
+                "label": "Open the QA checklist" if status == work.IN_QA else "QA checklist",
+                "primary": status == work.IN_QA and not passed,
+            }
+        )
+    if status == work.IN_QA:
+        checklist = services.preflight_verdict(work_request)
+        verdicts = _verdict_rows(
+            actor=user, checklist=checklist, now=timezone.now(), request=work_request
+        )
+        boards = has_role(user, services.BOARDERS)
+        items = [
+            (str(row["departure"]), row["departure"].get_absolute_url() if reads_departures else "")
+            for row in verdicts["eligible"][:3]
+        ]
+        if items:
+            text = "Next eligible departures:"
+        elif not checklist.ok:
+            text = f"{checklist.message} Then board one of the trains that carry it."
+        elif verdicts["refused"]:
+            text = "No departure can take it now: " + (
+                " ".join(c.message for c in verdicts["shared"])
+                or "see each departure's reason on the boarding page."
+            )
+        else:
+            text = "No open departure of a train that carries it. " + verdicts["rule"]
+        panels.append(
+            {
+                "key": "board",
+                "title": "Board on a train",
+                "text": text,
+                "items": items,
+                "url": reverse("releases:request_board", args=[work_request.pk]) if boards else "",
+                "label": "Board on a train",
+                "primary": bool(items) and boards,
+            }
+        )
+    boarding = selectors.boarding_for_request(work_request)
+    if status == work.SCHEDULED and boarding is not None:
+        departure = boarding.departure
+        panels.append(
+            {
+                "key": "departure",
+                "title": "On a train",
+                "text": f"Boarded on {departure}. It goes live when the departure leaves and "
+                "is marked live on its manifest.",
+                "url": departure.get_absolute_url() if reads_departures else "",
+                "label": "Open the departure",
+                "primary": reads_departures and departure.starts_at <= timezone.now(),
+            }
+        )
+    return panels
 
 
 def rfc_board_link(rfc: Any, user: Any) -> tuple[str, str] | None:
