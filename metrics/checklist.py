@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from catalog.models import SelfServeCompletion, Service, ServiceStatus
@@ -25,6 +25,8 @@ from governance.models import (
     Rotation,
     TaxonomyVersion,
 )
+from intake.models import OVERRIDE_LIVE, RequestEvent
+from releases.models import Boarding, BoardingStatus, ChecklistRun, Phase, RunStatus
 
 from .models import RequestFact
 
@@ -68,6 +70,7 @@ class Evidence:
     triage_decided: int = 0
     launches_with_template: int = 0
     launches_via_train: int | None = None  # release train + passed QA + rollback plan
+    launches_overridden: int = 0  # went live by admin override, without a train
     self_serve_services: int = 0
     self_serve_launches: int = 0
     self_serve_completions: int = 0  # finished with no request at all
@@ -93,6 +96,7 @@ def checklist_evidence() -> Evidence:
         launches_with_template=Count("pk", filter=live & Q(with_template=True)),
         self_serve_launches=Count("pk", filter=live & Q(self_serve=True)),
     )
+    trains = _train_launches(live)
     self_serve_services = Service.objects.filter(
         status=ServiceStatus.ACTIVE, self_serve=True
     ).count()
@@ -126,6 +130,7 @@ def checklist_evidence() -> Evidence:
     return Evidence(
         **counts,
         **health,
+        **trains,
         self_serve_services=self_serve_services,
         self_serve_completions=self_serve_completions,
         taxonomy_published=taxonomy_published,
@@ -133,6 +138,37 @@ def checklist_evidence() -> Evidence:
         monitors_alerting=monitors_active if has_alerts else 0,
         monitors_active=monitors_active,
         attribution_coverage=(round(sum(coverages) / len(coverages), 1) if coverages else None),
+    )
+
+
+def _train_launches(live: Q) -> dict[str, int]:
+    """Launches in the window that shipped on a release train with QA and rollback — landed
+    by a departure (boarding marked live or rolled back), every pre-flight checklist run
+    passed (at least one), a rollback plan on the template version, not an admin override —
+    and the launches an admin overrode live (one query)."""
+    request = OuterRef("request_id")
+    landed = Boarding.objects.filter(
+        request=request, status__in=[BoardingStatus.LIVE, BoardingStatus.ROLLED_BACK]
+    )
+    preflight = ChecklistRun.objects.filter(request=request, phase=Phase.PREFLIGHT)
+    overridden = RequestEvent.objects.filter(request=request, transition=OVERRIDE_LIVE)
+    return (
+        RequestFact.objects.filter(live)
+        .annotate(
+            landed=Exists(landed),
+            qa_passed=Exists(preflight.filter(status=RunStatus.PASSED)),
+            qa_open=Exists(preflight.exclude(status=RunStatus.PASSED)),
+            overridden=Exists(overridden),
+        )
+        .aggregate(
+            launches_via_train=Count(
+                "pk",
+                filter=Q(landed=True, qa_passed=True, qa_open=False, overridden=False)
+                & ~Q(request__template_version__rollback_plan="")
+                & Q(request__template_version__isnull=False),
+            ),
+            launches_overridden=Count("pk", filter=Q(overridden=True)),
+        )
     )
 
 
@@ -228,6 +264,10 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
             item.missing.append(
                 "Too few launches shipped via a release train with QA and rollback."
             )
+    if e.launches_overridden:
+        item.evidence.append(
+            f"{e.launches_overridden} launch(es) went live by admin override, without a train."
+        )
     if (
         e.launches
         and template_share >= SHIPPED_VIA_TEMPLATE_TARGET
