@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from catalog.models import Calendar, Service
 from intake.models import Request
@@ -127,12 +128,18 @@ def test_a_team_sets_up_from_an_empty_database_through_the_pages(page, live_serv
     clicks.select(page.get_by_label("Time zone"), "Europe/London")
     for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
         page.get_by_label(day).fill(LUNCH_DAY)
-    page.get_by_label("Public holidays from").fill("GB-ENG")
     shutdown_start = date(timezone.localdate().year, 12, 24)
     shutdown = [shutdown_start + timedelta(days=n) for n in range(9)]  # 24 Dec to 1 Jan
-    page.get_by_label("Company closed days").fill(
-        "\n".join(f"{d.isoformat()} Company shutdown" for d in shutdown)
-    )
+    country = page.locator('[name="holiday_country"]')
+    if country.count():  # holidays chosen from the library's lists, ranges understood
+        clicks.select(country, "GB")
+        expect(page.locator('[name="holiday_subdivision"] option[value="ENG"]')).to_have_count(1)
+        clicks.select(page.locator('[name="holiday_subdivision"]'), "ENG")
+        closed_days = f"{shutdown[0].isoformat()} to {shutdown[-1].isoformat()} Company shutdown"
+    else:  # the older free-text region and one line per closed day
+        page.get_by_label("Public holidays from").fill("GB-ENG")
+        closed_days = "\n".join(f"{d.isoformat()} Company shutdown" for d in shutdown)
+    page.get_by_label("Company closed days").fill(closed_days)
     clicks.click(page.get_by_role("button", name="Save"))
     page.wait_for_url("**/sla/calendars/london/")
     london = Calendar.objects.get(slug="london")
@@ -180,9 +187,17 @@ def test_a_team_sets_up_from_an_empty_database_through_the_pages(page, live_serv
     assert in_shutdown.exists()
     assert all(d.status == DepartureStatus.CANCELLED for d in in_shutdown)
 
+    # The campaign taxonomy: the built-in default, saved as the team's first version.
+    _guide_step(page, clicks, "Campaign taxonomy")
+    page.get_by_label("Note").fill("Our first taxonomy")
+    clicks.click(page.get_by_role("button", name="Save as a new version"))
+    page.wait_for_url("**/governance/taxonomy/")
+    assert "Version 1" in page.content()
+
     clicks.visit("/setup/")
     done = page.get_by_test_id("setup-steps").locator('[data-done="yes"]').all_inner_texts()
     for title in (
+        "Campaign taxonomy",
         "Business calendar",
         "Teams and people",
         "First service",
