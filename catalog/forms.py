@@ -10,12 +10,15 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from mops.accounts.models import Team
 from mops.core.timezones import TimeZoneField
 
-from . import inputdef
+from . import holidayregions, inputdef
+from .closeddays import ClosedDayError, ClosedSpan, parse_closed_days
 from .models import (
     TARGET_CHOICES,
     WEEKDAYS,
@@ -526,21 +529,57 @@ class CalendarForm(forms.Form):
         max_length=120, required=False, help_text="Left empty, made from the name."
     )
     time_zone = TimeZoneField()
-    holiday_regions = forms.CharField(
+    holiday_country = forms.ChoiceField(
         required=False,
-        label="Public holidays from",
-        help_text="Country codes, optionally with a subdivision, separated by commas: US, DE-BE.",
+        label="Public holidays of",
+        error_messages={
+            "invalid_choice": "'%(value)s' is not a country the holidays package knows; pick "
+            "one from the list."
+        },
+    )
+    holiday_subdivision = forms.ChoiceField(
+        required=False,
+        label="Region",
+        help_text="Regional holidays (England's Easter Monday and late-summer bank holiday need "
+        "United Kingdom + England).",
     )
     closed_days = forms.CharField(
         required=False,
         label="Company closed days",
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One per line: 2025-12-24 Christmas Eve",
+        help_text="One per line: 2026-12-24 Christmas Eve · 2026-12-24 to 2027-01-01 Company"
+        " shutdown · every 12-24 Christmas Eve (each year). A line that cannot be read is refused.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [(z, z) for z in sorted(_time_zones())]
+        self.fields["holiday_country"].choices = [
+            ("", "No public holidays"),
+            *((code, f"{name} ({code})") for code, name in holidayregions.countries()),
+        ]
+        country = (self.data.get("holiday_country") if self.is_bound else None) or (
+            self.initial.get("holiday_country") or ""
+        )
+        subdivisions = holidayregions.subdivisions(country)
+        self.fields["holiday_subdivision"].choices = [
+            ("", "Whole country" if subdivisions else "—"),
+            *((code, f"{name} ({code})") for code, name in subdivisions),
+        ]
+        self.fields["holiday_subdivision"].error_messages["invalid_choice"] = (
+            f"'%(value)s' is not a region of {country or 'the chosen country'}; pick one from "
+            "the list."
+        )
+        preview = reverse("catalog:holiday_preview")
+        for name in ("holiday_country", "holiday_subdivision"):
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-get": preview,
+                    "hx-trigger": "change",
+                    "hx-target": "#holiday-fields",
+                    "hx-include": "[name=holiday_country],[name=holiday_subdivision]",
+                }
+            )
         for day, name in enumerate(WEEKDAYS):
             self.fields[f"day_{day}"] = forms.CharField(
                 required=False,
@@ -559,10 +598,9 @@ class CalendarForm(forms.Form):
             "name": calendar.name,
             "slug": calendar.slug,
             "time_zone": calendar.time_zone,
-            "holiday_regions": ", ".join(calendar.holiday_regions),
-            "closed_days": "\n".join(
-                f"{c.date.isoformat()} {c.name}" for c in calendar.closed_days.all()
-            ),
+            "holiday_country": (calendar.holiday_regions or [""])[0].partition("-")[0],
+            "holiday_subdivision": (calendar.holiday_regions or [""])[0].partition("-")[2],
+            "closed_days": "\n".join(c.span.text() for c in calendar.closed_days.all()),
         }
         for day, intervals in calendar.week.items():
             initial[f"day_{day}"] = ", ".join(
@@ -570,27 +608,29 @@ class CalendarForm(forms.Form):
             )
         return initial
 
-    def clean_holiday_regions(self) -> list[str]:
-        from .models import validate_holiday_region
+    def holiday_regions(self) -> list[str]:
+        """The chosen region as the calendar stores it: ["GB-ENG"], ["US"] or []."""
+        country = self.cleaned_data.get("holiday_country") or ""
+        if not country:
+            return []
+        return [holidayregions.region_code(country, self.cleaned_data.get("holiday_subdivision"))]
 
-        regions = [r.strip() for r in self.cleaned_data["holiday_regions"].split(",") if r.strip()]
-        for region in regions:
-            validate_holiday_region(region)
-        return regions
+    def holiday_preview(self) -> list[tuple[date, str]]:
+        """The next public holidays of the chosen region (what the form shows under it)."""
+        country = self["holiday_country"].value() or ""
+        subdivision = self["holiday_subdivision"].value() or ""
+        if country not in dict(holidayregions.countries()):
+            return []
+        if subdivision not in dict(holidayregions.subdivisions(country)):
+            subdivision = ""
+        region = holidayregions.region_code(country, subdivision)
+        return holidayregions.upcoming(region, today=timezone.localdate())
 
-    def clean_closed_days(self) -> list[tuple[date, str]]:
-        rows = []
-        for n, line in enumerate(self.cleaned_data["closed_days"].splitlines(), start=1):
-            line = line.strip()
-            if not line:
-                continue
-            head, _, name = line.partition(" ")
-            try:
-                day = date.fromisoformat(head)
-            except ValueError:
-                raise ValidationError(f"Line {n}: '{head}' is not a date (YYYY-MM-DD).") from None
-            rows.append((day, name.strip() or "Company closed day"))
-        return rows
+    def clean_closed_days(self) -> list[ClosedSpan]:
+        try:
+            return parse_closed_days(self.cleaned_data["closed_days"])
+        except ClosedDayError as exc:
+            raise ValidationError(str(exc)) from None
 
     def clean(self) -> dict[str, Any]:
         from .services import parse_week_text

@@ -39,6 +39,7 @@ from .businesstime import (
     TargetKind,
     nominal_budget,
 )
+from .closeddays import ClosedSpan
 
 if TYPE_CHECKING:  # pragma: no cover
     from .businesstime import BusinessCalendar
@@ -282,8 +283,7 @@ class Calendar(TimeStampedModel):
         years = list(years)
         found = self.holiday_dates(years)
         for closed in self._closed_days():
-            if closed.date.year in years:
-                found[closed.date] = closed.name
+            found.update(closed.span.dates_in(years))
         return dict(sorted(found.items()))
 
     def _closed_days(self) -> list[ClosedDay]:
@@ -342,7 +342,13 @@ class ClosedDay(models.Model):
     """A company-specific closed day (e.g. Dec 24) on one calendar."""
 
     calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="closed_days")
-    date = models.DateField()
+    date = models.DateField(
+        help_text="The (first) closed day; for a yearly one, its year is ignored."
+    )
+    end_date = models.DateField(
+        null=True, blank=True, help_text="Last closed day of a range (inclusive)."
+    )
+    yearly = models.BooleanField(default=False, help_text="Closed on these days every year.")
     name = models.CharField(max_length=120, default="Company closed day")
     history = HistoricalRecords()
 
@@ -353,7 +359,7 @@ class ClosedDay(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.name}"
+        return self.span.text()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
@@ -364,6 +370,12 @@ class ClosedDay(models.Model):
         result = super().delete(*args, **kwargs)
         calendar.touch()
         return result
+
+    @property
+    def span(self) -> ClosedSpan:
+        return ClosedSpan(
+            start=self.date, end=self.end_date or self.date, name=self.name, yearly=self.yearly
+        )
 
 
 # --- SLA policies -------------------------------------------------------------------------

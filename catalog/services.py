@@ -22,6 +22,7 @@ from mops.core.audit import set_change_reason
 from mops.core.slugs import unique_slug
 
 from . import inputdef
+from .closeddays import DEFAULT_NAME, ClosedSpan
 from .models import (
     RESERVED_SLUGS,
     Calendar,
@@ -88,15 +89,20 @@ def _definition(value: Any) -> list[dict[str, Any]]:
 # --- calendars ----------------------------------------------------------------------------
 
 
-def _closed_day_rows(days: Iterable[tuple[date, str]] | None) -> list[tuple[date, str]] | None:
+def _closed_day_rows(
+    days: Iterable[tuple[date, str] | ClosedSpan] | None,
+) -> list[ClosedSpan] | None:
+    """Closed days as spans: (date, name) pairs are one-day spans; a day listed twice is refused."""
     if days is None:
         return None
-    seen: dict[date, str] = {}
-    for day, name in days:
-        if day in seen:
-            raise ValidationError({"closed_days": f"{day.isoformat()} is listed twice."})
-        seen[day] = (name or "Company closed day").strip()[:120]
-    return sorted(seen.items())
+    seen: dict[date, ClosedSpan] = {}
+    for item in days:
+        span = item if isinstance(item, ClosedSpan) else ClosedSpan(item[0], item[0], item[1])
+        if span.start in seen:
+            raise ValidationError({"closed_days": f"{span.start.isoformat()} is listed twice."})
+        name = (span.name or DEFAULT_NAME).strip()[:120]
+        seen[span.start] = ClosedSpan(span.start, span.end, name, span.yearly)
+    return [seen[d] for d in sorted(seen)]
 
 
 def calendar_create(
@@ -107,7 +113,7 @@ def calendar_create(
     working_hours: Mapping[str, Any],
     time_zone: str = "America/New_York",
     holiday_regions: Iterable[str] = (),
-    closed_days: Iterable[tuple[date, str]] = (),
+    closed_days: Iterable[tuple[date, str] | ClosedSpan] = (),
 ) -> Calendar:
     _require(actor, CALENDAR_EDITORS, "edit business calendars")
     calendar = Calendar(
@@ -130,7 +136,7 @@ def calendar_update(
     *,
     calendar: Calendar,
     actor: Any,
-    closed_days: Iterable[tuple[date, str]] | None = None,
+    closed_days: Iterable[tuple[date, str] | ClosedSpan] | None = None,
     **changes: Any,
 ) -> Calendar:
     _require(actor, CALENDAR_EDITORS, "edit business calendars")
@@ -150,18 +156,21 @@ def calendar_update(
     return calendar
 
 
-def _write_closed_days(calendar: Calendar, rows: list[tuple[date, str]]) -> None:
+def _write_closed_days(calendar: Calendar, rows: list[ClosedSpan]) -> None:
     existing = {c.date: c for c in calendar.closed_days.all()}
-    wanted = dict(rows)
+    wanted = {span.start: span for span in rows}
     for day, closed in existing.items():
         if day not in wanted:
             closed.delete()
-    for day, name in wanted.items():
-        closed = existing.get(day)
-        if closed is None:
-            ClosedDay.objects.create(calendar=calendar, date=day, name=name)
-        elif closed.name != name:
-            closed.name = name
+    for day, span in wanted.items():
+        closed = existing.get(day) or ClosedDay(calendar=calendar, date=day)
+        end = span.end if span.end != span.start else None
+        if closed.pk is None or (closed.name, closed.end_date, closed.yearly) != (
+            span.name,
+            end,
+            span.yearly,
+        ):
+            closed.name, closed.end_date, closed.yearly = span.name, end, span.yearly
             closed.save()
     calendar.touch()
 

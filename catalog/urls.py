@@ -11,6 +11,7 @@ urlpatterns = [
     path("sla/policies/new/", views.SlaPolicyEditView.as_view(), name="policy_create"),
     path("sla/policies/<slug:slug>/edit/", views.SlaPolicyEditView.as_view(), name="policy_edit"),
     path("sla/calendars/new/", views.CalendarEditView.as_view(), name="calendar_create"),
+    path("sla/calendars/holidays/", views.HolidayPreviewView.as_view(), name="holiday_preview"),
     path("sla/calendars/<slug:slug>/", views.CalendarDetailView.as_view(), name="calendar_detail"),
     path("sla/calendars/<slug:slug>/edit/", views.CalendarEditView.as_view(), name="calendar_edit"),
     path("templates/", views.TemplateListView.as_view(), name="template_list"),

@@ -401,7 +401,7 @@ class CalendarEditView(RoleRequiredMixin, View):
                 "slug": data["slug"],
                 "time_zone": data["time_zone"],
                 "working_hours": data["working_hours"],
-                "holiday_regions": data["holiday_regions"],
+                "holiday_regions": form.holiday_regions(),
             }
             try:
                 if calendar is None:
@@ -452,6 +452,21 @@ class SlaPolicyEditView(RoleRequiredMixin, View):
         return render(
             request, "catalog/policy_form.html", {"form": form, "policy": policy}, status=400
         )
+
+
+class HolidayPreviewView(RoleRequiredMixin, View):
+    """htmx: the calendar form's region choices for the picked country and its next holidays."""
+
+    read_roles = ADMINS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = CalendarForm(
+            initial={
+                "holiday_country": request.GET.get("holiday_country", "")[:10],
+                "holiday_subdivision": request.GET.get("holiday_subdivision", "")[:10],
+            }
+        )
+        return render(request, "catalog/includes/holiday_fields.html", {"form": form})
 
 
 # --- templates ----------------------------------------------------------------------------

@@ -94,7 +94,13 @@ extend_schema_field(
 
 
 class ClosedDaySerializer(serializers.Serializer):
-    date = serializers.DateField()
+    date = serializers.DateField(help_text="The (first) closed day.")
+    end_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Last day of a range (inclusive)."
+    )
+    yearly = serializers.BooleanField(
+        required=False, default=False, help_text="Closed on these days every year."
+    )
     name = serializers.CharField(max_length=120, required=False, default="Company closed day")
 
 

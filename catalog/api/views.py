@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from mops.accounts.roles import ADMINS, ALL_ROLES
 
 from .. import selectors
+from ..closeddays import ClosedSpan
 from ..filters import ServiceFilter, TemplateFilter
 from ..models import Calendar, ClosedDay, SelfServeCompletion, Service, SlaPolicy, Template
 from ..services import (
@@ -263,7 +264,20 @@ class CalendarViewSet(
         rows = data.pop("closed_days", None)
         if rows is None:
             return None
-        return [(row["date"], row.get("name") or "Company closed day") for row in rows]
+        spans = []
+        for n, row in enumerate(rows):
+            end = row.get("end_date") or row["date"]
+            if end < row["date"]:
+                raise serializers.ValidationError(
+                    {"closed_days": {n: {"end_date": "The range ends before it starts."}}}
+                )
+            if row.get("yearly") and (row["date"].month, row["date"].day) == (2, 29):
+                raise serializers.ValidationError(
+                    {"closed_days": {n: {"date": "29 February does not come every year."}}}
+                )
+            name = row.get("name") or "Company closed day"
+            spans.append(ClosedSpan(row["date"], end, name, bool(row.get("yearly"))))
+        return spans
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._validated(request)

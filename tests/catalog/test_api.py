@@ -1,8 +1,10 @@
 """Catalog API: roles, validation errors that name the field, query counts, business time."""
 
+from datetime import date
+
 import pytest
 
-from catalog.models import Service, Template
+from catalog.models import Calendar, Service, Template
 
 from .conftest import DEFINITION
 
@@ -168,9 +170,39 @@ def test_calendar_create_with_clear_errors(api_for):
     body["working_hours"] = {"0": [["09:00", "12:00"], ["13:00", "18:00"]]}
     created = client.post("/api/v1/calendars/", body, format="json")
     assert created.status_code == 201, created.json()
-    assert created.json()["closed_days"] == [{"date": "2025-08-15", "name": "Summer"}]
+    # Closed days now say whether they are a range or yearly (issue #20): two more keys.
+    assert created.json()["closed_days"] == [
+        {"date": "2025-08-15", "end_date": None, "yearly": False, "name": "Summer"}
+    ]
     assert created.json()["hours_per_day"] == "8.00"
     assert api_for("pm").post("/api/v1/calendars/", body, format="json").status_code == 403
+
+
+def test_calendar_closed_day_ranges_and_yearly_closures_over_the_api(api_for):
+    client = api_for("admin")
+    body = {
+        "name": "Shutdowns",
+        "slug": "shutdowns",
+        "time_zone": "Europe/London",
+        "working_hours": {"0": [["09:00", "17:00"]]},
+        "closed_days": [
+            {"date": "2026-12-24", "end_date": "2027-01-01", "name": "Company shutdown"},
+            {"date": "2026-07-04", "yearly": True, "name": "Summer party"},
+        ],
+    }
+    created = client.post("/api/v1/calendars/", body, format="json")
+    assert created.status_code == 201, created.json()
+    calendar = Calendar.objects.get(pk=created.json()["id"])
+    closed = calendar.closed_dates(range(2026, 2028))
+    assert len([d for d in closed if closed[d] == "Company shutdown"]) == 9
+    assert date(2027, 7, 4) in closed
+    body["name"], body["closed_days"] = (
+        "Backwards",
+        [{"date": "2027-01-01", "end_date": "2026-12-24"}],
+    )
+    refused = client.post("/api/v1/calendars/", body, format="json")
+    assert refused.status_code == 400
+    assert any("closed_days" in e["field"] for e in refused.json()["errors"]), refused.json()
 
 
 def test_due_date(api_for, policy):

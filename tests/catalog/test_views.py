@@ -296,7 +296,8 @@ def calendar_data(**overrides):
         "name": "Sydney",
         "slug": "",
         "time_zone": "Australia/Sydney",
-        "holiday_regions": "AU-NSW",
+        "holiday_country": "AU",
+        "holiday_subdivision": "NSW",
         "closed_days": "2025-12-24 Christmas Eve\n2025-12-31",
     }
     data |= {f"day_{d}": "08:30-12:00, 13:00-17:00" for d in range(5)}
@@ -321,7 +322,7 @@ def test_admin_creates_a_calendar(client_for):
         ({"day_2": "17:00-09:00"}, "Wednesday: 17:00–09:00 ends before it starts"),
         ({"day_3": "09:00-25:00"}, "Thursday: &#x27;25:00&#x27; is not a time of day"),
         ({"day_4": "all day"}, "&#x27;all day&#x27; is not an interval like 09:00-17:00"),
-        ({"holiday_regions": "Narnia"}, "&#x27;Narnia&#x27; is not a country"),
+        ({"holiday_country": "Narnia"}, "&#x27;Narnia&#x27; is not a country"),
         ({"closed_days": "24.12.2025 Eve"}, "Line 1: &#x27;24.12.2025&#x27; is not a date"),
         ({f"day_{d}": "" for d in range(5)}, "Open at least one interval"),
     ],
