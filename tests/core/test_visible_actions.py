@@ -1,4 +1,5 @@
-"""Every link and form a page shows a role leads to something that role may do.
+"""Every link and form a page shows a role leads to something that role may do, and
+pages show words, not status codes.
 
 Crawls breadth-first from the home page as each demo role, over the demo data: every
 same-origin link is fetched as that role (no 403, no 500 behind a visible link), and every
@@ -24,17 +25,34 @@ SKIP = re.compile(r"^/(logout/|static/|media/|admin/|api/v1/(?!docs/$|redoc/$))|
 DEMO_ROLES = ["requester", "pm", "engineer", "approver", "leader", "admin"]
 
 
+# Status and state codes that must reach a person as words ("In QA", "On track").
+RAW_CODES = re.compile(
+    r"\b(on_track|at_risk|needs_info|in_progress|in_qa|in_review|rolled_back|"
+    r"changes_requested|boarding_closed)\b"
+)
+NOT_PROSE = {"code", "pre", "script", "style", "textarea", "kbd", "samp"}
+
+
 class _Controls(HTMLParser):
-    """The hrefs of links and (method, action, [action button values]) of forms."""
+    """The hrefs of links, (method, action, [action button values]) of forms, and the
+    visible text outside code blocks."""
 
     def __init__(self) -> None:
         super().__init__()
         self.links: list[str] = []
         self.forms: list[dict] = []
         self._form: dict | None = None
+        self.text: list[str] = []
+        self._not_prose = 0
+
+    def handle_data(self, data: str) -> None:
+        if not self._not_prose:
+            self.text.append(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
+        if tag in NOT_PROSE:
+            self._not_prose += 1
         if tag == "a" and a.get("href"):
             self.links.append(a["href"] or "")
         elif tag == "form":
@@ -58,6 +76,8 @@ class _Controls(HTMLParser):
             self._form["in_action_select"] = a.get("name") == "action"
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in NOT_PROSE and self._not_prose:
+            self._not_prose -= 1
         if tag == "form":
             self._form = None
         elif tag == "select" and self._form is not None:
@@ -115,6 +135,9 @@ def _crawl(client: Client, user) -> tuple[list[str], list[str]]:  # type: ignore
             continue
         parser = _Controls()
         parser.feed(response.content.decode())
+        codes = sorted(set(RAW_CODES.findall(" ".join(parser.text))))
+        if codes:
+            problems.append(f"{url} shows raw codes {codes}")
         for href in parser.links:
             target = urljoin(url, href)
             parts = urlsplit(target)
