@@ -263,6 +263,8 @@ class NamingToken:
     required: bool = True
     # Written straight after the previous token, without the delimiter ("fy26" + "q3").
     joined: bool = False
+    # A value that fits the pattern, shown to people instead of the regex ("fy26").
+    example: str = ""
 
     def __post_init__(self) -> None:
         if not _TOKEN_NAME_RE.fullmatch(self.name):
@@ -275,6 +277,8 @@ class NamingToken:
                 re.compile(self.pattern)
             except re.error as exc:
                 raise ValueError(f"token {self.name!r}: bad pattern: {exc}") from None
+            if self.example and not re.fullmatch(self.pattern, self.example):
+                raise ValueError(f"token {self.name!r}: example {self.example!r} does not fit")
 
 
 class _TokenMatcher:
@@ -323,6 +327,11 @@ class _TokenMatcher:
             did_you_mean = f"; did you mean {hint!r}?" if hint else ""
             allowed = _listing(self.choices)
             return f"{name} {_show(value)} is not allowed (allowed: {allowed}){did_you_mean}", hint
+        if self.token.example:
+            return (
+                f"{name} {_show(value)} does not match: write it like {self.token.example!r}",
+                None,
+            )
         return f"{name} {_show(value)} does not match {self.token.pattern}", None
 
 
@@ -544,8 +553,8 @@ class Taxonomy:
             ),
             naming=NamingConvention(
                 tokens=(
-                    NamingToken("fy", pattern=r"fy[0-9]{2}"),
-                    NamingToken("quarter", pattern=r"q[1-4]", joined=True),
+                    NamingToken("fy", pattern=r"fy[0-9]{2}", example="fy26"),
+                    NamingToken("quarter", pattern=r"q[1-4]", joined=True, example="q3"),
                     NamingToken("region", frozenset({"na", "emea", "apac", "latam", "global"})),
                     NamingToken(
                         "channel",
@@ -584,7 +593,9 @@ class Taxonomy:
                             }
                         ),
                     ),
-                    NamingToken("name", pattern=r"[a-z0-9]+(?:-[a-z0-9]+)*"),
+                    NamingToken(
+                        "name", pattern=r"[a-z0-9]+(?:-[a-z0-9]+)*", example="spring-launch"
+                    ),
                 ),
                 delimiter="_",
                 case="lower",

@@ -55,6 +55,7 @@ def taxonomy_to_data(taxonomy: Taxonomy) -> dict[str, Any]:
                     "pattern": token.pattern,
                     "required": token.required,
                     "joined": token.joined,
+                    "example": token.example,
                 }
                 for token in taxonomy.naming.tokens
             ],
@@ -152,6 +153,7 @@ def _naming_from_data(data: Any) -> NamingConvention:
                     _optional_str(item.get("pattern"), f"{path}.pattern"),
                     required=item.get("required", True),
                     joined=item.get("joined", False),
+                    example=_optional_str(item.get("example"), f"{path}.example") or "",
                 )
             )
         except ValueError as exc:

@@ -754,3 +754,12 @@ def test_write_results_for_campaign_names() -> None:
     table = list(csv.reader(io.StringIO(out.getvalue())))
     assert table[0][1] == "campaign" and table[0][-1] == "fixed_campaign"
     assert table[1][1] == "'-cmd"
+
+
+def test_a_pattern_token_is_explained_by_an_example_not_its_regex() -> None:
+    """Issue #19: people were shown `[a-z0-9]+(?:-[a-z0-9]+)*` as the hint."""
+    findings = validate_campaign_name("fy26q3_na_email_ebook_launch--guide", TAXONOMY)
+    message = findings[0].message
+    assert "write it like 'spring-launch'" in message and "[a-z0-9]" not in message
+    with pytest.raises(ValueError, match="example 'FY26' does not fit"):
+        NamingToken("fy", pattern=r"fy[0-9]{2}", example="FY26")
