@@ -581,6 +581,29 @@ def _follow(url: str, timeout: float, max_redirects: int, allow: Collection[str]
         return done(status, f"HTTP {status}", "broken")
 
 
+# Channels whose assets carry a call to action (a link); data and CRM changes do not.
+LINK_CHANNELS = frozenset(
+    {"email", "landing_page", "paid_social", "paid_search", "webinar", "sms", "web"}
+)
+
+
+def check_links_present(urls: Iterable[str], channels: Iterable[str]) -> list[Finding]:
+    """A link or tracking check with nothing to check is a failure when the work's channels
+    carry calls to action: pasted HTML without a link would otherwise pass vacuously."""
+    needing = sorted(LINK_CHANNELS & set(channels))
+    if list(urls) or not needing:
+        return []
+    return [
+        Finding(
+            "links.none",
+            "fail",
+            f"No link found in the pasted HTML or URLs: {', '.join(needing)} work needs at "
+            "least one (the call to action).",
+            "",
+        )
+    ]
+
+
 def check_links(
     urls: Iterable[str],
     *,

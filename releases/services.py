@@ -1266,8 +1266,11 @@ def preflight_execute(*, run_id: int) -> PreflightRun | None:
     details: dict[str, Any] = {}
     try:
         urls = list(run.urls) or [link.url for link in preflight.extract_links(run.html)]
+        channels = work.request_channels(run.request) if run.request_id else []
         if run.check_name == AutomatedCheck.EMAIL_HTML:
             findings = preflight.check_email_html(run.html)
+        elif not urls:
+            findings = preflight.check_links_present(urls, channels)
         elif run.check_name == AutomatedCheck.TRACKING:
             findings = preflight.check_tracking(urls, rule=_tracking_rule())
         else:

@@ -49,8 +49,11 @@ from .models import (
     ItemResult,
     ItemState,
     Phase,
+    PreflightStatus,
     Train,
 )
+
+PREFLIGHT_PENDING = (PreflightStatus.QUEUED, PreflightStatus.RUNNING)
 
 
 def _errors_to_form(form: forms.Form, exc: ValidationError) -> None:
@@ -631,16 +634,21 @@ class RequestQaView(RoleRequiredMixin, View):
         if work.request_status(work_request) in (work.IN_QA,):
             services.checklists_instantiate(request=work_request)
         runs = selectors.checklist_runs_for(work_request)
+        recent = list(selectors.preflight_runs().filter(request=work_request)[:10])
+        # The live part alone when its own poll asks (htmx), the whole page otherwise.
+        polled = getattr(request, "htmx", False) and request.htmx.target == "qa-live"
         return render(
             request,
-            "releases/request_qa.html",
+            "releases/_qa_live.html" if polled else "releases/request_qa.html",
             {
                 "work_request": work_request,
                 "label": work.request_label(work_request),
                 "runs": runs,
                 "preflight_form": PreflightForm(),
-                "recent": list(selectors.preflight_runs().filter(request=work_request)[:10]),
+                "recent": recent,
+                "pending": [p for p in recent if p.status in PREFLIGHT_PENDING],
                 "can_check": has_role(request.user, services.CHECKERS),
+                "can_board": has_role(request.user, services.BOARDERS),
                 "rollback_plan": work.request_rollback_plan(work_request),
                 "verdict": services.preflight_verdict(work_request),
             },
@@ -689,7 +697,9 @@ class RequestQaView(RoleRequiredMixin, View):
                         urls=form.url_list(),
                         item_result=item_result,
                     )
-                    messages.success(request, "Check queued; results appear below.")
+                    messages.success(
+                        request, "Check queued; this page updates itself when it ends."
+                    )
             else:
                 messages.error(request, f"Unknown action '{action}'.")
         except services.StaleVersion as exc:
