@@ -765,7 +765,7 @@ def _notify_transition(request: Request, event: RequestEvent, actor: Any) -> Non
         OVERRIDE_LIVE: "was marked live without a train (admin override)",
         "roll_back": "was rolled back",
         "cancel": "was cancelled",
-    }.get(event.transition, f"moved to {event.get_to_status_display().lower()}")
+    }.get(event.transition, f"is now {event.get_to_status_display()}")
     text = f"{request.reference} {verb} ({actor.username})"
     if event.note:
         text += f": {event.note[:150]}"
