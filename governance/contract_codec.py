@@ -333,9 +333,15 @@ def contract_from_yaml(text: str) -> dict[str, Any]:
             options = {}
         fmt = options.get("format")
         logical = prop.get("logicalType", "string")
+        if logical == "timestamp":  # ODCS v3.0.1+ spelling of date + format date-time
+            logical, fmt = "date", "date-time"
         key = (logical, fmt if fmt in ("date-time", "uuid") else None)
         if key not in reverse:
-            err([*where, "logicalType"], f"unsupported logicalType {logical!r}")
+            err(
+                [*where, "logicalType"],
+                f"unsupported logicalType {logical!r}; use string, integer, number, boolean, "
+                "date, timestamp or object (string + format uuid for UUIDs)",
+            )
             continue
         field: dict[str, Any] = {"name": prop["name"], "type": reverse[key]}
         for src, dst in (

@@ -22,7 +22,8 @@ FIELD_TYPES: dict[str, frozenset[str]] = {
     "integer": frozenset({"smallint", "integer", "bigint"}),
     "number": frozenset({"smallint", "integer", "bigint", "numeric", "real", "double precision"}),
     "boolean": frozenset({"boolean"}),
-    "date": frozenset({"date"}),
+    # ODCS `date` covers dates and date-times, so a `date` field may sit on a timestamp column.
+    "date": frozenset({"date", "timestamp with time zone", "timestamp without time zone"}),
     "timestamp": frozenset({"timestamp with time zone", "timestamp without time zone"}),
     "uuid": frozenset({"uuid"}),
     "json": frozenset({"json", "jsonb"}),

@@ -276,6 +276,40 @@ def dataset_introspect(*, dataset: Dataset) -> list[dict[str, str]]:
 # --- contracts -------------------------------------------------------------------------------
 
 
+def contract_draft(*, dataset: Dataset, actor: Any) -> dict[str, Any]:
+    """A first contract drafted from the table (types, NOT NULL, keys, formats observed in a
+    bounded sample) as {"spec", "yaml", "notes", "formats"}; nothing is saved — the owner
+    refines the YAML and saves it through `contract_import_yaml`."""
+    from .contract_codec import contract_to_yaml, spec_to_dict
+    from .contract_draft import draft_contract
+
+    _require(actor, DATA_ADMINS, "editing data contracts")
+    try:
+        with warehouse_connect(dataset.warehouse) as conn:
+            draft = draft_contract(
+                conn,
+                schema=dataset.schema,
+                table=dataset.table,
+                timeout_ms=dataset.warehouse.statement_timeout_ms,
+            )
+    except psycopg.Error as exc:
+        raise ValidationError(f"Cannot reach the warehouse: {describe_error(exc, 0)}") from None
+    except LookupError as exc:
+        raise ValidationError({"table": str(exc)}) from None
+    spec = spec_to_dict(draft.spec)
+    text = contract_to_yaml(
+        spec,
+        name=str(dataset),
+        version=1,
+        status="draft",
+        description=f"Drafted from {dataset} — review types, add rules and thresholds.",
+        owner=dataset.owner.username if dataset.owner_id else "",
+        consumers=[],
+        server=dataset.warehouse.name,
+    )
+    return {"spec": spec, "yaml": text, "notes": draft.notes, "formats": draft.formats}
+
+
 def contract_save(
     *,
     dataset: Dataset,

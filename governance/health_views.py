@@ -30,6 +30,7 @@ from .filters import IncidentFilter
 from .health_forms import ContractYamlForm, DatasetForm, MonitorForm, RunbookForm, WarehouseForm
 from .health_services import (
     RunInProgress,
+    contract_draft,
     contract_import_yaml,
     dataset_introspect,
     dataset_run_checks,
@@ -140,6 +141,7 @@ def _form_page(
     lede: str = "",
     status: int = 200,
     submit: str = "Save",
+    draft_url: str = "",
 ) -> HttpResponse:
     return render(
         request,
@@ -151,6 +153,7 @@ def _form_page(
             "errors": errors or [],
             "lede": lede,
             "submit": submit,
+            "draft_url": draft_url,
         },
         status=status,
     )
@@ -189,19 +192,41 @@ class ContractEditView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         dataset = self._dataset(pk)
         has = hasattr(dataset, "contract")
+        text = contract_yaml(dataset) if has else ""
+        lede = CONTRACT_LEDE
+        errors: list[str] = []
+        if request.GET.get("draft") == "1":
+            # "Draft from table": the introspected columns and observed formats, not saved
+            # until the owner has refined them and pressed Save.
+            try:
+                draft = contract_draft(dataset=dataset, actor=request.user)
+            except ValidationError as exc:
+                errors = _errors(exc)
+            else:
+                text = draft["yaml"]
+                lede = (
+                    f"Drafted from the table ({len(draft['spec']['fields'])} columns"
+                    + (
+                        f"; formats seen: {_formats_text(draft['formats'])}"
+                        if draft["formats"]
+                        else ""
+                    )
+                    + "). Review it, add rules and thresholds, then save."
+                    + "".join(f" {note}" for note in draft["notes"])
+                )
         form = ContractYamlForm(
-            initial={
-                "yaml": contract_yaml(dataset) if has else "",
-                "version": dataset.contract.version if has else None,
-            }
+            initial={"yaml": text, "version": dataset.contract.version if has else None}
         )
         return _form_page(
             request,
             form,
             title=f"Contract of {dataset}",
             cancel=dataset.get_absolute_url(),
-            lede=CONTRACT_LEDE,
+            lede=lede,
             submit="Save contract",
+            errors=errors,
+            status=400 if errors else 200,
+            draft_url=f"{request.path}?draft=1",
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -230,6 +255,10 @@ class ContractEditView(RoleRequiredMixin, View):
             return _form_page(request, form, errors=[msg], status=412, lede=CONTRACT_LEDE, **page)
         messages.success(request, "Contract saved as a new version.")
         return redirect(dataset.get_absolute_url())
+
+
+def _formats_text(formats: dict[str, str]) -> str:
+    return ", ".join(f"{column} = {kind}" for column, kind in sorted(formats.items()))
 
 
 class WarehouseListView(RoleRequiredMixin, View):

@@ -50,6 +50,15 @@ class CheckResultSerializer(serializers.ModelSerializer):
         return obj.error_detail if user is not None and has_role(user, ADMINS) else ""
 
 
+class ContractDraftSerializer(serializers.Serializer):
+    spec = serializers.DictField(help_text="The drafted contract spec (not saved).")
+    yaml = serializers.CharField(help_text="The same as ODCS v3 YAML, ready to refine and PUT.")
+    notes = serializers.ListField(child=serializers.CharField(), help_text="Columns left out.")
+    formats = serializers.DictField(
+        child=serializers.CharField(), help_text="Column → format seen in the sample."
+    )
+
+
 class CheckRunSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text="running, pass, warn, fail, error")
     scores = serializers.DictField(child=serializers.FloatField(allow_null=True), read_only=True)

@@ -18,6 +18,7 @@ from .. import health_selectors as hs
 from ..filters import CheckRunFilter, IncidentFilter
 from ..health_services import (
     RunInProgress,
+    contract_draft,
     contract_import_yaml,
     contract_save,
     dataset_run_checks,
@@ -31,6 +32,7 @@ from .health_serializers import (
     CheckDefinitionSerializer,
     CheckRunDetailSerializer,
     CheckRunSerializer,
+    ContractDraftSerializer,
     ContractSerializer,
     ContractYamlSerializer,
     DatasetSerializer,
@@ -117,6 +119,14 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
             expected_version=_if_match(request),
         )
         return Response(ContractSerializer(contract).data)
+
+    @extend_schema(responses={200: ContractDraftSerializer})
+    @action(detail=True, methods=["get"], url_path="contract-draft")
+    def contract_draft(self, request: Request, pk: str | None = None) -> Response:
+        """A contract drafted from the table (types, NOT NULL, keys, observed formats) for the
+        owner to refine; nothing is saved. Admins only."""
+        draft = contract_draft(dataset=self.get_object(), actor=request.user)
+        return Response(ContractDraftSerializer(draft).data)
 
     @extend_schema(
         methods=["GET"],
