@@ -50,3 +50,26 @@ def test_the_service_refuses_leadership_too(make_request, users):
     request = make_request(submit=True)
     with pytest.raises(PermissionDenied):
         services.comment_create(request=request, actor=users["leadership"], body="hello")
+
+
+def test_leadership_takes_no_transition_and_attaches_nothing(make_request, users, api_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from intake.models import REQUEST_LIFECYCLE
+
+    request = make_request(submit=True)
+    leader = api_for("leadership")
+    for transition in REQUEST_LIFECYCLE.transitions.values():
+        response = leader.post(
+            f"/api/v1/requests/{request.pk}/transition/",
+            {"name": transition.name, "note": "because"},
+            format="json",
+        )
+        assert response.status_code in (403, 409), (transition.name, response.status_code)
+        assert response.status_code == 403 or transition.name not in ("accept", "cancel")
+    upload = leader.post(
+        f"/api/v1/requests/{request.pk}/attachments/",
+        {"file": SimpleUploadedFile("a.txt", b"hello", content_type="text/plain")},
+        format="multipart",
+    )
+    assert upload.status_code == 403
