@@ -395,6 +395,58 @@ def contract_import_yaml(
 # --- runs ---------------------------------------------------------------------------------------
 
 
+def _queued_key(dataset_id: int) -> str:
+    return f"governance:run-queued:{dataset_id}"
+
+
+def dataset_run_queue(*, dataset: Dataset, actor: Any, mode: str = "full") -> None:
+    """ "Run checks now" from the page: the run goes to the worker (a warehouse query has no
+    place in a web request). The dataset is marked queued (in the cache, for at most
+    `GOVERNANCE_RUN_CLAIM_SECONDS`) until the worker's run ends, so the page polls meanwhile;
+    a dataset already queued or running is refused (RunInProgress)."""
+    from django.core.cache import cache
+
+    _require(actor, RUNNERS, "running checks")
+    if mode not in CheckRun.Mode.values:
+        raise ValidationError({"mode": f"Unknown mode {mode!r}; use full or incremental."})
+    if dataset_run_pending(dataset):
+        raise RunInProgress(f"Dataset {dataset.pk} is already queued or being checked.")
+    claim = knob("GOVERNANCE_RUN_CLAIM_SECONDS", 900)
+    cache.set(_queued_key(dataset.pk), timezone.now().isoformat(), timeout=claim)
+
+    def send() -> None:
+        from .tasks import dataset_run_checks_task
+
+        try:
+            dataset_run_checks_task.delay(
+                dataset_id=dataset.pk,
+                mode=mode,
+                trigger=CheckRun.Trigger.MANUAL,
+                actor_id=actor.pk,
+            )
+        except Exception:  # broker down: say so on the page instead of polling forever
+            cache.delete(_queued_key(dataset.pk))
+            raise
+
+    transaction.on_commit(send)
+
+
+def dataset_run_pending(dataset: Dataset) -> bool:
+    """Whether a run of `dataset` is queued (page) or running (any trigger)."""
+    from django.core.cache import cache
+
+    stale = timezone.now() - timedelta(seconds=knob("GOVERNANCE_RUN_CLAIM_SECONDS", 900))
+    running = dataset.running_since is not None and dataset.running_since >= stale
+    return running or cache.get(_queued_key(dataset.pk)) is not None
+
+
+def dataset_run_dequeue(dataset_id: int) -> None:
+    """The worker's run ended (or was dropped): the dataset is no longer queued."""
+    from django.core.cache import cache
+
+    cache.delete(_queued_key(dataset_id))
+
+
 def _claim(dataset_id: int, now: datetime) -> bool:
     stale = now - timedelta(seconds=knob("GOVERNANCE_RUN_CLAIM_SECONDS", 900))
     return bool(

@@ -33,7 +33,8 @@ from .health_services import (
     contract_draft,
     contract_import_yaml,
     dataset_introspect,
-    dataset_run_checks,
+    dataset_run_pending,
+    dataset_run_queue,
     dataset_save,
     incident_acknowledge,
     incident_resolve,
@@ -88,6 +89,15 @@ class DatasetDetailView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         dataset = get_object_or_404(hs.datasets_with_health(), pk=pk)
+        pending = dataset_run_pending(dataset)
+        if getattr(request, "htmx", False) and request.htmx.target == "run-status":
+            # The page's poll: while the run is queued or running, the status again; when
+            # it ended, reload the whole page (scores, checks, incidents all changed).
+            if pending:
+                return render(request, "governance/_run_status.html", {"pending": True})
+            response = HttpResponse("")
+            response["HX-Refresh"] = "true"
+            return response
         runs = hs.dataset_runs(dataset)
         last = runs[0] if runs else None
         results = list(last.results.all()) if last else []
@@ -109,17 +119,15 @@ class DatasetDetailView(RoleRequiredMixin, View):
                 "history": contract.history.all()[:10] if contract else [],
                 "incidents": dataset.incidents.exclude(status=IncidentStatus.RESOLVED),
                 "can_edit": has_role(request.user, ADMINS),
+                "pending": pending,
             },
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         dataset = get_object_or_404(Dataset, pk=pk)
         try:
-            run = dataset_run_checks(
-                dataset_id=dataset.pk,
-                mode=request.POST.get("mode", "full"),
-                trigger=CheckRun.Trigger.MANUAL,
-                actor=request.user,
+            dataset_run_queue(
+                dataset=dataset, actor=request.user, mode=request.POST.get("mode", "full")
             )
         except RunInProgress:
             messages.warning(request, "A run of this dataset is in progress; try again shortly.")
@@ -127,8 +135,11 @@ class DatasetDetailView(RoleRequiredMixin, View):
         except ValidationError as exc:
             messages.error(request, " ".join(_errors(exc)))
             return redirect(dataset.get_absolute_url())
-        messages.success(request, f"Checks ran: {run.get_status_display()}.")
-        return redirect(run.get_absolute_url())
+        except Exception:  # the broker refused the task: nothing was queued
+            messages.error(request, "The worker queue is unreachable; the run was not queued.")
+            return redirect(dataset.get_absolute_url())
+        messages.success(request, "Checks queued; this page updates itself when the run ends.")
+        return redirect(dataset.get_absolute_url())
 
 
 def _form_page(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 
 from .health_services import (
     RunInProgress,
     dataset_run_checks,
+    dataset_run_dequeue,
     incident_escalate_sweep,
     knob,
     monitor_sweep,
@@ -16,17 +18,29 @@ from .models import Dataset, RunStatus
 
 @shared_task(bind=True, name="governance.tasks.dataset_run_checks_task", ignore_result=True)
 def dataset_run_checks_task(
-    self, dataset_id: int, mode: str = "full", trigger: str = "schedule"
+    self,
+    dataset_id: int,
+    mode: str = "full",
+    trigger: str = "schedule",
+    actor_id: int | None = None,
 ) -> None:  # type: ignore[no-untyped-def]
     """Run a dataset's checks. A run that ended in `error` (stored with its reason) is
     retried with backoff up to GOVERNANCE_RUN_MAX_RETRIES; an overlapping run is dropped
-    (the one in progress covers it)."""
+    (the one in progress covers it). `actor_id`: who asked from the page ("Run checks now");
+    the dataset's queued mark is cleared when the run ends."""
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     try:
         run = dataset_run_checks(
-            dataset_id=dataset_id, mode=mode, trigger=trigger, attempt=self.request.retries + 1
+            dataset_id=dataset_id,
+            mode=mode,
+            trigger=trigger,
+            actor=actor,
+            attempt=self.request.retries + 1,
         )
     except (RunInProgress, Dataset.DoesNotExist):
         return  # the run in progress covers it / the dataset was deleted
+    finally:
+        dataset_run_dequeue(dataset_id)
     max_retries = knob("GOVERNANCE_RUN_MAX_RETRIES", 2)
     if run.status == RunStatus.ERROR and self.request.retries < max_retries:
         delay = knob("GOVERNANCE_RUN_RETRY_SECONDS", 60) * 2**self.request.retries

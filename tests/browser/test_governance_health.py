@@ -27,7 +27,14 @@ def leads(users):
     return dataset
 
 
-def test_admin_edits_contract_runs_checks_sees_sample_and_acknowledges(page, login, leads):
+def test_admin_edits_contract_runs_checks_sees_sample_and_acknowledges(
+    page, login, leads, monkeypatch
+):
+    # "Run checks now" queues the run on the worker; no worker runs beside the browser
+    # tests, so the queued task executes eagerly, exactly as the worker would run it.
+    from mops.celery import app as celery_app
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     login("admin")
     page.goto(leads.get_absolute_url())
     page.get_by_role("link", name="Edit contract").click()
@@ -42,6 +49,9 @@ def test_admin_edits_contract_runs_checks_sees_sample_and_acknowledges(page, log
     assert "Contract saved as a new version" in page.locator("body").inner_text()
 
     page.get_by_role("button", name="Run checks now").click()
+    page.wait_for_url(f"**{leads.get_absolute_url()}")
+    assert "Checks queued" in page.locator("body").inner_text()
+    page.locator("section.panel h2 a[href*='/governance/runs/']").first.click()
     page.wait_for_url("**/governance/runs/*/")
     row = page.locator("#check-rangescore")
     assert "fail" in row.inner_text()

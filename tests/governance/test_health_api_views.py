@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from governance.health_services import dataset_run_checks
 from governance.models import Incident
+from governance.tasks import dataset_run_checks_task
+
+
+def health_user(client) -> int:
+    """The id of the user logged in on a test client."""
+    return int(client.session["_auth_user_id"])
 
 
 def test_pages_render_for_staff_and_hide_from_requesters(
@@ -28,11 +34,40 @@ def test_pages_render_for_staff_and_hide_from_requesters(
     assert client_for("requester").get("/governance/datasets/").status_code == 403
 
 
-def test_run_now_from_the_page_and_acknowledge_the_incident(health, client_for):
+def test_run_now_from_the_page_and_acknowledge_the_incident(
+    health, client_for, django_capture_on_commit_callbacks
+):
+    """"Run checks now" queues the run on the worker (it used to run inside the request);
+    the page polls until the worker's run ends, then reloads."""
     leads = health["datasets"]["leads"]
     engineer = client_for("engineer")
-    response = engineer.post(f"/governance/datasets/{leads.pk}/", {"mode": "full"})
-    assert response.status_code == 302 and "/governance/runs/" in response["Location"]
+    with django_capture_on_commit_callbacks() as queued:
+        response = engineer.post(f"/governance/datasets/{leads.pk}/", {"mode": "full"})
+    assert response.status_code == 302 and response["Location"] == leads.get_absolute_url()
+    assert len(queued) == 1 and not leads.runs.exists()  # nothing ran in the request
+    page = engineer.get(leads.get_absolute_url()).content.decode()
+    assert 'hx-trigger="every 2s"' in page and "this page updates itself" in page
+    poll = engineer.get(
+        leads.get_absolute_url(), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="run-status"
+    )
+    assert 'id="run-status"' in poll.content.decode() and "<html" not in poll.content.decode()
+    again = engineer.post(f"/governance/datasets/{leads.pk}/", {"mode": "full"}, follow=True)
+    assert b"in progress" in again.content  # one queued run at a time
+    dataset_run_checks_task.apply(
+        kwargs={
+            "dataset_id": leads.pk,
+            "mode": "full",
+            "trigger": "manual",
+            "actor_id": health_user(engineer),
+        }
+    )
+    run = leads.runs.get()
+    assert (run.trigger, run.requested_by.username) == ("manual", "engineer")
+    ended = engineer.get(
+        leads.get_absolute_url(), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="run-status"
+    )
+    assert ended["HX-Refresh"] == "true"
+    assert 'hx-trigger="every 2s"' not in engineer.get(leads.get_absolute_url()).content.decode()
     incident = Incident.objects.filter(dataset=leads, status="open").first()
     engineer.post(f"/governance/incidents/{incident.pk}/", {"transition": "acknowledge"})
     incident.refresh_from_db()
