@@ -120,6 +120,18 @@ class Walk:
         locator.click()
         self.page.wait_for_load_state()
 
+    def click_confirmed(self, locator: Any) -> str:
+        """Click a destructive button, accept the confirmation it asks; its message."""
+        said: list[str] = []
+
+        def accept(dialog: Any) -> None:
+            said.append(dialog.message)
+            dialog.accept()
+
+        self.page.once("dialog", accept)
+        self.click(locator)
+        return said[0] if said else ""
+
     def open_request(self, reference: str) -> None:
         """From anywhere: Work → Requests, search the reference, open it."""
         self.menu("Work", "Requests")
@@ -263,7 +275,10 @@ def pm_backlog(walk: Walk) -> None:
     walk.click(page.locator("details.manage-views").get_by_role("button", name="Rename"))
     assert page.locator(".saved-views").get_by_role("link", name="Triage queue").count() == 1
     page.locator("details.manage-views summary").click()
-    walk.click(page.locator("details.manage-views").get_by_role("button", name="Delete"))
+    said = walk.click_confirmed(
+        page.locator("details.manage-views").get_by_role("button", name="Delete")
+    )
+    assert "deletes the saved view" in said
     assert page.get_by_role("link", name="Triage queue").count() == 0
 
 
@@ -346,7 +361,7 @@ def _follow_queued(page: Any) -> None:
 
 def engineer_to_live(walk: Walk, reference: str, campaign: str) -> None:
     from intake.models import Request
-    from releases.models import Boarding
+    from releases.models import Boarding, Departure
     from releases.services import departures_advance
 
     page = walk.page
@@ -355,19 +370,35 @@ def engineer_to_live(walk: Walk, reference: str, campaign: str) -> None:
     walk.click(page.get_by_role("button", name="Send to QA"))
     assert walk.status() == "In QA"
     # the request page says what is next: the checklist, with its progress
-    walk.click(page.get_by_role("link", name=re.compile("checklist", re.I)).first)
+    step = page.locator("[data-step='checklist']")
+    assert re.search(r"0 of \d+ items", step.inner_text())
+    walk.click(step.get_by_role("link", name="Open the QA checklist"))
     complete_checklist(walk, campaign)
     walk.open_request(reference)
-    # ... then the next eligible departures, boarded from the request page
-    board = page.get_by_role("button", name=re.compile(r"^Board", re.I)).first
-    walk.click(board)
+    assert "passed" in page.locator("[data-step='checklist']").inner_text()
+    # ... then "Board on a train" with the next eligible departures: board the first
+    step = page.locator("[data-step='board']")
+    assert "Next eligible departures" in step.inner_text(), step.inner_text()
+    walk.click(step.get_by_role("link", name="Board on a train"))
+    walk.click(page.locator("[data-eligible-row]").first.get_by_role("button", name="Board"))
+    walk.open_request(reference)
     assert walk.status() == "Scheduled"
     request = Request.objects.get(pk=int(reference.split("-")[1]))
     boarding = Boarding.objects.select_related("departure").get(request=request, status="boarded")
-    # the beat task marks the departure departed at its start
-    departures_advance(now=boarding.departure.starts_at + timedelta(minutes=1))
+    # The clock reaches the departure's start (moved to five minutes ago, as
+    # tests/releases/workitems.py does) and the beat task marks it departed.
+    Departure.objects.filter(pk=boarding.departure_id).update(
+        starts_at=timezone.now() - timedelta(minutes=5),
+        ends_at=timezone.now() + timedelta(hours=1),
+    )
+    departures_advance()
     walk.open_request(reference)
-    walk.click(page.get_by_role("button", name="Mark live"))
+    walk.click(
+        page.locator("[data-step='departure']").get_by_role("link", name="Open the departure")
+    )
+    row = page.locator("tr", has=page.get_by_role("link", name=re.compile(reference)))
+    walk.click(row.get_by_role("button", name="Mark live"))
+    walk.open_request(reference)
     assert walk.status() == "Live"
 
 
