@@ -178,7 +178,8 @@ def _announce(host: str, port: str, *, demo: bool) -> None:
     print(f"\n  mops is running at http://{host}:{port}/  (Ctrl-C to stop)\n")
     if not demo:
         print("  Started empty (DEMO=0). Log in as your administrator and open /setup/,")
-        print("  the set-up guide. No administrator yet? Stop and run `make admin USER=you`.\n")
+        print("  the set-up guide. No administrator yet? In another terminal:")
+        print("    make admin USER=you\n")
         return
     print(f"  Demo log-ins (password for all: {PASSWORD}):")
     for username, _first, _last, role, team in DEMO_USERS:
@@ -228,7 +229,8 @@ def admin(args: list[str]) -> int:
         _manage("migrate", "--noinput", "-v", "0")
         _manage("create_admin", *args)
     finally:
-        _stop([], handles)
+        if handles:
+            _stop([], handles)
     return 0
 
 
