@@ -29,6 +29,12 @@
       if (group.open && !group.contains(event.target)) group.open = false;
     });
   });
+  // Destructive buttons say what they do before doing it: <button data-confirm="...">.
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    var text = button && button.getAttribute("data-confirm");
+    if (text && !window.confirm(text)) event.preventDefault();
+  }, true);
   // "Select all" checkboxes: <input type=checkbox data-select-all="name">
   document.addEventListener("change", function (event) {
     var name = event.target.getAttribute && event.target.getAttribute("data-select-all");
