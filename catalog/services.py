@@ -20,6 +20,7 @@ from rest_framework.exceptions import APIException
 from mops.accounts.roles import ADMINS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.slugs import unique_slug
+from mops.core.timezones import default_time_zone
 
 from . import inputdef
 from .closeddays import DEFAULT_NAME, ClosedSpan
@@ -111,15 +112,16 @@ def calendar_create(
     name: str,
     slug: str,
     working_hours: Mapping[str, Any],
-    time_zone: str = "America/New_York",
+    time_zone: str = "",
     holiday_regions: Iterable[str] = (),
     closed_days: Iterable[tuple[date, str] | ClosedSpan] = (),
 ) -> Calendar:
+    """A business calendar; its time zone defaults to the deployment's (MOPS_TIME_ZONE)."""
     _require(actor, CALENDAR_EDITORS, "edit business calendars")
     calendar = Calendar(
         name=name,
         slug=slug,
-        time_zone=time_zone,
+        time_zone=time_zone or default_time_zone(),
         working_hours=dict(working_hours),
         holiday_regions=list(holiday_regions),
     )

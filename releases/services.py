@@ -28,6 +28,7 @@ from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, Role, has_r
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import TransitionError
 from mops.core.slugs import unique_slug
+from mops.core.timezones import default_time_zone
 from mops.core.uploads import validate_upload
 
 from . import carriage, schedule, work
@@ -163,6 +164,8 @@ def train_create(*, actor: Any, **fields: Any) -> Train:
         fields["rrule"] = _normalise_rrule(fields["rrule"])
     if not fields.get("slug"):
         fields["slug"] = unique_slug(Train, fields.get("name") or "train")
+    if not fields.get("time_zone"):
+        fields["time_zone"] = default_time_zone()  # MOPS_TIME_ZONE, not the model's fallback
     train = Train(**fields)
     with transaction.atomic():
         _clean_train(train)

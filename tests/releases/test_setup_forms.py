@@ -113,3 +113,27 @@ def test_sla_policy_and_template_slugs_are_automatic(client_for, users):
     )
     assert response.status_code == 302
     assert Template.objects.get().slug == "event-follow-up"
+
+
+def test_services_default_the_time_zone_to_mops_time_zone(users, settings):
+    from datetime import time
+
+    from releases import services
+
+    settings.TIME_ZONE = "Europe/London"
+    calendar = calendar_create(
+        actor=users["admin"],
+        name="Office",
+        slug="office",
+        working_hours={str(d): [["09:00", "17:00"]] for d in range(5)},
+    )
+    assert calendar.time_zone == "Europe/London"
+    train = services.train_create(
+        actor=users["admin"],
+        name="Weekly",
+        channels=["email"],
+        rrule="FREQ=WEEKLY;BYDAY=TU",
+        first_date=calendar.created_at.date(),
+        start_time=time(10, 0),
+    )
+    assert train.time_zone == "Europe/London" and train.slug == "weekly"
