@@ -148,3 +148,35 @@ def test_a_departure_landing_an_overridden_request_records_only_the_outcome(user
     request.refresh_from_db()
     assert request.status == Status.LIVE
     assert not request.events.filter(transition="go_live").exists()
+
+
+def test_admin_overrides_from_the_request_page_after_confirming_with_a_reason(
+    users, make_request, client_for
+):
+    request = make_request()
+    url = f"/requests/{request.pk}/transition/"
+    assert (
+        b'value="override_live"'
+        not in client_for("engineer").get(request.get_absolute_url()).content
+    )
+    admin = client_for("admin")
+    assert b'value="override_live"' in admin.get(request.get_absolute_url()).content
+    confirm = admin.post(url, {"name": "override_live", "version": request.version})
+    assert confirm.status_code == 200 and b"without a departure" in confirm.content
+    request.refresh_from_db()
+    assert request.status == Status.IN_QA  # nothing happens before the confirmation
+    admin.post(url, {"name": "override_live", "version": request.version, "confirmed": "1"})
+    request.refresh_from_db()
+    assert request.status == Status.IN_QA  # no reason, no override
+    admin.post(
+        url,
+        {
+            "name": "override_live",
+            "version": request.version,
+            "confirmed": "1",
+            "note": "Form broken on the site",
+        },
+    )
+    request.refresh_from_db()
+    assert request.status == Status.LIVE
+    assert request.events.filter(transition=OVERRIDE_LIVE, note="Form broken on the site").exists()
