@@ -726,7 +726,7 @@ class Service(TimeStampedModel):
     def default_delivery(self) -> str:
         """'simple: 2 business days'."""
         c = self.default_complexity
-        return f"{c}: {self.sla_policy.describe_hours(self.sla_policy.delivery_hours(c))}"
+        return f"{c}: {self.sla_policy.describe_target('delivery', c)}"
 
 
 class ServiceVersion(models.Model):

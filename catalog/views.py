@@ -124,8 +124,8 @@ class ServiceDetailView(RoleRequiredMixin, TemplateView):
             {
                 "value": c.value,
                 "label": c.label,
-                "triage": policy.describe_hours(policy.triage_hours(c.value)),
-                "delivery": policy.describe_hours(policy.delivery_hours(c.value)),
+                "triage": policy.describe_target("triage", c.value),
+                "delivery": policy.describe_target("delivery", c.value),
                 "default": c.value == service.default_complexity,
             }
             for c in Complexity
