@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from intake.models import REQUEST_LIFECYCLE, Request, RequestEvent, Status
+from intake.models import OVERRIDE_LIVE, REQUEST_LIFECYCLE, Request, RequestEvent, Status
 from metrics import demo_history
 from metrics.definitions import HEADLINE
 from mops.accounts.models import User
@@ -24,12 +24,29 @@ def _demo_warehouse(django_db_setup, django_db_blocker):
         build_warehouse()
 
 
-@pytest.fixture
-def demo(db, _demo_warehouse):
+@pytest.fixture(scope="module")
+def _demo_loaded(_demo_warehouse, django_db_blocker):
+    """The demo loaded once for the module, inside a transaction rolled back at its end
+    (each test's own transaction nests in it as a savepoint)."""
+    from django.db import transaction
+
     from mops.core import registry
 
-    for _name, load in registry.demo_loaders:
-        load()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            for _name, load in registry.demo_loaders:
+                load()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(_demo_loaded, db):
+    return None
 
 
 def test_every_headline_tile_has_data_after_the_demo_load(demo):
@@ -78,8 +95,8 @@ def test_history_spans_twelve_months_teams_services_and_classes(demo):
 
 def test_history_follows_the_lifecycle(demo):
     """Each event leaves the state the previous one entered by an allowed transition; a
-    request is scheduled only by boarding a departure that then left (or by an admin
-    override whose reason is on the event) and live only after that departure started."""
+    request is scheduled only by boarding a departure that then left and live only after that
+    departure started, or live by the admin override with its reason on the event."""
     transitions = REQUEST_LIFECYCLE.transitions  # name → Transition
     events: dict[int, list[RequestEvent]] = {}
     for event in RequestEvent.objects.order_by("at", "id"):
@@ -96,13 +113,14 @@ def test_history_follows_the_lifecycle(demo):
             rule = transitions[after.transition]
             assert after.from_status in rule.sources and after.to_status == rule.target
         assert trail[-1].to_status == request.status
+        overrides = [e for e in trail if e.transition == OVERRIDE_LIVE]
+        if overrides:  # the admin override: an admin, a reason, no train
+            assert overrides[0].actor.username == "admin" and overrides[0].note, request.pk
+            continue
         went_live = [e for e in trail if e.transition == "go_live"]
         if not went_live:
             continue
-        boarding = boardings.get(request.pk)
-        if boarding is None:
-            assert went_live[0].note.startswith("Admin override:"), request.pk
-            continue
+        boarding = boardings[request.pk]
         assert boarding.status == BoardingStatus.LIVE
         assert boarding.departure.status in (DepartureStatus.DEPARTED, DepartureStatus.CLOSED)
         scheduled = next(e for e in trail if e.transition == "schedule")
@@ -119,3 +137,34 @@ def test_the_history_is_written_once(demo):
         load()
     after = (Request.objects.count(), RequestEvent.objects.count(), Boarding.objects.count())
     assert after == before
+
+
+def test_early_in_a_week_the_override_fills_this_weeks_figures():
+    """Monday before the first train: the freshest request in QA went live by the admin
+    override (its reason on the event), so this week's live figures are not empty."""
+    local = timezone.localtime()
+    monday = (local + timedelta(days=7 - local.weekday())).replace(
+        hour=6, minute=0, second=0, microsecond=0
+    )
+    admin = User(username="admin")
+    friday = monday - timedelta(days=3)
+
+    def story(at, status, live_at=None):  # type: ignore[no-untyped-def]
+        request = Request(status=status, live_at=live_at)
+        s = demo_history.Story(request)
+        s.add(at, "send_to_qa", Status.IN_PROGRESS, Status.IN_QA, admin)
+        return s
+
+    older, fresher = story(friday, Status.IN_QA), story(friday + timedelta(hours=5), Status.IN_QA)
+    shipped = story(friday, Status.LIVE, live_at=friday)
+    demo_history._hotfix([older, fresher, shipped], admin, monday)
+    at, name, source, target, actor, note = fresher.events[-1]
+    assert (name, source, target, actor) == (OVERRIDE_LIVE, Status.IN_QA, Status.LIVE, admin)
+    assert note and monday - timedelta(hours=6) <= at < monday
+    assert fresher.request.status == Status.LIVE and fresher.request.live_at == at
+    assert older.request.status == Status.IN_QA and len(older.events) == 1
+    # once a train has left this week, nothing is overridden
+    tuesday = story(monday + timedelta(days=1), Status.LIVE, live_at=monday + timedelta(days=1))
+    waiting = story(friday, Status.IN_QA)
+    demo_history._hotfix([tuesday, waiting], admin, monday + timedelta(days=2))
+    assert waiting.request.status == Status.IN_QA
