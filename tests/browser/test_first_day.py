@@ -130,15 +130,11 @@ def test_a_team_sets_up_from_an_empty_database_through_the_pages(page, live_serv
         page.get_by_label(day).fill(LUNCH_DAY)
     shutdown_start = date(timezone.localdate().year, 12, 24)
     shutdown = [shutdown_start + timedelta(days=n) for n in range(9)]  # 24 Dec to 1 Jan
-    country = page.locator('[name="holiday_country"]')
-    if country.count():  # holidays chosen from the library's lists, ranges understood
-        clicks.select(country, "GB")
-        expect(page.locator('[name="holiday_subdivision"] option[value="ENG"]')).to_have_count(1)
-        clicks.select(page.locator('[name="holiday_subdivision"]'), "ENG")
-        closed_days = f"{shutdown[0].isoformat()} to {shutdown[-1].isoformat()} Company shutdown"
-    else:  # the older free-text region and one line per closed day
-        page.get_by_label("Public holidays from").fill("GB-ENG")
-        closed_days = "\n".join(f"{d.isoformat()} Company shutdown" for d in shutdown)
+    # Holidays from the library's lists: United Kingdom, region England.
+    clicks.select(page.locator('[name="holiday_country"]'), "GB")
+    expect(page.locator('[name="holiday_subdivision"] option[value="ENG"]')).to_have_count(1)
+    clicks.select(page.locator('[name="holiday_subdivision"]'), "ENG")
+    closed_days = f"{shutdown[0].isoformat()} to {shutdown[-1].isoformat()} Company shutdown"
     page.get_by_label("Company closed days").fill(closed_days)
     clicks.click(page.get_by_role("button", name="Save"))
     page.wait_for_url("**/sla/calendars/london/")
