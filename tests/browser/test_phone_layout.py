@@ -39,9 +39,8 @@ def _demo_warehouse_committed(transactional_db):
 def _pages_for(role: str) -> list[str]:
     from governance.models import Dataset, Rfc
     from intake.models import Request
-    from releases.models import Departure, Train
-
     from mops.accounts.models import User
+    from releases.models import Departure, Train
 
     requests = Request.objects.exclude(status="draft").order_by("-pk")
     if role == "requester":
