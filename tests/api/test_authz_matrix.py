@@ -27,6 +27,9 @@ EXPECTED: dict[str, set[str]] = {
     "sla-policies/": EVERYONE,
     "calendars/": EVERYONE,
     "templates/": EVERYONE,
+    # self-serve completions: a requester lists their team's (visibility tested in
+    # tests/catalog/test_selfserve.py)
+    "self-serve-completions/": EVERYONE,
     "rfcs/": STAFF_AND_LEADERS | {AP},
     "approval-policies/": STAFF_AND_LEADERS | {AP},
     "taxonomy/": EVERYONE,
