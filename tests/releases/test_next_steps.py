@@ -73,9 +73,7 @@ def test_scheduled_request_links_its_departure_and_the_manifest_marks_live_after
     assert request.status == "live"
 
 
-def test_departure_page_and_calendar_link_waiting_work_to_qa_and_boarding(
-    client_for, make_request
-):
+def test_departure_page_and_calendar_link_waiting_work_to_qa_and_boarding(client_for, make_request):
     request = make_request()
     train = train_for(["email"])
     departure = train.departures.filter(status="open").order_by("starts_at").last()
