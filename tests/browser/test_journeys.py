@@ -381,7 +381,9 @@ def engineer_to_live(walk: Walk, reference: str, campaign: str) -> None:
     assert "Next eligible departures" in step.inner_text(), step.inner_text()
     walk.click(step.get_by_role("link", name="Board on a train"))
     walk.click(page.locator("[data-eligible-row]").first.get_by_role("button", name="Board"))
-    walk.open_request(reference)
+    # on the departure's manifest now; its row links back to the request
+    manifest_row = page.locator("tr", has=page.get_by_role("link", name=re.compile(reference)))
+    walk.click(manifest_row.get_by_role("link", name=re.compile(reference)).first)
     assert walk.status() == "Scheduled"
     request = Request.objects.get(pk=int(reference.split("-")[1]))
     boarding = Boarding.objects.select_related("departure").get(request=request, status="boarded")
@@ -392,13 +394,12 @@ def engineer_to_live(walk: Walk, reference: str, campaign: str) -> None:
         ends_at=timezone.now() + timedelta(hours=1),
     )
     departures_advance()
-    walk.open_request(reference)
+    page.reload()  # the request page, a moment later
     walk.click(
         page.locator("[data-step='departure']").get_by_role("link", name="Open the departure")
     )
-    row = page.locator("tr", has=page.get_by_role("link", name=re.compile(reference)))
-    walk.click(row.get_by_role("button", name="Mark live"))
-    walk.open_request(reference)
+    walk.click(manifest_row.get_by_role("button", name="Mark live"))
+    walk.click(manifest_row.get_by_role("link", name=re.compile(reference)).first)
     assert walk.status() == "Live"
 
 
