@@ -216,7 +216,11 @@ def submit_request(walk: Walk, service: str, campaign: str, tmp_path: Any) -> st
     for name, value in (("utm_source", "newsletter"), ("utm_medium", "email"),
                         ("utm_campaign", campaign)):  # fmt: skip
         box = page.locator(f"[name='{name}']")
-        if box.count() and box.is_visible():
+        if not (box.count() and box.is_visible()):
+            continue
+        if box.evaluate("el => el.tagName") == "SELECT":
+            box.select_option(value)
+        else:
             box.fill(value)
     for name in ("score_impact", "score_effort", "score_risk"):
         select = page.locator(f"select[name='{name}']")
