@@ -116,6 +116,32 @@ class RequestForm(forms.Form):
     def tracking_fields(self) -> list[Any]:
         return [self[k] for k in TRACKING_KEYS]
 
+    def set_tracking_choices(
+        self, *, sources: list[str], mediums: list[str], campaigns: list[str]
+    ) -> None:
+        """Source and medium picked from the taxonomy; the campaign picked from the
+        registered ones (a datalist: a new name may still be typed, and is checked against
+        the naming convention at submit). A stored value outside the lists stays offered,
+        so editing a request never drops what it holds."""
+        for name, values in (("utm_source", sources), ("utm_medium", mediums)):
+            current = (self[name].value() or "").strip()
+            choices = [("", "—"), *((v, v) for v in values)]
+            if current and current not in values:
+                choices.append((current, f"{current} (not in the taxonomy)"))
+            old = self.fields[name]
+            self.fields[name] = forms.ChoiceField(
+                choices=choices, required=False, label=old.label, help_text=old.help_text
+            )
+            for attr in ("required_at_submit",):
+                if hasattr(old, attr):
+                    setattr(self.fields[name], attr, getattr(old, attr))
+            self.fields[name].widget.attrs.update(
+                {k: v for k, v in old.widget.attrs.items() if k != "maxlength"}
+            )
+            self._bound_fields_cache.pop(name, None)  # the old field was read above
+        self.campaign_options = campaigns
+        self.fields["utm_campaign"].widget.attrs["list"] = "registered-campaigns"
+
     def set_campaign_hint(self, *, example: str | None, builder_url: str) -> None:
         """The campaign-name help: an example that follows the naming convention and the
         UTM builder, instead of the raw token pattern."""

@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Complexity
+from governance.selectors import campaigns_visible_to, taxonomy_current
 from mops.accounts.roles import READ_EVERYTHING, has_role
 
 from .models import (
@@ -167,4 +168,23 @@ def weekly_review(*, now: datetime | None = None, limit: int = 10) -> dict[str, 
                 status__in=[Status.SUBMITTED, Status.NEEDS_INFO], priority__score__isnull=False
             ).order_by("-priority__score", "submitted_at")[:limit]
         ),
+    }
+
+
+TRACKING_CAMPAIGNS_SHOWN = 200
+
+
+def tracking_choices(user: Any) -> dict[str, list[str]]:
+    """What the request form's tracking plan offers: the taxonomy's sources and mediums, and
+    the registered campaigns the person may use (newest first, bounded)."""
+    taxonomy = taxonomy_current()
+    campaigns = list(
+        campaigns_visible_to(user)
+        .order_by("-start_date", "-pk")
+        .values_list("name", flat=True)[:TRACKING_CAMPAIGNS_SHOWN]
+    )
+    return {
+        "sources": sorted(taxonomy.sources),
+        "mediums": sorted(taxonomy.mediums),
+        "campaigns": campaigns,
     }

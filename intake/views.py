@@ -307,6 +307,7 @@ class _FormMixin:
             asked=services.standard_fields_asked(definition),
             required=services.submit_required_fields(service, definition) if service else (),
         )
+        form.set_tracking_choices(**selectors.tracking_choices(http.user))
         form.set_campaign_hint(
             example=services.campaign_name_example(),
             builder_url=reverse("governance:utm_builder"),

@@ -80,8 +80,8 @@ def test_request_journey_submit_needs_info_answer_accept(
     page.get_by_label("Brief").fill("Launch the spring offer.")
     page.get_by_label("Audience", exact=True).fill("Trial users in the US")
     page.get_by_label("Desired live date").fill("2030-01-01")
-    page.get_by_label("utm_source").fill("newsletter")
-    page.get_by_label("utm_medium").fill("email")
+    page.get_by_label("utm_source").select_option("newsletter")
+    page.get_by_label("utm_medium").select_option("email")
     page.get_by_label("utm_campaign").fill("fy30q1_na_email_promo_spring")
     page.get_by_label("Business impact").select_option("4")
     page.get_by_label("Effort").select_option("2")
@@ -121,10 +121,12 @@ def test_request_journey_submit_needs_info_answer_accept(
     page.wait_for_load_state()
     assert page.locator("#request-status").inner_text() == "Accepted"
     sla = page.locator("#sla").inner_text()
-    assert "Delivery (time to campaign)" in sla and "on_track" in sla
-    assert page.locator('[data-clock="triage"]').inner_text() in ("met", "missed")
+    # Human labels, never raw codes (issue #19 item 11).
+    assert "Delivery (time to campaign)" in sla and "On track" in sla and "on_track" not in sla
+    assert page.locator('[data-clock="triage"]').inner_text() in ("Met", "Missed")
     events = page.locator("#events").inner_text()
-    for text in ("needs_info", "The 30-day trial list.", "accepted", "Which trial list exactly?"):
+    for text in ("Needs info", "The 30-day trial list.", "Accepted", "Which trial list exactly?"):
         assert text in events
+    assert "needs_info" not in events
     assert "Business impact 4" in page.locator("#score").inner_text()
     assert console_errors == []
