@@ -39,7 +39,7 @@ from releases.models import Boarding, BoardingStatus, Departure, DepartureStatus
 from .models import NpsInvitation, NpsResponse, NpsSurvey
 
 DAYS = 365
-PER_WEEK = 8  # requests submitted per week, on average
+PER_WEEK = 9  # requests submitted per week, on average
 SEED = 20261204
 
 THEMES = [
@@ -353,7 +353,7 @@ def load(progress: Callable[[str], None] = lambda _: None, *, now: datetime | No
     stories: list[Story] = []
     start = now - timedelta(days=DAYS)
     for week in range(DAYS // 7 + 1):
-        for _ in range(rng.randint(PER_WEEK - 3, PER_WEEK + 3)):
+        for _ in range(rng.randint(PER_WEEK - 2, PER_WEEK + 2)):
             submitted = start + timedelta(days=week * 7 + rng.uniform(0, 7))
             if submitted >= now - timedelta(hours=2):
                 continue
