@@ -561,6 +561,7 @@ def request_next_steps(work_request: Any, user: Any) -> list[dict[str, Any]]:
                 "url": reverse("releases:request_qa", args=[work_request.pk]) if reads_qa else "",
                 "label": "Open the QA checklist" if status == work.IN_QA else "QA checklist",
                 "primary": status == work.IN_QA and not passed,
+                "items": [],  # the template reads step.items: without it, dict.items() lists the keys
             }
         )
     if status == work.IN_QA:
@@ -607,6 +608,7 @@ def request_next_steps(work_request: Any, user: Any) -> list[dict[str, Any]]:
                 "url": departure.get_absolute_url() if reads_departures else "",
                 "label": "Open the departure",
                 "primary": reads_departures and departure.starts_at <= timezone.now(),
+                "items": [],
             }
         )
     return panels

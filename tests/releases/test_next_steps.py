@@ -85,3 +85,12 @@ def test_departure_page_and_calendar_link_waiting_work_to_qa_and_boarding(client
     leader = client_for("leadership").get("/releases/").content.decode()
     assert f'href="/releases/requests/{request.pk}/qa/"' in leader
     assert not re.search(rf'href="/releases/requests/{request.pk}/board/"', leader)
+
+
+def test_a_step_without_departures_lists_nothing_of_its_own(client_for, make_request, checklist):
+    """The template reads `step.items`: a panel without that key must not fall back to the
+    dict's own items (a list of "key", "title", "url" ... links on the page)."""
+    request = make_request()
+    body = client_for("engineer").get(request.get_absolute_url()).content.decode()
+    step = re.search(r'data-step="checklist">(.*?)</div>', body, re.S).group(1)
+    assert "<li>" not in step and ">title<" not in step
