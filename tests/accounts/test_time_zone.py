@@ -69,3 +69,10 @@ def test_another_users_zone_is_only_set_by_an_admin(users):
         user_set_time_zone(user=users["engineer"], time_zone="UTC", actor=users["pm"])
     user_set_time_zone(user=users["engineer"], time_zone="UTC", actor=users["admin"])
     assert User.objects.get(pk=users["engineer"].pk).time_zone == "UTC"
+
+
+def test_the_api_reports_the_users_time_zone(api_for, users):
+    from mops.accounts.services import user_set_time_zone
+
+    user_set_time_zone(user=users["pm"], time_zone="Asia/Tokyo", actor=users["pm"])
+    assert api_for("pm").get("/api/v1/me/").json()["time_zone"] == "Asia/Tokyo"

@@ -15,7 +15,17 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "first_name", "last_name", "email", "team", "roles"]
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "team",
+            "roles",
+            "time_zone",
+        ]
+        read_only_fields = ["time_zone"]  # set on the profile page ("" = MOPS_TIME_ZONE)
 
     def get_roles(self, user: User) -> list[str]:
         return sorted(user.roles)
