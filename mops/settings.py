@@ -272,6 +272,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Error responses every operation can give and no-NUL text, added once (mops.core.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mops.core.schema.postprocess",
+    ],
     # Choice sets shared across apps get one name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "ChannelEnum": "catalog.models.Channel",

@@ -29,7 +29,12 @@ class AuditApiView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("model", str, description="app_label.model, e.g. catalog.service"),
+            OpenApiParameter(
+                "model",
+                str,
+                description="app_label.model, e.g. catalog.service",
+                enum=sorted(m._meta.label_lower for m in tracked_models()),
+            ),
             OpenApiParameter("user", str),
             OpenApiParameter("limit", int),
         ],
