@@ -15,7 +15,9 @@ RANGE = "from=2025-06-30&to=2025-07-13"
 
 def test_leadership_reads_drills_down_and_exports(page, login, history):  # noqa: F811
     login("leader")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.locator("summary", has_text="Insights").click()  # the job menus open on a click
+    nav.get_by_role("link", name="Dashboard").click()
     page.wait_for_url("**/metrics/")
     assert page.get_by_role("heading", level=1).inner_text() == "Marketing Ops dashboard"
 
