@@ -6,10 +6,10 @@ from rest_framework.response import Response
 
 from mops.accounts.roles import ADMINS, ALL_ROLES
 
-from ..models import Notification, OutboxMessage
+from ..models import Channel, Notification, OutboxMessage
 from ..selectors import unread_changed
 from ..services import outbox_replay
-from .serializers import NotificationSerializer, OutboxMessageSerializer
+from .serializers import ChannelSerializer, NotificationSerializer, OutboxMessageSerializer
 
 
 class OutboxViewSet(viewsets.ReadOnlyModelViewSet):
@@ -46,3 +46,13 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         count = self.get_queryset().filter(read_at__isnull=True).update(read_at=timezone.now())
         unread_changed(request.user.pk)
         return Response({"marked": count})
+
+
+class ChannelViewSet(viewsets.ModelViewSet):
+    """Notification channels (admins): the Django admin's channel form over the API; the
+    target and signing secret are write-only."""
+
+    queryset = Channel.objects.all()
+    serializer_class = ChannelSerializer
+    read_roles = ADMINS
+    write_roles = ADMINS
