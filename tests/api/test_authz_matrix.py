@@ -21,6 +21,7 @@ EXPECTED: dict[str, set[str]] = {
     "users/": STAFF_AND_LEADERS,
     "tokens/": EVERYONE,
     "outbox/": {AD},
+    "notification-channels/": {AD},
     "notifications/": EVERYONE,
     "audit/": STAFF_AND_LEADERS,
     "services/": EVERYONE,
