@@ -15,10 +15,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
-from rest_framework.exceptions import APIException
 
 from mops.accounts.roles import ADMINS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
+from mops.core.concurrency import StaleVersion
 from mops.core.slugs import unique_slug
 from mops.core.timezones import default_time_zone
 
@@ -59,12 +59,7 @@ SERVICE_FIELDS = (
 VERSIONED_FIELDS = ("input_definition", "default_complexity", "sla_policy")
 
 
-class StaleRevision(APIException):
-    """Someone saved the object since the editor loaded it (HTTP 412)."""
-
-    status_code = 412
-    default_code = "stale"
-    default_detail = "This was changed by someone else since you loaded it; reload and retry."
+StaleRevision = StaleVersion  # the kernel's domain exception (412 via the API handler)
 
 
 def _require(actor: Any, roles: Iterable[str], what: str) -> None:

@@ -41,6 +41,7 @@ from governance import taxonomy as tx
 from governance.selectors import taxonomy_current
 from mops.accounts.roles import ADMINS, COMMENTERS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
+from mops.core.concurrency import StaleVersion
 from mops.core.filters import query_without_empty
 from mops.core.lifecycle import TransitionError
 from mops.core.uploads import upload_max_bytes, validate_upload
@@ -83,16 +84,6 @@ REQUESTER_FIELDS = frozenset(
 STAFF_FIELDS = REQUESTER_FIELDS | {"complexity", "assignee", "template_version"}
 ATTACHMENTS_MAX = 20
 MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
-
-
-class StaleVersion(APIException):
-    """The request changed since the caller read it (If-Match / hidden version field)."""
-
-    status_code = 412
-    default_code = "stale"
-    default_detail = (
-        "This request was changed by someone else since you loaded it; reload and retry."
-    )
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -540,7 +531,9 @@ def _lock(request: Request, expected_version: int | None) -> Request:
         .get(pk=request.pk)
     )
     if expected_version is not None and int(expected_version) != locked.version:
-        raise StaleVersion()
+        raise StaleVersion(
+            "This request was changed by someone else since you loaded it; reload and retry."
+        )
     return locked
 
 

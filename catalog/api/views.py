@@ -7,7 +7,6 @@ services and templates is for admins and MOPS PMs, calendars and policies for ad
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -22,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mops.accounts.roles import ADMINS, ALL_ROLES
+from mops.core.concurrency import if_match_version
 
 from .. import selectors
 from ..closeddays import ClosedSpan
@@ -86,16 +86,6 @@ class _WriteMixin:
         raise NotImplementedError
 
 
-def _if_match(request: Request) -> int | None:
-    raw = request.headers.get("If-Match")
-    if not raw:
-        return None
-    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', raw)
-    if not match:
-        raise serializers.ValidationError({"If-Match": 'Send the revision as If-Match: "<n>".'})
-    return int(match.group(1))
-
-
 # --- services -----------------------------------------------------------------------------
 
 
@@ -134,7 +124,7 @@ class ServiceViewSet(
         service = self.get_object()
         data = self._validated(request, service, partial=partial)
         service = service_update(
-            service=service, actor=request.user, expected_revision=_if_match(request), **data
+            service=service, actor=request.user, expected_revision=if_match_version(request), **data
         )
         return self._respond(service)
 

@@ -21,6 +21,7 @@ from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 
 from mops.accounts.roles import ADMINS, ALL_ROLES, COMMENTERS, READ_EVERYTHING, Role, has_role
+from mops.core.concurrency import if_match_version
 from mops.core.filters import FilterBackend
 from mops.core.uploads import attachment_response
 
@@ -62,16 +63,6 @@ ERRORS = {
     409: OpenApiResponse(description="Transition not allowed from this state"),
     412: OpenApiResponse(description="Stale If-Match"),
 }
-
-
-def if_match(request: ApiRequest) -> int | None:
-    raw = request.headers.get("If-Match")
-    if not raw:
-        return None
-    match = re.fullmatch(r'\s*(?:W/)?"?(\d{1,9})"?\s*', raw)
-    if not match:
-        raise serializers.ValidationError({"If-Match": 'Send the version as If-Match: "<n>".'})
-    return int(match.group(1))
 
 
 def _with_etag(response: Response, obj: Request) -> Response:
@@ -160,7 +151,7 @@ class RequestViewSet(
         updated = services.request_update(
             request=obj,
             actor=request.user,
-            expected_version=if_match(request),
+            expected_version=if_match_version(request),
             **serializer.validated_data,
         )
         return self._detail(updated)
@@ -185,7 +176,7 @@ class RequestViewSet(
             name=serializer.validated_data["name"],
             note=serializer.validated_data.get("note", ""),
             actor=request.user,
-            expected_version=if_match(request),
+            expected_version=if_match_version(request),
         )
         return self._detail(updated)
 
@@ -297,7 +288,7 @@ class ScoringModelViewSet(
             factors=serializer.validated_data["factors"],
             note=serializer.validated_data.get("note", ""),
             actor=request.user,
-            expected_version=if_match(request),
+            expected_version=if_match_version(request),
         )
         model = self.get_queryset().get(pk=model.pk)
         response = Response(ScoringModelSerializer(model).data, status=status.HTTP_201_CREATED)

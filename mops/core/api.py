@@ -14,6 +14,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .concurrency import StaleVersion
 from .lifecycle import TransitionError
 
 
@@ -57,6 +58,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         exc = serializers.ValidationError(detail)
+    elif isinstance(exc, StaleVersion):
+        return Response(
+            {"errors": [{"field": None, "code": exc.code, "message": exc.message}]},
+            status=412,
+        )
     elif isinstance(exc, TransitionError):
         status = 403 if exc.code == "forbidden" else 409
         return Response(
