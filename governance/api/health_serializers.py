@@ -160,8 +160,8 @@ class MonitorSerializer(serializers.ModelSerializer):
 
 class IncidentSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text="open, acknowledged, resolved")
-    assignee = serializers.StringRelatedField()
-    runbook = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    assignee = serializers.StringRelatedField(allow_null=True)  # unassigned → null
+    runbook = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Incident

@@ -83,7 +83,7 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(CheckRunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: CheckDefinitionSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list, not a page
     def checks(self, request: Request, pk: str | None = None) -> Response:
         """The check definitions the contract compiles to (semantics, thresholds)."""
         return Response(

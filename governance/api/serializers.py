@@ -339,7 +339,9 @@ class TaxonomySerializer(serializers.Serializer):
 
 
 class TaxonomyVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = TaxonomyVersion

@@ -83,6 +83,12 @@ class RequestSerializer(serializers.ModelSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    # The creating event has no previous status: "" (declared, like `sla_state`'s blank).
+    from_status = serializers.ChoiceField(
+        choices=RequestEvent._meta.get_field("from_status").choices,
+        read_only=True,
+        allow_blank=True,
+    )
 
     class Meta:
         model = RequestEvent

@@ -48,6 +48,13 @@ WRITES = {
     "422": "Idempotency key reused with another body",
 }
 NO_NUL = "^[^\\u0000]*$"
+# A `TimeField` is a local wall-clock time ("10:00:00", no offset); OpenAPI's `format: time`
+# is RFC 3339's full-time, which needs an offset, so the schema says what we really send.
+LOCAL_TIME = {
+    "type": "string",
+    "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?$",
+    "description": "Local time, HH:MM[:SS[.ffffff]], no UTC offset.",
+}
 # Pagination (mops.core.api.Pagination): pages count from 1, at most 200 rows a page.
 PAGING = {"page": {"minimum": 1}, "page_size": {"minimum": 1, "maximum": 200}}
 
@@ -81,11 +88,27 @@ def _no_nul(schema: Any, components: dict[str, Any], seen: set[str]) -> None:
             _no_nul(value, components, seen)
 
 
+def _local_times(schema: Any) -> None:
+    """Replace `format: time` with the local-time pattern everywhere inside `schema`."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "string" and schema.get("format") == "time":
+            del schema["format"]
+            for key, value in LOCAL_TIME.items():
+                schema.setdefault(key, value)
+        for value in schema.values():
+            _local_times(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _local_times(value)
+
+
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict:
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("Errors", ERRORS_COMPONENT)
     error_ref = {"$ref": "#/components/schemas/Errors"}
     seen: set[str] = set()
+    for component in components.values():  # response shapes too (e.g. local times)
+        _local_times(component)
     for item in result.get("paths", {}).values():
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
