@@ -1,12 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import health_views, views
+from . import health_views, views, warehouse_views
 
 router = SimpleRouter()
 router.register("rfcs", views.RfcViewSet, basename="rfc")
 router.register("approval-policies", views.ApprovalPolicyViewSet, basename="approval-policy")
 router.register("campaigns", views.CampaignViewSet, basename="campaign")
+router.register("warehouses", warehouse_views.WarehouseViewSet, basename="warehouse")
 router.register("datasets", health_views.DatasetViewSet, basename="dataset")
 router.register("check-runs", health_views.CheckRunViewSet, basename="check-run")
 router.register("monitors", health_views.MonitorViewSet, basename="monitor")

@@ -36,6 +36,7 @@ EXPECTED: dict[str, set[str]] = {
     "taxonomy/": EVERYONE,
     "taxonomy/versions/": EVERYONE,
     "campaigns/": EVERYONE,
+    "warehouses/": {AD},
     "datasets/": STAFF_AND_LEADERS,
     "check-runs/": STAFF_AND_LEADERS,
     "monitors/": STAFF_AND_LEADERS,
