@@ -5,6 +5,8 @@ are read-only here."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from mops.core.admin import ReadOnlyAdmin
+
 from .models import (
     Calendar,
     ClosedDay,
@@ -19,30 +21,28 @@ from .models import (
 class ClosedDayInline(admin.TabularInline):
     model = ClosedDay
     extra = 0
+    can_delete = False
 
-
-@admin.register(Calendar)
-class CalendarAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "time_zone", "updated_at"]
-    prepopulated_fields = {"slug": ("name",)}
-    inlines = [ClosedDayInline]
-
-
-@admin.register(SlaPolicy)
-class SlaPolicyAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "calendar", "delivery_hours_simple", "at_risk_percent"]
-    prepopulated_fields = {"slug": ("name",)}
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
+
+@admin.register(Calendar)
+class CalendarAdmin(ReadOnlyAdmin):
+    """Read-only: calendars change through the catalog pages/API (one write path)."""
+
+    list_display = ["name", "time_zone", "updated_at"]
+    inlines = [ClosedDayInline]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(ReadOnlyAdmin):
+    """Read-only: SLA policies change through the catalog pages/API (one write path)."""
+
+    list_display = ["name", "calendar", "delivery_hours_simple", "at_risk_percent"]
 
 
 @admin.register(ServiceVersion)

@@ -19,6 +19,7 @@ from django.db.models import Max
 from mops.accounts.roles import ADMINS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
+from mops.core.services import require_role
 from mops.core.slugs import unique_slug
 from mops.core.timezones import default_time_zone
 
@@ -62,9 +63,7 @@ VERSIONED_FIELDS = ("input_definition", "default_complexity", "sla_policy")
 StaleRevision = StaleVersion  # the kernel's domain exception (412 via the API handler)
 
 
-def _require(actor: Any, roles: Iterable[str], what: str) -> None:
-    if not has_role(actor, roles):
-        raise PermissionDenied(f"Your role does not allow you to {what}.")
+_require = require_role  # the kernel helper (mops.core.services)
 
 
 def can_edit_catalog(user: Any) -> bool:
