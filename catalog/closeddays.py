@@ -112,9 +112,7 @@ def _parse_line(number: int, line: str) -> ClosedSpan:
     end = start
     if rest and rest[0].lower() in _RANGE_WORDS:
         if len(rest) < 2:
-            raise ClosedDayError(
-                number, f"the range has no last day; {EXAMPLES}."
-            )
+            raise ClosedDayError(number, f"the range has no last day; {EXAMPLES}.")
         end = _day(number, rest[1], yearly)
         rest = rest[2:]
     elif rest and _DATE_LIKE.fullmatch(rest[0]):

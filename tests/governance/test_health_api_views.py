@@ -37,7 +37,7 @@ def test_pages_render_for_staff_and_hide_from_requesters(
 def test_run_now_from_the_page_and_acknowledge_the_incident(
     health, client_for, django_capture_on_commit_callbacks
 ):
-    """"Run checks now" queues the run on the worker (it used to run inside the request);
+    """ "Run checks now" queues the run on the worker (it used to run inside the request);
     the page polls until the worker's run ends, then reloads."""
     leads = health["datasets"]["leads"]
     engineer = client_for("engineer")
