@@ -4,7 +4,6 @@ the SLA state and the events show on the request page."""
 
 import pytest
 
-from catalog.services import calendar_create, service_create, service_publish, sla_policy_create
 from intake.models import Request
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,27 +28,14 @@ DEFINITION = [
 
 
 @pytest.fixture
-def service(users):
-    admin = users["admin"]
-    calendar = calendar_create(
-        actor=admin,
-        name="New York",
-        slug="ny",
-        time_zone="America/New_York",
-        working_hours={str(d): [["09:00", "17:00"]] for d in range(5)},
-        holiday_regions=["US"],
-    )
-    policy = sla_policy_create(actor=admin, name="Standard", slug="standard", calendar=calendar)
-    service = service_create(
-        actor=admin,
-        name="Launch a campaign",
-        slug="launch-a-campaign",
+def service(publish_service):
+    return publish_service(
+        "Launch a campaign",
+        "launch-a-campaign",
         change_type="new_campaign",
         default_complexity="standard",
-        sla_policy=policy,
         input_definition=DEFINITION,
     )
-    return service_publish(service=service, actor=admin)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ downloads from the request page."""
 
 import pytest
 
-from catalog.services import calendar_create, service_create, service_publish, sla_policy_create
 from intake.models import Request
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,28 +31,15 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 
 
 @pytest.fixture
-def service(users, settings, tmp_path):
+def service(publish_service, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    admin = users["admin"]
-    calendar = calendar_create(
-        actor=admin,
-        name="New York",
-        slug="ny",
-        time_zone="America/New_York",
-        working_hours={str(d): [["09:00", "17:00"]] for d in range(5)},
-        holiday_regions=["US"],
-    )
-    policy = sla_policy_create(actor=admin, name="Standard", slug="standard", calendar=calendar)
-    service = service_create(
-        actor=admin,
-        name="Launch a campaign",
-        slug="launch-a-campaign",
+    return publish_service(
+        "Launch a campaign",
+        "launch-a-campaign",
         change_type="new_campaign",
         default_complexity="standard",
-        sla_policy=policy,
         input_definition=DEFINITION,
     )
-    return service_publish(service=service, actor=admin)
 
 
 def test_conditional_form_with_a_file_submits_first_time(page, login, users, service, tmp_path):

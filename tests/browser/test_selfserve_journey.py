@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import SelfServeCompletion
-from catalog.services import calendar_create, service_create, service_publish, sla_policy_create
 from governance.models import Campaign
 from intake.models import Request
 from metrics import selectors
@@ -18,30 +17,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def utm_service(users):
-    admin = users["admin"]
-    calendar = calendar_create(
-        actor=admin,
-        name="New York",
-        slug="ny",
-        time_zone="America/New_York",
-        working_hours={str(d): [["09:00", "17:00"]] for d in range(5)},
-        holiday_regions=["US"],
-    )
-    policy = sla_policy_create(actor=admin, name="Standard", slug="standard", calendar=calendar)
-    service = service_create(
-        actor=admin,
-        name="Create a UTM set",
-        slug="create-a-utm-set",
+def utm_service(publish_service):
+    return publish_service(
+        "Create a UTM set",
+        "create-a-utm-set",
         channels=["paid_social"],
         default_complexity="simple",
-        sla_policy=policy,
         self_serve=True,
         self_serve_tool="utm_builder",
         instructions="1. Open the UTM builder.\n2. Register the campaign.",
         input_definition=[{"key": "what", "label": "What", "type": "text"}],
     )
-    return service_publish(service=service, actor=admin)
 
 
 @pytest.mark.parametrize("viewport", [(1280, 900), (390, 844)], ids=["desktop", "phone"])

@@ -5,7 +5,6 @@ hardened configuration on every page."""
 
 import pytest
 
-from catalog.services import calendar_create, service_create, service_publish, sla_policy_create
 from intake import services
 from mops.accounts.models import ApiToken
 
@@ -18,26 +17,14 @@ PAYLOAD = (
 
 
 @pytest.fixture
-def service(users):
-    admin = users["admin"]
-    calendar = calendar_create(
-        actor=admin,
-        name="New York",
-        slug="ny",
-        time_zone="America/New_York",
-        working_hours={str(d): [["09:00", "17:00"]] for d in range(5)},
-    )
-    policy = sla_policy_create(actor=admin, name="Standard", slug="standard", calendar=calendar)
-    service = service_create(
-        actor=admin,
-        name="Launch a campaign",
-        slug="launch-a-campaign",
+def service(publish_service):
+    return publish_service(
+        "Launch a campaign",
+        "launch-a-campaign",
         change_type="new_campaign",
         default_complexity="standard",
-        sla_policy=policy,
         input_definition=[{"key": "notes", "label": "Notes", "type": "long_text"}],
     )
-    return service_publish(service=service, actor=admin)
 
 
 def test_a_hostile_help_text_makes_no_request_as_the_person_who_opens_the_form(
