@@ -283,6 +283,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeTypeEnum": "catalog.models.ChangeType",
         "ComplexityEnum": "catalog.models.Complexity",
         "SelfServeToolEnum": "catalog.models.SelfServeTool",
+        "NotificationKindEnum": "mops.notify.models.Kind",
         "RfcStatusEnum": "governance.models.RfcStatus",
         "RfcTypeEnum": "governance.models.RfcType",
         "RequestStatusEnum": "intake.models.Status",
