@@ -22,7 +22,25 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-PASSWORD = "pw-for-tests-123"  # tests.factories.UserFactory's password
+PASSWORD = "pw-for-tests-123"
+# A service form with a conditional question: audience size only when the channel is e-mail.
+CONDITIONAL_FIELDS = [
+    {
+        "key": "channel",
+        "label": "Channel",
+        "type": "choice",
+        "required": True,
+        "choices": ["E-mail", "Paid social"],
+    },
+    {
+        "key": "audience_size",
+        "label": "Audience size",
+        "type": "number",
+        "required": True,
+        "min": 1,
+        "condition": {"field": "channel", "op": "eq", "value": "E-mail"},
+    },
+]  # tests.factories.UserFactory's password
 
 
 def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]

@@ -5,26 +5,11 @@ the SLA state and the events show on the request page."""
 import pytest
 
 from intake.models import Request
+from tests.browser.conftest import CONDITIONAL_FIELDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-DEFINITION = [
-    {
-        "key": "channel",
-        "label": "Channel",
-        "type": "choice",
-        "required": True,
-        "choices": ["E-mail", "Paid social"],
-    },
-    {
-        "key": "audience_size",
-        "label": "Audience size",
-        "type": "number",
-        "required": True,
-        "min": 1,
-        "condition": {"field": "channel", "op": "eq", "value": "E-mail"},
-    },
-]
+DEFINITION = CONDITIONAL_FIELDS
 
 
 @pytest.fixture

@@ -6,25 +6,12 @@ downloads from the request page."""
 import pytest
 
 from intake.models import Request
+from tests.browser.conftest import CONDITIONAL_FIELDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DEFINITION = [
-    {
-        "key": "channel",
-        "label": "Channel",
-        "type": "choice",
-        "required": True,
-        "choices": ["E-mail", "Paid social"],
-    },
-    {
-        "key": "audience_size",
-        "label": "Audience size",
-        "type": "number",
-        "required": True,
-        "min": 1,
-        "condition": {"field": "channel", "op": "eq", "value": "E-mail"},
-    },
+    *CONDITIONAL_FIELDS,
     {"key": "launch_date", "label": "Launch date", "type": "date", "required": True},
 ]
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"

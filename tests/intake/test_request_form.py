@@ -222,14 +222,11 @@ def test_demo_services_ask_the_live_date_and_audience_once():
     assert "brief" not in asked["launch-a-campaign"]  # "Creative brief" is a link, not the brief
 
 
-def test_tracking_plan_picks_from_the_taxonomy_and_registered_campaigns(client_for, users):
-    """Source and medium are chosen from the taxonomy; registered campaigns are offered by
-    name (a list the campaign field completes from), not typed from memory."""
+@pytest.fixture
+def registered_campaign(users):
     from datetime import date
 
     from governance.services import campaign_register
-    from intake.forms import RequestForm
-    from intake.selectors import tracking_choices
 
     campaign, _link, _built = campaign_register(
         actor=users["requester"],
@@ -239,6 +236,16 @@ def test_tracking_plan_picks_from_the_taxonomy_and_registered_campaigns(client_f
         campaign="fy26q3_na_social_ebook_launch-guide",
         start_date=date(2026, 7, 1),
     )
+    return campaign
+
+
+def test_tracking_plan_picks_from_the_taxonomy_and_registered_campaigns(users, registered_campaign):
+    """Source and medium are chosen from the taxonomy; registered campaigns are offered by
+    name (a list the campaign field completes from), not typed from memory."""
+    from intake.forms import RequestForm
+    from intake.selectors import tracking_choices
+
+    campaign = registered_campaign
     choices = tracking_choices(users["requester"])
     assert "linkedin" in choices["sources"] and "email" in choices["mediums"]
     assert choices["campaigns"] == [campaign.name]
@@ -252,19 +259,9 @@ def test_tracking_plan_picks_from_the_taxonomy_and_registered_campaigns(client_f
     assert form.fields["utm_campaign"].widget.attrs["list"] == "registered-campaigns"
 
 
-def test_request_page_offers_taxonomy_selects_and_campaign_list(client_for, service, users):
-    from datetime import date
-
-    from governance.services import campaign_register
-
-    campaign_register(
-        actor=users["requester"],
-        base_url="https://example.com/lp",
-        source="linkedin",
-        medium="paid_social",
-        campaign="fy26q3_na_social_ebook_launch-guide",
-        start_date=date(2026, 7, 1),
-    )
+def test_request_page_offers_taxonomy_selects_and_campaign_list(
+    client_for, service, registered_campaign
+):
     html = client_for("requester").get(f"/requests/new/{service.slug}/").content.decode()
     assert '<select name="utm_source"' in html and '<select name="utm_medium"' in html
     assert 'list="registered-campaigns"' in html
