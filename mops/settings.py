@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from mops.accounts.ssoconfig import providers as sso_providers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -45,6 +47,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    # Sign-in through the company's identity provider (OIDC, SAML), MFA and SCIM (#18).
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
+    "django_scim",
     "mops.core",
     "mops.accounts",
     "mops.notify",
@@ -64,6 +74,11 @@ MIDDLEWARE = [
     "mops.core.inputguard.InputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # SCIM clients (the IdP) authenticate with an admin's API token (a session never counts).
+    "mops.accounts.middleware.ScimTokenMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Admins must enrol a second factor when MFA_REQUIRED_FOR_ADMINS is on.
+    "mops.accounts.middleware.MfaRequiredMiddleware",
     "mops.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -149,7 +164,8 @@ _ = crontab  # apps add crontab schedules to CELERY_BEAT_SCHEDULE in their AppCo
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Passwords, refused for everyone but the break-glass admins when LOCAL_LOGIN_ENABLED=0.
+    "mops.accounts.authentication.LocalPasswordBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -167,6 +183,52 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLED = env.bool("LOGIN_THROTTLE_ENABLED", default=True)
+
+# --- Single sign-on, MFA, SCIM (docs/operations.md, "Sign-in") --------------------------
+# Local passwords can be switched off; the break-glass admins (user names) keep theirs.
+LOCAL_LOGIN_ENABLED = env.bool("LOCAL_LOGIN_ENABLED", default=True)
+BREAK_GLASS_USERNAMES = env.list("BREAK_GLASS_USERNAMES", default=[])
+# Just-in-time accounts for people the IdP sends; their role when no group mapping matches.
+SSO_JIT_ENABLED = env.bool("SSO_JIT_ENABLED", default=True)
+SSO_DEFAULT_ROLE = env.str("SSO_DEFAULT_ROLE", default="requester")
+MFA_REQUIRED_FOR_ADMINS = env.bool("MFA_REQUIRED_FOR_ADMINS", default=False)
+ACCOUNT_ADAPTER = "mops.accounts.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "mops.accounts.sso.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True  # the IdP vouches for the address: link the account
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="mops")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Identity providers come from the environment (a JSON list each) or the admin (Social
+# applications). OIDC: [{"provider_id", "name", "client_id", "secret", "server_url"}].
+# SAML: [{"provider_id", "name", "entity_id", "metadata_url" | "metadata", "attributes"}].
+SSO_OIDC_PROVIDERS = env.json("SSO_OIDC_PROVIDERS", default=[])
+SSO_SAML_PROVIDERS = env.json("SSO_SAML_PROVIDERS", default=[])
+SOCIALACCOUNT_PROVIDERS = sso_providers(SSO_OIDC_PROVIDERS, SSO_SAML_PROVIDERS)
+# Hosts of IdP sign-in pages other than the issuer / SAML entity (the log-in page's CSP).
+SSO_FORM_ACTION_ORIGINS = env.list("SSO_FORM_ACTION_ORIGINS", default=[])
+SCIM_SERVICE_PROVIDER = {
+    "NETLOC": urllib.parse.urlsplit(SITE_URL).netloc,
+    "AUTHENTICATION_SCHEMES": [
+        {
+            "type": "oauthbearertoken",
+            "name": "API token",
+            "description": "Authorization: Bearer <an admin's mops API token>",
+            "primary": True,
+        }
+    ],
+    "USER_ADAPTER": "mops.accounts.scim.ScimUser",
+    "GROUP_MODEL": "accounts.IdpGroup",
+    "GROUP_ADAPTER": "mops.accounts.scim.ScimGroup",
+    "USER_FILTER_PARSER": "mops.accounts.scim.UserFilterQuery",
+    "GROUP_FILTER_PARSER": "mops.accounts.scim.GroupFilterQuery",
+}
 
 # --- I18N / time --------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

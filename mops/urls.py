@@ -57,6 +57,7 @@ urlpatterns = [
     path("profile/", account_views.ProfileView.as_view(), name="profile"),
     path("setup/", core_views.SetupGuideView.as_view(), name="setup"),
     path("", include("mops.accounts.urls")),
+    path("", include("mops.accounts.sso_urls")),
     path("notifications/", include("mops.notify.urls")),
     path("catalog/", include("catalog.urls")),
     path("governance/", include("governance.urls")),

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ApiToken, Team, User
+from mops.core.admin import ReadOnlyAdmin
+
+from .models import ApiToken, IdpGroup, IdpGroupMapping, Team, User
 
 
 @admin.register(User)
@@ -22,3 +24,20 @@ class TeamAdmin(SimpleHistoryAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+
+
+@admin.register(IdpGroupMapping)
+class IdpGroupMappingAdmin(SimpleHistoryAdmin):
+    """IdP group -> mops role and team (read at every SSO log-in and SCIM group change)."""
+
+    list_display = ["group", "provider", "role", "team"]
+    list_filter = ["role", "team", "provider"]
+    search_fields = ["group"]
+
+
+@admin.register(IdpGroup)
+class IdpGroupAdmin(ReadOnlyAdmin):
+    """Groups pushed by the IdP over SCIM: the IdP owns them, so they are read-only here."""
+
+    list_display = ["name", "scim_external_id"]
+    search_fields = ["name"]

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -47,3 +49,21 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Token <key>`; create a key on your profile page.",
         }
+
+
+class LocalPasswordBackend(ModelBackend):
+    """Password log-in, unless LOCAL_LOGIN_ENABLED is off: then only the break-glass
+    admins (BREAK_GLASS_USERNAMES) may use a password; everyone else signs in through SSO.
+    Sessions of SSO users are resolved by this backend too (it is a ModelBackend)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):  # type: ignore[no-untyped-def, override]
+        if not local_login_allowed(username):
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def local_login_allowed(username: str | None) -> bool:
+    if settings.LOCAL_LOGIN_ENABLED:
+        return True
+    allowed = {name.lower() for name in settings.BREAK_GLASS_USERNAMES}
+    return (username or "").lower() in allowed

@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
+from django_scim.models import AbstractSCIMGroupMixin, AbstractSCIMUserMixin
 from simple_history.models import HistoricalRecords
 
 from mops.core.audit import owner_or_admins
@@ -50,7 +52,7 @@ def time_zone_names() -> frozenset[str]:
 _TIME_ZONES: frozenset[str] = frozenset(zoneinfo.available_timezones())
 
 
-class User(AbstractUser):
+class User(AbstractSCIMUserMixin, AbstractUser):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
@@ -59,6 +61,9 @@ class User(AbstractUser):
         max_length=64, blank=True, default="", validators=[validate_time_zone]
     )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
 
     @property
     def roles(self) -> frozenset[str]:
@@ -75,6 +80,57 @@ class User(AbstractUser):
 
     def role_labels(self) -> list[str]:
         return [Role(r).label for r in Role.values if r in self.roles]
+
+    @property
+    def scim_groups(self) -> QuerySet["IdpGroup"]:
+        return self.idp_groups.all()
+
+
+class IdpGroup(AbstractSCIMGroupMixin):
+    """A group of the company's identity provider, pushed by SCIM (Okta, Entra ID...).
+
+    It grants nothing by itself: `IdpGroupMapping` turns group names (from SCIM or from the
+    `groups` claim of an SSO log-in) into mops roles and a team."""
+
+    name = models.CharField(max_length=200, unique=True)
+    members = models.ManyToManyField(User, blank=True, related_name="idp_groups")
+    history = HistoricalRecords(m2m_fields=[members])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IdpGroupMapping(models.Model):
+    """ "People in IdP group X get role Y (and team Z)": read at every SSO log-in and SCIM
+    change, so access follows the IdP. Managed in the admin; every change is audited."""
+
+    group = models.CharField(
+        max_length=200, help_text="The IdP group name or claim value, matched case-insensitively."
+    )
+    provider = models.CharField(
+        max_length=100, blank=True, help_text="Only for this provider id; blank = any provider."
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["group", "provider"]
+        constraints = [
+            models.UniqueConstraint(Lower("group"), "provider", name="idp_mapping_once"),
+            models.CheckConstraint(
+                condition=~models.Q(role="") | models.Q(team__isnull=False),
+                name="idp_mapping_grants_something",
+                violation_error_message="A mapping must give a role, a team or both.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        grants = ", ".join(x for x in (self.get_role_display(), str(self.team or "")) if x)
+        return f"{self.group} → {grants}"
 
 
 TOKEN_PREFIX = "mops_"

@@ -21,6 +21,7 @@ from mops.core.slugs import unique_slug
 
 from .models import ApiToken, Team, User, validate_time_zone
 from .roles import ADMINS, GROUP_NAMES, Role, has_role
+from .signals import user_deactivated
 
 
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
@@ -222,19 +223,41 @@ def user_update(
     return user
 
 
-def user_deactivate(*, actor: User, user: User) -> User:
-    """Switch a person off: they cannot log in; their history and work stay."""
+def user_deactivate(*, actor: User, user: User, reason: str = "") -> User:
+    """Switch a person off, everywhere at once, in one transaction: they cannot log in, their
+    sessions end, their API tokens are revoked and the apps above revoke what they issued
+    (calendar-feed tokens) through `user_deactivated`. Their history and work stay."""
     _require_admin(actor, "deactivate people")
     if user.pk == actor.pk:
         raise ValidationError({"user": "You cannot deactivate yourself."})
     with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
         user.is_active = False
-        set_change_reason(user, f"deactivated by {actor.username}")
-        user.save(update_fields=["is_active"])
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
+        set_change_reason(
+            user, f"deactivated by {actor.username}" + (f" ({reason})" if reason else "")
         )
+        user.save(update_fields=["is_active"])
+        now = timezone.now()
+        for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+            token.revoked_at = now
+            set_change_reason(token, "revoked: person deactivated")
+            token.save(update_fields=["revoked_at"])
+        sessions_end(user)
+        user_deactivated.send(sender=User, user=user, actor=actor, reason=reason)
     return user
+
+
+def sessions_end(user: User) -> int:
+    """Delete the person's log-in sessions (database sessions: one decode each)."""
+    from django.contrib.sessions.models import Session
+
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
 
 
 def user_reactivate(*, actor: User, user: User) -> User:

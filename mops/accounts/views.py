@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -15,10 +17,47 @@ from mops.notify.services import outbox_enqueue
 
 from .models import ApiToken, time_zone_names
 from .services import api_token_create, api_token_revoke, user_set_time_zone
+from .sso import provider_origins
 
 
 class LoginView(auth_views.LoginView):
+    """The one log-in page: the company's identity providers first, then the password form
+    (shown to everyone while LOCAL_LOGIN_ENABLED is on, else folded away for break-glass
+    admins). A password log-in goes through allauth's log-in stages, so a person with a
+    second factor is asked for it before the session starts."""
+
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from allauth.socialaccount.adapter import get_adapter
+
+        context = super().get_context_data(**kwargs)
+        providers = get_adapter().list_providers(self.request)
+        context["sso_providers"] = [
+            {"name": p.name, "url": p.get_login_url(self.request, process="login")}
+            for p in providers
+        ]
+        context["sso_origins"] = provider_origins(providers)
+        context["local_login_enabled"] = settings.LOCAL_LOGIN_ENABLED
+        return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        if context.get("sso_origins"):
+            # The sign-in buttons post here and are redirected to the IdP: the page's CSP
+            # form-action must name the IdP (browsers check the whole redirect chain).
+            response._csp_update = {"form-action": context["sso_origins"]}  # type: ignore[attr-defined]
+        return response
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        from allauth.account.utils import perform_login
+
+        return perform_login(self.request, form.get_user(), redirect_url=self.get_success_url())
+
+
+class AccountInactiveView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "accounts/inactive.html", status=403)
 
 
 class OutboxPasswordResetForm(PasswordResetForm):

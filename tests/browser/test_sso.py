@@ -1,0 +1,78 @@
+"""Single sign-on against a real OpenID Connect provider (django-oauth-toolkit, own process).
+
+A marketer who has never been in mops clicks "Sign in with Company IdP", signs in at the
+IdP, and lands on their home page with the team and role the IdP groups map to.
+"""
+
+import pytest
+from allauth.socialaccount.models import SocialAccount, SocialApp
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from mops.accounts.models import IdpGroupMapping, User
+from mops.accounts.roles import Role
+from tests import factories
+from tests.peers.servers import oidc_provider
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PROVIDER_ID = "company-idp"
+
+
+@pytest.fixture
+def idp(live_server, tmp_path):
+    callback = live_server.url + reverse("openid_connect_callback", args=[PROVIDER_ID])
+    people = [
+        {
+            "username": "maya",
+            "password": "idp-pass-123",
+            "email": "maya@corp.example",
+            "first_name": "Maya",
+            "last_name": "Field",
+            "groups": ["mkt-field", "everyone"],
+        }
+    ]
+    with oidc_provider(users=people, redirect_uri=callback, log_dir=tmp_path) as (
+        issuer,
+        client_id,
+        secret,
+    ):
+        SocialApp.objects.create(
+            provider="openid_connect",
+            provider_id=PROVIDER_ID,
+            name="Company IdP",
+            client_id=client_id,
+            secret=secret,
+            settings={"server_url": issuer},
+        )
+        yield issuer
+
+
+def test_a_new_marketer_signs_in_through_the_idp_and_lands_home_with_the_mapped_team(
+    page, idp, settings
+):
+    settings.LOCAL_LOGIN_ENABLED = False
+    field = factories.TeamFactory(name="Field Marketing", slug="field-marketing")
+    IdpGroupMapping.objects.create(group="MKT-Field", role=Role.REQUESTER, team=field)
+
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Log in to mops")).to_be_visible()
+    # Passwords are off: the password form is folded away behind the break-glass summary.
+    expect(page.get_by_label("Password")).to_be_hidden()
+    page.get_by_role("button", name="Sign in with Company IdP").click()
+
+    page.wait_for_url(lambda url: url.startswith(idp.rsplit("/o", 1)[0]))
+    page.get_by_label("IdP username").fill("maya")
+    page.get_by_label("IdP password").fill("idp-pass-123")
+    page.get_by_role("button", name="Sign in at the IdP").click()
+
+    page.wait_for_url(lambda url: url.rstrip("/") == page.base_url.rstrip("/"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+    expect(page.locator(".lede")).to_contain_text("Requester")
+
+    maya = User.objects.get(email="maya@corp.example")
+    assert maya.username == "maya@corp.example" and maya.team == field
+    assert maya.roles == {Role.REQUESTER} and not maya.has_usable_password()
+    assert SocialAccount.objects.get(user=maya).provider == PROVIDER_ID
+    history = maya.history.order_by("history_date").values_list("history_change_reason", flat=True)
+    assert any("SSO company-idp" in (reason or "") for reason in history)
