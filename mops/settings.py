@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.humanize",  # allauth's MFA pages
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -224,10 +225,10 @@ SCIM_SERVICE_PROVIDER = {
         }
     ],
     "USER_ADAPTER": "mops.accounts.scim.ScimUser",
-    "GROUP_MODEL": "accounts.IdpGroup",
+    "GROUP_MODEL": "mops.accounts.models.IdpGroup",
     "GROUP_ADAPTER": "mops.accounts.scim.ScimGroup",
-    "USER_FILTER_PARSER": "mops.accounts.scim.UserFilterQuery",
-    "GROUP_FILTER_PARSER": "mops.accounts.scim.GroupFilterQuery",
+    "USER_FILTER_PARSER": "mops.accounts.scim_filters.UserFilterQuery",
+    "GROUP_FILTER_PARSER": "mops.accounts.scim_filters.GroupFilterQuery",
 }
 
 # --- I18N / time --------------------------------------------------------------------------

@@ -1,4 +1,18 @@
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def revoke_feed_token(*, user: Any, **kwargs: Any) -> None:
+    """A deactivated person's calendar-feed URL stops working (in the deactivation's
+    transaction: `mops.accounts.signals.user_deactivated`)."""
+    from mops.core.audit import set_change_reason
+
+    from .models import FeedToken
+
+    for token in FeedToken.objects.filter(user=user):
+        set_change_reason(token, "revoked: person deactivated")
+        token.delete()
 
 
 class ReleasesConfig(AppConfig):
@@ -11,11 +25,13 @@ class ReleasesConfig(AppConfig):
         from django.conf import settings
 
         from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING
+        from mops.accounts.signals import user_deactivated
         from mops.core import registry
 
         from . import demo, hooks, setup
         from .panels import departures_panel
 
+        user_deactivated.connect(revoke_feed_token, dispatch_uid="releases.revoke_feed_token")
         registry.setup_steps.append(setup.setup_steps)
         registry.nav_items.append(
             registry.NavItem("Calendar", "releases:calendar", READ_EVERYTHING, 40, group="releases")

@@ -75,7 +75,15 @@ def _scim_error(status: int, detail: str) -> HttpResponse:
 
 
 # Paths an admin without a second factor may still open: enrolling one, logging out, assets.
-MFA_OPEN_PREFIXES = ("/accounts/2fa/", "/logout/", "/static/", "/healthz", "/readyz", "/api/")
+MFA_OPEN_PREFIXES = (
+    "/accounts/2fa/",
+    "/accounts/reauthenticate/",
+    "/logout/",
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/api/",
+)
 
 
 class MfaRequiredMiddleware:

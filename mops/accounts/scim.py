@@ -13,12 +13,11 @@ from typing import Any
 from django.db import transaction
 from django_scim import exceptions
 from django_scim.adapters import SCIMGroup, SCIMUser
-from django_scim.filters import GroupFilterQuery as BaseGroupFilterQuery
-from django_scim.filters import UserFilterQuery as BaseUserFilterQuery
 
 from mops.core.audit import set_change_reason
 
 from .models import IdpGroup, User
+from .scim_filters import GroupFilterQuery, UserFilterQuery
 from .services import user_deactivate, user_reactivate
 from .sso import access_apply
 
@@ -42,23 +41,13 @@ def _reapply(users: Any) -> None:
         )
 
 
-class UserFilterQuery(BaseUserFilterQuery):
-    attr_map = {
-        **BaseUserFilterQuery.attr_map,
-        ("emails", "value", None): "email",
-        ("externalId", None, None): "scim_external_id",
-    }
-
-
-class GroupFilterQuery(BaseGroupFilterQuery):
-    attr_map = {
-        ("displayName", None, None): "name",
-        ("externalId", None, None): "scim_external_id",
-    }
-
-
 class ScimUser(SCIMUser):
     ATTR_MAP = UserFilterQuery.attr_map
+
+    def validate_dict(self, d: dict) -> None:
+        if "active" in d:
+            d["active"] = _as_bool(d["active"])
+        super().validate_dict(d)
 
     def from_dict(self, d: dict) -> None:
         if not str(d.get("userName") or "").strip():

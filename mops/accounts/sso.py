@@ -159,3 +159,38 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 def _provider_id(sociallogin: Any) -> str:
     """The configured provider's id ("okta"), not the protocol's ("openid_connect")."""
     return str(sociallogin.account.provider)
+
+
+# --- the mapping table, as a service (admin API; the Django admin edits it too) -----------
+
+MAPPING_FIELDS = ("group", "provider", "role", "team")
+
+
+def idp_mapping_save(
+    *, actor: User, data: Mapping[str, Any], mapping: IdpGroupMapping | None = None
+) -> IdpGroupMapping:
+    """Create or change a group mapping (admins only; validated; audited)."""
+    from .services import _require_admin
+
+    _require_admin(actor, "map IdP groups to roles")
+    with transaction.atomic():
+        if mapping is not None:
+            mapping = IdpGroupMapping.objects.select_for_update().get(pk=mapping.pk)
+        else:
+            mapping = IdpGroupMapping()
+        for name in MAPPING_FIELDS:
+            if name in data:
+                value = data[name]
+                setattr(mapping, name, value.strip() if isinstance(value, str) else value)
+        mapping.full_clean()
+        set_change_reason(mapping, f"changed by {actor.username}")
+        mapping.save()
+    return mapping
+
+
+def idp_mapping_delete(*, actor: User, mapping: IdpGroupMapping) -> None:
+    from .services import _require_admin
+
+    _require_admin(actor, "map IdP groups to roles")
+    set_change_reason(mapping, f"deleted by {actor.username}")
+    mapping.delete()

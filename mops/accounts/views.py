@@ -50,9 +50,14 @@ class LoginView(auth_views.LoginView):
         return response
 
     def form_valid(self, form: Any) -> HttpResponse:
-        from allauth.account.utils import perform_login
+        # allauth's password log-in: it records the authentication (MFA enrolment asks for
+        # a recent one) and runs the log-in stages (the second factor) before the session.
+        from allauth.account.internal.flows.login import perform_password_login
+        from allauth.account.models import Login
 
-        return perform_login(self.request, form.get_user(), redirect_url=self.get_success_url())
+        user = form.get_user()
+        login = Login(user=user, redirect_url=self.get_success_url())
+        return perform_password_login(self.request, {"username": user.username}, login)
 
 
 class AccountInactiveView(View):

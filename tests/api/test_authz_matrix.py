@@ -20,6 +20,7 @@ EXPECTED: dict[str, set[str]] = {
     "teams/": EVERYONE,
     "users/": STAFF_AND_LEADERS,
     "tokens/": EVERYONE,
+    "idp-group-mappings/": {AD},
     "outbox/": {AD},
     "notification-channels/": {AD},
     "notifications/": EVERYONE,

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import ApiToken, Team, User
+from ..models import ApiToken, IdpGroupMapping, Team, User
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -69,3 +69,16 @@ class UserChangeSerializer(serializers.Serializer):
 class TeamWriteSerializer(serializers.Serializer):
     name = serializers.CharField()
     group = serializers.ChoiceField(choices=Team.Group.choices, required=False)
+
+
+class IdpGroupMappingSerializer(serializers.ModelSerializer):
+    """IdP group (or claim value) -> mops role and/or team."""
+
+    team = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Team.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = IdpGroupMapping
+        fields = ["id", "group", "provider", "role", "team"]
+        validators: list = []  # the service validates (full_clean), with field names

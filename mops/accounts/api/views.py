@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import ApiToken, Team, User
+from ..models import ApiToken, IdpGroupMapping, Team, User
 from ..roles import ADMINS, ALL_ROLES, READ_EVERYTHING
 from ..services import (
     api_token_create,
@@ -15,9 +15,11 @@ from ..services import (
     user_invite,
     user_update,
 )
+from ..sso import idp_mapping_delete, idp_mapping_save
 from .serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenSerializer,
+    IdpGroupMappingSerializer,
     TeamSerializer,
     TeamWriteSerializer,
     UserChangeSerializer,
@@ -136,3 +138,27 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
     def revoke(self, request, pk=None):  # type: ignore[no-untyped-def]
         token = api_token_revoke(token=self.get_object(), actor=request.user)
         return Response(ApiTokenSerializer(token).data)
+
+
+class IdpGroupMappingViewSet(viewsets.ModelViewSet):
+    """Which IdP groups give which role and team (read at every SSO log-in and SCIM group
+    change). Admins only."""
+
+    queryset = IdpGroupMapping.objects.select_related("team").order_by("group", "provider")
+    serializer_class = IdpGroupMappingSerializer
+    read_roles = ADMINS
+    write_roles = ADMINS
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        serializer.instance = idp_mapping_save(
+            actor=self.request.user, data=serializer.validated_data
+        )
+
+    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+        serializer.instance = idp_mapping_save(
+            actor=self.request.user, data=serializer.validated_data, mapping=serializer.instance
+        )
+
+    def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
+        idp_mapping_delete(actor=self.request.user, mapping=instance)
