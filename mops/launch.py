@@ -234,23 +234,33 @@ def admin(args: list[str]) -> int:
     return 0
 
 
-def _ensure_chromium() -> None:
-    """Browser tests drive Debian's Chromium; install it when we can (root + apt-get)."""
+def _ensure_test_tools() -> None:
+    """Browser tests drive Debian's Chromium; the SAML tests' IdP signs with xmlsec1.
+    Install what is missing when we can (root + apt-get)."""
     import shutil
 
-    if os.environ.get("CHROMIUM_PATH") or shutil.which("chromium"):
-        return
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        print("• installing Debian's chromium for the browser tests …", flush=True)
+    missing = [
+        package
+        for package, present in (
+            ("chromium", os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")),
+            ("xmlsec1", shutil.which("xmlsec1")),
+        )
+        if not present
+    ]
+    if missing and shutil.which("apt-get") and os.geteuid() == 0:
+        print(f"• installing Debian's {' and '.join(missing)} for the tests …", flush=True)
         env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, check=False)
-    if not shutil.which("chromium"):
-        print("! chromium not found: browser tests will fail; run `sudo apt-get install chromium`.")
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], env=env, check=False)
+    for package in missing:
+        if not shutil.which(package):
+            print(
+                f"! {package} not found: some tests will fail; run `sudo apt-get install {package}`."
+            )
 
 
 def test(pytest_args: list[str]) -> int:
-    _ensure_chromium()
+    _ensure_test_tools()
     _services(prefer_local=True)
     os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdefghij")
     lint = subprocess.run([str(Path(PY).parent / "ruff"), "check", "."], cwd=ROOT)

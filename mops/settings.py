@@ -208,7 +208,8 @@ MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="mops")
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # Identity providers come from the environment (a JSON list each) or the admin (Social
 # applications). OIDC: [{"provider_id", "name", "client_id", "secret", "server_url"}].
-# SAML: [{"provider_id", "name", "entity_id", "metadata_url" | "metadata", "attributes"}].
+# SAML: [{"provider_id", "name", "entity_id", "metadata_url" | "sso_url" + "x509cert",
+# "attributes"}].
 SSO_OIDC_PROVIDERS = env.json("SSO_OIDC_PROVIDERS", default=[])
 SSO_SAML_PROVIDERS = env.json("SSO_SAML_PROVIDERS", default=[])
 SOCIALACCOUNT_PROVIDERS = sso_providers(SSO_OIDC_PROVIDERS, SSO_SAML_PROVIDERS)

@@ -55,11 +55,12 @@ def providers(oidc: Any, saml: Any) -> dict[str, Any]:
         idp: dict[str, Any] = {"entity_id": e["entity_id"]}
         if e.get("metadata_url"):
             idp["metadata_url"] = e["metadata_url"]
-        elif e.get("metadata"):
-            idp["metadata"] = e["metadata"]
+        elif e.get("sso_url") and e.get("x509cert"):
+            idp.update(sso_url=e["sso_url"], x509cert=e["x509cert"])
         else:
             raise SsoConfigError(
-                f"SSO_SAML_PROVIDERS entry {number}: give 'metadata_url' or 'metadata'."
+                f"SSO_SAML_PROVIDERS entry {number}: give 'metadata_url', or 'sso_url' and "
+                "'x509cert'."
             )
         saml_apps.append(
             {

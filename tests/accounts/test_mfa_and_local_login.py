@@ -110,7 +110,7 @@ def test_local_sign_up_and_email_management_pages_are_not_offered(users, client_
         (
             [],
             [{"provider_id": "adfs", "name": "AD FS", "entity_id": "https://idp"}],
-            "SSO_SAML_PROVIDERS entry 1: give 'metadata_url' or 'metadata'",
+            "SSO_SAML_PROVIDERS entry 1: give 'metadata_url', or 'sso_url' and 'x509cert'",
         ),
         (
             [

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from mops.accounts.models import IdpGroupMapping, User
 from mops.accounts.roles import Role
 from tests import factories
-from tests.peers.servers import oidc_provider
+from tests.peers.servers import oidc_provider, saml_idp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,3 +76,61 @@ def test_a_new_marketer_signs_in_through_the_idp_and_lands_home_with_the_mapped_
     assert SocialAccount.objects.get(user=maya).provider == PROVIDER_ID
     history = maya.history.order_by("history_date").values_list("history_change_reason", flat=True)
     assert any("SSO company-idp" in (reason or "") for reason in history)
+
+
+SAML_ORG = "corp-saml"
+
+
+@pytest.fixture
+def saml(live_server, tmp_path):
+    """mops is configured as the SP first, as an admin would (entity id, SSO URL and signing
+    certificate copied from the IdP); the IdP then reads mops's SP metadata."""
+    from allauth.socialaccount.models import SocialApp
+
+    def configure_sp(idp: dict) -> None:
+        SocialApp.objects.create(
+            provider="saml",
+            provider_id=SAML_ORG,
+            client_id=SAML_ORG,
+            name="Corp SAML",
+            settings={
+                "idp": {k: idp[k] for k in ("entity_id", "sso_url", "x509cert")},
+                "attribute_mapping": {
+                    "uid": "uid",
+                    "email": "email",
+                    "first_name": "first_name",
+                    "last_name": "last_name",
+                },
+                "advanced": {"want_assertion_signed": True, "reject_idp_initiated_sso": True},
+            },
+        )
+
+    people = [
+        {
+            "username": "omar",
+            "password": "saml-pass-123",
+            "email": "omar@corp.example",
+            "first_name": "Omar",
+            "last_name": "Lead",
+            "groups": ["mops-leads"],
+        }
+    ]
+    metadata_url = live_server.url + reverse("saml_metadata", args=[SAML_ORG])
+    with saml_idp(
+        users=people, sp_metadata_url=metadata_url, log_dir=tmp_path, configure_sp=configure_sp
+    ) as idp:
+        yield idp
+
+
+def test_a_leader_signs_in_through_a_saml_idp_with_the_mapped_role(page, saml):
+    IdpGroupMapping.objects.create(group="mops-leads", role=Role.LEADERSHIP)
+    page.goto("/")
+    page.get_by_role("button", name="Sign in with Corp SAML").click()
+    page.get_by_label("SAML username").fill("omar")
+    page.get_by_label("SAML password").fill("saml-pass-123")
+    page.get_by_role("button", name="Sign in with SAML").click()
+    page.wait_for_url(lambda url: url.rstrip("/") == page.base_url.rstrip("/"))
+    expect(page.locator(".lede")).to_contain_text("Leadership")
+    omar = User.objects.get(email="omar@corp.example")
+    assert omar.roles == {Role.LEADERSHIP}
+    assert SocialAccount.objects.get(user=omar).provider == SAML_ORG

@@ -15,7 +15,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -104,6 +104,85 @@ def oidc_provider(
         try:
             _wait_for(f"{issuer}/.well-known/openid-configuration", process, log)
             yield issuer, client_id, secret
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path, str]:
+    """A key and self-signed certificate for the IdP; returns their paths and the
+    certificate's base64 body (what an SP is configured with)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test-idp")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_path, cert_path = directory / "idp.key", directory / "idp.crt"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    cert_path.write_text(pem)
+    body = "".join(line for line in pem.splitlines() if "CERTIFICATE" not in line)
+    return key_path, cert_path, body
+
+
+@contextlib.contextmanager
+def saml_idp(
+    *, users: list[dict], sp_metadata_url: str, log_dir: Path, configure_sp: Callable[[dict], None]
+) -> Iterator[dict]:
+    """Run the pysaml2 IdP (tests/peers/saml_idp.py). Its entity id, SSO URL and signing
+    certificate are given to `configure_sp` first (as an admin copies them from a real IdP
+    into mops), because the IdP reads mops's SP metadata when it starts."""
+    key_path, cert_path, cert_body = _self_signed(log_dir)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    identity = {
+        "entity_id": f"{base}/idp/metadata",
+        "sso_url": f"{base}/idp/sso/redirect",
+        "x509cert": cert_body,
+        "base": base,
+    }
+    configure_sp(identity)
+    log = log_dir / "saml-peer.log"
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.peers.saml_idp",
+                str(port),
+                sp_metadata_url,
+                json.dumps(users),
+                str(key_path),
+                str(cert_path),
+            ],
+            env=os.environ | {"PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for(f"{base}/idp/metadata", process, log)
+            yield identity
         finally:
             process.terminate()
             process.wait(timeout=10)
