@@ -100,7 +100,13 @@ class ProfileView(LoginRequiredMixin, View):
         self, request: HttpRequest, new_key: str | None = None, status: int = 200
     ) -> HttpResponse:
         tokens = ApiToken.objects.filter(user=request.user)
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.utils import is_mfa_enabled
+
         context = {
+            "mfa_enabled": is_mfa_enabled(
+                request.user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+            ),
             "tokens": tokens,
             "new_key": new_key,
             "time_zones": sorted(time_zone_names()),

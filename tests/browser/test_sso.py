@@ -134,3 +134,46 @@ def test_a_leader_signs_in_through_a_saml_idp_with_the_mapped_role(page, saml):
     omar = User.objects.get(email="omar@corp.example")
     assert omar.roles == {Role.LEADERSHIP}
     assert SocialAccount.objects.get(user=omar).provider == SAML_ORG
+
+
+def test_a_pm_adds_a_security_key_from_the_profile_and_then_needs_it_to_log_in(
+    page, login, users, settings
+):
+    """WebAuthn with Chromium's virtual authenticator (a real navigator.credentials flow)."""
+    from allauth.mfa.models import Authenticator
+
+    settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the live server is plain http
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+    login("pm")
+    page.locator(".me a").click()  # the name in the top bar opens the profile
+    page.get_by_role("link", name="Two-factor authentication").click()
+    page.get_by_role("link", name="Add").click()
+    page.get_by_label("Password").fill("pw-for-tests-123")
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_label("Name").fill("Laptop key")
+    page.get_by_role("button", name="Add").click()
+    page.wait_for_url(lambda url: "/webauthn/add/" not in url)
+    assert Authenticator.objects.filter(user=users["pm"], type="webauthn").exists()
+
+    page.context.clear_cookies()
+    page.goto("/login/")
+    page.get_by_label("Username").fill("pm")
+    page.get_by_label("Password").fill("pw-for-tests-123")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" in url)
+    page.get_by_role("button", name="Use a security key").click()
+    page.wait_for_url(lambda url: url.rstrip("/") == page.base_url.rstrip("/"))
+    expect(page.locator(".lede")).to_contain_text("MOPS PM")
