@@ -14,6 +14,8 @@ class MetricsConfig(AppConfig):
         from mops.core import registry
 
         from . import demo, signals
+        from .impact import demo as impact_demo
+        from .impact import tasks as impact_tasks  # noqa: F401 — registers the Celery tasks
         from .panels import leadership_panel
 
         signals.connect()
@@ -31,8 +33,14 @@ class MetricsConfig(AppConfig):
         registry.nav_items.append(
             registry.NavItem("NPS", "metrics:nps", dashboard_roles, 64, group="insights")
         )
+        registry.nav_items.append(
+            registry.NavItem(
+                "Business impact", "metrics:impact", dashboard_roles, 61, group="insights"
+            )
+        )
         registry.home_panels.append(leadership_panel)
         registry.demo_loaders.append(("metrics", demo.load))
+        registry.demo_loaders.append(("metrics impact", impact_demo.load))
         settings.CELERY_BEAT_SCHEDULE["metrics-weekly-digest"] = {
             "task": "metrics.tasks.weekly_digest",
             "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
@@ -48,4 +56,12 @@ class MetricsConfig(AppConfig):
         settings.CELERY_BEAT_SCHEDULE["metrics-rollup-rebuild"] = {
             "task": "metrics.tasks.rollup_rebuild",
             "schedule": crontab(minute=40, hour=3),
+        }
+        settings.CELERY_BEAT_SCHEDULE["metrics-impact-snapshots"] = {
+            "task": "metrics.impact.snapshots_refresh",
+            "schedule": crontab(minute=10, hour=4),
+        }
+        settings.CELERY_BEAT_SCHEDULE["metrics-impact-review"] = {
+            "task": "metrics.impact.review_send",
+            "schedule": crontab(minute=0, hour=9, day_of_month=1),
         }

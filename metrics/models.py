@@ -233,3 +233,18 @@ class NpsResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey.quarter}: {self.score}"
+
+
+# Business impact lives in its own subpackage; its models register with this app here.
+from .impact.models import (  # noqa: E402 — after this module's own models, by design
+    DatasetRole as DatasetRole,
+)
+from .impact.models import (  # noqa: E402
+    ImpactReview as ImpactReview,
+)
+from .impact.models import (  # noqa: E402
+    ImpactSnapshot as ImpactSnapshot,
+)
+from .impact.models import (  # noqa: E402
+    TeamCost as TeamCost,
+)

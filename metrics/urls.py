@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .impact import urls as impact_urls
 
 app_name = "metrics"
 urlpatterns = [
@@ -10,4 +11,5 @@ urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("nps/", views.NpsView.as_view(), name="nps"),
     path("nps/<str:token>/", views.NpsAnswerView.as_view(), name="nps_answer"),
+    *impact_urls.urlpatterns,
 ]

@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from ..definitions import METRICS
 from . import views
 
 urlpatterns = [
     path("metrics/", views.MetricListView.as_view(), name="metrics-list"),
+    path("metrics/impact/", include("metrics.impact.api.urls")),
     path("metrics/checklist/", views.ChecklistView.as_view(), name="metrics-checklist"),
     path("metrics/requests/", views.DrillView.as_view(), name="metrics-requests"),
     path(

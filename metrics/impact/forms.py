@@ -1,0 +1,50 @@
+"""Business-impact forms: one role mapping (dataset + a column per role field), a month's
+team cost, and the review acknowledgement note."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .roles import ROLE_FIELDS
+from .warehouse import Dataset
+
+
+class RoleMappingForm(forms.Form):
+    dataset = forms.ModelChoiceField(queryset=Dataset.objects.select_related("warehouse"))
+
+    def __init__(self, role: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role = role
+        for f in ROLE_FIELDS[role]:
+            self.fields[f"col_{f.name}"] = forms.CharField(
+                label=f.name, required=False, max_length=63, help_text=f.help
+            )
+
+    def columns(self) -> dict[str, str]:
+        return {
+            f.name: self.cleaned_data.get(f"col_{f.name}", "").strip()
+            for f in ROLE_FIELDS[self.role]
+        }
+
+
+class TeamCostForm(forms.Form):
+    month = forms.CharField(max_length=7, help_text="YYYY-MM")
+    amount = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
+    note = forms.CharField(max_length=200, required=False)
+
+
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: `columns.<field>` on `col_<field>`."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, errors in exc.message_dict.items():
+        field = key.replace("columns.", "col_", 1)
+        form.add_error(field if field in form.fields else None, errors)

@@ -1,0 +1,36 @@
+"""The one door from business impact to governance's warehouses: the isolation layer's
+read-only connection (own login role, statement timeout), column introspection and the
+contract/check state that certification reads. Governance modules are being regrouped;
+importing them here only keeps that move a one-file change for this package."""
+
+from __future__ import annotations
+
+import psycopg
+
+from governance.checkengine import describe_error, introspect, type_family
+from governance.health_services import warehouse_connect
+from governance.models import CheckRun, ContractStatus, Dataset, RunStatus, Warehouse
+
+__all__ = [
+    "CheckRun",
+    "ContractStatus",
+    "Dataset",
+    "RunStatus",
+    "Warehouse",
+    "connect",
+    "describe_error",
+    "introspect",
+    "type_family",
+]
+
+
+def connect(warehouse: Warehouse) -> psycopg.Connection:
+    """Read-only, statement-timed connection as the warehouse's own login (refuses the app's
+    database or a superuser: `governance.warehouse_access`)."""
+    return warehouse_connect(warehouse)
+
+
+def dataset_columns(conn: psycopg.Connection, dataset: Dataset) -> dict[str, str] | None:
+    """Column name → type family of the dataset's table, None when the table is missing."""
+    info = introspect(conn, [(dataset.schema, dataset.table)]).get((dataset.schema, dataset.table))
+    return dict(info.columns) if info is not None else None
