@@ -23,7 +23,7 @@ from mops.core.services import require_role
 from mops.core.slugs import unique_slug
 from mops.core.timezones import default_time_zone
 
-from . import inputdef
+from . import hooks, inputdef
 from .closeddays import DEFAULT_NAME, ClosedSpan
 from .models import (
     RESERVED_SLUGS,
@@ -599,11 +599,13 @@ SELF_SERVERS: frozenset[str] = frozenset({Role.REQUESTER, Role.PM, Role.ADMIN})
 
 
 def can_self_serve(user: Any, service: Service) -> bool:
-    """Whether `user` may finish `service` themselves (an active self-serve service)."""
+    """Whether `user` may finish `service` themselves (an active self-serve service, and no
+    gate registered in `catalog.hooks` — e.g. a required course — still locks it)."""
     return (
         service.self_serve
         and service.status == ServiceStatus.ACTIVE
         and has_role(user, SELF_SERVERS)
+        and not hooks.selfserve_locks(service, user)
     )
 
 
@@ -625,6 +627,9 @@ def selfserve_complete(
     if not can_self_serve(actor, service):
         if not has_role(actor, SELF_SERVERS):
             raise PermissionDenied("Your role does not allow you to complete self-serve tasks.")
+        locks = hooks.selfserve_locks(service, actor)
+        if locks and service.status == ServiceStatus.ACTIVE:
+            raise ValidationError({"service": " ".join(lock.reason for lock in locks)})
         raise ValidationError({"service": f"'{service.name}' is not active."})
     outcome = " ".join((outcome or "").split())
     if not outcome:

@@ -21,7 +21,7 @@ from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING
 from mops.core.lifecycle import TransitionError
 
-from . import inputdef, selectors
+from . import hooks, inputdef, selectors
 from .filters import ServiceFilter, TemplateFilter
 from .forms import (
     CalendarForm,
@@ -136,6 +136,7 @@ class ServiceDetailView(RoleRequiredMixin, TemplateView):
             fields=fields,
             durations=durations,
             form=build_answers_form(definition, auto_id="preview_%s"),
+            reading=hooks.reading_for(service, self.request.user),
             can_edit=can_edit_catalog(self.request.user),
             versions=list(selectors.service_versions(service)[:20])
             if selectors.sees_all_services(self.request.user)
@@ -179,6 +180,8 @@ class SelfServeView(RoleRequiredMixin, View):
                 "service": service,
                 "form": form,
                 "can_complete": can_self_serve(request.user, service),
+                "locks": hooks.selfserve_locks(service, request.user),
+                "reading": hooks.reading_for(service, request.user),
                 "recent": selectors.completions_visible_to(request.user).filter(service=service)[
                     :10
                 ],

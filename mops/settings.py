@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "mops.notify",
     "catalog",
     "governance",
+    "governance.enablement",
     "intake",
     "releases",
     "metrics",

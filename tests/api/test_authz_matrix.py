@@ -44,6 +44,12 @@ EXPECTED: dict[str, set[str]] = {
     "incidents/": STAFF_AND_LEADERS,
     "rotations/": STAFF_AND_LEADERS,
     "runbooks/": STAFF_AND_LEADERS,
+    # enablement (#16): the playbook library and training are for everyone signed in;
+    # enrolments list a learner's own (staff and leadership see all).
+    "playbook-categories/": EVERYONE,
+    "playbooks/": EVERYONE,
+    "courses/": EVERYONE,
+    "enrolments/": EVERYONE,
     # releases: the calendar side (trains, departures, manifests, freezes) is also read by
     # approvers (CAB checks change windows); QA checklists and pre-flight runs by staff and
     # leadership only. Requesters see their requests' launch dates on intake's pages.

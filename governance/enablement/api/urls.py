@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("playbook-categories", views.CategoryViewSet, basename="playbook-category")
+router.register("playbooks", views.PlaybookViewSet, basename="playbook")
+router.register("courses", views.CourseViewSet, basename="course")
+router.register("enrolments", views.EnrolmentViewSet, basename="enrolment")
+
+urlpatterns = router.urls

@@ -1,0 +1,33 @@
+from django.apps import AppConfig
+
+
+class EnablementConfig(AppConfig):
+    """Playbooks for marketers and training paths (#16); lives under governance, below intake."""
+
+    name = "governance.enablement"
+    label = "enablement"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Enablement"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from catalog import hooks as catalog_hooks
+        from mops.accounts.roles import ALL_ROLES
+        from mops.core import registry
+
+        from . import demo, selectors
+
+        registry.nav_items.append(
+            registry.NavItem("Playbooks", "enablement:playbook_list", ALL_ROLES, 30, group="work")
+        )
+        registry.nav_items.append(
+            registry.NavItem("Training", "enablement:course_list", ALL_ROLES, 31, group="work")
+        )
+        catalog_hooks.service_reading.append(selectors.service_reading)
+        catalog_hooks.selfserve_gates.append(selectors.selfserve_gate)
+        registry.demo_loaders.append(("enablement", demo.load))
+        settings.CELERY_BEAT_SCHEDULE["enablement-course-reminders"] = {
+            "task": "governance.enablement.tasks.course_reminders_task",
+            "schedule": 24 * 3600.0,
+        }

@@ -1,0 +1,163 @@
+"""Demo enablement, idempotent: categories, a playbook for every self-serve service plus
+a few process playbooks, "Campaign tracking 101" (which unlocks the self-serve UTM set)
+and "Intake 101"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from catalog.models import Service, ServiceStatus
+
+from .models import Category, Course, Playbook
+from .services import category_save, course_save, module_save, playbook_save
+
+CATEGORIES = {"self-serve": "Self-serve tasks", "process": "Working with MOPS"}
+
+PROCESS_PLAYBOOKS = [
+    (
+        "name-a-campaign",
+        "Name a campaign the taxonomy way",
+        "Ordered tokens, allowed values, one delimiter.",
+        "## Campaign names\n\nA campaign name is ordered tokens joined by `_`: fiscal year, "
+        "quarter, region, channel, offer, name — e.g. `fy26_q3_na_email_ebook_launch-guide`.\n\n"
+        "- Use only the values the taxonomy allows (the UTM builder offers them).\n"
+        "- Lower case; hyphens inside a token.\n- Never reuse a name for a different campaign.",
+    ),
+    (
+        "request-a-launch",
+        "Request a campaign launch",
+        "What a good brief carries so triage is same-day.",
+        "## Before you submit\n\nPick the catalog service, then fill the brief: audience, "
+        "creative, offer and the tracking plan. Missing facts send the request back as "
+        "*needs info*, which pauses its clock.\n\n## After\n\nWatch the request: MOPS triages "
+        "it the same business day and boards it on a Tuesday/Thursday release train.",
+    ),
+]
+
+QUIZ_NAMING = [
+    {
+        "question": "Which delimiter joins the tokens of a campaign name?",
+        "choices": ["Space", "Underscore (_)", "Comma"],
+        "answer": 1,
+    },
+    {
+        "question": "Where do allowed values come from?",
+        "choices": ["The campaign taxonomy", "Whatever the team uses"],
+        "answer": 0,
+    },
+]
+QUIZ_UTM = [
+    {
+        "question": "What does registering a campaign in the UTM builder do?",
+        "choices": ["Opens a ticket for MOPS", "Finishes the task: no ticket needed"],
+        "answer": 1,
+    }
+]
+QUIZ_INTAKE = [
+    {
+        "question": "What happens to the SLA clock while a request waits for your answers?",
+        "choices": ["It keeps running", "It pauses"],
+        "answer": 1,
+    }
+]
+
+
+def _owner():  # type: ignore[no-untyped-def]
+    User = get_user_model()
+    owner = (
+        User.objects.filter(username="pm").first() or User.objects.filter(username="admin").first()
+    )
+    if owner is None:
+        owner = User.objects.filter(is_superuser=True).order_by("pk").first()
+    if owner is not None:
+        owner._mops_roles = frozenset({"pm"})
+    return owner
+
+
+def load(progress: Callable[[str], None] = lambda _: None) -> None:
+    actor = _owner()
+    if actor is None:
+        return
+    review_by = timezone.localdate() + timedelta(days=180)
+    for slug, name in CATEGORIES.items():
+        if not Category.objects.filter(slug=slug).exists():
+            category_save(actor=actor, name=name, slug=slug)
+    selfserve = Category.objects.get(slug="self-serve")
+    process = Category.objects.get(slug="process")
+    for service in Service.objects.filter(self_serve=True, status=ServiceStatus.ACTIVE):
+        slug = f"how-to-{service.slug}"[:100]
+        if Playbook.objects.filter(slug=slug).exists():
+            continue
+        playbook_save(
+            actor=actor,
+            slug=slug,
+            title=f"How to: {service.name}",
+            summary=f"Do “{service.name}” yourself, without a ticket.",
+            body=f"## {service.name}\n\n{service.description}\n\n## Steps\n\n"
+            + (service.instructions or "Use the tool linked from the service page."),
+            category=selfserve,
+            review_by=review_by,
+            services=[service],
+        )
+    for slug, title, summary, body in PROCESS_PLAYBOOKS:
+        if not Playbook.objects.filter(slug=slug).exists():
+            playbook_save(
+                actor=actor,
+                slug=slug,
+                title=title,
+                summary=summary,
+                body=body,
+                category=process,
+                review_by=review_by,
+                services=list(Service.objects.filter(slug="launch-a-campaign"))
+                if slug == "request-a-launch"
+                else [],
+            )
+    if not Course.objects.filter(slug="campaign-tracking-101").exists():
+        utm = list(Service.objects.filter(slug="create-a-utm-set", self_serve=True))
+        course = course_save(
+            actor=actor,
+            slug="campaign-tracking-101",
+            title="Campaign tracking 101",
+            subject="taxonomy",
+            level="101",
+            description="Name campaigns and tag links the taxonomy way. Finishing it unlocks "
+            "creating UTM sets yourself.",
+            unlocks=utm,
+        )
+        module_save(
+            actor=actor,
+            course=course,
+            title="Campaign names",
+            playbook=Playbook.objects.get(slug="name-a-campaign"),
+            quiz=QUIZ_NAMING,
+        )
+        if utm and Playbook.objects.filter(slug="how-to-create-a-utm-set").exists():
+            module_save(
+                actor=actor,
+                course=course,
+                title="Tagged links",
+                playbook=Playbook.objects.get(slug="how-to-create-a-utm-set"),
+                quiz=QUIZ_UTM,
+            )
+    if not Course.objects.filter(slug="intake-101").exists():
+        course = course_save(
+            actor=actor,
+            slug="intake-101",
+            title="Intake 101",
+            subject="intake",
+            level="101",
+            description="How to ask MOPS for work so it ships on time.",
+        )
+        module_save(
+            actor=actor,
+            course=course,
+            title="A good brief",
+            playbook=Playbook.objects.get(slug="request-a-launch"),
+            quiz=QUIZ_INTAKE,
+        )
+    progress("enablement: playbooks and courses")

@@ -1,0 +1,68 @@
+"""Enablement fixtures: the catalog's policy, a guide self-serve service, playbooks, a course."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from catalog.services import service_create, service_publish
+from governance.enablement.services import course_save, module_save, playbook_save
+from tests.catalog.conftest import admin, policy, us_calendar  # noqa: F401 - shared fixtures
+
+QUIZ = [
+    {
+        "question": "Which tool registers a campaign?",
+        "choices": ["E-mail", "UTM builder"],
+        "answer": 1,
+    },
+    {"question": "Does it need a ticket?", "choices": ["Yes", "No"], "answer": 1},
+]
+
+
+@pytest.fixture
+def pm(users):
+    return users["pm"]
+
+
+@pytest.fixture
+def segment_service(admin, policy):  # noqa: F811
+    service = service_create(
+        actor=admin,
+        name="Create a segment",
+        slug="create-a-segment",
+        channels=["email"],
+        default_complexity="simple",
+        sla_policy=policy,
+        self_serve=True,
+        self_serve_tool="guide",
+        instructions="1. Open the MAP.\n2. Build the list.",
+        input_definition=[{"key": "what", "label": "What", "type": "text"}],
+    )
+    return service_publish(service=service, actor=admin)
+
+
+@pytest.fixture
+def playbook(pm, segment_service):
+    return playbook_save(
+        actor=pm,
+        slug="build-a-segment",
+        title="Build a segment",
+        summary="Lists in the MAP",
+        body="Open the marketing automation platform and filter contacts by engagement.",
+        review_by=timezone.localdate() + timedelta(days=90),
+        services=[segment_service],
+    )
+
+
+@pytest.fixture
+def course(pm, playbook, segment_service):
+    course = course_save(
+        actor=pm,
+        slug="segments-101",
+        title="Segments 101",
+        subject="tool",
+        tool="MAP",
+        unlocks=[segment_service],
+    )
+    module_save(actor=pm, course=course, title="Segments", playbook=playbook, quiz=QUIZ)
+    return course
