@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "catalog",
     "governance",
     "governance.enablement",
+    "governance.stack",
     "intake",
     "releases",
     "metrics",
@@ -355,6 +356,11 @@ SPECTACULAR_SETTINGS = {
         "DepartureStatusEnum": "releases.models.DepartureStatus",
         "AutomatedCheckEnum": "releases.models.AutomatedCheck",
         "ExperimentStatusEnum": "releases.models.ExperimentStatus",
+        "StackLayerEnum": "governance.stack.models.Layer",
+        "GoldenPathStatusEnum": "governance.stack.models.GoldenPath",
+        "IntegrationPatternEnum": "governance.stack.models.Pattern",
+        "FlowDirectionEnum": "governance.stack.models.Direction",
+        "RenewalDecisionEnum": "governance.stack.models.Decision",
     },
 }
 

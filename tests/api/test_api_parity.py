@@ -57,6 +57,15 @@ PAGE_TO_API: dict[str, tuple[str, ...]] = {
     "enablement:playbook_create": ("playbook-list",),
     "enablement:playbook_edit": ("playbook-detail",),
     "enablement:playbook_restore": ("playbook-restore",),
+    # the tech stack (#14)
+    "stack:tool_create": ("stack-tool-list",),
+    "stack:tool_edit": ("stack-tool-detail",),
+    "stack:tool_import": ("stack-tool-import-csv",),
+    "stack:flow_create": ("stack-flow-list",),
+    "stack:flow_edit": ("stack-flow-detail",),
+    "stack:contract_create": ("stack-contract-list",),
+    "stack:contract_edit": ("stack-contract-detail",),
+    "stack:contract_detail": ("stack-contract-decide",),
     # intake
     "intake:request_create": ("request-list",),
     "intake:request_edit": ("request-detail",),

@@ -63,6 +63,10 @@ EXPECTED: dict[str, set[str]] = {
     # the experiment register: like the release pages, MOPS staff and leadership read it
     # (MOPS staff write); approvers and requesters have no use for it.
     "experiments/": STAFF_AND_LEADERS,
+    # the tech stack (#14): MOPS staff and leadership read it; MOPS staff write.
+    "stack/tools/": STAFF_AND_LEADERS,
+    "stack/flows/": STAFF_AND_LEADERS,
+    "stack/contracts/": STAFF_AND_LEADERS,
     # intake: requesters list their team's requests (object visibility is tested in
     # tests/intake); scoring models are for MOPS staff and leadership.
     "requests/": EVERYONE,
@@ -98,6 +102,7 @@ POST_ONLY: set[str] = {
     "utm/validate/",
     "utm/validate-csv/",
     "utm/build/",
+    "stack/tools/import/",
 }
 
 

@@ -1,0 +1,185 @@
+"""Serializers of the stack API: one per object, read and write alike; the rules are the
+services' (so the API and the pages refuse the same things)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from governance.models import DataContract, Monitor, Runbook
+from mops.accounts.models import Team
+
+from ..models import Contract, Decision, Flow, RenewalAlert, RenewalDecision, Tool
+
+
+def _person(**kwargs: object) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+        **kwargs,
+    )
+
+
+class ToolSerializer(serializers.ModelSerializer):
+    owner = _person(help_text="Username.")
+    team = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Team.objects.all(), allow_null=True, required=False
+    )
+    data_contract = serializers.PrimaryKeyRelatedField(
+        queryset=DataContract.objects.all(), allow_null=True, required=False
+    )
+    runbooks = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Runbook.objects.all(), many=True, required=False
+    )
+    monitors = serializers.PrimaryKeyRelatedField(
+        queryset=Monitor.objects.all(), many=True, required=False
+    )
+    approval_gaps = serializers.SerializerMethodField(
+        help_text="What keeps the tool from being approved: field → what is missing."
+    )
+
+    class Meta:
+        model = Tool
+        fields = [
+            "id",
+            "name",
+            "layer",
+            "vendor",
+            "owner",
+            "team",
+            "status",
+            "status_reason",
+            "purpose",
+            "holds_personal_data",
+            "data_contract",
+            "sso",
+            "admin_url",
+            "docs_url",
+            "runbooks",
+            "monitors",
+            "approval_gaps",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "created_at", "updated_at"]
+
+    def get_approval_gaps(self, tool: Tool) -> dict[str, str]:
+        return tool.approval_gaps()
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        trim_whitespace=False,
+        max_length=2_000_000,
+        help_text="The CSV (header: name,layer,vendor,owner,team,status,status_reason,purpose,"
+        "personal_data,data_contract,sso,admin_url,docs_url).",
+    )
+    commit = serializers.BooleanField(
+        default=False, help_text="false: preview only; true: import if no line has an error."
+    )
+
+
+class ImportRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    name = serializers.CharField()
+    action = serializers.ChoiceField(choices=["create", "update"])
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class ImportResultSerializer(serializers.Serializer):
+    committed = serializers.BooleanField()
+    rows = ImportRowSerializer(many=True)
+
+
+class FlowSerializer(serializers.ModelSerializer):
+    owner = _person(help_text="Username.")
+    monitor = serializers.PrimaryKeyRelatedField(
+        queryset=Monitor.objects.all(), allow_null=True, required=False
+    )
+    data_contract = serializers.PrimaryKeyRelatedField(
+        queryset=DataContract.objects.all(), allow_null=True, required=False
+    )
+    monitor_status = serializers.CharField(
+        source="monitor.status", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Flow
+        fields = [
+            "id",
+            "source",
+            "target",
+            "objects_synced",
+            "direction",
+            "schedule",
+            "owner",
+            "pattern",
+            "monitor",
+            "monitor_status",
+            "data_contract",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "created_at", "updated_at"]
+
+
+class DependentsSerializer(serializers.Serializer):
+    flows = serializers.ListField(child=serializers.IntegerField())
+    monitors = serializers.ListField(child=serializers.IntegerField())
+    data_contracts = serializers.ListField(child=serializers.IntegerField())
+    contracts = serializers.ListField(child=serializers.IntegerField())
+
+
+class RenewalAlertSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RenewalAlert
+        fields = ["days_before", "notice_deadline", "sent_at"]
+
+
+class RenewalDecisionSerializer(serializers.ModelSerializer):
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True)
+
+    class Meta:
+        model = RenewalDecision
+        fields = ["id", "decision", "reason", "decided_by", "decided_at"]
+        read_only_fields = ["decided_by", "decided_at"]
+
+
+class DecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    reason = serializers.CharField(max_length=4000)
+
+
+class VendorContractSerializer(serializers.ModelSerializer):
+    owner = _person(help_text="Username; alerted before the notice deadline (default: tool owner).")
+    notice_deadline = serializers.DateField(read_only=True)
+    annual_cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    alerts = RenewalAlertSerializer(many=True, read_only=True)
+    decisions = RenewalDecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "tool",
+            "vendor",
+            "starts_on",
+            "ends_on",
+            "annual_cost",
+            "currency",
+            "seats_bought",
+            "notice_days",
+            "auto_renew",
+            "owner",
+            "notice_deadline",
+            "alerts",
+            "decisions",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "created_at", "updated_at"]

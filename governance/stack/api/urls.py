@@ -1,0 +1,10 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("tools", views.ToolViewSet, basename="stack-tool")
+router.register("flows", views.FlowViewSet, basename="stack-flow")
+router.register("contracts", views.ContractViewSet, basename="stack-contract")
+
+urlpatterns = router.urls

@@ -1,0 +1,207 @@
+"""Stack API: tools (with CSV import and dependents), flows, vendor contracts (with their
+renewal decisions). Thin: validate input, call the same services as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from mops.core.concurrency import if_match_version
+
+from .. import selectors, services
+from ..filters import ContractFilter, FlowFilter, ToolFilter
+from ..models import Contract, Flow, Tool
+from ..services import STACK_EDITORS, STACK_READERS
+from .serializers import (
+    VendorContractSerializer,
+    DecideSerializer,
+    DependentsSerializer,
+    FlowSerializer,
+    ImportRequestSerializer,
+    ImportResultSerializer,
+    RenewalDecisionSerializer,
+    ToolSerializer,
+)
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='The version you read (ETag), e.g. "3"; a stale one gets 412.',
+)
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input; `field` names the input at fault"),
+    403: OpenApiResponse(description="Not allowed"),
+    404: OpenApiResponse(description="Not found"),
+    412: OpenApiResponse(description="Stale If-Match"),
+}
+
+
+class _VersionedViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, read, create and PATCH through a service; the detail carries `ETag`."""
+
+    read_roles = STACK_READERS
+    write_roles = STACK_EDITORS
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def create_object(self, actor: Any, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def update_object(self, obj: Any, actor: Any, version: int | None, data: dict) -> Any:
+        raise NotImplementedError
+
+    def _detail(self, obj: Any, code: int = status.HTTP_200_OK) -> Response:
+        obj = self.get_queryset().get(pk=obj.pk)
+        response = Response(self.get_serializer(obj).data, status=code)
+        response["ETag"] = obj.etag
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._detail(self.get_object())
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = self.create_object(request.user, dict(serializer.validated_data))
+        return self._detail(obj, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        serializer = self.get_serializer(obj, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        obj = self.update_object(
+            obj, request.user, if_match_version(request), dict(serializer.validated_data)
+        )
+        return self._detail(obj)
+
+
+@extend_schema(parameters=[IF_MATCH], responses={200: ToolSerializer, **ERRORS}, methods=["PATCH"])
+class ToolViewSet(_VersionedViewSet):
+    """The tool registry. MOPS staff write; staff and leadership read. A tool becomes
+    `approved` only with an owner, `sso` true and, when `holds_personal_data`, a
+    `data_contract` (400 naming each missing field); `approval_gaps` says what is missing."""
+
+    serializer_class = ToolSerializer
+    queryset = Tool.objects.none()
+    filterset_class = ToolFilter
+    ordering_fields = ["name", "layer", "status", "updated_at"]
+    action_roles = {"import_csv": STACK_EDITORS}
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.tool_detail()
+
+    def create_object(self, actor: Any, data: dict[str, Any]) -> Tool:
+        return services.tool_create(actor=actor, **data)
+
+    def update_object(self, obj: Tool, actor: Any, version: int | None, data: dict) -> Tool:
+        return services.tool_update(tool=obj, actor=actor, expected_version=version, **data)
+
+    @extend_schema(responses={200: DependentsSerializer, 404: ERRORS[404]})
+    @action(detail=True, methods=["get"])
+    def dependents(self, request: Request, pk: str | None = None) -> Response:
+        """What depends on the tool (what retiring it touches): flow, monitor, data
+        contract and vendor contract ids."""
+        found = selectors.tool_dependents(self.get_object())
+        return Response(
+            {
+                "flows": [f.pk for f in found.flows],
+                "monitors": [m.pk for m in found.monitors],
+                "data_contracts": [c.pk for c in found.data_contracts],
+                "contracts": [c.pk for c in found.contracts],
+            }
+        )
+
+    @extend_schema(
+        request=ImportRequestSerializer,
+        responses={200: ImportResultSerializer, 400: ImportResultSerializer, 403: ERRORS[403]},
+        description="Preview (`commit: false`) or import a tool CSV. Each row says what "
+        "happens or its errors (`Line N: column: problem`); with any error nothing is "
+        "written and the answer is 400.",
+    )
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_csv(self, request: Request) -> Response:
+        body = ImportRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        commit = body.validated_data["commit"]
+        rows = services.tools_import_csv(
+            actor=request.user, text=body.validated_data["text"], commit=commit
+        )
+        bad = any(r.errors for r in rows)
+        data = {
+            "committed": commit and not bad,
+            "rows": [
+                {"line": r.line, "name": r.name, "action": r.action, "errors": r.errors}
+                for r in rows
+            ],
+        }
+        return Response(data, status=status.HTTP_400_BAD_REQUEST if bad else status.HTTP_200_OK)
+
+
+@extend_schema(parameters=[IF_MATCH], responses={200: FlowSerializer, **ERRORS}, methods=["PATCH"])
+class FlowViewSet(_VersionedViewSet):
+    """Integration flows between tools, with pattern, heartbeat monitor (its state as
+    `monitor_status`) and data contract."""
+
+    serializer_class = FlowSerializer
+    queryset = Flow.objects.none()
+    filterset_class = FlowFilter
+    ordering_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.flows()
+
+    def create_object(self, actor: Any, data: dict[str, Any]) -> Flow:
+        return services.flow_create(actor=actor, **data)
+
+    def update_object(self, obj: Flow, actor: Any, version: int | None, data: dict) -> Flow:
+        return services.flow_update(flow=obj, actor=actor, expected_version=version, **data)
+
+
+@extend_schema(
+    parameters=[IF_MATCH], responses={200: VendorContractSerializer, **ERRORS}, methods=["PATCH"]
+)
+class ContractViewSet(_VersionedViewSet):
+    """Vendor contracts: term, cost, seats, notice period; `notice_deadline` = end of term
+    − notice days; the alerts sent and the renewal decisions recorded."""
+
+    serializer_class = VendorContractSerializer
+    queryset = Contract.objects.none()
+    filterset_class = ContractFilter
+    ordering_fields = ["ends_on", "annual_cost"]
+    action_roles = {"decide": STACK_EDITORS}
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return (
+            Contract.objects.select_related("tool", "owner")
+            .prefetch_related("alerts", "decisions__decided_by")
+            .order_by("ends_on", "pk")
+        )
+
+    def create_object(self, actor: Any, data: dict[str, Any]) -> Contract:
+        return services.contract_create(actor=actor, **data)
+
+    def update_object(self, obj: Contract, actor: Any, version: int | None, data: dict) -> Contract:
+        return services.contract_update(contract=obj, actor=actor, expected_version=version, **data)
+
+    @extend_schema(request=DecideSerializer, responses={201: RenewalDecisionSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        """Record the renewal decision (renew / renegotiate / cancel) with its reason."""
+        body = DecideSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        record = services.renewal_decide(
+            contract=self.get_object(), actor=request.user, **body.validated_data
+        )
+        return Response(RenewalDecisionSerializer(record).data, status=status.HTTP_201_CREATED)

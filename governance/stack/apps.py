@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+
+
+class StackConfig(AppConfig):
+    """The marketing stack (#14): tool registry, integration map, contracts and renewals.
+    Lives under governance (guardrails are governance), below intake and metrics."""
+
+    name = "governance.stack"
+    label = "stack"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Tech stack"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from mops.core import registry
+
+        from . import demo
+        from .services import STACK_READERS
+
+        registry.nav_items.append(
+            registry.NavItem("Tech stack", "stack:tool_list", STACK_READERS, 50, group="governance")
+        )
+        registry.nav_items.append(
+            registry.NavItem("Integration map", "stack:map", STACK_READERS, 51, group="governance")
+        )
+        registry.nav_items.append(
+            registry.NavItem("Renewals", "stack:renewals", STACK_READERS, 52, group="governance")
+        )
+        registry.demo_loaders.append(("stack", demo.load))
+        settings.CELERY_BEAT_SCHEDULE["stack-renewal-alerts"] = {
+            "task": "governance.stack.tasks.renewal_alerts_task",
+            "schedule": 6 * 3600.0,
+        }

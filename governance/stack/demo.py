@@ -1,0 +1,227 @@
+"""Demo stack (#14): a realistic golden path (Salesforce, Marketo, Segment, Snowflake + dbt,
+Hightouch, GTM, Looker, a deliverability tool) and one tolerated point tool; flows tied to
+the demo heartbeat monitors (one never pinged: its edge is marked); contracts, one with a
+notice deadline inside 60 days. Idempotent: known tools, flows and contracts are skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from governance.models import DataContract, Monitor, Runbook
+
+from .models import Contract, Flow, Tool
+from .services import contract_create, flow_create, tool_create
+
+# name, layer, vendor, status, reason, personal data contract table, sso, owner
+TOOLS = [
+    (
+        "Salesforce",
+        "crm",
+        "Salesforce",
+        "approved",
+        "System of record for accounts and pipeline.",
+        "contacts",
+        True,
+        "admin",
+    ),
+    (
+        "Marketo",
+        "map",
+        "Adobe",
+        "approved",
+        "The one MAP: e-mail, nurture, scoring.",
+        "leads",
+        True,
+        "engineer",
+    ),
+    (
+        "Segment",
+        "cdp",
+        "Twilio",
+        "approved",
+        "Server-side event collection and consent.",
+        "leads",
+        True,
+        "engineer",
+    ),
+    (
+        "Snowflake",
+        "warehouse",
+        "Snowflake",
+        "approved",
+        "The marketing data mart.",
+        "contacts",
+        True,
+        "engineer",
+    ),
+    (
+        "dbt Cloud",
+        "transformation",
+        "dbt Labs",
+        "approved",
+        "Modelled campaign, journey and lift tables.",
+        "",
+        True,
+        "engineer",
+    ),
+    (
+        "Hightouch",
+        "reverse_etl",
+        "Hightouch",
+        "approved",
+        "Audiences and conversions back to tools.",
+        "contacts",
+        True,
+        "engineer",
+    ),
+    (
+        "Google Tag Manager",
+        "tag_consent",
+        "Google",
+        "approved",
+        "Web and server-side tags behind consent.",
+        "",
+        True,
+        "engineer",
+    ),
+    (
+        "Looker",
+        "bi",
+        "Google",
+        "approved",
+        "Certified dashboards tied to data contracts.",
+        "",
+        True,
+        "pm",
+    ),
+    (
+        "Litmus",
+        "deliverability",
+        "Litmus",
+        "approved",
+        "Rendering and seed tests in pre-flight.",
+        "",
+        True,
+        "engineer",
+    ),
+    (
+        "Webinar Buddy",
+        "map",
+        "Webinar Buddy",
+        "tolerated",
+        "Bought by one campaign; few users; no SSO.",
+        "",
+        False,
+        "pm",
+    ),
+]
+# source, target, objects, pattern, schedule, monitor name
+FLOWS = [
+    (
+        "Salesforce",
+        "Marketo",
+        "leads, contacts, campaign members",
+        "native",
+        "every 5 minutes",
+        "CRM ↔ MAP sync",
+    ),
+    (
+        "Marketo",
+        "Salesforce",
+        "lead routing, scores",
+        "native",
+        "every 15 minutes",
+        "Lead routing sync",
+    ),
+    ("Segment", "Snowflake", "web and app events", "native", "hourly", ""),
+    ("Salesforce", "Snowflake", "opportunities, accounts", "native", "hourly", "Enrichment job"),
+    ("Snowflake", "dbt Cloud", "raw tables", "native", "hourly", ""),
+    ("Hightouch", "Marketo", "modelled audiences", "reverse_etl", "every 30 minutes", ""),
+    ("Snowflake", "Hightouch", "audience models", "reverse_etl", "every 30 minutes", ""),
+    ("Snowflake", "Looker", "campaign and pipeline models", "native", "on query", ""),
+    ("Google Tag Manager", "Segment", "page views, form fills", "webhook", "real time", ""),
+    ("Webinar Buddy", "Marketo", "webinar registrants", "custom", "nightly CSV", ""),
+]
+# tool, annual cost, seats, days until end of term, notice days
+CONTRACTS = [
+    ("Salesforce", "180000", 120, 300, 60),
+    ("Marketo", "95000", 25, 100, 60),  # notice deadline ~40 days out: inside 60
+    ("Segment", "60000", 10, 220, 30),
+    ("Snowflake", "120000", 40, 400, 90),
+    ("Hightouch", "30000", 8, 180, 30),
+    ("Looker", "45000", 150, 150, 60),
+    ("Webinar Buddy", "12000", 20, 75, 30),
+]
+
+
+def load(progress: Callable[[str], None] = lambda _: None) -> None:
+    users = {u.username: u for u in get_user_model().objects.filter(is_active=True)}
+    actor = users.get("admin") or get_user_model().objects.filter(is_superuser=True).first()
+    if actor is None:
+        return
+    contracts = {c.dataset.table: c for c in DataContract.objects.select_related("dataset")}
+    runbook = Runbook.objects.filter(slug="sync-backlog").first()
+    monitors = {m.name: m for m in Monitor.objects.all()}
+    known = set(Tool.objects.values_list("name", flat=True))
+    for name, layer, vendor, status, reason, table, sso, owner in TOOLS:
+        if name in known:
+            continue
+        contract = contracts.get(table) if table else None
+        if table and contract is None:
+            status = "tolerated"  # no demo warehouse: no contract, so not approvable
+        tool_create(
+            actor=actor,
+            name=name,
+            layer=layer,
+            vendor=vendor,
+            status=status,
+            status_reason=reason,
+            purpose=reason,
+            holds_personal_data=bool(table),
+            data_contract=contract,
+            sso=sso,
+            owner=users.get(owner, actor),
+            admin_url=f"https://{vendor.lower().replace(' ', '')}.example.com/admin",
+            runbooks=[runbook] if runbook and layer in ("crm", "map") else None,
+        )
+    tools = {t.name: t for t in Tool.objects.all()}
+    progress("stack tools")
+    existing = set(Flow.objects.values_list("source__name", "target__name"))
+    for source, target, objects, pattern, schedule, monitor in FLOWS:
+        if (source, target) in existing:
+            continue
+        flow_create(
+            actor=actor,
+            source=tools[source],
+            target=tools[target],
+            objects_synced=objects,
+            pattern=pattern,
+            schedule=schedule,
+            owner=tools[source].owner,
+            monitor=monitors.get(monitor),
+            data_contract=tools[source].data_contract,
+        )
+    today = timezone.localdate()
+    with_contract = set(Contract.objects.values_list("tool__name", flat=True))
+    for name, cost, seats, days_left, notice in CONTRACTS:
+        if name in with_contract:
+            continue
+        ends = today + timedelta(days=days_left)
+        contract_create(
+            actor=actor,
+            tool=tools[name],
+            vendor=tools[name].vendor,
+            starts_on=ends - timedelta(days=365),
+            ends_on=ends,
+            annual_cost=Decimal(cost),
+            currency="USD",
+            seats_bought=seats,
+            notice_days=notice,
+            auto_renew=True,
+        )
+    progress("stack flows and contracts")

@@ -1,0 +1,135 @@
+"""Forms of the stack pages; the rules themselves are in the models and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from governance.models import DataContract, Monitor, Runbook
+from mops.accounts.models import Team
+
+from .models import Contract, Decision, Flow, Tool
+
+
+def _people() -> Any:
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class ToolForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    admin_url = forms.URLField(
+        label="Admin console", max_length=500, required=False, assume_scheme="https"
+    )
+    docs_url = forms.URLField(
+        label="Documentation", max_length=500, required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Tool
+        fields = [
+            "name",
+            "layer",
+            "vendor",
+            "owner",
+            "team",
+            "status",
+            "status_reason",
+            "purpose",
+            "holds_personal_data",
+            "data_contract",
+            "sso",
+            "admin_url",
+            "docs_url",
+            "runbooks",
+            "monitors",
+        ]
+        widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _people()
+        self.fields["team"].queryset = Team.objects.order_by("name")
+        self.fields["data_contract"].queryset = DataContract.objects.select_related("dataset")
+        self.fields["runbooks"].queryset = Runbook.objects.order_by("title")
+        self.fields["monitors"].queryset = Monitor.objects.order_by("name")
+
+    def _post_clean(self) -> None:
+        """The service validates the model (and its golden-path rule) and saves."""
+
+
+class ToolImportForm(forms.Form):
+    file = forms.FileField(required=False, label="CSV file")
+    text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="…or paste CSV",
+        help_text="Header: name,layer,vendor,owner,team,status,status_reason,purpose,"
+        "personal_data,data_contract,sso,admin_url,docs_url.",
+    )
+
+
+class FlowForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Flow
+        fields = [
+            "source",
+            "target",
+            "objects_synced",
+            "direction",
+            "schedule",
+            "owner",
+            "pattern",
+            "monitor",
+            "data_contract",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = Tool.objects.order_by("name")
+        self.fields["target"].queryset = Tool.objects.order_by("name")
+        self.fields["owner"].queryset = _people()
+        self.fields["monitor"].queryset = Monitor.objects.order_by("name")
+        self.fields["data_contract"].queryset = DataContract.objects.select_related("dataset")
+
+    def _post_clean(self) -> None:
+        """The service validates the model and saves."""
+
+
+class ContractForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "tool",
+            "vendor",
+            "starts_on",
+            "ends_on",
+            "annual_cost",
+            "currency",
+            "seats_bought",
+            "notice_days",
+            "auto_renew",
+            "owner",
+        ]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tool"].queryset = Tool.objects.order_by("name")
+        self.fields["owner"].queryset = _people()
+
+    def _post_clean(self) -> None:
+        """The service validates the model and saves."""
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=Decision.choices)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)

@@ -1,0 +1,202 @@
+"""Reads of the stack domain: lists with what their pages show, the tools a retirement
+touches, the integration map's drawing and the renewal calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DateField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from governance.models import DataContract, Monitor
+
+from . import maplayout
+from .models import APPROVED_PATTERNS, Contract, Flow, GoldenPath, Layer, Tool
+
+LAYER_ORDER: list[str] = list(Layer.values)
+
+
+def _count(model: Any, field: str) -> Subquery:
+    return Coalesce(
+        Subquery(
+            model.objects.filter(**{field: OuterRef("pk")})
+            .order_by()
+            .values(field)
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def tools() -> QuerySet[Tool]:
+    """The registry: each tool with its owner, team, contract dataset and flow counts."""
+    return Tool.objects.select_related("owner", "team", "data_contract__dataset").annotate(
+        flows_out_count=_count(Flow, "source"), flows_in_count=_count(Flow, "target")
+    )
+
+
+def tool_detail() -> QuerySet[Tool]:
+    return tools().prefetch_related("runbooks", "monitors")
+
+
+@dataclass
+class Dependents:
+    """What depends on a tool: what retiring it would break or orphan."""
+
+    flows: list[Flow]
+    monitors: list[Monitor]
+    data_contracts: list[DataContract]
+    contracts: list[Contract]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.flows or self.monitors or self.data_contracts or self.contracts)
+
+
+def tool_dependents(tool: Tool) -> Dependents:
+    """The flows in and out of `tool`, the monitors watching it or its flows, the data
+    contracts it or its flows carry, and its vendor contracts."""
+    flow_list = list(
+        flows().filter(Q(source=tool) | Q(target=tool)).order_by("source__name", "target__name")
+    )
+    monitors = Monitor.objects.filter(Q(tools=tool) | Q(flows__in=flow_list)).distinct()
+    data_contracts = (
+        DataContract.objects.select_related("dataset")
+        .filter(Q(tools=tool) | Q(flows__in=flow_list))
+        .distinct()
+    )
+    return Dependents(
+        flows=flow_list,
+        monitors=list(monitors.order_by("name")),
+        data_contracts=list(data_contracts),
+        contracts=list(tool.contracts.order_by("ends_on")),
+    )
+
+
+def flows() -> QuerySet[Flow]:
+    return Flow.objects.select_related(
+        "source", "target", "owner", "monitor", "data_contract__dataset"
+    )
+
+
+def flow_golden_q(prefix: str = "") -> Q:
+    """A flow is on the golden path when both ends are approved tools and its pattern is
+    an approved one."""
+    return Q(
+        **{
+            f"{prefix}source__status": GoldenPath.APPROVED,
+            f"{prefix}target__status": GoldenPath.APPROVED,
+            f"{prefix}pattern__in": sorted(APPROVED_PATTERNS),
+        }
+    )
+
+
+def golden_path_summary() -> dict[str, int]:
+    """Flows in total and on the golden path, in one query."""
+    return Flow.objects.aggregate(total=Count("pk"), golden=Count("pk", filter=flow_golden_q()))
+
+
+# --- the integration map ------------------------------------------------------------------
+
+EDGE_CLASS = {"up": "up", "down": "down", "new": "unknown", "paused": "unknown"}
+
+
+@dataclass
+class MapEdge:
+    flow_id: int
+    url: str
+    path: str
+    css: str
+    title: str
+
+
+@dataclass
+class MapNode:
+    tool_id: int
+    url: str
+    x: int
+    y: int
+    name: str
+    css: str
+
+
+@dataclass
+class IntegrationMap:
+    width: int
+    height: int
+    columns: list[tuple[int, str]]
+    nodes: list[MapNode]
+    edges: list[MapEdge]
+
+
+def integration_map(*, golden_only: bool = False) -> IntegrationMap:
+    """The map's drawing: tools in layer columns, one edge per flow classed by its
+    monitor's state (up / down / unknown / unmonitored). Two queries whatever the size."""
+    tool_rows = list(Tool.objects.values_list("pk", "name", "layer", "status"))
+    flow_qs = Flow.objects.values_list(
+        "pk", "source_id", "target_id", "pattern", "monitor__status", "objects_synced"
+    )
+    if golden_only:
+        flow_qs = flow_qs.filter(flow_golden_q())
+    flow_rows = list(flow_qs)
+    column = {layer: i for i, layer in enumerate(LAYER_ORDER)}
+    placed, width, height = maplayout.layered_layout(
+        ((pk, column[layer]) for pk, _, layer, _ in tool_rows),
+        ((s, t) for _, s, t, *_ in flow_rows),
+        len(LAYER_ORDER),
+    )
+    names = {pk: name for pk, name, _, _ in tool_rows}
+    tool_url = reverse("stack:tool_detail", args=[0]).removesuffix("0/")
+    flow_url = reverse("stack:flow_detail", args=[0]).removesuffix("0/")
+    nodes = [
+        MapNode(pk, f"{tool_url}{pk}/", p.x, p.y, name, status)
+        for pk, name, _, status in tool_rows
+        for p in (placed[pk],)
+    ]
+    edges = []
+    for pk, source, target, pattern, monitor_status, objects in flow_rows:
+        css = EDGE_CLASS.get(monitor_status or "", "unmonitored")
+        if pattern not in APPROVED_PATTERNS:
+            css += " offpath"
+        edges.append(
+            MapEdge(
+                pk,
+                f"{flow_url}{pk}/",
+                maplayout.edge_path(placed[source], placed[target]),
+                css,
+                f"{names[source]} → {names[target]}: {objects} ({monitor_status or 'no monitor'})",
+            )
+        )
+    labels = [str(label) for label in Layer.labels]
+    return IntegrationMap(width, height, maplayout.column_labels(labels), nodes, edges)
+
+
+# --- contracts and renewals ---------------------------------------------------------------
+
+
+def contracts() -> QuerySet[Contract]:
+    """Contracts with their notice deadline computed in SQL (end of term − notice days)."""
+    return Contract.objects.select_related("tool", "owner", "tool__owner").annotate(
+        deadline=ExpressionWrapper(F("ends_on") - F("notice_days"), output_field=DateField())
+    )
+
+
+def renewals_between(start: date, end: date) -> QuerySet[Contract]:
+    """Contracts whose notice deadline falls in [start, end], soonest first."""
+    return contracts().filter(deadline__gte=start, deadline__lte=end).order_by("deadline", "pk")

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "stack"
+
+urlpatterns = [
+    path("", views.ToolListView.as_view(), name="tool_list"),
+    path("tools/new/", views.ToolFormView.as_view(), name="tool_create"),
+    path("tools/import/", views.ToolImportView.as_view(), name="tool_import"),
+    path("tools/export.csv", views.ToolExportView.as_view(), name="tool_export"),
+    path("tools/<int:pk>/", views.ToolDetailView.as_view(), name="tool_detail"),
+    path("tools/<int:pk>/edit/", views.ToolFormView.as_view(), name="tool_edit"),
+    path("map/", views.MapView.as_view(), name="map"),
+    path("flows/", views.FlowListView.as_view(), name="flow_list"),
+    path("flows/new/", views.FlowFormView.as_view(), name="flow_create"),
+    path("flows/<int:pk>/", views.FlowDetailView.as_view(), name="flow_detail"),
+    path("flows/<int:pk>/edit/", views.FlowFormView.as_view(), name="flow_edit"),
+    path("renewals/", views.RenewalsView.as_view(), name="renewals"),
+    path("renewals.ics", views.RenewalsFeedView.as_view(), name="renewals_feed"),
+    path("contracts/new/", views.ContractFormView.as_view(), name="contract_create"),
+    path("contracts/<int:pk>/", views.ContractDetailView.as_view(), name="contract_detail"),
+    path("contracts/<int:pk>/edit/", views.ContractFormView.as_view(), name="contract_edit"),
+]

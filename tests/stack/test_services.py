@@ -1,0 +1,192 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from governance.stack import selectors, services
+from governance.stack.models import Contract, RenewalAlert, Tool
+from mops.core.concurrency import StaleVersion
+from mops.notify.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_tool_cannot_be_approved_without_owner_sso_and_data_contract(users):
+    with pytest.raises(ValidationError) as caught:
+        services.tool_create(
+            actor=users["pm"],
+            name="Braze",
+            layer="map",
+            status="approved",
+            holds_personal_data=True,
+        )
+    assert set(caught.value.message_dict) == {"owner", "sso", "data_contract"}
+    assert not Tool.objects.exists()
+
+
+def test_approving_an_existing_tool_rechecks_the_rule_and_records_why(users, data_contract):
+    tool = services.tool_create(actor=users["pm"], name="Braze", layer="map")
+    with pytest.raises(ValidationError) as caught:
+        services.tool_update(tool=tool, actor=users["pm"], status="approved", sso=True)
+    assert set(caught.value.message_dict) == {"owner"}
+    tool.refresh_from_db()
+    assert tool.status == "tolerated" and tool.version == 1
+    tool = services.tool_update(
+        tool=tool,
+        actor=users["pm"],
+        expected_version=1,
+        status="approved",
+        sso=True,
+        owner=users["engineer"],
+        holds_personal_data=True,
+        data_contract=data_contract,
+    )
+    assert tool.status == "approved" and tool.version == 2
+    assert tool.history.first().history_change_reason == "approved by pm"
+
+
+def test_retiring_needs_a_reason_and_a_stale_version_is_refused(users):
+    tool = services.tool_create(actor=users["pm"], name="Old CMS", layer="bi")
+    with pytest.raises(ValidationError) as caught:
+        services.tool_update(tool=tool, actor=users["pm"], status="retiring")
+    assert "status_reason" in caught.value.message_dict
+    services.tool_update(tool=tool, actor=users["pm"], purpose="dashboards")
+    with pytest.raises(StaleVersion):
+        services.tool_update(tool=tool, actor=users["pm"], expected_version=1, purpose="x")
+
+
+def test_leadership_and_requesters_cannot_edit_the_stack(users):
+    for role in ("leadership", "requester", "approver"):
+        with pytest.raises(PermissionDenied):
+            services.tool_create(actor=users[role], name="X", layer="crm")
+
+
+CSV_BAD = (
+    "name,layer,owner,status,sso,personal_data\n"
+    "Salesforce,crm,admin,approved,yes,no\n"
+    "Gizmo,spaceship,,tolerated,no,no\n"
+    "Braze,map,nobody,approved,maybe,yes\n"
+    "Salesforce,crm,,,no,no\n"
+)
+
+
+def test_import_names_each_error_by_line_and_column_and_writes_nothing(users):
+    rows = services.tools_import_csv(actor=users["pm"], text=CSV_BAD, commit=True)
+    errors = {r.line: r.errors for r in rows}
+    assert errors[2] == []
+    assert any(e.startswith("layer: 'spaceship' is not one of crm") for e in errors[3])
+    assert "owner: no active person 'nobody' (username or e-mail)." in errors[4]
+    assert "sso: 'maybe' is not yes or no." in errors[4]
+    assert errors[5] == ["name: 'Salesforce' appears twice in the file."]
+    assert not Tool.objects.exists()
+
+
+def test_import_applies_the_approval_rule_per_line(users):
+    rows = services.tools_import_csv(
+        actor=users["pm"], text="name,layer,status\nBraze,map,approved\n", commit=True
+    )
+    assert "owner: An approved tool needs an owner." in rows[0].errors
+    assert not Tool.objects.exists()
+
+
+def test_import_previews_then_creates_and_updates_by_name(users):
+    Tool.objects.create(name="Looker", layer="bi")
+    text = "name,layer,owner,team,sso\nLooker,BI / self-serve,pm,marketing-ops,yes\nDBT,transformation,,,no\n"
+    preview = services.tools_import_csv(actor=users["pm"], text=text, commit=False)
+    assert [(r.line, r.action, r.errors) for r in preview] == [(2, "update", []), (3, "create", [])]
+    assert Tool.objects.count() == 1
+    services.tools_import_csv(actor=users["pm"], text=text, commit=True)
+    looker = Tool.objects.get(name="Looker")
+    assert looker.sso and looker.owner == users["pm"] and looker.team.slug == "marketing-ops"
+    assert Tool.objects.filter(name="DBT", layer="transformation").exists()
+
+
+def test_import_without_the_required_columns_is_a_file_error(users):
+    with pytest.raises(ValidationError) as caught:
+        services.tools_import_csv(actor=users["pm"], text="title\nx\n", commit=False)
+    assert "Line 1" in caught.value.message_dict["file"][0]
+
+
+def _contract(users, tool, *, ends_on, notice_days=30):
+    return services.contract_create(
+        actor=users["pm"],
+        tool=tool,
+        vendor="V",
+        starts_on=date(2026, 1, 1),
+        ends_on=ends_on,
+        annual_cost=Decimal("1000"),
+        notice_days=notice_days,
+    )
+
+
+def test_renewal_alerts_go_once_per_threshold_across_runs(users):
+    tool = Tool.objects.create(name="Marketo", layer="map", owner=users["engineer"])
+    contract = _contract(users, tool, ends_on=date(2026, 12, 31), notice_days=31)  # deadline Nov 30
+    at = datetime(2026, 1, 1, 12, tzinfo=__import__("zoneinfo").ZoneInfo("UTC"))
+    assert services.renewal_alerts_send(today=date(2026, 8, 1), now=at) == 0  # 121 days out
+    assert services.renewal_alerts_send(today=date(2026, 9, 1), now=at) == 1  # 90
+    # a second beat, or a worker restarted from scratch, sends nothing again
+    assert services.renewal_alerts_send(today=date(2026, 9, 1), now=at) == 0
+    assert services.renewal_alerts_send(today=date(2026, 9, 20), now=at) == 0
+    assert services.renewal_alerts_send(today=date(2026, 10, 5), now=at) == 1  # 56 days: 60
+    assert services.renewal_alerts_send(today=date(2026, 11, 10), now=at) == 1  # 20 days: 30
+    assert services.renewal_alerts_send(today=date(2026, 11, 11), now=at) == 0
+    sent = sorted(
+        RenewalAlert.objects.filter(contract=contract).values_list("days_before", flat=True)
+    )
+    assert sent == [30, 60, 90]
+    mails = OutboxMessage.objects.filter(idempotency_key__startswith="stack-renewal:")
+    assert mails.count() == 3 and set(mails.values_list("target", flat=True)) == {
+        users["engineer"].email
+    }
+
+
+def test_a_new_term_gets_its_own_alerts(users):
+    tool = Tool.objects.create(name="Marketo", layer="map", owner=users["engineer"])
+    contract = _contract(users, tool, ends_on=date(2026, 12, 31))
+    services.renewal_alerts_send(today=date(2026, 11, 20))
+    services.contract_update(contract=contract, actor=users["pm"], ends_on=date(2027, 12, 31))
+    assert services.renewal_alerts_send(today=date(2027, 11, 20)) == 1
+    assert RenewalAlert.objects.filter(contract=contract).count() == 2
+
+
+def test_renewal_decision_needs_a_reason(users, stack):
+    with pytest.raises(ValidationError) as caught:
+        services.renewal_decide(
+            contract=stack["contract"], actor=users["pm"], decision="cancel", reason=" "
+        )
+    assert "reason" in caught.value.message_dict
+    record = services.renewal_decide(
+        contract=stack["contract"], actor=users["pm"], decision="renegotiate", reason="3 seats idle"
+    )
+    assert record.decided_by == users["pm"]
+
+
+def test_contract_term_must_end_after_it_starts(users, stack):
+    with pytest.raises(ValidationError) as caught:
+        _contract(users, stack["map"], ends_on=date(2025, 1, 1))
+    assert "ends_on" in caught.value.message_dict
+    assert Contract.objects.count() == 1
+
+
+def test_dependents_list_flows_monitors_and_contracts(stack, data_contract):
+    found = selectors.tool_dependents(stack["map"])
+    assert {f.pk for f in found.flows} == {stack["synced"].pk, stack["custom"].pk}
+    assert [m.name for m in found.monitors] == ["CRM sync"]
+    assert found.data_contracts == [data_contract]
+    assert found.contracts == [stack["contract"]]
+
+
+def test_golden_path_counts_approved_tools_and_patterns(stack):
+    assert selectors.golden_path_summary() == {"total": 2, "golden": 1}
+
+
+def test_map_marks_the_edge_of_a_failing_flow(stack):
+    drawing = selectors.integration_map()
+    css = {e.flow_id: e.css for e in drawing.edges}
+    assert css[stack["synced"].pk] == "down"
+    assert css[stack["custom"].pk] == "unmonitored offpath"
+    assert [e.flow_id for e in selectors.integration_map(golden_only=True).edges] == [
+        stack["synced"].pk
+    ]

@@ -1,0 +1,168 @@
+import pytest
+from django.urls import reverse
+
+from governance.stack.models import Tool
+
+pytestmark = pytest.mark.django_db
+
+
+def test_stack_pages_are_linked_from_the_navigation_and_each_other(client_for, stack):
+    client = client_for("pm")
+    home = client.get("/").content.decode()
+    assert reverse("stack:tool_list") in home and reverse("stack:map") in home
+    registry = client.get(reverse("stack:tool_list")).content.decode()
+    for name in ("stack:map", "stack:renewals", "stack:tool_import", "stack:tool_create"):
+        assert reverse(name) in registry
+    assert stack["crm"].get_absolute_url() in registry
+
+
+def test_registry_and_map_pages_take_a_constant_number_of_queries(
+    client_for, stack, django_assert_max_num_queries
+):
+    client = client_for("leadership")
+    for _ in range(20):
+        Tool.objects.create(name=f"Tool {_}", layer="bi")
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("stack:tool_list")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("stack:map")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("stack:flow_list")).status_code == 200
+
+
+def test_map_edges_link_to_their_flow_and_mark_the_down_one(client_for, stack):
+    page = client_for("leadership").get(reverse("stack:map")).content.decode()
+    assert f'href="{stack["synced"].get_absolute_url()}"' in page
+    assert 'class="edge down"' in page
+    assert "1 of 2 flows are on the golden path" in page
+
+
+def test_leadership_reads_but_gets_no_edit_buttons(client_for, stack):
+    client = client_for("leadership")
+    page = client.get(stack["crm"].get_absolute_url()).content.decode()
+    assert reverse("stack:tool_edit", args=[stack["crm"].pk]) not in page
+    assert client.get(reverse("stack:tool_create")).status_code == 403
+    assert client_for("requester").get(reverse("stack:tool_list")).status_code == 403
+
+
+def test_approving_on_the_page_says_what_is_missing(client_for, users):
+    tool = Tool.objects.create(name="Braze", layer="map")
+    response = client_for("pm").post(
+        reverse("stack:tool_edit", args=[tool.pk]),
+        {"name": "Braze", "layer": "map", "status": "approved", "version": 1},
+    )
+    assert response.status_code == 400
+    assert "An approved tool needs an owner." in response.content.decode()
+    tool.refresh_from_db()
+    assert tool.status == "tolerated"
+
+
+def test_import_page_previews_errors_by_line_then_imports(client_for, users):
+    client = client_for("pm")
+    bad = client.post(
+        reverse("stack:tool_import"),
+        {"text": "name,layer\nLooker,bi\nGizmo,rocket\n", "action": "preview"},
+    )
+    assert bad.status_code == 400
+    assert "Line 3: layer: &#x27;rocket&#x27; is not one of" in bad.content.decode()
+    good = client.post(
+        reverse("stack:tool_import"), {"text": "name,layer\nLooker,bi\n", "action": "import"}
+    )
+    assert good.status_code == 302 and Tool.objects.filter(name="Looker").exists()
+
+
+def test_csv_export_round_trips_through_the_import(client_for, stack):
+    client = client_for("pm")
+    response = client.get(reverse("stack:tool_export"))
+    text = b"".join(response.streaming_content).decode()
+    assert text.splitlines()[0].startswith("name,layer,vendor,owner")
+    preview = client.post(reverse("stack:tool_import"), {"text": text, "action": "preview"})
+    assert preview.status_code == 200
+    assert preview.content.decode().count(">update<") == 3
+
+
+def test_renewal_calendar_and_ical_feed(client_for, stack):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    contract = stack["contract"]
+    contract.ends_on = timezone.localdate() + timedelta(days=90)
+    contract.save()
+    client = client_for("leadership")
+    page = client.get(reverse("stack:renewals")).content.decode()
+    assert contract.get_absolute_url() in page and "within 60 days" in page
+    feed = client.get(reverse("stack:renewals_feed"))
+    assert feed["Content-Type"].startswith("text/calendar")
+    assert b"Notice deadline: Marketo (Adobe)" in feed.content
+
+
+def test_api_refuses_approval_naming_each_missing_field(api_for, users):
+    response = api_for("pm").post(
+        "/api/v1/stack/tools/",
+        {"name": "Braze", "layer": "map", "status": "approved", "holds_personal_data": True},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {e["field"] for e in response.json()["errors"]} == {"owner", "sso", "data_contract"}
+
+
+def test_api_creates_and_patches_a_tool_with_if_match(api_for, users):
+    api = api_for("pm")
+    created = api.post(
+        "/api/v1/stack/tools/",
+        {"name": "Braze", "layer": "map", "owner": "engineer", "sso": True},
+        format="json",
+    )
+    assert created.status_code == 201 and created["ETag"] == '"1"'
+    url = f"/api/v1/stack/tools/{created.json()['id']}/"
+    ok = api.patch(url, {"status": "approved"}, format="json", HTTP_IF_MATCH='"1"')
+    assert ok.status_code == 200 and ok.json()["status"] == "approved"
+    stale = api.patch(url, {"purpose": "x"}, format="json", HTTP_IF_MATCH='"1"')
+    assert stale.status_code == 412
+    assert api_for("leadership").patch(url, {"purpose": "x"}, format="json").status_code == 403
+
+
+def test_api_import_answers_rows_and_400_on_errors(api_for, users):
+    api = api_for("pm")
+    bad = api.post(
+        "/api/v1/stack/tools/import/",
+        {"text": "name,layer\nX,rocket\n", "commit": True},
+        format="json",
+    )
+    assert bad.status_code == 400 and bad.json()["committed"] is False
+    assert bad.json()["rows"][0]["line"] == 2
+    good = api.post(
+        "/api/v1/stack/tools/import/",
+        {"text": "name,layer\nX,bi\n", "commit": True},
+        format="json",
+    )
+    assert good.status_code == 200 and Tool.objects.filter(name="X").exists()
+
+
+def test_api_dependents_flows_and_decisions(api_for, stack):
+    api = api_for("engineer")
+    deps = api.get(f"/api/v1/stack/tools/{stack['map'].pk}/dependents/").json()
+    assert set(deps["flows"]) == {stack["synced"].pk, stack["custom"].pk}
+    flows = api.get("/api/v1/stack/flows/?monitor_status=down").json()["results"]
+    assert [f["id"] for f in flows] == [stack["synced"].pk]
+    decided = api.post(
+        f"/api/v1/stack/contracts/{stack['contract'].pk}/decide/",
+        {"decision": "cancel", "reason": "Moving to HubSpot"},
+        format="json",
+    )
+    assert decided.status_code == 201
+    contract = api.get(f"/api/v1/stack/contracts/{stack['contract'].pk}/").json()
+    assert contract["notice_deadline"] == "2026-11-02"
+    assert contract["decisions"][0]["reason"] == "Moving to HubSpot"
+
+
+def test_openapi_documents_the_stack_api(api_for):
+    schema = api_for("admin").get("/api/v1/schema/?format=json").json()
+    for path in (
+        "/api/v1/stack/tools/",
+        "/api/v1/stack/tools/import/",
+        "/api/v1/stack/flows/",
+        "/api/v1/stack/contracts/{id}/decide/",
+    ):
+        assert path in schema["paths"]
