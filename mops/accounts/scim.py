@@ -31,6 +31,20 @@ def _as_bool(value: Any) -> bool:
     return bool(value)
 
 
+def _require_object(d: Any) -> None:
+    if not isinstance(d, dict):
+        raise exceptions.BadRequestError("The request body must be a JSON object.")
+
+
+def _require_operations(operations: Any) -> None:
+    if not isinstance(operations, list) or not all(
+        isinstance(op, dict) and isinstance(op.get("op"), str) for op in operations
+    ):
+        raise exceptions.BadRequestError(
+            "Operations must be a list of objects, each with an op (add, remove, replace)."
+        )
+
+
 def _reapply(users: Any) -> None:
     for user in users:
         access_apply(
@@ -44,7 +58,12 @@ def _reapply(users: Any) -> None:
 class ScimUser(SCIMUser):
     ATTR_MAP = UserFilterQuery.attr_map
 
+    def handle_operations(self, operations: Any) -> None:
+        _require_operations(operations)
+        super().handle_operations(operations)
+
     def validate_dict(self, d: dict) -> None:
+        _require_object(d)
         if "active" in d:
             d["active"] = _as_bool(d["active"])
         super().validate_dict(d)
@@ -106,6 +125,14 @@ class ScimUser(SCIMUser):
 class ScimGroup(SCIMGroup):
     ATTR_MAP = GroupFilterQuery.attr_map
     _pending_members: list[int] | None = None
+
+    def handle_operations(self, operations: Any) -> None:
+        _require_operations(operations)
+        super().handle_operations(operations)
+
+    def validate_dict(self, d: dict) -> None:
+        _require_object(d)
+        super().validate_dict(d)
 
     @property
     def members(self) -> list[dict]:

@@ -64,7 +64,7 @@ def test_the_idp_provisions_a_person_who_then_exists_with_the_default_role(idp):
 
 
 def test_deprovisioning_ends_sessions_and_revokes_api_and_feed_tokens_at_once(idp, users):
-    from releases.models import FeedToken
+    from releases.trains.models import FeedToken
 
     status, body = _new_user(idp)
     lena = User.objects.get(scim_id=body["id"])
@@ -214,3 +214,33 @@ def test_scim_needs_an_admin_token_and_nothing_else(live_server, users, client_f
     assert requests.get(url, headers={"Authorization": "Bearer mops_forged"}).status_code == 401
     # An admin's browser session is not a SCIM credential either.
     assert client_for("admin").get("/scim/v2/Users").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "method,path,raw",
+    [
+        ("POST", "/Users", "{not json"),
+        ("POST", "/Users", "[1, 2]"),
+        ("POST", "/Users", ""),
+        ("PATCH", "/Users/{id}", '{"Operations": [{"op": "explode", "path": "active"}]}'),
+        ("PATCH", "/Users/{id}", '{"Operations": "replace"}'),
+        ("GET", "/Users?filter=userName%20eq", None),
+        ("POST", "/Groups", '"just a string"'),
+        ("PATCH", "/Groups/{id}", '{"Operations": [42]}'),
+    ],
+)
+def test_hostile_scim_requests_get_a_4xx_scim_error_never_a_500(idp, method, path, raw):
+    _, body = _new_user(idp)
+    before = list(User.objects.order_by("pk").values_list("username", "is_active"))
+    if "/Groups" in path:
+        _, group = _call(idp, "POST", "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "g"})
+        body = group
+    response = idp.request(method, idp.base + path.format(id=body["id"]), data=raw)
+    assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
+    assert list(User.objects.order_by("pk").values_list("username", "is_active")) == before
+
+
+def test_a_filter_on_an_attribute_scim_does_not_expose_finds_nothing(idp):
+    _new_user(idp)
+    status, found = _call(idp, "GET", '/Users?filter=password eq "x"')
+    assert status == 200 and found["Resources"] == []
