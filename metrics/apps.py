@@ -35,6 +35,11 @@ class MetricsConfig(AppConfig):
         )
         registry.nav_items.append(
             registry.NavItem(
+                "Enablement", "metrics:enablement", dashboard_roles, 65, group="insights"
+            )
+        )
+        registry.nav_items.append(
+            registry.NavItem(
                 "Business impact", "metrics:impact", dashboard_roles, 61, group="insights"
             )
         )

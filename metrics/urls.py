@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .enablement import urls as enablement_urls
 from .impact import urls as impact_urls
 
 app_name = "metrics"
@@ -11,5 +12,6 @@ urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("nps/", views.NpsView.as_view(), name="nps"),
     path("nps/<str:token>/", views.NpsAnswerView.as_view(), name="nps_answer"),
+    *enablement_urls.page_urlpatterns,
     *impact_urls.urlpatterns,
 ]

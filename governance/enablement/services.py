@@ -98,6 +98,7 @@ def playbook_save(
         playbook.category, playbook.owner = category, owner or playbook.owner or actor
         playbook.full_clean()
         set_change_reason(playbook, reason)
+        playbook._history_user = actor  # type: ignore[attr-defined]  # the author, in the audit
         playbook.save()
         playbook.services.set(_clean_list(services))
     return playbook
@@ -120,6 +121,7 @@ def playbook_restore(
             setattr(current, field, getattr(old, field))
         current.full_clean()
         set_change_reason(current, f"restored v{version} as v{current.version}")
+        current._history_user = actor  # type: ignore[attr-defined]
         current.save()
     return current
 
@@ -177,6 +179,7 @@ def course_save(
         course.level, course.subject, course.tool = level, subject, tool.strip()
         course.full_clean()
         set_change_reason(course, "course saved")
+        course._history_user = actor  # type: ignore[attr-defined]
         course.save()
         course.unlocks.set(_clean_list(unlocks))
     return course
@@ -208,6 +211,7 @@ def module_save(
         module.pass_mark = pass_mark
         module.full_clean()
         set_change_reason(module, "module saved")
+        module._history_user = actor  # type: ignore[attr-defined]
         module.save()
     return module
 

@@ -77,6 +77,7 @@ EXPECTED: dict[str, set[str]] = {
     "metrics/attribution_coverage/": STAFF_AND_LEADERS,
     "metrics/backlog_aging/": STAFF_AND_LEADERS,
     "metrics/checklist/": STAFF_AND_LEADERS,
+    "metrics/enablement/": STAFF_AND_LEADERS,
     "metrics/data_accuracy/": STAFF_AND_LEADERS,
     "metrics/data_completeness/": STAFF_AND_LEADERS,
     "metrics/delivery_sla/": STAFF_AND_LEADERS,

@@ -270,6 +270,7 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Enrolments: a learner sees their own; MOPS staff and leadership see everyone's."""
 
     serializer_class = EnrolmentSerializer
+    queryset = Enrolment.objects.none()
     read_roles = ALL_ROLES
 
     def get_queryset(self):  # type: ignore[no-untyped-def]

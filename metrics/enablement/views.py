@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views import View
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import READ_EVERYTHING
+
+from .figures import EnablementFigures, enablement_figures
+
+
+def _days(raw: str | None) -> int:
+    try:
+        days = int(raw or 90)
+    except ValueError:
+        raise serializers.ValidationError({"days": "Give a whole number of days."}) from None
+    if not 1 <= days <= 731:
+        raise serializers.ValidationError({"days": "Give between 1 and 731 days."})
+    return days
+
+
+class EnablementFiguresView(RoleRequiredMixin, View):
+    """Training, playbook use and deflection, knowledge concentration."""
+
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        raw = request.GET.get("days", "90")
+        days = int(raw) if raw.isdigit() and 1 <= int(raw) <= 731 else 90
+        return render(
+            request,
+            "metrics/enablement/figures.html",
+            {"f": enablement_figures(days=days), "choices": (30, 90, 365)},
+        )
+
+
+def as_dict(f: EnablementFigures) -> dict:
+    return {
+        "since": f.since,
+        "days": f.days,
+        "training_by_team": [
+            {"team": t.team, "enrolled": t.enrolled, "completed": t.completed, "rate": t.rate}
+            for t in f.training
+        ],
+        "playbook_reads": f.reads,
+        "playbook_readers": f.readers,
+        "helpful_share": f.helpful_share,
+        "self_served": f.self_served,
+        "ticketed": f.ticketed,
+        "deflection": f.deflection,
+        "single_author_documents": f.single_author,
+        "documents": f.documents,
+        "knowledge_concentration": f.concentration,
+    }
+
+
+_FIGURES = inline_serializer(
+    "EnablementFigures",
+    fields={
+        "since": serializers.DateTimeField(),
+        "days": serializers.IntegerField(),
+        "training_by_team": serializers.ListField(child=serializers.DictField()),
+        "playbook_reads": serializers.IntegerField(),
+        "playbook_readers": serializers.IntegerField(),
+        "helpful_share": serializers.FloatField(allow_null=True),
+        "self_served": serializers.IntegerField(),
+        "ticketed": serializers.IntegerField(),
+        "deflection": serializers.FloatField(allow_null=True),
+        "single_author_documents": serializers.IntegerField(),
+        "documents": serializers.IntegerField(),
+        "knowledge_concentration": serializers.FloatField(allow_null=True),
+    },
+)
+
+
+class EnablementFiguresApiView(APIView):
+    """Enablement figures over the last `days` (default 90): percentages are null when
+    there is nothing to divide by."""
+
+    read_roles = READ_EVERYTHING
+
+    @extend_schema(parameters=[OpenApiParameter("days", int)], responses=_FIGURES)
+    def get(self, request: Request) -> Response:
+        return Response(as_dict(enablement_figures(days=_days(request.query_params.get("days")))))
