@@ -1,20 +1,32 @@
 """Benchmark: the data-health check engine against hand-written SQL on 1,000,000 leads.
 
-    .venv/bin/python bench/bench_checks.py [--rows 1000000] [--reload]
+    .venv/bin/python bench/bench_checks.py [--rows 1000000] [--rounds 3] [--reload]
 
 Builds (once; --reload to rebuild) the database ``mops_bench`` on the server of DATABASE_URL
-(default postgres://postgres@127.0.0.1:5432) with 1,000,000 leads and 50,000 accounts, then
-prints, side by side: the engine's full run (median of 3), the same checks as hand-written
-SQL (one count(*) FILTER scan + one statement with the two duplicate GROUP BYs, median of 3),
-the statement counts, and an incremental run over the last hour's rows (median of 5).
-Statements are counted by the engine and confirmed on the server: with pg_stat_statements
-when it is loaded, otherwise from the server log (log_statement = 'all' for this session only).
+(default postgres://postgres@127.0.0.1:5432) with 1,000,000 leads and 50,000 accounts, plants
+extra faults (tab- and case-variant e-mails of other rows, blank e-mails, a stale newest row)
+and sets the contract's thresholds so that every row-level check kind fails (nulls, formats,
+allowed values, ranges, a cross-field rule, three references, coverage, freshness, stale rows,
+exact and normalised duplicates). Then, alternating in every round (≥ 3 rounds, medians):
+
+- hand: the same checks hand-written (one count(*) FILTER scan + one statement with the two
+  duplicate GROUP BYs), in a transaction with the engine's settings (work_mem included);
+- engine: ``run_dataset(samples=False)``;
+- stored: what a schedule, page or API run does on the warehouse: the engine with failing-row
+  samples, then its results written (one row per check, JSON) to a scratch table;
+- incremental: the stored run over the last hour before the newest row.
+
+Counts of the engine and the hand-written SQL must agree before the times mean anything.
+Statements of the stored run are counted by the engine and confirmed on the server (with
+pg_stat_statements when loaded, otherwise from the server log). The last line is the RESULT.
 Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import re
 import statistics
@@ -28,8 +40,9 @@ from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from governance import checkengine as ce  # noqa: E402  (path set above)
+from governance.contract_spec import Threshold  # noqa: E402
 from governance.demo_warehouse import BENCH_SCHEMA, bench_leads_contract, bulk_load_leads  # noqa: E402
+from governance.health import checks as ce  # noqa: E402  (path set above)
 
 DB_NAME = "mops_bench"
 LOGGED = re.compile(r"LOG:  (?:statement|execute [^:]+): (.*)")
@@ -43,18 +56,18 @@ STAGES = "('Lead','MQL','SQL','Opportunity','Customer')"
 HAND_SCAN = f"""
 SELECT count(*),
   count(*) FILTER (WHERE l.id IS NULL),
-  count(*) FILTER (WHERE l.email IS NULL OR btrim(l.email) = ''),
-  count(*) FILTER (WHERE l.company IS NULL OR btrim(l.company) = ''),
-  count(*) FILTER (WHERE l.lifecycle_stage IS NULL OR btrim(l.lifecycle_stage) = ''),
+  count(*) FILTER (WHERE l.email IS NULL OR btrim(l.email, E' \\t\\r\\n') = ''),
+  count(*) FILTER (WHERE l.company IS NULL OR btrim(l.company, E' \\t\\r\\n') = ''),
+  count(*) FILTER (WHERE l.lifecycle_stage IS NULL OR btrim(l.lifecycle_stage, E' \\t\\r\\n') = ''),
   count(*) FILTER (WHERE l.created_at IS NULL),
   count(*) FILTER (WHERE l.updated_at IS NULL),
-  count(*) FILTER (WHERE btrim(l.email) <> '' AND btrim(l.email) !~ '^[^@\\s]+@[^@\\s]+\\.[A-Za-z]{{2,}}$'),
-  count(*) FILTER (WHERE btrim(l.lifecycle_stage) <> '' AND l.lifecycle_stage NOT IN {STAGES}),
+  count(*) FILTER (WHERE btrim(l.email, E' \\t\\r\\n') <> '' AND btrim(l.email, E' \\t\\r\\n') !~ '^[^@\\s]+@[^@\\s]+\\.[A-Za-z]{{2,}}$'),
+  count(*) FILTER (WHERE btrim(l.lifecycle_stage, E' \\t\\r\\n') <> '' AND l.lifecycle_stage NOT IN {STAGES}),
   count(*) FILTER (WHERE l.score < 0 OR l.score > 100),
-  count(*) FILTER (WHERE btrim(l.country) <> '' AND l.country !~ '^[A-Z]{{2}}$'),
+  count(*) FILTER (WHERE btrim(l.country, E' \\t\\r\\n') <> '' AND l.country !~ '^[A-Z]{{2}}$'),
   count(*) FILTER (WHERE l.lifecycle_stage = 'SQL' AND l.sql_date IS NULL),
-  count(*) FILTER (WHERE btrim(l.campaign_id) <> '' AND c.id IS NULL),
-  count(*) FILTER (WHERE btrim(l.utm_medium) <> '' AND l.utm_medium NOT IN {MEDIUMS}),
+  count(*) FILTER (WHERE btrim(l.campaign_id, E' \\t\\r\\n') <> '' AND c.id IS NULL),
+  count(*) FILTER (WHERE btrim(l.utm_medium, E' \\t\\r\\n') <> '' AND l.utm_medium NOT IN {MEDIUMS}),
   count(*) FILTER (WHERE l.account_id IS NOT NULL AND a.id IS NULL),
   count(*) FILTER (WHERE c.id IS NULL OR l.utm_medium IS NULL OR l.utm_medium NOT IN {MEDIUMS}),
   count(*) FILTER (WHERE l.updated_at < now() - interval '180 days'),
@@ -64,16 +77,16 @@ LEFT JOIN {S}.campaigns c ON c.id = l.campaign_id
 LEFT JOIN {S}.accounts a ON a.id = l.account_id
 """
 
-NORMALISED = """CASE WHEN lower(btrim(email)) ~ '@(gmail|googlemail)\\.com$'
-  THEN replace(split_part(split_part(lower(btrim(email)), '@', 1), '+', 1), '.', '') || '@gmail.com'
-  ELSE lower(btrim(email)) END"""
+NORMALISED = """CASE WHEN lower(btrim(email, E' \\t\\r\\n')) ~ '@(gmail|googlemail)\\.com$'
+  THEN replace(split_part(split_part(lower(btrim(email, E' \\t\\r\\n')), '@', 1), '+', 1), '.', '') || '@gmail.com'
+  ELSE lower(btrim(email, E' \\t\\r\\n')) END"""
 
 HAND_GROUPED = f"""
 SELECT
   (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {S}.leads
-     WHERE btrim(email) <> '' GROUP BY email HAVING count(*) > 1) d),
+     WHERE btrim(email, E' \\t\\r\\n') <> '' GROUP BY email HAVING count(*) > 1) d),
   (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {S}.leads
-     WHERE btrim(email) <> '' GROUP BY {NORMALISED} HAVING count(*) > 1) d)
+     WHERE btrim(email, E' \\t\\r\\n') <> '' GROUP BY {NORMALISED} HAVING count(*) > 1) d)
 """
 
 
@@ -96,29 +109,6 @@ def loaded_rows(conn: psycopg.Connection) -> int:
     if conn.execute("SELECT to_regclass(%s)", (f"{S}.leads",)).fetchone()[0] is None:
         return -1
     return conn.execute(f"SELECT count(*) FROM {S}.leads").fetchone()[0]
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), result
-
-
-def hand_written(conn: psycopg.Connection, timeout_ms: int) -> tuple[tuple, tuple]:
-    """Same transaction settings as the engine, so the comparison is only about the SQL."""
-    conn.execute(
-        f"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = {timeout_ms};"
-        " SET LOCAL work_mem = '64MB'"
-    )
-    try:
-        scan = conn.execute(HAND_SCAN).fetchone()
-        grouped = conn.execute(HAND_GROUPED).fetchone()
-    finally:
-        conn.execute("COMMIT")
-    return scan, grouped
 
 
 class ServerStatementCounter:
@@ -167,12 +157,66 @@ class ServerStatementCounter:
         ).fetchone()[0]
 
 
+# Faults on top of bulk_load_leads: tab- and case-variant copies of the previous row's e-mail
+# (normalised duplicates that are not exact ones), blank e-mails of spaces and tabs, and the
+# newest 36 hours moved back, so that freshness fails a 24 h SLO.
+PLANT = f"""
+UPDATE {S}.leads l SET email = E'\\t' || upper(p.email)
+  FROM {S}.leads p WHERE p.id = l.id - 1 AND l.id % 89 = 4 AND p.email LIKE '%@%.%';
+UPDATE {S}.leads l SET email = upper(p.email) || ' '
+  FROM {S}.leads p WHERE p.id = l.id - 1 AND l.id % 89 = 40 AND p.email LIKE '%@%.%';
+UPDATE {S}.leads SET email = E' \\t ' WHERE id % 263 = 6;
+UPDATE {S}.leads SET updated_at = updated_at - interval '36 hours'
+  WHERE updated_at > now() - interval '36 hours';
+"""
+
+
+def bench_contract():
+    """The bench contract with thresholds low enough that every planted fault fails."""
+    spec = bench_leads_contract()
+    plan = ce.compile_checks(spec, {f.name: "text" for f in spec.fields})
+    strict = {
+        c.key: Threshold(warn=0, fail=0.05)
+        for c in plan.checks
+        if c.kind not in ("freshness", "volume", "custom") and not c.kind.startswith("schema")
+    }
+    return dataclasses.replace(spec, thresholds={**strict, **spec.thresholds})
+
+
+def hand_written(conn: psycopg.Connection, timeout_ms: int, work_mem_mb: int) -> tuple:
+    """Same transaction settings as the engine (work_mem too): the comparison is the SQL."""
+    conn.execute(
+        f"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = {timeout_ms};"
+        f" SET LOCAL work_mem = '{work_mem_mb}MB'"
+    )
+    try:
+        scan = conn.execute(HAND_SCAN).fetchone()
+        grouped = conn.execute(HAND_GROUPED).fetchone()
+    finally:
+        conn.execute("COMMIT")
+    return scan, grouped
+
+
+def stored_run(conn, store, spec, timeout_ms, **kw):
+    """The engine with samples, then its results written as a schedule's run writes them."""
+    result = ce.run_dataset(conn, spec, samples=True, timeout_ms=timeout_ms, **kw)
+    with store.transaction():
+        store.execute("TRUNCATE bench_results")
+        with store.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO bench_results (key, body) VALUES (%s, %s)",
+                [(c.key, json.dumps(dataclasses.asdict(c), default=str)) for c in result.checks],
+            )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--accounts", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reload", action="store_true")
-    parser.add_argument("--timeout-ms", type=int, default=120_000)
+    parser.add_argument("--timeout-ms", type=int, default=300_000)
     args = parser.parse_args()
 
     ensure_database()
@@ -180,42 +224,54 @@ def main() -> None:
     if args.reload or loaded_rows(conn) != args.rows:
         start = time.perf_counter()
         bulk_load_leads(conn, args.rows, accounts=args.accounts)
+        with conn.transaction():
+            conn.execute(PLANT)
+        conn.execute(f"VACUUM ANALYZE {S}.leads")  # visibility map + stats, as a nightly job
         print(
             f"loaded {args.rows:,} leads + {args.accounts:,} accounts in {time.perf_counter() - start:.1f} s"
         )
-    conn.execute(
-        f"VACUUM ANALYZE {S}.leads"
-    )  # visibility map + stats, as a nightly job leaves them
+    store = psycopg.connect(server_url(DB_NAME), autocommit=True)
+    store.execute("CREATE TABLE IF NOT EXISTS public.bench_results (key text, body jsonb)")
 
-    spec = bench_leads_contract()
-    result = ce.run_dataset(conn, spec, samples=False, timeout_ms=args.timeout_ms)
-    checks = [c for c in result.checks if c.status != "skipped"]
-    kinds = sorted({c.kind for c in checks})
+    spec = bench_contract()
+    table = ce.introspect(conn, ce.relations_of(spec))[(S, "leads")]
+    work_mem = ce.run_work_mem_mb(table, "full")
+    newest = conn.execute(f"SELECT max(updated_at) FROM {S}.leads").fetchone()[0]
+    watermark = conn.execute("SELECT %s::timestamptz - interval '1 hour'", (newest,)).fetchone()[0]
+    t = args.timeout_ms
 
-    # Warm-up once each, then medians.
-    hand_written(conn, args.timeout_ms)
-    engine_ms, result = timed(
-        lambda: ce.run_dataset(conn, spec, samples=False, timeout_ms=args.timeout_ms), 3
-    )
-    hand_ms, (hand_scan, hand_grouped) = timed(lambda: hand_written(conn, args.timeout_ms), 3)
+    variants = {
+        "hand": lambda: hand_written(conn, t, work_mem),
+        "engine": lambda: ce.run_dataset(conn, spec, samples=False, timeout_ms=t),
+        "stored": lambda: stored_run(conn, store, spec, t),
+        "incremental": lambda: stored_run(
+            conn, store, spec, t, mode="incremental", watermark=watermark
+        ),
+    }
+    for fn in variants.values():  # warm-up: caches, and psycopg's first-use costs
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    last: dict[str, object] = {}
+    for round_no in range(args.rounds):
+        load = os.getloadavg()[0]
+        line = []
+        for name, fn in variants.items():
+            start = time.perf_counter()
+            last[name] = fn()
+            times[name].append((time.perf_counter() - start) * 1000)
+            line.append(f"{name} {times[name][-1]:.0f} ms")
+        print(f"round {round_no + 1} (load {load:.2f}): " + ", ".join(line))
+    med = {name: statistics.median(v) for name, v in times.items()}
+    result, stored, inc = last["engine"], last["stored"], last["incremental"]
+    hand_scan, hand_grouped = last["hand"]
 
-    counter = ServerStatementCounter(conn)
-    with counter:
-        ce.run_dataset(conn, spec, samples=False, timeout_ms=args.timeout_ms)
-    with ServerStatementCounter(conn) as hand_counter:
-        hand_written(conn, args.timeout_ms)
-
-    watermark = conn.execute("SELECT now() - interval '1 hour'").fetchone()[0]
-    ce.run_dataset(conn, spec, mode="incremental", watermark=watermark, samples=False)
-    inc_ms, inc = timed(
-        lambda: ce.run_dataset(conn, spec, mode="incremental", watermark=watermark, samples=False),
-        5,
-    )
-    with_samples = ce.run_dataset(conn, spec, samples=True, timeout_ms=args.timeout_ms)
+    with ServerStatementCounter(conn) as counter:
+        confirmed = ce.run_dataset(conn, spec, samples=True, timeout_ms=t)
 
     # The two approaches must agree before their times mean anything.
     agree = {
         "missing:email": hand_scan[2],
+        "missing:company": hand_scan[3],
         "email:email": hand_scan[7],
         "allowed:lifecycle_stage": hand_scan[8],
         "range:score": hand_scan[9],
@@ -231,42 +287,40 @@ def main() -> None:
     mismatches = {
         k: (result.check(k).count, v) for k, v in agree.items() if result.check(k).count != v
     }
-    # Stale rows depend on now(): rows keep ageing past 180 days between the two runs.
     stale_drift = abs(result.check("stale_rows").count - hand_scan[16])
+    failing = [c for c in stored.checks if c.status == "fail"]
+    kinds = sorted({c.kind for c in failing})
+    statements = stored.statements + stored.sample_statements
 
     pg_version = conn.execute("SHOW server_version").fetchone()[0]
     print()
+    print(f"PostgreSQL {pg_version}; {args.rows:,} leads; work_mem for the run {work_mem} MB")
+    print(f"{len(failing)} failing checks, kinds: {', '.join(kinds)}")
+    print(f"without samples: {[c.key for c in failing if not c.sample]}")
+    for name in variants:
+        print(f"  {name:12} median {med[name]:>9.1f} ms   rounds {[round(x) for x in times[name]]}")
     print(
-        f"PostgreSQL {pg_version}; {args.rows:,} leads, {args.accounts:,} accounts; {len(checks)} checks ({', '.join(kinds)})"
-    )
-    print(f"{'':34}{'engine':>14}{'hand-written':>16}")
-    print(
-        f"{'full run, median of 3 (ms)':34}{engine_ms:>14.0f}{hand_ms:>16.0f}   ratio {engine_ms / hand_ms:.2f}x"
-    )
-    print(f"{'data statements (client count)':34}{result.statements:>14}{2:>16}")
-    print(
-        f"{'statements seen by the server':34}{counter.count!s:>14}{hand_counter.count!s:>16}"
-        "   (incl. BEGIN…SET LOCAL and COMMIT)"
-    )
-    print(
-        f"{'incremental, last hour (ms, med 5)':34}{inc_ms:>14.1f}{'':>16}   rows in scope {inc.rows_in_scope}, statements {inc.statements}"
+        f"stored run statements: {stored.statements} data + {stored.sample_statements} samples "
+        f"({', '.join(stored.statement_log)}); server saw {counter.count} "
+        f"via {counter.method or 'not available'} (incl. BEGIN…SET and COMMIT); engine said "
+        f"{confirmed.statements + confirmed.sample_statements} data + {confirmed.control_statements} control"
     )
     print(
-        f"full run with failing-row samples: {with_samples.duration_ms:.0f} ms, "
-        f"{with_samples.sample_statements} sample statements for "
-        f"{sum(c.status == 'fail' for c in with_samples.checks)} failing checks"
+        f"incremental: rows in scope {inc.rows_in_scope}, statements {inc.statements + inc.sample_statements}"
     )
-    print(f"statement count confirmed via: {counter.method or 'not available'}")
-    if getattr(counter, "statements", None):
-        for text in counter.statements:
-            print(f"   server saw: {text[:110]}{'…' if len(text) > 110 else ''}")
     print(
         f"engine and hand-written counts agree on {len(agree)} checks (stale rows differ by "
         f"{stale_drift:.0f}: rows that aged past 180 days between the runs)"
         if not mismatches
         else f"MISMATCH: {mismatches}"
     )
-    print("scores:", result.scores)
+    print(
+        f"RESULT engine_vs_hand={med['engine'] / med['hand']:.2f} "
+        f"stored_vs_engine={med['stored'] / med['engine']:.2f} "
+        f"stored_vs_hand={med['stored'] / med['hand']:.2f} "
+        f"incremental_ms={round(med['incremental'])} statements={statements} "
+        f"failing_checks={len(failing)} rows={args.rows}"
+    )
 
 
 if __name__ == "__main__":

@@ -163,7 +163,8 @@ def dataset_check_definitions(dataset: Dataset) -> list[dict[str, object]]:
     import psycopg
     from django.core.exceptions import ValidationError
 
-    from .checkengine import compile_checks, describe_error, introspect, relations_of
+    from governance.health.checks import compile_checks, describe_error, introspect, relations_of
+
     from .health_services import warehouse_connect
 
     contract = getattr(dataset, "contract", None)

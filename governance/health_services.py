@@ -30,13 +30,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from governance.health.checks import CheckResult as EngineResult
+from governance.health.checks import RunResult, connect_readonly, describe_error, run_dataset
 from mops.accounts.roles import ADMINS, MOPS_STAFF, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.notify.services import notification_create, outbox_enqueue_to_channels
 
 from . import anomaly
-from .checkengine import CheckResult as EngineResult
-from .checkengine import RunResult, connect_readonly, describe_error, run_dataset
 from .contract_codec import ContractYamlError, contract_from_yaml
 from .contract_spec import DIMENSIONS, ContractSpec
 from .models import (
@@ -256,7 +256,7 @@ def dataset_save(
 
 def dataset_introspect(*, dataset: Dataset) -> list[dict[str, str]]:
     """Columns and types of the dataset, read from its warehouse (stored in last_columns)."""
-    from .checkengine import introspect
+    from governance.health.checks import introspect
 
     try:
         with warehouse_connect(dataset.warehouse) as conn:

@@ -1,7 +1,7 @@
 """Data health and the watch: warehouses, datasets, data contracts, check runs and results,
 heartbeat monitors and pings, incidents (with their lifecycle), on-call rotations, runbooks.
 
-The check semantics live in the pure engine (`governance.checkengine`, docs/data-health.md);
+The check semantics live in the pure engine (`governance.health.checks`, docs/data-health.md);
 these models only store what it returns. `governance.health_services` is the only writer.
 
 Rules a reader could not guess:

@@ -4,19 +4,21 @@ Every expected number is computed here with plain, hand-written SQL, independent
 engine's compiler, and compared with both the engine's answer and the planted count.
 """
 
+import dataclasses
+
 import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
-from governance import checkengine as ce
 from governance.contract_spec import (
     ContractError,
     ContractSpec,
     CustomMetric,
     FieldSpec,
     Reference,
+    Threshold,
     guard_custom_sql,
     spec_from_dict,
 )
@@ -26,6 +28,7 @@ from governance.demo_warehouse import (
     demo_contracts,
     drop_demo_warehouse,
 )
+from governance.health import checks as ce
 
 # The marker makes pytest-django create the test database; the tests talk to it over their own
 # psycopg connection (committed data, read-only runs), not through Django's.
@@ -447,7 +450,7 @@ def test_custom_metric_is_judged_against_its_thresholds(wh):
                 "SELECT 100.0 * avg((email ILIKE '%@gmail.com')::int) FROM demo_warehouse.leads;",
             ),
         ),
-        thresholds={"custom:gmail_share": ce.Threshold(warn=0.1, fail=50)},
+        thresholds={"custom:gmail_share": Threshold(warn=0.1, fail=50)},
     )
     result = ce.run_dataset(wh, spec)
     metric = result.check("custom:gmail_share")
@@ -688,3 +691,128 @@ def test_connect_readonly_refuses_writes_even_outside_a_run(wh):
         with pytest.raises(psycopg.errors.QueryCanceled):
             conn.execute("SELECT pg_sleep(2)")
         assert ce.run_dataset(conn, demo_contracts()["accounts"]).status == "pass"
+
+
+# --- the stored run: samples in one statement, in the run's snapshot ---------------------------
+
+# Hand-written: the normalised e-mail key of every lead whose e-mail is present.
+NORMALISED_KEYS = f"""SELECT id, CASE WHEN split_part(v, '@', 2) IN ('gmail.com', 'googlemail.com')
+      THEN regexp_replace(regexp_replace(split_part(v, '@', 1), '[+].*$', ''), '[.]', '', 'g')
+           || '@gmail.com' ELSE v END AS key
+    FROM (SELECT id, lower(trim(both E' \\t\\r\\n' from email)) AS v FROM {W}.leads
+          WHERE email !~ {BLANK}) e"""
+
+
+def strict(spec: ContractSpec) -> ContractSpec:
+    """The contract with every row-level check failing at its first offending row."""
+    keys = [c.key for c in ce.compile_checks(spec, {f.name: "text" for f in spec.fields}).checks]
+    return dataclasses.replace(spec, thresholds={k: Threshold(warn=None, fail=0) for k in keys})
+
+
+def test_stored_run_is_one_snapshot_with_every_sample_in_one_statement(wh):
+    CountingCursor.sent.clear()
+    result = ce.run_dataset(wh, strict(demo_contracts()["leads"]), samples=True)
+    sent = CountingCursor.sent
+    assert sum(q.startswith("BEGIN") for q in sent) == 1  # one read-only transaction
+    assert "READ ONLY" in sent[0] and "SET LOCAL work_mem" in sent[0]
+    data = [q for q in sent if not q.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SET LOCAL"))]
+    assert result.statement_log == ["introspect", "scan", "grouped", "samples"]
+    assert len(data) == result.statements + result.sample_statements == 4
+    assert result.sample_statements == 1 and data[-1].count("UNION ALL") >= 1
+    failing = [c for c in result.checks if c.status == "fail"]
+    row_level = [c for c in failing if c.kind not in ("freshness", "volume", "custom")]
+    assert len(row_level) >= 10 and all(c.sample for c in row_level), [
+        c.key for c in row_level if not c.sample
+    ]
+    assert all(c.sample is None for c in result.checks if c.status != "fail")
+
+
+def test_duplicate_samples_come_from_the_grouped_pass_and_are_the_first_offending_rows(wh):
+    result = ce.run_dataset(wh, demo_contracts()["leads"], samples=True, sample_limit=7)
+    assert "GROUP BY" not in CountingCursor.sent[-2]  # the samples statement regroups nothing
+    normalised_ids = [
+        r[0]
+        for r in wh.execute(
+            f"""WITH k AS ({NORMALISED_KEYS}) SELECT id FROM k WHERE key IN
+                (SELECT key FROM k GROUP BY key HAVING count(*) > 1) ORDER BY id LIMIT 7"""
+        )
+    ]
+    raw_ids = [
+        r[0]
+        for r in wh.execute(
+            f"""SELECT id FROM {W}.leads WHERE email !~ {BLANK} AND email IN
+                (SELECT email FROM {W}.leads GROUP BY email HAVING count(*) > 1)
+                ORDER BY id LIMIT 7"""
+        )
+    ]
+    normalised = result.check("duplicates_normalised:email")
+    assert [row["id"] for row in normalised.sample] == normalised_ids
+    raw = result.check("duplicates:email")
+    if raw.status == "fail":
+        assert [row["id"] for row in raw.sample] == raw_ids
+    # Tab- and case-variant e-mails (ids 101–112) are duplicates only once normalised.
+    assert {101, 102} <= set(normalised_ids) and not {101, 102} & set(raw_ids)
+
+
+def test_simple_samples_are_the_first_offending_rows_by_primary_key(wh):
+    result = ce.run_dataset(wh, strict(demo_contracts()["leads"]), samples=True, sample_limit=5)
+    expected = {
+        "pattern:country": f"SELECT id FROM {W}.leads WHERE country !~ '^[A-Z]{{2}}$' AND country !~ {BLANK}",
+        "reference:campaign": f"""SELECT id FROM {W}.leads l WHERE l.campaign_id !~ {BLANK}
+            AND NOT EXISTS (SELECT 1 FROM {W}.campaigns c WHERE c.id = l.campaign_id)""",
+        "rule:sql_needs_sql_date": f"SELECT id FROM {W}.leads WHERE lifecycle_stage = 'SQL' AND sql_date IS NULL",
+    }
+    for key, query in expected.items():
+        check = result.check(key)
+        assert check.status == "fail", key
+        ids = [r[0] for r in wh.execute(f"{query} ORDER BY id LIMIT 5")]
+        assert [row["id"] for row in check.sample] == ids, key
+
+
+def test_samples_off_means_no_samples_statement_and_no_sample_keys_in_the_pass(wh):
+    CountingCursor.sent.clear()
+    result = ce.run_dataset(wh, demo_contracts()["leads"], samples=False)
+    assert result.statement_log == ["introspect", "scan", "grouped"]
+    assert "firsts" not in CountingCursor.sent[-2]
+    assert all(c.sample is None for c in result.checks)
+
+
+def test_work_mem_is_sized_to_the_table_within_bounds():
+    table = ce.TableInfo("s", "t", {"id": "bigint"}, reltuples=1_000_000)
+    assert ce.run_work_mem_mb(table, "full") == 191
+    assert ce.run_work_mem_mb(table, "incremental") == 64
+    assert ce.run_work_mem_mb(ce.TableInfo("s", "t", {}, reltuples=10), "full") == 64
+    huge = ce.TableInfo("s", "t", {}, reltuples=1e9)
+    assert ce.run_work_mem_mb(huge, "full") == 512
+    assert ce.run_work_mem_mb(huge, "full", cap_mb=1024) == 1024
+
+
+def test_a_new_check_kind_is_one_registered_function(wh, monkeypatch):
+    from governance.health.checks import registry
+    from governance.health.checks.plan import CheckDef
+
+    monkeypatch.setattr(registry, "COMPILERS", list(registry.COMPILERS))
+
+    @registry.check_kind("short_names")
+    def short_names(b):
+        check = b.add(
+            CheckDef(
+                key="short_names",
+                kind="short_names",
+                dimension="validity",
+                columns=("first_name",),
+                semantics="first names of one character",
+                unit="%",
+                threshold=Threshold(warn=0, fail=50),
+            )
+        )
+        check.count_alias = b.count(sql.SQL("length(t.first_name) = 1"))
+        check.denominator_alias = b.rows_alias
+
+    from governance.health.checks import compiler
+
+    monkeypatch.setattr(compiler, "COMPILERS", registry.COMPILERS)
+    result = ce.run_dataset(wh, demo_contracts()["leads"], samples=False)
+    expected = scalar(wh, f"SELECT count(*) FROM {W}.leads WHERE length(first_name) = 1")
+    assert result.check("short_names").count == expected
+    assert result.statements == 3  # still one scan

@@ -3,7 +3,6 @@
 import psycopg
 import pytest
 
-from governance import checkengine as ce
 from governance.demo_warehouse import (
     PLANTED,
     bench_leads_contract,
@@ -12,6 +11,7 @@ from governance.demo_warehouse import (
     demo_contracts,
     drop_demo_warehouse,
 )
+from governance.health import checks as ce
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,1 @@
+"""Data health: contracts run as checks, results, incidents."""
