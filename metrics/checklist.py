@@ -26,9 +26,11 @@ from governance.models import (
     TaxonomyVersion,
 )
 from intake.models import OVERRIDE_LIVE, RequestEvent
-from releases.models import Boarding, BoardingStatus, ChecklistRun, Phase, RunStatus
+from releases.boarding.models import Boarding, BoardingStatus
+from releases.qa.models import ChecklistRun, Phase, RunStatus
 
-from .models import RequestFact
+from .models import ImpactReview, RequestFact
+from .periods import period_previous
 
 WINDOW_DAYS = 90
 HEALTH_RUN_DAYS = 7
@@ -81,6 +83,9 @@ class Evidence:
     monitors_active: int = 0
     datasets_scheduled: int = 0
     attribution_coverage: float | None = None
+    # the monthly impact review: acknowledged month (YYYY-MM) or "" when none recently;
+    # None when not evaluated
+    impact_reviewed: str | None = None
 
 
 def checklist_evidence() -> Evidence:
@@ -138,7 +143,22 @@ def checklist_evidence() -> Evidence:
         monitors_alerting=monitors_active if has_alerts else 0,
         monitors_active=monitors_active,
         attribution_coverage=(round(sum(coverages) / len(coverages), 1) if coverages else None),
+        impact_reviewed=impact_review_acknowledged(),
     )
+
+
+def impact_review_acknowledged() -> str:
+    """The newest of the last two completed months whose impact review leadership
+    acknowledged ("YYYY-MM"), or "" — a month's review is due during the next month."""
+    last = period_previous(timezone.localdate().replace(day=1), "month")
+    months = [last, period_previous(last, "month")]
+    month = (
+        ImpactReview.objects.filter(month__in=months, acknowledged_at__isnull=False)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    return f"{month:%Y-%m}" if month else ""
 
 
 def _train_launches(live: Q) -> dict[str, int]:
@@ -325,7 +345,10 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
 
     # 5. attribution coverage
     item = ChecklistItem(
-        "attribution", f"Attribution coverage above {ATTRIBUTION_TARGET:g}% of pipeline", MISSING
+        "attribution",
+        f"Attribution coverage above {ATTRIBUTION_TARGET:g}% of pipeline; impact is reviewed "
+        "monthly",
+        MISSING,
     )
     if e.attribution_coverage is None:
         item.missing.append(
@@ -341,6 +364,15 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
         else:
             item.status = PARTIAL
             item.missing.append(f"Below {ATTRIBUTION_TARGET:g}%.")
+    if e.impact_reviewed:
+        item.evidence.append(f"Impact review of {e.impact_reviewed} acknowledged by leadership.")
+    elif e.impact_reviewed is not None:
+        item.missing.append(
+            "No monthly impact review acknowledged for either of the last two months "
+            "(Business impact → Monthly review)."
+        )
+        if item.status == MET:
+            item.status = PARTIAL
     items.append(item)
 
     # 6. common tasks self-serve

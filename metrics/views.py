@@ -25,6 +25,7 @@ from .checklist import checklist_evaluate
 from .definitions import DRILLS, METRICS
 from .export import csv_response
 from .filters import MetricFilterForm
+from .impact.selectors import impact_panel
 from .models import NpsInvitation, NpsSurvey
 from .services import SURVEY_SENDERS, nps_respond, nps_survey_send
 
@@ -55,6 +56,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             headline=dashboard.headline(ctx),
             panels=[(dashboard.PANELS[k](ctx), ctx.csv(k)) for k in dashboard.PAGE_PANELS],
             headline_csv=ctx.csv("headline"),
+            impact=impact_panel(),
             periods=[
                 (p, p.capitalize(), ctx.f.period == p, {**ctx.query, "period": p, "from": ""})
                 for p in periods.PERIODS

@@ -12,7 +12,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.fields.json import KeyTextTransform
 
 from governance.models import Campaign
-from releases.models import Boarding, BoardingStatus
+from releases.boarding.models import Boarding, BoardingStatus
 
 from ..models import RequestFact
 

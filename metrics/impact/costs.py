@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.db.models import Count, Q, Sum
 
-from releases.models import Experiment
+from releases.experiments.models import Experiment
 
 from .models import TeamCost
 

@@ -144,3 +144,16 @@ def opportunities_sample(
 
 def snapshot_choices(period: str) -> list[ImpactSnapshot]:
     return list(ImpactSnapshot.objects.filter(period=period).only("period", "start", "end")[:12])
+
+
+def impact_panel() -> dict[str, Any]:
+    """The dashboard's Business impact panel: the newest month's snapshot and its badges."""
+    snapshot = snapshot_latest("month", review_month_default())
+    snapshot = snapshot or snapshot_latest("month")
+    attribution = snapshot.figures.get("attribution", {}) if snapshot else {}
+    model = attribution.get("default_model", "linear")
+    return {
+        "snapshot": snapshot,
+        "freshness": freshness(snapshot),
+        "roi": (attribution.get("roi") or {}).get(model),
+    }

@@ -48,6 +48,7 @@ from governance.models import (
 from metrics import selectors
 from metrics.checklist import MET, PARTIAL, checklist_evaluate
 from metrics.filters import MetricFilters
+from metrics.impact.services import review_acknowledge
 from mops.notify.models import Channel
 
 pytestmark = pytest.mark.django_db
@@ -279,8 +280,17 @@ def test_monitoring_and_attribution_items_read_governance(health, monitors, user
     assert "1 of 2 contracted dataset(s) have a check schedule." in monitoring.evidence
     assert any("1 data-health check run(s)" in e for e in monitoring.evidence)
     assert any("on-call rotation" in m for m in monitoring.missing)  # no alert channel yet
-    assert items["attribution"].status == MET  # (88 + 98) / 2 = 93 > 90
+    # (88 + 98) / 2 = 93 > 90, but no monthly impact review acknowledged yet
+    assert items["attribution"].status == PARTIAL
     assert items["attribution"].evidence[0].startswith("Latest attribution coverage: 93%")
+    assert any("impact review" in m for m in items["attribution"].missing)
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    review_acknowledge(month=last_month, actor=users["leadership"])
+    items = {i.key: i for i in checklist_evaluate()}
+    assert items["attribution"].status == MET
+    assert f"Impact review of {last_month:%Y-%m} acknowledged by leadership." in (
+        items["attribution"].evidence
+    )
     assert "2 published data contract(s)." in items["taxonomy_contract"].evidence
 
     rotation = Rotation.objects.create(name="data on-call")
