@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from .models import Runbook, Warehouse
+from .models.health import NIGHTLY_SCHEDULE
 
 
 class ContractYamlForm(forms.Form):
@@ -43,7 +44,10 @@ class DatasetForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
     schedule = forms.CharField(
-        max_length=100, initial="*/30 * * * *", help_text="Cron: minute hour day month weekday."
+        max_length=100,
+        initial=NIGHTLY_SCHEDULE,
+        help_text="Cron: minute hour day month weekday. The default is a full run every night "
+        "at 02:00; the dataset page shows the schedule in words.",
     )
     enabled = forms.BooleanField(required=False, initial=True, label="Scheduled runs enabled")
 

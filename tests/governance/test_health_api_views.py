@@ -277,3 +277,18 @@ def test_home_panel_lists_open_incidents_for_staff(health, client_for):
     dataset_run_checks(dataset_id=health["datasets"]["leads"].pk)
     assert b"Open incidents" in client_for("engineer").get("/").content
     assert b"Open incidents" not in client_for("requester").get("/").content
+
+
+def test_new_datasets_run_in_full_nightly_and_pages_say_so_in_words(health, client_for):
+    from governance.models import Dataset
+
+    ds = health["datasets"]["leads"]  # created by dataset_save without a schedule
+    assert ds.schedule == "0 2 * * *"
+    task = Dataset.objects.get(pk=ds.pk).periodic_task
+    assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_week) == ("0", "2", "*")
+    assert '"mode": "full"' in task.kwargs
+    admin = client_for("admin")
+    assert 'value="0 2 * * *"' in admin.get("/governance/datasets/new/").content.decode()
+    listing = admin.get("/governance/datasets/").content.decode()
+    assert "At 02:00" in listing
+    assert "At 02:00" in admin.get(ds.get_absolute_url()).content.decode()
