@@ -43,6 +43,11 @@ class MetricsConfig(AppConfig):
                 "Business impact", "metrics:impact", dashboard_roles, 61, group="insights"
             )
         )
+        registry.nav_items.append(
+            registry.NavItem(
+                "30-60-90 plan", "metrics:standup", dashboard_roles, 66, group="insights"
+            )
+        )
         registry.home_panels.append(leadership_panel)
         registry.demo_loaders.append(("metrics", demo.load))
         registry.demo_loaders.append(("metrics impact", impact_demo.load))

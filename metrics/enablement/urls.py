@@ -4,6 +4,7 @@ from . import views
 
 page_urlpatterns = [
     path("enablement/", views.EnablementFiguresView.as_view(), name="enablement"),
+    path("standup/", views.StandupView.as_view(), name="standup"),
 ]
 api_urlpatterns = [
     path(
@@ -11,4 +12,5 @@ api_urlpatterns = [
         views.EnablementFiguresApiView.as_view(),
         name="metrics-enablement",
     ),
+    path("metrics/standup/", views.StandupApiView.as_view(), name="metrics-standup"),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views import View
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -12,6 +13,7 @@ from rest_framework.views import APIView
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import READ_EVERYTHING
 
+from .. import standup
 from .figures import EnablementFigures, enablement_figures
 
 
@@ -88,3 +90,63 @@ class EnablementFiguresApiView(APIView):
     @extend_schema(parameters=[OpenApiParameter("days", int)], responses=_FIGURES)
     def get(self, request: Request) -> Response:
         return Response(as_dict(enablement_figures(days=_days(request.query_params.get("days")))))
+
+
+class StandupView(RoleRequiredMixin, View):
+    """The guide's 30-60-90 stand-up plan, each goal evaluated from live data."""
+
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        started = standup.install_started()
+        today = timezone.localdate()
+        evidence = standup.standup_evidence(started=started)
+        phases = standup.standup_plan(evidence, started=started, today=today)
+        return render(
+            request,
+            "metrics/enablement/standup.html",
+            {
+                "phases": phases,
+                "started": started,
+                "day": standup.standup_day(started=started, today=today),
+            },
+        )
+
+
+_PLAN = inline_serializer(
+    "StandupPlan",
+    fields={
+        "started": serializers.DateField(),
+        "day": serializers.IntegerField(),
+        "phases": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class StandupApiView(APIView):
+    """The 30-60-90 plan: per phase its due date and goals (status met / partial / missing /
+    "not measurable yet", overdue, evidence, what is missing, where to do it)."""
+
+    read_roles = READ_EVERYTHING
+
+    @extend_schema(responses=_PLAN)
+    def get(self, request: Request) -> Response:
+        started = standup.install_started()
+        today = timezone.localdate()
+        phases = standup.standup_plan(
+            standup.standup_evidence(started=started), started=started, today=today
+        )
+        return Response(
+            {
+                "started": started,
+                "day": standup.standup_day(started=started, today=today),
+                "phases": [
+                    {
+                        "title": p.title,
+                        "due": p.due,
+                        "goals": [g.as_dict() for g in p.goals],
+                    }
+                    for p in phases
+                ],
+            }
+        )

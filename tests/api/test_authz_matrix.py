@@ -88,6 +88,7 @@ EXPECTED: dict[str, set[str]] = {
     "metrics/requests/": STAFF_AND_LEADERS,
     "metrics/self_serve_share/": STAFF_AND_LEADERS,
     "metrics/shipped/": STAFF_AND_LEADERS,
+    "metrics/standup/": STAFF_AND_LEADERS,
     "metrics/submitted/": STAFF_AND_LEADERS,
     "metrics/template_reuse/": STAFF_AND_LEADERS,
     "metrics/triage_sla/": STAFF_AND_LEADERS,
