@@ -108,7 +108,7 @@ def opportunities_sample(
     if opp is None or touch is None or not campaigns:
         return []
     contract = getattr(opp.dataset, "contract", None)
-    pii = contract.build_spec().pii_columns() if contract else frozenset()
+    pii = contract.build_spec().pii_columns if contract else frozenset()
     masked = {f for f, column in opp.columns.items() if column in pii}
     statement = statements.sample_statement(
         statements.Table(opp.dataset.schema, opp.dataset.table, opp.columns),

@@ -66,6 +66,7 @@ PAGE_TO_API: dict[str, tuple[str, ...]] = {
     "stack:contract_create": ("stack-contract-list",),
     "stack:contract_edit": ("stack-contract-detail",),
     "stack:contract_detail": ("stack-contract-decide",),
+    "stack:seat_upload": ("stack-tool-seats",),
     # intake
     "intake:request_create": ("request-list",),
     "intake:request_edit": ("request-detail",),
@@ -91,6 +92,10 @@ PAGE_TO_API: dict[str, tuple[str, ...]] = {
     "notify:dead_letters": ("outboxmessage-replay",),
     # metrics
     "metrics:nps_answer": ("metrics-nps-answer",),
+    "metrics:impact": ("metrics-impact-refresh",),
+    "metrics:impact_roles": ("metrics-impact-roles",),
+    "metrics:impact_costs": ("metrics-impact-costs",),
+    "metrics:impact_review": ("metrics-impact-review-acknowledge",),
 }
 
 # Write pages that manage no admin object, with the reason.

@@ -67,6 +67,7 @@ EXPECTED: dict[str, set[str]] = {
     "stack/tools/": STAFF_AND_LEADERS,
     "stack/flows/": STAFF_AND_LEADERS,
     "stack/contracts/": STAFF_AND_LEADERS,
+    "stack/utilisation/": STAFF_AND_LEADERS,
     # intake: requesters list their team's requests (object visibility is tested in
     # tests/intake); scoring models are for MOPS staff and leadership.
     "requests/": EVERYONE,
@@ -77,6 +78,10 @@ EXPECTED: dict[str, set[str]] = {
     "metrics/attribution_coverage/": STAFF_AND_LEADERS,
     "metrics/backlog_aging/": STAFF_AND_LEADERS,
     "metrics/checklist/": STAFF_AND_LEADERS,
+    "metrics/impact/": STAFF_AND_LEADERS,
+    "metrics/impact/costs/": STAFF_AND_LEADERS,
+    "metrics/impact/reviews/": STAFF_AND_LEADERS,
+    "metrics/impact/roles/": STAFF_AND_LEADERS,
     "metrics/enablement/": STAFF_AND_LEADERS,
     "metrics/data_accuracy/": STAFF_AND_LEADERS,
     "metrics/data_completeness/": STAFF_AND_LEADERS,
@@ -100,6 +105,7 @@ QUERY: dict[str, str] = {"metrics/requests/": "?metric=submitted"}
 # Collection-level actions that only accept POST; their role rules are tested with the
 # feature, here they must merely be listed so nothing ships unclassified.
 POST_ONLY: set[str] = {
+    "metrics/impact/refresh/",
     "notifications/mark-read/",
     "utm/validate/",
     "utm/validate-csv/",
@@ -183,6 +189,10 @@ LEADERSHIP_WRITES: dict[tuple[str, str], str] = {
     ("/requests/<pk>/watch/", "post"): "watching: their own notifications",
     ("/releases/", "post"): "rotating their own calendar feed token",
     ("/metrics/nps/<token>/", "post"): "their own survey answer",
+    ("/api/v1/metrics/impact/reviews/<month>/acknowledge/", "post"): (
+        "their own sign-off of the monthly impact review (audited)"
+    ),
+    ("/metrics/impact/reviews/<month>/", "post"): "their own sign-off of the monthly impact review",
 }
 # Declared open to every role; the service refuses leadership on the object (proved in
 # tests/intake/test_leadership_read_only.py).
