@@ -10,6 +10,7 @@ else the day the first account was created.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from governance.enablement.selectors import playbooks_search
 from .checklist import MET, MISSING, PARTIAL, checklist_evidence
 from .models import RequestFact
 
+logger = logging.getLogger(__name__)
 UNKNOWN = "not measurable yet"
 AGING_DAYS = 14
 AGING_DROP_TARGET = 30.0  # % down from day 1
@@ -111,9 +113,14 @@ def _url(name: str) -> str:
 
 
 def install_started() -> date:
-    configured = getattr(settings, "MOPS_INSTALL_STARTED", None)
+    """MOPS_INSTALL_STARTED when it is a date (a malformed one is logged and ignored), else
+    the day the first account was created."""
+    configured = str(getattr(settings, "MOPS_INSTALL_STARTED", "") or "").strip()
     if configured:
-        return date.fromisoformat(str(configured))
+        try:
+            return date.fromisoformat(configured)
+        except ValueError:
+            logger.warning("MOPS_INSTALL_STARTED=%r is not a YYYY-MM-DD date; ignored.", configured)
     first = get_user_model().objects.aggregate(first=Min("date_joined"))["first"]
     return timezone.localdate(first) if first else timezone.localdate()
 

@@ -367,6 +367,8 @@ SPECTACULAR_SETTINGS = {
 # --- Outbound delivery --------------------------------------------------------------------
 # Hosts/IPs/CIDRs that webhooks and link checks may reach even though they are private.
 MOPS_OUTBOUND_ALLOWLIST = env.list("MOPS_OUTBOUND_ALLOWLIST", default=[])
+# Day 1 of the 30-60-90 stand-up plan (YYYY-MM-DD); blank: the first account's creation day.
+MOPS_INSTALL_STARTED = env.str("MOPS_INSTALL_STARTED", default="")
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
 OUTBOX_BACKOFF_BASE = env.float("OUTBOX_BACKOFF_BASE", default=10.0)
 OUTBOX_BACKOFF_CAP = env.float("OUTBOX_BACKOFF_CAP", default=3600.0)

@@ -78,6 +78,7 @@ EXPECTED: dict[str, set[str]] = {
     "metrics/attribution_coverage/": STAFF_AND_LEADERS,
     "metrics/backlog_aging/": STAFF_AND_LEADERS,
     "metrics/checklist/": STAFF_AND_LEADERS,
+    "metrics/enablement/": STAFF_AND_LEADERS,
     "metrics/impact/": STAFF_AND_LEADERS,
     "metrics/impact/costs/": STAFF_AND_LEADERS,
     "metrics/impact/reviews/": STAFF_AND_LEADERS,

@@ -113,3 +113,13 @@ def test_plan_page_and_api(client_for, api_for, users):
     data = api_for("leadership").get("/api/v1/metrics/standup/").json()
     assert [len(p["goals"]) for p in data["phases"]] == [4, 4, 3]
     assert api_for("requester").get("/api/v1/metrics/standup/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_install_start_comes_from_the_setting_or_the_first_account(settings, users):
+    from metrics.standup import install_started
+
+    settings.MOPS_INSTALL_STARTED = "2026-02-01"
+    assert install_started() == date(2026, 2, 1)
+    settings.MOPS_INSTALL_STARTED = "1st of Feb"  # malformed: ignored, not a 500
+    assert install_started() == timezone.localdate(users["requester"].date_joined)
