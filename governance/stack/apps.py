@@ -27,6 +27,11 @@ class StackConfig(AppConfig):
         registry.nav_items.append(
             registry.NavItem("Renewals", "stack:renewals", STACK_READERS, 52, group="governance")
         )
+        registry.nav_items.append(
+            registry.NavItem(
+                "Licence use", "stack:utilisation", STACK_READERS, 53, group="governance"
+            )
+        )
         registry.demo_loaders.append(("stack", demo.load))
         settings.CELERY_BEAT_SCHEDULE["stack-renewal-alerts"] = {
             "task": "governance.stack.tasks.renewal_alerts_task",

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from governance.models import DataContract, Monitor, Runbook
 
-from .models import Contract, Flow, Tool
-from .services import contract_create, flow_create, tool_create
+from .models import Contract, Flow, Seat, Tool
+from .services import contract_create, flow_create, seats_import, tool_create
 
 # name, layer, vendor, status, reason, personal data contract table, sso, owner
 TOOLS = [
@@ -158,6 +158,14 @@ CONTRACTS = [
     ("Webinar Buddy", "12000", 20, 75, 30),
 ]
 
+# tool, seats assigned, active this month, active in the last 90 days only
+SEAT_EXPORTS = [
+    ("Marketo", 24, 21, 2),
+    ("Salesforce", 110, 96, 8),
+    ("Looker", 120, 70, 30),
+    ("Webinar Buddy", 12, 3, 2),  # the tolerated point tool: 15% of 20 seats in use
+]
+
 
 def load(progress: Callable[[str], None] = lambda _: None) -> None:
     users = {u.username: u for u in get_user_model().objects.filter(is_active=True)}
@@ -225,3 +233,25 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
             auto_renew=True,
         )
     progress("stack flows and contracts")
+    for name, assigned, active, idle in SEAT_EXPORTS:
+        if Seat.objects.filter(tool=tools[name]).exists():
+            continue
+        seats_import(tool=tools[name], actor=actor, text=_seat_export(name, assigned, active, idle))
+    progress("seat exports")
+
+
+def _seat_export(tool: str, assigned: int, active: int, idle: int) -> str:
+    """A seat export: `active` people used the tool this week, `idle` two months ago, the
+    rest never; the first two hold admin rights."""
+    today = timezone.localdate()
+    slug = tool.lower().replace(" ", "")
+    lines = ["email,permission_level,last_active"]
+    for i in range(assigned):
+        if i < active:
+            seen = (today - timedelta(days=i % 7)).isoformat()
+        elif i < active + idle:
+            seen = (today - timedelta(days=60)).isoformat()
+        else:
+            seen = ""
+        lines.append(f"{slug}.user{i}@example.com,{'admin' if i < 2 else 'user'},{seen}")
+    return "\n".join(lines)

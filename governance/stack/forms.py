@@ -11,6 +11,7 @@ from governance.models import DataContract, Monitor, Runbook
 from mops.accounts.models import Team
 
 from .models import Contract, Decision, Flow, Tool
+from .services import CONTRACT_FIELDS, FLOW_FIELDS, TOOL_FIELDS
 
 
 def _people() -> Any:
@@ -28,23 +29,7 @@ class ToolForm(forms.ModelForm):
 
     class Meta:
         model = Tool
-        fields = [
-            "name",
-            "layer",
-            "vendor",
-            "owner",
-            "team",
-            "status",
-            "status_reason",
-            "purpose",
-            "holds_personal_data",
-            "data_contract",
-            "sso",
-            "admin_url",
-            "docs_url",
-            "runbooks",
-            "monitors",
-        ]
+        fields = [*TOOL_FIELDS, "runbooks", "monitors"]
         widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -75,17 +60,7 @@ class FlowForm(forms.ModelForm):
 
     class Meta:
         model = Flow
-        fields = [
-            "source",
-            "target",
-            "objects_synced",
-            "direction",
-            "schedule",
-            "owner",
-            "pattern",
-            "monitor",
-            "data_contract",
-        ]
+        fields = [*FLOW_FIELDS]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -104,18 +79,7 @@ class ContractForm(forms.ModelForm):
 
     class Meta:
         model = Contract
-        fields = [
-            "tool",
-            "vendor",
-            "starts_on",
-            "ends_on",
-            "annual_cost",
-            "currency",
-            "seats_bought",
-            "notice_days",
-            "auto_renew",
-            "owner",
-        ]
+        fields = [*CONTRACT_FIELDS]
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
@@ -133,3 +97,13 @@ class ContractForm(forms.ModelForm):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=Decision.choices)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
+class SeatUploadForm(forms.Form):
+    file = forms.FileField(required=False, label="Seat export (CSV)")
+    text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="…or paste CSV",
+        help_text="Header: email,permission_level,last_active (YYYY-MM-DD, blank = never).",
+    )

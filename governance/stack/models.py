@@ -294,3 +294,43 @@ class RenewalDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()}: {self.contract}"
+
+
+class Seat(models.Model):
+    """One licence seat as the tool's own seat export says: who holds it, at which
+    permission level, and when they last used the tool. A new export replaces the tool's
+    seats (it is a snapshot)."""
+
+    tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="seats")
+    email = models.EmailField(max_length=254)
+    permission_level = models.CharField(max_length=60, blank=True)
+    last_active_on = models.DateField(null=True, blank=True)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["tool", "email"]
+        constraints = [
+            models.UniqueConstraint(fields=["tool", "email"], name="stack_seat_once_per_tool")
+        ]
+        indexes = [models.Index(fields=["tool", "last_active_on"], name="stack_seat_activity")]
+
+    def __str__(self) -> str:
+        return f"{self.email} on {self.tool_id}"
+
+
+class SeatImport(models.Model):
+    """The audit row of one seat export (bulk writes leave no simple-history rows)."""
+
+    tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="seat_imports")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    imported_at = models.DateTimeField()
+    seats = models.PositiveIntegerField()
+    source = models.CharField(max_length=10, default="page")  # page | api
+
+    class Meta:
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.seats} seats of {self.tool_id} at {self.imported_at:%Y-%m-%d %H:%M}"

@@ -4,36 +4,43 @@ touches, the integration map's drawing and the renewal calendar."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
+    Case,
     Count,
     DateField,
+    DecimalField,
     ExpressionWrapper,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.urls import reverse
 
 from governance.models import DataContract, Monitor
 
 from . import maplayout
-from .models import APPROVED_PATTERNS, Contract, Flow, GoldenPath, Layer, Tool
+from .models import APPROVED_PATTERNS, Contract, Flow, GoldenPath, Layer, Seat, Tool
 
 LAYER_ORDER: list[str] = list(Layer.values)
 
 
-def _count(model: Any, field: str) -> Subquery:
+def _count(rows: Any, field: str) -> Subquery:
+    """The number of `rows` (a model or a queryset) pointing at the outer row by `field`."""
+    base = rows.objects.all() if isinstance(rows, type) else rows
     return Coalesce(
         Subquery(
-            model.objects.filter(**{field: OuterRef("pk")})
+            base.filter(**{field: OuterRef("pk")})
             .order_by()
             .values(field)
             .annotate(n=Count("pk"))
@@ -200,3 +207,60 @@ def contracts() -> QuerySet[Contract]:
 def renewals_between(start: date, end: date) -> QuerySet[Contract]:
     """Contracts whose notice deadline falls in [start, end], soonest first."""
     return contracts().filter(deadline__gte=start, deadline__lte=end).order_by("deadline", "pk")
+
+
+# --- licence utilisation ------------------------------------------------------------------
+
+
+def utilisation_threshold() -> int:
+    """Tools whose 30-day utilisation is below this percentage are flagged."""
+    return int(getattr(settings, "STACK_UTILISATION_THRESHOLD", 70))
+
+
+def _seats(**filters: Any) -> Subquery:
+    return _count(Seat.objects.filter(**filters), "tool")
+
+
+def utilisation(*, today: date) -> QuerySet[Tool]:
+    """Every tool with a current contract or seats: seats bought (the current contract),
+    assigned, active in the last 30 / 90 days, utilisation % (active 30 days ÷ bought),
+    unused seats and their cost (annual cost × unused ÷ bought) — all computed in SQL."""
+    current = Contract.objects.filter(tool=OuterRef("pk"), ends_on__gte=today).order_by(
+        "-ends_on", "-pk"
+    )
+    qs = Tool.objects.select_related("owner").annotate(
+        bought=Coalesce(Subquery(current.values("seats_bought")[:1]), Value(0)),
+        annual_cost=Subquery(current.values("annual_cost")[:1]),
+        currency=Subquery(current.values("currency")[:1]),
+        assigned=_seats(),
+        active_30=_seats(last_active_on__gt=today - timedelta(days=30)),
+        active_90=_seats(last_active_on__gt=today - timedelta(days=90)),
+    )
+    qs = qs.annotate(
+        utilisation=Case(
+            When(
+                bought__gt=0,
+                then=Cast(F("active_30"), FloatField()) * 100.0 / Cast(F("bought"), FloatField()),
+            ),
+            default=None,
+            output_field=FloatField(),
+        ),
+        unused=Greatest(F("bought") - F("active_30"), Value(0)),
+    ).annotate(
+        unused_cost=Case(
+            When(
+                bought__gt=0,
+                then=ExpressionWrapper(
+                    F("annual_cost") * F("unused") / F("bought"),
+                    output_field=DecimalField(max_digits=14, decimal_places=2),
+                ),
+            ),
+            default=None,
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
+        below=Case(
+            When(utilisation__lt=utilisation_threshold(), then=Value(True)),
+            default=Value(False),
+        ),
+    )
+    return qs.filter(Q(bought__gt=0) | Q(assigned__gt=0)).order_by("utilisation", "name")

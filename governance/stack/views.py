@@ -21,7 +21,7 @@ from mops.core.concurrency import StaleVersion
 
 from . import ical, selectors, services
 from .filters import ContractFilter, FlowFilter, ToolFilter
-from .forms import ContractForm, DecisionForm, FlowForm, ToolForm, ToolImportForm
+from .forms import ContractForm, DecisionForm, FlowForm, SeatUploadForm, ToolForm, ToolImportForm
 from .models import Contract, Flow, GoldenPath, Tool
 from .services import STACK_EDITORS, STACK_READERS
 
@@ -37,6 +37,22 @@ def _errors_onto(form: Any, exc: ValidationError) -> None:
 
 def _can_edit(request: HttpRequest) -> bool:
     return has_role(request.user, STACK_EDITORS)
+
+
+def _uploaded_text(form: Any) -> str:
+    """The CSV of an upload form (file or pasted), or "" with the error on the form."""
+    upload = form.cleaned_data["file"]
+    text = ""
+    if upload is not None:
+        try:
+            text = upload.read(2_000_000).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add_error("file", "The file is not UTF-8 text; save it as CSV UTF-8.")
+    else:
+        text = form.cleaned_data["text"]
+    if not form.errors and not text.strip():
+        form.add_error("text", "Choose a CSV file or paste its lines.")
+    return text
 
 
 # --- tools ------------------------------------------------------------------------------------
@@ -195,16 +211,7 @@ class ToolImportView(RoleRequiredMixin, View):
         rows = None
         text = ""
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            if upload is not None:
-                try:
-                    text = upload.read(2_000_000).decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    form.add_error("file", "The file is not UTF-8 text; save it as CSV UTF-8.")
-            else:
-                text = form.cleaned_data["text"]
-            if not form.errors and not text.strip():
-                form.add_error("text", "Choose a CSV file or paste its lines.")
+            text = _uploaded_text(form)
         if not form.errors:
             commit = request.POST.get("action") == "import"
             try:
@@ -454,3 +461,58 @@ class ContractFormView(_ModelFormView):
         self, obj: Contract, actor: Any, version: int | None, data: dict[str, Any]
     ) -> Contract:
         return services.contract_update(contract=obj, actor=actor, expected_version=version, **data)
+
+
+# --- licence utilisation --------------------------------------------------------------------
+
+
+class UtilisationView(RoleRequiredMixin, View):
+    """Seats bought / assigned / active per tool, utilisation and unused-seat cost; tools
+    below the threshold (STACK_UTILISATION_THRESHOLD) flagged."""
+
+    read_roles = STACK_READERS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        rows = selectors.utilisation(today=timezone.localdate())
+        return render(
+            request,
+            "stack/utilisation.html",
+            {"rows": rows, "threshold": selectors.utilisation_threshold()},
+        )
+
+
+class SeatUploadView(RoleRequiredMixin, View):
+    """Upload a tool's seat export (replaces its seats); errors by line, nothing changed."""
+
+    read_roles = STACK_EDITORS
+    write_roles = STACK_EDITORS
+
+    def _render(
+        self, request: HttpRequest, tool: Tool, form: Any, lines: Any, code: int
+    ) -> HttpResponse:
+        return render(
+            request,
+            "stack/seat_upload.html",
+            {"tool": tool, "form": form, "lines": lines},
+            status=code,
+        )
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        tool = get_object_or_404(Tool, pk=pk)
+        return self._render(request, tool, SeatUploadForm(), None, 200)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        tool = get_object_or_404(Tool, pk=pk)
+        form = SeatUploadForm(request.POST, request.FILES)
+        lines = None
+        text = _uploaded_text(form) if form.is_valid() else ""
+        if not form.errors:
+            try:
+                lines = services.seats_import(tool=tool, actor=request.user, text=text)
+            except ValidationError as exc:
+                form.add_error("text", exc.message_dict.get("file", exc.messages))
+            else:
+                if not any(line.errors for line in lines):
+                    messages.success(request, f"{len(lines)} seats of {tool} imported.")
+                    return redirect("stack:utilisation")
+        return self._render(request, tool, form, lines, 400)

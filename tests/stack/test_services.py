@@ -190,3 +190,47 @@ def test_map_marks_the_edge_of_a_failing_flow(stack):
     assert [e.flow_id for e in selectors.integration_map(golden_only=True).edges] == [
         stack["synced"].pk
     ]
+
+
+def test_seat_export_errors_by_line_change_nothing(users, stack):
+    services.seats_import(
+        tool=stack["map"], actor=users["pm"], text="email,last_active\nann@x.com,2026-05-30\n"
+    )
+    lines = services.seats_import(
+        tool=stack["map"],
+        actor=users["pm"],
+        text="email,last_active\nbob@x.com,yesterday\nnot-an-email,\nbob@x.com,\n",
+    )
+    errors = {line.line: line.errors for line in lines}
+    assert errors[2] == ["last_active: 'yesterday' is not a date (YYYY-MM-DD)."]
+    assert errors[3] == ["email: 'not-an-email' is not an e-mail address."]
+    assert errors[4] == ["email: bob@x.com appears twice in the file."]
+    assert list(stack["map"].seats.values_list("email", flat=True)) == ["ann@x.com"]
+
+
+def test_utilisation_counts_active_seats_and_prices_the_unused(users, stack):
+    today = date(2026, 6, 1)
+    rows = ["email,permission_level,last_active"]
+    rows += [f"a{i}@x.com,user,2026-05-20" for i in range(5)]  # active in 30 days
+    rows += [f"b{i}@x.com,user,2026-04-01" for i in range(2)]  # active in 90 days only
+    rows += ["c@x.com,admin,"]  # never
+    services.seats_import(tool=stack["map"], actor=users["pm"], text="\n".join(rows))
+    contract = stack["contract"]
+    contract.seats_bought, contract.annual_cost = 10, Decimal("1000")
+    contract.save()
+    row = selectors.utilisation(today=today).get(pk=stack["map"].pk)
+    assert (row.bought, row.assigned, row.active_30, row.active_90) == (10, 8, 5, 7)
+    assert row.utilisation == 50.0 and row.unused == 5
+    assert row.unused_cost == Decimal("500.00") and row.below is True
+
+
+def test_utilisation_threshold_is_a_setting(users, stack, settings):
+    services.seats_import(
+        tool=stack["map"],
+        actor=users["pm"],
+        text="email,last_active\n" + "\n".join(f"a{i}@x.com,2026-05-20" for i in range(20)),
+    )
+    settings.STACK_UTILISATION_THRESHOLD = 70  # 20 of 25 seats active: 80%
+    assert not selectors.utilisation(today=date(2026, 6, 1)).get(pk=stack["map"].pk).below
+    settings.STACK_UTILISATION_THRESHOLD = 90
+    assert selectors.utilisation(today=date(2026, 6, 1)).get(pk=stack["map"].pk).below

@@ -166,3 +166,24 @@ def test_openapi_documents_the_stack_api(api_for):
         "/api/v1/stack/contracts/{id}/decide/",
     ):
         assert path in schema["paths"]
+
+
+def test_seat_upload_page_and_api_push_feed_the_utilisation_page(client_for, api_for, stack):
+    client = client_for("engineer")
+    tool_page = client.get(stack["map"].get_absolute_url()).content.decode()
+    upload_url = reverse("stack:seat_upload", args=[stack["map"].pk])
+    assert upload_url in tool_page
+    bad = client.post(upload_url, {"text": "email\nnope\n"})
+    assert bad.status_code == 400 and "Line 2: email:" in bad.content.decode()
+    ok = client.post(upload_url, {"text": "email,last_active\na@x.com,\n"})
+    assert ok.status_code == 302
+    pushed = api_for("engineer").post(
+        f"/api/v1/stack/tools/{stack['map'].pk}/seats/",
+        {"text": "email,permission_level\na@x.com,admin\nb@x.com,user\n"},
+        format="json",
+    )
+    assert pushed.status_code == 200 and pushed.json() == {"imported": 2, "errors": []}
+    page = client_for("leadership").get(reverse("stack:utilisation")).content.decode()
+    assert stack["map"].get_absolute_url() in page and "below 70%" in page
+    figures = api_for("leadership").get("/api/v1/stack/utilisation/").json()
+    assert figures[0]["assigned"] == 2 and figures[0]["bought"] == 25

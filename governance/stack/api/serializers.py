@@ -10,6 +10,7 @@ from governance.models import DataContract, Monitor, Runbook
 from mops.accounts.models import Team
 
 from ..models import Contract, Decision, Flow, RenewalAlert, RenewalDecision, Tool
+from ..services import CONTRACT_FIELDS, FLOW_FIELDS, TOOL_FIELDS
 
 
 def _person(**kwargs: object) -> serializers.SlugRelatedField:
@@ -44,19 +45,7 @@ class ToolSerializer(serializers.ModelSerializer):
         model = Tool
         fields = [
             "id",
-            "name",
-            "layer",
-            "vendor",
-            "owner",
-            "team",
-            "status",
-            "status_reason",
-            "purpose",
-            "holds_personal_data",
-            "data_contract",
-            "sso",
-            "admin_url",
-            "docs_url",
+            *TOOL_FIELDS,
             "runbooks",
             "monitors",
             "approval_gaps",
@@ -108,22 +97,7 @@ class FlowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Flow
-        fields = [
-            "id",
-            "source",
-            "target",
-            "objects_synced",
-            "direction",
-            "schedule",
-            "owner",
-            "pattern",
-            "monitor",
-            "monitor_status",
-            "data_contract",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *FLOW_FIELDS, "monitor_status", "version", "created_at", "updated_at"]
         read_only_fields = ["version", "created_at", "updated_at"]
 
 
@@ -165,16 +139,7 @@ class VendorContractSerializer(serializers.ModelSerializer):
         model = Contract
         fields = [
             "id",
-            "tool",
-            "vendor",
-            "starts_on",
-            "ends_on",
-            "annual_cost",
-            "currency",
-            "seats_bought",
-            "notice_days",
-            "auto_renew",
-            "owner",
+            *CONTRACT_FIELDS,
             "notice_deadline",
             "alerts",
             "decisions",
@@ -183,3 +148,40 @@ class VendorContractSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["version", "created_at", "updated_at"]
+
+
+class SeatsRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        trim_whitespace=False,
+        max_length=2_000_000,
+        help_text="The seat export as CSV (header: email,permission_level,last_active).",
+    )
+
+
+class SeatLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    email = serializers.CharField()
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class SeatsResultSerializer(serializers.Serializer):
+    imported = serializers.IntegerField(help_text="Seats now recorded (0 when refused).")
+    errors = SeatLineSerializer(many=True, help_text="The lines with errors.")
+
+
+class UtilisationSerializer(serializers.Serializer):
+    tool = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    bought = serializers.IntegerField()
+    assigned = serializers.IntegerField()
+    active_30 = serializers.IntegerField()
+    active_90 = serializers.IntegerField()
+    utilisation = serializers.FloatField(
+        allow_null=True, help_text="% of seats bought active in the last 30 days."
+    )
+    unused = serializers.IntegerField(help_text="Seats bought minus seats active in 30 days.")
+    unused_cost = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, help_text="Per year."
+    )
+    currency = serializers.CharField(allow_null=True)
+    below = serializers.BooleanField(help_text="Utilisation below STACK_UTILISATION_THRESHOLD.")

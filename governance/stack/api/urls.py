@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -7,4 +8,7 @@ router.register("tools", views.ToolViewSet, basename="stack-tool")
 router.register("flows", views.FlowViewSet, basename="stack-flow")
 router.register("contracts", views.ContractViewSet, basename="stack-contract")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("utilisation/", views.UtilisationApiView.as_view(), name="stack-utilisation"),
+    *router.urls,
+]

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from mops.core.concurrency import if_match_version
 
@@ -19,14 +21,17 @@ from ..filters import ContractFilter, FlowFilter, ToolFilter
 from ..models import Contract, Flow, Tool
 from ..services import STACK_EDITORS, STACK_READERS
 from .serializers import (
-    VendorContractSerializer,
     DecideSerializer,
     DependentsSerializer,
     FlowSerializer,
     ImportRequestSerializer,
     ImportResultSerializer,
     RenewalDecisionSerializer,
+    SeatsRequestSerializer,
+    SeatsResultSerializer,
     ToolSerializer,
+    UtilisationSerializer,
+    VendorContractSerializer,
 )
 
 IF_MATCH = OpenApiParameter(
@@ -97,7 +102,7 @@ class ToolViewSet(_VersionedViewSet):
     queryset = Tool.objects.none()
     filterset_class = ToolFilter
     ordering_fields = ["name", "layer", "status", "updated_at"]
-    action_roles = {"import_csv": STACK_EDITORS}
+    action_roles = {"import_csv": STACK_EDITORS, "seats": STACK_EDITORS}
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.tool_detail()
@@ -147,6 +152,30 @@ class ToolViewSet(_VersionedViewSet):
             ],
         }
         return Response(data, status=status.HTTP_400_BAD_REQUEST if bad else status.HTTP_200_OK)
+
+    @extend_schema(
+        request=SeatsRequestSerializer,
+        responses={200: SeatsResultSerializer, 400: SeatsResultSerializer, 403: ERRORS[403]},
+        description="Push the tool's seat export (replaces its seats). With any bad line "
+        "nothing changes and the answer is 400 listing each line's errors.",
+    )
+    @action(detail=True, methods=["post"])
+    def seats(self, request: Request, pk: str | None = None) -> Response:
+        tool = self.get_object()
+        body = SeatsRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lines = services.seats_import(
+            tool=tool, actor=request.user, text=body.validated_data["text"], source="api"
+        )
+        bad = [
+            {"line": line.line, "email": line.email, "errors": line.errors}
+            for line in lines
+            if line.errors
+        ]
+        return Response(
+            {"imported": 0 if bad else len(lines), "errors": bad},
+            status=status.HTTP_400_BAD_REQUEST if bad else status.HTTP_200_OK,
+        )
 
 
 @extend_schema(parameters=[IF_MATCH], responses={200: FlowSerializer, **ERRORS}, methods=["PATCH"])
@@ -205,3 +234,14 @@ class ContractViewSet(_VersionedViewSet):
             contract=self.get_object(), actor=request.user, **body.validated_data
         )
         return Response(RenewalDecisionSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class UtilisationApiView(APIView):
+    """Licence utilisation per tool (the same figures as the page)."""
+
+    read_roles = STACK_READERS
+
+    @extend_schema(responses=UtilisationSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = selectors.utilisation(today=timezone.localdate())
+        return Response(UtilisationSerializer(rows, many=True).data)
