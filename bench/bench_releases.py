@@ -68,8 +68,11 @@ def main() -> None:
 
     from catalog.services import calendar_create
     from mops.accounts.roles import Role
-    from releases import services
-    from releases.models import ItemResult, Train
+    from releases.boarding import services as boarding_services
+    from releases.qa import services as qa_services
+    from releases.qa.models import ItemResult
+    from releases.trains import services as trains_services
+    from releases.trains.models import Train
     from tests import factories
     from tests.releases.workitems import qa_request
 
@@ -112,18 +115,18 @@ def main() -> None:
             horizon_days=366,
         )
         started = time.perf_counter()
-        made = services.departures_materialise(train=train)
+        made = trains_services.departures_materialise(train=train)
         seconds = time.perf_counter() - started
         trains.append(train)
         print(f"| {slug} | `{rule}` | {len(made)} | {seconds:.2f} | {len(made) / seconds:,.0f} |")
     started = time.perf_counter()
-    again = sum(len(services.departures_materialise(train=t)) for t in trains)
+    again = sum(len(trains_services.departures_materialise(train=t)) for t in trains)
     print(
         f"\nRe-materialising all three (idempotent, {again} new): "
         f"{time.perf_counter() - started:.2f} s"
     )
 
-    services.freeze_create(
+    trains_services.freeze_create(
         actor=admin,
         name="No Friday launches after 15:00",
         kind="recurring",
@@ -133,7 +136,7 @@ def main() -> None:
         duration_minutes=9 * 60,
         time_zone="America/New_York",
     )
-    services.checklist_template_create(
+    qa_services.checklist_template_create(
         actor=admin,
         name="E-mail pre-flight",
         slug="email-pre",
@@ -147,9 +150,9 @@ def main() -> None:
     ]
     made_seconds = time.perf_counter() - started
     for request in requests:
-        services.checklists_instantiate(request=request)
+        qa_services.checklists_instantiate(request=request)
     for result in ItemResult.objects.filter(run__request__in=requests):
-        services.item_result_record(result=result, actor=engineer, state="passed")
+        qa_services.item_result_record(result=result, actor=engineer, state="passed")
     departures = list(
         trains[0]
         .departures.filter(cutoff_at__gt=timezone.now() + timedelta(days=1))
@@ -159,7 +162,9 @@ def main() -> None:
     started = time.perf_counter()
     for i, request in enumerate(requests):
         one = time.perf_counter()
-        services.departure_board(departure=departures[i % 2], request=request, actor=engineer)
+        boarding_services.departure_board(
+            departure=departures[i % 2], request=request, actor=engineer
+        )
         durations.append((time.perf_counter() - one) * 1000)
     total = time.perf_counter() - started
     durations.sort()

@@ -33,8 +33,9 @@ from intake.models import OVERRIDE_LIVE, Priority, Request, RequestEvent, Status
 from intake.services import _apply_scoring, _refresh_sla, default_scoring_version
 from mops.accounts.models import Team, User
 from mops.accounts.roles import GROUP_NAMES, Role
-from releases import schedule
-from releases.models import Boarding, BoardingStatus, Departure, DepartureStatus, Train
+from releases.boarding.models import Boarding, BoardingStatus
+from releases.trains import schedule
+from releases.trains.models import Departure, DepartureStatus, Train
 
 from .models import NpsInvitation, NpsResponse, NpsSurvey
 

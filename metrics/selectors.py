@@ -41,7 +41,7 @@ from governance.models import (
     Ping,
 )
 from mops.accounts.models import Team
-from releases.models import Experiment, ExperimentStatus
+from releases.experiments.models import Experiment, ExperimentStatus
 
 from . import periods
 from .aggregates import PercentileCont, median, per_day, share

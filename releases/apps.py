@@ -7,8 +7,7 @@ def revoke_feed_token(*, user: Any, **kwargs: Any) -> None:
     """A deactivated person's calendar-feed URL stops working (in the deactivation's
     transaction: `mops.accounts.signals.user_deactivated`)."""
     from mops.core.audit import set_change_reason
-
-    from .models import FeedToken
+    from releases.trains.models import FeedToken
 
     for token in FeedToken.objects.filter(user=user):
         set_change_reason(token, "revoked: person deactivated")
@@ -27,9 +26,8 @@ class ReleasesConfig(AppConfig):
         from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING
         from mops.accounts.signals import user_deactivated
         from mops.core import registry
-
-        from . import demo, hooks, setup
-        from .panels import departures_panel
+        from releases import demo, receivers, setup
+        from releases.panels import departures_panel
 
         user_deactivated.connect(revoke_feed_token, dispatch_uid="releases.revoke_feed_token")
         registry.setup_steps.append(setup.setup_steps)
@@ -54,11 +52,10 @@ class ReleasesConfig(AppConfig):
         )
         registry.home_panels.append(departures_panel)
         registry.demo_loaders.append(("releases", demo.load))
-        hooks.connect()
+        receivers.connect()
         from governance import hooks as governance_hooks
         from intake import hooks as intake_hooks
-
-        from .views import request_next_steps, rfc_board_link
+        from releases.boarding.views import request_next_steps, rfc_board_link
 
         governance_hooks.rfc_actions.append(rfc_board_link)
         intake_hooks.request_next_steps.append(request_next_steps)

@@ -16,26 +16,13 @@ from django.utils import timezone
 
 from catalog.models import Calendar, ChangeType, Channel
 from mops.accounts.models import Team, User
-
-from . import work
-from .models import (
-    AutomatedCheck,
-    ChecklistTemplate,
-    Evidence,
-    Experiment,
-    ExperimentResult,
-    Freeze,
-    Phase,
-    Train,
-)
-from .services import (
-    checklist_template_create,
-    checklists_instantiate,
-    experiment_create,
-    experiment_transition,
-    freeze_create,
-    train_create,
-)
+from releases import work
+from releases.experiments.models import Experiment, ExperimentResult
+from releases.experiments.services import experiment_create, experiment_transition
+from releases.qa.models import AutomatedCheck, ChecklistTemplate, Evidence, Phase
+from releases.qa.services import checklist_template_create, checklists_instantiate
+from releases.trains.models import Freeze, Train
+from releases.trains.services import freeze_create, train_create
 
 NEW_YORK = "America/New_York"
 

@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from mops.accounts.roles import MOPS_STAFF, has_role
 from mops.core.registry import Panel
-
-from . import selectors
-from .models import Boarding, BoardingStatus
+from releases.boarding.models import Boarding, BoardingStatus
+from releases.trains import selectors
 
 
 def departures_panel(user: Any) -> Iterable[Panel]:

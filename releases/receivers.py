@@ -35,7 +35,8 @@ def _on_event(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
 
 
 def _instantiate(request_id: int) -> None:
-    from . import services, work
+    from releases import work
+    from releases.qa import services
 
     request = work.request_model().objects.filter(pk=request_id).first()
     if request is None:
@@ -48,7 +49,7 @@ def _instantiate(request_id: int) -> None:
 
 def departure_gate(request_id: int, name: str) -> str | None:
     """The boarding that backs release step `name` for request `request_id`, or None."""
-    from .models import Boarding, BoardingStatus
+    from releases.boarding.models import Boarding, BoardingStatus
 
     boardings = Boarding.objects.filter(request_id=request_id).select_related("departure__train")
     if name == "schedule":

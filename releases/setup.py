@@ -5,8 +5,8 @@ from collections.abc import Iterable
 from django.urls import reverse
 
 from mops.core.registry import SetupStep
-
-from .models import ChecklistTemplate, Train
+from releases.qa.models import ChecklistTemplate
+from releases.trains.models import Train
 
 
 def setup_steps() -> Iterable[SetupStep]:

@@ -6,7 +6,8 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import mops.core.crypto
-import releases.models
+import releases.qa.models
+import releases.trains.models
 import simple_history.models
 from decimal import Decimal
 from django.conf import settings
@@ -151,10 +152,10 @@ class Migration(migrations.Migration):
                 ('reason', models.TextField(blank=True)),
                 ('kind', models.CharField(choices=[('one_off', 'One-off'), ('recurring', 'Recurring')], default='one_off', max_length=10)),
                 ('channels', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('email', 'E-mail'), ('landing_page', 'Landing page'), ('paid_social', 'Paid social'), ('paid_search', 'Paid search'), ('webinar', 'Webinar'), ('sms', 'SMS'), ('web', 'Web'), ('crm', 'CRM'), ('data', 'Data')], max_length=20), blank=True, default=list, help_text='Empty: every channel.', size=None)),
-                ('starts_at', models.DateTimeField(blank=True, null=True, validators=[releases.models.validate_plausible_when])),
-                ('ends_at', models.DateTimeField(blank=True, null=True, validators=[releases.models.validate_plausible_when])),
-                ('rrule', models.CharField(blank=True, max_length=300, validators=[releases.models.validate_rrule])),
-                ('first_date', models.DateField(blank=True, null=True, validators=[releases.models.validate_plausible_when])),
+                ('starts_at', models.DateTimeField(blank=True, null=True, validators=[releases.trains.models.validate_plausible_when])),
+                ('ends_at', models.DateTimeField(blank=True, null=True, validators=[releases.trains.models.validate_plausible_when])),
+                ('rrule', models.CharField(blank=True, max_length=300, validators=[releases.trains.models.validate_rrule])),
+                ('first_date', models.DateField(blank=True, null=True, validators=[releases.trains.models.validate_plausible_when])),
                 ('start_time', models.TimeField(blank=True, null=True)),
                 ('duration_minutes', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10080)])),
                 ('time_zone', models.CharField(default='America/New_York', max_length=64, validators=[catalog.models.validate_time_zone])),
@@ -277,10 +278,10 @@ class Migration(migrations.Migration):
                 ('reason', models.TextField(blank=True)),
                 ('kind', models.CharField(choices=[('one_off', 'One-off'), ('recurring', 'Recurring')], default='one_off', max_length=10)),
                 ('channels', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('email', 'E-mail'), ('landing_page', 'Landing page'), ('paid_social', 'Paid social'), ('paid_search', 'Paid search'), ('webinar', 'Webinar'), ('sms', 'SMS'), ('web', 'Web'), ('crm', 'CRM'), ('data', 'Data')], max_length=20), blank=True, default=list, help_text='Empty: every channel.', size=None)),
-                ('starts_at', models.DateTimeField(blank=True, null=True, validators=[releases.models.validate_plausible_when])),
-                ('ends_at', models.DateTimeField(blank=True, null=True, validators=[releases.models.validate_plausible_when])),
-                ('rrule', models.CharField(blank=True, max_length=300, validators=[releases.models.validate_rrule])),
-                ('first_date', models.DateField(blank=True, null=True, validators=[releases.models.validate_plausible_when])),
+                ('starts_at', models.DateTimeField(blank=True, null=True, validators=[releases.trains.models.validate_plausible_when])),
+                ('ends_at', models.DateTimeField(blank=True, null=True, validators=[releases.trains.models.validate_plausible_when])),
+                ('rrule', models.CharField(blank=True, max_length=300, validators=[releases.trains.models.validate_rrule])),
+                ('first_date', models.DateField(blank=True, null=True, validators=[releases.trains.models.validate_plausible_when])),
                 ('start_time', models.TimeField(blank=True, null=True)),
                 ('duration_minutes', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10080)])),
                 ('time_zone', models.CharField(default='America/New_York', max_length=64, validators=[catalog.models.validate_time_zone])),
@@ -339,8 +340,8 @@ class Migration(migrations.Migration):
                 ('description', models.TextField(blank=True)),
                 ('channels', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('email', 'E-mail'), ('landing_page', 'Landing page'), ('paid_social', 'Paid social'), ('paid_search', 'Paid search'), ('webinar', 'Webinar'), ('sms', 'SMS'), ('web', 'Web'), ('crm', 'CRM'), ('data', 'Data')], max_length=20), default=list, size=None)),
                 ('time_zone', models.CharField(default='America/New_York', max_length=64, validators=[catalog.models.validate_time_zone])),
-                ('rrule', models.CharField(help_text='RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TU,TH', max_length=300, validators=[releases.models.validate_rrule])),
-                ('first_date', models.DateField(help_text='DTSTART date: the first day the rule counts from.', validators=[releases.models.validate_plausible_when])),
+                ('rrule', models.CharField(help_text='RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TU,TH', max_length=300, validators=[releases.trains.models.validate_rrule])),
+                ('first_date', models.DateField(help_text='DTSTART date: the first day the rule counts from.', validators=[releases.trains.models.validate_plausible_when])),
                 ('start_time', models.TimeField(help_text='Local departure time, e.g. 10:00.')),
                 ('duration_minutes', models.PositiveIntegerField(default=120, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(1440)])),
                 ('capacity', models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)])),
@@ -370,7 +371,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('state', models.CharField(choices=[('pending', 'Pending'), ('passed', 'Passed'), ('failed', 'Failed'), ('n_a', 'Not applicable')], default='pending', max_length=10)),
                 ('evidence_link', models.URLField(blank=True, max_length=1000)),
-                ('evidence_file', models.FileField(blank=True, max_length=300, upload_to=releases.models.evidence_path)),
+                ('evidence_file', models.FileField(blank=True, max_length=300, upload_to=releases.qa.models.evidence_path)),
                 ('evidence_note', models.TextField(blank=True)),
                 ('checked_at', models.DateTimeField(blank=True, null=True)),
                 ('version', models.PositiveIntegerField(default=1)),
@@ -415,8 +416,8 @@ class Migration(migrations.Migration):
                 ('description', models.TextField(blank=True)),
                 ('channels', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('email', 'E-mail'), ('landing_page', 'Landing page'), ('paid_social', 'Paid social'), ('paid_search', 'Paid search'), ('webinar', 'Webinar'), ('sms', 'SMS'), ('web', 'Web'), ('crm', 'CRM'), ('data', 'Data')], max_length=20), default=list, size=None)),
                 ('time_zone', models.CharField(default='America/New_York', max_length=64, validators=[catalog.models.validate_time_zone])),
-                ('rrule', models.CharField(help_text='RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TU,TH', max_length=300, validators=[releases.models.validate_rrule])),
-                ('first_date', models.DateField(help_text='DTSTART date: the first day the rule counts from.', validators=[releases.models.validate_plausible_when])),
+                ('rrule', models.CharField(help_text='RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TU,TH', max_length=300, validators=[releases.trains.models.validate_rrule])),
+                ('first_date', models.DateField(help_text='DTSTART date: the first day the rule counts from.', validators=[releases.trains.models.validate_plausible_when])),
                 ('start_time', models.TimeField(help_text='Local departure time, e.g. 10:00.')),
                 ('duration_minutes', models.PositiveIntegerField(default=120, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(1440)])),
                 ('capacity', models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)])),

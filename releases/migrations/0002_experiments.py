@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import releases.models
+import releases.experiments.models
 import simple_history.models
 from decimal import Decimal
 from django.conf import settings
@@ -30,8 +30,8 @@ class Migration(migrations.Migration):
                 ('hypothesis', models.TextField(help_text='If we change X for audience Y, metric Z moves.')),
                 ('channel', models.CharField(choices=[('email', 'E-mail'), ('landing_page', 'Landing page'), ('paid_social', 'Paid social'), ('paid_search', 'Paid search'), ('webinar', 'Webinar'), ('sms', 'SMS'), ('web', 'Web'), ('crm', 'CRM'), ('data', 'Data')], max_length=20)),
                 ('primary_metric', models.CharField(help_text='The conversion the test decides on, e.g. demo-form fill rate.', max_length=200)),
-                ('baseline_rate', models.DecimalField(decimal_places=6, help_text='Current conversion rate of the control, e.g. 0.10.', max_digits=7, validators=[releases.models.validate_rate])),
-                ('minimum_detectable_effect', models.DecimalField(decimal_places=4, help_text='Smallest relative lift worth detecting, e.g. 0.10 = +10%.', max_digits=8, validators=[releases.models.validate_relative_lift])),
+                ('baseline_rate', models.DecimalField(decimal_places=6, help_text='Current conversion rate of the control, e.g. 0.10.', max_digits=7, validators=[releases.experiments.models.validate_rate])),
+                ('minimum_detectable_effect', models.DecimalField(decimal_places=4, help_text='Smallest relative lift worth detecting, e.g. 0.10 = +10%.', max_digits=8, validators=[releases.experiments.models.validate_relative_lift])),
                 ('alpha', models.DecimalField(decimal_places=3, default=Decimal('0.05'), help_text='Significance level, two-sided.', max_digits=4, validators=[django.core.validators.MinValueValidator(Decimal('0.001')), django.core.validators.MaxValueValidator(Decimal('0.2'))])),
                 ('power', models.DecimalField(decimal_places=3, default=Decimal('0.8'), help_text='Chance of detecting the effect when it is there (1 − β).', max_digits=4, validators=[django.core.validators.MinValueValidator(Decimal('0.5')), django.core.validators.MaxValueValidator(Decimal('0.99'))])),
                 ('variants', models.PositiveSmallIntegerField(default=2, help_text='Arms including the control.', validators=[django.core.validators.MinValueValidator(2), django.core.validators.MaxValueValidator(20)])),
@@ -80,8 +80,8 @@ class Migration(migrations.Migration):
                 ('hypothesis', models.TextField(help_text='If we change X for audience Y, metric Z moves.')),
                 ('channel', models.CharField(choices=[('email', 'E-mail'), ('landing_page', 'Landing page'), ('paid_social', 'Paid social'), ('paid_search', 'Paid search'), ('webinar', 'Webinar'), ('sms', 'SMS'), ('web', 'Web'), ('crm', 'CRM'), ('data', 'Data')], max_length=20)),
                 ('primary_metric', models.CharField(help_text='The conversion the test decides on, e.g. demo-form fill rate.', max_length=200)),
-                ('baseline_rate', models.DecimalField(decimal_places=6, help_text='Current conversion rate of the control, e.g. 0.10.', max_digits=7, validators=[releases.models.validate_rate])),
-                ('minimum_detectable_effect', models.DecimalField(decimal_places=4, help_text='Smallest relative lift worth detecting, e.g. 0.10 = +10%.', max_digits=8, validators=[releases.models.validate_relative_lift])),
+                ('baseline_rate', models.DecimalField(decimal_places=6, help_text='Current conversion rate of the control, e.g. 0.10.', max_digits=7, validators=[releases.experiments.models.validate_rate])),
+                ('minimum_detectable_effect', models.DecimalField(decimal_places=4, help_text='Smallest relative lift worth detecting, e.g. 0.10 = +10%.', max_digits=8, validators=[releases.experiments.models.validate_relative_lift])),
                 ('alpha', models.DecimalField(decimal_places=3, default=Decimal('0.05'), help_text='Significance level, two-sided.', max_digits=4, validators=[django.core.validators.MinValueValidator(Decimal('0.001')), django.core.validators.MaxValueValidator(Decimal('0.2'))])),
                 ('power', models.DecimalField(decimal_places=3, default=Decimal('0.8'), help_text='Chance of detecting the effect when it is there (1 − β).', max_digits=4, validators=[django.core.validators.MinValueValidator(Decimal('0.5')), django.core.validators.MaxValueValidator(Decimal('0.99'))])),
                 ('variants', models.PositiveSmallIntegerField(default=2, help_text='Arms including the control.', validators=[django.core.validators.MinValueValidator(2), django.core.validators.MaxValueValidator(20)])),

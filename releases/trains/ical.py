@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from . import schedule, selectors
-from .models import DepartureStatus, Freeze, Train
+from releases.trains import schedule, selectors
+from releases.trains.models import DepartureStatus, Freeze, Train
 
 PAST = timedelta(days=60)
 FREEZE_AHEAD = timedelta(days=400)

@@ -1,5 +1,4 @@
-"""Reads in releases: trains, departures with their manifests, freezes, checklists, calendar,
-experiments."""
+"""Reads of trains, departures, freezes, feed tokens and the calendar."""
 
 from __future__ import annotations
 
@@ -11,22 +10,10 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from . import carriage, schedule, work
-from .models import (
-    Boarding,
-    BoardingStatus,
-    ChecklistRun,
-    ChecklistTemplate,
-    Departure,
-    DepartureStatus,
-    Experiment,
-    ExperimentEvent,
-    FeedToken,
-    Freeze,
-    ItemResult,
-    PreflightRun,
-    Train,
-)
+from releases import work
+from releases.boarding.models import Boarding, BoardingStatus
+from releases.trains import schedule
+from releases.trains.models import Departure, FeedToken, Freeze, Train
 
 
 def trains() -> QuerySet[Train]:
@@ -62,53 +49,6 @@ def departures_between(
     return qs
 
 
-def requests_waiting_to_board(*, train: Train | None = None, limit: int = 10) -> list[Any]:
-    """Requests in QA (oldest first), those `train` carries when given: what the departure
-    page and the calendar offer to board. Reads at most 200 rows."""
-    rows = (
-        work.request_model()
-        .objects.filter(status=work.IN_QA)
-        .select_related("service")
-        .order_by("updated_at", "pk")[:200]
-    )
-    found = [
-        r
-        for r in rows
-        if train is None
-        or carriage.carries(
-            train_channels=train.channels,
-            channels=work.request_channels(r),
-            change_type=work.request_change_type(r),
-        )
-    ]
-    return found[:limit]
-
-
-def trains_carrying(channels: Iterable[str], change_type: str = "") -> list[int]:
-    """Ids of the active trains that carry the work (`carriage.carries`; trains are few)."""
-    wanted = list(channels)
-    return [
-        pk
-        for pk, train_channels in Train.objects.filter(active=True).values_list("pk", "channels")
-        if carriage.carries(train_channels=train_channels, channels=wanted, change_type=change_type)
-    ]
-
-
-def bookable_departures(
-    channels: Iterable[str], *, now: datetime, change_type: str = ""
-) -> QuerySet[Departure]:
-    """Open departures before their cutoff on trains that carry the work."""
-    return (
-        departures()
-        .filter(
-            status=DepartureStatus.OPEN,
-            cutoff_at__gt=now,
-            train_id__in=trains_carrying(channels, change_type),
-        )
-        .order_by("starts_at")
-    )
-
-
 def freezes() -> QuerySet[Freeze]:
     return Freeze.objects.select_related("created_by").order_by("-active", "name")
 
@@ -126,65 +66,6 @@ def frozen_map(departure_list: Iterable[Departure]) -> dict[int, list[str]]:
         if hits:
             found[departure.pk] = [h.freeze.name for h in hits]
     return found
-
-
-def boarding_for_request(request: Any) -> Boarding | None:
-    return (
-        Boarding.objects.filter(request=request)
-        .exclude(status=BoardingStatus.REMOVED)
-        .select_related("departure__train")
-        .order_by("-boarded_at")
-        .first()
-    )
-
-
-def boarding_for_rfc(rfc: Any) -> Boarding | None:
-    return (
-        Boarding.objects.filter(rfc=rfc)
-        .exclude(status=BoardingStatus.REMOVED)
-        .select_related("departure__train")
-        .order_by("-boarded_at")
-        .first()
-    )
-
-
-def checklist_templates() -> QuerySet[ChecklistTemplate]:
-    return (
-        ChecklistTemplate.objects.select_related("current_version")
-        .annotate(version_count=Count("versions"))
-        .order_by("phase", "name")
-    )
-
-
-def checklist_runs_for(request: Any) -> list[ChecklistRun]:
-    return list(
-        ChecklistRun.objects.filter(request=request)
-        .select_related("template_version__template")
-        .prefetch_related(
-            Prefetch(
-                "results",
-                queryset=ItemResult.objects.select_related("item", "checked_by")
-                .prefetch_related(
-                    Prefetch(
-                        "preflight_runs",
-                        queryset=PreflightRun.objects.order_by("-created_at"),
-                    )
-                )
-                .order_by("item__position"),
-            )
-        )
-        .order_by("phase", "id")
-    )
-
-
-def checklist_runs() -> QuerySet[ChecklistRun]:
-    return ChecklistRun.objects.select_related("template_version__template", "request").order_by(
-        "-created_at", "-id"
-    )
-
-
-def preflight_runs() -> QuerySet[PreflightRun]:
-    return PreflightRun.objects.select_related("created_by").order_by("-created_at", "-id")
 
 
 def feed_token_lookup(key: str) -> FeedToken | None:
@@ -297,20 +178,3 @@ def manifest_rows(departure: Departure) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def experiments() -> QuerySet[Experiment]:
-    """The experiment register, newest first, with what its rows show (one query)."""
-    return Experiment.objects.select_related(
-        "owner", "team", "request", "departure__train"
-    ).order_by("-created_at", "-id")
-
-
-def experiment_detail() -> QuerySet[Experiment]:
-    """Experiments with their event timeline (actor included): two queries."""
-    return experiments().prefetch_related(
-        Prefetch(
-            "events",
-            queryset=ExperimentEvent.objects.select_related("actor").order_by("at", "id"),
-        )
-    )

@@ -24,7 +24,7 @@ def _main_pages() -> dict[str, list[str]]:
     from governance.models import Dataset, Rfc
     from intake.models import Request
     from mops.accounts.models import User
-    from releases.models import Departure, Train
+    from releases.trains.models import Departure, Train
 
     team = User.objects.get(username="requester").team
     mine = Request.objects.filter(team=team).exclude(status="draft").order_by("-pk").first()

@@ -18,7 +18,8 @@ from catalog.models import Calendar, Service
 from intake.models import Request
 from mops.accounts.models import User
 from mops.notify.models import OutboxMessage
-from releases.models import ChecklistTemplate, Departure, DepartureStatus, Train
+from releases.qa.models import ChecklistTemplate
+from releases.trains.models import Departure, DepartureStatus, Train
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

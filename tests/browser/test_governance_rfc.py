@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def email_train(users):
     """A daily e-mail release train, so the RFC's channel has departures to board."""
-    from releases import services as release_services
+    from releases.trains import services as release_services
 
     return release_services.train_create(
         actor=users["admin"],
@@ -67,7 +67,8 @@ def _approve(page, login, username: str, rfc: Rfc) -> None:
 def test_high_risk_rfc_is_written_approved_by_the_cab_and_boarded_on_a_departure(
     page, login, cab_members, email_train
 ):
-    from releases.models import Boarding, Departure
+    from releases.boarding.models import Boarding
+    from releases.trains.models import Departure
 
     # The engineer writes it through the form and submits it for review.
     login("engineer")

@@ -313,7 +313,7 @@ def pm_bulk(walk: Walk, references: list[str], action: str, assignee: str = "") 
 def complete_checklist(walk: Walk, campaign: str) -> None:
     """On the QA page: every manual item recorded as passed with its evidence, every
     automated check run on a good asset (the worker's sweep runs them)."""
-    from releases.services import preflight_sweep
+    from releases.qa.services import preflight_sweep
 
     page = walk.page
     for _ in range(40):
@@ -365,8 +365,9 @@ def _follow_queued(page: Any) -> None:
 
 def engineer_to_live(walk: Walk, reference: str, campaign: str) -> None:
     from intake.models import Request
-    from releases.models import Boarding, Departure
-    from releases.services import departures_advance
+    from releases.boarding.models import Boarding
+    from releases.trains.models import Departure
+    from releases.trains.services import departures_advance
 
     page = walk.page
     walk.open_request(reference)

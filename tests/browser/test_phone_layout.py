@@ -40,7 +40,7 @@ def _pages_for(role: str) -> list[str]:
     from governance.models import Dataset, Rfc
     from intake.models import Request
     from mops.accounts.models import User
-    from releases.models import Departure, Train
+    from releases.trains.models import Departure, Train
 
     requests = Request.objects.exclude(status="draft").order_by("-pk")
     if role == "requester":

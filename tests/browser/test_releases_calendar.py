@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from releases import services
-from releases.models import Departure
+from releases.trains import services
+from releases.trains.models import Departure
 from tests.releases.workitems import qa_request
 
 

@@ -7,7 +7,14 @@ from django.http import QueryDict
 
 from mops.core.filters import FilterSet, query_without_empty, without_empty
 
-FILTER_MODULES = ["catalog.filters", "governance.filters", "intake.filters", "releases.filters"]
+FILTER_MODULES = [
+    "catalog.filters",
+    "governance.filters",
+    "intake.filters",
+    "releases.trains.filters",
+    "releases.qa.filters",
+    "releases.experiments.filters",
+]
 
 
 def _filtersets():

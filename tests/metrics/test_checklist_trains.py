@@ -9,8 +9,8 @@ from catalog.services import template_create
 from intake.services import request_transition
 from metrics.checklist import MET, PARTIAL, checklist_evaluate, checklist_evidence
 from metrics.facts import request_facts_rebuild
-from releases import services
-from releases.models import ItemResult
+from releases.qa import services
+from releases.qa.models import ItemResult
 from tests.releases.workitems import board_next, depart_and_land, qa_request, train_for
 
 pytestmark = pytest.mark.django_db

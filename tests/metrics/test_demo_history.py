@@ -13,7 +13,8 @@ from intake.models import OVERRIDE_LIVE, REQUEST_LIFECYCLE, Request, RequestEven
 from metrics import demo_history
 from metrics.definitions import HEADLINE
 from mops.accounts.models import User
-from releases.models import Boarding, BoardingStatus, DepartureStatus
+from releases.boarding.models import Boarding, BoardingStatus
+from releases.trains.models import DepartureStatus
 
 
 @pytest.fixture(scope="module")

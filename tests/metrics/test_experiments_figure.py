@@ -25,7 +25,7 @@ import pytest
 from metrics import selectors
 from metrics.definitions import METRICS
 from metrics.filters import MetricFilters
-from releases import services
+from releases.experiments import services
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from releases import services
-from releases.models import Departure, Train
+from releases.trains import services
+from releases.trains.models import Departure, Train
 
 
 @pytest.fixture

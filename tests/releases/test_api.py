@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from releases import services
-from releases.models import Departure
+from releases.boarding import services as boarding_services
+from releases.qa import services as qa_services
+from releases.trains.models import Departure
 
 
 def _errors(response):
@@ -23,7 +24,9 @@ def test_departure_list_is_readable_by_staff_not_requesters(api_for, departure):
 def test_departure_list_query_count_is_constant(
     api_for, departure, make_request, users, django_assert_max_num_queries
 ):
-    services.departure_board(departure=departure, request=make_request(), actor=users["pm"])
+    boarding_services.departure_board(
+        departure=departure, request=make_request(), actor=users["pm"]
+    )
     client = api_for("pm")
     with django_assert_max_num_queries(8):
         response = client.get("/api/v1/departures/?page_size=100")
@@ -156,7 +159,7 @@ def test_checklist_template_and_run_api(api_for, make_request, django_assert_max
     )
     assert response.status_code == 201, response.json()
     request = make_request()
-    services.checklists_instantiate(request=request)
+    qa_services.checklists_instantiate(request=request)
     with django_assert_max_num_queries(10):
         runs = client.get(f"/api/v1/checklist-runs/?request={request.pk}").json()["results"]
     result = runs[0]["results"][0]

@@ -1,8 +1,9 @@
 """The boarding page lists the departures the work may board first, each with the one
 highlighted Board button, and folds the refused ones with the reason they share said once."""
 
-from releases import services
-from releases.models import Departure, ItemResult
+from releases.qa import services
+from releases.qa.models import ItemResult
+from releases.trains.models import Departure
 from tests.releases.workitems import train_for
 
 

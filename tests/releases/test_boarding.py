@@ -8,24 +8,20 @@ import pytest
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from releases import services
-from releases.models import (
-    Boarding,
-    BoardingStatus,
-    ChecklistRun,
-    Departure,
-    DepartureStatus,
-    ItemResult,
-    RunStatus,
-)
-from releases.services import BoardingRefused
+from releases.boarding import services as boarding_services
+from releases.boarding.models import Boarding, BoardingStatus
+from releases.common import BoardingRefused
+from releases.qa import services as qa_services
+from releases.qa.models import ChecklistRun, ItemResult, RunStatus
+from releases.trains import services as trains_services
+from releases.trains.models import Departure, DepartureStatus
 
 from .workitems import all_day_freeze
 
 
 def _refused(rule: str, **kwargs) -> BoardingRefused:
     with pytest.raises(BoardingRefused) as error:
-        services.departure_board(**kwargs)
+        boarding_services.departure_board(**kwargs)
     assert error.value.rule == rule, error.value.reason
     assert rule in error.value.message_dict
     return error.value
@@ -33,11 +29,13 @@ def _refused(rule: str, **kwargs) -> BoardingRefused:
 
 def test_boarding_accepted_when_every_rule_passes(users, departure, make_request):
     request = make_request()
-    boarding = services.departure_board(departure=departure, request=request, actor=users["pm"])
+    boarding = boarding_services.departure_board(
+        departure=departure, request=request, actor=users["pm"]
+    )
     request.refresh_from_db()
     assert request.status == "scheduled"
     assert boarding.status == BoardingStatus.BOARDED
-    assert services.seats_taken(departure) == 1
+    assert trains_services.seats_taken(departure) == 1
 
 
 def test_refused_when_the_train_does_not_carry_the_channel(users, departure, make_request):
@@ -49,7 +47,9 @@ def test_refused_when_the_train_does_not_carry_the_channel(users, departure, mak
 
 def test_refused_when_no_seat_is_left(users, departure, make_request):
     for _ in range(departure.capacity):
-        services.departure_board(departure=departure, request=make_request(), actor=users["pm"])
+        boarding_services.departure_board(
+            departure=departure, request=make_request(), actor=users["pm"]
+        )
     error = _refused("capacity", departure=departure, request=make_request(), actor=users["pm"])
     assert "2 of 2 seats taken" in error.reason
 
@@ -64,7 +64,9 @@ def test_refused_after_the_cutoff(users, departure, make_request):
 
 
 def test_refused_when_boarding_is_closed(users, departure, make_request):
-    services.departure_transition(departure=departure, name="close_boarding", actor=users["pm"])
+    trains_services.departure_transition(
+        departure=departure, name="close_boarding", actor=users["pm"]
+    )
     _refused("cutoff", departure=departure, request=make_request(), actor=users["pm"])
 
 
@@ -76,13 +78,15 @@ def test_refused_inside_a_freeze(users, departure, make_request):
 
 def test_channel_freeze_does_not_stop_other_channels(users, departure, make_request):
     all_day_freeze(users["admin"], channels=["sms"])
-    services.departure_board(departure=departure, request=make_request(), actor=users["pm"])
+    boarding_services.departure_board(
+        departure=departure, request=make_request(), actor=users["pm"]
+    )
 
 
 def test_admin_boards_into_a_freeze_only_with_a_recorded_reason(users, departure, make_request):
     all_day_freeze(users["admin"])
     _refused("freeze", departure=departure, request=make_request(), actor=users["admin"])
-    boarding = services.departure_board(
+    boarding = boarding_services.departure_board(
         departure=departure,
         request=make_request(),
         actor=users["admin"],
@@ -92,7 +96,7 @@ def test_admin_boards_into_a_freeze_only_with_a_recorded_reason(users, departure
 
 
 def test_refused_until_the_preflight_checklist_passes(users, departure, make_request):
-    services.checklist_template_create(
+    qa_services.checklist_template_create(
         actor=users["admin"],
         name="E-mail pre-flight",
         slug="email-pre",
@@ -103,11 +107,11 @@ def test_refused_until_the_preflight_checklist_passes(users, departure, make_req
     error = _refused("checklist", departure=departure, request=request, actor=users["pm"])
     assert "E-mail pre-flight (open)" in error.reason
     for result in ItemResult.objects.filter(run__request=request):
-        services.item_result_record(
+        qa_services.item_result_record(
             result=result, actor=users["engineer"], state="passed", evidence_note="looked fine"
         )
     assert ChecklistRun.objects.get(request=request).status == RunStatus.PASSED
-    services.departure_board(departure=departure, request=request, actor=users["pm"])
+    boarding_services.departure_board(departure=departure, request=request, actor=users["pm"])
 
 
 def test_refused_when_the_request_is_not_in_qa(users, departure, make_request):
@@ -121,35 +125,41 @@ def test_requesters_cannot_board(users, departure, make_request):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.departure_board(
+        boarding_services.departure_board(
             departure=departure, request=make_request(), actor=users["requester"]
         )
 
 
 def test_move_to_next_departure_is_one_action(users, departure, make_request):
     request = make_request()
-    boarding = services.departure_board(departure=departure, request=request, actor=users["pm"])
-    moved = services.boarding_move(boarding=boarding, actor=users["pm"])
+    boarding = boarding_services.departure_board(
+        departure=departure, request=request, actor=users["pm"]
+    )
+    moved = boarding_services.boarding_move(boarding=boarding, actor=users["pm"])
     assert moved.departure.starts_at > departure.starts_at
     assert moved.departure.train_id == departure.train_id
     boarding.refresh_from_db()
     assert boarding.status == BoardingStatus.REMOVED
-    assert services.seats_taken(departure) == 0
-    assert services.seats_taken(moved.departure) == 1
+    assert trains_services.seats_taken(departure) == 0
+    assert trains_services.seats_taken(moved.departure) == 1
 
 
 def test_mark_live_and_rolled_back(users, departure, make_request):
     request = make_request()
-    boarding = services.departure_board(departure=departure, request=request, actor=users["pm"])
+    boarding = boarding_services.departure_board(
+        departure=departure, request=request, actor=users["pm"]
+    )
     Departure.objects.filter(pk=departure.pk).update(
         starts_at=timezone.now() - timedelta(minutes=5), ends_at=timezone.now() + timedelta(hours=1)
     )
-    services.boarding_mark(boarding=boarding, outcome="live", actor=users["engineer"])
+    boarding_services.boarding_mark(boarding=boarding, outcome="live", actor=users["engineer"])
     request.refresh_from_db()
     assert request.status == "live"
     with pytest.raises(Exception, match="rolled back"):
-        services.boarding_mark(boarding=boarding, outcome="rolled_back", actor=users["engineer"])
-    services.boarding_mark(
+        boarding_services.boarding_mark(
+            boarding=boarding, outcome="rolled_back", actor=users["engineer"]
+        )
+    boarding_services.boarding_mark(
         boarding=boarding, outcome="rolled_back", actor=users["engineer"], note="Wrong segment"
     )
     request.refresh_from_db()
@@ -160,20 +170,20 @@ def test_departures_advance_closes_boarding_then_departs(users, departure):
     Departure.objects.filter(pk=departure.pk).update(
         cutoff_at=timezone.now() - timedelta(seconds=1)
     )
-    services.departures_advance()
+    trains_services.departures_advance()
     departure.refresh_from_db()
     assert departure.status == DepartureStatus.BOARDING_CLOSED
-    services.departures_advance(now=departure.starts_at + timedelta(minutes=1))
+    trains_services.departures_advance(now=departure.starts_at + timedelta(minutes=1))
     departure.refresh_from_db()
     assert departure.status == DepartureStatus.DEPARTED
-    services.departures_advance(now=departure.ends_at + timedelta(minutes=1))
+    trains_services.departures_advance(now=departure.ends_at + timedelta(minutes=1))
     departure.refresh_from_db()
     assert departure.status == DepartureStatus.CLOSED
 
 
 def test_materialising_twice_creates_nothing_new(email_train):
     before = email_train.departures.count()
-    assert services.departures_materialise(train=email_train) == []
+    assert trains_services.departures_materialise(train=email_train) == []
     assert email_train.departures.count() == before > 0
 
 
@@ -186,7 +196,9 @@ def test_two_requests_racing_for_the_last_seat_only_one_wins(users, email_train,
         .order_by("starts_at")
         .first()
     )
-    services.departure_board(departure=departure, request=make_request(), actor=users["pm"])
+    boarding_services.departure_board(
+        departure=departure, request=make_request(), actor=users["pm"]
+    )
     racers = [make_request(title="A"), make_request(title="B")]
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -195,7 +207,9 @@ def test_two_requests_racing_for_the_last_seat_only_one_wins(users, email_train,
         close_old_connections()  # each thread opens its own database connection
         try:
             barrier.wait()
-            services.departure_board(departure=departure, request=request, actor=users["pm"])
+            boarding_services.departure_board(
+                departure=departure, request=request, actor=users["pm"]
+            )
             outcomes.append("boarded")
         except BoardingRefused as exc:
             outcomes.append(exc.rule)

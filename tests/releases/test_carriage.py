@@ -7,9 +7,9 @@ from django.utils import timezone
 from catalog import demo as catalog_demo
 from catalog.models import Service
 from mops.accounts import demo as accounts_demo
-from releases import carriage, selectors, services
 from releases import demo as releases_demo
-from releases.models import Train
+from releases.boarding import carriage, selectors, services
+from releases.trains.models import Train
 
 DATA_OPS = ["data", "crm"]
 LAUNCH = ["email", "landing_page", "web", "paid_social", "paid_search"]

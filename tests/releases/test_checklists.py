@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from releases import services
-from releases.models import ChecklistRun, ItemResult, ItemState, PreflightStatus, RunStatus
+from releases.common import StaleVersion
+from releases.qa import services as qa_services
+from releases.qa.models import ChecklistRun, ItemResult, ItemState, PreflightStatus, RunStatus
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -18,7 +19,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture
 def templates(users):
     admin = users["admin"]
-    email = services.checklist_template_create(
+    email = qa_services.checklist_template_create(
         actor=admin,
         name="E-mail pre-flight",
         slug="email-pre",
@@ -30,14 +31,14 @@ def templates(users):
             {"text": "Nice to have", "required": False},
         ],
     )
-    services.checklist_template_create(
+    qa_services.checklist_template_create(
         actor=admin,
         name="New campaign",
         slug="new-campaign",
         change_type="new_campaign",
         items=[{"text": "CRM campaign exists"}],
     )
-    services.checklist_template_create(
+    qa_services.checklist_template_create(
         actor=admin,
         name="Schema change",
         slug="schema",
@@ -49,16 +50,16 @@ def templates(users):
 
 def test_matching_templates_are_instantiated_once(users, templates, make_request):
     request = make_request(["email"], "new_campaign")
-    runs = services.checklists_instantiate(request=request)
+    runs = qa_services.checklists_instantiate(request=request)
     assert sorted(r.template_version.template.slug for r in runs) == ["email-pre", "new-campaign"]
-    assert services.checklists_instantiate(request=request) == []
+    assert qa_services.checklists_instantiate(request=request) == []
     assert ItemResult.objects.filter(run__request=request).count() == 5
 
 
 def test_a_new_version_does_not_change_existing_runs(users, templates, make_request):
     request = make_request()
-    services.checklists_instantiate(request=request)
-    version = services.checklist_template_publish(
+    qa_services.checklists_instantiate(request=request)
+    version = qa_services.checklist_template_publish(
         template=templates,
         actor=users["pm"],
         items=[{"text": "Only this now"}],
@@ -68,7 +69,7 @@ def test_a_new_version_does_not_change_existing_runs(users, templates, make_requ
     run = ChecklistRun.objects.get(request=request, template_version__template=templates)
     assert run.template_version.number == 1
     later = make_request(title="Later")
-    services.checklists_instantiate(request=later)
+    qa_services.checklists_instantiate(request=later)
     assert (
         ChecklistRun.objects.get(
             request=later, template_version__template=templates
@@ -79,19 +80,19 @@ def test_a_new_version_does_not_change_existing_runs(users, templates, make_requ
 
 def test_evidence_is_required_to_pass_an_item(users, templates, make_request):
     request = make_request()
-    services.checklists_instantiate(request=request)
+    qa_services.checklists_instantiate(request=request)
     link_item = ItemResult.objects.get(run__request=request, item__evidence="link")
     with pytest.raises(ValidationError) as error:
-        services.item_result_record(result=link_item, actor=users["engineer"], state="passed")
+        qa_services.item_result_record(result=link_item, actor=users["engineer"], state="passed")
     assert "evidence_link" in error.value.message_dict
-    services.item_result_record(
+    qa_services.item_result_record(
         result=link_item,
         actor=users["engineer"],
         state="passed",
         evidence_link="https://brand.example.com/approval/1",
     )
     file_item = ItemResult.objects.get(run__request=request, item__evidence="file")
-    services.item_result_record(
+    qa_services.item_result_record(
         result=file_item,
         actor=users["engineer"],
         state="passed",
@@ -110,29 +111,29 @@ def test_required_items_cannot_be_skipped_and_automated_ones_are_not_ticked_by_h
     users, templates, make_request
 ):
     request = make_request()
-    services.checklists_instantiate(request=request)
+    qa_services.checklists_instantiate(request=request)
     required = ItemResult.objects.get(run__request=request, item__text="Brand approval")
     with pytest.raises(ValidationError, match="cannot be marked not applicable"):
-        services.item_result_record(result=required, actor=users["engineer"], state="n_a")
+        qa_services.item_result_record(result=required, actor=users["engineer"], state="n_a")
     automated = ItemResult.objects.get(run__request=request, item__automated_check="email_html")
     with pytest.raises(ValidationError, match="automated check"):
-        services.item_result_record(result=automated, actor=users["engineer"], state="passed")
+        qa_services.item_result_record(result=automated, actor=users["engineer"], state="passed")
 
 
 def test_stale_tick_is_refused(users, templates, make_request):
     request = make_request()
-    services.checklists_instantiate(request=request)
+    qa_services.checklists_instantiate(request=request)
     item = ItemResult.objects.get(run__request=request, item__text="Nice to have")
-    services.item_result_record(result=item, actor=users["engineer"], state="n_a")
-    with pytest.raises(services.StaleVersion):
-        services.item_result_record(
+    qa_services.item_result_record(result=item, actor=users["engineer"], state="n_a")
+    with pytest.raises(StaleVersion):
+        qa_services.item_result_record(
             result=item, actor=users["engineer"], state="passed", expected_version=1
         )
 
 
 def _run(request, actor, check, **kwargs):
-    run = services.preflight_start(request=request, actor=actor, check=check, **kwargs)
-    return services.preflight_execute(run_id=run.pk)
+    run = qa_services.preflight_start(request=request, actor=actor, check=check, **kwargs)
+    return qa_services.preflight_execute(run_id=run.pk)
 
 
 @pytest.mark.parametrize(
@@ -154,7 +155,7 @@ def test_email_html_run_finds_each_planted_fault(users, make_request, fixture, e
 
 def test_good_email_passes_and_passes_its_checklist_item(users, templates, make_request):
     request = make_request()
-    services.checklists_instantiate(request=request)
+    qa_services.checklists_instantiate(request=request)
     item = ItemResult.objects.get(run__request=request, item__automated_check="email_html")
     html = (FIXTURES / "good.html").read_text()
     run = _run(request, users["engineer"], "email_html", html=html, item_result=item)
@@ -248,11 +249,11 @@ def test_private_addresses_are_refused_without_an_allow_list(users, make_request
 
 
 def test_a_run_is_executed_once(users, make_request):
-    run = services.preflight_start(
+    run = qa_services.preflight_start(
         request=make_request(),
         actor=users["engineer"],
         check="tracking",
         urls=["https://a.example/"],
     )
-    assert services.preflight_execute(run_id=run.pk) is not None
-    assert services.preflight_execute(run_id=run.pk) is None
+    assert qa_services.preflight_execute(run_id=run.pk) is not None
+    assert qa_services.preflight_execute(run_id=run.pk) is None

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from catalog.services import calendar_create
-from releases import services
-from releases.models import DepartureStatus
+from releases.trains import services
+from releases.trains.models import DepartureStatus
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from releases import services
-from releases.models import ItemResult
+from releases.qa import services
+from releases.qa.models import ItemResult
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
 SVG = (

@@ -12,9 +12,10 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from mops.core.lifecycle import TransitionError
-from releases import experiments as design
-from releases import services
-from releases.models import Experiment, ExperimentEvent, ExperimentStatus
+from releases.common import StaleVersion
+from releases.experiments import design
+from releases.experiments import services as experiments_services
+from releases.experiments.models import Experiment, ExperimentEvent, ExperimentStatus
 
 # --- the pure formula -------------------------------------------------------------------------
 
@@ -112,7 +113,7 @@ DESIGN = {
 
 @pytest.fixture
 def experiment(users):
-    return services.experiment_create(actor=users["pm"], **DESIGN)
+    return experiments_services.experiment_create(actor=users["pm"], **DESIGN)
 
 
 def _events(experiment):
@@ -138,7 +139,7 @@ def test_create_computes_the_sample_and_records_an_event(users, experiment):
 @pytest.mark.parametrize("role", ["requester", "approver", "leadership"])
 def test_only_mops_staff_register_experiments(users, role):
     with pytest.raises(PermissionDenied):
-        services.experiment_create(actor=users[role], **DESIGN)
+        experiments_services.experiment_create(actor=users[role], **DESIGN)
 
 
 @pytest.mark.django_db
@@ -161,7 +162,7 @@ def test_only_mops_staff_register_experiments(users, role):
 )  # fmt: skip
 def test_bad_designs_are_refused_naming_the_field(users, changes, field):
     with pytest.raises(ValidationError) as caught:
-        services.experiment_create(actor=users["engineer"], **{**DESIGN, **changes})
+        experiments_services.experiment_create(actor=users["engineer"], **{**DESIGN, **changes})
     assert field in caught.value.message_dict
     assert not Experiment.objects.exists()
 
@@ -170,17 +171,19 @@ def test_bad_designs_are_refused_naming_the_field(users, changes, field):
 def test_the_full_lifecycle_records_every_step(users):
     start = timezone.now() - timedelta(days=20)
     end = start + timedelta(days=14)
-    experiment = services.experiment_create(
+    experiment = experiments_services.experiment_create(
         actor=users["pm"], now=start - timedelta(days=1), **DESIGN
     )
-    running = services.experiment_transition(
+    running = experiments_services.experiment_transition(
         experiment=experiment, name="start", actor=users["engineer"], now=start
     )
     assert running.status == "running" and running.started_at == start
     with pytest.raises(ValidationError) as caught:
-        services.experiment_transition(experiment=running, name="conclude", actor=users["pm"])
+        experiments_services.experiment_transition(
+            experiment=running, name="conclude", actor=users["pm"]
+        )
     assert {"result", "learnings", "observed_sample_per_variant"} <= set(caught.value.message_dict)
-    done = services.experiment_transition(
+    done = experiments_services.experiment_transition(
         experiment=running,
         name="conclude",
         actor=users["pm"],
@@ -204,8 +207,10 @@ def test_the_full_lifecycle_records_every_step(users):
 
 @pytest.mark.django_db
 def test_an_under_powered_conclusion_is_recorded_as_such(users, experiment):
-    services.experiment_transition(experiment=experiment, name="start", actor=users["pm"])
-    done = services.experiment_transition(
+    experiments_services.experiment_transition(
+        experiment=experiment, name="start", actor=users["pm"]
+    )
+    done = experiments_services.experiment_transition(
         experiment=experiment,
         name="conclude",
         actor=users["pm"],
@@ -219,29 +224,33 @@ def test_an_under_powered_conclusion_is_recorded_as_such(users, experiment):
 @pytest.mark.django_db
 def test_stop_and_cancel_need_a_reason_and_the_right_state(users, experiment):
     with pytest.raises(TransitionError):  # not running yet
-        services.experiment_transition(
+        experiments_services.experiment_transition(
             experiment=experiment, name="stop", actor=users["pm"], note="x"
         )
     with pytest.raises(ValidationError) as caught:
-        services.experiment_transition(experiment=experiment, name="cancel", actor=users["pm"])
+        experiments_services.experiment_transition(
+            experiment=experiment, name="cancel", actor=users["pm"]
+        )
     assert "note" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:  # conclusion fields only when concluding
-        services.experiment_transition(
+        experiments_services.experiment_transition(
             experiment=experiment, name="start", actor=users["pm"], result="win"
         )
     assert "result" in caught.value.message_dict
-    cancelled = services.experiment_transition(
+    cancelled = experiments_services.experiment_transition(
         experiment=experiment, name="cancel", actor=users["pm"], note="Budget cut."
     )
     assert cancelled.status == "cancelled" and cancelled.concluded_at is None
     with pytest.raises(TransitionError):
-        services.experiment_transition(experiment=cancelled, name="start", actor=users["pm"])
+        experiments_services.experiment_transition(
+            experiment=cancelled, name="start", actor=users["pm"]
+        )
 
 
 @pytest.mark.django_db
 def test_leadership_cannot_move_an_experiment(users, experiment):
     with pytest.raises(TransitionError) as caught:
-        services.experiment_transition(
+        experiments_services.experiment_transition(
             experiment=experiment, name="start", actor=users["leadership"]
         )
     assert caught.value.code == "forbidden"
@@ -251,22 +260,22 @@ def test_leadership_cannot_move_an_experiment(users, experiment):
 def test_the_design_is_fixed_once_running_and_an_ended_one_takes_cost_and_learnings(
     users, experiment
 ):
-    edited = services.experiment_update(
+    edited = experiments_services.experiment_update(
         experiment=experiment, actor=users["pm"], minimum_detectable_effect=Decimal("0.20")
     )
     assert edited.required_sample_per_variant < 14751  # recomputed while planned
-    services.experiment_transition(experiment=edited, name="start", actor=users["pm"])
+    experiments_services.experiment_transition(experiment=edited, name="start", actor=users["pm"])
     with pytest.raises(ValidationError) as caught:
-        services.experiment_update(
+        experiments_services.experiment_update(
             experiment=edited, actor=users["pm"], baseline_rate=Decimal("0.2")
         )
     assert "baseline_rate" in caught.value.message_dict
     # the same value is not a change
-    same = services.experiment_update(
+    same = experiments_services.experiment_update(
         experiment=edited, actor=users["pm"], baseline_rate=Decimal("0.100000"), name="Renamed"
     )
     assert same.name == "Renamed"
-    done = services.experiment_transition(
+    done = experiments_services.experiment_transition(
         experiment=same,
         name="conclude",
         actor=users["pm"],
@@ -274,25 +283,27 @@ def test_the_design_is_fixed_once_running_and_an_ended_one_takes_cost_and_learni
         learnings="No.",
         observed_sample_per_variant=10,
     )
-    costed = services.experiment_update(experiment=done, actor=users["pm"], cost=Decimal("950"))
+    costed = experiments_services.experiment_update(
+        experiment=done, actor=users["pm"], cost=Decimal("950")
+    )
     assert costed.cost == Decimal("950")
     with pytest.raises(ValidationError) as caught:
-        services.experiment_update(experiment=costed, actor=users["pm"], name="Again")
+        experiments_services.experiment_update(experiment=costed, actor=users["pm"], name="Again")
     assert "name" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
-        services.experiment_update(experiment=costed, actor=users["pm"], learnings="  ")
+        experiments_services.experiment_update(experiment=costed, actor=users["pm"], learnings="  ")
     assert "learnings" in caught.value.message_dict
 
 
 @pytest.mark.django_db
 def test_a_stale_version_is_refused(users, experiment):
-    services.experiment_update(experiment=experiment, actor=users["pm"], name="One")
-    with pytest.raises(services.StaleVersion):
-        services.experiment_update(
+    experiments_services.experiment_update(experiment=experiment, actor=users["pm"], name="One")
+    with pytest.raises(StaleVersion):
+        experiments_services.experiment_update(
             experiment=experiment, actor=users["pm"], expected_version=1, name="Two"
         )
-    with pytest.raises(services.StaleVersion):
-        services.experiment_transition(
+    with pytest.raises(StaleVersion):
+        experiments_services.experiment_transition(
             experiment=experiment, name="start", actor=users["pm"], expected_version=1
         )
 
@@ -416,8 +427,8 @@ def test_api_roles(api_for, experiment):
 
 
 def _conclude(experiment, actor, observed):
-    services.experiment_transition(experiment=experiment, name="start", actor=actor)
-    return services.experiment_transition(
+    experiments_services.experiment_transition(experiment=experiment, name="start", actor=actor)
+    return experiments_services.experiment_transition(
         experiment=experiment,
         name="conclude",
         actor=actor,
@@ -429,7 +440,7 @@ def _conclude(experiment, actor, observed):
 
 @pytest.mark.django_db
 def test_api_list_filters(api_for, users, experiment):
-    other = services.experiment_create(
+    other = experiments_services.experiment_create(
         actor=users["pm"],
         **{**DESIGN, "name": "Field SMS", "channel": "sms"},
         team=users["other_requester"].team,
@@ -463,7 +474,7 @@ def test_list_query_count_is_constant(
 
     def make(count, offset):
         for i in range(count):
-            experiment = services.experiment_create(
+            experiment = experiments_services.experiment_create(
                 actor=users["pm"],
                 **{**DESIGN, "name": f"Test {offset + i}"},
                 departure=departure,

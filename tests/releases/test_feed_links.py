@@ -1,6 +1,6 @@
 """iCal feed addresses on the calendar page come with copy and webcal: links (#19.14)."""
 
-from releases import services
+from releases.trains import services
 
 
 def test_calendar_shows_feed_addresses_with_copy_and_webcal(client_for, users, email_train):

@@ -6,8 +6,9 @@ from datetime import date, time
 import icalendar
 import pytest
 
-from releases import services
-from releases.models import Departure, Freeze
+from releases.boarding import services as boarding_services
+from releases.trains import services as trains_services
+from releases.trains.models import Departure, Freeze
 
 
 def _feed(client, url):
@@ -19,8 +20,10 @@ def _feed(client, url):
 
 def test_train_feed_round_trips_departure_times(client, users, email_train, make_request):
     departure = Departure.objects.filter(train=email_train).order_by("starts_at").last()
-    services.departure_board(departure=departure, request=make_request(), actor=users["pm"])
-    token = services.feed_token_rotate(user=users["pm"])
+    boarding_services.departure_board(
+        departure=departure, request=make_request(), actor=users["pm"]
+    )
+    token = trains_services.feed_token_rotate(user=users["pm"])
     cal = _feed(client, f"/releases/feeds/{token.key}/trains/{email_train.pk}.ics")
     events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
     departures = list(email_train.departures.all())
@@ -34,7 +37,7 @@ def test_train_feed_round_trips_departure_times(client, users, email_train, make
 
 
 def test_freeze_feed_lists_one_off_and_recurring_freezes(client, users):
-    services.freeze_create(
+    trains_services.freeze_create(
         actor=users["admin"],
         name="Friday afternoons",
         kind=Freeze.Kind.RECURRING,
@@ -44,7 +47,7 @@ def test_freeze_feed_lists_one_off_and_recurring_freezes(client, users):
         duration_minutes=540,
         time_zone="America/New_York",
     )
-    token = services.feed_token_rotate(user=users["leadership"])
+    token = trains_services.feed_token_rotate(user=users["leadership"])
     cal = _feed(client, f"/releases/feeds/{token.key}/freezes.ics")
     starts = [e.decoded("dtstart") for e in cal.walk("VEVENT")]
     assert len(starts) > 50
@@ -53,8 +56,8 @@ def test_freeze_feed_lists_one_off_and_recurring_freezes(client, users):
 
 
 def test_rotating_the_token_kills_the_old_url(client, users, email_train):
-    old = services.feed_token_rotate(user=users["pm"]).key
-    new = services.feed_token_rotate(user=users["pm"]).key
+    old = trains_services.feed_token_rotate(user=users["pm"]).key
+    new = trains_services.feed_token_rotate(user=users["pm"]).key
     assert client.get(f"/releases/feeds/{old}/freezes.ics").status_code == 404
     assert client.get(f"/releases/feeds/{new}/freezes.ics").status_code == 200
 
@@ -65,5 +68,5 @@ def test_unknown_tokens_are_404(client, db, token):
 
 
 def test_requesters_tokens_do_not_open_feeds(client, users):
-    token = services.feed_token_rotate(user=users["requester"])
+    token = trains_services.feed_token_rotate(user=users["requester"])
     assert client.get(f"/releases/feeds/{token.key}/freezes.ics").status_code == 404

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from releases import services
-from releases.models import ItemResult
+from releases.qa import services
+from releases.qa.models import ItemResult
 from tests.releases.workitems import board_next, depart_and_land, train_for
 
 

@@ -8,15 +8,8 @@ from typing import Any
 
 import pytest
 
-from releases.preflight import (
-    GMAIL_CLIP_BYTES,
-    Finding,
-    Link,
-    check_email_html,
-    check_links,
-    check_tracking,
-    extract_links,
-)
+from releases.qa.emailcheck import check_email_html, extract_links
+from releases.qa.preflight import GMAIL_CLIP_BYTES, Finding, Link, check_links, check_tracking
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -4,8 +4,8 @@ work's channels carry calls to action."""
 
 import pytest
 
-from releases import services
-from releases.models import ItemResult, PreflightStatus
+from releases.qa import services
+from releases.qa.models import ItemResult, PreflightStatus
 
 HTML_WITHOUT_LINKS = "<html><body><p>Spring offer: 20% off.</p></body></html>"
 

@@ -11,8 +11,8 @@ from django.db import transaction
 from intake import services as intake_services
 from intake.models import OVERRIDE_LIVE, REQUEST_LIFECYCLE, Request, RequestEvent, Status
 from mops.core.lifecycle import TransitionError
-from releases import services
-from releases.models import BoardingStatus
+from releases.boarding import services
+from releases.boarding.models import BoardingStatus
 from tests.releases.workitems import board_next, depart_and_land
 
 RELEASED = {Status.SCHEDULED, Status.LIVE}

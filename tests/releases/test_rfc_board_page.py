@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from governance.services import rfc_approve, rfc_create
-from releases import services
-from releases.models import Boarding
+from releases.boarding.models import Boarding
+from releases.trains import services
 
 RFC_FIELDS = {
     "title": "Re-route EMEA leads",

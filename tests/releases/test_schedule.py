@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from releases.schedule import (
+from releases.trains.schedule import (
     CalendarEvent,
     FreezeRule,
     ScheduleError,

@@ -5,7 +5,8 @@ import pytest
 
 from catalog.models import SlaPolicy, Template
 from catalog.services import calendar_create
-from releases.models import ChecklistTemplate, Train
+from releases.qa.models import ChecklistTemplate
+from releases.trains.models import Train
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def test_sla_policy_and_template_slugs_are_automatic(client_for, users):
 def test_services_default_the_time_zone_to_mops_time_zone(users, settings):
     from datetime import time
 
-    from releases import services
+    from releases.trains import services
 
     settings.TIME_ZONE = "Europe/London"
     calendar = calendar_create(

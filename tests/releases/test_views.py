@@ -1,12 +1,15 @@
 """Release pages render for the right roles, with constant query counts on lists."""
 
-from releases import services
+from releases.boarding import services as boarding_services
+from releases.trains import services as trains_services
 
 
 def test_calendar_month_and_week_show_departures_and_freezes(
     client_for, departure, make_request, users, django_assert_max_num_queries
 ):
-    services.departure_board(departure=departure, request=make_request(), actor=users["pm"])
+    boarding_services.departure_board(
+        departure=departure, request=make_request(), actor=users["pm"]
+    )
     client = client_for("pm")
     day = departure.local_start.date().isoformat()
     with django_assert_max_num_queries(16):
@@ -78,7 +81,7 @@ def test_board_page_checks_every_departure_in_a_constant_number_of_queries(
         return len(queries), page.content.count(b"<tr data-departure=")
 
     few_queries, few_rows = measure()
-    services.train_create(
+    trains_services.train_create(
         actor=users["admin"],
         name="Second e-mail train",
         slug="email-2",

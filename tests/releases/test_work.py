@@ -13,8 +13,13 @@ from governance.services import rfc_approve, rfc_create
 from intake.models import RequestEvent
 from intake.services import request_transition
 from mops.core.lifecycle import TransitionError
-from releases import services
-from releases.models import BoardingStatus, ChecklistRun, Departure
+from releases.boarding import services as boarding_services
+from releases.boarding.models import BoardingStatus
+from releases.common import BoardingRefused
+from releases.qa import services as qa_services
+from releases.qa.models import ChecklistRun
+from releases.trains import services as trains_services
+from releases.trains.models import Departure
 from tests.releases.workitems import qa_request
 
 RFC_FIELDS = {
@@ -44,7 +49,7 @@ def _start_now(departure: Departure) -> None:
 
 def test_boarding_schedules_the_request_through_intake(users, departure, make_request):
     request = make_request()
-    services.departure_board(departure=departure, request=request, actor=users["engineer"])
+    boarding_services.departure_board(departure=departure, request=request, actor=users["engineer"])
     request.refresh_from_db()
     assert request.status == "scheduled"
     event = RequestEvent.objects.get(request=request, transition="schedule")
@@ -58,8 +63,10 @@ def test_boarding_schedules_the_request_through_intake(users, departure, make_re
 
 def test_taking_work_off_sends_the_request_back_to_qa(users, departure, make_request):
     request = make_request()
-    boarding = services.departure_board(departure=departure, request=request, actor=users["pm"])
-    services.boarding_remove(boarding=boarding, actor=users["pm"], note="Copy not final")
+    boarding = boarding_services.departure_board(
+        departure=departure, request=request, actor=users["pm"]
+    )
+    boarding_services.boarding_remove(boarding=boarding, actor=users["pm"], note="Copy not final")
     request.refresh_from_db()
     assert request.status == "in_qa"
     assert _transitions(request)[-2:] == ["schedule", "unschedule"]
@@ -67,9 +74,11 @@ def test_taking_work_off_sends_the_request_back_to_qa(users, departure, make_req
 
 def test_marking_live_stops_the_delivery_clock(users, departure, make_request):
     request = make_request()
-    boarding = services.departure_board(departure=departure, request=request, actor=users["pm"])
+    boarding = boarding_services.departure_board(
+        departure=departure, request=request, actor=users["pm"]
+    )
     _start_now(departure)
-    services.boarding_mark(boarding=boarding, outcome="live", actor=users["engineer"])
+    boarding_services.boarding_mark(boarding=boarding, outcome="live", actor=users["engineer"])
     request.refresh_from_db()
     assert request.status == "live"
     assert request.live_at is not None
@@ -78,9 +87,11 @@ def test_marking_live_stops_the_delivery_clock(users, departure, make_request):
 
 def test_rolling_back_a_boarded_item_records_live_then_rolled_back(users, departure, make_request):
     request = make_request()
-    boarding = services.departure_board(departure=departure, request=request, actor=users["pm"])
+    boarding = boarding_services.departure_board(
+        departure=departure, request=request, actor=users["pm"]
+    )
     _start_now(departure)
-    services.boarding_mark(
+    boarding_services.boarding_mark(
         boarding=boarding, outcome="rolled_back", actor=users["engineer"], note="Broken link"
     )
     request.refresh_from_db()
@@ -91,7 +102,7 @@ def test_rolling_back_a_boarded_item_records_live_then_rolled_back(users, depart
 def test_a_request_sent_to_qa_by_intake_gets_its_checklists_after_commit(
     users, make_request, django_capture_on_commit_callbacks
 ):
-    services.checklist_template_create(
+    qa_services.checklist_template_create(
         actor=users["admin"],
         name="E-mail pre-flight",
         slug="email-pre",
@@ -156,7 +167,7 @@ def _approved_rfc(users, **overrides) -> Rfc:
 
 def test_an_approved_rfc_boards_into_the_departure_window(users, departure):
     rfc = _approved_rfc(users)
-    boarding = services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
+    boarding = boarding_services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
     rfc.refresh_from_db()
     assert rfc.status == "scheduled"
     assert (rfc.scheduled_start, rfc.scheduled_end) == (departure.starts_at, departure.ends_at)
@@ -176,39 +187,39 @@ def test_the_api_boards_an_rfc_the_user_can_see(users, departure, api_for):
 
 def test_an_rfc_not_yet_approved_cannot_board(users, departure):
     rfc = rfc_create(actor=users["engineer"], submit=True, **RFC_FIELDS)
-    with pytest.raises(services.BoardingRefused) as error:
-        services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
+    with pytest.raises(BoardingRefused) as error:
+        boarding_services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
     assert error.value.rule == "state"
 
 
 def test_governance_decides_who_schedules_rfcs(users, departure):
     rfc = _approved_rfc(users)
     with pytest.raises(TransitionError):
-        services.departure_board(departure=departure, rfc=rfc, actor=users["engineer"])
-    assert services.seats_taken(departure) == 0
+        boarding_services.departure_board(departure=departure, rfc=rfc, actor=users["engineer"])
+    assert trains_services.seats_taken(departure) == 0
 
 
 def test_moving_and_removing_an_rfc_keeps_governance_in_step(users, departure):
     rfc = _approved_rfc(users)
-    boarding = services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
-    moved = services.boarding_move(boarding=boarding, actor=users["pm"])
+    boarding = boarding_services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
+    moved = boarding_services.boarding_move(boarding=boarding, actor=users["pm"])
     rfc.refresh_from_db()
     assert rfc.status == "scheduled"
     assert rfc.scheduled_start == moved.departure.starts_at
     assert rfc.scheduled_ref == f"departure:{moved.departure_id}"
-    services.boarding_remove(boarding=moved, actor=users["pm"])
+    boarding_services.boarding_remove(boarding=moved, actor=users["pm"])
     rfc.refresh_from_db()
     assert (rfc.status, rfc.scheduled_start, rfc.scheduled_ref) == ("approved", None, "")
 
 
 def test_an_rfc_launch_marks_it_implemented_and_a_rollback_rolls_it_back(users, departure):
     rfc = _approved_rfc(users)
-    boarding = services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
+    boarding = boarding_services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
     _start_now(departure)
-    services.boarding_mark(boarding=boarding, outcome="live", actor=users["engineer"])
+    boarding_services.boarding_mark(boarding=boarding, outcome="live", actor=users["engineer"])
     rfc.refresh_from_db()
     assert rfc.status == "implemented"
-    services.boarding_mark(
+    boarding_services.boarding_mark(
         boarding=boarding, outcome="rolled_back", actor=users["engineer"], note="Leads unassigned"
     )
     rfc.refresh_from_db()
@@ -216,7 +227,7 @@ def test_an_rfc_launch_marks_it_implemented_and_a_rollback_rolls_it_back(users, 
 
 
 def test_a_high_risk_rfc_is_kept_out_of_a_freeze_even_with_an_admin_override(users, departure, cab):
-    services.freeze_create(
+    trains_services.freeze_create(
         actor=users["admin"],
         name="Holiday freeze",
         starts_at=departure.starts_at - timedelta(hours=1),
@@ -224,15 +235,15 @@ def test_a_high_risk_rfc_is_kept_out_of_a_freeze_even_with_an_admin_override(use
     )
     rfc = _approved_rfc(users, risk="high")
     with pytest.raises(TransitionError) as error:
-        services.departure_board(
+        boarding_services.departure_board(
             departure=departure, rfc=rfc, actor=users["admin"], override_reason="Needed now"
         )
     assert error.value.code == "freeze"
-    assert services.seats_taken(departure) == 0
+    assert trains_services.seats_taken(departure) == 0
 
 
 def test_an_emergency_rfc_boards_into_a_freeze(users, departure, cab):
-    services.freeze_create(
+    trains_services.freeze_create(
         actor=users["admin"],
         name="Holiday freeze",
         starts_at=departure.starts_at - timedelta(hours=1),
@@ -246,7 +257,7 @@ def test_an_emergency_rfc_boards_into_a_freeze(users, departure, cab):
         desired_window_start=departure.starts_at,
         desired_window_end=departure.ends_at,
     )
-    boarding = services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
+    boarding = boarding_services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
     assert boarding.emergency_rfc == rfc
     rfc.refresh_from_db()
     assert rfc.status == "scheduled"

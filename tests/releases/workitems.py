@@ -88,10 +88,10 @@ def all_day_freeze(admin, **extra):
     """A daily, all-day recurring freeze in New York (every departure is inside it)."""
     from datetime import date, time
 
-    from releases import services
-    from releases.models import Freeze
+    from releases.trains import services as trains_services
+    from releases.trains.models import Freeze
 
-    return services.freeze_create(
+    return trains_services.freeze_create(
         actor=admin,
         name="Everything frozen",
         kind=Freeze.Kind.RECURRING,
@@ -110,12 +110,12 @@ def train_for(channels, *, admin=None, slug="", capacity=50):
     from datetime import time
     from decimal import Decimal
 
-    from releases import services
-    from releases.models import Train
+    from releases.trains import services as trains_services
+    from releases.trains.models import Train
 
     admin = admin or _user_with(Role.ADMIN, "releases-admin")
     slug = slug or "train-" + "-".join(sorted(channels)).replace("_", "-")
-    return Train.objects.filter(slug=slug).first() or services.train_create(
+    return Train.objects.filter(slug=slug).first() or trains_services.train_create(
         actor=admin,
         name=f"Train ({', '.join(channels)})",
         slug=slug,
@@ -134,8 +134,8 @@ def train_for(channels, *, admin=None, slug="", capacity=50):
 def board_next(request, *, actor, train=None):
     """Board `request` (in QA, checklist passed or none applying) on the next departure of
     `train` (default: a train carrying its service's channels) whose cutoff is a day away."""
-    from releases import services
-    from releases.models import Departure
+    from releases.boarding import services as boarding_services
+    from releases.trains.models import Departure
 
     train = train or train_for(request.service.channels or ["email"])
     departure = (
@@ -143,21 +143,23 @@ def board_next(request, *, actor, train=None):
         .order_by("starts_at")
         .first()
     )
-    return services.departure_board(departure=departure, request=request, actor=actor)
+    return boarding_services.departure_board(departure=departure, request=request, actor=actor)
 
 
 def depart_and_land(boarding, *, actor, outcome="live", note=""):
     """The departure leaves (its start moved to five minutes ago, as the clock would) and
     `actor` marks the boarded request `outcome` on it: the only way to live besides the
     admin override."""
-    from releases import services
-    from releases.models import Departure
+    from releases.boarding import services as boarding_services
+    from releases.trains.models import Departure
 
     Departure.objects.filter(pk=boarding.departure_id).update(
         starts_at=timezone.now() - timedelta(minutes=5),
         ends_at=timezone.now() + timedelta(hours=1),
     )
-    return services.boarding_mark(boarding=boarding, outcome=outcome, actor=actor, note=note)
+    return boarding_services.boarding_mark(
+        boarding=boarding, outcome=outcome, actor=actor, note=note
+    )
 
 
 def to_live(request, *, actor):

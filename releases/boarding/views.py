@@ -1,0 +1,313 @@
+"""Boarding pages: board a request or an RFC, and its next steps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from catalog.models import Channel
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role
+from mops.core.lifecycle import TransitionError
+from releases import work
+from releases.boarding import carriage
+from releases.boarding import selectors as boarding_selectors
+from releases.boarding import services as boarding_services
+from releases.boarding.forms import BoardForm
+from releases.common import BOARDERS
+from releases.pages import flash_error
+from releases.qa import selectors as qa_selectors
+from releases.qa import services as qa_services
+from releases.qa.models import ItemState, Phase
+from releases.trains import services as trains_services
+from releases.trains.models import Departure
+
+# --- boarding a request -----------------------------------------------------------------------
+
+
+def _verdict_rows(
+    *,
+    actor: Any,
+    checklist: boarding_services.BoardingCheck,
+    now: datetime,
+    request: Any = None,
+    rfc: Any = None,
+) -> dict[str, Any]:
+    """The next 20 departures of trains that carry the work, each with every boarding
+    rule's verdict, split into those it may board now and the refused ones. A refusal
+    every refused departure shares (the checklist not passed, say) is stated once in
+    `shared`, not on each row. Seats taken, freezes and the emergency RFCs over the listed
+    span are read once for the list, not per departure."""
+    own = work.request_channels(request) if request is not None else work.rfc_channels(rfc)
+    kind = work.request_change_type(request) if request is not None else ""
+    candidates = list(boarding_selectors.bookable_departures(own, change_type=kind, now=now)[:20])
+    rules = trains_services.active_freeze_rules()
+    emergencies = (
+        work.emergency_rfcs_between(
+            min(d.starts_at for d in candidates), max(d.ends_at for d in candidates)
+        )
+        if candidates
+        else []
+    )
+    rows = []
+    for departure in candidates:
+        channels, change_type = boarding_services.work_channels(
+            train=departure.train, request=request, rfc=rfc
+        )
+        checks, _, _ = boarding_services.boarding_checks(
+            departure=departure,
+            channels=channels,
+            change_type=change_type,
+            actor=actor,
+            checklist_ok=checklist,
+            now=now,
+            taken=departure.seats_taken,
+            freeze_rules=rules,
+            emergencies=emergencies,
+        )
+        rows.append({"departure": departure, "checks": checks, "ok": all(c.ok for c in checks)})
+    refused = [r for r in rows if not r["ok"]]
+    shared = [
+        c
+        for c in (refused[0]["checks"] if len(refused) > 1 else [])
+        if not c.ok and all(c in r["checks"] for r in refused)
+    ]
+    for row in refused:
+        row["reasons"] = [c for c in row["checks"] if not c.ok and c not in shared]
+        # An admin may board inside a freeze by recording a reason (the service checks it).
+        row["freeze_only"] = [c.rule for c in row["checks"] if not c.ok] == ["freeze"]
+    return {
+        "rows": rows,
+        "eligible": [r for r in rows if r["ok"]],
+        "refused": refused,
+        "shared": shared,
+        "rule": carriage.why(channels=own, change_type=kind),
+    }
+
+
+def visible_request(request: HttpRequest, pk: int) -> Any:
+    found = work.requests_visible_to(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such request.")
+    return found
+
+
+class RequestBoardView(RoleRequiredMixin, View):
+    """Board a request in QA onto a departure: the candidate departures with every rule's
+    verdict, so the person sees why a departure is refused before trying."""
+
+    read_roles = MOPS_STAFF
+    write_roles = BOARDERS
+
+    def get(self, request: HttpRequest, pk: int, form: BoardForm | None = None) -> HttpResponse:
+        work_request = visible_request(request, pk)
+        channels = work.request_channels(work_request)
+        now = timezone.now()
+        checklist = boarding_services.preflight_verdict(work_request)
+        verdicts = _verdict_rows(
+            actor=request.user, checklist=checklist, now=now, request=work_request
+        )
+        boarding = boarding_selectors.boarding_for_request(work_request)
+        return render(
+            request,
+            "releases/board.html",
+            {
+                "work_request": work_request,
+                "label": work.request_label(work_request),
+                "channels": [Channel(c).label for c in channels if c in Channel.values],
+                **verdicts,
+                "checklist": checklist,
+                "boarding": boarding,
+                "in_qa": work.request_is_in_qa(work_request),
+                "can_board": work.request_is_in_qa(work_request) and boarding is None,
+                "is_admin": has_role(request.user, ADMINS),
+                "form": form or BoardForm(),
+            },
+            status=400 if form is not None else 200,
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        work_request = visible_request(request, pk)
+        form = BoardForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, pk, form=form)
+        departure = get_object_or_404(Departure, pk=form.cleaned_data["departure"])
+        try:
+            boarding_services.departure_board(
+                departure=departure,
+                request=work_request,
+                actor=request.user,
+                override_reason=form.cleaned_data.get("override_reason", ""),
+            )
+        except (ValidationError, TransitionError) as exc:
+            flash_error(request, exc)
+            return redirect(reverse("releases:request_board", args=[pk]))
+        messages.success(request, f"Boarded {departure}.")
+        return redirect(departure.get_absolute_url())
+
+
+def _visible_rfc(request: HttpRequest, pk: int) -> Any:
+    found = work.rfcs_visible_to(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such RFC.")
+    return found
+
+
+class RfcBoardView(RoleRequiredMixin, View):
+    """Schedule an approved RFC on a departure: the next open departures of trains carrying
+    its channels with every rule's verdict; boarding goes through the same service as the
+    API, which schedules the RFC in governance (quorum and freeze re-checked there)."""
+
+    read_roles = work.RFC_SCHEDULERS
+    write_roles = work.RFC_SCHEDULERS
+
+    def get(self, request: HttpRequest, pk: int, form: BoardForm | None = None) -> HttpResponse:
+        rfc = _visible_rfc(request, pk)
+        channels = work.rfc_channels(rfc)
+        now = timezone.now()
+        checklist = boarding_services.BoardingCheck(
+            "checklist", True, "RFCs carry their own approvals."
+        )
+        verdicts = _verdict_rows(actor=request.user, checklist=checklist, now=now, rfc=rfc)
+        boarding = boarding_selectors.boarding_for_rfc(rfc)
+        return render(
+            request,
+            "releases/rfc_board.html",
+            {
+                "rfc": rfc,
+                "label": work.rfc_label(rfc),
+                "channels": [Channel(c).label for c in channels if c in Channel.values],
+                **verdicts,
+                "boarding": boarding,
+                "schedulable": work.rfc_is_schedulable(rfc),
+                "can_board": work.rfc_is_schedulable(rfc) and boarding is None,
+                "is_admin": has_role(request.user, ADMINS),
+                "form": form or BoardForm(),
+            },
+            status=400 if form is not None else 200,
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        rfc = _visible_rfc(request, pk)
+        form = BoardForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, pk, form=form)
+        departure = get_object_or_404(Departure, pk=form.cleaned_data["departure"])
+        try:
+            boarding_services.departure_board(
+                departure=departure,
+                rfc=rfc,
+                actor=request.user,
+                override_reason=form.cleaned_data.get("override_reason", ""),
+            )
+        except (ValidationError, TransitionError, PermissionDenied) as exc:
+            flash_error(request, exc)
+            return redirect(reverse("releases:rfc_board", args=[pk]))
+        messages.success(request, f"Scheduled {rfc.reference} on {departure}.")
+        return redirect(departure.get_absolute_url())
+
+
+def checklist_progress(runs: list[Any], phase: str = Phase.PREFLIGHT) -> tuple[int, int]:
+    """(items done, items) over the runs of `phase`: passed or not applicable counts."""
+    results = [r for run in runs if run.phase == phase for r in run.results.all()]
+    done = sum(r.state in (ItemState.PASSED, ItemState.NOT_APPLICABLE) for r in results)
+    return done, len(results)
+
+
+def request_next_steps(work_request: Any, user: Any) -> list[dict[str, Any]]:
+    """The request page's next step for its state (registered in intake.hooks): in QA, the
+    checklist with its progress and "Board on a train" with the next eligible departures;
+    scheduled, the departure it rides and where to mark it live. Only links the user may
+    follow are given."""
+    status = work.request_status(work_request)
+    if status not in (work.IN_QA, work.SCHEDULED, work.LIVE):
+        return []
+    reads_qa = has_role(user, MOPS_STAFF | READ_EVERYTHING)
+    reads_departures = has_role(user, READ_EVERYTHING)
+    panels: list[dict[str, Any]] = []
+    if status == work.IN_QA:
+        qa_services.checklists_instantiate(request=work_request)
+    runs = qa_selectors.checklist_runs_for(work_request)
+    done, total = checklist_progress(runs)
+    if status == work.IN_QA or total:
+        passed = done == total
+        panels.append(
+            {
+                "key": "checklist",
+                "title": "QA checklist",
+                "text": (
+                    f"{done} of {total} items done" + (" — passed." if passed and total else ".")
+                    if total
+                    else "No pre-flight checklist applies to this service."
+                ),
+                "done": done,
+                "total": total,
+                "url": reverse("releases:request_qa", args=[work_request.pk]) if reads_qa else "",
+                "label": "Open the QA checklist" if status == work.IN_QA else "QA checklist",
+                "primary": status == work.IN_QA and not passed,
+                "items": [],  # the template reads step.items: without it, dict.items() lists the keys
+            }
+        )
+    if status == work.IN_QA:
+        checklist = boarding_services.preflight_verdict(work_request)
+        verdicts = _verdict_rows(
+            actor=user, checklist=checklist, now=timezone.now(), request=work_request
+        )
+        boards = has_role(user, BOARDERS)
+        items = [
+            (str(row["departure"]), row["departure"].get_absolute_url() if reads_departures else "")
+            for row in verdicts["eligible"][:3]
+        ]
+        if items:
+            text = "Next eligible departures:"
+        elif not checklist.ok:
+            text = f"{checklist.message} Then board one of the trains that carry it."
+        elif verdicts["refused"]:
+            text = "No departure can take it now: " + (
+                " ".join(c.message for c in verdicts["shared"])
+                or "see each departure's reason on the boarding page."
+            )
+        else:
+            text = "No open departure of a train that carries it. " + verdicts["rule"]
+        panels.append(
+            {
+                "key": "board",
+                "title": "Board on a train",
+                "text": text,
+                "items": items,
+                "url": reverse("releases:request_board", args=[work_request.pk]) if boards else "",
+                "label": "Board on a train",
+                "primary": bool(items) and boards,
+            }
+        )
+    boarding = boarding_selectors.boarding_for_request(work_request)
+    if status == work.SCHEDULED and boarding is not None:
+        departure = boarding.departure
+        panels.append(
+            {
+                "key": "departure",
+                "title": "On a train",
+                "text": f"Boarded on {departure}. It goes live when the departure leaves and "
+                "is marked live on its manifest.",
+                "url": departure.get_absolute_url() if reads_departures else "",
+                "label": "Open the departure",
+                "primary": reads_departures and departure.starts_at <= timezone.now(),
+                "items": [],
+            }
+        )
+    return panels
+
+
+def rfc_board_link(rfc: Any, user: Any) -> tuple[str, str] | None:
+    """The RFC page's "Schedule on a departure" link (registered in governance.hooks)."""
+    if not work.rfc_is_schedulable(rfc) or not has_role(user, work.RFC_SCHEDULERS):
+        return None
+    return "Schedule on a departure", reverse("releases:rfc_board", args=[rfc.pk])

@@ -1,0 +1,85 @@
+"""What every releases domain shares: knobs, who acted, and the role a beat task acts with."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException
+
+from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, Role, has_role, user_roles
+from releases.trains.models import SYSTEM
+
+log = logging.getLogger(__name__)
+
+
+def setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+# Knobs (environment-backed in settings when set there; these are the defaults).
+EARLY_LAUNCH_MINUTES = 60  # an item may be marked live this long before its departure
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+PREFLIGHT_MAX_HTML_BYTES = 2 * 1024 * 1024
+LINKCHECK_TIMEOUT = 5.0
+MAX_MOVE_DAYS = 366  # a departure moved further than this is a new train, not a move
+
+TRAIN_EDITORS = frozenset({Role.ADMIN, Role.PM})
+DEPARTURE_EDITORS = frozenset({Role.ADMIN, Role.PM})
+BOARDERS = MOPS_STAFF
+LAUNCHERS = MOPS_STAFF
+FREEZE_EDITORS = ADMINS
+TEMPLATE_EDITORS = frozenset({Role.ADMIN, Role.PM})
+CHECKERS = MOPS_STAFF
+EXPERIMENT_EDITORS = MOPS_STAFF
+EXPERIMENT_READERS = READ_EVERYTHING  # who reads releases' pages: MOPS staff and leadership
+
+
+class StaleVersion(APIException):
+    """Someone changed the object since it was loaded (HTTP 412)."""
+
+    status_code = 412
+    default_code = "stale"
+    default_detail = "This was changed by someone else since you loaded it; reload and retry."
+
+
+class BoardingRefused(ValidationError):
+    """Boarding refused; `rule` names the rule that failed (channel, capacity, cutoff,
+    freeze, checklist, departure, state), also used as the error's field."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__({rule: ValidationError(message, code=rule)})
+        self.rule = rule
+        self.reason = message
+
+
+def require(actor: Any, roles: Iterable[str], what: str) -> None:
+    if actor is None:  # the system (beat tasks)
+        return
+    if not has_role(actor, roles):
+        raise PermissionDenied(f"Your role does not allow you to {what}.")
+
+
+def who(actor: Any) -> str:
+    return actor.username if actor is not None else "system"
+
+
+def roles_of(actor: Any) -> frozenset[str]:
+    return frozenset({SYSTEM}) if actor is None else user_roles(actor)
+
+
+def check_version(obj: Any, expected: int | None) -> None:
+    if expected is not None and int(expected) != obj.version:
+        raise StaleVersion()
+
+
+def copy_name(model: Any, name: str) -> str:
+    base = f"Copy of {name}"
+    candidate, n = base, 1
+    while model.objects.filter(name__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base} ({n})"
+    return candidate[:120]

@@ -1,0 +1,130 @@
+"""API of the experiment register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from releases.api.common import if_match, valid_data
+from releases.common import EXPERIMENT_EDITORS, EXPERIMENT_READERS
+from releases.experiments import selectors
+from releases.experiments import services as experiments_services
+from releases.experiments.filters import ExperimentFilter
+from releases.experiments.models import Experiment
+from releases.experiments.serializers import (
+    ExperimentDetailSerializer,
+    ExperimentSerializer,
+    ExperimentTransitionSerializer,
+    ExperimentWriteSerializer,
+)
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='The version you read (ETag), e.g. "3"; a stale one gets 412.',
+)
+EXPERIMENT_ERRORS = {
+    400: OpenApiResponse(description="Invalid input; `field` names the input at fault"),
+    403: OpenApiResponse(description="Not allowed"),
+    404: OpenApiResponse(description="Not found"),
+    409: OpenApiResponse(description="Transition not allowed from this state"),
+    412: OpenApiResponse(description="Stale If-Match"),
+}
+
+
+class ExperimentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The experiment register. MOPS staff write; staff and leadership read. The detail
+    carries the event timeline and `ETag: "<version>"`; PATCH and transitions accept
+    `If-Match` (412 when stale). The required sample per variant is computed from
+    baseline, MDE, α and power (two-proportion z-test)."""
+
+    serializer_class = ExperimentSerializer
+    queryset = Experiment.objects.none()
+    read_roles = EXPERIMENT_READERS
+    write_roles = EXPERIMENT_EDITORS
+    action_roles = {"transition": EXPERIMENT_EDITORS}
+    filterset_class = ExperimentFilter
+    ordering_fields = ["created_at", "concluded_at", "name"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if self.action == "list":
+            return selectors.experiments()
+        return selectors.experiment_detail()
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return ExperimentSerializer if self.action == "list" else ExperimentDetailSerializer
+
+    def _detail(self, experiment: Experiment, code: int = status.HTTP_200_OK) -> Response:
+        experiment = selectors.experiment_detail().get(pk=experiment.pk)
+        data = ExperimentDetailSerializer(experiment, context=self.get_serializer_context()).data
+        response = Response(data, status=code)
+        response["ETag"] = experiment.etag
+        return response
+
+    @extend_schema(responses={200: ExperimentDetailSerializer, 404: EXPERIMENT_ERRORS[404]})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._detail(self.get_object())
+
+    @extend_schema(
+        request=ExperimentWriteSerializer,
+        responses={201: ExperimentDetailSerializer, **EXPERIMENT_ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = valid_data(ExperimentWriteSerializer, request)
+        experiment = experiments_services.experiment_create(actor=request.user, **data)
+        return self._detail(experiment, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ExperimentWriteSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ExperimentDetailSerializer, **EXPERIMENT_ERRORS},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        experiment = self.get_object()
+        data = valid_data(ExperimentWriteSerializer, request, partial=True)
+        experiment = experiments_services.experiment_update(
+            experiment=experiment,
+            actor=request.user,
+            expected_version=if_match(request),
+            **data,
+        )
+        return self._detail(experiment)
+
+    @extend_schema(
+        request=ExperimentTransitionSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ExperimentDetailSerializer, **EXPERIMENT_ERRORS},
+        description="start (planned → running), conclude (running → concluded: `result`, "
+        "`learnings` and `observed_sample_per_variant` required; `met_power` is computed), "
+        "stop (running → stopped, `note` required), cancel (planned → cancelled, `note` "
+        "required).",
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        experiment = self.get_object()
+        data = valid_data(ExperimentTransitionSerializer, request)
+        experiment = experiments_services.experiment_transition(
+            experiment=experiment,
+            name=data["name"],
+            note=data["note"],
+            result=data["result"],
+            learnings=data["learnings"],
+            observed_sample_per_variant=data.get("observed_sample_per_variant"),
+            actor=request.user,
+            expected_version=if_match(request),
+        )
+        return self._detail(experiment)

@@ -1,0 +1,199 @@
+"""Pages of the experiment register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+from django.views.generic import ListView
+
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import has_role, user_roles
+from mops.core.lifecycle import TransitionError
+from releases import work
+from releases.common import EXPERIMENT_EDITORS, EXPERIMENT_READERS, StaleVersion
+from releases.experiments import selectors
+from releases.experiments import services as experiments_services
+from releases.experiments.filters import ExperimentFilter
+from releases.experiments.forms import ExperimentForm, ExperimentTransitionForm
+from releases.experiments.models import Experiment
+from releases.pages import errors_to_form, flash_error
+from releases.trains.models import Departure
+
+# --- experiments ------------------------------------------------------------------------------
+
+
+class ExperimentListView(RoleRequiredMixin, ListView):
+    """The experiment register with its filters (the metrics dashboard links here)."""
+
+    template_name = "releases/experiment_list.html"
+    read_roles = EXPERIMENT_READERS
+    paginate_by = 50
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        self.filterset = ExperimentFilter(self.request.GET, queryset=selectors.experiments())
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_edit"] = has_role(self.request.user, EXPERIMENT_EDITORS)
+        return context
+
+
+def _experiment_work(experiment: Experiment) -> tuple[str, str]:
+    """(label, url) of the intake request linked to the experiment, or empty strings."""
+    if experiment.request_id is None:
+        return "", ""
+    return work.request_label(experiment.request), work.request_url(experiment.request)
+
+
+class ExperimentDetailView(RoleRequiredMixin, View):
+    """One experiment: design and required sample, outcome, its event timeline, and the
+    lifecycle buttons (concluding asks for the result, learnings and observed sample)."""
+
+    read_roles = EXPERIMENT_READERS
+    write_roles = EXPERIMENT_EDITORS
+
+    def get(
+        self, request: HttpRequest, pk: int, form: ExperimentTransitionForm | None = None
+    ) -> HttpResponse:
+        experiment = get_object_or_404(selectors.experiment_detail(), pk=pk)
+        label, url = _experiment_work(experiment)
+        return render(
+            request,
+            "releases/experiment_detail.html",
+            {
+                "experiment": experiment,
+                "work_label": label,
+                "work_url": url,
+                "transitions": Experiment.lifecycle.available(
+                    state=experiment.status, roles=user_roles(request.user)
+                ),
+                "form": form or ExperimentTransitionForm(initial={"version": experiment.version}),
+                "can_edit": has_role(request.user, EXPERIMENT_EDITORS),
+            },
+            status=400 if form is not None else 200,
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        experiment = get_object_or_404(Experiment, pk=pk)
+        form = ExperimentTransitionForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, pk, form=form)
+        data = form.cleaned_data
+        try:
+            experiment = experiments_services.experiment_transition(
+                experiment=experiment,
+                name=data["name"],
+                actor=request.user,
+                note=data.get("note") or "",
+                result=data.get("result") or "",
+                learnings=data.get("learnings") or "",
+                observed_sample_per_variant=data.get("observed_sample_per_variant"),
+                expected_version=data.get("version"),
+            )
+        except StaleVersion as exc:
+            messages.error(request, str(exc.detail))
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+            return self.get(request, pk, form=form)
+        except (TransitionError, PermissionDenied) as exc:
+            flash_error(request, exc)
+        else:
+            messages.success(request, f"{experiment.name}: {experiment.get_status_display()}.")
+        return redirect(experiment.get_absolute_url())
+
+
+class ExperimentFormView(RoleRequiredMixin, View):
+    """Register an experiment, or edit one (only what its status still lets change)."""
+
+    read_roles = EXPERIMENT_EDITORS
+    write_roles = EXPERIMENT_EDITORS
+
+    def _experiment(self, pk: int | None) -> Experiment | None:
+        return get_object_or_404(selectors.experiments(), pk=pk) if pk else None
+
+    def _form(self, experiment: Experiment | None, data: Any = None) -> ExperimentForm:
+        initial: dict[str, Any] = {}
+        if experiment is not None:
+            initial = {
+                f: getattr(experiment, f)
+                for f in experiments_services.EXPERIMENT_FIELDS
+                if f not in ("owner", "team", "request", "departure")
+            }
+            initial.update(
+                owner=experiment.owner.username,
+                team=experiment.team.slug,
+                request=experiment.request_id,
+                departure=experiment.departure_id,
+                version=experiment.version,
+            )
+        form = ExperimentForm(data, initial=initial)
+        if experiment is not None:
+            form.keep_only(experiments_services.experiment_editable_fields(experiment))
+        return form
+
+    def _render(
+        self, request: HttpRequest, form: ExperimentForm, experiment: Experiment | None, code: int
+    ) -> HttpResponse:
+        return render(
+            request,
+            "releases/experiment_form.html",
+            {"form": form, "experiment": experiment},
+            status=code,
+        )
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        experiment = self._experiment(pk)
+        return self._render(request, self._form(experiment), experiment, 200)
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        experiment = self._experiment(pk)
+        form = self._form(experiment, request.POST)
+        if form.is_valid():
+            fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            try:
+                self._resolve_links(request, fields, editing=experiment is not None)
+                if experiment is None:
+                    experiment = experiments_services.experiment_create(
+                        actor=request.user, **fields
+                    )
+                else:
+                    experiment = experiments_services.experiment_update(
+                        experiment=experiment,
+                        actor=request.user,
+                        expected_version=form.cleaned_data.get("version"),
+                        **fields,
+                    )
+                messages.success(request, f"Saved {experiment.name}.")
+                return redirect(experiment.get_absolute_url())
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            except StaleVersion as exc:
+                form.add_error(None, str(exc.detail))
+        return self._render(request, form, experiment, 400)
+
+    @staticmethod
+    def _resolve_links(request: HttpRequest, fields: dict[str, Any], *, editing: bool) -> None:
+        """Request and departure numbers → objects; an unknown number is a field error."""
+        if "request" in fields and fields["request"] is not None:
+            found = work.requests_visible_to(request.user).filter(pk=fields["request"]).first()
+            if found is None:
+                raise ValidationError({"request": "No such request."})
+            fields["request"] = found
+        if "departure" in fields and fields["departure"] is not None:
+            departure = Departure.objects.filter(pk=fields["departure"]).first()
+            if departure is None:
+                raise ValidationError({"departure": "No such departure."})
+            fields["departure"] = departure
+        for key in ("owner", "team"):  # left empty on an edit: keep the current one
+            if editing and key in fields and fields[key] is None:
+                fields.pop(key)
+        for key in ("alpha", "power", "variants"):  # left empty: the default / current value
+            if key in fields and fields[key] is None:
+                fields.pop(key)
