@@ -24,6 +24,9 @@ class EnablementConfig(AppConfig):
         registry.nav_items.append(
             registry.NavItem("Training", "enablement:course_list", ALL_ROLES, 31, group="work")
         )
+        registry.nav_items.append(
+            registry.NavItem("Live docs", "enablement:docs", ALL_ROLES, 32, group="work")
+        )
         catalog_hooks.service_reading.append(selectors.service_reading)
         catalog_hooks.selfserve_gates.append(selectors.selfserve_gate)
         registry.demo_loaders.append(("enablement", demo.load))

@@ -21,4 +21,8 @@ urlpatterns = [
     path("courses/", views.CourseListView.as_view(), name="course_list"),
     path("courses/<slug:slug>/", views.CourseDetailView.as_view(), name="course_detail"),
     path("courses/<slug:slug>/<int:position>/", views.ModuleView.as_view(), name="module"),
+    path("docs/", views.DocsIndexView.as_view(), name="docs"),
+    path("docs/taxonomy/", views.TaxonomyDocView.as_view(), name="docs_taxonomy"),
+    path("docs/contracts/<int:pk>/", views.ContractDocView.as_view(), name="docs_contract"),
+    path("docs/processes/<str:key>/", views.ProcessMapView.as_view(), name="docs_process"),
 ]

@@ -3,14 +3,16 @@ training (courses, enrolment, modules with their quiz)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views import View
 
 from mops.accounts.permissions import RoleRequiredMixin
@@ -18,7 +20,7 @@ from mops.accounts.roles import ALL_ROLES, has_role
 from mops.core.concurrency import StaleVersion
 from mops.core.richtext import render_markdown
 
-from . import selectors
+from . import docs, selectors
 from .forms import FeedbackForm, PlaybookForm, QuizForm
 from .models import Category, Course, CourseModule, Playbook
 from .services import (
@@ -296,3 +298,82 @@ class ModuleView(RoleRequiredMixin, View):
                 "enablement:module", slug=module.course.slug, position=following.position
             )
         return redirect(module.course.get_absolute_url())
+
+
+# --- live docs ------------------------------------------------------------------------------
+
+
+class DocsIndexView(RoleRequiredMixin, View):
+    read_roles = ALL_ROLES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "enablement/docs_index.html",
+            {
+                "taxonomy": docs.active_taxonomy(),
+                "contracts": docs.contracts(),
+                "maps": docs.process_maps(),
+            },
+        )
+
+
+class ProcessMapView(RoleRequiredMixin, View):
+    read_roles = ALL_ROLES
+
+    def get(self, request: HttpRequest, key: str) -> HttpResponse:
+        found = docs.process_map(key)
+        if found is None:
+            raise Http404("No such process.")
+        return render(
+            request,
+            "enablement/docs_process.html",
+            {
+                "map": found,
+                # Generated from code declarations, every text XML-escaped (statediagram).
+                "svg": mark_safe(found.svg()),  # noqa: S308
+                "transitions": list(found.lifecycle.transitions.values()),
+            },
+        )
+
+
+class TaxonomyDocView(RoleRequiredMixin, View):
+    read_roles = ALL_ROLES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        version = docs.active_taxonomy()
+        sections = []
+        if version is not None:
+            sections = [
+                ("Sources", version.sources),
+                ("Mediums", version.mediums),
+                ("Channel grouping rules", version.channel_rules),
+                ("Naming convention", version.naming),
+            ]
+        return render(
+            request,
+            "enablement/docs_taxonomy.html",
+            {
+                "version": version,
+                "sections": [(t, json.dumps(v, indent=2, ensure_ascii=False)) for t, v in sections],
+                "changed": docs.last_change(docs.taxonomy_model()),
+            },
+        )
+
+
+class ContractDocView(RoleRequiredMixin, View):
+    read_roles = ALL_ROLES
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contract = docs.contract(pk)
+        if contract is None:
+            raise Http404("No such contract.")
+        return render(
+            request,
+            "enablement/docs_contract.html",
+            {
+                "contract": contract,
+                "spec": json.dumps(contract.spec, indent=2, ensure_ascii=False, default=str),
+                "changed": docs.last_change(docs.contract_model(), contract.pk),
+            },
+        )
