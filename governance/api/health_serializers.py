@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from mops.accounts.roles import ADMINS, has_role
@@ -15,6 +16,7 @@ from ..models import (
     Monitor,
     Rotation,
     Runbook,
+    Warehouse,
 )
 
 
@@ -116,6 +118,21 @@ class DatasetSerializer(serializers.ModelSerializer):
             "last_run",
             "open_incidents",
         ]
+
+
+class DatasetWriteSerializer(serializers.ModelSerializer):
+    """A dataset as an admin creates or edits it: warehouse and owner by id; the schedule is a
+    cron expression (default: a full run every night at 02:00)."""
+
+    warehouse = serializers.PrimaryKeyRelatedField(queryset=Warehouse.objects.all())
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Dataset
+        fields = ["warehouse", "schema", "table", "description", "owner", "schedule", "enabled"]
+        validators: list = []  # the (warehouse, schema, table) uniqueness is the service's
 
 
 class ContractSerializer(serializers.ModelSerializer):

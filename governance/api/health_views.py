@@ -22,12 +22,13 @@ from ..health_services import (
     contract_import_yaml,
     contract_save,
     dataset_run_checks,
+    dataset_save,
     incident_acknowledge,
     incident_resolve,
     monitor_ping,
 )
 from ..health_views import contract_yaml
-from ..models import CheckRun, Incident, Monitor
+from ..models import CheckRun, Dataset, Incident, Monitor
 from .health_serializers import (
     CheckDefinitionSerializer,
     CheckRunDetailSerializer,
@@ -36,6 +37,7 @@ from .health_serializers import (
     ContractSerializer,
     ContractYamlSerializer,
     DatasetSerializer,
+    DatasetWriteSerializer,
     IncidentActionSerializer,
     IncidentSerializer,
     MonitorSerializer,
@@ -50,7 +52,12 @@ class Conflict(serializers.ValidationError):
     status_code = 409
 
 
-class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
+class DatasetViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Datasets: read by staff and leadership; created and edited by admins through
+    `dataset_save` (the page's service: cron checked, beat schedule synced)."""
+
     serializer_class = DatasetSerializer
     read_roles = READ_EVERYTHING
     write_roles = ADMINS
@@ -58,6 +65,32 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return hs.datasets_with_health()
+
+    def _save(self, request: Request, dataset: Dataset | None, partial: bool) -> Response:
+        body = DatasetWriteSerializer(dataset, data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        saved = dataset_save(
+            actor=request.user,
+            dataset=dataset,
+            warehouse=data.pop("warehouse", dataset.warehouse if dataset else None),
+            schema=data.pop("schema", dataset.schema if dataset else ""),
+            table=data.pop("table", dataset.table if dataset else ""),
+            **data,
+        )
+        created = dataset is None
+        return Response(
+            DatasetSerializer(self.get_queryset().get(pk=saved.pk)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=DatasetWriteSerializer, responses={201: DatasetSerializer})
+    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return self._save(request, None, partial=False)
+
+    @extend_schema(request=DatasetWriteSerializer, responses={200: DatasetSerializer})
+    def update(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return self._save(request, self.get_object(), partial=bool(kwargs.get("partial")))
 
     @extend_schema(
         request=RunRequestSerializer,

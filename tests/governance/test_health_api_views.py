@@ -292,3 +292,32 @@ def test_new_datasets_run_in_full_nightly_and_pages_say_so_in_words(health, clie
     listing = admin.get("/governance/datasets/").content.decode()
     assert "At 02:00" in listing
     assert "At 02:00" in admin.get(ds.get_absolute_url()).content.decode()
+
+
+def test_admins_create_and_edit_datasets_over_the_api_with_the_page_rules(health, api_for):
+    from governance.models import Dataset
+
+    admin, engineer = api_for("admin"), api_for("engineer")
+    body = {"warehouse": health["warehouse"].pk, "schema": "demo_warehouse", "table": "campaigns"}
+    assert engineer.post("/api/v1/datasets/", body, format="json").status_code == 403
+    created = admin.post("/api/v1/datasets/", body, format="json")
+    assert created.status_code == 201, created.json()
+    ds = Dataset.objects.get(pk=created.json()["id"])
+    assert created.json()["schedule"] == ds.schedule == "0 2 * * *"  # nightly by default
+    assert ds.periodic_task.crontab.hour == "2"
+    again = admin.post("/api/v1/datasets/", body, format="json")
+    assert again.status_code == 400  # one dataset per table, said as a field error
+    bad = admin.patch(f"/api/v1/datasets/{ds.pk}/", {"schedule": "every day"}, format="json")
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "schedule"
+    assert "five fields" in bad.json()["errors"][0]["message"]
+    assert Dataset.objects.get(pk=ds.pk).schedule == "0 2 * * *"  # nothing half-saved
+    ok = admin.patch(
+        f"/api/v1/datasets/{ds.pk}/", {"schedule": "30 3 * * 1", "enabled": False}, format="json"
+    )
+    assert ok.status_code == 200 and ok.json()["schedule"] == "30 3 * * 1"
+    ds.refresh_from_db()
+    assert ds.periodic_task.crontab.minute == "30" and not ds.periodic_task.enabled
+    missing = admin.post("/api/v1/datasets/", {"schema": "x", "table": "y"}, format="json")
+    assert missing.status_code == 400
+    assert missing.json()["errors"][0]["field"] == "warehouse"
