@@ -1,16 +1,16 @@
-"""What every releases domain shares: knobs, who acted, and the role a beat task acts with."""
+"""What every releases domain shares: knobs, the roles each write needs, who acted (None is
+the system: beat tasks and workers), the version check and copy names."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from rest_framework.exceptions import APIException
+from django.core.exceptions import ValidationError
 
-from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, Role, has_role, user_roles
+from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, Role, user_roles
+from mops.core.concurrency import StaleVersion
 from releases.trains.models import SYSTEM
 
 log = logging.getLogger(__name__)
@@ -38,14 +38,6 @@ EXPERIMENT_EDITORS = MOPS_STAFF
 EXPERIMENT_READERS = READ_EVERYTHING  # who reads releases' pages: MOPS staff and leadership
 
 
-class StaleVersion(APIException):
-    """Someone changed the object since it was loaded (HTTP 412)."""
-
-    status_code = 412
-    default_code = "stale"
-    default_detail = "This was changed by someone else since you loaded it; reload and retry."
-
-
 class BoardingRefused(ValidationError):
     """Boarding refused; `rule` names the rule that failed (channel, capacity, cutoff,
     freeze, checklist, departure, state), also used as the error's field."""
@@ -54,13 +46,6 @@ class BoardingRefused(ValidationError):
         super().__init__({rule: ValidationError(message, code=rule)})
         self.rule = rule
         self.reason = message
-
-
-def require(actor: Any, roles: Iterable[str], what: str) -> None:
-    if actor is None:  # the system (beat tasks)
-        return
-    if not has_role(actor, roles):
-        raise PermissionDenied(f"Your role does not allow you to {what}.")
 
 
 def who(actor: Any) -> str:
@@ -72,6 +57,7 @@ def roles_of(actor: Any) -> frozenset[str]:
 
 
 def check_version(obj: Any, expected: int | None) -> None:
+    """Raise the kernel's `StaleVersion` when the caller read an older `version` of `obj`."""
     if expected is not None and int(expected) != obj.version:
         raise StaleVersion()
 

@@ -16,6 +16,7 @@ from catalog.models import Channel
 from mops.accounts.roles import ADMINS, has_role
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import TransitionError
+from mops.core.services import require_role
 from releases import work
 from releases.boarding import carriage
 from releases.boarding.models import Boarding, BoardingStatus
@@ -24,7 +25,6 @@ from releases.common import (
     EARLY_LAUNCH_MINUTES,
     LAUNCHERS,
     BoardingRefused,
-    require,
     setting,
     who,
 )
@@ -255,7 +255,7 @@ def departure_board(
     covers it or an admin records a reason (`freeze`), and the request's pre-flight
     checklist passed (`checklist`). The departure row is locked for the whole check.
     """
-    require(actor, BOARDERS, "board work onto departures")
+    require_role(actor, BOARDERS, "board work onto departures")
     if (request is None) == (rfc is None):
         raise ValidationError({"subject": "Board exactly one request or one RFC."})
     if request is not None and work.request_is_in_qa(request):
@@ -335,7 +335,7 @@ def boarding_move(
 ) -> Boarding:
     """Move boarded work to another departure (default: the train's next open one). The
     target is checked by the same rules except the checklist, which already passed."""
-    require(actor, BOARDERS, "move work between departures")
+    require_role(actor, BOARDERS, "move work between departures")
     with transaction.atomic():
         boarding = Boarding.objects.select_for_update().get(pk=boarding.pk)
         if boarding.status != BoardingStatus.BOARDED:
@@ -399,7 +399,7 @@ def boarding_move(
 
 def boarding_remove(*, boarding: Boarding, actor: Any, note: str = "") -> Boarding:
     """Take work off a departure; a request goes back to QA."""
-    require(actor, BOARDERS, "take work off departures")
+    require_role(actor, BOARDERS, "take work off departures")
     with transaction.atomic():
         boarding = Boarding.objects.select_for_update().get(pk=boarding.pk)
         if boarding.status != BoardingStatus.BOARDED:
@@ -433,7 +433,7 @@ def departure_has_left(departure: Departure, *, now: datetime | None = None) -> 
 def boarding_mark(*, boarding: Boarding, outcome: str, actor: Any, note: str = "") -> Boarding:
     """At departure: mark an item live (the request goes live, its TTC clock stops; its
     post-flight checklist is instantiated) or rolled back (a note is required)."""
-    require(actor, LAUNCHERS, "mark launches")
+    require_role(actor, LAUNCHERS, "mark launches")
     if outcome not in (BoardingStatus.LIVE, BoardingStatus.ROLLED_BACK):
         raise ValidationError({"outcome": "Mark an item 'live' or 'rolled_back'."})
     with transaction.atomic():

@@ -11,7 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from releases.api.common import if_match, valid_data
+from mops.core.concurrency import if_match_version
+from releases.api.common import valid_data
 from releases.common import EXPERIMENT_EDITORS, EXPERIMENT_READERS
 from releases.experiments import selectors
 from releases.experiments import services as experiments_services
@@ -99,7 +100,7 @@ class ExperimentViewSet(
         experiment = experiments_services.experiment_update(
             experiment=experiment,
             actor=request.user,
-            expected_version=if_match(request),
+            expected_version=if_match_version(request),
             **data,
         )
         return self._detail(experiment)
@@ -125,6 +126,6 @@ class ExperimentViewSet(
             learnings=data["learnings"],
             observed_sample_per_variant=data.get("observed_sample_per_variant"),
             actor=request.user,
-            expected_version=if_match(request),
+            expected_version=if_match_version(request),
         )
         return self._detail(experiment)

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from mops.core.audit import set_change_reason
-from releases.common import EXPERIMENT_EDITORS, check_version, require, roles_of, who
+from mops.core.services import model_update, require_role
+from releases.common import EXPERIMENT_EDITORS, check_version, roles_of, who
 from releases.experiments import design
 from releases.experiments.models import (
     EXPERIMENT_ENDED,
@@ -104,7 +105,7 @@ def _experiment_event(
 def experiment_create(*, actor: Any, now: datetime | None = None, **fields: Any) -> Experiment:
     """Register a planned experiment. The owner defaults to the actor, the team to the
     owner's team; the required sample per variant is computed from the design."""
-    require(actor, EXPERIMENT_EDITORS, "register experiments")
+    require_role(actor, EXPERIMENT_EDITORS, "register experiments")
     unknown = set(fields) - set(EXPERIMENT_FIELDS)
     if unknown:
         raise ValidationError({f: "Not an experiment field." for f in sorted(unknown)})
@@ -132,7 +133,7 @@ def experiment_update(
 ) -> Experiment:
     """Edit an experiment (If-Match). The design cannot change once it runs; an ended one
     takes only its cost and learnings."""
-    require(actor, EXPERIMENT_EDITORS, "edit experiments")
+    require_role(actor, EXPERIMENT_EDITORS, "edit experiments")
     unknown = set(changes) - set(EXPERIMENT_FIELDS)
     if unknown:
         raise ValidationError({f: "Not an experiment field." for f in sorted(unknown)})
@@ -151,8 +152,7 @@ def experiment_update(
         }
         if refused:
             raise ValidationError(refused)
-        for key, value in changes.items():
-            setattr(experiment, key, value)
+        model_update(experiment, fields=EXPERIMENT_FIELDS, data=changes)
         experiment.version += 1
         _clean_experiment(experiment)
         set_change_reason(experiment, f"edited by {who(actor)}")

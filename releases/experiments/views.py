@@ -13,9 +13,10 @@ from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import has_role, user_roles
+from mops.core.concurrency import StaleVersion
 from mops.core.lifecycle import TransitionError
 from releases import work
-from releases.common import EXPERIMENT_EDITORS, EXPERIMENT_READERS, StaleVersion
+from releases.common import EXPERIMENT_EDITORS, EXPERIMENT_READERS
 from releases.experiments import selectors
 from releases.experiments import services as experiments_services
 from releases.experiments.filters import ExperimentFilter
@@ -98,7 +99,7 @@ class ExperimentDetailView(RoleRequiredMixin, View):
                 expected_version=data.get("version"),
             )
         except StaleVersion as exc:
-            messages.error(request, str(exc.detail))
+            messages.error(request, exc.message)
         except ValidationError as exc:
             errors_to_form(form, exc)
             return self.get(request, pk, form=form)
@@ -175,7 +176,7 @@ class ExperimentFormView(RoleRequiredMixin, View):
             except ValidationError as exc:
                 errors_to_form(form, exc)
             except StaleVersion as exc:
-                form.add_error(None, str(exc.detail))
+                form.add_error(None, exc.message)
         return self._render(request, form, experiment, 400)
 
     @staticmethod

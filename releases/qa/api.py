@@ -15,9 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, READ_EVERYTHING
+from mops.core.concurrency import if_match_version
 from mops.core.uploads import attachment_response
 from releases import work
-from releases.api.common import if_match, valid_data
+from releases.api.common import valid_data
 from releases.common import CHECKERS, TEMPLATE_EDITORS
 from releases.qa import selectors
 from releases.qa import services as qa_services
@@ -126,7 +127,7 @@ class ItemResultViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             evidence_link=data.get("evidence_link") or "",
             evidence_file=data.get("evidence_file"),
             evidence_note=data.get("evidence_note") or "",
-            expected_version=if_match(request),
+            expected_version=if_match_version(request),
         )
         return Response(
             ItemResultSerializer(

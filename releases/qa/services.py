@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import TransitionError
+from mops.core.services import require_role
 from mops.core.slugs import unique_slug
 from mops.core.uploads import validate_upload
 from releases import work
@@ -28,7 +29,6 @@ from releases.common import (
     TEMPLATE_EDITORS,
     check_version,
     copy_name,
-    require,
     setting,
     who,
 )
@@ -106,7 +106,7 @@ def checklist_template_create(
     changelog: str = "First version.",
 ) -> ChecklistTemplate:
     """A checklist template and its version 1; the slug is made from the name if empty."""
-    require(actor, TEMPLATE_EDITORS, "edit checklist templates")
+    require_role(actor, TEMPLATE_EDITORS, "edit checklist templates")
     slug = slug or unique_slug(ChecklistTemplate, name or "checklist")
     template = ChecklistTemplate(
         name=name, slug=slug, channel=channel, change_type=change_type, phase=phase
@@ -150,7 +150,7 @@ def checklist_template_publish(
     *, template: ChecklistTemplate, actor: Any, items: Iterable[Any], changelog: str
 ) -> ChecklistTemplateVersion:
     """A new version of the template's items. Existing runs keep the version they used."""
-    require(actor, TEMPLATE_EDITORS, "edit checklist templates")
+    require_role(actor, TEMPLATE_EDITORS, "edit checklist templates")
     specs = _item_specs(items)
     if not changelog.strip():
         raise ValidationError({"changelog": "Say what changed in this version."})
@@ -264,7 +264,8 @@ def item_result_record(
     a required item cannot be 'not applicable'. An automated item is passed by its
     pre-flight run, not by hand.
     """
-    require(actor, CHECKERS, "tick QA checklists")
+    if actor is not None:  # None: the pre-flight worker recording its automated verdict
+        require_role(actor, CHECKERS, "tick QA checklists")
     if state not in ItemState.values:
         raise ValidationError({"state": f"One of {', '.join(ItemState.values)}."})
     with transaction.atomic():
@@ -326,7 +327,7 @@ def preflight_start(
     item_result: ItemResult | None = None,
 ) -> PreflightRun:
     """Queue an automated check of an asset; a worker runs it after commit."""
-    require(actor, CHECKERS, "run pre-flight checks")
+    require_role(actor, CHECKERS, "run pre-flight checks")
     if check not in AutomatedCheck.values:
         raise ValidationError({"check": f"One of {', '.join(AutomatedCheck.values)}."})
     urls = [u.strip() for u in urls if u and u.strip()]

@@ -15,12 +15,13 @@ from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, READ_EVERYTHING, has_role
+from mops.core.concurrency import StaleVersion
 from mops.core.lifecycle import TransitionError
 from mops.core.uploads import attachment_response
 from releases import work
 from releases.boarding import services as boarding_services
 from releases.boarding.views import visible_request
-from releases.common import BOARDERS, CHECKERS, TEMPLATE_EDITORS, StaleVersion
+from releases.common import BOARDERS, CHECKERS, TEMPLATE_EDITORS
 from releases.pages import errors_to_form, flash_error
 from releases.qa import selectors
 from releases.qa import services as qa_services
@@ -120,7 +121,7 @@ class RequestQaView(RoleRequiredMixin, View):
             else:
                 messages.error(request, f"Unknown action '{action}'.")
         except StaleVersion as exc:
-            messages.error(request, str(exc.detail))
+            messages.error(request, exc.message)
         except (ValidationError, TransitionError, PermissionDenied) as exc:
             flash_error(request, exc)
         return redirect(reverse("releases:request_qa", args=[pk]))

@@ -12,8 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mops.accounts.roles import MOPS_STAFF
+from mops.core.concurrency import if_match_version
 from releases import work
-from releases.api.common import RELEASE_READERS, if_match, valid_data
+from releases.api.common import RELEASE_READERS, valid_data
 from releases.boarding import services as boarding_services
 from releases.boarding.serializers import (
     BoardSerializer,
@@ -66,7 +67,7 @@ class TrainViewSet(
         partial = kwargs.pop("partial", False)
         data = valid_data(TrainSerializer, request, instance=train, partial=partial)
         train = trains_services.train_update(
-            train=train, actor=request.user, expected_version=if_match(request), **data
+            train=train, actor=request.user, expected_version=if_match_version(request), **data
         )
         return Response(TrainSerializer(train).data)
 
@@ -119,7 +120,10 @@ class DepartureViewSet(
         departure = self.get_object()
         data = valid_data(DepartureUpdateSerializer, request)
         departure = trains_services.departure_update(
-            departure=departure, actor=request.user, expected_version=if_match(request), **data
+            departure=departure,
+            actor=request.user,
+            expected_version=if_match_version(request),
+            **data,
         )
         return self._detail(departure)
 
@@ -188,7 +192,7 @@ class FreezeViewSet(
         partial = kwargs.pop("partial", False)
         data = valid_data(FreezeSerializer, request, instance=freeze, partial=partial)
         freeze = trains_services.freeze_update(
-            freeze=freeze, actor=request.user, expected_version=if_match(request), **data
+            freeze=freeze, actor=request.user, expected_version=if_match_version(request), **data
         )
         return Response(FreezeSerializer(freeze).data)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import TransitionError
+from mops.core.services import model_update, require_role
 from mops.core.slugs import unique_slug
 from mops.core.timezones import default_time_zone
 from releases.boarding.models import BoardingStatus
@@ -23,7 +24,6 @@ from releases.common import (
     TRAIN_EDITORS,
     check_version,
     copy_name,
-    require,
     roles_of,
     who,
 )
@@ -63,7 +63,7 @@ def _clean_train(train: Train) -> None:
 
 def train_create(*, actor: Any, **fields: Any) -> Train:
     """Create a train and materialise its departures over the horizon."""
-    require(actor, TRAIN_EDITORS, "configure release trains")
+    require_role(actor, TRAIN_EDITORS, "configure release trains")
     unknown = set(fields) - set(TRAIN_FIELDS)
     if unknown:
         raise ValidationError({f: "Not a train field." for f in sorted(unknown)})
@@ -94,7 +94,7 @@ def train_update(
 ) -> Train:
     """Edit a train. When its timing changes, future open departures nobody boarded or
     edited are re-generated; edited or boarded ones are kept as they are."""
-    require(actor, TRAIN_EDITORS, "configure release trains")
+    require_role(actor, TRAIN_EDITORS, "configure release trains")
     unknown = set(changes) - set(TRAIN_FIELDS)
     if unknown:
         raise ValidationError({f: "Not a train field." for f in sorted(unknown)})
@@ -106,9 +106,7 @@ def train_update(
         check_version(train, expected_version)
         if "rrule" in changes:
             changes["rrule"] = _normalise_rrule(changes["rrule"])
-        retimed = any(getattr(train, k) != v for k, v in changes.items() if k in timing)
-        for key, value in changes.items():
-            setattr(train, key, value)
+        retimed = bool(timing & set(model_update(train, fields=TRAIN_FIELDS, data=changes)))
         train.version += 1
         _clean_train(train)
         set_change_reason(train, f"edited by {who(actor)}")
@@ -198,7 +196,7 @@ def departure_update(
 ) -> Departure:
     """Move one departure or change its capacity. Capacity may not drop below the seats
     already taken; moving recomputes the cutoff."""
-    require(actor, DEPARTURE_EDITORS, "edit departures")
+    require_role(actor, DEPARTURE_EDITORS, "edit departures")
     with transaction.atomic():
         departure = (
             Departure.objects.select_for_update().select_related("train").get(pk=departure.pk)
@@ -321,7 +319,7 @@ FREEZE_FIELDS = (
 
 
 def freeze_create(*, actor: Any, **fields: Any) -> Freeze:
-    require(actor, FREEZE_EDITORS, "declare freezes")
+    require_role(actor, FREEZE_EDITORS, "declare freezes")
     unknown = set(fields) - set(FREEZE_FIELDS)
     if unknown:
         raise ValidationError({f: "Not a freeze field." for f in sorted(unknown)})
@@ -338,7 +336,7 @@ def freeze_create(*, actor: Any, **fields: Any) -> Freeze:
 def freeze_update(
     *, freeze: Freeze, actor: Any, expected_version: int | None = None, **changes: Any
 ) -> Freeze:
-    require(actor, FREEZE_EDITORS, "edit freezes")
+    require_role(actor, FREEZE_EDITORS, "edit freezes")
     unknown = set(changes) - set(FREEZE_FIELDS)
     if unknown:
         raise ValidationError({f: "Not a freeze field." for f in sorted(unknown)})
@@ -347,8 +345,7 @@ def freeze_update(
         check_version(freeze, expected_version)
         if changes.get("rrule"):
             changes["rrule"] = _normalise_rrule(changes["rrule"])
-        for key, value in changes.items():
-            setattr(freeze, key, value)
+        model_update(freeze, fields=FREEZE_FIELDS, data=changes)
         freeze.version += 1
         freeze.full_clean()
         set_change_reason(freeze, f"edited by {who(actor)}")
@@ -357,7 +354,7 @@ def freeze_update(
 
 
 def freeze_delete(*, freeze: Freeze, actor: Any) -> None:
-    require(actor, FREEZE_EDITORS, "delete freezes")
+    require_role(actor, FREEZE_EDITORS, "delete freezes")
     with transaction.atomic():
         set_change_reason(freeze, f"deleted by {who(actor)}")
         freeze.delete()
@@ -391,6 +388,19 @@ def feed_token_rotate(*, user: Any) -> FeedToken:
         set_change_reason(token, "rotated")
         token.save()
     return token
+
+
+FEED_TOUCH_EVERY = timedelta(minutes=10)
+
+
+def feed_token_touch(*, token: FeedToken, now: datetime | None = None) -> None:
+    """Stamp when a calendar app last fetched the feed, at most every ten minutes.
+
+    A usage stamp, not a change: a plain UPDATE of `last_used_at` with no history row (a
+    calendar polling every few minutes would otherwise flood the audit trail)."""
+    now = now or timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > FEED_TOUCH_EVERY:
+        FeedToken.objects.filter(pk=token.pk).update(last_used_at=now)
 
 
 def feed_token_for(user: Any) -> FeedToken:

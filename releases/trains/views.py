@@ -17,6 +17,7 @@ from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
+from mops.core.concurrency import StaleVersion
 from mops.core.lifecycle import TransitionError
 from releases.boarding import selectors as boarding_selectors
 from releases.boarding import services as boarding_services
@@ -27,7 +28,6 @@ from releases.common import (
     FREEZE_EDITORS,
     LAUNCHERS,
     TRAIN_EDITORS,
-    StaleVersion,
 )
 from releases.pages import errors_to_form, flash_error, parse_date
 from releases.trains import schedule
@@ -178,7 +178,7 @@ class TrainFormView(RoleRequiredMixin, View):
             except ValidationError as exc:
                 errors_to_form(form, exc)
             except StaleVersion as exc:
-                form.add_error(None, str(exc.detail))
+                form.add_error(None, exc.message)
         return render(
             request, "releases/train_form.html", {"form": form, "train": train}, status=400
         )
@@ -289,7 +289,7 @@ class DepartureDetailView(RoleRequiredMixin, View):
             else:
                 messages.error(request, f"Unknown action '{action}'.")
         except StaleVersion as exc:
-            messages.error(request, str(exc.detail))
+            messages.error(request, exc.message)
         except (ValidationError, TransitionError) as exc:
             flash_error(request, exc)
         return redirect(departure.get_absolute_url())
@@ -384,7 +384,7 @@ class FreezeFormView(RoleRequiredMixin, View):
             except ValidationError as exc:
                 errors_to_form(form, exc)
             except StaleVersion as exc:
-                form.add_error(None, str(exc.detail))
+                form.add_error(None, exc.message)
         return render(
             request, "releases/freeze_form.html", {"form": form, "freeze": freeze}, status=400
         )
@@ -397,11 +397,7 @@ def _feed_user(token: str) -> Any:
     found = trains_selectors.feed_token_lookup(token)
     if found is None or not has_role(found.user, READ_EVERYTHING):
         raise Http404("Unknown feed.")
-    services_touch = found.last_used_at is None or (
-        timezone.now() - found.last_used_at > timedelta(minutes=10)
-    )
-    if services_touch:
-        type(found).objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    trains_services.feed_token_touch(token=found)
     return found.user
 
 

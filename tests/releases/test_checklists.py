@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from releases.common import StaleVersion
+from mops.core.concurrency import StaleVersion
 from releases.qa import services as qa_services
 from releases.qa.models import ChecklistRun, ItemResult, ItemState, PreflightStatus, RunStatus
 

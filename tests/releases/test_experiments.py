@@ -11,8 +11,8 @@ from django.utils import timezone
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from mops.core.concurrency import StaleVersion
 from mops.core.lifecycle import TransitionError
-from releases.common import StaleVersion
 from releases.experiments import design
 from releases.experiments import services as experiments_services
 from releases.experiments.models import Experiment, ExperimentEvent, ExperimentStatus
