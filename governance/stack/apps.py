@@ -32,8 +32,17 @@ class StackConfig(AppConfig):
                 "Licence use", "stack:utilisation", STACK_READERS, 53, group="governance"
             )
         )
+        registry.nav_items.append(
+            registry.NavItem(
+                "Access reviews", "stack:review_list", STACK_READERS, 54, group="governance"
+            )
+        )
         registry.demo_loaders.append(("stack", demo.load))
         settings.CELERY_BEAT_SCHEDULE["stack-renewal-alerts"] = {
             "task": "governance.stack.tasks.renewal_alerts_task",
             "schedule": 6 * 3600.0,
+        }
+        settings.CELERY_BEAT_SCHEDULE["stack-access-review-reminders"] = {
+            "task": "governance.stack.tasks.access_review_reminders_task",
+            "schedule": 24 * 3600.0,
         }

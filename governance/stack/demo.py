@@ -14,8 +14,15 @@ from django.utils import timezone
 
 from governance.models import DataContract, Monitor, Runbook
 
-from .models import Contract, Flow, Seat, Tool
-from .services import contract_create, flow_create, seats_import, tool_create
+from .models import AccessReview, Contract, Flow, Seat, Tool
+from .services import (
+    access_review_attest,
+    access_review_start,
+    contract_create,
+    flow_create,
+    seats_import,
+    tool_create,
+)
 
 # name, layer, vendor, status, reason, personal data contract table, sso, owner
 TOOLS = [
@@ -238,6 +245,19 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
             continue
         seats_import(tool=tools[name], actor=actor, text=_seat_export(name, assigned, active, idle))
     progress("seat exports")
+    marketo = tools["Marketo"]
+    if marketo.owner and not AccessReview.objects.filter(tool=marketo).exists():
+        review = access_review_start(tool=marketo, actor=actor, due_on=today + timedelta(days=10))
+        items = list(review.items.order_by("email"))
+        for item in items[: len(items) // 2]:  # half done
+            idle = item.last_active_on is None
+            access_review_attest(
+                item=item,
+                actor=marketo.owner,
+                decision="remove" if idle else "keep",
+                reason="Never signed in." if idle else "",
+            )
+    progress("access review")
 
 
 def _seat_export(tool: str, assigned: int, active: int, idle: int) -> str:

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from governance.models import DataContract, Monitor, Runbook
 from mops.accounts.models import Team
 
-from .models import Contract, Decision, Flow, Tool
+from .models import Attestation, Contract, Decision, Flow, Tool
 from .services import CONTRACT_FIELDS, FLOW_FIELDS, TOOL_FIELDS
 
 
@@ -106,4 +106,16 @@ class SeatUploadForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         label="…or paste CSV",
         help_text="Header: email,permission_level,last_active (YYYY-MM-DD, blank = never).",
+    )
+
+
+class ReviewStartForm(forms.Form):
+    due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Due on")
+
+
+class AttestForm(forms.Form):
+    item = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
+    decision = forms.ChoiceField(choices=Attestation.choices)
+    reason = forms.CharField(
+        required=False, max_length=4000, help_text="Required to reduce or remove."
     )

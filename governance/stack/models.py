@@ -334,3 +334,56 @@ class SeatImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seats} seats of {self.tool_id} at {self.imported_at:%Y-%m-%d %H:%M}"
+
+
+class AccessReview(TimeStampedModel):
+    """A periodic least-privilege review of one tool: the holders of its seats at the
+    start, each attested keep / reduce / remove by the tool's owner before `due_on`."""
+
+    tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="access_reviews")
+    due_on = models.DateField()
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["completed_at", "due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"Access review of {self.tool} (due {self.due_on:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("stack:review_detail", args=[self.pk])
+
+
+class Attestation(models.TextChoices):
+    KEEP = "keep", "Keep"
+    REDUCE = "reduce", "Reduce"
+    REMOVE = "remove", "Remove"
+
+
+class AccessReviewItem(models.Model):
+    """One holder in a review and the owner's attestation about them."""
+
+    review = models.ForeignKey(AccessReview, on_delete=models.CASCADE, related_name="items")
+    email = models.EmailField(max_length=254)
+    permission_level = models.CharField(max_length=60, blank=True)
+    last_active_on = models.DateField(null=True, blank=True)
+    decision = models.CharField(max_length=8, choices=Attestation.choices, blank=True)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["review", "email"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "email"], name="stack_review_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.permission_level or 'no level'})"

@@ -30,7 +30,17 @@ from django.urls import reverse
 from governance.models import DataContract, Monitor
 
 from . import maplayout
-from .models import APPROVED_PATTERNS, Contract, Flow, GoldenPath, Layer, Seat, Tool
+from .models import (
+    APPROVED_PATTERNS,
+    AccessReview,
+    AccessReviewItem,
+    Contract,
+    Flow,
+    GoldenPath,
+    Layer,
+    Seat,
+    Tool,
+)
 
 LAYER_ORDER: list[str] = list(Layer.values)
 
@@ -264,3 +274,24 @@ def utilisation(*, today: date) -> QuerySet[Tool]:
         ),
     )
     return qs.filter(Q(bought__gt=0) | Q(assigned__gt=0)).order_by("utilisation", "name")
+
+
+# --- access reviews -----------------------------------------------------------------------
+
+
+def access_reviews() -> QuerySet[AccessReview]:
+    """Reviews with their item counts and completion % (decided ÷ holders), in SQL."""
+    qs = AccessReview.objects.select_related("tool__owner").annotate(
+        holders=_count(AccessReviewItem, "review"),
+        decided=_count(AccessReviewItem.objects.exclude(decision=""), "review"),
+    )
+    return qs.annotate(
+        completion=Case(
+            When(
+                holders__gt=0,
+                then=Cast(F("decided"), FloatField()) * 100.0 / Cast(F("holders"), FloatField()),
+            ),
+            default=Value(100.0),
+            output_field=FloatField(),
+        )
+    )

@@ -12,6 +12,12 @@ urlpatterns = [
     path("tools/<int:pk>/", views.ToolDetailView.as_view(), name="tool_detail"),
     path("tools/<int:pk>/edit/", views.ToolFormView.as_view(), name="tool_edit"),
     path("tools/<int:pk>/seats/", views.SeatUploadView.as_view(), name="seat_upload"),
+    path("tools/<int:pk>/review/", views.ReviewStartView.as_view(), name="review_start"),
+    path("reviews/", views.ReviewListView.as_view(), name="review_list"),
+    path("reviews/<int:pk>/", views.ReviewDetailView.as_view(), name="review_detail"),
+    path(
+        "reviews/<int:pk>/evidence.csv", views.ReviewEvidenceView.as_view(), name="review_evidence"
+    ),
     path("utilisation/", views.UtilisationView.as_view(), name="utilisation"),
     path("map/", views.MapView.as_view(), name="map"),
     path("flows/", views.FlowListView.as_view(), name="flow_list"),

@@ -67,6 +67,8 @@ PAGE_TO_API: dict[str, tuple[str, ...]] = {
     "stack:contract_edit": ("stack-contract-detail",),
     "stack:contract_detail": ("stack-contract-decide",),
     "stack:seat_upload": ("stack-tool-seats",),
+    "stack:review_start": ("stack-access-review-list",),
+    "stack:review_detail": ("stack-access-review-attest",),
     # intake
     "intake:request_create": ("request-list",),
     "intake:request_edit": ("request-detail",),

@@ -68,6 +68,7 @@ EXPECTED: dict[str, set[str]] = {
     "stack/flows/": STAFF_AND_LEADERS,
     "stack/contracts/": STAFF_AND_LEADERS,
     "stack/utilisation/": STAFF_AND_LEADERS,
+    "stack/access-reviews/": STAFF_AND_LEADERS,
     # intake: requesters list their team's requests (object visibility is tested in
     # tests/intake); scoring models are for MOPS staff and leadership.
     "requests/": EVERYONE,

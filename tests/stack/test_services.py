@@ -234,3 +234,46 @@ def test_utilisation_threshold_is_a_setting(users, stack, settings):
     assert not selectors.utilisation(today=date(2026, 6, 1)).get(pk=stack["map"].pk).below
     settings.STACK_UTILISATION_THRESHOLD = 90
     assert selectors.utilisation(today=date(2026, 6, 1)).get(pk=stack["map"].pk).below
+
+
+def _review(users, stack, emails=("a@x.com", "b@x.com")):
+    services.seats_import(
+        tool=stack["map"],
+        actor=users["pm"],
+        text="email,permission_level\n" + "\n".join(f"{e},admin" for e in emails),
+    )
+    return services.access_review_start(
+        tool=stack["map"], actor=users["pm"], due_on=date(2099, 1, 1)
+    )
+
+
+def test_access_review_completes_when_the_owner_attested_every_holder(users, stack):
+    review = _review(users, stack)
+    first, second = review.items.order_by("email")
+    with pytest.raises(PermissionDenied):  # the PM is not Marketo's owner
+        services.access_review_attest(item=first, actor=users["pm"], decision="keep")
+    with pytest.raises(ValidationError) as caught:
+        services.access_review_attest(item=first, actor=users["engineer"], decision="remove")
+    assert "reason" in caught.value.message_dict
+    services.access_review_attest(item=first, actor=users["engineer"], decision="keep")
+    row = selectors.access_reviews().get(pk=review.pk)
+    assert (row.holders, row.decided, row.completion, row.completed_at) == (2, 1, 50.0, None)
+    services.access_review_attest(
+        item=second, actor=users["engineer"], decision="reduce", reason="Needs user, not admin"
+    )
+    review.refresh_from_db()
+    assert review.completed_at is not None
+    with pytest.raises(ValidationError):
+        services.access_review_attest(item=second, actor=users["engineer"], decision="keep")
+
+
+def test_one_open_review_per_tool_and_reminders_once_a_day(users, stack):
+    review = _review(users, stack)
+    with pytest.raises(ValidationError):
+        services.access_review_start(tool=stack["map"], actor=users["pm"], due_on=date(2099, 1, 1))
+    day = date(2098, 12, 25)  # 7 days before
+    assert services.access_review_reminders_send(today=day) == 1
+    services.access_review_reminders_send(today=day)
+    assert OutboxMessage.objects.filter(idempotency_key__startswith="stack-review:").count() == 1
+    assert services.access_review_reminders_send(today=date(2098, 12, 26)) == 0
+    assert review.pk

@@ -187,3 +187,45 @@ def test_seat_upload_page_and_api_push_feed_the_utilisation_page(client_for, api
     assert stack["map"].get_absolute_url() in page and "below 70%" in page
     figures = api_for("leadership").get("/api/v1/stack/utilisation/").json()
     assert figures[0]["assigned"] == 2 and figures[0]["bought"] == 25
+
+
+def test_owner_attests_on_the_page_and_auditors_get_the_evidence(client_for, users, stack):
+    from governance.stack import services
+
+    services.seats_import(tool=stack["map"], actor=users["pm"], text="email\na@x.com\n")
+    start = client_for("pm").post(
+        reverse("stack:review_start", args=[stack["map"].pk]), {"due_on": "2099-01-01"}
+    )
+    assert start.status_code == 302
+    review_url = start["Location"]
+    owner = client_for("engineer")
+    page = owner.get(review_url).content.decode()
+    item = stack["map"].access_reviews.get().items.get()
+    assert f'name="item" value="{item.pk}"' in page
+    refused = owner.post(review_url, {"item": item.pk, "decision": "remove", "reason": ""})
+    assert refused.status_code == 400 and "Say why" in refused.content.decode()
+    owner.post(review_url, {"item": item.pk, "decision": "remove", "reason": "Left"})
+    assert "100% complete" in owner.get(review_url).content.decode()
+    evidence = client_for("leadership").get(reverse("stack:review_evidence", args=[item.review_id]))
+    assert b"a@x.com,,,remove,Left,engineer," in evidence.content
+    assert client_for("leadership").post(review_url, {"item": item.pk}).status_code == 403
+
+
+def test_api_starts_and_attests_a_review(api_for, users, stack):
+    from governance.stack import services
+
+    services.seats_import(tool=stack["map"], actor=users["pm"], text="email\na@x.com\n")
+    started = api_for("pm").post(
+        "/api/v1/stack/access-reviews/",
+        {"tool": stack["map"].pk, "due_on": "2099-01-01"},
+        format="json",
+    )
+    assert started.status_code == 201 and started.json()["holders"] == 1
+    item = started.json()["items"][0]["id"]
+    url = f"/api/v1/stack/access-reviews/{started.json()['id']}/attest/"
+    assert (
+        api_for("pm").post(url, {"item": item, "decision": "keep"}, format="json").status_code
+        == 403
+    )
+    ok = api_for("engineer").post(url, {"item": item, "decision": "keep"}, format="json")
+    assert ok.status_code == 200 and ok.json()["decided_by"] == "engineer"

@@ -9,7 +9,17 @@ from rest_framework import serializers
 from governance.models import DataContract, Monitor, Runbook
 from mops.accounts.models import Team
 
-from ..models import Contract, Decision, Flow, RenewalAlert, RenewalDecision, Tool
+from ..models import (
+    AccessReview,
+    AccessReviewItem,
+    Attestation,
+    Contract,
+    Decision,
+    Flow,
+    RenewalAlert,
+    RenewalDecision,
+    Tool,
+)
 from ..services import CONTRACT_FIELDS, FLOW_FIELDS, TOOL_FIELDS
 
 
@@ -185,3 +195,49 @@ class UtilisationSerializer(serializers.Serializer):
     )
     currency = serializers.CharField(allow_null=True)
     below = serializers.BooleanField(help_text="Utilisation below STACK_UTILISATION_THRESHOLD.")
+
+
+class AccessReviewItemSerializer(serializers.ModelSerializer):
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = AccessReviewItem
+        fields = [
+            "id",
+            "email",
+            "permission_level",
+            "last_active_on",
+            "decision",
+            "reason",
+            "decided_by",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class AccessReviewSerializer(serializers.ModelSerializer):
+    holders = serializers.IntegerField(read_only=True)
+    decided = serializers.IntegerField(read_only=True)
+    completion = serializers.FloatField(read_only=True, help_text="% of holders attested.")
+    items = AccessReviewItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AccessReview
+        fields = [
+            "id",
+            "tool",
+            "due_on",
+            "completed_at",
+            "holders",
+            "decided",
+            "completion",
+            "items",
+            "created_at",
+        ]
+        read_only_fields = ["completed_at", "created_at"]
+
+
+class AttestSerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1, max_value=2**62)
+    decision = serializers.ChoiceField(choices=Attestation.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")

@@ -6,6 +6,7 @@ from . import views
 router = SimpleRouter()
 router.register("tools", views.ToolViewSet, basename="stack-tool")
 router.register("flows", views.FlowViewSet, basename="stack-flow")
+router.register("access-reviews", views.AccessReviewViewSet, basename="stack-access-review")
 router.register("contracts", views.ContractViewSet, basename="stack-contract")
 
 urlpatterns = [

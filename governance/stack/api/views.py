@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,9 +19,12 @@ from mops.core.concurrency import if_match_version
 
 from .. import selectors, services
 from ..filters import ContractFilter, FlowFilter, ToolFilter
-from ..models import Contract, Flow, Tool
+from ..models import AccessReview, AccessReviewItem, Contract, Flow, Tool
 from ..services import STACK_EDITORS, STACK_READERS
 from .serializers import (
+    AccessReviewItemSerializer,
+    AccessReviewSerializer,
+    AttestSerializer,
     DecideSerializer,
     DependentsSerializer,
     FlowSerializer,
@@ -245,3 +249,44 @@ class UtilisationApiView(APIView):
     def get(self, request: Request) -> Response:
         rows = selectors.utilisation(today=timezone.localdate())
         return Response(UtilisationSerializer(rows, many=True).data)
+
+
+class AccessReviewViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Access reviews: POST {tool, due_on} starts one from the tool's seat holders;
+    `attest` records the owner's keep / reduce / remove (reduce and remove need a reason)."""
+
+    serializer_class = AccessReviewSerializer
+    queryset = AccessReview.objects.none()
+    read_roles = STACK_READERS
+    write_roles = STACK_EDITORS
+    action_roles = {"attest": STACK_EDITORS}
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.access_reviews().prefetch_related("items__decided_by")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        review = services.access_review_start(actor=request.user, **body.validated_data)
+        data = self.get_serializer(self.get_queryset().get(pk=review.pk)).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AttestSerializer, responses={200: AccessReviewItemSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def attest(self, request: Request, pk: str | None = None) -> Response:
+        review = self.get_object()
+        body = AttestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = get_object_or_404(AccessReviewItem, pk=body.validated_data["item"], review=review)
+        item = services.access_review_attest(
+            item=item,
+            actor=request.user,
+            decision=body.validated_data["decision"],
+            reason=body.validated_data["reason"],
+        )
+        return Response(AccessReviewItemSerializer(item).data)
