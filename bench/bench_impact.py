@@ -11,8 +11,9 @@ MOPS with SLA / template / train flags), runs, alternating each round (medians):
   rates and attribution statements of `metrics.impact.statements` in one read-only
   repeatable-read transaction, the cohort list as array parameters — plus the pure
   assembly of the figures (`metrics.impact.figures`);
-- hand: the same figures written by hand (VALUES cohort list, DISTINCT ON for first and
-  last touch, a per-opportunity touch count for linear).
+- hand: the same figures written by hand (VALUES cohort list, index lookups of each
+  opportunity's touches, DISTINCT ON for first and last touch, a per-opportunity touch
+  count for linear).
 
 Totals of both must agree before the times mean anything. Drops the schema at the end.
 Not part of the test suite.
@@ -68,16 +69,24 @@ OPPS = Table(S, "opportunities", {
     "id": "id", "created_at": "created_at", "reached_sql_at": "reached_sql_at", "stage": "stage",
     "amount": "amount", "closed_at": "closed_at", "won": "won",
 })  # fmt: skip
-TOUCHES = Table(S, "touches", {
-    "opportunity_id": "opportunity_id", "campaign": "campaign", "touched_at": "touched_at",
-    "channel": "channel",
-})  # fmt: skip
+TOUCHES = Table(
+    S,
+    "touches",
+    {
+        "opportunity_id": "opportunity_id",
+        "campaign": "campaign",
+        "touched_at": "touched_at",
+        "channel": "channel",
+    },
+    indexed=frozenset({"opportunity_id"}),
+)  # fmt: skip  (as introspected: the index below)
 
 HAND_RATES = f"""
 WITH c(campaign, within_sla, template, train) AS (SELECT * FROM (VALUES {{values}}) v),
 o AS MATERIALIZED (SELECT * FROM {S}.opportunities WHERE created_at >= %(start)s AND created_at < %(end)s),
-l AS MATERIALIZED (SELECT DISTINCT t.opportunity_id AS id, t.campaign FROM {S}.touches t
-  JOIN o ON o.id = t.opportunity_id WHERE t.touched_at <= coalesce(o.closed_at, 'infinity')),
+l AS MATERIALIZED (SELECT DISTINCT o.id, t.campaign FROM o CROSS JOIN LATERAL (
+  SELECT campaign FROM {S}.touches t WHERE t.opportunity_id = o.id
+  AND t.touched_at <= coalesce(o.closed_at, 'infinity')) t),
 per AS (
   SELECT 'campaign' d, l.campaign v, l.id FROM l JOIN c USING (campaign)
   UNION ALL SELECT DISTINCT 'within_sla', c.within_sla::text, l.id FROM l JOIN c USING (campaign)
@@ -95,8 +104,9 @@ FROM per JOIN o USING (id) GROUP BY d, v
 HAND_ATTRIBUTION = f"""
 WITH w AS MATERIALIZED (SELECT id, amount, closed_at FROM {S}.opportunities
   WHERE won AND closed_at >= %(start)s AND closed_at < %(end)s),
-t AS MATERIALIZED (SELECT w.id, w.amount, t.campaign, t.touched_at FROM w JOIN {S}.touches t
-  ON t.opportunity_id = w.id WHERE t.touched_at <= w.closed_at),
+t AS MATERIALIZED (SELECT w.id, w.amount, t.campaign, t.touched_at FROM w CROSS JOIN LATERAL (
+  SELECT campaign, touched_at FROM {S}.touches t WHERE t.opportunity_id = w.id
+  AND t.touched_at <= w.closed_at) t),
 f AS (SELECT DISTINCT ON (id) id, campaign, amount FROM t ORDER BY id, touched_at, campaign),
 la AS (SELECT DISTINCT ON (id) id, campaign, amount FROM t ORDER BY id, touched_at DESC, campaign),
 n AS (SELECT id, count(*) AS n FROM t GROUP BY id)

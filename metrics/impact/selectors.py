@@ -147,9 +147,13 @@ def snapshot_choices(period: str) -> list[ImpactSnapshot]:
 
 
 def impact_panel() -> dict[str, Any]:
-    """The dashboard's Business impact panel: the newest month's snapshot and its badges."""
-    snapshot = snapshot_latest("month", review_month_default())
-    snapshot = snapshot or snapshot_latest("month")
+    """The dashboard's Business impact panel: the newest complete month's snapshot and its
+    badges (one query)."""
+    snapshot = (
+        ImpactSnapshot.objects.filter(period="month", start__lte=review_month_default())
+        .order_by("-start")
+        .first()
+    )
     attribution = snapshot.figures.get("attribution", {}) if snapshot else {}
     model = attribution.get("default_model", "linear")
     return {

@@ -4,6 +4,7 @@ and the monthly review with its acknowledgement."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -260,13 +261,14 @@ def snapshot_compute(*, period: str, start: date) -> ImpactSnapshot | None:
     }
     opps_role, opps = tables["opportunities"]
     _, touches = tables["campaign_touches"]
-    texts = {
-        "rates": statements.rates_statement(opps, touches),
-        "attribution": statements.attribution_statement(opps, touches),
-    }
     identity = tables.get("identities")
     try:
         with warehouse.connect(opps_role.dataset.warehouse) as conn:
+            touches = replace(touches, indexed=warehouse.indexed_columns(conn, touches))
+            texts = {
+                "rates": statements.rates_statement(opps, touches),
+                "attribution": statements.attribution_statement(opps, touches),
+            }
             rendered = {k: v.as_string(conn) for k, v in texts.items()}
             with conn.transaction():
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")

@@ -29,6 +29,7 @@ class Table:
     schema: str
     table: str
     columns: Mapping[str, str]  # role field → column
+    indexed: frozenset[str] = frozenset()  # columns leading an index (introspected)
 
     @property
     def ident(self) -> sql.Composable:
@@ -36,6 +37,35 @@ class Table:
 
     def col(self, alias: str, field: str) -> sql.Composable:
         return sql.Identifier(alias, self.columns[field])
+
+    def is_indexed(self, field: str) -> bool:
+        return self.columns.get(field, "") in self.indexed
+
+
+def _touches_of(parent: str, touches: Table, until: str) -> sql.Composable:
+    """The counted touches of each row of CTE `parent` (columns id, closed_at/`until`).
+
+    With an index on the touches' opportunity column, a LATERAL lookup per opportunity of
+    the period (an index probe each) beats hashing every touch ever recorded; without one,
+    a plain join lets the planner hash."""
+    t = touches
+    condition = sql.SQL("{t_at} <= {until} AND nullif(btrim({t_campaign}), '') IS NOT NULL").format(
+        t_at=t.col("t", "touched_at"),
+        t_campaign=t.col("t", "campaign"),
+        until=sql.SQL(until),
+    )
+    if t.is_indexed("opportunity_id"):
+        return sql.SQL(
+            "{parent} p CROSS JOIN LATERAL (SELECT t.* FROM {touches} t "
+            "WHERE {t_opp} = p.id AND {condition}) t"
+        ).format(
+            parent=sql.Identifier(parent), touches=t.ident,
+            t_opp=t.col("t", "opportunity_id"), condition=condition,
+        )  # fmt: skip
+    return sql.SQL("{parent} p JOIN {touches} t ON {t_opp} = p.id AND {condition}").format(
+        parent=sql.Identifier(parent), touches=t.ident,
+        t_opp=t.col("t", "opportunity_id"), condition=condition,
+    )  # fmt: skip
 
 
 _COHORT = sql.SQL(
@@ -69,9 +99,8 @@ opp AS MATERIALIZED (
   WHERE {o_created} >= %(start)s AND {o_created} < %(end)s
 ),
 link AS MATERIALIZED (
-  SELECT DISTINCT {t_opp} AS opp_id, {t_campaign} AS campaign
-  FROM {touches} t JOIN opp ON opp.id = {t_opp}
-  WHERE {t_at} <= coalesce(opp.closed_at, 'infinity') AND nullif(btrim({t_campaign}), '') IS NOT NULL
+  SELECT DISTINCT p.id AS opp_id, {t_campaign} AS campaign
+  FROM {touch_join}
 ),
 grouped AS (
   SELECT 'campaign' AS dimension, l.campaign AS value, l.opp_id
@@ -107,9 +136,8 @@ ORDER BY g.dimension, g.value"""
         o_closed=o.col("o", "closed_at"),
         o_won=o.col("o", "won"),
         o_amount=o.col("o", "amount"),
-        t_opp=t.col("t", "opportunity_id"),
         t_campaign=t.col("t", "campaign"),
-        t_at=t.col("t", "touched_at"),
+        touch_join=_touches_of("opp", t, "coalesce(p.closed_at, 'infinity')"),
     )
 
 
@@ -127,12 +155,11 @@ won AS MATERIALIZED (
   WHERE coalesce({o_won}, false) AND {o_closed} >= %(start)s AND {o_closed} < %(end)s
 ),
 touch AS (
-  SELECT w.id, w.amount, {t_campaign} AS campaign,
-    row_number() OVER (PARTITION BY w.id ORDER BY {t_at} ASC, {t_campaign} ASC{t_channel}) AS first_rank,
-    row_number() OVER (PARTITION BY w.id ORDER BY {t_at} DESC, {t_campaign} ASC{t_channel}) AS last_rank,
-    count(*) OVER (PARTITION BY w.id) AS n
-  FROM won w JOIN {touches} t ON {t_opp} = w.id
-  WHERE {t_at} <= w.closed_at AND nullif(btrim({t_campaign}), '') IS NOT NULL
+  SELECT p.id, p.amount, {t_campaign} AS campaign,
+    row_number() OVER (PARTITION BY p.id ORDER BY {t_at} ASC, {t_campaign} ASC{t_channel}) AS first_rank,
+    row_number() OVER (PARTITION BY p.id ORDER BY {t_at} DESC, {t_campaign} ASC{t_channel}) AS last_rank,
+    count(*) OVER (PARTITION BY p.id) AS n
+  FROM {touch_join}
 ),
 pair AS (
   SELECT t.campaign, t.id, max(t.amount) AS amount,
@@ -172,9 +199,9 @@ ORDER BY 1, 2"""
         o_amount=o.col("o", "amount"),
         o_closed=o.col("o", "closed_at"),
         o_won=o.col("o", "won"),
-        t_opp=t.col("t", "opportunity_id"),
         t_campaign=t.col("t", "campaign"),
         t_at=t.col("t", "touched_at"),
+        touch_join=_touches_of("won", t, "p.closed_at"),
         t_channel=(
             sql.SQL(", {} ASC").format(t.col("t", "channel"))
             if t.columns.get("channel")

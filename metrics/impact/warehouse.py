@@ -5,6 +5,8 @@ importing them here only keeps that move a one-file change for this package."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 
 from governance.checkengine import describe_error, introspect, type_family
@@ -34,3 +36,9 @@ def dataset_columns(conn: psycopg.Connection, dataset: Dataset) -> dict[str, str
     """Column name → type family of the dataset's table, None when the table is missing."""
     info = introspect(conn, [(dataset.schema, dataset.table)]).get((dataset.schema, dataset.table))
     return dict(info.columns) if info is not None else None
+
+
+def indexed_columns(conn: psycopg.Connection, table: Any) -> frozenset[str]:
+    """Columns leading an index of `table` (a `statements.Table`), from the catalogue."""
+    info = introspect(conn, [(table.schema, table.table)]).get((table.schema, table.table))
+    return frozenset(info.indexed_leading) if info is not None else frozenset()

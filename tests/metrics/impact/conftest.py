@@ -34,6 +34,7 @@ INSERT INTO touches VALUES
  (4, 'c-met-1', '2025-07-01 12:00Z', 'email'), (4, 'c-met-1', '2025-07-02 12:00Z', 'email'),
  (4, 'c-late', '2025-07-30 12:00Z', 'email'),
  (6, 'c-late', '2025-06-01 12:00Z', 'cpc'), (6, 'c-other', '2025-07-10 12:00Z', 'paid_social');
+CREATE INDEX ON touches (opp_id);  -- the LATERAL path; prop_touches has none (join path)
 CREATE TABLE identities (id bigint PRIMARY KEY, confidence numeric(4, 3) NOT NULL);
 INSERT INTO identities VALUES (1, 0.95), (2, 0.8), (3, 0.79), (4, 0.5);
 CREATE TABLE prop_opps (id bigint PRIMARY KEY, created_at timestamptz, sql_at timestamptz,

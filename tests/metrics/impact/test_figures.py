@@ -106,6 +106,7 @@ def test_coverage_identity_certification_and_reproducibility(snapshot, mapped):
     assert snapshot.certified and snapshot.certification_reasons == []
     assert {s["name"] for s in snapshot.statements} == {"rates", "attribution", "identities"}
     assert "unnest" in snapshot.statements[0]["sql"]
+    assert "LATERAL" in snapshot.statements[0]["sql"]  # touches.opp_id is indexed
     assert snapshot.inputs["launches"][0]["campaign"] == "c-late"
     assert set(snapshot.contract_versions) == {"opportunities", "campaign_touches", "identities"}
 
