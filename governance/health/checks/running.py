@@ -269,6 +269,12 @@ def _base_result(check: CheckDef, status: str, **kw: Any) -> CheckResult:
     )
 
 
+def judge_values(plan: Plan, values: dict[str, Any]) -> list[CheckResult]:
+    """Every check but custom metrics judged from statement values computed elsewhere (e.g. by
+    the same plan rendered for another engine, see ``dialects``)."""
+    return [_judge(plan, c, values, {}) for c in plan.checks if c.statement != "custom"]
+
+
 def _judge(
     plan: Plan, check: CheckDef, values: dict[str, Any], errors: dict[str, str]
 ) -> CheckResult:
