@@ -163,18 +163,22 @@ def main() -> None:
     parser.add_argument("--opportunities", type=int, default=1_000_000)
     parser.add_argument("--touches-per", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the schema (for EXPLAIN)")
+    parser.add_argument("--reuse", action="store_true", help="use the kept schema")
     args = parser.parse_args()
     dsn = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     n, touches = args.opportunities, args.opportunities * args.touches_per
     with psycopg.connect(dsn, autocommit=True) as conn:
         started = time.perf_counter()
-        with conn.transaction():
-            psycopg.ClientCursor(conn).execute(
-                BUILD, {"n": n, "touches": touches, "spacing": 31_536_000 / n}
-            )
-        print(
-            f"built {n:,} opportunities and {touches:,} touches in {time.perf_counter() - started:.1f} s"
-        )
+        if args.reuse:
+            print("reusing the kept schema")
+        else:
+            with conn.transaction():
+                psycopg.ClientCursor(conn).execute(
+                    BUILD, {"n": n, "touches": touches, "spacing": 31_536_000 / n}
+                )
+            took = time.perf_counter() - started
+            print(f"built {n:,} opportunities and {touches:,} touches in {took:.1f} s")
         try:
             conn.execute("SET work_mem = '64MB'")
             params = {"start": MONTH[0], "end": MONTH[1], **cohort()}
@@ -207,7 +211,8 @@ def main() -> None:
             print(f"RESULT snapshot {snap:.2f} s, hand {ref:.2f} s, ratio {snap / ref:.2f} "
                   f"(targets: ≤ 10 s, ≤ 1.5)")  # fmt: skip
         finally:
-            conn.execute(f"DROP SCHEMA IF EXISTS {S} CASCADE")
+            if not args.keep:
+                conn.execute(f"DROP SCHEMA IF EXISTS {S} CASCADE")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,18 @@ def _touches_of(parent: str, touches: Table, until: str) -> sql.Composable:
     )  # fmt: skip
 
 
+def _names(o: Table, t: Table) -> dict[str, sql.Composable]:
+    """The placeholders every statement uses: tables and mapped columns as identifiers
+    (o_<field> on alias o, t_<field> on alias t)."""
+    names: dict[str, sql.Composable] = {"opps": o.ident, "touches": t.ident}
+    shorts = {"created_at": "created", "reached_sql_at": "sql", "closed_at": "closed",
+              "opportunity_id": "opp", "touched_at": "at"}  # fmt: skip
+    for alias, table in (("o", o), ("t", t)):
+        for field in table.columns:
+            names[f"{alias}_{shorts.get(field, field)}"] = table.col(alias, field)
+    return names
+
+
 _COHORT = sql.SQL(
     """cohort AS (
   SELECT DISTINCT ON (c.campaign) c.campaign, c.within_sla, c.template, c.train
@@ -126,17 +138,9 @@ FROM grouped g JOIN opp o ON o.id = g.opp_id
 GROUP BY g.dimension, g.value
 ORDER BY g.dimension, g.value"""
     ).format(
+        **_names(o, t),
         cohort=_COHORT,
         dims=dims,
-        opps=o.ident,
-        touches=t.ident,
-        o_id=o.col("o", "id"),
-        o_created=o.col("o", "created_at"),
-        o_sql=o.col("o", "reached_sql_at"),
-        o_closed=o.col("o", "closed_at"),
-        o_won=o.col("o", "won"),
-        o_amount=o.col("o", "amount"),
-        t_campaign=t.col("t", "campaign"),
         touch_join=_touches_of("opp", t, "coalesce(p.closed_at, 'infinity')"),
     )
 
@@ -156,8 +160,8 @@ won AS MATERIALIZED (
 ),
 touch AS (
   SELECT p.id, p.amount, {t_campaign} AS campaign,
-    row_number() OVER (PARTITION BY p.id ORDER BY {t_at} ASC, {t_campaign} ASC{t_channel}) AS first_rank,
-    row_number() OVER (PARTITION BY p.id ORDER BY {t_at} DESC, {t_campaign} ASC{t_channel}) AS last_rank,
+    row_number() OVER (PARTITION BY p.id ORDER BY {t_at} ASC, {t_campaign} ASC{channel_order}) AS first_rank,
+    row_number() OVER (PARTITION BY p.id ORDER BY {t_at} DESC, {t_campaign} ASC{channel_order}) AS last_rank,
     count(*) OVER (PARTITION BY p.id) AS n
   FROM {touch_join}
 ),
@@ -193,16 +197,9 @@ UNION ALL
 SELECT 'revenue', '', count(*), coalesce(sum(amount), 0)::float8, NULL, NULL, NULL FROM won
 ORDER BY 1, 2"""
     ).format(
-        opps=o.ident,
-        touches=t.ident,
-        o_id=o.col("o", "id"),
-        o_amount=o.col("o", "amount"),
-        o_closed=o.col("o", "closed_at"),
-        o_won=o.col("o", "won"),
-        t_campaign=t.col("t", "campaign"),
-        t_at=t.col("t", "touched_at"),
+        **_names(o, t),
         touch_join=_touches_of("won", t, "p.closed_at"),
-        t_channel=(
+        channel_order=(
             sql.SQL(", {} ASC").format(t.col("t", "channel"))
             if t.columns.get("channel")
             else sql.SQL("")
@@ -234,17 +231,4 @@ WHERE {o_created} >= %(start)s AND {o_created} < %(end)s
               AND {t_at} <= coalesce({o_closed}::timestamptz, 'infinity'))
 ORDER BY {o_created} DESC, {o_id}
 LIMIT %(limit)s"""
-    ).format(
-        opps=o.ident,
-        touches=t.ident,
-        o_id=o.col("o", "id"),
-        o_created=o.col("o", "created_at"),
-        o_stage=o.col("o", "stage"),
-        o_amount=o.col("o", "amount"),
-        o_sql=o.col("o", "reached_sql_at"),
-        o_closed=o.col("o", "closed_at"),
-        o_won=o.col("o", "won"),
-        t_opp=t.col("t", "opportunity_id"),
-        t_campaign=t.col("t", "campaign"),
-        t_at=t.col("t", "touched_at"),
-    )
+    ).format(**_names(o, t))
