@@ -38,7 +38,7 @@ from mops.notify.services import notification_create, outbox_enqueue_to_channels
 
 from . import anomaly
 from .contract_codec import ContractYamlError, contract_from_yaml
-from .contract_spec import DIMENSIONS, ContractSpec
+from .contract_spec import DIMENSIONS, FIELD_TYPES, ContractSpec
 from .models import (
     CheckResult,
     CheckRun,
@@ -1033,3 +1033,65 @@ def runbook_save(
         set_change_reason(runbook, "runbook saved")
         runbook.save()
     return runbook
+
+
+# --- dbt import ------------------------------------------------------------------------------
+
+_CONTRACT_TYPE_ORDER = ("integer", "number", "boolean", "timestamp", "date", "uuid", "json")
+
+
+def _contract_type(pg_type: str) -> str:
+    return next((t for t in _CONTRACT_TYPE_ORDER if pg_type in FIELD_TYPES[t]), "text")
+
+
+def datasets_import_dbt(
+    *, actor: Any, warehouse: Warehouse, manifest: str
+) -> tuple[list[Dataset], list[str]]:
+    """A dbt ``manifest.json`` → one dataset per model in ``warehouse`` (created, or found by
+    schema and table) and a new contract version from its schema tests; all or nothing.
+
+    Columns dbt gives no ``data_type`` take the table's type when the warehouse answers, so a
+    guess never shows as schema drift. Errors name the JSON line or the dbt node (400 on
+    ``manifest``); tests that are not imported are returned as notes.
+    """
+    from governance.health.dbt_import import ManifestError, import_manifest
+
+    _require(actor, DATA_ADMINS, "importing dbt projects")
+    try:
+        imported = import_manifest(manifest)
+    except ManifestError as exc:
+        raise ValidationError({"manifest": exc.errors}) from None
+    notes = list(imported.notes)
+    datasets = []
+    with transaction.atomic():
+        for model in imported.models:
+            existing = Dataset.objects.filter(
+                warehouse=warehouse, schema=model.schema, table=model.table
+            ).first()
+            extra = {"description": model.description} if model.description else {}
+            dataset = dataset_save(
+                actor=actor,
+                warehouse=warehouse,
+                schema=model.schema,
+                table=model.table,
+                dataset=existing,
+                **extra,
+            )
+            spec = dict(model.spec)
+            if any("type" not in f for f in spec["fields"]):
+                try:
+                    types = {c["name"]: c["type"] for c in dataset_introspect(dataset=dataset)}
+                except ValidationError as exc:
+                    types = {}
+                    notes.append(
+                        f"{model.node_id}: types not read from the table ({exc.messages[0]})"
+                    )
+                spec["fields"] = [
+                    f
+                    if "type" in f or f["name"] not in types
+                    else {**f, "type": _contract_type(types[f["name"]])}
+                    for f in spec["fields"]
+                ]
+            contract_save(dataset=dataset, actor=actor, spec=spec, reason="imported from dbt")
+            datasets.append(dataset)
+    return datasets, notes

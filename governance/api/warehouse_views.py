@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mops.accounts.roles import ADMINS
 
-from ..health_services import warehouse_save
+from .. import health_selectors as hs
+from ..health_services import datasets_import_dbt, warehouse_save
 from ..models import Warehouse
+from .health_serializers import DatasetSerializer
 
 
 class WarehouseSerializer(serializers.ModelSerializer):
@@ -42,6 +46,17 @@ class WarehouseSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["is_demo", "created_at", "updated_at"]
         extra_kwargs = {"name": {"validators": []}}
+
+
+class DbtManifestSerializer(serializers.Serializer):
+    manifest = serializers.CharField(
+        trim_whitespace=False, help_text="The text of a dbt project's target/manifest.json."
+    )
+
+
+class DbtImportResultSerializer(serializers.Serializer):
+    datasets = DatasetSerializer(many=True)
+    notes = serializers.ListField(child=serializers.CharField())
 
 
 class WarehouseViewSet(
@@ -84,3 +99,21 @@ class WarehouseViewSet(
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         warehouse = self._save(request, self.get_object(), partial=kwargs.get("partial", False))
         return Response(self.get_serializer(warehouse).data)
+
+    @extend_schema(request=DbtManifestSerializer, responses={201: DbtImportResultSerializer})
+    @action(detail=True, methods=["post"], url_path="import-dbt")
+    def import_dbt(self, request: Request, pk: str | None = None) -> Response:
+        """Datasets and contracts from a dbt manifest's models and schema tests (not_null,
+        unique, accepted_values, relationships); errors name the JSON line or the dbt node."""
+        body = DbtManifestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        datasets, notes = datasets_import_dbt(
+            actor=request.user,
+            warehouse=self.get_object(),
+            manifest=body.validated_data["manifest"],
+        )
+        rows = hs.datasets_with_health().filter(pk__in=[d.pk for d in datasets])
+        return Response(
+            {"datasets": DatasetSerializer(rows, many=True).data, "notes": notes},
+            status=status.HTTP_201_CREATED,
+        )
