@@ -11,6 +11,8 @@ class SnapshotSerializer(serializers.ModelSerializer):
     """A period's figures (all three attribution models in `figures.attribution`), the SQL
     statements and inputs that produced them, and the certification."""
 
+    # plain text: a `period` enum here would collide with the dashboard filters' `period`
+    period = serializers.CharField(read_only=True, help_text="month or quarter")
     freshness = serializers.SerializerMethodField()
 
     class Meta:
