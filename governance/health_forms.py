@@ -87,3 +87,24 @@ class RunbookForm(forms.Form):
 
     def modes(self) -> list[str]:
         return [m.strip() for m in self.cleaned_data["failure_modes"].split(",") if m.strip()]
+
+
+class DbtImportForm(forms.Form):
+    """A dbt project's manifest.json, imported into one warehouse's datasets and contracts."""
+
+    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.order_by("name"))
+    manifest = forms.FileField(
+        help_text="target/manifest.json of the dbt project (after dbt compile, run or build)."
+    )
+
+    def clean_manifest(self) -> str:
+        upload = self.cleaned_data["manifest"]
+        if upload.size > MANIFEST_MAX_BYTES:
+            raise forms.ValidationError(f"At most {MANIFEST_MAX_BYTES // 2**20} MB.")
+        try:
+            return upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The manifest must be UTF-8 JSON.") from None
+
+
+MANIFEST_MAX_BYTES = 50 * 2**20

@@ -27,7 +27,14 @@ from . import health_selectors as hs
 from .contract_codec import contract_to_yaml
 from .contract_spec import DIMENSIONS
 from .filters import IncidentFilter
-from .health_forms import ContractYamlForm, DatasetForm, MonitorForm, RunbookForm, WarehouseForm
+from .health_forms import (
+    ContractYamlForm,
+    DatasetForm,
+    DbtImportForm,
+    MonitorForm,
+    RunbookForm,
+    WarehouseForm,
+)
 from .health_services import (
     RunInProgress,
     contract_draft,
@@ -36,6 +43,7 @@ from .health_services import (
     dataset_run_pending,
     dataset_run_queue,
     dataset_save,
+    datasets_import_dbt,
     incident_acknowledge,
     incident_resolve,
     monitor_ping,
@@ -278,18 +286,50 @@ class WarehouseListView(RoleRequiredMixin, View):
     read_roles = ADMINS
     write_roles = ADMINS
 
-    def _page(self, request: HttpRequest, form: WarehouseForm, status: int = 200) -> HttpResponse:
+    def _page(
+        self,
+        request: HttpRequest,
+        form: WarehouseForm,
+        status: int = 200,
+        dbt_form: DbtImportForm | None = None,
+    ) -> HttpResponse:
         return render(
             request,
             "governance/warehouse_list.html",
-            {"warehouses": Warehouse.objects.order_by("name"), "form": form},
+            {
+                "warehouses": Warehouse.objects.order_by("name"),
+                "form": form,
+                "dbt_form": dbt_form or DbtImportForm(prefix="dbt"),
+            },
             status=status,
         )
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._page(request, WarehouseForm())
 
+    def _import_dbt(self, request: HttpRequest) -> HttpResponse:
+        form = DbtImportForm(request.POST, request.FILES, prefix="dbt")
+        if form.is_valid():
+            try:
+                datasets, notes = datasets_import_dbt(
+                    actor=request.user,
+                    warehouse=form.cleaned_data["warehouse"],
+                    manifest=form.cleaned_data["manifest"],
+                )
+            except ValidationError as exc:
+                for e in _apply_errors(form, exc):
+                    form.add_error(None, e)
+            else:
+                names = ", ".join(str(d) for d in datasets) or "none"
+                messages.success(request, f"Imported {len(datasets)} datasets from dbt: {names}.")
+                for note in notes:
+                    messages.info(request, f"Not imported: {note}")
+                return redirect("governance:warehouse_list")
+        return self._page(request, WarehouseForm(), status=400, dbt_form=form)
+
     def post(self, request: HttpRequest) -> HttpResponse:
+        if request.POST.get("action") == "import-dbt":
+            return self._import_dbt(request)
         form = WarehouseForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data

@@ -90,3 +90,40 @@ def test_admin_imports_a_manifest_over_the_api_into_datasets_with_contracts(heal
     assert bad.status_code == 400
     error = bad.json()["errors"][0]
     assert error["field"] == "manifest" and error["message"].startswith("line 2, column 3")
+
+
+@pytest.mark.django_db
+def test_admin_imports_a_manifest_from_the_warehouses_page(health, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from governance.models import Dataset
+
+    admin = client_for("admin")
+    page = admin.get("/governance/warehouses/").content.decode()
+    assert "Import a dbt project" in page and 'enctype="multipart/form-data"' in page
+
+    def upload(text: str):
+        return admin.post(
+            "/governance/warehouses/",
+            {
+                "action": "import-dbt",
+                "dbt-warehouse": health["warehouse"].pk,
+                "dbt-manifest": SimpleUploadedFile("manifest.json", text.encode()),
+            },
+            follow=True,
+        )
+
+    done = upload(MANIFEST)
+    assert done.status_code == 200 and "Imported 2 datasets from dbt" in done.content.decode()
+    assert "expression_is_true" in done.content.decode()  # the note, shown
+    assert Dataset.objects.filter(table="campaigns").exists()
+    bad = upload(
+        MANIFEST.replace(
+            '"resource_type": "test", "attached_node": "model.marketing.leads", "column_name": "id",',
+            '"resource_type": "test", "attached_node": "model.marketing.nope", "column_name": "id",',
+            1,
+        )
+    )
+    assert bad.status_code == 400
+    assert "test.marketing.not_null_leads_id.1a: its model" in bad.content.decode()
+    assert client_for("engineer").get("/governance/warehouses/").status_code == 403
