@@ -1,4 +1,4 @@
-"""Data-health check engine: compiles a data contract into at most three SQL statements.
+"""Data-health check engine: a data contract compiled into at most four SQL statements a run.
 
 One run of one dataset, inside a READ ONLY, REPEATABLE READ transaction with
 ``SET LOCAL statement_timeout`` and a ``work_mem`` sized to the table:
