@@ -204,6 +204,17 @@ def integration_map(*, golden_only: bool = False) -> IntegrationMap:
     return IntegrationMap(width, height, maplayout.column_labels(labels), nodes, edges)
 
 
+def integration_map_svg(drawing: IntegrationMap) -> str:
+    """The drawing as SVG markup (every user text escaped in `maplayout.render_svg`)."""
+    return maplayout.render_svg(
+        width=drawing.width,
+        height=drawing.height,
+        columns=drawing.columns,
+        nodes=((n.url, n.x, n.y, n.css, n.name) for n in drawing.nodes),
+        edges=((e.flow_id, e.url, e.path, e.css, e.title) for e in drawing.edges),
+    )
+
+
 # --- contracts and renewals ---------------------------------------------------------------
 
 

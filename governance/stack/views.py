@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import ListView
 
@@ -255,11 +256,14 @@ class MapView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         golden_only = request.GET.get("golden") == "1"
+        drawing = selectors.integration_map(golden_only=golden_only)
         return render(
             request,
             "stack/map.html",
             {
-                "map": selectors.integration_map(golden_only=golden_only),
+                # Escaped piece by piece in maplayout.render_svg (names are user text).
+                "svg": mark_safe(selectors.integration_map_svg(drawing)),  # noqa: S308
+                "edges": len(drawing.edges),
                 "golden_only": golden_only,
                 "summary": selectors.golden_path_summary(),
                 "can_edit": _can_edit(request),

@@ -277,3 +277,11 @@ def test_one_open_review_per_tool_and_reminders_once_a_day(users, stack):
     assert OutboxMessage.objects.filter(idempotency_key__startswith="stack-review:").count() == 1
     assert services.access_review_reminders_send(today=date(2098, 12, 26)) == 0
     assert review.pk
+
+
+def test_map_svg_escapes_tool_names(stack):
+    stack["point"].name = '<script>alert("x")</script>'
+    stack["point"].save()
+    svg = selectors.integration_map_svg(selectors.integration_map())
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert f'href="/governance/stack/flows/{stack["synced"].pk}/"' in svg
