@@ -34,7 +34,7 @@ from . import cohorts
 from .models import DatasetRole, TeamCost
 from .warehouse import CheckRun, Dataset, Warehouse
 
-OPPORTUNITIES = 3000
+OPPORTUNITIES = 6000
 MONTHLY_TEAM_COST = Decimal("42000")
 
 _BUILD = """

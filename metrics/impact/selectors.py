@@ -32,11 +32,13 @@ class Freshness:
 
 
 def snapshot_latest(period: str = "month", start: date | None = None) -> ImpactSnapshot | None:
-    """The snapshot of `start`'s period, else the newest of that kind."""
+    """The snapshot of `start`'s period; without `start` the newest complete period's (the
+    one in progress only when there is no other)."""
     qs = ImpactSnapshot.objects.filter(period=period)
     if start is not None:
         return qs.filter(start=periods.period_floor(start, period)).first()
-    return qs.order_by("-start").first()
+    today = timezone.localdate()
+    return qs.filter(end__lte=today).order_by("-start").first() or qs.order_by("-start").first()
 
 
 def freshness(snapshot: ImpactSnapshot | None) -> Freshness:
