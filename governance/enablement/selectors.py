@@ -34,21 +34,24 @@ def highlighted(headline: str) -> SafeString:
     return mark_safe(html)  # noqa: S308 - escaped above; only our own <mark> tags added
 
 
-def playbooks_search(q: str = "", *, category: str = "", stale: bool | None = None) -> QuerySet:
-    """Playbooks matching `q` (English stemming; websearch syntax), best first: title words
-    weigh more than body words (A over B), equal ranks go to the most recently updated.
-    Each carries `headline`: escaped body fragments with the matches in <mark>."""
-    qs = Playbook.objects.select_related("category", "owner").annotate(
-        helpful=Count("feedback", filter=Q(feedback__helpful=True)),
-        unhelpful=Count("feedback", filter=Q(feedback__helpful=False)),
+def playbooks_base() -> QuerySet[Playbook]:
+    """Playbooks with category, owner and their "did this help?" counts, by title."""
+    return (
+        Playbook.objects.select_related("category", "owner")
+        .annotate(
+            helpful=Count("feedback", filter=Q(feedback__helpful=True)),
+            unhelpful=Count("feedback", filter=Q(feedback__helpful=False)),
+        )
+        .order_by("title")
     )
-    if category:
-        qs = qs.filter(category__slug=category)
-    if stale is not None:
-        today = timezone.localdate()
-        qs = qs.filter(review_by__lt=today) if stale else qs.filter(review_by__gte=today)
+
+
+def playbooks_matching(qs: QuerySet[Playbook], q: str) -> QuerySet[Playbook]:
+    """`qs` narrowed to `q` (English stemming; websearch syntax), best first: title words
+    weigh more than body words (A over B), equal ranks go to the most recently updated.
+    Each carries `rank` and `headline` (body fragments, matches between sentinels)."""
     if not q.strip():
-        return qs.order_by("title")
+        return qs
     query = SearchQuery(q, config="english", search_type="websearch")
     return (
         qs.annotate(search=PLAYBOOK_VECTOR, rank=SearchRank(PLAYBOOK_VECTOR, query))
@@ -56,6 +59,21 @@ def playbooks_search(q: str = "", *, category: str = "", stale: bool | None = No
         .annotate(headline=SearchHeadline("body", query, config="english", **HIGHLIGHT))
         .order_by("-rank", "-updated_at", "pk")
     )
+
+
+def playbooks_stale(qs: QuerySet[Playbook], stale: bool) -> QuerySet[Playbook]:
+    today = timezone.localdate()
+    return qs.filter(review_by__lt=today) if stale else qs.filter(review_by__gte=today)
+
+
+def playbooks_search(q: str = "", *, category: str = "", stale: bool | None = None) -> QuerySet:
+    """Playbooks matching `q`, in `category`, stale or not (see `playbooks_matching`)."""
+    qs = playbooks_base()
+    if category:
+        qs = qs.filter(category__slug=category)
+    if stale is not None:
+        qs = playbooks_stale(qs, stale)
+    return playbooks_matching(qs, q)
 
 
 def playbook_versions(playbook: Playbook) -> QuerySet:

@@ -15,14 +15,16 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views import View
 
+from catalog.models import ServiceStatus
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, has_role
 from mops.core.concurrency import StaleVersion
 from mops.core.richtext import render_markdown
 
 from . import docs, selectors
+from .filters import PlaybookFilter
 from .forms import FeedbackForm, PlaybookForm, QuizForm
-from .models import Category, Course, CourseModule, Playbook
+from .models import Course, CourseModule, Playbook
 from .services import (
     EDITORS,
     LEARNERS,
@@ -47,10 +49,8 @@ class PlaybookListView(RoleRequiredMixin, View):
     read_roles = ALL_ROLES
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        q = request.GET.get("q", "")[:200]
-        category = request.GET.get("category", "")[:80]
-        stale = {"1": True, "0": False}.get(request.GET.get("stale", ""))
-        playbooks = list(selectors.playbooks_search(q, category=category, stale=stale)[:100])
+        filterset = PlaybookFilter(request.GET, queryset=selectors.playbooks_base())
+        playbooks = list(filterset.qs[:100]) if filterset.is_valid() else []
         for p in playbooks:
             p.headline_html = selectors.highlighted(getattr(p, "headline", "") or "")
         return render(
@@ -58,13 +58,11 @@ class PlaybookListView(RoleRequiredMixin, View):
             "enablement/playbook_list.html",
             {
                 "playbooks": playbooks,
-                "q": q,
-                "category": category,
-                "stale": request.GET.get("stale", ""),
-                "categories": Category.objects.all(),
+                "filter": filterset,
                 "today": timezone.localdate(),
                 "can_edit": has_role(request.user, EDITORS),
             },
+            status=200 if filterset.is_valid() else 400,
         )
 
 
@@ -92,6 +90,9 @@ class PlaybookDetailView(RoleRequiredMixin, View):
                 "can_edit": has_role(request.user, EDITORS),
                 "can_rate": has_role(request.user, LEARNERS),
                 "courses": Course.objects.filter(modules__playbook=playbook).distinct(),
+                "services": [
+                    s for s in playbook.services.all() if s.status == ServiceStatus.ACTIVE
+                ],
             },
         )
 
@@ -231,6 +232,7 @@ class CourseDetailView(RoleRequiredMixin, View):
             "enablement/course_detail.html",
             {
                 "course": course,
+                "unlocks": [s for s in course.unlocks.all() if s.status == ServiceStatus.ACTIVE],
                 "enrolment": enrolment,
                 "modules": [(m, m.pk in passed) for m in modules],
                 "can_learn": has_role(request.user, LEARNERS),
@@ -332,7 +334,16 @@ class ProcessMapView(RoleRequiredMixin, View):
                 "map": found,
                 # Generated from code declarations, every text XML-escaped (statediagram).
                 "svg": mark_safe(found.svg()),  # noqa: S308
-                "transitions": list(found.lifecycle.transitions.values()),
+                "transitions": [
+                    {
+                        "title": t.title,
+                        "sources": sorted(t.sources, key=found.lifecycle.states.index),
+                        "target": t.target,
+                        "driven_by": t.driven_by,
+                        "roles": sorted(t.roles),
+                    }
+                    for t in found.lifecycle.transitions.values()
+                ],
             },
         )
 

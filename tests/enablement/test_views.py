@@ -109,3 +109,20 @@ def test_api_grades_quizzes_and_hides_answers_from_learners(api_for, course):
     assert [e["course"] for e in mine] == ["segments-101"]
     staff = api_for("pm").get(f"/api/v1/courses/{course.slug}/").json()
     assert staff["modules"][0]["quiz"][0]["answer"] == 1
+
+
+def test_one_filterset_for_page_and_api(client_for, api_for, playbook, pm):
+    stale = playbook_save(
+        actor=pm,
+        slug="old",
+        title="Old segment tips",
+        body="Segments.",
+        review_by=timezone.localdate() - timedelta(days=1),
+    )
+    page = client_for("requester").get("/enablement/playbooks/?stale=true&q=segment")
+    assert stale.title.encode() in page.content and playbook.title.encode() not in page.content
+    api = api_for("requester").get("/api/v1/playbooks/?stale=false&q=segment").json()
+    assert [p["slug"] for p in api["results"]] == [playbook.slug]
+    bad = api_for("requester").get("/api/v1/playbooks/?category=nope")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "category"
+    assert client_for("requester").get("/enablement/playbooks/?category=nope").status_code == 400

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -15,6 +15,7 @@ from mops.accounts.roles import ALL_ROLES, has_role
 from mops.core.concurrency import if_match_version
 
 from .. import selectors
+from ..filters import PlaybookFilter
 from ..models import Category, Course, CourseModule, Enrolment, Playbook
 from ..services import (
     EDITORS,
@@ -72,13 +73,6 @@ class CategoryViewSet(
         return self._respond(category_save(actor=request.user, **data), status.HTTP_201_CREATED)
 
 
-PLAYBOOK_PARAMS = [
-    OpenApiParameter("q", str, description="Full-text search (English stemming), ranked"),
-    OpenApiParameter("category", str, description="Category slug"),
-    OpenApiParameter("stale", bool, description="true: past their review date only"),
-]
-
-
 class PlaybookViewSet(
     _ServiceWrites,
     mixins.ListModelMixin,
@@ -97,22 +91,10 @@ class PlaybookViewSet(
     write_roles = EDITORS
     action_roles = {"feedback": LEARNERS}
     lookup_field = "slug"
+    filterset_class = PlaybookFilter
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        params = self.request.query_params
-        stale = {"true": True, "1": True, "false": False, "0": False}.get(
-            params.get("stale", "").lower()
-        )
-        qs = selectors.playbooks_search(
-            params.get("q", "")[:200] if self.action == "list" else "",
-            category=params.get("category", "")[:80],
-            stale=stale,
-        )
-        return qs.prefetch_related("services")
-
-    @extend_schema(parameters=PLAYBOOK_PARAMS)
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        return selectors.playbooks_base().prefetch_related("services")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         playbook = self.get_object()
