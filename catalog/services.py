@@ -19,6 +19,7 @@ from django.db.models import Max
 from mops.accounts.roles import ADMINS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
+from mops.core.lifecycle import Transition
 from mops.core.services import require_role
 from mops.core.slugs import unique_slug
 from mops.core.timezones import default_time_zone
@@ -543,19 +544,18 @@ def _copy_into(target: Service, source: Service) -> None:
 
 
 def _transition(service: Service, actor: Any, name: str) -> Service:
-    with transaction.atomic():
-        locked = Service.objects.select_for_update().get(pk=service.pk)
-        transition = Service.lifecycle.check(
-            state=locked.status, name=name, roles=user_roles(actor)
-        )
+    """Publish or retire through `Lifecycle.apply`; the step is the service's history row
+    (actor, from, to)."""
+
+    def guard(locked: Service, transition: Transition, source: str) -> None:
         if transition.target == "active" and not locked.input_definition:
             raise ValidationError(
                 {"input_definition": "Add at least one field before publishing the service."}
             )
-        locked.status = transition.target
-        locked.revision += 1
-        set_change_reason(locked, f"{transition.name} by {actor.username}")
-        locked.save(update_fields=["status", "revision", "updated_at"])
+
+    locked = Service.lifecycle.apply(
+        service, name, actor, roles=user_roles(actor), version_field="revision", guard=guard
+    )
     _copy_into(service, locked)
     return service
 

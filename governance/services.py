@@ -32,7 +32,7 @@ from rest_framework.exceptions import APIException
 
 from mops.accounts.roles import ADMINS, GROUP_NAMES, MOPS_STAFF, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
-from mops.core.lifecycle import TransitionError
+from mops.core.lifecycle import Transition, TransitionError
 from mops.notify.services import notification_create
 
 from . import taxonomy as tx
@@ -289,16 +289,29 @@ def _void_stale_approvals(rfc: Rfc, actor: Any) -> list[Approval]:
 def _apply_transition(
     rfc: Rfc, name: str, actor: Any, note: str = "", *, check_roles: bool = True
 ) -> Rfc:
+    """`Lifecycle.apply` on an RFC its caller has locked (and may have edited in memory);
+    the RFC's `version` counts content revisions, not steps, so none is bumped."""
     roles = user_roles(actor) if check_roles else RFC_AUTHORS | REVIEWERS | ADMINS
-    transition = Rfc.lifecycle.check(state=rfc.status, name=name, roles=roles)
-    if transition.needs_note and not note.strip():
-        raise ValidationError({"note": f"Say why ({transition.title.lower()} needs a note)."})
-    previous = rfc.status
-    rfc.status = transition.target
-    set_change_reason(rfc, f"{name} by {_who(actor)}")
-    rfc.save()
-    _event(rfc, actor, name, note=note, from_status=previous, to_status=rfc.status)
-    return rfc
+
+    def guard(locked: Rfc, transition: Transition, source: str) -> None:
+        if transition.needs_note and not note.strip():
+            raise ValidationError({"note": f"Say why ({transition.title.lower()} needs a note)."})
+
+    def event(locked: Rfc, transition: Transition, source: str) -> None:
+        _event(locked, actor, name, note=note, from_status=source, to_status=locked.status)
+
+    return Rfc.lifecycle.apply(
+        rfc,
+        name,
+        actor,
+        note,
+        roles=roles,
+        version_field="",
+        guard=guard,
+        event=event,
+        reason=f"{name} by {_who(actor)}",
+        lock=lambda held: held,
+    )
 
 
 def rfc_transition(*, rfc: Rfc, name: str, actor: Any, note: str = "") -> Rfc:

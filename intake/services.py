@@ -43,7 +43,7 @@ from mops.accounts.roles import ADMINS, COMMENTERS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
 from mops.core.filters import query_without_empty
-from mops.core.lifecycle import TransitionError
+from mops.core.lifecycle import Transition, TransitionError
 from mops.core.uploads import upload_max_bytes, validate_upload
 from mops.notify.models import Kind
 from mops.notify.services import notification_create, outbox_enqueue
@@ -603,11 +603,11 @@ def _transition(
 ) -> Request:
     now = _now(now)
     note = (note or "").strip()
-    with transaction.atomic():
-        locked = _lock(request, expected_version)
-        transition = REQUEST_LIFECYCLE.check(
-            state=locked.status, name=name, roles=user_roles(actor), system=system
-        )
+    staff = is_triager(actor)
+    taken: dict[str, Any] = {}  # what the guard works out for the event row
+
+    def guard(locked: Request, transition: Transition, source: str) -> None:
+        nonlocal note
         if system:
             backing = hooks.departure_backing(request_id=locked.pk, name=name)
             if backing is None:
@@ -616,19 +616,8 @@ def _transition(
                     f"{locked.reference}: {transition.driven_by}."
                 )
             note = note or backing
-        staff = is_triager(actor)
-        if name in TRIAGE_DECISIONS and locked.requester_id == getattr(actor, "pk", None):
-            raise TransitionError(
-                "You cannot triage a request you made yourself; ask another PM.",
-                code="forbidden",
-            )
-        if (
-            name in REQUESTER_ACTIONS
-            and not staff
-            and getattr(actor, "team_id", None) != locked.team_id
-        ):
-            raise TransitionError("Only the requesting team can do this.", code="forbidden")
-        if transition.needs_note_from(locked.status) and not note:
+        _check_actor(locked, name, actor, staff)
+        if transition.needs_note_from(source) and not note:
             raise ValidationError({"note": f"Say why ({transition.title.lower()} needs a note)."})
         if name in ("submit", "answer"):
             problems, cleaned = request_problems(locked, today=timezone.localdate(now))
@@ -637,34 +626,12 @@ def _transition(
             locked.answers = cleaned
             _fill_from_answers(locked)
             _apply_scoring(locked, locked.scoring_model_version)
-        source = locked.status
-        locked.status = transition.target
-        if transition.target == Status.SUBMITTED and locked.submitted_at is None:
-            locked.submitted_at = now
-        if transition.target == Status.ACCEPTED and locked.accepted_at is None:
-            locked.accepted_at = now
-        if transition.target == Status.LIVE and locked.live_at is None:
-            locked.live_at = now
-        if transition.target == Status.CLOSED:
-            locked.closed_at = now
-        if transition.target == Status.ACCEPTED and locked.assignee is None and staff:
-            locked.assignee = actor
-        paused_before = locked.paused_since
-        locked.version += 1
-        readings = _refresh_sla(locked, now=now, extra=(transition.target, now))
-        current = readings.get(locked.sla_clock) if locked.sla_clock else None
-        stopped = next((r for r in readings.values() if r.stopped_at == now and r.started_at), None)
-        used_reading = stopped or current
-        paused_seconds = 0
-        if paused_before is not None and locked.paused_since is None:
-            engine = locked.service_version.sla_policy.calendar.engine_for(paused_before, now)
-            paused_seconds = int(engine.elapsed(paused_before, now).total_seconds())
-        reason = f"{name} by {actor.username}"
-        if name == OVERRIDE_LIVE:
-            reason += f" (admin override, no departure): {note[:150]}"
-        set_change_reason(locked, reason)
-        locked.save()
-        event = RequestEvent.objects.create(
+        _stamp(locked, transition.target, now, actor if staff else None)
+        taken.update(_clock_step(locked, transition.target, now))
+
+    def event(locked: Request, transition: Transition, source: str) -> None:
+        used_reading = taken["used_reading"]
+        row = RequestEvent.objects.create(
             request=locked,
             actor=actor,
             at=now,
@@ -672,15 +639,73 @@ def _transition(
             from_status=source,
             to_status=transition.target,
             note=note,
-            business_seconds_paused=paused_seconds,
+            business_seconds_paused=taken["paused_seconds"],
             sla_clock=locked.sla_clock,
             sla_state=locked.sla_state,
             triage_due_at=locked.triage_due_at,
             delivery_due_at=locked.delivery_due_at,
             business_seconds_used=int(used_reading.used.total_seconds()) if used_reading else 0,
         )
-        _notify_transition(locked, event, actor)
-    return locked
+        _notify_transition(locked, row, actor)
+
+    reason = f"{name} by {actor.username}"
+    if name == OVERRIDE_LIVE:
+        reason += f" (admin override, no departure): {(note or '')[:150]}"
+    return REQUEST_LIFECYCLE.apply(
+        request,
+        name,
+        actor,
+        note,
+        roles=user_roles(actor),
+        system=system,
+        guard=guard,
+        event=event,
+        reason=reason,
+        lock=lambda obj: _lock(obj, expected_version),
+    )
+
+
+def _check_actor(locked: Request, name: str, actor: Any, staff: bool) -> None:
+    """Nobody triages their own request; requester actions belong to the requesting team."""
+    if name in TRIAGE_DECISIONS and locked.requester_id == getattr(actor, "pk", None):
+        raise TransitionError(
+            "You cannot triage a request you made yourself; ask another PM.",
+            code="forbidden",
+        )
+    if (
+        name in REQUESTER_ACTIONS
+        and not staff
+        and getattr(actor, "team_id", None) != locked.team_id
+    ):
+        raise TransitionError("Only the requesting team can do this.", code="forbidden")
+
+
+def _stamp(locked: Request, target: str, now: datetime, triager: Any) -> None:
+    """The milestone timestamps a step sets; accepting assigns the triager when unassigned."""
+    if target == Status.SUBMITTED and locked.submitted_at is None:
+        locked.submitted_at = now
+    if target == Status.ACCEPTED and locked.accepted_at is None:
+        locked.accepted_at = now
+    if target == Status.LIVE and locked.live_at is None:
+        locked.live_at = now
+    if target == Status.CLOSED:
+        locked.closed_at = now
+    if target == Status.ACCEPTED and locked.assignee is None and triager is not None:
+        locked.assignee = triager
+
+
+def _clock_step(locked: Request, target: str, now: datetime) -> dict[str, Any]:
+    """Refresh the SLA fields for the step to `target`; the reading and paused time the
+    event row records."""
+    paused_before = locked.paused_since
+    readings = _refresh_sla(locked, now=now, extra=(target, now))
+    current = readings.get(locked.sla_clock) if locked.sla_clock else None
+    stopped = next((r for r in readings.values() if r.stopped_at == now and r.started_at), None)
+    paused_seconds = 0
+    if paused_before is not None and locked.paused_since is None:
+        engine = locked.service_version.sla_policy.calendar.engine_for(paused_before, now)
+        paused_seconds = int(engine.elapsed(paused_before, now).total_seconds())
+    return {"used_reading": stopped or current, "paused_seconds": paused_seconds}
 
 
 def _timeline(request: Request, extra: tuple[str, datetime] | None = None) -> list:

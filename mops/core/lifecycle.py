@@ -9,10 +9,25 @@ A *system* transition (`driven_by` set) is never offered as a button and never t
 through the generic path: only the service named in `driven_by` takes it, by passing
 `system=True` to `check` (a request is scheduled only by boarding a departure, and goes
 live only when its departure lands it).
+
+Services take a step with `apply`, written once: lock the row, check the step, bump the
+version, save, record the event:
+
+    departure = Departure.lifecycle.apply(departure, "cancel", actor, note, roles=roles)
+
+Models with an event table of their own pass `event=` (it writes the row: intake's
+RequestEvent, the experiment timeline, governance's RFC events); for the others the event is
+the history row `apply` writes, stamped with the actor and "<step>: <note>" as its reason
+(`docs/architecture.md`, "Audit").
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+
+M = TypeVar("M", bound=models.Model)
 
 
 class TransitionError(Exception):
@@ -107,3 +122,58 @@ class Lifecycle:
 
     def sources_of(self, name: str) -> frozenset[str]:
         return self.get(name).sources
+
+    def apply(
+        self,
+        obj: M,
+        name: str,
+        actor: Any,
+        note: str = "",
+        *,
+        roles: Iterable[str],
+        system: bool = False,
+        field: str = "status",
+        version_field: str = "version",
+        guard: Callable[[M, Transition, str], None] | None = None,
+        event: Callable[[M, Transition, str], Any] | None = None,
+        reason: str = "",
+        expected_version: int | None = None,
+        lock: Callable[[M], M] | None = None,
+    ) -> M:
+        """Take step `name` on `obj` and return the saved, locked row. In one transaction:
+
+        1. lock the row (`SELECT … FOR UPDATE`; `lock(obj)` when the caller needs related
+           rows locked or loaded too) and refuse a stale `expected_version` (`StaleVersion`);
+        2. check the step from the current state for `roles` (`TransitionError`);
+        3. set the target state and run `guard(locked, transition, source)`: the caller's own
+           rules and field changes (raise to refuse; the transaction rolls back);
+        4. bump `version_field` (none when empty) and save with the history reason;
+        5. record the event: `event(locked, transition, source)` when the model has an event
+           table, else the history row is the event (actor, from, to, "<step>: <note>").
+        """
+        from mops.core.audit import set_change_reason
+        from mops.core.concurrency import StaleVersion
+
+        with transaction.atomic():
+            if lock is not None:
+                locked = lock(obj)
+            else:
+                locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+            if expected_version is not None and expected_version != getattr(locked, version_field):
+                raise StaleVersion()
+            source = getattr(locked, field)
+            transition = self.check(state=source, name=name, roles=roles, system=system)
+            setattr(locked, field, transition.target)
+            if guard is not None:
+                guard(locked, transition, source)
+            if version_field:
+                setattr(locked, version_field, getattr(locked, version_field) + 1)
+            who = getattr(actor, "username", None) or "system"
+            if event is None:
+                locked._history_user = actor if getattr(actor, "pk", None) else None  # type: ignore[attr-defined]
+            note = (note or "").strip()
+            set_change_reason(locked, reason or f"{name} by {who}" + (f": {note}" if note else ""))
+            locked.save()
+            if event is not None:
+                event(locked, transition, source)
+        return locked

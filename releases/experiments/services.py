@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mops.core.audit import set_change_reason
+from mops.core.lifecycle import Transition
 from mops.core.services import model_update, require_role
 from releases.common import EXPERIMENT_EDITORS, check_version, roles_of, who
 from releases.experiments import design
@@ -180,12 +181,8 @@ def experiment_transition(
     now = now or timezone.now()
     note = (note or "").strip()
     learnings = (learnings or "").strip()
-    with transaction.atomic():
-        experiment = Experiment.objects.select_for_update().get(pk=experiment.pk)
-        check_version(experiment, expected_version)
-        transition = Experiment.lifecycle.check(
-            state=experiment.status, name=name, roles=roles_of(actor)
-        )
+
+    def guard(experiment: Experiment, transition: Transition, source: str) -> None:
         if transition.needs_note and not note:
             raise ValidationError({"note": f"Say why ({transition.title.lower()})."})
         misplaced: dict[str, str] = {}
@@ -198,25 +195,43 @@ def experiment_transition(
             misplaced["learnings"] = "Learnings are written when concluding or stopping."
         if misplaced:
             raise ValidationError(misplaced)
-        source = experiment.status
-        experiment.status = transition.target
-        if name == "start":
-            experiment.started_at = now
-        elif name == "conclude":  # missing or bad values are reported by the model's clean
-            experiment.result = result
-            experiment.learnings = learnings or experiment.learnings
-            experiment.observed_sample_per_variant = observed_sample_per_variant
-            experiment.concluded_at = now
-            if observed_sample_per_variant is not None:
-                experiment.met_power = design.met_power(
-                    observed_per_variant=observed_sample_per_variant,
-                    required_per_variant=experiment.required_sample_per_variant,
-                )
-        elif name == "stop" and learnings:
-            experiment.learnings = learnings
-        experiment.version += 1
+        _record_outcome(experiment, name, now, result, learnings, observed_sample_per_variant)
         _clean_experiment(experiment)
-        set_change_reason(experiment, f"{name} by {who(actor)}")
-        experiment.save()
+
+    def event(experiment: Experiment, transition: Transition, source: str) -> None:
         _experiment_event(experiment, actor=actor, at=now, name=name, source=source, note=note)
-    return experiment
+
+    return Experiment.lifecycle.apply(
+        experiment,
+        name,
+        actor,
+        note,
+        roles=roles_of(actor),
+        guard=guard,
+        event=event,
+        expected_version=expected_version,
+    )
+
+
+def _record_outcome(
+    experiment: Experiment,
+    name: str,
+    now: datetime,
+    result: str,
+    learnings: str,
+    observed_sample_per_variant: int | None,
+) -> None:
+    if name == "start":
+        experiment.started_at = now
+    elif name == "conclude":  # missing or bad values are reported by the model's clean
+        experiment.result = result
+        experiment.learnings = learnings or experiment.learnings
+        experiment.observed_sample_per_variant = observed_sample_per_variant
+        experiment.concluded_at = now
+        if observed_sample_per_variant is not None:
+            experiment.met_power = design.met_power(
+                observed_per_variant=observed_sample_per_variant,
+                required_per_variant=experiment.required_sample_per_variant,
+            )
+    elif name == "stop" and learnings:
+        experiment.learnings = learnings

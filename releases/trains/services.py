@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mops.core.audit import set_change_reason
-from mops.core.lifecycle import TransitionError
+from mops.core.lifecycle import Transition, TransitionError
 from mops.core.services import model_update, require_role
 from mops.core.slugs import unique_slug
 from mops.core.timezones import default_time_zone
@@ -244,31 +244,27 @@ def departure_transition(
     *, departure: Departure, name: str, actor: Any, note: str = ""
 ) -> Departure:
     """open → boarding_closed → departed → closed, or cancelled. Cancelling a departure
-    with work on it is refused: move the work first."""
-    with transaction.atomic():
-        departure = (
-            Departure.objects.select_for_update().select_related("train").get(pk=departure.pk)
-        )
-        transition = Departure.lifecycle.check(
-            state=departure.status, name=name, roles=roles_of(actor)
-        )
+    with work on it is refused: move the work first. The step is recorded as the
+    departure's history row (actor, from, to, note)."""
+
+    def guard(locked: Departure, transition: Transition, source: str) -> None:
         if transition.needs_note and not note.strip():
             raise ValidationError({"note": f"Say why ({transition.title.lower()})."})
-        if name == "cancel" and departure.boardings.filter(status=BoardingStatus.BOARDED).exists():
+        boarded = locked.boardings.filter(status=BoardingStatus.BOARDED)
+        if name == "cancel" and boarded.exists():
             raise ValidationError(
                 {"departure": "Work is boarded on this departure: move it to another first."}
             )
-        if name == "close" and departure.boardings.filter(status=BoardingStatus.BOARDED).exists():
+        if name == "close" and boarded.exists():
             raise ValidationError(
                 {"departure": "Mark every item live or rolled back before closing."}
             )
-        departure.status = transition.target
         if note:
-            departure.note = (departure.note + "\n" + note).strip()
-        departure.version += 1
-        set_change_reason(departure, f"{name} by {who(actor)}")
-        departure.save()
-    return departure
+            locked.note = (locked.note + "\n" + note).strip()
+
+    return Departure.lifecycle.apply(
+        departure, name, actor, note, roles=roles_of(actor), guard=guard
+    )
 
 
 def departures_advance(*, now: datetime | None = None) -> dict[str, int]:
