@@ -6,11 +6,13 @@
   without a ticket: self-serve completions ÷ (self-serve completions + requests submitted),
   both in the window. It rises as marketers read and do it themselves.
 - Knowledge concentration (hero-culture risk): the share of playbooks and incident runbooks
-  whose every version was written by one person, from the audit history.
+  whose every version was written by one person, from the audit history; and the share of
+  playbooks and integration flows owned by the single busiest owner.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,6 +27,9 @@ from intake.models import Request
 # Documents whose authorship is measured: (app label, model). Incident runbooks are found by
 # label so a move of governance's modules does not break the figure.
 AUTHORED = (("enablement", "Playbook"), ("governance", "Runbook"))
+# Documents and automations with one named owner: the stack's integration flows when the
+# stack registry is installed.
+OWNED = (("enablement", "Playbook"), ("stack", "Flow"))
 
 
 @dataclass
@@ -52,6 +57,9 @@ class EnablementFigures:
     ticketed: int = 0
     single_author: int = 0
     documents: int = 0
+    top_owner: str = ""
+    top_owner_items: int = 0
+    owned_items: int = 0
 
     @property
     def deflection(self) -> float | None:
@@ -61,6 +69,10 @@ class EnablementFigures:
     @property
     def concentration(self) -> float | None:
         return round(100 * self.single_author / self.documents, 1) if self.documents else None
+
+    @property
+    def top_owner_share(self) -> float | None:
+        return round(100 * self.top_owner_items / self.owned_items, 1) if self.owned_items else None
 
     @property
     def helpful_share(self) -> float | None:
@@ -73,6 +85,23 @@ def _single_author_counts(model: type) -> tuple[int, int]:
     history: QuerySet = model.history.filter(id__in=model.objects.values("pk"))  # type: ignore[attr-defined]
     authors = history.values("id").annotate(n=Count("history_user", distinct=True))
     return authors.filter(n__lte=1).count(), authors.count()
+
+
+def _owners(figures: EnablementFigures) -> None:
+    """The person who owns the most playbooks and flows, and their share (one query each)."""
+    owners: Counter[str] = Counter()
+    for label, name in OWNED:
+        try:
+            model = apps.get_model(label, name)
+        except LookupError:
+            continue
+        rows = model.objects.values("owner__username").annotate(n=Count("pk"))
+        for row in rows:
+            owners[row["owner__username"] or ""] += row["n"]
+    figures.owned_items = sum(owners.values())
+    named = [(n, who) for who, n in owners.items() if who]
+    if named:
+        figures.top_owner_items, figures.top_owner = max(named)
 
 
 def enablement_figures(*, days: int = 90, now: datetime | None = None) -> EnablementFigures:
@@ -116,4 +145,5 @@ def enablement_figures(*, days: int = 90, now: datetime | None = None) -> Enable
         single, total = _single_author_counts(model)
         figures.single_author += single
         figures.documents += total
+    _owners(figures)
     return figures

@@ -59,6 +59,8 @@ def as_dict(f: EnablementFigures) -> dict:
         "single_author_documents": f.single_author,
         "documents": f.documents,
         "knowledge_concentration": f.concentration,
+        "top_owner": f.top_owner,
+        "top_owner_share": f.top_owner_share,
     }
 
 
@@ -77,6 +79,8 @@ _FIGURES = inline_serializer(
         "single_author_documents": serializers.IntegerField(),
         "documents": serializers.IntegerField(),
         "knowledge_concentration": serializers.FloatField(allow_null=True),
+        "top_owner": serializers.CharField(),
+        "top_owner_share": serializers.FloatField(allow_null=True),
     },
 )
 

@@ -43,6 +43,7 @@ def test_use_and_concentration(playbook, users):
     assert (figures.reads, figures.readers) == (2, 2)
     assert figures.top_playbooks[0][2] == 2
     assert (figures.single_author, figures.documents, figures.concentration) == (1, 1, 100.0)
+    assert (figures.top_owner, figures.top_owner_share) == ("pm", 100.0)
     playbook_save(
         actor=users["engineer"],
         playbook=playbook,
