@@ -190,6 +190,15 @@ class Flow(TimeStampedModel):
     def etag(self) -> str:
         return f'"{self.version}"'
 
+    @property
+    def on_golden_path(self) -> bool:
+        """Approved tools at both ends and an approved pattern (as `flow_golden_q`)."""
+        return (
+            self.source.status == GoldenPath.APPROVED
+            and self.target.status == GoldenPath.APPROVED
+            and self.pattern in APPROVED_PATTERNS
+        )
+
     def clean(self) -> None:
         if self.source_id and self.source_id == self.target_id:
             raise ValidationError({"target": "A flow joins two different tools."})

@@ -297,9 +297,7 @@ class FlowDetailView(RoleRequiredMixin, View):
             "stack/flow_detail.html",
             {
                 "flow": flow,
-                "golden": flow.source.status == GoldenPath.APPROVED
-                and flow.target.status == GoldenPath.APPROVED
-                and flow.pattern in services.APPROVED_PATTERNS,
+                "golden": flow.on_golden_path,
                 "can_edit": _can_edit(request),
             },
         )

@@ -35,6 +35,10 @@ def test_map_edges_link_to_their_flow_and_mark_the_down_one(client_for, stack):
     assert f'href="{stack["synced"].get_absolute_url()}"' in page
     assert 'class="edge down"' in page
     assert "1 of 2 flows are on the golden path" in page
+    flow_page = client_for("leadership").get(stack["synced"].get_absolute_url()).content.decode()
+    assert "golden path" in flow_page and 'data-testid="monitor-state">Down' in flow_page
+    flow_page = client_for("leadership").get(stack["synced"].get_absolute_url()).content.decode()
+    assert "golden path" in flow_page and 'data-testid="monitor-state">Down' in flow_page
 
 
 def test_leadership_reads_but_gets_no_edit_buttons(client_for, stack):
