@@ -131,13 +131,6 @@ def _check_join(role: str, dataset: Any, mapping: dict[str, str], found: dict[st
         )  # fmt: skip
 
 
-def dataset_role_delete(*, item: DatasetRole, actor: Any) -> None:
-    require_role(actor, ADMINS, "map datasets to business-impact roles")
-    with transaction.atomic():
-        set_change_reason(item, "role mapping removed")
-        item.delete()
-
-
 # --- team cost -----------------------------------------------------------------------------
 
 
