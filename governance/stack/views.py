@@ -477,19 +477,21 @@ class ContractFormView(_ModelFormView):
 # --- licence utilisation --------------------------------------------------------------------
 
 
-class UtilisationView(RoleRequiredMixin, View):
+class UtilisationView(RoleRequiredMixin, ListView):
     """Seats bought / assigned / active per tool, utilisation and unused-seat cost; tools
-    below the threshold (STACK_UTILISATION_THRESHOLD) flagged."""
+    below the threshold (STACK_UTILISATION_THRESHOLD) flagged, lowest first."""
 
+    template_name = "stack/utilisation.html"
     read_roles = STACK_READERS
+    paginate_by = 100
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        rows = selectors.utilisation(today=timezone.localdate())
-        return render(
-            request,
-            "stack/utilisation.html",
-            {"rows": rows, "threshold": selectors.utilisation_threshold()},
-        )
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.utilisation(today=timezone.localdate())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["threshold"] = selectors.utilisation_threshold()
+        return context
 
 
 class SeatUploadView(RoleRequiredMixin, View):

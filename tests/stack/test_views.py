@@ -28,6 +28,10 @@ def test_registry_and_map_pages_take_a_constant_number_of_queries(
         assert client.get(reverse("stack:map")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("stack:flow_list")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("stack:utilisation")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("stack:review_list")).status_code == 200
 
 
 def test_map_edges_link_to_their_flow_and_mark_the_down_one(client_for, stack):
