@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Service
@@ -21,11 +22,9 @@ class PlaybookSerializer(serializers.ModelSerializer):
         slug_field="slug", queryset=Service.objects.all(), many=True, required=False
     )
     stale = serializers.SerializerMethodField()
-    rank = serializers.FloatField(read_only=True, required=False, help_text="With ?q= only.")
-    headline = serializers.CharField(
-        read_only=True,
-        required=False,
-        help_text="With ?q= only: body fragments, matches between ⟦ and ⟧ (plain text).",
+    rank = serializers.SerializerMethodField(help_text="Search rank; null without ?q=.")
+    headline = serializers.SerializerMethodField(
+        help_text="Body fragments, matches between ⟦ and ⟧ (plain text); null without ?q=."
     )
 
     class Meta:
@@ -50,6 +49,14 @@ class PlaybookSerializer(serializers.ModelSerializer):
 
     def get_stale(self, obj: Playbook) -> bool:
         return obj.is_stale()
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_rank(self, obj: Playbook) -> float | None:
+        return getattr(obj, "rank", None)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_headline(self, obj: Playbook) -> str | None:
+        return getattr(obj, "headline", None)
 
 
 class PlaybookVersionSerializer(serializers.Serializer):
