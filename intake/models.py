@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -391,20 +391,6 @@ class Request(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        """Saves a new Priority attached by the scoring service along with the request (one
-        transaction); a new request always gets one (empty if unscored), so every request
-        has its row and backlog queries can inner-join it."""
-        attached = Request.priority.related.get_cached_value(self, default=None)
-        if not (self._state.adding or (attached is not None and attached._state.adding)):
-            super().save(*args, **kwargs)
-            return
-        with transaction.atomic(using=kwargs.get("using")):
-            super().save(*args, **kwargs)
-            priority = attached or Priority()
-            priority.request = self
-            priority.save(using=kwargs.get("using"))
 
     def get_absolute_url(self) -> str:
         return reverse("intake:request_detail", args=[self.pk])

@@ -187,10 +187,14 @@ def _apply_scoring(request: Request, version: ScoringModelVersion | None = None)
         request.scoring_inputs = scoring.clean_inputs(factors, request.scoring_inputs, partial=True)
     except scoring.ScoringError as exc:
         raise ValidationError({exc.field: exc.message}) from None
-    # A fresh Priority: Request.save() stores it (an UPDATE, or the INSERT of a new request).
+    # The request's Priority row (keyed by the request): stored here for a stored request,
+    # by request_create right after the INSERT for a new one, so every request has its row
+    # and backlog queries can inner-join it.
     request.priority = Priority(
         score=scoring.score(factors, request.scoring_inputs), model_version=version
     )
+    if not request._state.adding:
+        request.priority.save()
 
 
 def tracking_plan_findings(plan: Mapping[str, str]) -> dict[str, list[str]]:
@@ -428,6 +432,7 @@ def request_create(
             request.full_clean()
             set_change_reason(request, f"created by {actor.username}")
             request.save()
+            request.priority.save()
             RequestEvent.objects.create(
                 request=request,
                 actor=actor,
@@ -1096,8 +1101,11 @@ def scoring_model_create(
     if not name:
         raise ValidationError({"name": "Name the model."})
     with transaction.atomic():
-        if is_default:
-            ScoringModel.objects.filter(is_default=True).update(is_default=False)
+        if is_default:  # one default: the old one is saved (a history row), not bulk-updated
+            for previous in ScoringModel.objects.select_for_update().filter(is_default=True):
+                previous.is_default = False
+                set_change_reason(previous, f"default replaced by {name} ({actor.username})")
+                previous.save(update_fields=["is_default"])
         model = ScoringModel(name=name, slug=slugify(name)[:100], is_default=is_default)
         model.full_clean()
         model.save()

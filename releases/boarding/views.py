@@ -257,37 +257,7 @@ def request_next_steps(work_request: Any, user: Any) -> list[dict[str, Any]]:
             }
         )
     if status == work.IN_QA:
-        checklist = boarding_services.preflight_verdict(work_request)
-        verdicts = _verdict_rows(
-            actor=user, checklist=checklist, now=timezone.now(), request=work_request
-        )
-        boards = has_role(user, BOARDERS)
-        items = [
-            (str(row["departure"]), row["departure"].get_absolute_url() if reads_departures else "")
-            for row in verdicts["eligible"][:3]
-        ]
-        if items:
-            text = "Next eligible departures:"
-        elif not checklist.ok:
-            text = f"{checklist.message} Then board one of the trains that carry it."
-        elif verdicts["refused"]:
-            text = "No departure can take it now: " + (
-                " ".join(c.message for c in verdicts["shared"])
-                or "see each departure's reason on the boarding page."
-            )
-        else:
-            text = "No open departure of a train that carries it. " + verdicts["rule"]
-        panels.append(
-            {
-                "key": "board",
-                "title": "Board on a train",
-                "text": text,
-                "items": items,
-                "url": reverse("releases:request_board", args=[work_request.pk]) if boards else "",
-                "label": "Board on a train",
-                "primary": bool(items) and boards,
-            }
-        )
+        panels.append(_board_panel(work_request, user, reads_departures))
     boarding = boarding_selectors.boarding_for_request(work_request)
     if status == work.SCHEDULED and boarding is not None:
         departure = boarding.departure
@@ -304,6 +274,40 @@ def request_next_steps(work_request: Any, user: Any) -> list[dict[str, Any]]:
             }
         )
     return panels
+
+
+def _board_panel(work_request: Any, user: Any, reads_departures: bool) -> dict[str, Any]:
+    """The "Board on a train" step of a request in QA: the next eligible departures, or why
+    none can take it."""
+    checklist = boarding_services.preflight_verdict(work_request)
+    verdicts = _verdict_rows(
+        actor=user, checklist=checklist, now=timezone.now(), request=work_request
+    )
+    boards = has_role(user, BOARDERS)
+    items = [
+        (str(row["departure"]), row["departure"].get_absolute_url() if reads_departures else "")
+        for row in verdicts["eligible"][:3]
+    ]
+    if items:
+        text = "Next eligible departures:"
+    elif not checklist.ok:
+        text = f"{checklist.message} Then board one of the trains that carry it."
+    elif verdicts["refused"]:
+        text = "No departure can take it now: " + (
+            " ".join(c.message for c in verdicts["shared"])
+            or "see each departure's reason on the boarding page."
+        )
+    else:
+        text = "No open departure of a train that carries it. " + verdicts["rule"]
+    return {
+        "key": "board",
+        "title": "Board on a train",
+        "text": text,
+        "items": items,
+        "url": reverse("releases:request_board", args=[work_request.pk]) if boards else "",
+        "label": "Board on a train",
+        "primary": bool(items) and boards,
+    }
 
 
 def rfc_board_link(rfc: Any, user: Any) -> tuple[str, str] | None:

@@ -9,6 +9,7 @@ from catalog.models import Calendar, Channel
 from releases.api.fields import CleanCharField, RruleField, TimeZoneField
 from releases.boarding.models import Boarding
 from releases.trains.models import Departure, Freeze, Train
+from releases.trains.services import TRAIN_FIELDS
 
 
 class TrainSerializer(serializers.ModelSerializer):
@@ -29,21 +30,7 @@ class TrainSerializer(serializers.ModelSerializer):
         model = Train
         fields = [
             "id",
-            "name",
-            "slug",
-            "description",
-            "channels",
-            "time_zone",
-            "rrule",
-            "first_date",
-            "start_time",
-            "duration_minutes",
-            "capacity",
-            "cutoff_hours",
-            "calendar",
-            "owner",
-            "horizon_days",
-            "active",
+            *TRAIN_FIELDS,  # the service's list: one place says what a train is
             "version",
             "describe",
             "created_at",

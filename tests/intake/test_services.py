@@ -359,21 +359,19 @@ def test_rescore_leaves_finished_requests_with_the_score_they_shipped_with(make_
         assert (priority.model_version, priority.score) == (new, Decimal("75.00"))
 
 
-def test_every_request_gets_its_priority_row(service, users):
-    """Even a request saved outside the services (admin, loaders) has its Priority row, so
-    the score sort's inner join never hides a request."""
-    request = Request.objects.create(
-        title="Direct",
-        service=service,
-        service_version=service.current_version,
-        team=users["requester"].team,
-        requester=users["requester"],
-        complexity="simple",
-    )
-    assert Request.objects.filter(pk=request.pk, priority__score__isnull=True).exists()
+def test_every_request_gets_its_priority_row(make_request, users):
+    """The service stores a request's Priority row with it (Request.save() has no side door
+    that creates one), so the score sort's inner join never hides a request; a failed
+    submit stores neither, and later saves keep the row."""
+    request = make_request()
+    assert Request.objects.filter(pk=request.pk, priority__isnull=False).exists()
     request.title = "Edited"
     request.save()
-    assert Request.objects.get(pk=request.pk).priority.score is None
+    assert Request.objects.get(pk=request.pk).priority.model_version is not None
+    count = Request.objects.count()
+    with pytest.raises(ValidationError):
+        make_request(submit=True, title="", brief="")
+    assert Request.objects.count() == count
 
 
 def test_submit_checks_the_tracking_plan_against_the_published_taxonomy(make_request, users):
