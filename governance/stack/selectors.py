@@ -15,8 +15,10 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -241,18 +243,27 @@ def utilisation(*, today: date) -> QuerySet[Tool]:
     """Every tool with a current contract or seats: seats bought (the current contract),
     assigned, active in the last 30 / 90 days, utilisation % (active 30 days ÷ bought),
     unused seats and their cost (annual cost × unused ÷ bought) — all computed in SQL."""
-    current = Contract.objects.filter(tool=OuterRef("pk"), ends_on__gte=today).order_by(
-        "-ends_on", "-pk"
-    )
+    # One grouped join over the current contract(s) and the seats: aggregates are cheap to
+    # reference again below, where a correlated subquery would be re-run at each use.
+    # Several current contracts of one tool count as the largest of them.
     qs = Tool.objects.select_related("owner").annotate(
-        bought=Coalesce(Subquery(current.values("seats_bought")[:1]), Value(0)),
-        annual_cost=Subquery(current.values("annual_cost")[:1]),
-        currency=Subquery(current.values("currency")[:1]),
-        # One grouped join over the seats (the only multi-valued join here): a single
-        # pass instead of three correlated subqueries per tool.
-        assigned=Count("seats"),
-        active_30=Count("seats", filter=Q(seats__last_active_on__gt=today - timedelta(days=30))),
-        active_90=Count("seats", filter=Q(seats__last_active_on__gt=today - timedelta(days=90))),
+        current=FilteredRelation("contracts", condition=Q(contracts__ends_on__gte=today)),
+    )
+    qs = qs.annotate(
+        bought=Coalesce(Max("current__seats_bought"), Value(0)),
+        annual_cost=Max("current__annual_cost"),
+        currency=Max("current__currency"),
+        assigned=Count("seats", distinct=True),
+        active_30=Count(
+            "seats",
+            filter=Q(seats__last_active_on__gt=today - timedelta(days=30)),
+            distinct=True,
+        ),
+        active_90=Count(
+            "seats",
+            filter=Q(seats__last_active_on__gt=today - timedelta(days=90)),
+            distinct=True,
+        ),
     )
     qs = qs.annotate(
         utilisation=Case(
