@@ -361,6 +361,8 @@ SPECTACULAR_SETTINGS = {
         "IntegrationPatternEnum": "governance.stack.models.Pattern",
         "FlowDirectionEnum": "governance.stack.models.Direction",
         "RenewalDecisionEnum": "governance.stack.models.Decision",
+        "ApprovalDecisionEnum": "governance.models.Decision",
+        "AttestationEnum": "governance.stack.models.Attestation",
     },
 }
 
