@@ -1,10 +1,16 @@
+from collections.abc import Callable
 from datetime import date, datetime, time
+from typing import Any, TypeVar
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
@@ -13,6 +19,10 @@ from mops.accounts.roles import ADMINS
 from . import registry
 from .api import json_error
 from .audit import AUDIT_READERS, audit_entries, audit_models_for, tracked_models
+from .concurrency import StaleVersion
+from .lifecycle import TransitionError
+
+T = TypeVar("T")
 
 
 @login_required
@@ -114,3 +124,42 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return json_error(500, "server_error", "Internal error; it has been logged.")
     return render(request, "errors/500.html", status=500)
+
+
+def call_service(
+    request: HttpRequest,
+    fn: Callable[..., T],
+    /,
+    *args: Any,
+    form: forms.BaseForm | None = None,
+    **kwargs: Any,
+) -> tuple[bool, T | None]:
+    """The one page convention for a service's refusals: call `fn(*args, **kwargs)` and turn
+    ValidationError (field errors onto `form`, the rest to messages), PermissionDenied,
+    TransitionError and StaleVersion into what the person sees. Returns (ok, result); a view
+    redirects on ok and re-renders the form otherwise. Anything else still raises."""
+    try:
+        return True, fn(*args, **kwargs)
+    except ValidationError as exc:
+        _validation_to_page(request, form, exc)
+    except (PermissionDenied, TransitionError, StaleVersion) as exc:
+        text = getattr(exc, "message", None) or str(exc) or _("You may not do that.")
+        if form is not None:
+            form.add_error(None, str(text))
+        else:
+            messages.error(request, str(text))
+    return False, None
+
+
+def _validation_to_page(
+    request: HttpRequest, form: forms.BaseForm | None, exc: ValidationError
+) -> None:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+    for field, texts in errors.items():
+        for text in texts:
+            if form is not None and (field in form.fields or field == NON_FIELD_ERRORS):
+                form.add_error(None if field == NON_FIELD_ERRORS else field, text)
+            elif field == NON_FIELD_ERRORS:
+                messages.error(request, text)
+            else:
+                messages.error(request, f"{field}: {text}")
