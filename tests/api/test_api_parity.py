@@ -113,7 +113,7 @@ NOT_ADMIN_OBJECTS: dict[str, str] = {
     "catalog:starters": "one-click set-up starters copy demo services; each result is a service",
     "catalog:service_copy": "copy = read a service, POST it as a new one (service-list)",
     "catalog:service_selfserve": "a requester's self-serve completion, not admin configuration",
-    "enablement:playbook_feedback": "a person's own \"did this help?\" (playbook-feedback)",
+    "enablement:playbook_feedback": 'a person\'s own "did this help?" (playbook-feedback)',
     "enablement:course_detail": "enrolling oneself in a course (course-enrol)",
     "enablement:module": "answering a quiz oneself (course-submit)",
     "governance:selfserve_field": "HTMX validation of one self-serve field; stores nothing",

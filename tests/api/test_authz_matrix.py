@@ -84,7 +84,6 @@ EXPECTED: dict[str, set[str]] = {
     "metrics/impact/costs/": STAFF_AND_LEADERS,
     "metrics/impact/reviews/": STAFF_AND_LEADERS,
     "metrics/impact/roles/": STAFF_AND_LEADERS,
-    "metrics/enablement/": STAFF_AND_LEADERS,
     "metrics/data_accuracy/": STAFF_AND_LEADERS,
     "metrics/data_completeness/": STAFF_AND_LEADERS,
     "metrics/delivery_sla/": STAFF_AND_LEADERS,
