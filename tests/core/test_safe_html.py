@@ -41,6 +41,22 @@ REVIEWED: dict[tuple[str, str], str] = {
         '{% autoescape off %}Weekly backlog review ({{ review.since|date:"D d M" }} – '
         '{{ review.now|date:"D d M Y" }})',
     ): "A text/plain e-mail body (outbox e-mails carry no HTML part): entities would show.",
+    (
+        "metrics/templates/metrics/impact/review_email.txt",
+        '{% autoescape off %}Monthly impact review — {{ month|date:"F Y" }}',
+    ): "Same: the monthly impact review is a text/plain e-mail body.",
+    (
+        "governance/enablement/selectors.py",
+        "return mark_safe(html)  # noqa: S308 - escaped above; only our own <mark> tags added",
+    ): "ts_headline text is html-escaped first; only sentinel characters become <mark>.",
+    (
+        "governance/enablement/views.py",
+        '"svg": mark_safe(found.svg()),  # noqa: S308',
+    ): "Lifecycle diagrams from enablement/statediagram.render_svg, which escapes every label.",
+    (
+        "governance/stack/views.py",
+        '"svg": mark_safe(selectors.integration_map_svg(drawing)),  # noqa: S308',
+    ): "The integration map from stack/maplayout.render_svg: every user text html.escape'd.",
 }
 
 TEMPLATE_PATTERNS = {

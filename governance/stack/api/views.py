@@ -134,7 +134,7 @@ class ToolViewSet(_VersionedViewSet):
 
     @extend_schema(
         request=ImportRequestSerializer,
-        responses={200: ImportResultSerializer, 400: ImportResultSerializer, 403: ERRORS[403]},
+        responses={200: ImportResultSerializer, 400: ERRORS[400], 403: ERRORS[403]},
         description="Preview (`commit: false`) or import a tool CSV. Each row says what "
         "happens or its errors (`Line N: column: problem`); with any error nothing is "
         "written and the answer is 400.",
@@ -159,7 +159,7 @@ class ToolViewSet(_VersionedViewSet):
 
     @extend_schema(
         request=SeatsRequestSerializer,
-        responses={200: SeatsResultSerializer, 400: SeatsResultSerializer, 403: ERRORS[403]},
+        responses={200: SeatsResultSerializer, 400: ERRORS[400], 403: ERRORS[403]},
         description="Push the tool's seat export (replaces its seats). With any bad line "
         "nothing changes and the answer is 400 listing each line's errors.",
     )
