@@ -55,12 +55,20 @@ def _reapply(users: Any) -> None:
         )
 
 
-class ScimUser(SCIMUser):
-    ATTR_MAP = UserFilterQuery.attr_map
+class _RefuseMalformed:
+    """Both adapters refuse a non-object body and malformed PATCH Operations with a 400."""
 
     def handle_operations(self, operations: Any) -> None:
         _require_operations(operations)
-        super().handle_operations(operations)
+        super().handle_operations(operations)  # type: ignore[misc]
+
+    def validate_dict(self, d: dict) -> None:
+        _require_object(d)
+        super().validate_dict(d)  # type: ignore[misc]
+
+
+class ScimUser(_RefuseMalformed, SCIMUser):
+    ATTR_MAP = UserFilterQuery.attr_map
 
     def validate_dict(self, d: dict) -> None:
         _require_object(d)
@@ -122,17 +130,9 @@ class ScimUser(SCIMUser):
             User.objects.filter(pk=user.pk).update(scim_id=None, scim_external_id=None)
 
 
-class ScimGroup(SCIMGroup):
+class ScimGroup(_RefuseMalformed, SCIMGroup):
     ATTR_MAP = GroupFilterQuery.attr_map
     _pending_members: list[int] | None = None
-
-    def handle_operations(self, operations: Any) -> None:
-        _require_operations(operations)
-        super().handle_operations(operations)
-
-    def validate_dict(self, d: dict) -> None:
-        _require_object(d)
-        super().validate_dict(d)
 
     @property
     def members(self) -> list[dict]:
