@@ -34,7 +34,12 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from metrics.impact import figures  # noqa: E402  (path set above)
-from metrics.impact.statements import Table, attribution_statement, rates_statement  # noqa: E402
+from metrics.impact.statements import (  # noqa: E402  (path set above)
+    Table,
+    attribution_statement,
+    rates_statement,
+    read_period,
+)
 
 S = "bench_impact"
 MONTH = (datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC))
@@ -130,11 +135,9 @@ def cohort() -> dict[str, list]:
 
 def snapshot(conn: psycopg.Connection, params: dict) -> tuple[dict, dict]:
     launches = [{"campaign": c} for c in params["campaigns"]]
-    with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        cur = conn.execute(rates_statement(OPPS, TOUCHES), params)
-        rows, columns = cur.fetchall(), [d.name for d in cur.description or ()]
-        attribution = conn.execute(attribution_statement(OPPS, TOUCHES), params).fetchall()
+    rows, columns, attribution = read_period(
+        conn, rates_statement(OPPS, TOUCHES), attribution_statement(OPPS, TOUCHES), params
+    )
     return figures.rate_figures(rows, columns, launches), figures.attribution_figures(
         attribution, 1.0, "linear"
     )
@@ -153,6 +156,7 @@ def hand(conn: psycopg.Connection, params: dict) -> tuple[list, tuple]:
     )
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        conn.execute("SET LOCAL jit = off")  # as the snapshot does: a fair comparison
         rates = conn.execute(HAND_RATES.replace("{values}", values), params).fetchall()
         attribution = conn.execute(HAND_ATTRIBUTION, params).fetchone()
     return rates, attribution

@@ -263,12 +263,9 @@ def snapshot_compute(*, period: str, start: date) -> ImpactSnapshot | None:
                 "attribution": statements.attribution_statement(opps, touches),
             }
             rendered = {k: v.as_string(conn) for k, v in texts.items()}
-            with conn.transaction():
-                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                cur = conn.execute(texts["rates"], params)
-                rate_rows = cur.fetchall()
-                rate_columns = [d.name for d in cur.description or ()]
-                attribution_rows = conn.execute(texts["attribution"], params).fetchall()
+            rate_rows, rate_columns, attribution_rows = statements.read_period(
+                conn, texts["rates"], texts["attribution"], params
+            )
         identity_row = None
         if identity is not None:
             with warehouse.connect(identity[0].dataset.warehouse) as conn:
