@@ -611,3 +611,7 @@ class SlaNotice(models.Model):
 
     def __str__(self) -> str:
         return f"REQ-{self.request_id} {self.clock} {self.state}"
+
+
+# The import models live in their domain package; imported here so Django registers them.
+from .imports.models import ImportedRequest, ImportRun  # noqa: E402, F401 — registration
