@@ -9,6 +9,7 @@ owner, SSO and, when it holds personal data, the data contract that describes th
 
 from __future__ import annotations
 
+import builtins
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -39,6 +40,7 @@ class Layer(models.TextChoices):
 
 class GoldenPath(models.TextChoices):
     APPROVED = "approved", "Approved"
+    EVALUATING = "evaluating", "Under evaluation"
     TOLERATED = "tolerated", "Tolerated"
     RETIRING = "retiring", "Retiring"
     REJECTED = "rejected", "Rejected"
@@ -81,6 +83,14 @@ class Tool(TimeStampedModel):
     docs_url = models.URLField("Documentation", max_length=500, blank=True)
     runbooks = models.ManyToManyField("governance.Runbook", blank=True, related_name="tools")
     monitors = models.ManyToManyField("governance.Monitor", blank=True, related_name="tools")
+    evaluation_rfc = models.ForeignKey(
+        "governance.Rfc",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluated_tools",
+        help_text="The new-tool RFC of a tool that entered through an evaluation request.",
+    )
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords(m2m_fields=[runbooks, monitors])
 
@@ -174,8 +184,14 @@ class Flow(TimeStampedModel):
         blank=True,
         related_name="flows",
     )
+    services = models.ManyToManyField(
+        "catalog.Service",
+        blank=True,
+        related_name="stack_flows",
+        help_text="The catalog services whose requests run through this flow.",
+    )
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[services])
 
     class Meta:
         ordering = ["source__name", "target__name", "id"]
@@ -396,3 +412,89 @@ class AccessReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.permission_level or 'no level'})"
+
+
+# --- instrumentation inventory ----------------------------------------------------------------
+
+
+class InstrumentKind(models.TextChoices):
+    EVENT = "event", "Event"
+    PIXEL = "pixel", "Pixel / tag"
+
+
+class Platform(models.TextChoices):
+    """Where the instrument runs: in a web page, in an app, or on a server (server-side
+    tagging, conversion APIs, offline capture)."""
+
+    WEB = "web", "Web"
+    APP = "app", "App"
+    SERVER = "server", "Server-side"
+
+
+class Consent(models.TextChoices):
+    """The consent category the consent platform gates the instrument on; blank: none
+    recorded (a pixel without one is a coverage gap)."""
+
+    NECESSARY = "necessary", "Strictly necessary"
+    ANALYTICS = "analytics", "Analytics"
+    MARKETING = "marketing", "Marketing / advertising"
+    PERSONALISATION = "personalisation", "Personalisation"
+
+
+class Instrument(TimeStampedModel):
+    """One entry of the instrumentation inventory: an event or a pixel on a property (a
+    site, an app, a server endpoint), the consent category that gates it, the tag-manager
+    container that fires it and the tools it sends data to."""
+
+    kind = models.CharField(max_length=8, choices=InstrumentKind.choices)
+    name = models.CharField(
+        max_length=120, help_text="The event name (as tracking plans spell it) or the pixel."
+    )
+    property = models.CharField(
+        max_length=120, help_text="The site, app or endpoint, e.g. www.example.com."
+    )
+    platform = models.CharField(max_length=8, choices=Platform.choices, default=Platform.WEB)
+    consent_category = models.CharField(max_length=16, choices=Consent.choices, blank=True)
+    container = models.CharField(
+        "Tag-manager container", max_length=60, blank=True, help_text="e.g. GTM-ABC1234."
+    )
+    destinations = models.ManyToManyField(
+        Tool, blank=True, related_name="instruments", help_text="The tools it sends data to."
+    )
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_instruments",
+    )
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords(m2m_fields=[destinations])
+
+    class Meta:
+        ordering = ["property", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Lower("name"),
+                models.functions.Lower("property"),
+                "kind",
+                name="stack_instrument_once_per_property",
+                violation_error_message="This property already has an entry of that kind and name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display().lower()}, {self.property})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("stack:instrument_detail", args=[self.pk])
+
+    @builtins.property  # the field `property` shadows the builtin in this class
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+    def clean(self) -> None:
+        self.name = (self.name or "").strip()
+        self.property = (self.property or "").strip()
+        self.container = (self.container or "").strip()
