@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from mops.accounts.models import User
 from mops.accounts.roles import has_role
 from mops.core.slugs import unique_slug
 
@@ -42,7 +43,7 @@ def starters_status() -> list[tuple[dict[str, Any], Service | None]]:
     return [(spec, installed.get(slug)) for slug, spec in STARTERS.items()]
 
 
-def _default_policy(actor: Any) -> SlaPolicy:
+def _default_policy(actor: User) -> SlaPolicy:
     policy = SlaPolicy.objects.order_by("pk").first()
     if policy is not None:
         return policy
@@ -74,7 +75,7 @@ def _default_policy(actor: Any) -> SlaPolicy:
     )
 
 
-def starter_install(*, key: str, actor: Any) -> Service:
+def starter_install(*, key: str, actor: User) -> Service:
     """Install one starter as a published service on the first SLA policy (a "Standard"
     one on the first calendar is made when none exists). Idempotent by the starter's slug."""
     if not has_role(actor, CATALOG_EDITORS):

@@ -157,7 +157,7 @@ class Story:
     departure: Departure | None = None
     boarded_at: datetime | None = None
 
-    def add(self, at: datetime, name: str, source: str, target: str, actor: Any, note: str = ""):
+    def add(self, at: datetime, name: str, source: str, target: str, actor: User, note: str = ""):
         self.events.append((at, name, source, target, actor, note))
 
 

@@ -26,7 +26,7 @@ from .models import NpsInvitation, NpsResponse, NpsSurvey, RequestFact
 SURVEY_SENDERS = frozenset({Role.PM, Role.ADMIN})
 
 
-def nps_survey_send(*, quarter: str, actor: Any | None) -> NpsSurvey:
+def nps_survey_send(*, quarter: str, actor: User | None) -> NpsSurvey:
     """Invite every requester whose work went live in `quarter` (one invitation each).
 
     `actor` None is the scheduled run. Each invitation is an in-app notification with the
@@ -75,7 +75,7 @@ def nps_survey_send(*, quarter: str, actor: Any | None) -> NpsSurvey:
 
 
 def nps_respond(
-    *, invitation: NpsInvitation, score: Any, comment: str = "", actor: Any
+    *, invitation: NpsInvitation, score: Any, comment: str = "", actor: User
 ) -> NpsResponse:
     """Record the invited requester's 0–10 answer; once per invitation, only by its requester."""
     if getattr(actor, "pk", None) != invitation.requester_id:

@@ -16,8 +16,10 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import ListView
 
+from mops.accounts.models import User
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import has_role
+from mops.core.actors import actor_of
 from mops.core.concurrency import StaleVersion
 
 from . import ical, selectors, services
@@ -186,12 +188,12 @@ class ToolFormView(RoleRequiredMixin, View):
         try:
             if tool is None:
                 tool = services.tool_create(
-                    actor=request.user, runbooks=runbooks, monitors=monitors, **data
+                    actor=actor_of(request), runbooks=runbooks, monitors=monitors, **data
                 )
             else:
                 tool = services.tool_update(
                     tool=tool,
-                    actor=request.user,
+                    actor=actor_of(request),
                     expected_version=version,
                     runbooks=runbooks,
                     monitors=monitors,
@@ -225,7 +227,7 @@ class ToolImportView(RoleRequiredMixin, View):
         if not form.errors:
             commit = request.POST.get("action") == "import"
             try:
-                rows = services.tools_import_csv(actor=request.user, text=text, commit=commit)
+                rows = services.tools_import_csv(actor=actor_of(request), text=text, commit=commit)
             except ValidationError as exc:
                 form.add_error("text", exc.message_dict.get("file", exc.messages))
             else:
@@ -313,10 +315,10 @@ class _ModelFormView(RoleRequiredMixin, View):
     noun = ""
     list_label = ""
 
-    def create(self, actor: Any, data: dict[str, Any]) -> Any:
+    def create(self, actor: User, data: dict[str, Any]) -> Any:
         raise NotImplementedError
 
-    def update(self, obj: Any, actor: Any, version: int | None, data: dict[str, Any]) -> Any:
+    def update(self, obj: Any, actor: User, version: int | None, data: dict[str, Any]) -> Any:
         raise NotImplementedError
 
     def _render(self, request: HttpRequest, form: Any, obj: Any, code: int) -> HttpResponse:
@@ -346,9 +348,9 @@ class _ModelFormView(RoleRequiredMixin, View):
         version = data.pop("version")
         try:
             saved = (
-                self.create(request.user, data)
+                self.create(actor_of(request), data)
                 if obj is None
-                else self.update(obj, request.user, version, data)
+                else self.update(obj, actor_of(request), version, data)
             )
         except ValidationError as exc:
             _errors_onto(form, exc)
@@ -366,10 +368,10 @@ class FlowFormView(_ModelFormView):
     noun = "flow"
     list_label = "Flows"
 
-    def create(self, actor: Any, data: dict[str, Any]) -> Flow:
+    def create(self, actor: User, data: dict[str, Any]) -> Flow:
         return services.flow_create(actor=actor, **data)
 
-    def update(self, obj: Flow, actor: Any, version: int | None, data: dict[str, Any]) -> Flow:
+    def update(self, obj: Flow, actor: User, version: int | None, data: dict[str, Any]) -> Flow:
         return services.flow_update(flow=obj, actor=actor, expected_version=version, **data)
 
 
@@ -448,7 +450,7 @@ class ContractDetailView(RoleRequiredMixin, View):
         try:
             services.renewal_decide(
                 contract=contract,
-                actor=request.user,
+                actor=actor_of(request),
                 decision=form.cleaned_data["decision"],
                 reason=form.cleaned_data["reason"],
             )
@@ -465,11 +467,11 @@ class ContractFormView(_ModelFormView):
     noun = "contract"
     list_label = "Renewals"
 
-    def create(self, actor: Any, data: dict[str, Any]) -> Contract:
+    def create(self, actor: User, data: dict[str, Any]) -> Contract:
         return services.contract_create(actor=actor, **data)
 
     def update(
-        self, obj: Contract, actor: Any, version: int | None, data: dict[str, Any]
+        self, obj: Contract, actor: User, version: int | None, data: dict[str, Any]
     ) -> Contract:
         return services.contract_update(contract=obj, actor=actor, expected_version=version, **data)
 
@@ -521,7 +523,7 @@ class SeatUploadView(RoleRequiredMixin, View):
         text = _uploaded_text(form) if form.is_valid() else ""
         if not form.errors:
             try:
-                lines = services.seats_import(tool=tool, actor=request.user, text=text)
+                lines = services.seats_import(tool=tool, actor=actor_of(request), text=text)
             except ValidationError as exc:
                 form.add_error("text", exc.message_dict.get("file", exc.messages))
             else:
@@ -577,7 +579,7 @@ class ReviewStartView(RoleRequiredMixin, View):
         if form.is_valid():
             try:
                 review = services.access_review_start(
-                    tool=tool, actor=request.user, due_on=form.cleaned_data["due_on"]
+                    tool=tool, actor=actor_of(request), due_on=form.cleaned_data["due_on"]
                 )
             except ValidationError as exc:
                 _errors_onto(form, exc)
@@ -603,7 +605,7 @@ class ReviewDetailView(RoleRequiredMixin, View):
                 "review": review,
                 "items": review.items.select_related("decided_by"),
                 "can_attest": review.completed_at is None
-                and services.can_attest(request.user, review),
+                and services.can_attest(actor_of(request), review),
                 "decisions": AttestForm.base_fields["decision"].choices,
                 "error": error,
             },
@@ -625,7 +627,7 @@ class ReviewDetailView(RoleRequiredMixin, View):
         try:
             services.access_review_attest(
                 item=item,
-                actor=request.user,
+                actor=actor_of(request),
                 decision=form.cleaned_data["decision"],
                 reason=form.cleaned_data["reason"],
             )

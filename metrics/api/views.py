@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mops.accounts.roles import ALL_ROLES, READ_EVERYTHING
+from mops.core.actors import actor_of
 
 from .. import periods, selectors
 from ..checklist import checklist_evaluate
@@ -170,7 +171,7 @@ class NpsAnswerView(APIView):
     )
     def post(self, request: Request, token: str) -> Response:
         invitation = get_object_or_404(
-            NpsInvitation.objects.filter(requester=request.user).select_related("survey"),
+            NpsInvitation.objects.filter(requester=actor_of(request)).select_related("survey"),
             token=token,
         )
         body = NpsAnswerSerializer(data=request.data)
@@ -179,6 +180,6 @@ class NpsAnswerView(APIView):
             invitation=invitation,
             score=body.validated_data["score"],
             comment=body.validated_data.get("comment", ""),
-            actor=request.user,
+            actor=actor_of(request),
         )
         return Response(NpsResponseSerializer(response).data, status=status.HTTP_201_CREATED)

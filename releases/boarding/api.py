@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from mops.core.actors import actor_of
 from releases.api.common import RELEASE_READERS, valid_data
 from releases.boarding import services as boarding_services
 from releases.boarding.models import Boarding
@@ -49,7 +50,7 @@ class BoardingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         target = get_object_or_404(Departure, pk=data["to"]) if data.get("to") else None
         moved = boarding_services.boarding_move(
             boarding=self.get_object(),
-            actor=request.user,
+            actor=actor_of(request),
             to=target,
             override_reason=data["override_reason"],
         )
@@ -60,7 +61,7 @@ class BoardingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def remove(self, request: Request, pk: str | None = None) -> Response:
         data = valid_data(NoteSerializer, request)
         boarding = boarding_services.boarding_remove(
-            boarding=self.get_object(), actor=request.user, note=data["note"]
+            boarding=self.get_object(), actor=actor_of(request), note=data["note"]
         )
         return Response(ManifestEntrySerializer(boarding).data)
 
@@ -72,6 +73,6 @@ class BoardingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             boarding=self.get_object(),
             outcome=data["outcome"],
             note=data["note"],
-            actor=request.user,
+            actor=actor_of(request),
         )
         return Response(ManifestEntrySerializer(boarding).data)

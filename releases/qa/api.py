@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, READ_EVERYTHING
+from mops.core.actors import actor_of
 from mops.core.concurrency import if_match_version
 from mops.core.uploads import attachment_response
 from releases import work
@@ -59,7 +60,7 @@ class ChecklistTemplateViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = valid_data(ChecklistTemplateSerializer, request)
-        template = qa_services.checklist_template_create(actor=request.user, **data)
+        template = qa_services.checklist_template_create(actor=actor_of(request), **data)
         return Response(
             ChecklistTemplateSerializer(self.get_queryset().get(pk=template.pk)).data,
             status=status.HTTP_201_CREATED,
@@ -72,7 +73,7 @@ class ChecklistTemplateViewSet(
         data = valid_data(ChecklistPublishSerializer, request)
         version = qa_services.checklist_template_publish(
             template=self.get_object(),
-            actor=request.user,
+            actor=actor_of(request),
             items=data["items"],
             changelog=data["changelog"],
         )
@@ -122,7 +123,7 @@ class ItemResultViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         data = valid_data(ItemResultRecordSerializer, request)
         result = qa_services.item_result_record(
             result=self.get_object(),
-            actor=request.user,
+            actor=actor_of(request),
             state=data["state"],
             evidence_link=data.get("evidence_link") or "",
             evidence_file=data.get("evidence_file"),
@@ -180,7 +181,7 @@ class PreflightRunViewSet(
             )
         run = qa_services.preflight_start(
             request=work_request,
-            actor=request.user,
+            actor=actor_of(request),
             check=data["check_name"],
             html=data["html"],
             urls=data["urls"],

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mops.accounts.roles import ADMINS, READ_EVERYTHING, Role
+from mops.core.actors import actor_of
 from mops.core.concurrency import if_match_version
 
 from .. import selectors, services
@@ -109,7 +110,7 @@ class RolesView(APIView):
             role=data.validated_data["role"],
             dataset=dataset,
             columns=data.validated_data["columns"],
-            actor=request.user,
+            actor=actor_of(request),
             expected_version=if_match_version(request),
         )
         return Response(DatasetRoleSerializer(item).data)
@@ -132,7 +133,7 @@ class CostsView(APIView):
         data = TeamCostSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = services.team_cost_save(
-            actor=request.user,
+            actor=actor_of(request),
             expected_version=if_match_version(request),
             **data.validated_data,
         )
@@ -189,6 +190,6 @@ class ReviewAcknowledgeView(APIView):
         data = AcknowledgeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = services.review_acknowledge(
-            month=_month(month), actor=request.user, note=data.validated_data["note"]
+            month=_month(month), actor=actor_of(request), note=data.validated_data["note"]
         )
         return Response(ReviewSerializer(review).data)
