@@ -34,3 +34,14 @@ def departure_backing(*, request_id: int, name: str) -> str | None:
 
 def next_steps(request: object, user: object) -> list[dict]:
     return [panel for provider in request_next_steps for panel in provider(request, user)]
+
+
+# Each: (request ids) -> None, called after the commit of an import that wrote these
+# requests and their events in bulk (no post_save fires for bulk writes); metrics refreshes
+# their facts here.
+requests_imported: list[Callable[[list[int]], None]] = []
+
+
+def imported(*, request_ids: list[int]) -> None:
+    for hook in requests_imported:
+        hook(request_ids)

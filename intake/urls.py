@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
+from .imports import urls as import_urls
 
 app_name = "intake"
 urlpatterns = [
@@ -9,6 +10,7 @@ urlpatterns = [
     path("new/<slug:slug>/", views.RequestCreateView.as_view(), name="request_create"),
     path("bulk/", views.BulkView.as_view(), name="bulk"),
     path("views/", views.SavedViewView.as_view(), name="saved_views"),
+    path("import/", include(import_urls)),
     path("review/", views.ReviewView.as_view(), name="review"),
     path("scoring/", views.ScoringView.as_view(), name="scoring"),
     path("<int:pk>/", views.RequestDetailView.as_view(), name="request_detail"),
