@@ -1,0 +1,59 @@
+"""The kernel's recurrence expansion (pure): local wall time kept across DST, shared by
+release trains and office hours."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import icalendar
+import pytest
+
+from mops.core.calendarfeed import CalendarEvent, ical_calendar
+from mops.core.recurrence import ScheduleError, describe_rrule, occurrences
+
+
+def test_weekly_wednesday_keeps_local_time_across_the_autumn_change():
+    found = occurrences(
+        rule="FREQ=WEEKLY;BYDAY=WE",
+        first_date=date(2026, 10, 21),
+        start_time=time(15, 0),
+        duration=timedelta(hours=1),
+        time_zone="Europe/Berlin",
+        window_start=datetime(2026, 10, 20, tzinfo=UTC),
+        window_end=datetime(2026, 11, 5, tzinfo=UTC),
+    )
+    # 15:00 CEST (13:00 UTC), then 15:00 CET (14:00 UTC) after 25 October.
+    assert [o.start.astimezone(UTC).hour for o in found] == [13, 14, 14]
+    assert [o.local_date for o in found] == [
+        date(2026, 10, 21),
+        date(2026, 10, 28),
+        date(2026, 11, 4),
+    ]
+    assert all(o.start.hour == 15 for o in found)
+
+
+def test_rule_errors_name_the_field():
+    with pytest.raises(ScheduleError) as exc:
+        occurrences(
+            rule="FREQ=MINUTELY",
+            first_date=date(2026, 1, 1),
+            start_time=time(9),
+            duration=timedelta(hours=1),
+            time_zone="UTC",
+            window_start=datetime(2026, 1, 1, tzinfo=UTC),
+            window_end=datetime(2026, 1, 2, tzinfo=UTC),
+        )
+    assert exc.value.field == "rrule"
+    assert describe_rrule("FREQ=WEEKLY;BYDAY=WE") == "weekly on Wed"
+
+
+def test_feed_carries_the_given_product_id():
+    start = datetime(2026, 1, 7, 15, tzinfo=UTC)
+    body = ical_calendar(
+        name="Office hours",
+        events=[
+            CalendarEvent(uid="x@mops", start=start, end=start + timedelta(hours=1), summary="S")
+        ],
+        stamp=start,
+        prodid="-//mops//enablement//EN",
+    )
+    cal = icalendar.Calendar.from_ical(body)
+    assert str(cal["prodid"]) == "-//mops//enablement//EN"
