@@ -1,5 +1,6 @@
-"""Enablement: the playbook library marketers read before they ask, and training paths
-(courses of modules, each a playbook plus a short quiz) that can unlock self-serve."""
+"""Enablement: the playbook library marketers read before they ask, training paths
+(courses of modules, each a playbook plus a short quiz) that can unlock self-serve, and
+office hours (recurring sessions people book a seat in)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from catalog.models import validate_time_zone
+from mops.core import recurrence
 from mops.core.models import TimeStampedModel
+from mops.core.timezones import default_time_zone
 
 # Weighted as search ranks them: a word in the title (A) outranks one in the body (B).
 PLAYBOOK_VECTOR = SearchVector("title", weight="A", config="english") + SearchVector(
@@ -236,3 +241,123 @@ class ModulePass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.module} passed ({self.score}%)"
+
+
+# --- office hours -----------------------------------------------------------------------------
+
+
+def validate_rrule(value: str) -> None:
+    try:
+        recurrence.parse_rrule(value)
+    except recurrence.ScheduleError as exc:
+        raise ValidationError(exc.message) from None
+
+
+class OfficeHours(TimeStampedModel):
+    """A recurring office-hours series: a topic, a host, an RFC 5545 rule in local wall time
+    (every Wednesday 15:00 Europe/Berlin) and the seats of each session. Its concrete
+    sessions are `OfficeHoursSession` rows, scheduled ahead by `office_hours_sync`."""
+
+    topic = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hosted_office_hours"
+    )
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
+    rrule = models.CharField(
+        max_length=300,
+        validators=[validate_rrule],
+        help_text="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=WE",
+    )
+    first_date = models.DateField(help_text="The first day the rule counts from.")
+    start_time = models.TimeField(help_text="Local start time, e.g. 15:00.")
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(5), MaxValueValidator(8 * 60)]
+    )
+    capacity = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text="Seats per session.",
+    )
+    location = models.CharField(max_length=300, blank=True, help_text="Room or video link.")
+    active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["topic", "pk"]
+        verbose_name_plural = "office hours"
+
+    def __str__(self) -> str:
+        return self.topic
+
+    def clean(self) -> None:
+        if self.first_date and not 2000 <= self.first_date.year <= 2199:
+            raise ValidationError({"first_date": "Give a date between 2000 and 2199."})
+
+    def describe(self) -> str:
+        try:
+            rule = recurrence.describe_rrule(self.rrule)
+        except recurrence.ScheduleError:
+            rule = self.rrule
+        return f"{rule} at {self.start_time:%H:%M} {self.time_zone}, {self.duration_minutes} min"
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class OfficeHoursSession(models.Model):
+    """One occurrence of a series; `capacity` seats, booked under a row lock."""
+
+    series = models.ForeignKey(OfficeHours, on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    status = models.CharField(
+        max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    attendance_marked_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "starts_at"], name="enablement_session_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series.topic} @ {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("enablement:session_detail", args=[self.pk])
+
+
+class Booking(models.Model):
+    """A seat in a session. Cancelling keeps the row (cancelled_at); booking again reopens
+    it. `attended` is None until the host marks attendance."""
+
+    session = models.ForeignKey(
+        OfficeHoursSession, on_delete=models.CASCADE, related_name="bookings"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="office_hours_bookings"
+    )
+    booked_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    attended = models.BooleanField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["booked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="enablement_booking_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.session}"
