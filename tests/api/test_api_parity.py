@@ -77,6 +77,8 @@ PAGE_TO_API: dict[str, tuple[str, ...]] = {
     "intake:request_comment": ("request-comments",),
     "intake:attachment_upload": ("request-attachments",),
     "intake:scoring": ("scoring-model-list", "scoring-model-detail"),
+    "intake:import_list": ("request-import-list",),
+    "intake:import_detail": ("request-import-run",),
     # releases
     "releases:train_create": ("train-list",),
     "releases:train_edit": ("train-detail",),

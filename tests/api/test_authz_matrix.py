@@ -73,6 +73,8 @@ EXPECTED: dict[str, set[str]] = {
     # tests/intake); scoring models are for MOPS staff and leadership.
     "requests/": EVERYONE,
     "scoring-models/": STAFF_AND_LEADERS,
+    # request imports (#21): MOPS PMs and admins only (tested in tests/intake/test_import.py)
+    "request-imports/": {PM, AD},
     # metrics: leadership dashboards and BI pulls; requesters and approvers have none.
     "metrics/": STAFF_AND_LEADERS,
     "metrics/accepted/": STAFF_AND_LEADERS,
