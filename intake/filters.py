@@ -10,7 +10,7 @@ from catalog.models import Complexity, Service
 from mops.accounts.models import Team
 from mops.core.filters import FilterSet
 
-from .models import OPEN_STATUSES, Request, SlaState, Status
+from .models import BACKLOG_STATUSES, OPEN_STATUSES, Request, SlaState, Status
 from .selectors import sees_all_requests
 
 SORTS = {
@@ -58,7 +58,11 @@ class RequestFilter(FilterSet):
     team = django_filters.ModelChoiceFilter(
         queryset=Team.objects.all(), to_field_name="slug", label="Team"
     )
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status")
+    # A column of the request row itself: no join can repeat a row, so no DISTINCT (which
+    # made PostgreSQL de-duplicate every wide row before the page and inside the count).
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, label="Status", distinct=False
+    )
     assignee = django_filters.CharFilter(method="by_assignee", label="Assignee (username, 'none')")
     sla_state = django_filters.ChoiceFilter(
         choices=[c for c in SlaState.choices if c[0]], label="SLA"
@@ -95,15 +99,21 @@ class RequestFilter(FilterSet):
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee__username=value)
 
-    def _drafts(self) -> Q:
-        """Drafts the viewer is working on belong in their open list (a submit that failed
-        leaves one): a requester sees their team's, MOPS staff their own."""
+    def _open(self) -> Q:
+        """The open list: open requests and the drafts the viewer is working on (a submit
+        that failed leaves one): a requester sees their team's drafts, MOPS staff their own.
+
+        Written as the backlog indexes' status list, narrowed for staff, rather than
+        "open OR own draft": PostgreSQL then walks the partial sort indexes and stops after
+        a page, and counts from one of them without reading the rows (an OR made it sort
+        and count every open row, 250+ ms at 100,000 requests)."""
         user = getattr(self.request, "user", None)
         if user is None or not user.is_authenticated:
-            return Q(pk__in=[])
+            return Q(status__in=OPEN_STATUSES)
+        listed = Q(status__in=BACKLOG_STATUSES)
         if sees_all_requests(user):
-            return Q(status=Status.DRAFT, requester=user)
-        return Q(status=Status.DRAFT)
+            return listed & (~Q(status=Status.DRAFT) | Q(requester=user))
+        return listed
 
     def sort_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # applied in `qs` so a default order always holds
@@ -115,7 +125,7 @@ class RequestFilter(FilterSet):
         scope = data.get("scope") or "open"
         if not data.get("status"):
             if scope == "open":
-                queryset = queryset.filter(Q(status__in=OPEN_STATUSES) | self._drafts())
+                queryset = queryset.filter(self._open())
             elif scope == "triage":
                 queryset = queryset.filter(status=Status.SUBMITTED)
         sort = data.get("sort") or "-score"

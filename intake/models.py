@@ -74,7 +74,9 @@ BEFORE_LIVE = frozenset(
 )
 
 
-def _t(name: str, sources: set[str], target: str, roles: frozenset[str], label: str, **kw: Any):
+def _t(
+    name: str, sources: set[str], target: str, roles: frozenset[str], label: str, **kw: Any
+) -> Transition:
     return Transition(name, frozenset(sources), target, roles, label=label, **kw)
 
 
@@ -191,6 +193,9 @@ OPEN_STATUSES = frozenset(
         Status.SCHEDULED,
     }
 )
+# What the backlog lists (open requests and drafts being written): the predicate of its
+# partial sort indexes.
+BACKLOG_STATUSES = OPEN_STATUSES | {Status.DRAFT}
 TERMINAL_STATUSES = frozenset(
     {Status.REJECTED, Status.CLOSED, Status.CANCELLED, Status.ROLLED_BACK}
 )
@@ -199,7 +204,7 @@ EDITABLE_BY_REQUESTER = frozenset({Status.DRAFT, Status.NEEDS_INFO})
 FINISHED_STATUSES = TERMINAL_STATUSES | {Status.LIVE}
 
 # What the requester is expected to do, by status (shown on "my team's requests").
-REQUESTER_EXPECTATION = {
+REQUESTER_EXPECTATION: dict[str, str] = {
     Status.DRAFT: "Finish and submit the form.",
     Status.NEEDS_INFO: "Answer the question and resubmit.",
     Status.SUBMITTED: "Nothing: waiting for MOPS triage.",
@@ -365,20 +370,23 @@ class Request(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        # Backlog sorts walk a partial index over the open statuses and stop after a page
+        # Backlog sorts walk a partial index over the backlog's statuses and stop after a page
         # (the score sort walks Priority's index); FK columns never filtered on carry none.
         indexes = [
+            # The backlog (open requests and drafts); `status` and `requester` ride along
+            # so the paginator's count is an index-only scan of this one.
             models.Index(
                 F("sla_due_at").asc(nulls_last=True),
                 F("id").asc(),
-                name="intake_open_by_due",
-                condition=Q(status__in=sorted(s.value for s in OPEN_STATUSES)),
+                name="intake_backlog_by_due",
+                include=["status", "requester"],
+                condition=Q(status__in=sorted(s.value for s in BACKLOG_STATUSES)),
             ),
             models.Index(
                 F("submitted_at").asc(nulls_last=True),
                 F("id").asc(),
-                name="intake_open_by_age",
-                condition=Q(status__in=sorted(s.value for s in OPEN_STATUSES)),
+                name="intake_backlog_by_age",
+                condition=Q(status__in=sorted(s.value for s in BACKLOG_STATUSES)),
             ),
             models.Index(fields=["team", "status"], name="intake_req_team_status"),
             models.Index(fields=["assignee", "status"], name="intake_req_assignee_status"),
