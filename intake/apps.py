@@ -30,6 +30,12 @@ class IntakeConfig(AppConfig):
         registry.home_panels.append(my_team_panel)
         registry.home_panels.append(backlog_panel)
         registry.demo_loaders.append(("intake", demo.load))
+        from governance.stack import hooks as stack_hooks
+
+        from . import stack_demo, tracking_events
+
+        stack_hooks.tracking_plan_events.append(tracking_events.planned_events)
+        registry.demo_loaders.append(("intake stack", stack_demo.load))
         settings.CELERY_BEAT_SCHEDULE["intake-sla-sweep"] = {
             "task": "intake.tasks.sla_sweep",
             "schedule": crontab(minute="*/5"),

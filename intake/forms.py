@@ -14,7 +14,7 @@ from catalog.models import Complexity
 
 from . import scoring
 from .filters import assignee_choices
-from .services import TRACKING_KEYS
+from .services import PLAN_KEYS
 
 ANSWERS_PREFIX = "a"
 
@@ -65,6 +65,13 @@ class RequestForm(forms.Form):
     utm_campaign = forms.CharField(max_length=100, required=False, label="utm_campaign")
     utm_content = forms.CharField(max_length=100, required=False, label="utm_content")
     utm_term = forms.CharField(max_length=100, required=False, label="utm_term")
+    events = forms.CharField(
+        max_length=2000,
+        required=False,
+        label="Events to track",
+        help_text="The events the campaign needs, comma-separated (e.g. webinar_registered, "
+        "demo_requested); MOPS checks them against the instrumentation inventory.",
+    )
     attachments = MultipleFileField(
         required=False,
         label="Attach files",
@@ -114,7 +121,7 @@ class RequestForm(forms.Form):
         ]
 
     def tracking_fields(self) -> list[Any]:
-        return [self[k] for k in TRACKING_KEYS]
+        return [self[k] for k in PLAN_KEYS]
 
     def set_tracking_choices(
         self, *, sources: list[str], mediums: list[str], campaigns: list[str]
@@ -177,7 +184,7 @@ class RequestForm(forms.Form):
         }
         return {
             **{name: value for name, value in standard.items() if name in self.fields},
-            "tracking_plan": {k: data[k] for k in TRACKING_KEYS if data.get(k)},
+            "tracking_plan": {k: data[k] for k in PLAN_KEYS if data.get(k)},
             "scoring_inputs": {
                 f.key: data[f"score_{f.key}"]
                 for f in self.factors
@@ -196,7 +203,7 @@ class RequestForm(forms.Form):
             "desired_live_date": request.desired_live_date,
             "version": request.version,
         }
-        initial.update({k: (request.tracking_plan or {}).get(k, "") for k in TRACKING_KEYS})
+        initial.update({k: (request.tracking_plan or {}).get(k, "") for k in PLAN_KEYS})
         initial.update({f"score_{k}": v for k, v in (request.scoring_inputs or {}).items()})
         return initial
 

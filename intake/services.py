@@ -76,6 +76,12 @@ from .models import (
 
 TRACKING_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 REQUIRED_TRACKING = ("utm_source", "utm_medium", "utm_campaign")
+# The tracking plan's other entry: the events the campaign needs, comma-separated, checked
+# against the stack's instrumentation inventory (governance.stack.hooks).
+TRACKING_EVENTS = "events"
+PLAN_KEYS = (*TRACKING_KEYS, TRACKING_EVENTS)
+EVENT_NAME_MAX = 120
+EVENTS_MAX = 50
 UTM_VALUE_RE = re.compile(r"^[A-Za-z0-9._~+-]{1,100}$")
 BRIEF_FIELDS = ("brief", "audience", "creative", "offer")
 REQUESTER_FIELDS = frozenset(
@@ -141,23 +147,50 @@ def _clean_tracking(raw: Any) -> dict[str, str]:
         return {}
     if not isinstance(raw, Mapping):
         raise ValidationError({"tracking_plan": "Send the UTM set as an object (utm_source, …)."})
-    unknown = set(raw) - set(TRACKING_KEYS)
+    unknown = set(raw) - set(PLAN_KEYS)
     if unknown:
         raise ValidationError(
             {
-                f"tracking_plan.{k}": f"Not a UTM parameter; use {', '.join(TRACKING_KEYS)}."
+                f"tracking_plan.{k}": f"Not a UTM parameter; use {', '.join(PLAN_KEYS)}."
                 for k in unknown
             }
         )
     out: dict[str, str] = {}
-    for key in TRACKING_KEYS:
+    for key in PLAN_KEYS:
         value = raw.get(key)
         if value in (None, ""):
             continue
         if not isinstance(value, str):
             raise ValidationError({f"tracking_plan.{key}": "Must be text."})
         out[key] = value.strip()
-    return out
+    if out.get(TRACKING_EVENTS):
+        out[TRACKING_EVENTS] = ", ".join(_clean_events(out[TRACKING_EVENTS]))
+    return {k: v for k, v in out.items() if v}
+
+
+def tracking_events(plan: Mapping[str, Any] | None) -> list[str]:
+    """The event names a tracking plan names (its comma-separated `events`), trimmed, each
+    once (first spelling kept, compared without case)."""
+    raw = (plan or {}).get(TRACKING_EVENTS) or ""
+    names: dict[str, str] = {}
+    for part in str(raw).split(","):
+        name = " ".join(part.split())
+        if name:
+            names.setdefault(name.lower(), name)
+    return list(names.values())
+
+
+def _clean_events(raw: str) -> list[str]:
+    names = tracking_events({TRACKING_EVENTS: raw})
+    field = f"tracking_plan.{TRACKING_EVENTS}"
+    if len(names) > EVENTS_MAX:
+        raise ValidationError({field: f"At most {EVENTS_MAX} events."})
+    long = [n for n in names if len(n) > EVENT_NAME_MAX]
+    if long:
+        raise ValidationError(
+            {field: f"'{long[0][:40]}…' is longer than {EVENT_NAME_MAX} characters."}
+        )
+    return names
 
 
 def _clean_answers_draft(definition: list[dict[str, Any]], raw: Any) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from .models import NpsInvitation, NpsSurvey
 from .services import SURVEY_SENDERS, nps_respond, nps_survey_send
 
 DASHBOARD_ROLES = READ_EVERYTHING
+from .stack.figures import stack_figures
 
 
 def _filters(request: HttpRequest) -> MetricFilterForm:
@@ -59,6 +60,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             impact=impact_panel(),
             periods=[
                 (p, p.capitalize(), ctx.f.period == p, {**ctx.query, "period": p, "from": ""})
+            stack=stack_figures(),
                 for p in periods.PERIODS
             ],
         )

@@ -377,6 +377,8 @@ OUTBOX_BACKOFF_CAP = env.float("OUTBOX_BACKOFF_CAP", default=3600.0)
 OUTBOX_HTTP_TIMEOUT = env.float("OUTBOX_HTTP_TIMEOUT", default=10.0)
 # Tech stack (#14): tools whose 30-day licence utilisation (%) is below this are flagged.
 STACK_UTILISATION_THRESHOLD = env.int("STACK_UTILISATION_THRESHOLD", default=70)
+# Username of the stack owner, whose approval a new-tool RFC needs; blank: any active admin.
+STACK_OWNER = env.str("STACK_OWNER", default="")
 MOPS_WEBHOOK_SECRET = env.str("MOPS_WEBHOOK_SECRET", default=SECRET_KEY)
 
 LOGGING = {

@@ -13,9 +13,10 @@ class StackConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from catalog import hooks as catalog_hooks
         from mops.core import registry
 
-        from . import demo
+        from . import demo, evaluation
         from .services import STACK_READERS
 
         registry.nav_items.append(
@@ -37,6 +38,12 @@ class StackConfig(AppConfig):
                 "Access reviews", "stack:review_list", STACK_READERS, 54, group="governance"
             )
         )
+        registry.nav_items.append(
+            registry.NavItem(
+                "Instrumentation", "stack:instrument_list", STACK_READERS, 55, group="governance"
+            )
+        )
+        catalog_hooks.answer_notes.append(evaluation.approved_tools_notes)
         registry.demo_loaders.append(("stack", demo.load))
         settings.CELERY_BEAT_SCHEDULE["stack-renewal-alerts"] = {
             "task": "governance.stack.tasks.renewal_alerts_task",

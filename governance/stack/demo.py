@@ -1,20 +1,30 @@
 """Demo stack (#14): a realistic golden path (Salesforce, Marketo, Segment, Snowflake + dbt,
 Hightouch, GTM, Looker, a deliverability tool) and one tolerated point tool; flows tied to
-the demo heartbeat monitors (one never pinged: its edge is marked); contracts, one with a
-notice deadline inside 60 days. Idempotent: known tools, flows and contracts are skipped."""
+the demo heartbeat monitors (one never pinged: its edge is marked) and to the catalog
+services whose requests run through them; contracts, one with a notice deadline inside 60
+days; the instrumentation inventory (web, app and server-side events and pixels, one pixel
+without a consent category, one sending to the point tool); the "Evaluate a new tool"
+catalog service and a new tool under evaluation with its new-tool RFC in review.
+Idempotent: known tools, flows, contracts, entries and services are skipped."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from governance.models import DataContract, Monitor, Runbook
+from catalog.models import Service, SlaPolicy
+from catalog.services import service_create, service_publish
+from governance.models import DataContract, Monitor, RfcType, Runbook
+from mops.accounts.models import Team
 
-from .models import AccessReview, Contract, Flow, Seat, Tool
+from . import evaluation
+from .inventory import instrument_create
+from .models import AccessReview, Contract, Flow, Instrument, Seat, Tool
 from .services import (
     access_review_attest,
     access_review_start,
@@ -165,6 +175,41 @@ CONTRACTS = [
     ("Webinar Buddy", "12000", 20, 75, 30),
 ]
 
+# flow (source, target) → catalog services whose requests run through it
+FLOW_SERVICES = {
+    ("Salesforce", "Marketo"): ["launch-a-campaign", "add-a-field"],
+    ("Hightouch", "Marketo"): ["launch-a-campaign", "create-a-segment"],
+    ("Google Tag Manager", "Segment"): ["launch-a-campaign", "build-a-landing-page"],
+    ("Salesforce", "Snowflake"): ["add-a-field"],
+    ("Snowflake", "Hightouch"): ["create-a-segment"],
+    ("Marketo", "Salesforce"): ["build-a-nurture", "update-lead-scoring"],
+    ("Webinar Buddy", "Marketo"): ["build-a-landing-page"],  # off the golden path
+}
+# kind, name, property, platform, consent, container, destinations, description
+INSTRUMENTS = [
+    ("event", "page_viewed", "www.example.com", "web", "analytics", "GTM-MOPS01",
+     ["Segment"], "Every page view, with UTM parameters."),
+    ("event", "form_submitted", "www.example.com", "web", "analytics", "GTM-MOPS01",
+     ["Segment", "Marketo"], "Any Marketo form; the form id is a property."),
+    ("event", "demo_requested", "www.example.com", "web", "analytics", "GTM-MOPS01",
+     ["Segment", "Salesforce"], "The demo-request form."),
+    ("event", "webinar_registered", "www.example.com", "web", "analytics", "GTM-MOPS01",
+     ["Segment", "Marketo", "Webinar Buddy"], "Webinar sign-up (also sent to Webinar Buddy)."),
+    ("event", "trial_started", "Example app (iOS, Android)", "app", "analytics", "",
+     ["Segment"], "The in-app trial start."),
+    ("event", "purchase_completed", "api.example.com", "server", "necessary", "GTM-MOPS-SS",
+     ["Segment", "Snowflake"], "Server-side: the billing system's order event."),
+    ("event", "offline_conversion", "api.example.com", "server", "marketing", "",
+     ["Hightouch"], "Closed-won opportunities sent back to ad platforms (conversion APIs)."),
+    ("pixel", "LinkedIn Insight Tag", "www.example.com", "web", "marketing", "GTM-MOPS01",
+     [], "Paid social retargeting and conversions."),
+    ("pixel", "Meta Pixel", "www.example.com", "web", "marketing", "GTM-MOPS01", [],
+     "Paid social conversions."),
+    ("pixel", "Heatmap snippet", "www.example.com", "web", "", "GTM-MOPS01", [],
+     "Added for one campaign; nobody recorded its consent category."),
+]  # fmt: skip
+CANDIDATE = "Clearbit"
+
 # tool, seats assigned, active this month, active in the last 90 days only
 SEAT_EXPORTS = [
     ("Marketo", 24, 21, 2),
@@ -258,6 +303,99 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
                 reason="Never signed in." if idle else "",
             )
     progress("access review")
+    _flow_services(tools)
+    _inventory(tools, actor, users)
+    _evaluation(actor, users)
+    progress("instrumentation inventory and the new-tool evaluation")
+
+
+def _flow_services(tools: dict[str, Tool]) -> None:
+    """Tie the flows to the catalog services whose requests run through them (the
+    golden-path share reads this); flows already tied are left alone."""
+    services = {s.slug: s for s in Service.objects.all()}
+    flows = Flow.objects.filter(services__isnull=True).select_related("source", "target")
+    for flow in flows:
+        slugs = FLOW_SERVICES.get((flow.source.name, flow.target.name), [])
+        found = [services[slug] for slug in slugs if slug in services]
+        if found:
+            flow.services.set(found)
+
+
+def _inventory(tools: dict[str, Tool], actor: Any, users: dict[str, Any]) -> None:
+    known = set(Instrument.objects.values_list("kind", "name"))
+    for kind, name, prop, platform, consent, container, to, about in INSTRUMENTS:
+        if (kind, name) in known:
+            continue
+        instrument_create(
+            actor=actor,
+            kind=kind,
+            name=name,
+            property=prop,
+            platform=platform,
+            consent_category=consent,
+            container=container,
+            description=about,
+            owner=users.get("engineer"),
+            destinations=[tools[t] for t in to if t in tools],
+        )
+
+
+def _evaluation(actor: Any, users: dict[str, Any]) -> None:
+    """The "Evaluate a new tool" catalog service, and Clearbit under evaluation with its
+    new-tool RFC in review (the stack owner has not approved it yet)."""
+    policy = SlaPolicy.objects.filter(slug="standard").first() or SlaPolicy.objects.first()
+    if policy and not Service.objects.filter(slug=evaluation.EVALUATION_SERVICE_SLUG).exists():
+        service = service_create(
+            actor=actor,
+            name="Evaluate a new tool",
+            slug=evaluation.EVALUATION_SERVICE_SLUG,
+            description="Ask MOPS to evaluate a tool you need. The form shows the approved "
+            "tools of its layer first: one of them may already do it. A new tool joins the "
+            "stack only through an RFC the stack owner approves.",
+            owner_team=Team.objects.filter(slug="marketing-ops").first(),
+            default_complexity="complex",
+            sla_policy=policy,
+            input_definition=evaluation.EVALUATION_DEFINITION,
+        )
+        service_publish(service=service, actor=actor)
+    if (
+        Tool.objects.filter(name=CANDIDATE).exists()
+        or evaluation.NEW_TOOL_KIND not in RfcType.values
+    ):
+        return
+    from governance.rfc.services import rfc_create
+
+    author = users.get("engineer", actor)
+    rfc = rfc_create(
+        actor=author,
+        title="New tool: Clearbit for form enrichment",
+        change_type=evaluation.NEW_TOOL_KIND,
+        summary="Enrich demo-request leads with firmographics (company size, industry).",
+        motivation="Demand gen asked through 'Evaluate a new tool'; Segment and Salesforce "
+        "do not enrich.",
+        proposal="A 30-day trial on the demo-request form, sending enriched fields to "
+        "Salesforce; SSO through the IdP; personal data under the leads contract.",
+        systems_affected="Clearbit\nSalesforce\nwww.example.com forms",
+        test_plan="Compare enrichment coverage and match rate with a week of leads.",
+        rollback_plan="Remove the form integration; delete the trial data at Clearbit.",
+        linked_objects=[{"kind": "other", "ref": "Clearbit", "label": "Tool under evaluation"}],
+        submit=True,
+    )
+    contract = DataContract.objects.filter(dataset__table="leads").first()
+    tool_create(
+        actor=actor,
+        name=CANDIDATE,
+        layer="cdp",
+        vendor="HubSpot",
+        status="evaluating",
+        status_reason="Requested for lead enrichment; RFC in review.",
+        purpose="Firmographic enrichment of inbound leads.",
+        holds_personal_data=True,
+        data_contract=contract,
+        sso=True,
+        owner=users.get("engineer", actor),
+        evaluation_rfc=rfc,
+    )
 
 
 def _seat_export(tool: str, assigned: int, active: int, idle: int) -> str:

@@ -8,7 +8,18 @@ from django.db.models import Q, QuerySet
 from mops.accounts.models import Team
 from mops.core.filters import FilterSet
 
-from .models import Contract, Flow, GoldenPath, Layer, Pattern, Tool
+from .models import (
+    Consent,
+    Contract,
+    Flow,
+    GoldenPath,
+    Instrument,
+    InstrumentKind,
+    Layer,
+    Pattern,
+    Platform,
+    Tool,
+)
 
 
 class ToolFilter(FilterSet):
@@ -57,3 +68,33 @@ class ContractFilter(FilterSet):
     class Meta:
         model = Contract
         fields = ["tool", "vendor", "ends_from", "ends_to"]
+
+
+class InstrumentFilter(FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    kind = django_filters.ChoiceFilter(choices=InstrumentKind.choices)
+    platform = django_filters.ChoiceFilter(choices=Platform.choices)
+    consent_category = django_filters.ChoiceFilter(
+        choices=[("none", "None recorded"), *Consent.choices],
+        method="by_consent",
+        label="Consent category",
+    )
+    property = django_filters.CharFilter(field_name="property", lookup_expr="iexact")
+    destination = django_filters.NumberFilter(
+        field_name="destinations", min_value=1, max_value=2**62, label="Destination (tool id)"
+    )
+
+    class Meta:
+        model = Instrument
+        fields = ["q", "kind", "platform", "consent_category", "property", "destination"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(property__icontains=value)
+            | Q(container__icontains=value)
+            | Q(description__icontains=value)
+        )
+
+    def by_consent(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(consent_category="" if value == "none" else value)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
 
-from governance.models import DataContract, Monitor, Runbook
+from catalog.models import Service
+from governance.models import DataContract, Monitor, Rfc, Runbook
 from mops.accounts.models import Team
 
-from .models import Attestation, Contract, Decision, Flow, Tool
+from .evaluation import NEW_TOOL_KIND
+from .inventory import INSTRUMENT_CSV_COLUMNS, INSTRUMENT_FIELDS
+from .models import Attestation, Contract, Decision, Flow, Instrument, Tool
 from .services import CONTRACT_FIELDS, FLOW_FIELDS, TOOL_FIELDS
 
 
@@ -34,14 +37,54 @@ class ToolForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _people()
-        self.fields["team"].queryset = Team.objects.order_by("name")
-        self.fields["data_contract"].queryset = DataContract.objects.select_related("dataset")
-        self.fields["runbooks"].queryset = Runbook.objects.order_by("title")
-        self.fields["monitors"].queryset = Monitor.objects.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = _people()
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = Team.objects.order_by("name")
+        cast(
+            forms.ModelChoiceField, self.fields["data_contract"]
+        ).queryset = DataContract.objects.select_related("dataset")
+        cast(forms.ModelChoiceField, self.fields["runbooks"]).queryset = Runbook.objects.order_by(
+            "title"
+        )
+        cast(forms.ModelChoiceField, self.fields["monitors"]).queryset = Monitor.objects.order_by(
+            "name"
+        )
+        cast(forms.ModelChoiceField, self.fields["evaluation_rfc"]).queryset = Rfc.objects.filter(
+            change_type=NEW_TOOL_KIND
+        ).order_by("-pk")
+        self.fields["evaluation_rfc"].label = "New-tool RFC"
 
     def _post_clean(self) -> None:
         """The service validates the model (and its golden-path rule) and saves."""
+
+
+class InstrumentForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Instrument
+        fields = [*INSTRUMENT_FIELDS, "destinations"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = _people()
+        cast(forms.ModelChoiceField, self.fields["destinations"]).queryset = Tool.objects.order_by(
+            "name"
+        )
+
+    def _post_clean(self) -> None:
+        """The service validates the entry (and its uniqueness) and saves."""
+
+
+class InstrumentImportForm(forms.Form):
+    file = forms.FileField(required=False, label="CSV file")
+    text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="…or paste CSV",
+        help_text="Header: " + ",".join(INSTRUMENT_CSV_COLUMNS) + " (destinations: tool names "
+        "separated by ;).",
+    )
 
 
 class ToolImportForm(forms.Form):
@@ -60,15 +103,22 @@ class FlowForm(forms.ModelForm):
 
     class Meta:
         model = Flow
-        fields = [*FLOW_FIELDS]
+        fields = [*FLOW_FIELDS, "services"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].queryset = Tool.objects.order_by("name")
-        self.fields["target"].queryset = Tool.objects.order_by("name")
-        self.fields["owner"].queryset = _people()
-        self.fields["monitor"].queryset = Monitor.objects.order_by("name")
-        self.fields["data_contract"].queryset = DataContract.objects.select_related("dataset")
+        cast(forms.ModelChoiceField, self.fields["source"]).queryset = Tool.objects.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["target"]).queryset = Tool.objects.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = _people()
+        cast(forms.ModelChoiceField, self.fields["monitor"]).queryset = Monitor.objects.order_by(
+            "name"
+        )
+        cast(
+            forms.ModelChoiceField, self.fields["data_contract"]
+        ).queryset = DataContract.objects.select_related("dataset")
+        cast(forms.ModelChoiceField, self.fields["services"]).queryset = Service.objects.order_by(
+            "name"
+        )
 
     def _post_clean(self) -> None:
         """The service validates the model and saves."""
@@ -87,8 +137,8 @@ class ContractForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tool"].queryset = Tool.objects.order_by("name")
-        self.fields["owner"].queryset = _people()
+        cast(forms.ModelChoiceField, self.fields["tool"]).queryset = Tool.objects.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = _people()
 
     def _post_clean(self) -> None:
         """The service validates the model and saves."""

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.db.models import (
     Case,
     Count,
@@ -20,18 +21,19 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest
+from django.db.models.functions import Cast, Coalesce, Greatest, Lower
 from django.urls import reverse
 
 from governance.models import DataContract, Monitor
 
-from . import maplayout
+from . import hooks, maplayout
 from .models import (
     APPROVED_PATTERNS,
     AccessReview,
@@ -39,6 +41,8 @@ from .models import (
     Contract,
     Flow,
     GoldenPath,
+    Instrument,
+    InstrumentKind,
     Layer,
     Tool,
 )
@@ -46,9 +50,9 @@ from .models import (
 LAYER_ORDER: list[str] = list(Layer.values)
 
 
-def _count(rows: Any, field: str) -> Subquery:
+def _count(rows: type[models.Model] | QuerySet[Any], field: str) -> Coalesce:
     """The number of `rows` (a model or a queryset) pointing at the outer row by `field`."""
-    base = rows.objects.all() if isinstance(rows, type) else rows
+    base = rows._default_manager.all() if isinstance(rows, type) else rows
     return Coalesce(
         Subquery(
             base.filter(**{field: OuterRef("pk")})
@@ -228,7 +232,9 @@ def contracts() -> QuerySet[Contract]:
 
 def renewals_between(start: date, end: date) -> QuerySet[Contract]:
     """Contracts whose notice deadline falls in [start, end], soonest first."""
-    return contracts().filter(deadline__gte=start, deadline__lte=end).order_by("deadline", "pk")
+    # `deadline` is contracts()' annotation, which the plugin cannot see.
+    found = contracts().filter(deadline__gte=start, deadline__lte=end)  # type: ignore[misc]
+    return found.order_by("deadline", "pk")
 
 
 # --- licence utilisation ------------------------------------------------------------------
@@ -314,3 +320,77 @@ def access_reviews() -> QuerySet[AccessReview]:
             output_field=FloatField(),
         )
     )
+
+
+# --- instrumentation inventory --------------------------------------------------------------
+
+
+def instruments() -> QuerySet[Instrument]:
+    """Inventory entries with their owner and destination tools (two queries a page)."""
+    return Instrument.objects.select_related("owner").prefetch_related(
+        Prefetch("destinations", queryset=Tool.objects.only("pk", "name", "status"))
+    )
+
+
+@dataclass
+class UncoveredEvent:
+    """An event some tracking plans name that the inventory has no entry for."""
+
+    name: str
+    requests: list[hooks.PlannedEvent]
+
+
+@dataclass
+class OffPathDestination:
+    instrument: Instrument
+    tool: Tool
+
+
+@dataclass
+class Coverage:
+    """The instrumentation inventory against the tracking plans and the golden path."""
+
+    planned: int  # distinct event names the tracking plans in play name
+    uncovered: list[UncoveredEvent]
+    unconsented_pixels: list[Instrument]
+    off_path: list[OffPathDestination]
+
+    @property
+    def covered_share(self) -> float | None:
+        """% of the planned event names that have an inventory entry."""
+        if not self.planned:
+            return None
+        return round(100 * (self.planned - len(self.uncovered)) / self.planned, 1)
+
+
+def instrumentation_coverage() -> Coverage:
+    """Tracking-plan events with no inventory entry (an event of that name, any property,
+    compared without case); pixels with no consent category; destinations of entries that
+    are not approved tools. Three queries plus the tracking-plan providers'."""
+    planned: dict[str, list[hooks.PlannedEvent]] = {}
+    for event in hooks.planned_events():
+        planned.setdefault(event.name.lower(), []).append(event)
+    known = set(
+        Instrument.objects.filter(kind=InstrumentKind.EVENT)
+        .annotate(n=Lower("name"))
+        .filter(n__in=list(planned))
+        .values_list("n", flat=True)
+    )
+    uncovered = [
+        UncoveredEvent(events[0].name, events)
+        for key, events in sorted(planned.items())
+        if key not in known
+    ]
+    pixels = list(
+        Instrument.objects.select_related("owner")
+        .filter(kind=InstrumentKind.PIXEL, consent_category="")
+        .order_by("property", "name")
+    )
+    through = Instrument.destinations.through
+    off_path = [
+        OffPathDestination(row.instrument, row.tool)
+        for row in through.objects.select_related("instrument", "tool")
+        .exclude(tool__status=GoldenPath.APPROVED)
+        .order_by("instrument__property", "instrument__name", "tool__name")
+    ]
+    return Coverage(len(planned), uncovered, pixels, off_path)

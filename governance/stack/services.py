@@ -20,13 +20,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from governance.models import DataContract
-from mops.accounts.models import Team
+from mops.accounts.models import Team, User
 from mops.accounts.roles import MOPS_STAFF, READ_EVERYTHING
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
 from mops.core.services import model_update, require_role
 from mops.notify.services import outbox_enqueue
 
+from . import evaluation
 from .models import (
     AccessReview,
     AccessReviewItem,
@@ -60,6 +61,7 @@ TOOL_FIELDS = (
     "sso",
     "admin_url",
     "docs_url",
+    "evaluation_rfc",
 )
 FLOW_FIELDS = (
     "source",
@@ -88,7 +90,7 @@ CONTRACT_FIELDS = (
 RENEWAL_ALERT_DAYS: tuple[int, ...] = (90, 60, 30)
 
 
-def _who(actor: Any) -> str:
+def _who(actor: User) -> str:
     return actor.username if actor is not None else "system"
 
 
@@ -106,8 +108,31 @@ def _refuse_unknown(data: dict[str, Any], allowed: tuple[str, ...], what: str) -
 # --- tools ------------------------------------------------------------------------------------
 
 
-def _tool_save(tool: Tool, *, reason: str, runbooks: Any, monitors: Any) -> Tool:
+def _tool_save(
+    tool: Tool,
+    *,
+    reason: str,
+    runbooks: Any,
+    monitors: Any,
+    previous: tuple[str, int | None] | None = None,
+) -> Tool:
+    """Validate (the model's rules, then the evaluation path's) and save. `previous`: the
+    status and evaluation RFC before an edit."""
     tool.full_clean()
+    previous_status, previous_rfc = previous or (None, None)
+    if previous_rfc is not None and tool.evaluation_rfc_id is None:
+        raise ValidationError(
+            {"evaluation_rfc": "A tool's evaluation RFC stays on record; it cannot be removed."}
+        )
+    if previous_status == GoldenPath.EVALUATING and tool.status not in (
+        GoldenPath.EVALUATING,
+        GoldenPath.APPROVED,
+        GoldenPath.REJECTED,
+    ):
+        raise ValidationError(
+            {"status": "A tool under evaluation is either approved (new-tool RFC) or rejected."}
+        )
+    evaluation.check_evaluation_path(tool, previous_status=previous_status)
     set_change_reason(tool, reason)
     tool.save()
     if runbooks is not None:
@@ -117,7 +142,7 @@ def _tool_save(tool: Tool, *, reason: str, runbooks: Any, monitors: Any) -> Tool
     return tool
 
 
-def tool_create(*, actor: Any, runbooks: Any = None, monitors: Any = None, **fields: Any) -> Tool:
+def tool_create(*, actor: User, runbooks: Any = None, monitors: Any = None, **fields: Any) -> Tool:
     """Register a tool. An *approved* one needs an owner, SSO and, if it holds personal
     data, its data contract (`Tool.clean`)."""
     require_role(actor, STACK_EDITORS, "edit the tech stack")
@@ -132,7 +157,7 @@ def tool_create(*, actor: Any, runbooks: Any = None, monitors: Any = None, **fie
 def tool_update(
     *,
     tool: Tool,
-    actor: Any,
+    actor: User,
     expected_version: int | None = None,
     runbooks: Any = None,
     monitors: Any = None,
@@ -145,12 +170,17 @@ def tool_update(
     with transaction.atomic():
         tool = Tool.objects.select_for_update().get(pk=tool.pk)
         _check_version(tool, expected_version)
+        previous = (tool.status, tool.evaluation_rfc_id)
         changed = model_update(tool, fields=TOOL_FIELDS, data=changes)
         tool.version += 1
         reason = f"edited by {_who(actor)}"
         if "status" in changed:
             reason = f"{tool.get_status_display().lower()} by {_who(actor)}"
-        return _tool_save(tool, reason=reason, runbooks=runbooks, monitors=monitors)
+            if tool.status == GoldenPath.APPROVED and tool.evaluation_rfc is not None:
+                reason += f" ({tool.evaluation_rfc.reference})"
+        return _tool_save(
+            tool, reason=reason, runbooks=runbooks, monitors=monitors, previous=previous
+        )
 
 
 @dataclass
@@ -241,7 +271,7 @@ def _validation_messages(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-def tools_import_csv(*, actor: Any, text: str, commit: bool) -> list[ImportRow]:
+def tools_import_csv(*, actor: User, text: str, commit: bool) -> list[ImportRow]:
     """Create or update tools from a CSV (columns `TOOL_CSV_COLUMNS`, upsert by name).
 
     Every line is checked first, each error naming its line and column; nothing is written
@@ -311,20 +341,31 @@ def tools_import_csv(*, actor: Any, text: str, commit: bool) -> list[ImportRow]:
 # --- flows ------------------------------------------------------------------------------------
 
 
-def flow_create(*, actor: Any, **fields: Any) -> Flow:
-    """Record an integration flow between two tools."""
-    require_role(actor, STACK_EDITORS, "edit the integration map")
-    _refuse_unknown(fields, FLOW_FIELDS, "flow")
-    flow = Flow(**fields)
-    with transaction.atomic():
-        flow.full_clean()
-        set_change_reason(flow, f"recorded by {_who(actor)}")
-        flow.save()
+def _flow_save(flow: Flow, *, reason: str, services: Any) -> Flow:
+    flow.full_clean()
+    set_change_reason(flow, reason)
+    flow.save()
+    if services is not None:
+        flow.services.set(services)
     return flow
 
 
+def flow_create(*, actor: User, services: Any = None, **fields: Any) -> Flow:
+    """Record an integration flow between two tools (and the catalog services whose
+    requests run through it: the golden-path share of requests reads them)."""
+    require_role(actor, STACK_EDITORS, "edit the integration map")
+    _refuse_unknown(fields, FLOW_FIELDS, "flow")
+    with transaction.atomic():
+        return _flow_save(Flow(**fields), reason=f"recorded by {_who(actor)}", services=services)
+
+
 def flow_update(
-    *, flow: Flow, actor: Any, expected_version: int | None = None, **changes: Any
+    *,
+    flow: Flow,
+    actor: User,
+    expected_version: int | None = None,
+    services: Any = None,
+    **changes: Any,
 ) -> Flow:
     """Edit a flow (If-Match / hidden version)."""
     require_role(actor, STACK_EDITORS, "edit the integration map")
@@ -334,16 +375,13 @@ def flow_update(
         _check_version(flow, expected_version)
         model_update(flow, fields=FLOW_FIELDS, data=changes)
         flow.version += 1
-        flow.full_clean()
-        set_change_reason(flow, f"edited by {_who(actor)}")
-        flow.save()
-    return flow
+        return _flow_save(flow, reason=f"edited by {_who(actor)}", services=services)
 
 
 # --- contracts and renewals -------------------------------------------------------------------
 
 
-def contract_create(*, actor: Any, **fields: Any) -> Contract:
+def contract_create(*, actor: User, **fields: Any) -> Contract:
     """Record a vendor contract for a tool; its owner is alerted before the notice deadline."""
     require_role(actor, STACK_EDITORS, "edit contracts")
     _refuse_unknown(fields, CONTRACT_FIELDS, "contract")
@@ -356,7 +394,7 @@ def contract_create(*, actor: Any, **fields: Any) -> Contract:
 
 
 def contract_update(
-    *, contract: Contract, actor: Any, expected_version: int | None = None, **changes: Any
+    *, contract: Contract, actor: User, expected_version: int | None = None, **changes: Any
 ) -> Contract:
     """Edit a contract (If-Match / hidden version). A new term means a new notice
     deadline, whose alerts are sent afresh."""
@@ -374,7 +412,7 @@ def contract_update(
 
 
 def renewal_decide(
-    *, contract: Contract, actor: Any, decision: str, reason: str, now: datetime | None = None
+    *, contract: Contract, actor: User, decision: str, reason: str, now: datetime | None = None
 ) -> RenewalDecision:
     """Record the renewal decision (renew / renegotiate / cancel) with its reason."""
     require_role(actor, STACK_EDITORS, "decide renewals")
@@ -469,7 +507,7 @@ class SeatLine:
 
 
 def seats_import(
-    *, tool: Tool, actor: Any, text: str, source: str = "page", now: datetime | None = None
+    *, tool: Tool, actor: User, text: str, source: str = "page", now: datetime | None = None
 ) -> list[SeatLine]:
     """Replace `tool`'s seats with a seat export (CSV: email, permission_level, last_active
     as YYYY-MM-DD or blank for never). Every line is checked first; with any error nothing
@@ -536,7 +574,7 @@ REVIEW_REMINDER_DAYS: tuple[int, ...] = (7, 1)
 
 
 def access_review_start(
-    *, tool: Tool, actor: Any, due_on: date, now: datetime | None = None
+    *, tool: Tool, actor: User, due_on: date, now: datetime | None = None
 ) -> AccessReview:
     """Open a least-privilege review of `tool`: every current seat holder becomes an item
     to attest. Refused without an owner (who attests) or without seats."""
@@ -569,7 +607,7 @@ def access_review_start(
     return review
 
 
-def can_attest(actor: Any, review: AccessReview) -> bool:
+def can_attest(actor: User, review: AccessReview) -> bool:
     """The tool's owner attests; an admin may stand in."""
     from mops.accounts.roles import ADMINS, has_role
 
@@ -579,7 +617,7 @@ def can_attest(actor: Any, review: AccessReview) -> bool:
 def access_review_attest(
     *,
     item: AccessReviewItem,
-    actor: Any,
+    actor: User,
     decision: str,
     reason: str = "",
     now: datetime | None = None,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import inventory_views, views
 
 app_name = "stack"
 
@@ -24,6 +24,24 @@ urlpatterns = [
     path("flows/new/", views.FlowFormView.as_view(), name="flow_create"),
     path("flows/<int:pk>/", views.FlowDetailView.as_view(), name="flow_detail"),
     path("flows/<int:pk>/edit/", views.FlowFormView.as_view(), name="flow_edit"),
+    path("inventory/", inventory_views.InstrumentListView.as_view(), name="instrument_list"),
+    path("inventory/new/", inventory_views.InstrumentFormView.as_view(), name="instrument_create"),
+    path(
+        "inventory/import/",
+        inventory_views.InstrumentImportView.as_view(),
+        name="instrument_import",
+    ),
+    path("inventory/coverage/", inventory_views.CoverageView.as_view(), name="coverage"),
+    path(
+        "inventory/<int:pk>/",
+        inventory_views.InstrumentDetailView.as_view(),
+        name="instrument_detail",
+    ),
+    path(
+        "inventory/<int:pk>/edit/",
+        inventory_views.InstrumentFormView.as_view(),
+        name="instrument_edit",
+    ),
     path("renewals/", views.RenewalsView.as_view(), name="renewals"),
     path("renewals.ics", views.RenewalsFeedView.as_view(), name="renewals_feed"),
     path("contracts/new/", views.ContractFormView.as_view(), name="contract_create"),

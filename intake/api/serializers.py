@@ -22,7 +22,7 @@ from ..models import (
     ScoringModel,
     ScoringModelVersion,
 )
-from ..services import TRACKING_KEYS
+from ..services import PLAN_KEYS, TRACKING_KEYS
 
 
 class RequestSerializer(serializers.ModelSerializer):
@@ -189,17 +189,20 @@ class RequestDetailSerializer(RequestSerializer):
 
 class TrackingPlanField(SafeDictField):
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(child=serializers.CharField(max_length=100, allow_blank=True), **kwargs)
+        super().__init__(child=serializers.CharField(max_length=2000, allow_blank=True), **kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)
-        unknown = set(value) - set(TRACKING_KEYS)
+        unknown = set(value) - set(PLAN_KEYS)
         if unknown:
             raise serializers.ValidationError(
-                f"Unknown UTM parameters: {', '.join(sorted(unknown))}; use {', '.join(TRACKING_KEYS)}."
+                f"Unknown UTM parameters: {', '.join(sorted(unknown))}; use {', '.join(PLAN_KEYS)}."
             )
         return value
 
+
+    """The UTM set (each value at most 100 characters) and `events`, the comma-separated
+    events the campaign needs."""
 
 class RequestWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -211,6 +214,9 @@ class RequestWriteSerializer(serializers.Serializer):
     tracking_plan = TrackingPlanField(required=False)
     desired_live_date = serializers.DateField(required=False, allow_null=True)
     scoring_inputs = SafeDictField(
+        long = sorted(k for k in TRACKING_KEYS if len(value.get(k) or "") > 100)
+        if long:
+            raise serializers.ValidationError(f"{long[0]}: at most 100 characters.")
         required=False,
         child=serializers.IntegerField(min_value=-1000, max_value=1000, allow_null=True),
     )

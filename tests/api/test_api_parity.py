@@ -77,6 +77,9 @@ PAGE_TO_API: dict[str, tuple[str, ...]] = {
     "intake:request_comment": ("request-comments",),
     "intake:attachment_upload": ("request-attachments",),
     "intake:scoring": ("scoring-model-list", "scoring-model-detail"),
+    "stack:instrument_create": ("stack-instrument-list",),
+    "stack:instrument_edit": ("stack-instrument-detail",),
+    "stack:instrument_import": ("stack-instrument-import-csv",),
     "intake:import_list": ("request-import-list",),
     "intake:import_detail": ("request-import-run",),
     # releases

@@ -73,6 +73,8 @@ EXPECTED: dict[str, set[str]] = {
     # tests/intake); scoring models are for MOPS staff and leadership.
     "requests/": EVERYONE,
     "scoring-models/": STAFF_AND_LEADERS,
+    "stack/instruments/": STAFF_AND_LEADERS,
+    "stack/instrumentation-coverage/": STAFF_AND_LEADERS,
     # request imports (#21): MOPS PMs and admins only (tested in tests/intake/test_import.py)
     "request-imports/": {PM, AD},
     # metrics: leadership dashboards and BI pulls; requesters and approvers have none.
@@ -100,6 +102,7 @@ EXPECTED: dict[str, set[str]] = {
     "metrics/submitted/": STAFF_AND_LEADERS,
     "metrics/template_reuse/": STAFF_AND_LEADERS,
     "metrics/triage_sla/": STAFF_AND_LEADERS,
+    "metrics/stack/": STAFF_AND_LEADERS,
     "metrics/ttc/": STAFF_AND_LEADERS,
     "metrics/uptime/": STAFF_AND_LEADERS,
 }
@@ -118,6 +121,7 @@ POST_ONLY: set[str] = {
 
 
 def _list_endpoints() -> list[str]:
+    "stack/instruments/import/",
     """API paths without path parameters (list/collection endpoints), from the URL conf."""
     found: list[str] = []
 

@@ -3,12 +3,15 @@ services' (so the API and the pages refuse the same things)."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+from typing import Any
+
 from rest_framework import serializers
 
+from catalog.models import Service
 from governance.models import DataContract, Monitor, Runbook
-from mops.accounts.models import Team
+from mops.accounts.models import Team, User
 
+from ..inventory import INSTRUMENT_FIELDS
 from ..models import (
     AccessReview,
     AccessReviewItem,
@@ -16,6 +19,7 @@ from ..models import (
     Contract,
     Decision,
     Flow,
+    Instrument,
     RenewalAlert,
     RenewalDecision,
     Tool,
@@ -23,10 +27,10 @@ from ..models import (
 from ..services import CONTRACT_FIELDS, FLOW_FIELDS, TOOL_FIELDS
 
 
-def _person(**kwargs: object) -> serializers.SlugRelatedField:
+def _person(**kwargs: Any) -> serializers.SlugRelatedField[User]:
     return serializers.SlugRelatedField(
         slug_field="username",
-        queryset=get_user_model().objects.filter(is_active=True),
+        queryset=User.objects.filter(is_active=True),
         allow_null=True,
         required=False,
         **kwargs,
@@ -85,7 +89,8 @@ class ImportRowSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     name = serializers.CharField()
     action = serializers.ChoiceField(choices=["create", "update"])
-    errors = serializers.ListField(child=serializers.CharField())
+    # a field (DRF's metaclass takes it off the class), not the serializer's `errors`
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
 
 
 class ImportResultSerializer(serializers.Serializer):
@@ -104,10 +109,27 @@ class FlowSerializer(serializers.ModelSerializer):
     monitor_status = serializers.CharField(
         source="monitor.status", read_only=True, allow_null=True, default=None
     )
+    services = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Service.objects.all(),
+        many=True,
+        required=False,
+        help_text="Slugs of the catalog services whose requests run through this flow.",
+    )
+    on_golden_path = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Flow
-        fields = ["id", *FLOW_FIELDS, "monitor_status", "version", "created_at", "updated_at"]
+        fields = [
+            "id",
+            *FLOW_FIELDS,
+            "services",
+            "monitor_status",
+            "on_golden_path",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["version", "created_at", "updated_at"]
 
 
@@ -171,12 +193,15 @@ class SeatsRequestSerializer(serializers.Serializer):
 class SeatLineSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     email = serializers.CharField()
-    errors = serializers.ListField(child=serializers.CharField())
+    # a field (DRF's metaclass takes it off the class), not the serializer's `errors`
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
 
 
 class SeatsResultSerializer(serializers.Serializer):
     imported = serializers.IntegerField(help_text="Seats now recorded (0 when refused).")
-    errors = SeatLineSerializer(many=True, help_text="The lines with errors.")
+    errors = SeatLineSerializer(  # type: ignore[assignment]  # a field, as above
+        many=True, help_text="The lines with errors."
+    )
 
 
 class UtilisationSerializer(serializers.Serializer):
@@ -241,3 +266,50 @@ class AttestSerializer(serializers.Serializer):
     item = serializers.IntegerField(min_value=1, max_value=2**62)
     decision = serializers.ChoiceField(choices=Attestation.choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+
+
+class InstrumentSerializer(serializers.ModelSerializer):
+    owner = _person(help_text="Username.")
+    destinations = serializers.PrimaryKeyRelatedField(
+        queryset=Tool.objects.all(), many=True, required=False, help_text="Tool ids."
+    )
+
+    class Meta:
+        model = Instrument
+        fields = ["id", *INSTRUMENT_FIELDS, "destinations", "version", "created_at", "updated_at"]
+        read_only_fields = ["version", "created_at", "updated_at"]
+
+
+class PlannedEventSerializer(serializers.Serializer):
+    request = serializers.IntegerField(source="request_id")
+    reference = serializers.CharField()
+    title = serializers.CharField()
+
+
+class UncoveredEventSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    requests = PlannedEventSerializer(many=True)
+
+
+class OffPathSerializer(serializers.Serializer):
+    instrument = serializers.IntegerField(source="instrument.pk")
+    name = serializers.CharField(source="instrument.name")
+    tool = serializers.IntegerField(source="tool.pk")
+    tool_name = serializers.CharField(source="tool.name")
+    tool_status = serializers.CharField(source="tool.status")
+
+
+class InstrumentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    property = serializers.CharField()
+
+
+class CoverageSerializer(serializers.Serializer):
+    planned = serializers.IntegerField(help_text="Distinct events named by tracking plans.")
+    covered_share = serializers.FloatField(
+        allow_null=True, help_text="% of those with an inventory entry."
+    )
+    uncovered = UncoveredEventSerializer(many=True)
+    unconsented_pixels = InstrumentRefSerializer(many=True)
+    off_path = OffPathSerializer(many=True)

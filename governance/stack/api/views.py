@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -15,21 +16,25 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mops.accounts.models import User
+from mops.core.actors import actor_of
 from mops.core.concurrency import if_match_version
 
-from .. import selectors, services
-from ..filters import ContractFilter, FlowFilter, ToolFilter
-from ..models import AccessReview, AccessReviewItem, Contract, Flow, Tool
+from .. import inventory, selectors, services
+from ..filters import ContractFilter, FlowFilter, InstrumentFilter, ToolFilter
+from ..models import AccessReview, AccessReviewItem, Contract, Flow, Instrument, Tool
 from ..services import STACK_EDITORS, STACK_READERS
 from .serializers import (
     AccessReviewItemSerializer,
     AccessReviewSerializer,
     AttestSerializer,
+    CoverageSerializer,
     DecideSerializer,
     DependentsSerializer,
     FlowSerializer,
     ImportRequestSerializer,
     ImportResultSerializer,
+    InstrumentSerializer,
     RenewalDecisionSerializer,
     SeatsRequestSerializer,
     SeatsResultSerializer,
@@ -52,6 +57,18 @@ ERRORS = {
 }
 
 
+def _import_response(rows: list[services.ImportRow], commit: bool) -> Response:
+    """The preview / import answer of a CSV import: 400 when any line has an error."""
+    bad = any(r.errors for r in rows)
+    data = {
+        "committed": commit and not bad,
+        "rows": [
+            {"line": r.line, "name": r.name, "action": r.action, "errors": r.errors} for r in rows
+        ],
+    }
+    return Response(data, status=status.HTTP_400_BAD_REQUEST if bad else status.HTTP_200_OK)
+
+
 class _VersionedViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -65,10 +82,10 @@ class _VersionedViewSet(
     write_roles = STACK_EDITORS
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def create_object(self, actor: Any, data: dict[str, Any]) -> Any:
+    def create_object(self, actor: User, data: dict[str, Any]) -> Any:
         raise NotImplementedError
 
-    def update_object(self, obj: Any, actor: Any, version: int | None, data: dict) -> Any:
+    def update_object(self, obj: Any, actor: User, version: int | None, data: dict) -> Any:
         raise NotImplementedError
 
     def _detail(self, obj: Any, code: int = status.HTTP_200_OK) -> Response:
@@ -83,7 +100,7 @@ class _VersionedViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        obj = self.create_object(request.user, dict(serializer.validated_data))
+        obj = self.create_object(actor_of(request), dict(serializer.validated_data))
         return self._detail(obj, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -91,7 +108,7 @@ class _VersionedViewSet(
         serializer = self.get_serializer(obj, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         obj = self.update_object(
-            obj, request.user, if_match_version(request), dict(serializer.validated_data)
+            obj, actor_of(request), if_match_version(request), dict(serializer.validated_data)
         )
         return self._detail(obj)
 
@@ -108,13 +125,13 @@ class ToolViewSet(_VersionedViewSet):
     ordering_fields = ["name", "layer", "status", "updated_at"]
     action_roles = {"import_csv": STACK_EDITORS, "seats": STACK_EDITORS}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Tool]:
         return selectors.tool_detail()
 
-    def create_object(self, actor: Any, data: dict[str, Any]) -> Tool:
+    def create_object(self, actor: User, data: dict[str, Any]) -> Tool:
         return services.tool_create(actor=actor, **data)
 
-    def update_object(self, obj: Tool, actor: Any, version: int | None, data: dict) -> Tool:
+    def update_object(self, obj: Tool, actor: User, version: int | None, data: dict) -> Tool:
         return services.tool_update(tool=obj, actor=actor, expected_version=version, **data)
 
     @extend_schema(responses={200: DependentsSerializer, 404: ERRORS[404]})
@@ -145,17 +162,9 @@ class ToolViewSet(_VersionedViewSet):
         body.is_valid(raise_exception=True)
         commit = body.validated_data["commit"]
         rows = services.tools_import_csv(
-            actor=request.user, text=body.validated_data["text"], commit=commit
+            actor=actor_of(request), text=body.validated_data["text"], commit=commit
         )
-        bad = any(r.errors for r in rows)
-        data = {
-            "committed": commit and not bad,
-            "rows": [
-                {"line": r.line, "name": r.name, "action": r.action, "errors": r.errors}
-                for r in rows
-            ],
-        }
-        return Response(data, status=status.HTTP_400_BAD_REQUEST if bad else status.HTTP_200_OK)
+        return _import_response(rows, commit)
 
     @extend_schema(
         request=SeatsRequestSerializer,
@@ -169,7 +178,7 @@ class ToolViewSet(_VersionedViewSet):
         body = SeatsRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         lines = services.seats_import(
-            tool=tool, actor=request.user, text=body.validated_data["text"], source="api"
+            tool=tool, actor=actor_of(request), text=body.validated_data["text"], source="api"
         )
         bad = [
             {"line": line.line, "email": line.email, "errors": line.errors}
@@ -192,13 +201,13 @@ class FlowViewSet(_VersionedViewSet):
     filterset_class = FlowFilter
     ordering_fields = ["created_at", "updated_at"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.flows()
+    def get_queryset(self) -> QuerySet[Flow]:
+        return selectors.flows().prefetch_related("services")
 
-    def create_object(self, actor: Any, data: dict[str, Any]) -> Flow:
+    def create_object(self, actor: User, data: dict[str, Any]) -> Flow:
         return services.flow_create(actor=actor, **data)
 
-    def update_object(self, obj: Flow, actor: Any, version: int | None, data: dict) -> Flow:
+    def update_object(self, obj: Flow, actor: User, version: int | None, data: dict) -> Flow:
         return services.flow_update(flow=obj, actor=actor, expected_version=version, **data)
 
 
@@ -215,17 +224,19 @@ class ContractViewSet(_VersionedViewSet):
     ordering_fields = ["ends_on", "annual_cost"]
     action_roles = {"decide": STACK_EDITORS}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Contract]:
         return (
             Contract.objects.select_related("tool", "owner")
             .prefetch_related("alerts", "decisions__decided_by")
             .order_by("ends_on", "pk")
         )
 
-    def create_object(self, actor: Any, data: dict[str, Any]) -> Contract:
+    def create_object(self, actor: User, data: dict[str, Any]) -> Contract:
         return services.contract_create(actor=actor, **data)
 
-    def update_object(self, obj: Contract, actor: Any, version: int | None, data: dict) -> Contract:
+    def update_object(
+        self, obj: Contract, actor: User, version: int | None, data: dict
+    ) -> Contract:
         return services.contract_update(contract=obj, actor=actor, expected_version=version, **data)
 
     @extend_schema(request=DecideSerializer, responses={201: RenewalDecisionSerializer, **ERRORS})
@@ -235,7 +246,7 @@ class ContractViewSet(_VersionedViewSet):
         body = DecideSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         record = services.renewal_decide(
-            contract=self.get_object(), actor=request.user, **body.validated_data
+            contract=self.get_object(), actor=actor_of(request), **body.validated_data
         )
         return Response(RenewalDecisionSerializer(record).data, status=status.HTTP_201_CREATED)
 
@@ -266,13 +277,13 @@ class AccessReviewViewSet(
     write_roles = STACK_EDITORS
     action_roles = {"attest": STACK_EDITORS}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[AccessReview]:
         return selectors.access_reviews().prefetch_related("items__decided_by")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        review = services.access_review_start(actor=request.user, **body.validated_data)
+        review = services.access_review_start(actor=actor_of(request), **body.validated_data)
         data = self.get_serializer(self.get_queryset().get(pk=review.pk)).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -285,8 +296,63 @@ class AccessReviewViewSet(
         item = get_object_or_404(AccessReviewItem, pk=body.validated_data["item"], review=review)
         item = services.access_review_attest(
             item=item,
-            actor=request.user,
+            actor=actor_of(request),
             decision=body.validated_data["decision"],
             reason=body.validated_data["reason"],
         )
         return Response(AccessReviewItemSerializer(item).data)
+
+
+@extend_schema(
+    parameters=[IF_MATCH], responses={200: InstrumentSerializer, **ERRORS}, methods=["PATCH"]
+)
+class InstrumentViewSet(_VersionedViewSet):
+    """The instrumentation inventory: events and pixels per property with consent
+    category, tag-manager container and destination tools (ids). Unique per kind, name
+    and property (without case)."""
+
+    serializer_class = InstrumentSerializer
+    queryset = Instrument.objects.none()
+    filterset_class = InstrumentFilter
+    ordering_fields = ["name", "property", "updated_at"]
+    action_roles = {"import_csv": STACK_EDITORS}
+
+    def get_queryset(self) -> QuerySet[Instrument]:
+        return selectors.instruments()
+
+    def create_object(self, actor: User, data: dict[str, Any]) -> Instrument:
+        return inventory.instrument_create(actor=actor, **data)
+
+    def update_object(self, obj: Instrument, actor: User, version: int | None, data: dict) -> Any:
+        return inventory.instrument_update(
+            instrument=obj, actor=actor, expected_version=version, **data
+        )
+
+    @extend_schema(
+        request=ImportRequestSerializer,
+        responses={200: ImportResultSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        description="Preview (`commit: false`) or import an inventory CSV (columns kind,name,"
+        "property,platform,consent_category,container,destinations,owner,description). Each "
+        "row says what happens or its errors (`Line N: column: problem`); with any error "
+        "nothing is written and the answer is 400.",
+    )
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_csv(self, request: Request) -> Response:
+        body = ImportRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        commit = body.validated_data["commit"]
+        rows = inventory.instruments_import_csv(
+            actor=actor_of(request), text=body.validated_data["text"], commit=commit
+        )
+        return _import_response(rows, commit)
+
+
+class CoverageApiView(APIView):
+    """Instrumentation coverage: tracking-plan events with no inventory entry, pixels with
+    no consent category, destinations that are not approved tools (as the page)."""
+
+    read_roles = STACK_READERS
+
+    @extend_schema(responses=CoverageSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(CoverageSerializer(selectors.instrumentation_coverage()).data)
