@@ -4,16 +4,83 @@ Tests run on PostgreSQL and Redis (DATABASE_URL / REDIS_URL, filled in by `make 
 """
 
 import os
+import urllib.parse
+from collections.abc import Sequence
+from typing import Any
 
 # Test environment defaults live in pyproject.toml ([tool.pytest.ini_options] env).
 os.environ.setdefault("CACHE_KEY_PREFIX", f"mops-test-{os.getpid()}")
 
 import pytest  # noqa: E402  (the environment above must be set before Django loads settings)
+from django.db.backends.postgresql.operations import DatabaseOperations  # noqa: E402
 from django.test import Client  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from mops.accounts.roles import Role  # noqa: E402
 from tests import factories  # noqa: E402
+
+
+def _own_redis_database_per_xdist_worker() -> None:
+    """Under pytest-xdist (`make test` runs `-n 2`) each worker process gets its own Redis
+    database, as pytest-django gives it its own PostgreSQL one (`test_<name>_gw0`): database
+    N + i for worker gw<i> when REDIS_URL names database N. `_clear_cache` flushes the whole
+    database before every test, which must not empty another worker's broker queue or the
+    heartbeat its Celery worker just wrote.
+
+    Django has read its settings before any conftest is imported, so the URL is changed
+    through override_settings (its setting_changed signal resets the cache connections), and
+    in the environment, which the Celery worker subprocesses inherit.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    from mops.celery import app
+
+    parts = urllib.parse.urlsplit(settings.REDIS_URL)
+    base = int(parts.path.strip("/") or 0)
+    url = urllib.parse.urlunsplit(parts._replace(path=f"/{base + int(worker[2:])}"))
+    caches = {"default": settings.CACHES["default"] | {"LOCATION": url}}
+    changed = {"REDIS_URL": url, "CACHES": caches}
+    if settings.CELERY_BROKER_URL == settings.REDIS_URL:  # the broker is that Redis too
+        changed["CELERY_BROKER_URL"] = url
+        app.conf.broker_url = url
+        if "CELERY_BROKER_URL" in os.environ:
+            os.environ["CELERY_BROKER_URL"] = url
+    override_settings(**changed).enable()  # for the whole session of this worker process
+    os.environ["REDIS_URL"] = url
+
+
+_own_redis_database_per_xdist_worker()
+
+
+def _flush_by_delete(
+    self: DatabaseOperations,
+    style: Any,
+    tables: Sequence[str],
+    *,
+    reset_sequences: bool = False,
+    allow_cascade: bool = False,
+) -> list[str]:
+    """After every transactional test (`transaction=True`, live_server, real workers) Django
+    empties the test database with one TRUNCATE of all ~180 tables. TRUNCATE gives each table
+    and index a new file, so it costs seconds on a loaded machine; DELETE on those nearly
+    empty tables costs milliseconds and leaves the same empty tables (the sequences go on,
+    as they do after Django's flush without reset_sequences). Foreign keys are DEFERRABLE
+    (Django creates them so), hence any order; the second round removes rows a trigger
+    wrote while the first ran (metrics_requestfact's DELETE trigger keeps RequestDay)."""
+    if reset_sequences or allow_cascade or not tables:  # the rare cases: as Django does
+        return _truncate_flush(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+    deletes = "".join(f"DELETE FROM {self.quote_name(table)};" for table in tables)
+    return ["SET CONSTRAINTS ALL DEFERRED;" + deletes + deletes]
+
+
+_truncate_flush = DatabaseOperations.sql_flush
+DatabaseOperations.sql_flush = _flush_by_delete  # type: ignore[method-assign]  # tests only
 
 
 @pytest.fixture(autouse=True)
