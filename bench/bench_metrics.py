@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "mops_bench_metrics"
+DB_NAME = os.environ.get("BENCH_DB", "mops_bench_metrics")
 BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mops")
 os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + "/" + DB_NAME
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mops.settings")
@@ -269,7 +269,7 @@ def governance_load() -> dict[str, int]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from governance import health_demo
+    from governance.health import demo as health_demo
 
     health_demo.load()
     with transaction.atomic(), connection.cursor() as cursor:
