@@ -500,7 +500,7 @@ def _admin() -> User:
         admin = User.objects.filter(is_superuser=True).order_by("pk").first()
     if admin is None:
         raise RuntimeError("The catalog demo needs the accounts demo (an admin) first.")
-    admin._mops_roles = frozenset({"admin"})  # type: ignore[attr-defined]
+    admin._mops_roles = frozenset({"admin"})
     return admin
 
 
@@ -509,7 +509,7 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
     mops_team = Team.objects.filter(slug="marketing-ops").first()
     this_year = timezone.now().year
 
-    calendars = {
+    calendars: dict[str, dict[str, Any]] = {
         "us-business-hours": dict(
             name="US business hours",
             time_zone="America/New_York",

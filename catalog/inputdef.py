@@ -125,6 +125,7 @@ def _check_bounds(field: Mapping[str, Any], ftype: str) -> list[tuple[str, str]]
     if ftype in (CHOICE, URL):
         return [("min", f"a {FIELD_TYPES[ftype].lower()} field takes no min/max.")]
     parsed: dict[str, Any] = {}
+    value: object  # a date, a number or a length, by field type
     for name, raw in (("min", lo), ("max", hi)):
         if raw is None:
             continue

@@ -277,7 +277,7 @@ def score_expression(factors: Sequence[Factor], field: str = "scoring_inputs") -
     from django.db.models.fields.json import KeyTextTransform
     from django.db.models.functions import Cast, Round
 
-    numeric = DecimalField(max_digits=30, decimal_places=10)
+    numeric: DecimalField[Decimal, Decimal] = DecimalField(max_digits=30, decimal_places=10)
     total_weight = sum((f.weight for f in factors), Decimal(0))
     common = 1
     for f in factors:

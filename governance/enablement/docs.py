@@ -58,7 +58,7 @@ def last_change(model: type[models.Model] | None, pk: Any = None) -> Any:
     """The newest audit row of `model` (of one object when `pk` is given), or None."""
     if model is None or not hasattr(model, "history"):
         return None
-    history = model.history.select_related("history_user")  # type: ignore[attr-defined]
+    history = model.history.select_related("history_user")
     if pk is not None:
         history = history.filter(id=pk)
     return history.order_by("-history_date").first()
@@ -66,7 +66,7 @@ def last_change(model: type[models.Model] | None, pk: Any = None) -> Any:
 
 def active_taxonomy() -> Any:
     model = _model("governance", "TaxonomyVersion")
-    return model.objects.filter(is_active=True).first() if model else None
+    return model._default_manager.filter(is_active=True).first() if model else None
 
 
 def taxonomy_model() -> type[models.Model] | None:
@@ -77,12 +77,14 @@ def contracts() -> Any:
     model = _model("governance", "DataContract")
     if model is None:
         return []
-    return model.objects.select_related("dataset").order_by("dataset__schema", "dataset__table")
+    return model._default_manager.select_related("dataset").order_by(
+        "dataset__schema", "dataset__table"
+    )
 
 
 def contract(pk: int) -> Any:
     model = _model("governance", "DataContract")
-    return model.objects.select_related("dataset").filter(pk=pk).first() if model else None
+    return model._default_manager.select_related("dataset").filter(pk=pk).first() if model else None
 
 
 def contract_model() -> type[models.Model] | None:

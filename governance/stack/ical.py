@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import icalendar
 from django.urls import reverse
@@ -20,11 +20,12 @@ def renewals_feed(*, base_url: str = "") -> bytes:
     calendar.add("x-wr-calname", "Contract renewals (notice deadlines)")
     rows = selectors.renewals_between(today - timedelta(days=30), today + timedelta(days=366))
     for contract in rows[:2000]:
+        deadline: date = contract.deadline  # type: ignore[attr-defined]  # the selector's annotation
         event = icalendar.Event()
-        event.add("uid", f"stack-contract-{contract.pk}-{contract.deadline:%Y%m%d}@mops")
+        event.add("uid", f"stack-contract-{contract.pk}-{deadline:%Y%m%d}@mops")
         event.add("dtstamp", timezone.now())
-        event.add("dtstart", contract.deadline)
-        event.add("dtend", contract.deadline + timedelta(days=1))
+        event.add("dtstart", deadline)
+        event.add("dtend", deadline + timedelta(days=1))
         event.add("summary", f"Notice deadline: {contract.tool} ({contract.vendor})")
         event.add(
             "description",

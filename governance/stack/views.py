@@ -4,11 +4,14 @@ contracts and the renewal calendar. Thin: parse input, call a service or selecto
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -77,7 +80,7 @@ class ToolListView(RoleRequiredMixin, ListView):
     read_roles = STACK_READERS
     paginate_by = 50
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Tool]:
         self.filterset = ToolFilter(self.request.GET, queryset=selectors.tools())
         return self.filterset.qs
 
@@ -103,7 +106,7 @@ class ToolExportView(RoleRequiredMixin, View):
 
         writer = csv.writer(Echo())
 
-        def rows():  # type: ignore[no-untyped-def]
+        def rows() -> Iterator[str]:
             yield writer.writerow(services.TOOL_CSV_COLUMNS)
             for t in tools.iterator(chunk_size=500):
                 contract = t.data_contract
@@ -278,7 +281,7 @@ class FlowListView(RoleRequiredMixin, ListView):
     read_roles = STACK_READERS
     paginate_by = 50
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Flow]:
         self.filterset = FlowFilter(self.request.GET, queryset=selectors.flows())
         return self.filterset.qs
 
@@ -487,7 +490,7 @@ class UtilisationView(RoleRequiredMixin, ListView):
     read_roles = STACK_READERS
     paginate_by = 100
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Tool]:
         return selectors.utilisation(today=timezone.localdate())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -606,7 +609,7 @@ class ReviewDetailView(RoleRequiredMixin, View):
                 "items": review.items.select_related("decided_by"),
                 "can_attest": review.completed_at is None
                 and services.can_attest(actor_of(request), review),
-                "decisions": AttestForm.base_fields["decision"].choices,
+                "decisions": cast(forms.ChoiceField, AttestForm.base_fields["decision"]).choices,
                 "error": error,
             },
             status=400 if error else 200,
@@ -620,7 +623,7 @@ class ReviewDetailView(RoleRequiredMixin, View):
                 request,
                 pk,
                 error="; ".join(
-                    f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()
+                    f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()
                 ),
             )
         item = get_object_or_404(AccessReviewItem, pk=form.cleaned_data["item"], review=review)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -21,7 +22,7 @@ from .. import periods, selectors
 from ..checklist import checklist_evaluate
 from ..definitions import DRILLS, METRICS
 from ..filters import GROUP_BY, MetricFilterForm, MetricFilters, filter_errors
-from ..models import NpsInvitation
+from ..models import NpsInvitation, RequestFact
 from ..services import nps_respond
 from .serializers import (
     ChecklistSerializer,
@@ -140,7 +141,7 @@ class DrillView(generics.ListAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[RequestFact]:
         filters = validated_filters(self.request)
         drill = self.request.query_params.get("metric", "")
         errors: dict[str, list[str]] = {}

@@ -9,7 +9,7 @@ from .models import ApiToken, IdpGroup, IdpGroupMapping, Team, User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Team", {"fields": ("team",)}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Team", {"fields": ("team",)}))
     list_display = ["username", "email", "team", "is_active"]
     list_filter = ["team", "groups", "is_active"]
 

@@ -1,12 +1,15 @@
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 
-from .models import ApiToken
+from .models import ApiToken, User
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -14,7 +17,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     keywords = ("token", "bearer")
 
-    def authenticate(self, request):  # type: ignore[no-untyped-def]
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].decode(errors="replace").lower() not in self.keywords:
             return None
@@ -34,7 +37,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
 
-    def authenticate_header(self, request):  # type: ignore[no-untyped-def]
+    def authenticate_header(self, request: Request) -> str:
         return "Token"
 
 
@@ -42,7 +45,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = "mops.accounts.authentication.ApiTokenAuthentication"
     name = "tokenAuth"
 
-    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {
             "type": "apiKey",
             "in": "header",
@@ -56,7 +59,13 @@ class LocalPasswordBackend(ModelBackend):
     admins (BREAK_GLASS_USERNAMES) may use a password; everyone else signs in through SSO.
     Sessions of SSO users are resolved by this backend too (it is a ModelBackend)."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):  # type: ignore[no-untyped-def, override]
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
         if not local_login_allowed(username):
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)

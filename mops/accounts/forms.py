@@ -1,5 +1,7 @@
 """Forms of the People and Teams pages (the services validate; these only shape input)."""
 
+from typing import Any, cast
+
 from django import forms
 
 from .models import Team, User
@@ -19,9 +21,9 @@ class InviteForm(forms.Form):
     )
     team = forms.ChoiceField(required=False, choices=[])
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["team"].choices = _team_choices()
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["team"]).choices = _team_choices()
 
 
 class UserEditForm(forms.Form):
@@ -32,9 +34,9 @@ class UserEditForm(forms.Form):
     )
     team = forms.ChoiceField(required=False, choices=[])
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["team"].choices = _team_choices()
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["team"]).choices = _team_choices()
 
     @classmethod
     def initial_for(cls, user: User) -> dict[str, object]:

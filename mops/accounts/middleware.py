@@ -49,7 +49,8 @@ class ScimTokenMiddleware:
 
         request.user = AnonymousUser()
         try:
-            found = ApiTokenAuthentication().authenticate(request)
+            # A plain HttpRequest: the token check reads only the Authorization header.
+            found = ApiTokenAuthentication().authenticate(request)  # type: ignore[arg-type]
         except AuthenticationFailed as exc:
             return _scim_error(401, str(exc.detail))
         if found is not None:

@@ -62,7 +62,7 @@ class User(AbstractSCIMUserMixin, AbstractUser):
     )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # not in the stubs
         swappable = "AUTH_USER_MODEL"
 
     @property
@@ -86,7 +86,7 @@ class User(AbstractSCIMUserMixin, AbstractUser):
         return self.idp_groups.all()
 
 
-class IdpGroup(AbstractSCIMGroupMixin):
+class IdpGroup(AbstractSCIMGroupMixin, models.Model):  # Model named: django-scim2 is untyped
     """A group of the company's identity provider, pushed by SCIM (Okta, Entra ID...).
 
     It grants nothing by itself: `IdpGroupMapping` turns group names (from SCIM or from the

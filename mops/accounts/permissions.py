@@ -8,15 +8,21 @@ both page and API use for their querysets, so a hidden object is a 404, never a 
 """
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseBase
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from .roles import ADMINS, ALL_ROLES, has_role
 
+if TYPE_CHECKING:  # DRF's views module reads the settings, which name this module
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
-def roles_for(view: object, method: str, action: str | None = None) -> Iterable[str]:
+
+def roles_for(view: object, method: str | None, action: str | None = None) -> Iterable[str]:
     """Roles allowed to call `view` with `method` (and DRF/page `action`)."""
     action_roles: dict[str, Iterable[str]] = getattr(view, "action_roles", {}) or {}
     if action and action in action_roles:
@@ -29,7 +35,7 @@ def roles_for(view: object, method: str, action: str | None = None) -> Iterable[
 class RolePermission(BasePermission):
     message = "Your role does not allow this."
 
-    def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
         return has_role(
@@ -43,10 +49,11 @@ class RoleRequiredMixin(AccessMixin):
     read_roles: Iterable[str] = ALL_ROLES
     write_roles: Iterable[str] = ADMINS
 
-    def dispatch(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         action = request.POST.get("action") if request.method == "POST" else None
         if not has_role(request.user, roles_for(self, request.method, action)):
             raise PermissionDenied("Your role does not allow this.")
-        return super().dispatch(request, *args, **kwargs)
+        # A mixin: `dispatch` is the view's it is mixed into (AccessMixin has none).
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]

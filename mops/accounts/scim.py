@@ -69,6 +69,7 @@ class _RefuseMalformed:
 
 class ScimUser(_RefuseMalformed, SCIMUser):
     ATTR_MAP = UserFilterQuery.attr_map
+    obj: User  # django-scim2 is untyped: the adapted user
 
     def validate_dict(self, d: dict) -> None:
         _require_object(d)

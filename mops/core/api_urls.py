@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -40,7 +41,7 @@ class AuditApiView(APIView):
         ],
         responses=_entry,
     )
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: Request) -> Response:
         labels = {m._meta.label_lower for m in tracked_models()}
         model = request.query_params.get("model") or None
         if model and model not in labels:

@@ -1,3 +1,5 @@
+from typing import TypedDict
+
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
@@ -6,6 +8,14 @@ from mops.accounts.roles import user_roles
 from . import registry
 
 _GROUP_KEYS = {key for key, _ in registry.NAV_GROUPS}
+
+
+class NavEntry(TypedDict):
+    label: str
+    url: str
+    group: str
+    active: bool
+    count: int
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -19,7 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if not roles:
         return {"nav_items": [], "nav_groups": [], "user_roles": roles}
     path = request.path
-    items = []
+    items: list[NavEntry] = []
     for item in sorted(registry.nav_items, key=lambda i: i.order):
         if not item.roles & roles:
             continue

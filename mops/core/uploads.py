@@ -320,7 +320,7 @@ def attachment_response(file_field: FieldFile, *, filename: str) -> FileResponse
         handle = file_field.open("rb")
     except (FileNotFoundError, OSError) as exc:
         raise Http404("The file is no longer stored.") from exc
-    kind = sniff(handle, name=file_field.name)
+    kind = sniff(handle, name=file_field.name or "")
     response = FileResponse(
         handle, content_type=kind.content_type if kind else "application/octet-stream"
     )

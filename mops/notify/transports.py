@@ -11,6 +11,7 @@ import hmac
 import http.client
 import json
 import time
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -24,6 +25,10 @@ from .models import Kind, OutboxMessage
 
 class DeliveryError(Exception):
     """The message could not be delivered this time (it may be retried)."""
+
+
+class Transport(Protocol):
+    def send(self, message: OutboxMessage) -> None: ...
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -109,7 +114,7 @@ class WebhookTransport:
         )
 
 
-TRANSPORTS = {
+TRANSPORTS: dict[str, Transport] = {
     Kind.EMAIL: EmailTransport(),
     Kind.SLACK: SlackTransport(),
     Kind.WEBHOOK: WebhookTransport(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
@@ -40,7 +41,7 @@ class BoardingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     }
     ordering_fields = ["boarded_at"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Boarding]:
         return Boarding.objects.select_related("boarded_by").order_by("-boarded_at", "-id")
 
     @extend_schema(request=MoveSerializer, responses=ManifestEntrySerializer)

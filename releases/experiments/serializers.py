@@ -50,8 +50,12 @@ class ExperimentSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
     team = serializers.CharField(source="team.slug", read_only=True)
     team_name = serializers.CharField(source="team.name", read_only=True)
-    request = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    departure = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    request: serializers.PrimaryKeyRelatedField[work.Request] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
+    departure: serializers.PrimaryKeyRelatedField[Departure] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     result = serializers.ChoiceField(
         choices=ExperimentResult.choices,
         allow_blank=True,

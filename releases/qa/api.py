@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +25,7 @@ from releases.common import CHECKERS, TEMPLATE_EDITORS
 from releases.qa import selectors
 from releases.qa import services as qa_services
 from releases.qa.filters import ChecklistRunFilter, ChecklistTemplateFilter, PreflightRunFilter
-from releases.qa.models import ChecklistTemplate, ItemResult
+from releases.qa.models import ChecklistRun, ChecklistTemplate, ItemResult, PreflightRun
 from releases.qa.serializers import (
     ChecklistPublishSerializer,
     ChecklistRunSerializer,
@@ -51,7 +52,7 @@ class ChecklistTemplateViewSet(
     write_roles = TEMPLATE_EDITORS
     filterset_class = ChecklistTemplateFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[ChecklistTemplate]:
         return (
             ChecklistTemplate.objects.select_related("current_version__created_by")
             .prefetch_related("current_version__items")
@@ -90,7 +91,7 @@ class ChecklistRunViewSet(
     read_roles = MOPS_STAFF | READ_EVERYTHING
     filterset_class = ChecklistRunFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[ChecklistRun]:
         visible = work.requests_visible_to(self.request.user).values("pk")
         return (
             selectors.checklist_runs()
@@ -111,7 +112,7 @@ class ItemResultViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     action_roles = {"evidence": ALL_ROLES}
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[ItemResult]:
         visible = work.requests_visible_to(self.request.user).values("pk")
         return ItemResult.objects.filter(run__request__in=visible).select_related(
             "item", "checked_by"
@@ -166,7 +167,7 @@ class PreflightRunViewSet(
     write_roles = CHECKERS
     filterset_class = PreflightRunFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[PreflightRun]:
         visible = work.requests_visible_to(self.request.user).values("pk")
         return selectors.preflight_runs().filter(request__in=visible)
 

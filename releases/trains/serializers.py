@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,6 +12,10 @@ from releases.api.fields import CleanCharField, RruleField, TimeZoneField
 from releases.boarding.models import Boarding
 from releases.trains.models import Departure, Freeze, Train
 from releases.trains.services import TRAIN_FIELDS
+
+if TYPE_CHECKING:
+    from governance.models import Rfc
+    from intake.models import Request
 
 
 class TrainSerializer(serializers.ModelSerializer):
@@ -40,8 +46,12 @@ class TrainSerializer(serializers.ModelSerializer):
 
 
 class ManifestEntrySerializer(serializers.ModelSerializer):
-    request = serializers.PrimaryKeyRelatedField(read_only=True)
-    rfc = serializers.PrimaryKeyRelatedField(read_only=True)
+    request: serializers.PrimaryKeyRelatedField[Request] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+    rfc: serializers.PrimaryKeyRelatedField[Rfc] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     boarded_by = serializers.CharField(source="boarded_by.username", read_only=True, default=None)
 
     class Meta:

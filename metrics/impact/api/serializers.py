@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from mops.accounts.models import User
+
 from ..models import DatasetRole, ImpactReview, ImpactSnapshot, SemanticRole, TeamCost
 
 
@@ -64,7 +66,7 @@ class TeamCostSerializer(serializers.ModelSerializer):
 
 class ReviewSerializer(serializers.ModelSerializer):
     month = serializers.SerializerMethodField()
-    acknowledged_by = serializers.StringRelatedField()
+    acknowledged_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
 
     class Meta:
         model = ImpactReview

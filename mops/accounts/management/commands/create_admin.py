@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mops.accounts.services import admin_create
 
@@ -9,7 +11,7 @@ class Command(BaseCommand):
         "Asks for the password unless --password is given (or MOPS_ADMIN_PASSWORD is set)."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username", nargs="?", default="")
         parser.add_argument(
             "--first-run",
@@ -19,7 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--password", default="")
 
-    def handle(self, *args, username: str, email: str, password: str, first_run: bool, **options):  # type: ignore[no-untyped-def]
+    def handle(
+        self, *args: Any, username: str, email: str, password: str, first_run: bool, **options: Any
+    ) -> None:
         import getpass
         import os
 

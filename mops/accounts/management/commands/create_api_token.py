@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mops.accounts.models import User
 from mops.accounts.services import api_token_create
@@ -7,11 +9,11 @@ from mops.accounts.services import api_token_create
 class Command(BaseCommand):
     help = "Create an API token for USER and print the key (shown once)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--name", default="cli")
 
-    def handle(self, *args, username: str, name: str, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, username: str, name: str, **options: Any) -> None:
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user named {username!r}.")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from tqdm import tqdm
@@ -8,7 +10,7 @@ from mops.core import registry
 class Command(BaseCommand):
     help = "Load the demo data (idempotent): teams, one user per role, and each app's demo set."
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         loaders = registry.demo_loaders
         # A progress bar on a terminal only: in logs (compose, CI) it would be noise.
         with tqdm(

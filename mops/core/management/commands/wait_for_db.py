@@ -1,16 +1,17 @@
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import OperationalError, connection
 
 
 class Command(BaseCommand):
     help = "Wait until the database accepts connections (for containers)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--timeout", type=int, default=60)
 
-    def handle(self, *args, timeout: int, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, timeout: int, **options: Any) -> None:
         deadline = time.monotonic() + timeout
         while True:
             try:
