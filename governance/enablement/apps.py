@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class EnablementConfig(AppConfig):
-    """Playbooks for marketers and training paths (#16); lives under governance, below intake."""
+    """Playbooks for marketers, training paths and office hours (#16); lives under governance, below intake."""
 
     name = "governance.enablement"
     label = "enablement"
@@ -25,12 +25,19 @@ class EnablementConfig(AppConfig):
             registry.NavItem("Training", "enablement:course_list", ALL_ROLES, 31, group="work")
         )
         registry.nav_items.append(
-            registry.NavItem("Live docs", "enablement:docs", ALL_ROLES, 32, group="work")
+            registry.NavItem("Office hours", "enablement:office_hours", ALL_ROLES, 32, group="work")
+        )
+        registry.nav_items.append(
+            registry.NavItem("Live docs", "enablement:docs", ALL_ROLES, 33, group="work")
         )
         catalog_hooks.service_reading.append(selectors.service_reading)
         catalog_hooks.selfserve_gates.append(selectors.selfserve_gate)
         registry.demo_loaders.append(("enablement", demo.load))
         settings.CELERY_BEAT_SCHEDULE["enablement-course-reminders"] = {
             "task": "governance.enablement.tasks.course_reminders_task",
+            "schedule": 24 * 3600.0,
+        }
+        settings.CELERY_BEAT_SCHEDULE["enablement-office-hours-sync"] = {
+            "task": "governance.enablement.tasks.office_hours_sync_task",
             "schedule": 24 * 3600.0,
         }

@@ -1,19 +1,26 @@
 """Demo enablement, idempotent: categories, a playbook for every self-serve service plus
-a few process playbooks, "Campaign tracking 101" (which unlocks the self-serve UTM set)
-and "Intake 101"."""
+a few process playbooks, "Campaign tracking 101" (which unlocks the self-serve UTM set),
+"Intake 101", and office hours every Wednesday (four past sessions with attendance)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from catalog.models import Service, ServiceStatus
+from mops.accounts.models import User
 
-from .models import Category, Course, Playbook
-from .services import category_save, course_save, module_save, playbook_save
+from .models import Booking, Category, Course, OfficeHours, Playbook
+from .services import (
+    category_save,
+    course_save,
+    module_save,
+    office_hours_save,
+    office_hours_sync,
+    playbook_save,
+)
 
 CATEGORIES = {"self-serve": "Self-serve tasks", "process": "Working with MOPS"}
 
@@ -66,8 +73,7 @@ QUIZ_INTAKE = [
 ]
 
 
-def _owner():  # type: ignore[no-untyped-def]
-    User = get_user_model()
+def _owner() -> User | None:
     owner = (
         User.objects.filter(username="pm").first() or User.objects.filter(username="admin").first()
     )
@@ -160,4 +166,48 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
             playbook=Playbook.objects.get(slug="request-a-launch"),
             quiz=QUIZ_INTAKE,
         )
-    progress("enablement: playbooks and courses")
+    _office_hours(actor)
+    progress("enablement: playbooks, courses and office hours")
+
+
+def _office_hours(actor: User) -> None:
+    """Every Wednesday 15:00 (MOPS time zone), hosted by the demo engineer; the four past
+    Wednesdays carry bookings and the host's attendance marks (history, written directly:
+    the booking service refuses sessions that already started)."""
+    if OfficeHours.objects.filter(topic="Ask MOPS: tools, taxonomy and requests").exists():
+        return
+    host = User.objects.filter(username="engineer").first() or actor
+    today = timezone.localdate()
+    first = today - timedelta(days=28 + (today.weekday() - 2) % 7)  # a Wednesday 4 weeks back
+    series = office_hours_save(
+        actor=actor,
+        data={
+            "topic": "Ask MOPS: tools, taxonomy and requests",
+            "description": "Bring a question about a tool, a campaign name or a request.",
+            "host": host,
+            "rrule": "FREQ=WEEKLY;BYDAY=WE",
+            "first_date": first,
+            "start_time": time(15, 0),
+            "duration_minutes": 60,
+            "capacity": 6,
+            "location": "Video call (link in the calendar invitation)",
+        },
+    )
+    start = timezone.make_aware(datetime.combine(first, time(0, 0)))
+    office_hours_sync(series=series, now=start)
+    people = list(User.objects.filter(username__in=["requester", "field", "approver"]))
+    past = series.sessions.filter(ends_at__lte=timezone.now()).order_by("starts_at")
+    for n, session in enumerate(past):
+        for k, person in enumerate(people):
+            if (n + k) % 3 == 2:  # not everyone books every week
+                continue
+            booking = Booking(
+                session=session,
+                user=person,
+                booked_at=session.starts_at - timedelta(days=2),
+                attended=(n + k) % 4 != 3,
+            )
+            booking._change_reason = "demo history"  # type: ignore[attr-defined]
+            booking.save()
+        session.attendance_marked_at = session.ends_at
+        session.save(update_fields=["attendance_marked_at"])

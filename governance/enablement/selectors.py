@@ -6,20 +6,29 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog.hooks import SelfServeLock
-from mops.accounts.roles import READ_EVERYTHING, has_role
+from mops.accounts.roles import READ_EVERYTHING, Role, has_role
 
-from .models import PLAYBOOK_VECTOR, Course, Enrolment, Playbook
+from .models import (
+    PLAYBOOK_VECTOR,
+    Booking,
+    Course,
+    Enrolment,
+    OfficeHours,
+    OfficeHoursSession,
+    Playbook,
+)
 
 # Sentinels, not tags: the fragment is escaped first, then they become <mark>.
 MARK_START, MARK_STOP = "\u27e6", "\u27e7"
-HIGHLIGHT = {
+HIGHLIGHT: dict[str, Any] = {
     "start_sel": MARK_START,
     "stop_sel": MARK_STOP,
     "max_fragments": 2,
@@ -143,3 +152,44 @@ def enrolments_visible_to(user: Any) -> QuerySet[Enrolment]:
     """Staff and leadership see every enrolment; anyone else their own."""
     qs = Enrolment.objects.select_related("course", "user", "team").order_by("-enrolled_at", "-pk")
     return qs if has_role(user, READ_EVERYTHING) else qs.filter(user=user)
+
+
+# --- office hours -----------------------------------------------------------------------------
+
+
+def sessions_with_seats(user: Any) -> QuerySet[OfficeHoursSession]:
+    """Sessions with their series and host, `booked` (seats taken), `seats_left` and `mine`
+    (the user holds a seat), in time order."""
+    active = Booking.objects.filter(session=OuterRef("pk"), cancelled_at__isnull=True)
+    return (
+        OfficeHoursSession.objects.select_related("series", "series__host")
+        .annotate(
+            booked=Count("bookings", filter=Q(bookings__cancelled_at__isnull=True)),
+            mine=Exists(active.filter(user=user)) if user.is_authenticated else Value(False),
+        )
+        .annotate(seats_left=Greatest(F("capacity") - F("booked"), Value(0)))
+        .order_by("starts_at", "pk")
+    )
+
+
+def sessions_upcoming(user: Any, *, now: Any = None) -> QuerySet[OfficeHoursSession]:
+    """Sessions not yet over (cancelled ones included, marked), soonest first."""
+    return sessions_with_seats(user).filter(ends_at__gt=now or timezone.now())
+
+
+def session_bookings(session: OfficeHoursSession) -> QuerySet[Booking]:
+    """Who holds a seat (cancelled bookings last), for the host's attendance list."""
+    return (
+        Booking.objects.filter(session=session)
+        .select_related("user")
+        .order_by(F("cancelled_at").asc(nulls_first=True), "booked_at", "pk")
+    )
+
+
+def session_manageable_by(user: Any, session: OfficeHoursSession) -> bool:
+    """The host, a PM or an admin runs a session: bookings, attendance, cancelling."""
+    return user.pk == session.series.host_id or has_role(user, {Role.PM, Role.ADMIN})
+
+
+def office_hours_series() -> QuerySet[OfficeHours]:
+    return OfficeHours.objects.select_related("host").order_by("-active", "topic", "pk")

@@ -1,5 +1,6 @@
 """Every write of enablement: playbooks (versions, restore, feedback, reads), courses,
-modules, enrolment, server-graded quizzes and course reminders through the outbox."""
+modules, enrolment, server-graded quizzes, course reminders through the outbox, and office
+hours (series, their scheduled sessions, booking without overbooking, attendance)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Service
-from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, Role
+from mops.accounts.models import User
+from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, Role, has_role
+from mops.core import recurrence
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
 from mops.core.services import require_role
@@ -22,15 +26,20 @@ from mops.notify.models import Kind
 from mops.notify.services import outbox_enqueue
 
 from .models import (
+    Booking,
     Category,
     Course,
     CourseModule,
     Enrolment,
     ModulePass,
+    OfficeHours,
+    OfficeHoursSession,
     Playbook,
     PlaybookFeedback,
     PlaybookRead,
+    SessionStatus,
 )
+from .selectors import session_manageable_by
 
 EDITORS: frozenset[str] = MOPS_STAFF
 # Leadership reads the library; training, feedback and enrolment are for the people who work.
@@ -38,6 +47,8 @@ LEARNERS: frozenset[str] = ALL_ROLES - {Role.LEADERSHIP}
 # Remind an unfinished learner this long after enrolling, then at most this often.
 REMIND_AFTER = timedelta(days=7)
 REMIND_EVERY = timedelta(days=7)
+# Office-hours sessions are scheduled this far ahead (the daily task keeps the horizon).
+OFFICE_HOURS_HORIZON = timedelta(days=56)
 
 
 def _clean_list(values: Iterable[Any]) -> list[Any]:
@@ -48,7 +59,7 @@ def _clean_list(values: Iterable[Any]) -> list[Any]:
 
 
 def category_save(
-    *, actor: Any, name: str, slug: str, category: Category | None = None
+    *, actor: User, name: str, slug: str, category: Category | None = None
 ) -> Category:
     """Create or rename a playbook category."""
     require_role(actor, EDITORS, "edit playbook categories")
@@ -66,7 +77,7 @@ def category_save(
 
 def playbook_save(
     *,
-    actor: Any,
+    actor: User,
     slug: str,
     title: str,
     body: str,
@@ -105,7 +116,7 @@ def playbook_save(
 
 
 def playbook_restore(
-    *, actor: Any, playbook: Playbook, version: int, expected_version: int | None = None
+    *, actor: User, playbook: Playbook, version: int, expected_version: int | None = None
 ) -> Playbook:
     """Bring back the text of an earlier `version`, saved as a new version (nothing lost)."""
     require_role(actor, EDITORS, "restore playbooks")
@@ -127,7 +138,7 @@ def playbook_restore(
 
 
 def playbook_feedback(
-    *, actor: Any, playbook: Playbook, helpful: bool, comment: str = ""
+    *, actor: User, playbook: Playbook, helpful: bool, comment: str = ""
 ) -> PlaybookFeedback:
     """Record "did this help?"; answering again replaces the person's earlier answer."""
     require_role(actor, LEARNERS, "rate playbooks")
@@ -156,7 +167,7 @@ def playbook_read(*, user: Any, playbook: Playbook) -> None:
 
 def course_save(
     *,
-    actor: Any,
+    actor: User,
     slug: str,
     title: str,
     subject: str,
@@ -187,7 +198,7 @@ def course_save(
 
 def module_save(
     *,
-    actor: Any,
+    actor: User,
     course: Course,
     title: str,
     playbook: Playbook,
@@ -216,7 +227,7 @@ def module_save(
     return module
 
 
-def course_enrol(*, actor: Any, course: Course) -> Enrolment:
+def course_enrol(*, actor: User, course: Course) -> Enrolment:
     """Enrol the actor (idempotent: enrolling twice returns the first enrolment)."""
     require_role(actor, LEARNERS, "take courses")
     try:
@@ -241,7 +252,7 @@ def quiz_grade(quiz: Sequence[dict[str, Any]], answers: Sequence[Any]) -> int:
     return round(100 * right / len(quiz))
 
 
-def module_submit(*, actor: Any, module: CourseModule, answers: Sequence[Any]) -> tuple[int, bool]:
+def module_submit(*, actor: User, module: CourseModule, answers: Sequence[Any]) -> tuple[int, bool]:
     """Grade the actor's quiz answers on the server; a pass is recorded, and the course is
     complete once every module is passed. Returns (score %, passed)."""
     require_role(actor, LEARNERS, "take courses")
@@ -305,3 +316,254 @@ def course_reminders_send(*, now: datetime | None = None) -> int:
             )
             sent += 1
     return sent
+
+
+# --- office hours -----------------------------------------------------------------------------
+
+OFFICE_HOURS_FIELDS = (
+    "topic", "description", "host", "time_zone", "rrule", "first_date", "start_time",
+    "duration_minutes", "capacity", "location", "active",
+)  # fmt: skip
+
+
+def office_hours_save(
+    *,
+    actor: User,
+    data: dict[str, Any],
+    series: OfficeHours | None = None,
+    expected_version: int | None = None,
+) -> OfficeHours:
+    """Create a series, or edit one (a stale `expected_version` is refused), then schedule
+    its sessions over the horizon (`office_hours_sync`). The host must be MOPS staff."""
+    require_role(actor, EDITORS, "edit office hours")
+    host = data.get("host", series.host if series else None)
+    if host is not None and not has_role(host, MOPS_STAFF):
+        raise ValidationError({"host": "The host must be a MOPS PM, engineer or admin."})
+    with transaction.atomic():
+        if series is not None:
+            series = OfficeHours.objects.select_for_update().get(pk=series.pk)
+            if expected_version is not None and expected_version != series.version:
+                raise StaleVersion()
+            series.version += 1
+            reason = f"edited (v{series.version})"
+        else:
+            series = OfficeHours()
+            reason = "created"
+        for name in OFFICE_HOURS_FIELDS:
+            if name in data:
+                setattr(series, name, data[name])
+        series.topic = " ".join((series.topic or "").split())
+        series.full_clean()
+        try:  # the rule must expand with this start and zone (e.g. an UNTIL before it)
+            _series_occurrences(series, timezone.now(), timedelta(days=1))
+        except recurrence.ScheduleError as exc:
+            raise ValidationError({exc.field: exc.message}) from None
+        set_change_reason(series, reason)
+        series._history_user = actor  # type: ignore[attr-defined]
+        series.save()
+        office_hours_sync(series=series)
+    return series
+
+
+def _series_occurrences(
+    series: OfficeHours, start: datetime, span: timedelta
+) -> list[recurrence.Occurrence]:
+    return recurrence.occurrences(
+        rule=series.rrule,
+        first_date=series.first_date,
+        start_time=series.start_time,
+        duration=timedelta(minutes=series.duration_minutes),
+        time_zone=series.time_zone,
+        window_start=start,
+        window_end=start + span,
+        limit=200,
+    )
+
+
+def office_hours_sync(*, series: OfficeHours, now: datetime | None = None) -> int:
+    """Make the series' future sessions match its rule up to OFFICE_HOURS_HORIZON: create
+    the missing ones (seats = the series' capacity), cancel those the rule no longer has
+    (an inactive series has none) and give the rest the series' capacity and length.
+    Past sessions and those past the horizon are never touched; a cancelled session is not
+    reopened. Returns how many sessions were created."""
+    now = now or timezone.now()
+    wanted = {}
+    if series.active:
+        for o in _series_occurrences(series, now, OFFICE_HOURS_HORIZON):
+            if o.start >= now:
+                wanted[o.start] = o.end
+    created = 0
+    with transaction.atomic():
+        future = {
+            s.starts_at: s
+            for s in OfficeHoursSession.objects.select_for_update().filter(
+                series=series, starts_at__gte=now, starts_at__lt=now + OFFICE_HOURS_HORIZON
+            )
+        }
+        for starts_at, session in future.items():
+            if session.status != SessionStatus.SCHEDULED:
+                continue
+            if starts_at not in wanted:
+                session.status = SessionStatus.CANCELLED
+                session.cancel_reason = "No longer in the series' schedule."
+                session.version += 1
+                set_change_reason(session, "cancelled: the series' schedule changed")
+                session.save()
+            elif (session.capacity, session.ends_at) != (series.capacity, wanted[starts_at]):
+                session.capacity, session.ends_at = series.capacity, wanted[starts_at]
+                session.version += 1
+                set_change_reason(session, "series edited")
+                session.save()
+        for starts_at, ends_at in wanted.items():
+            if starts_at in future:
+                continue
+            session = OfficeHoursSession(
+                series=series, starts_at=starts_at, ends_at=ends_at, capacity=series.capacity
+            )
+            set_change_reason(session, "scheduled")
+            session.save()
+            created += 1
+    return created
+
+
+def office_hours_sync_all(*, now: datetime | None = None) -> int:
+    """Daily: extend every active series' sessions to the horizon (and close inactive ones)."""
+    return sum(office_hours_sync(series=s, now=now) for s in OfficeHours.objects.all())
+
+
+def _locked_session(session: OfficeHoursSession) -> OfficeHoursSession:
+    return (
+        OfficeHoursSession.objects.select_for_update(of=("self",))
+        .select_related("series")
+        .get(pk=session.pk)
+    )
+
+
+def session_book(*, actor: User, session: OfficeHoursSession) -> Booking:
+    """Book the actor a seat. The session row is locked while seats are counted, so two
+    people booking the last seat at once get one seat and one "fully booked" refusal.
+    Booking twice returns the same booking; booking after cancelling reopens it."""
+    require_role(actor, LEARNERS, "book office hours")
+    with transaction.atomic():
+        session = _locked_session(session)
+        if session.status != SessionStatus.SCHEDULED:
+            raise ValidationError({"session": "This session is cancelled."})
+        if session.starts_at <= timezone.now():
+            raise ValidationError({"session": "This session has already started."})
+        booking = Booking.objects.filter(session=session, user=actor).first()
+        if booking is not None and booking.cancelled_at is None:
+            return booking
+        taken = Booking.objects.filter(session=session, cancelled_at__isnull=True).count()
+        if taken >= session.capacity:
+            raise ValidationError(
+                {"session": f"Fully booked: all {session.capacity} seats are taken."}
+            )
+        booking = booking or Booking(session=session, user=actor)
+        booking.cancelled_at, booking.booked_at, booking.attended = None, timezone.now(), None
+        set_change_reason(booking, "booked")
+        booking._history_user = actor  # type: ignore[attr-defined]
+        booking.save()
+    return booking
+
+
+def booking_cancel(*, actor: User, session: OfficeHoursSession, user: Any | None = None) -> Booking:
+    """Give back a seat: one's own, or (host, PM, admin) someone else's. Only before the
+    session starts; cancelling twice is harmless."""
+    user = user or actor
+    if user.pk != actor.pk and not session_manageable_by(actor, session):
+        raise PermissionDenied("Only the host, a PM or an admin may cancel someone's booking.")
+    with transaction.atomic():
+        session = _locked_session(session)
+        booking = Booking.objects.filter(session=session, user=user).first()
+        if booking is None:
+            raise ValidationError({"session": f"{user} has no booking for this session."})
+        if booking.cancelled_at is not None:
+            return booking
+        if session.starts_at <= timezone.now():
+            raise ValidationError({"session": "This session has already started."})
+        booking.cancelled_at = timezone.now()
+        set_change_reason(booking, "cancelled" if user.pk == actor.pk else f"cancelled by {actor}")
+        booking._history_user = actor  # type: ignore[attr-defined]
+        booking.save()
+    return booking
+
+
+def session_attendance(
+    *,
+    actor: User,
+    session: OfficeHoursSession,
+    attended: Iterable[int],
+    expected_version: int | None = None,
+) -> OfficeHoursSession:
+    """The host (or a PM/admin) marks who came: `attended` are user ids of people booked;
+    every other booked person is marked absent. Once the session has started; marking
+    again replaces the earlier marks (a stale `expected_version` is refused)."""
+    if not session_manageable_by(actor, session):
+        raise PermissionDenied("Only the host, a PM or an admin may mark attendance.")
+    present = set(attended)
+    with transaction.atomic():
+        session = _locked_session(session)
+        if expected_version is not None and expected_version != session.version:
+            raise StaleVersion()
+        if session.status != SessionStatus.SCHEDULED:
+            raise ValidationError({"attended": "This session was cancelled."})
+        if session.starts_at > timezone.now():
+            raise ValidationError({"attended": "Attendance is marked once the session starts."})
+        bookings = list(
+            Booking.objects.filter(session=session, cancelled_at__isnull=True).select_related(
+                "user"
+            )
+        )
+        unknown = present - {b.user_id for b in bookings}
+        if unknown:
+            raise ValidationError(
+                {"attended": f"Not booked on this session: {', '.join(map(str, sorted(unknown)))}."}
+            )
+        for booking in bookings:
+            mark = booking.user_id in present
+            if booking.attended is not mark:
+                booking.attended = mark
+                set_change_reason(booking, "attended" if mark else "absent")
+                booking._history_user = actor  # type: ignore[attr-defined]
+                booking.save()
+        session.attendance_marked_at = timezone.now()
+        session.version += 1
+        set_change_reason(session, f"attendance marked: {len(present)} of {len(bookings)}")
+        session._history_user = actor  # type: ignore[attr-defined]
+        session.save()
+    return session
+
+
+def session_cancel(
+    *, actor: User, session: OfficeHoursSession, reason: str = ""
+) -> OfficeHoursSession:
+    """Cancel a session before it starts (host, PM or admin); everyone booked is e-mailed
+    through the outbox."""
+    if not session_manageable_by(actor, session):
+        raise PermissionDenied("Only the host, a PM or an admin may cancel a session.")
+    with transaction.atomic():
+        session = _locked_session(session)
+        if session.status == SessionStatus.CANCELLED:
+            return session
+        if session.starts_at <= timezone.now():
+            raise ValidationError({"session": "This session has already started."})
+        session.status = SessionStatus.CANCELLED
+        session.cancel_reason = " ".join(reason.split())[:300]
+        session.version += 1
+        set_change_reason(session, "cancelled")
+        session._history_user = actor  # type: ignore[attr-defined]
+        session.save()
+        url = settings.SITE_URL + session.get_absolute_url()
+        booked = Booking.objects.filter(session=session, cancelled_at__isnull=True).exclude(
+            Q(user__email="") | Q(user__is_active=False)
+        )
+        for booking in booked.select_related("user"):
+            outbox_enqueue(
+                kind=Kind.EMAIL,
+                target=booking.user.email,
+                subject=f"[mops] Office hours cancelled: {session.series.topic}",
+                body=f"The session you booked was cancelled. {session.cancel_reason}\n{url}\n",
+                idempotency_key=f"enablement:session-cancel:{session.pk}:{booking.user_id}",
+                source="enablement.office_hours",
+            )
+    return session

@@ -1,5 +1,6 @@
-"""Pages of enablement: the playbook library (search, read, rate, edit, restore) and
-training (courses, enrolment, modules with their quiz)."""
+"""Pages of enablement: the playbook library (search, read, rate, edit, restore),
+training (courses, enrolment, modules with their quiz), office hours (sessions, booking,
+the host's attendance, the iCalendar feed) and the live docs."""
 
 from __future__ import annotations
 
@@ -11,29 +12,49 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views import View
 
 from catalog.models import ServiceStatus
 from mops.accounts.permissions import RoleRequiredMixin
-from mops.accounts.roles import ALL_ROLES, has_role
+from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, has_role
+from mops.core.actors import actor_of
 from mops.core.concurrency import StaleVersion
 from mops.core.richtext import render_markdown
+from mops.core.views import call_service
 
-from . import docs, selectors
+from . import docs, feeds, selectors
 from .filters import PlaybookFilter
-from .forms import FeedbackForm, PlaybookForm, QuizForm
-from .models import Course, CourseModule, Playbook
+from .forms import (
+    AttendanceForm,
+    CourseForm,
+    FeedbackForm,
+    ModuleForm,
+    OfficeHoursForm,
+    PlaybookForm,
+    QuizForm,
+)
+from .models import Course, CourseModule, OfficeHours, OfficeHoursSession, Playbook
+from .quiztext import quiz_format
 from .services import (
     EDITORS,
     LEARNERS,
+    OFFICE_HOURS_FIELDS,
+    booking_cancel,
     course_enrol,
+    course_save,
+    module_save,
     module_submit,
+    office_hours_save,
     playbook_feedback,
     playbook_read,
     playbook_restore,
     playbook_save,
+    session_attendance,
+    session_book,
+    session_cancel,
 )
 
 
@@ -74,8 +95,8 @@ class PlaybookDetailView(RoleRequiredMixin, View):
             Playbook.objects.select_related("category", "owner").prefetch_related("services"),
             slug=slug,
         )
-        playbook_read(user=request.user, playbook=playbook)
-        mine = playbook.feedback.filter(user=request.user).first()
+        playbook_read(user=actor_of(request), playbook=playbook)
+        mine = playbook.feedback.filter(user=actor_of(request)).first()
         return render(
             request,
             "enablement/playbook_detail.html",
@@ -106,7 +127,7 @@ class PlaybookFeedbackView(RoleRequiredMixin, View):
         form = FeedbackForm(request.POST)
         if form.is_valid():
             playbook_feedback(
-                actor=request.user,
+                actor=actor_of(request),
                 playbook=playbook,
                 helpful=form.cleaned_data["helpful"],
                 comment=form.cleaned_data["comment"],
@@ -153,7 +174,7 @@ class PlaybookEditView(RoleRequiredMixin, View):
             data = form.cleaned_data
             try:
                 saved = playbook_save(
-                    actor=request.user,
+                    actor=actor_of(request),
                     playbook=playbook,
                     slug=data["slug"],
                     title=data["title"],
@@ -190,7 +211,10 @@ class PlaybookRestoreView(RoleRequiredMixin, View):
             return redirect(playbook.get_absolute_url())
         try:
             restored = playbook_restore(
-                actor=request.user, playbook=playbook, version=version, expected_version=expected
+                actor=actor_of(request),
+                playbook=playbook,
+                version=version,
+                expected_version=expected,
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -211,7 +235,10 @@ class CourseListView(RoleRequiredMixin, View):
         return render(
             request,
             "enablement/course_list.html",
-            {"courses": selectors.courses_with_progress(request.user)},
+            {
+                "courses": selectors.courses_with_progress(request.user),
+                "can_edit": has_role(request.user, EDITORS),
+            },
         )
 
 
@@ -224,7 +251,7 @@ class CourseDetailView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
         course = self._course(slug)
-        enrolment = course.enrolments.filter(user=request.user).first()
+        enrolment = course.enrolments.filter(user=actor_of(request)).first()
         passed = selectors.passed_module_ids(request.user, course)
         modules = list(course.modules.select_related("playbook"))
         return render(
@@ -236,12 +263,13 @@ class CourseDetailView(RoleRequiredMixin, View):
                 "enrolment": enrolment,
                 "modules": [(m, m.pk in passed) for m in modules],
                 "can_learn": has_role(request.user, LEARNERS),
+                "can_edit": has_role(request.user, EDITORS),
             },
         )
 
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:
         course = self._course(slug)
-        course_enrol(actor=request.user, course=course)
+        course_enrol(actor=actor_of(request), course=course)
         messages.success(request, f"You are enrolled in {course.title}.")
         return redirect(course.get_absolute_url())
 
@@ -284,7 +312,9 @@ class ModuleView(RoleRequiredMixin, View):
         if not form.is_valid():
             return self._render(request, module, form, status=400)
         try:
-            score, passed = module_submit(actor=request.user, module=module, answers=form.answers())
+            score, passed = module_submit(
+                actor=actor_of(request), module=module, answers=form.answers()
+            )
         except ValidationError as exc:
             _errors_to_form(form, exc)
             return self._render(request, module, form, status=400)
@@ -300,6 +330,101 @@ class ModuleView(RoleRequiredMixin, View):
                 "enablement:module", slug=module.course.slug, position=following.position
             )
         return redirect(module.course.get_absolute_url())
+
+
+class CourseEditView(RoleRequiredMixin, View):
+    """Author a course (PM, engineer, admin) through `course_save`."""
+
+    read_roles = EDITORS
+    write_roles = EDITORS
+
+    def _render(self, request: HttpRequest, form: CourseForm, course: Course | None, status: int = 200) -> HttpResponse:  # fmt: skip
+        return render(
+            request,
+            "enablement/course_form.html",
+            {"form": form, "course": course},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        course = get_object_or_404(Course, slug=slug) if slug else None
+        initial: dict[str, Any] = {}
+        if course is not None:
+            initial = {
+                f: getattr(course, f)
+                for f in ("title", "slug", "description", "level", "subject", "tool")
+            }
+            initial["unlocks"] = list(course.unlocks.values_list("pk", flat=True))
+        return self._render(request, CourseForm(initial=initial), course)
+
+    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        course = get_object_or_404(Course, slug=slug) if slug else None
+        form = CourseForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            ok, saved = call_service(
+                request,
+                course_save,
+                form=form,
+                actor=request.user,
+                course=course,
+                **{**data, "unlocks": list(data["unlocks"])},
+            )
+            if ok and saved is not None:
+                messages.success(request, f"Course saved: {saved.title}.")
+                return redirect(saved.get_absolute_url())
+        return self._render(request, form, course, status=400)
+
+
+class ModuleEditView(RoleRequiredMixin, View):
+    """Add a module to a course or edit one (its playbook and quiz) through `module_save`."""
+
+    read_roles = EDITORS
+    write_roles = EDITORS
+
+    def _objects(self, slug: str, position: int | None) -> tuple[Course, CourseModule | None]:
+        course = get_object_or_404(Course, slug=slug)
+        module = get_object_or_404(course.modules, position=position) if position else None
+        return course, module
+
+    def _render(self, request: HttpRequest, form: ModuleForm, course: Course, module: CourseModule | None, status: int = 200) -> HttpResponse:  # fmt: skip
+        return render(
+            request,
+            "enablement/module_form.html",
+            {"form": form, "course": course, "module": module},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, slug: str, position: int | None = None) -> HttpResponse:
+        course, module = self._objects(slug, position)
+        initial: dict[str, Any] = {}
+        if module is not None:
+            initial = {
+                "title": module.title,
+                "playbook": module.playbook_id,
+                "quiz": quiz_format(module.quiz),
+                "pass_mark": module.pass_mark,
+                "position": module.position,
+            }
+        return self._render(request, ModuleForm(initial=initial), course, module)
+
+    def post(self, request: HttpRequest, slug: str, position: int | None = None) -> HttpResponse:
+        course, module = self._objects(slug, position)
+        form = ModuleForm(request.POST)
+        if form.is_valid():
+            ok, saved = call_service(
+                request,
+                module_save,
+                form=form,
+                actor=request.user,
+                course=course,
+                module=module,
+                **form.cleaned_data,
+            )
+            if ok and saved is not None:
+                messages.success(request, f"Module {saved.position} saved: {saved.title}.")
+                return redirect(course.get_absolute_url())
+        return self._render(request, form, course, module, status=400)
 
 
 # --- live docs ------------------------------------------------------------------------------
@@ -387,4 +512,203 @@ class ContractDocView(RoleRequiredMixin, View):
                 "spec": json.dumps(contract.spec, indent=2, ensure_ascii=False, default=str),
                 "changed": docs.last_change(docs.contract_model(), contract.pk),
             },
+        )
+
+
+# --- office hours -----------------------------------------------------------------------------
+
+
+class OfficeHoursView(RoleRequiredMixin, View):
+    """Upcoming sessions with seats left and the person's bookings; the series for editors;
+    the calendar feed address."""
+
+    read_roles = ALL_ROLES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        sessions = list(selectors.sessions_upcoming(request.user)[:60])
+        feed = reverse("enablement:office_hours_feed", args=[feeds.feed_token(request.user)])
+        feed_url = request.build_absolute_uri(feed)
+        return render(
+            request,
+            "enablement/office_hours.html",
+            {
+                "sessions": sessions,
+                "mine": [s for s in sessions if s.mine],  # type: ignore[attr-defined]  # annotated
+                "series": selectors.office_hours_series()
+                if has_role(request.user, EDITORS)
+                else [],
+                "can_edit": has_role(request.user, EDITORS),
+                "can_book": has_role(request.user, LEARNERS),
+                "feed_url": feed_url,
+                "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
+            },
+        )
+
+
+class OfficeHoursEditView(RoleRequiredMixin, View):
+    read_roles = EDITORS
+    write_roles = EDITORS
+
+    def _render(self, request: HttpRequest, form: OfficeHoursForm, series: OfficeHours | None, status: int = 200) -> HttpResponse:  # fmt: skip
+        return render(
+            request,
+            "enablement/office_hours_form.html",
+            {"form": form, "series": series},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        series = get_object_or_404(OfficeHours, pk=pk) if pk else None
+        initial: dict[str, Any] = {"host": request.user.pk}
+        if series is not None:
+            initial = {f: getattr(series, f) for f in OFFICE_HOURS_FIELDS}
+            initial["host"], initial["version"] = series.host_id, series.version
+        return self._render(request, OfficeHoursForm(initial=initial), series)
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        series = get_object_or_404(OfficeHours, pk=pk) if pk else None
+        form = OfficeHoursForm(request.POST)
+        if form.is_valid():
+            data = {f: form.cleaned_data[f] for f in OFFICE_HOURS_FIELDS}
+            ok, saved = call_service(
+                request,
+                office_hours_save,
+                form=form,
+                actor=request.user,
+                data=data,
+                series=series,
+                expected_version=form.cleaned_data["version"] if series else None,
+            )
+            if ok and saved is not None:
+                messages.success(request, f"Office hours saved: {saved.describe()}.")
+                return redirect("enablement:office_hours")
+        return self._render(request, form, series, status=400)
+
+
+def _session(pk: int, user: Any) -> OfficeHoursSession:
+    return get_object_or_404(selectors.sessions_with_seats(user), pk=pk)
+
+
+class SessionDetailView(RoleRequiredMixin, View):
+    """One session: book or give back a seat; for the host (or a PM/admin) the bookings,
+    attendance marking and cancelling the session."""
+
+    read_roles = ALL_ROLES
+
+    def get(self, request: HttpRequest, pk: int, form: AttendanceForm | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
+        session = _session(pk, request.user)
+        manage = selectors.session_manageable_by(request.user, session)
+        bookings = list(selectors.session_bookings(session)) if manage else []
+        active = [b for b in bookings if b.cancelled_at is None]
+        if form is None and manage:
+            form = AttendanceForm(
+                active,
+                initial={
+                    "version": session.version,
+                    "attended": [str(b.user_id) for b in active if b.attended],
+                },
+            )
+        now = timezone.now()
+        return render(
+            request,
+            "enablement/session_detail.html",
+            {
+                "session": session,
+                "series": session.series,
+                "started": session.starts_at <= now,
+                "cancelled": session.status == "cancelled",
+                "can_book": has_role(request.user, LEARNERS),
+                "manage": manage,
+                "bookings": bookings,
+                "form": form,
+            },
+            status=status,
+        )
+
+
+class SessionBookView(RoleRequiredMixin, View):
+    write_roles = LEARNERS
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        session = get_object_or_404(OfficeHoursSession, pk=pk)
+        ok, _ = call_service(request, session_book, actor=request.user, session=session)
+        if ok:
+            messages.success(request, "You have a seat. It is in your office-hours calendar feed.")
+        return redirect(session.get_absolute_url())
+
+
+class SessionUnbookView(RoleRequiredMixin, View):
+    write_roles = LEARNERS
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        session = get_object_or_404(OfficeHoursSession, pk=pk)
+        ok, _ = call_service(request, booking_cancel, actor=request.user, session=session)
+        if ok:
+            messages.success(request, "Your booking is cancelled; the seat is free again.")
+        return redirect(session.get_absolute_url())
+
+
+class SessionAttendanceView(RoleRequiredMixin, View):
+    write_roles = MOPS_STAFF  # the service also requires the host, a PM or an admin
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        session = get_object_or_404(OfficeHoursSession, pk=pk)
+        active = selectors.session_bookings(session).filter(cancelled_at__isnull=True)
+        form = AttendanceForm(list(active), request.POST)
+        if form.is_valid():
+            ok, _ = call_service(
+                request,
+                session_attendance,
+                form=form,
+                actor=request.user,
+                session=session,
+                attended=form.cleaned_data["attended"],
+                expected_version=form.cleaned_data["version"],
+            )
+            if ok:
+                messages.success(request, "Attendance saved.")
+                return redirect(session.get_absolute_url())
+        return SessionDetailView().get(request, pk, form=form, status=400)
+
+
+class SessionCancelView(RoleRequiredMixin, View):
+    write_roles = MOPS_STAFF  # the service also requires the host, a PM or an admin
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        session = get_object_or_404(OfficeHoursSession, pk=pk)
+        ok, _ = call_service(
+            request,
+            session_cancel,
+            actor=request.user,
+            session=session,
+            reason=request.POST.get("reason", "")[:300],
+        )
+        if ok:
+            messages.success(request, "Session cancelled; everyone booked is told by e-mail.")
+        return redirect(session.get_absolute_url())
+
+
+def _ics(body: bytes) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="office-hours.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def office_hours_feed_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed for calendar subscriptions: the token in the address is the credential."""
+    user = feeds.feed_user(token)
+    if user is None:
+        raise Http404("Unknown feed.")
+    return _ics(feeds.office_hours_feed(user, base_url=request.build_absolute_uri("/")[:-1]))
+
+
+class OfficeHoursMyFeedView(RoleRequiredMixin, View):
+    """The same feed for a signed-in person (a download)."""
+
+    read_roles = ALL_ROLES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return _ics(
+            feeds.office_hours_feed(request.user, base_url=request.build_absolute_uri("/")[:-1])
         )

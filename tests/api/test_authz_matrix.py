@@ -50,6 +50,10 @@ EXPECTED: dict[str, set[str]] = {
     "playbooks/": EVERYONE,
     "courses/": EVERYONE,
     "enrolments/": EVERYONE,
+    # office hours: everyone signed in sees the sessions (booking is LEARNERS, tested in
+    # tests/enablement/test_office_hours_api.py)
+    "office-hours/": EVERYONE,
+    "office-hours-sessions/": EVERYONE,
     # releases: the calendar side (trains, departures, manifests, freezes) is also read by
     # approvers (CAB checks change windows); QA checklists and pre-flight runs by staff and
     # leadership only. Requesters see their requests' launch dates on intake's pages.

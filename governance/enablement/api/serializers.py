@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Service
 
-from ..models import Category, Course, CourseModule, Playbook, validate_quiz
+from ..models import (
+    Booking,
+    Category,
+    Course,
+    CourseModule,
+    OfficeHours,
+    OfficeHoursSession,
+    Playbook,
+    validate_quiz,
+)
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -136,3 +146,94 @@ class EnrolmentSerializer(serializers.Serializer):
     team = serializers.CharField(source="team.slug", default=None)
     enrolled_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
+
+
+# --- office hours -----------------------------------------------------------------------------
+
+
+class OfficeHoursSerializer(serializers.ModelSerializer):
+    host = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True)
+    )
+    schedule = serializers.CharField(source="describe", read_only=True)
+
+    class Meta:
+        model = OfficeHours
+        fields = [
+            "id",
+            "topic",
+            "description",
+            "host",
+            "time_zone",
+            "rrule",
+            "first_date",
+            "start_time",
+            "duration_minutes",
+            "capacity",
+            "location",
+            "active",
+            "schedule",
+            "version",
+        ]
+        read_only_fields = ["version"]
+
+
+class OfficeHoursSessionSerializer(serializers.ModelSerializer):
+    topic = serializers.CharField(source="series.topic", read_only=True)
+    host = serializers.CharField(source="series.host.username", read_only=True)
+    booked = serializers.IntegerField(read_only=True, help_text="Seats taken.")
+    seats_left = serializers.IntegerField(read_only=True)
+    booked_by_me = serializers.BooleanField(source="mine", read_only=True)
+
+    class Meta:
+        model = OfficeHoursSession
+        fields = [
+            "id",
+            "series",
+            "topic",
+            "host",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "booked",
+            "seats_left",
+            "booked_by_me",
+            "status",
+            "cancel_reason",
+            "attendance_marked_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    session: serializers.PrimaryKeyRelatedField[OfficeHoursSession] = (
+        serializers.PrimaryKeyRelatedField(read_only=True)
+    )
+    user = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Booking
+        fields = ["session", "user", "booked_at", "cancelled_at", "attended"]
+        read_only_fields = fields
+
+
+class UnbookSerializer(serializers.Serializer):
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.all(),
+        required=False,
+        help_text="Whose booking (host, PM or admin); default: your own.",
+    )
+
+
+class AttendanceSerializer(serializers.Serializer):
+    attended = serializers.ListField(
+        child=serializers.CharField(max_length=150),
+        max_length=500,
+        help_text="Usernames of the booked people who came; everyone else booked is absent.",
+    )
+
+
+class SessionCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

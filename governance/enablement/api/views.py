@@ -1,51 +1,79 @@
-"""REST API of enablement: playbooks (search, versions, restore, feedback) and courses
-(modules, enrolment, quiz submission), calling the same services as the pages."""
+"""REST API of enablement: playbooks (search, versions, restore, feedback), courses
+(modules, enrolment, quiz submission) and office hours (series, sessions, booking,
+attendance), calling the same services as the pages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mops.accounts.roles import ALL_ROLES, has_role
-from mops.core.concurrency import if_match_version
+from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, has_role
+from mops.core.actors import actor_of
+from mops.core.concurrency import IF_MATCH_PARAMETER, if_match_version
 
 from .. import selectors
 from ..filters import PlaybookFilter
-from ..models import Category, Course, CourseModule, Enrolment, Playbook
+from ..models import (
+    Category,
+    Course,
+    CourseModule,
+    Enrolment,
+    OfficeHours,
+    OfficeHoursSession,
+    Playbook,
+)
 from ..services import (
     EDITORS,
     LEARNERS,
+    OFFICE_HOURS_FIELDS,
+    booking_cancel,
     category_save,
     course_enrol,
     course_save,
     module_save,
     module_submit,
+    office_hours_save,
     playbook_feedback,
     playbook_read,
     playbook_restore,
     playbook_save,
+    session_attendance,
+    session_book,
+    session_cancel,
 )
 from .serializers import (
+    AttendanceSerializer,
+    BookingSerializer,
     CategorySerializer,
     CourseModuleSerializer,
     CourseSerializer,
     EnrolmentSerializer,
     FeedbackSerializer,
+    OfficeHoursSerializer,
+    OfficeHoursSessionSerializer,
     PlaybookSerializer,
     PlaybookVersionSerializer,
     RestoreSerializer,
+    SessionCancelSerializer,
     SubmitResultSerializer,
     SubmitSerializer,
+    UnbookSerializer,
 )
 
 
 class _ServiceWrites:
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names: Sequence[str] = ["get", "post", "patch", "head", "options"]
 
     def _validated(self, request: Request, instance: Any = None, partial: bool = False) -> dict:
         serializer = self.get_serializer(instance, data=request.data, partial=partial)  # type: ignore[attr-defined]
@@ -70,7 +98,9 @@ class CategoryViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._validated(request)
-        return self._respond(category_save(actor=request.user, **data), status.HTTP_201_CREATED)
+        return self._respond(
+            category_save(actor=actor_of(request), **data), status.HTTP_201_CREATED
+        )
 
 
 class PlaybookViewSet(
@@ -93,7 +123,7 @@ class PlaybookViewSet(
     lookup_field = "slug"
     filterset_class = PlaybookFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Playbook]:
         return selectors.playbooks_base().prefetch_related("services")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -103,7 +133,7 @@ class PlaybookViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._validated(request)
-        playbook = playbook_save(actor=request.user, **data)
+        playbook = playbook_save(actor=actor_of(request), **data)
         return self._respond(playbook, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -120,7 +150,7 @@ class PlaybookViewSet(
             "services": list(playbook.services.all()),
         }
         saved = playbook_save(
-            actor=request.user,
+            actor=actor_of(request),
             playbook=playbook,
             expected_version=if_match_version(request),
             **{**current, **data},
@@ -142,7 +172,7 @@ class PlaybookViewSet(
         body = RestoreSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         restored = playbook_restore(
-            actor=request.user,
+            actor=actor_of(request),
             playbook=self.get_object(),
             version=body.validated_data["version"],
             expected_version=if_match_version(request),
@@ -155,7 +185,7 @@ class PlaybookViewSet(
         body = FeedbackSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         saved = playbook_feedback(
-            actor=request.user, playbook=self.get_object(), **body.validated_data
+            actor=actor_of(request), playbook=self.get_object(), **body.validated_data
         )
         return Response(FeedbackSerializer(saved).data, status=status.HTTP_201_CREATED)
 
@@ -178,7 +208,7 @@ class CourseViewSet(
     action_roles = {"enrol": LEARNERS, "submit": LEARNERS}
     lookup_field = "slug"
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Course]:
         return Course.objects.prefetch_related("unlocks", "modules__playbook").order_by(
             "subject", "level", "title"
         )
@@ -191,7 +221,7 @@ class CourseViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._validated(request)
-        return self._respond(course_save(actor=request.user, **data), status.HTTP_201_CREATED)
+        return self._respond(course_save(actor=actor_of(request), **data), status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         course = self.get_object()
@@ -201,7 +231,9 @@ class CourseViewSet(
             for f in ("slug", "title", "description", "level", "subject", "tool")
         }
         current["unlocks"] = list(course.unlocks.all())
-        return self._respond(course_save(actor=request.user, course=course, **{**current, **data}))
+        return self._respond(
+            course_save(actor=actor_of(request), course=course, **{**current, **data})
+        )
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.partial_update(request, *args, **kwargs)
@@ -212,16 +244,48 @@ class CourseViewSet(
         course = self.get_object()
         body = CourseModuleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        module = module_save(actor=request.user, course=course, **body.validated_data)
+        module = module_save(actor=actor_of(request), course=course, **body.validated_data)
         return Response(
             CourseModuleSerializer(module, context={"show_answers": True}).data,
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(
+        request=CourseModuleSerializer,
+        responses=CourseModuleSerializer,
+        parameters=[OpenApiParameter("position", int, OpenApiParameter.PATH)],
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"modules/(?P<position>[0-9]{1,4})",
+        url_name="module",
+    )
+    def module(self, request: Request, slug: str | None = None, position: str = "") -> Response:
+        """Edit one module (its title, playbook, quiz, pass mark or position)."""
+        course = self.get_object()
+        module = get_object_or_404(course.modules, position=int(position))
+        body = CourseModuleSerializer(module, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        current = {
+            "title": module.title,
+            "playbook": module.playbook,
+            "quiz": module.quiz,
+            "pass_mark": module.pass_mark,
+            "position": module.position,
+        }
+        saved = module_save(
+            actor=actor_of(request),
+            course=course,
+            module=module,
+            **{**current, **body.validated_data},
+        )
+        return Response(CourseModuleSerializer(saved, context={"show_answers": True}).data)
+
     @extend_schema(request=None, responses={201: EnrolmentSerializer})
     @action(detail=True, methods=["post"])
     def enrol(self, request: Request, slug: str | None = None) -> Response:
-        enrolment = course_enrol(actor=request.user, course=self.get_object())
+        enrolment = course_enrol(actor=actor_of(request), course=self.get_object())
         return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=SubmitSerializer, responses=SubmitResultSerializer)
@@ -240,10 +304,10 @@ class CourseViewSet(
                 }
             )
         score, passed = module_submit(
-            actor=request.user, module=module, answers=body.validated_data["answers"]
+            actor=actor_of(request), module=module, answers=body.validated_data["answers"]
         )
         completed = Enrolment.objects.filter(
-            course=course, user=request.user, completed_at__isnull=False
+            course=course, user=actor_of(request), completed_at__isnull=False
         ).exists()
         return Response({"score": score, "passed": passed, "course_completed": completed})
 
@@ -255,5 +319,138 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Enrolment.objects.none()
     read_roles = ALL_ROLES
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Enrolment]:
         return selectors.enrolments_visible_to(self.request.user)
+
+
+class OfficeHoursViewSet(
+    _ServiceWrites,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Office-hours series: a topic, a host (MOPS staff), an RRULE in local time and seats
+    per session. Saving schedules the sessions eight weeks ahead. PATCH may send
+    `If-Match: "<version>"` (412 when stale)."""
+
+    serializer_class = OfficeHoursSerializer
+    queryset = OfficeHours.objects.none()
+    read_roles = ALL_ROLES
+    write_roles = EDITORS
+
+    def get_queryset(self) -> QuerySet[OfficeHours]:
+        return selectors.office_hours_series()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._validated(request)
+        saved = office_hours_save(actor=actor_of(request), data=data)
+        return self._respond(saved, status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[IF_MATCH_PARAMETER])
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        series = self.get_object()
+        data = self._validated(request, series, partial=True)
+        saved = office_hours_save(
+            actor=actor_of(request),
+            series=series,
+            data={k: v for k, v in data.items() if k in OFFICE_HOURS_FIELDS},
+            expected_version=if_match_version(request),
+        )
+        return self._respond(saved)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+
+class OfficeHoursSessionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Office-hours sessions (by default those not over yet; `?past=true` for the ended
+    ones), with seats taken and whether you hold one. `book` / `unbook` a seat (capacity
+    is enforced under concurrency: the last seat goes to one person); the host, a PM or
+    an admin lists the `bookings`, marks `attendance` and may `cancel` the session."""
+
+    serializer_class = OfficeHoursSessionSerializer
+    queryset = OfficeHours.objects.none()
+    read_roles = ALL_ROLES
+    action_roles = {
+        "book": LEARNERS,
+        "unbook": LEARNERS,
+        "bookings": MOPS_STAFF,
+        "attendance": MOPS_STAFF,
+        "cancel": MOPS_STAFF,
+    }
+
+    def get_queryset(self) -> QuerySet[OfficeHoursSession]:
+        qs = selectors.sessions_with_seats(self.request.user)
+        if self.action != "list":
+            return qs
+        past = self.request.query_params.get("past", "").lower() in ("1", "true")
+        now = timezone.now()
+        return (
+            qs.filter(ends_at__lte=now).order_by("-starts_at")
+            if past
+            else qs.filter(ends_at__gt=now)
+        )
+
+    @extend_schema(parameters=[OpenApiParameter("past", bool)])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses={201: BookingSerializer})
+    @action(detail=True, methods=["post"])
+    def book(self, request: Request, pk: str | None = None) -> Response:
+        booking = session_book(actor=actor_of(request), session=self.get_object())
+        return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UnbookSerializer, responses=BookingSerializer)
+    @action(detail=True, methods=["post"])
+    def unbook(self, request: Request, pk: str | None = None) -> Response:
+        body = UnbookSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        booking = booking_cancel(
+            actor=actor_of(request), session=self.get_object(), user=body.validated_data.get("user")
+        )
+        return Response(BookingSerializer(booking).data)
+
+    @extend_schema(request=None, responses=BookingSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def bookings(self, request: Request, pk: str | None = None) -> Response:
+        session = self.get_object()
+        if not selectors.session_manageable_by(request.user, session):
+            raise PermissionDenied("Only the host, a PM or an admin may see the bookings.")
+        return Response(BookingSerializer(selectors.session_bookings(session), many=True).data)
+
+    @extend_schema(
+        request=AttendanceSerializer,
+        responses=OfficeHoursSessionSerializer,
+        parameters=[IF_MATCH_PARAMETER],
+    )
+    @action(detail=True, methods=["post"])
+    def attendance(self, request: Request, pk: str | None = None) -> Response:
+        session = self.get_object()
+        body = AttendanceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        names = set(body.validated_data["attended"])
+        people = dict(
+            get_user_model().objects.filter(username__in=names).values_list("username", "pk")
+        )
+        unknown = sorted(names - set(people))
+        if unknown:
+            raise ValidationError({"attended": f"No such people: {', '.join(unknown)}."})
+        session_attendance(
+            actor=actor_of(request),
+            session=session,
+            attended=people.values(),
+            expected_version=if_match_version(request),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=session.pk)).data)
+
+    @extend_schema(request=SessionCancelSerializer, responses=OfficeHoursSessionSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        session = self.get_object()
+        body = SessionCancelSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session_cancel(actor=actor_of(request), session=session, **body.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=session.pk)).data)
