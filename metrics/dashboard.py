@@ -18,6 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 from . import periods, selectors
 from .charts import Series, bar_chart, line_chart
 from .definitions import HEADLINE, METRICS, MetricDefinition
+from .enablement.figures import DEFINITIONS as ENABLEMENT
+from .enablement.figures import enablement_figures
 from .filters import MetricFilters
 from .selectors import MetricResult
 
@@ -446,6 +448,69 @@ def panel_data_health(ctx: Context) -> Panel:
     )
 
 
+def _pct_cell(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}%"
+
+
+def panel_enablement(ctx: Context) -> Panel:
+    """The enablement figures over the last 90 days (metrics/enablement/figures.py), with a
+    row per team for training completion; details on the enablement page."""
+    f = enablement_figures(days=90, top=False)
+    url = reverse("metrics:enablement") + "?days=90"
+    rows: list[list[Cell]] = [
+        [
+            ("Training completion", url),
+            (_pct_cell(f.training_rate), ""),
+            (f"{f.completed} of {f.enrolled} enrolments completed", ""),
+        ],
+        *[
+            [
+                (f"Training completion: {t.team}", ""),
+                (_pct_cell(t.rate), ""),
+                (f"{t.completed} of {t.enrolled} enrolments completed", ""),
+            ]
+            for t in f.training
+        ],
+        [
+            ("Deflection", url),
+            (_pct_cell(f.deflection), ""),
+            (f"{f.self_served} self-served, {f.ticketed} requested", ""),
+        ],
+        [
+            ("Playbook use", url),
+            (f.reads, ""),
+            (f"reads by {f.readers} people; helpful {_pct_cell(f.helpful_share)}", ""),
+        ],
+        [
+            ("Office-hours attendance", url),
+            (_pct_cell(f.attendance), ""),
+            (
+                f"{f.attended} of {f.marked_bookings} booked seats attended; "
+                f"{f.sessions_held} sessions held, fill rate {_pct_cell(f.fill_rate)}",
+                "",
+            ),
+        ],
+        [
+            ("Knowledge concentration", url),
+            (_pct_cell(f.concentration), ""),
+            (
+                f"{f.single_author} of {f.documents} playbooks and runbooks single-author"
+                + (f"; {f.top_owner} owns {_pct_cell(f.top_owner_share)}" if f.top_owner else ""),
+                "",
+            ),
+        ],
+    ]
+    return Panel(
+        key="enablement",
+        title="Enablement",
+        definitions=list(ENABLEMENT.values()),
+        header=["Figure", "Value", "Counted"],
+        rows=rows,
+        note="The last 90 days up to now, whatever the period above; the class, service, "
+        "team and channel filters do not apply (per-team training is listed).",
+    )
+
+
 PANELS: dict[str, Callable[[Context], Panel]] = {
     "headline": panel_headline,
     "sla": panel_sla,
@@ -456,6 +521,7 @@ PANELS: dict[str, Callable[[Context], Panel]] = {
     "adoption": panel_adoption,
     "reliability": panel_reliability,
     "data_health": panel_data_health,
+    "enablement": panel_enablement,
 }
 
 # What the page shows, in order.
@@ -468,4 +534,5 @@ PAGE_PANELS = (
     "adoption",
     "reliability",
     "data_health",
+    "enablement",
 )

@@ -14,7 +14,7 @@ from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import READ_EVERYTHING
 
 from .. import standup
-from .figures import EnablementFigures, enablement_figures
+from .figures import DEFINITIONS, EnablementFigures, enablement_figures
 
 
 def _days(raw: str | None) -> int:
@@ -38,7 +38,7 @@ class EnablementFiguresView(RoleRequiredMixin, View):
         return render(
             request,
             "metrics/enablement/figures.html",
-            {"f": enablement_figures(days=days), "choices": (30, 90, 365)},
+            {"f": enablement_figures(days=days), "choices": (30, 90, 365), "d": DEFINITIONS},
         )
 
 
@@ -50,6 +50,9 @@ def as_dict(f: EnablementFigures) -> dict:
             {"team": t.team, "enrolled": t.enrolled, "completed": t.completed, "rate": t.rate}
             for t in f.training
         ],
+        "training_enrolled": f.enrolled,
+        "training_completed": f.completed,
+        "training_completion": f.training_rate,
         "playbook_reads": f.reads,
         "playbook_readers": f.readers,
         "helpful_share": f.helpful_share,
@@ -61,6 +64,15 @@ def as_dict(f: EnablementFigures) -> dict:
         "knowledge_concentration": f.concentration,
         "top_owner": f.top_owner,
         "top_owner_share": f.top_owner_share,
+        "office_hours_sessions_held": f.sessions_held,
+        "office_hours_sessions_marked": f.sessions_marked,
+        "office_hours_seats_offered": f.seats_offered,
+        "office_hours_seats_booked": f.seats_booked,
+        "office_hours_fill_rate": f.fill_rate,
+        "office_hours_marked_bookings": f.marked_bookings,
+        "office_hours_attended": f.attended,
+        "office_hours_attendance": f.attendance,
+        "definitions": [d.as_dict() for d in DEFINITIONS.values()],
     }
 
 
@@ -70,6 +82,9 @@ _FIGURES = inline_serializer(
         "since": serializers.DateTimeField(),
         "days": serializers.IntegerField(),
         "training_by_team": serializers.ListField(child=serializers.DictField()),
+        "training_enrolled": serializers.IntegerField(),
+        "training_completed": serializers.IntegerField(),
+        "training_completion": serializers.FloatField(allow_null=True),
         "playbook_reads": serializers.IntegerField(),
         "playbook_readers": serializers.IntegerField(),
         "helpful_share": serializers.FloatField(allow_null=True),
@@ -81,13 +96,25 @@ _FIGURES = inline_serializer(
         "knowledge_concentration": serializers.FloatField(allow_null=True),
         "top_owner": serializers.CharField(),
         "top_owner_share": serializers.FloatField(allow_null=True),
+        "office_hours_sessions_held": serializers.IntegerField(),
+        "office_hours_sessions_marked": serializers.IntegerField(),
+        "office_hours_seats_offered": serializers.IntegerField(),
+        "office_hours_seats_booked": serializers.IntegerField(),
+        "office_hours_fill_rate": serializers.FloatField(allow_null=True),
+        "office_hours_marked_bookings": serializers.IntegerField(),
+        "office_hours_attended": serializers.IntegerField(),
+        "office_hours_attendance": serializers.FloatField(allow_null=True),
+        "definitions": serializers.ListField(
+            child=serializers.DictField(), help_text="What each figure means (key, title, ...)."
+        ),
     },
 )
 
 
 class EnablementFiguresApiView(APIView):
-    """Enablement figures over the last `days` (default 90): percentages are null when
-    there is nothing to divide by."""
+    """Enablement figures over the last `days` (default 90): training completion by team,
+    playbook use and deflection, office-hours attendance and knowledge concentration, with
+    their written `definitions`. Percentages are null when there is nothing to divide by."""
 
     read_roles = READ_EVERYTHING
 
