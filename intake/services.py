@@ -776,11 +776,19 @@ def request_clocks(
 
 
 def _refresh_sla(
-    request: Request, *, now: datetime, extra: tuple[str, datetime] | None = None
+    request: Request,
+    *,
+    now: datetime,
+    extra: tuple[str, datetime] | None = None,
+    timeline: list | None = None,
 ) -> dict[str, slaclock.ClockReading]:
     """Recompute the denormalised SLA fields from the event timeline (+ the event about to
-    be written). The running clock is delivery once accepted, else triage."""
-    readings = request_clocks(request, now=now, timeline=_timeline(request, extra))
+    be written), or from `timeline` ((status, at) pairs) for events not stored yet (the
+    import computes them before its bulk insert). The running clock is delivery once
+    accepted, else triage."""
+    if timeline is None:
+        timeline = _timeline(request, extra)
+    readings = request_clocks(request, now=now, timeline=timeline)
     triage, delivery = readings[slaclock.TRIAGE], readings[slaclock.DELIVERY]
     request.triage_due_at = triage.due_at
     request.delivery_due_at = delivery.due_at
