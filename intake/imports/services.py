@@ -16,8 +16,9 @@ Rules a reader could not guess:
 - **History with the file's times**: each row becomes the lifecycle events of its path to
   its status (`importmapping.history`), written as `RequestEvent` rows at those times with
   the importer as actor and "Imported from Jira MOPS-1" as note, so TTC, SLA and aging are
-  computed from them like any other request's. The request's SLA fields are recomputed
-  from those events (`intake.services._refresh_sla`), and the hooks in
+  computed from them like any other request's. The request's SLA fields are computed from
+  those steps before the insert (`intake.services._refresh_sla` with the timeline, the same
+  code a transition runs), and the hooks in
   `intake.hooks.requests_imported` (metrics' facts) run after commit.
 - People are matched by e-mail, username or full name; an unknown requester becomes the
   importer, an unknown assignee none — the original names are kept in the row's `extra`.
@@ -75,6 +76,7 @@ SLA_FIELDS = (
     "paused_since",
 )
 MILESTONE_FIELDS = ("status", "submitted_at", "accepted_at", "live_at", "closed_at")
+RELATED = ["service", "service_version", "team", "requester", "assignee", "template_version"]
 UPDATE_FIELDS = (
     "title",
     "brief",
@@ -551,10 +553,13 @@ def _digest(p: Planned) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def _fill(request: Request, p: Planned) -> list[im.Step]:
-    """Set the request's fields from the planned row; the steps of its history."""
+def _fill(request: Request, p: Planned, now: datetime) -> list[im.Step]:
+    """Set the request's fields (SLA ones included) from the planned row; the steps of its
+    history."""
     steps = p.row.history()
     version = p.service.current_version
+    if version is None:  # planned only from published services
+        raise ValueError(f"Service {p.service.slug} has no published version.")
     request.title = p.row.values["title"]
     request.brief = p.row.values.get("description", "")
     request.desired_live_date = p.due
@@ -573,6 +578,8 @@ def _fill(request: Request, p: Planned) -> list[im.Step]:
     request.accepted_at = firsts.get(Status.ACCEPTED)
     request.live_at = firsts.get(Status.LIVE)
     request.closed_at = firsts.get(Status.CLOSED)
+    # The SLA fields from the steps about to be stored, as intake computes them (no query).
+    _refresh_sla(request, now=now, timeline=[(step.to_status, step.at) for step in steps])
     return steps
 
 
@@ -608,8 +615,9 @@ def _write(run: ImportRun, plan: Plan, now: datetime) -> list[int]:
         requests, steps_of = [], []
         for p in chunk:
             request = Request(version=1)
-            steps_of.append(_fill(request, p))
-            request.full_clean(exclude=["service", "service_version", "team", "requester"])
+            steps_of.append(_fill(request, p, now))
+            # Field checks only: the related rows were just read, nothing is unique here.
+            request.full_clean(exclude=RELATED, validate_unique=False, validate_constraints=False)
             requests.append(request)
         requests = bulk_create_with_history(
             requests, Request, default_user=actor, default_change_reason=reason
@@ -636,7 +644,6 @@ def _write(run: ImportRun, plan: Plan, now: datetime) -> list[int]:
             )
             for r, p in zip(requests, chunk, strict=True)
         )
-        _sla(requests, now)
         written.extend(r.pk for r in requests)
         done += len(chunk)
         _set_progress(run.pk, "writing", done)
@@ -656,7 +663,7 @@ def _write_updates(
     for p in updates:
         assert p.link is not None
         request = p.link.request
-        steps = _fill(request, p)
+        steps = _fill(request, p, now)
         request.version += 1
         requests.append(request)
         events.extend(_events(request, steps, actor, f"Imported from {label} {p.row.source_id}"))
@@ -671,7 +678,6 @@ def _write_updates(
         default_user=actor,
         default_change_reason=f"{reason}: updated, history replaced from the file",
     )
-    _sla(requests, now)
     links = []
     for p, request in zip(updates, requests, strict=True):
         link = p.link
@@ -683,13 +689,6 @@ def _write_updates(
         links, ["row_hash", "run", "extra", "request_version", "imported_at"]
     )
     return ids
-
-
-def _sla(requests: list[Request], now: datetime) -> None:
-    """The denormalised SLA fields from the events just written, as intake computes them."""
-    for request in requests:
-        _refresh_sla(request, now=now)
-    Request.objects.bulk_update(requests, list(SLA_FIELDS), batch_size=500)
 
 
 # --- reads --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,7 +146,8 @@ class _LineLoader(yaml.SafeLoader):
 
 def read_yaml(text: str, *, key: str) -> Table:
     """The list under `key` (or the top-level list) of a YAML document as rows: each item a
-    mapping of scalar values; lists become ';'-separated text, the same as a CSV cell."""
+    mapping of values; a list of scalars becomes ';'-separated text (as a CSV cell holds
+    it), nested lists and mappings become JSON text."""
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 — _LineLoader is a SafeLoader
     except yaml.YAMLError as exc:
@@ -175,11 +177,22 @@ def read_yaml(text: str, *, key: str) -> Table:
 def _yaml_cell(value: Any, *, line: int | None, column: str) -> str:
     if value is None:
         return ""
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        return json.dumps(_plain(value), default=str)  # structured (a form definition)
     if isinstance(value, list):
         return ";".join(_yaml_cell(v, line=line, column=column) for v in value)
     if isinstance(value, dict):
-        raise TableError("a nested mapping is not a value here.", line=line, column=column)
+        return json.dumps(_plain(value), default=str)
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _plain(value: Any) -> Any:
+    """Nested YAML without the loader's `__line__` markers."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def read_table(data: bytes, *, filename: str, max_bytes: int, yaml_key: str = "items") -> Table:
