@@ -97,8 +97,11 @@ def render_svg(
     edges: Iterable[tuple[int, str, str, str, str]],
 ) -> str:
     """The map as one SVG string. Built here rather than in a template loop because a map
-    of 10,000 flows must draw in well under a second; every text and attribute value goes
-    through `html.escape(quote=True)`, so user text (tool names, objects) stays data.
+    of 10,000 flows must draw in well under a second; every text that can hold user input
+    (titles, names) and every node class goes through `html.escape(quote=True)`, so user
+    text stays data. An edge's url, path and class are made by the selector from ids,
+    numbers and fixed class names, and are written as they are (one escape per edge, not
+    four: a third of the drawing's time at 10,000 flows).
 
     nodes: (url, x, y, css, name); edges: (flow id, url, path, css, title).
     """
@@ -110,8 +113,8 @@ def render_svg(
     ]
     out.extend(f'<text class="col" x="{x}" y="30">{esc(label)}</text>' for x, label in columns)
     out.extend(
-        f'<a href="{esc(url)}" data-flow="{pk}"><title>{esc(title)}</title>'
-        f'<path class="edge {esc(css)}" d="{esc(path)}"/></a>'
+        f'<a href="{url}" data-flow="{pk}"><title>{esc(title)}</title>'
+        f'<path class="edge {css}" d="{path}"/></a>'
         for pk, url, path, css, title in edges
     )
     out.extend(

@@ -44,6 +44,7 @@ from .models import (
     Instrument,
     InstrumentKind,
     Layer,
+    Pattern,
     Tool,
 )
 
@@ -139,7 +140,7 @@ def golden_path_summary() -> dict[str, int]:
 EDGE_CLASS = {"up": "up", "down": "down", "new": "unknown", "paused": "unknown"}
 
 
-@dataclass
+@dataclass(slots=True)
 class MapEdge:
     flow_id: int
     url: str
@@ -148,7 +149,7 @@ class MapEdge:
     title: str
 
 
-@dataclass
+@dataclass(slots=True)
 class MapNode:
     tool_id: int
     url: str
@@ -169,14 +170,22 @@ class IntegrationMap:
 
 def integration_map(*, golden_only: bool = False) -> IntegrationMap:
     """The map's drawing: tools in layer columns, one edge per flow classed by its
-    monitor's state (up / down / unknown / unmonitored). Two queries whatever the size."""
-    tool_rows = list(Tool.objects.values_list("pk", "name", "layer", "status"))
-    flow_qs = Flow.objects.values_list(
-        "pk", "source_id", "target_id", "pattern", "monitor__status", "objects_synced"
+    monitor's state (up / down / unknown / unmonitored). Two queries whatever the size,
+    neither ordered (the layout orders) and the golden-path filter (`flow_golden_q`)
+    applied here from the tools' statuses, so the flow query joins the monitor only."""
+    tool_rows = list(Tool.objects.order_by().values_list("pk", "name", "layer", "status"))
+    flow_rows = list(
+        Flow.objects.order_by().values_list(
+            "pk", "source_id", "target_id", "pattern", "monitor__status", "objects_synced"
+        )
     )
     if golden_only:
-        flow_qs = flow_qs.filter(flow_golden_q())
-    flow_rows = list(flow_qs)
+        approved = {pk for pk, _, _, status in tool_rows if status == GoldenPath.APPROVED}
+        flow_rows = [
+            row
+            for row in flow_rows
+            if row[1] in approved and row[2] in approved and row[3] in APPROVED_PATTERNS
+        ]
     column = {layer: i for i, layer in enumerate(LAYER_ORDER)}
     placed, width, height = maplayout.layered_layout(
         ((pk, column[layer]) for pk, _, layer, _ in tool_rows),
@@ -191,20 +200,23 @@ def integration_map(*, golden_only: bool = False) -> IntegrationMap:
         for pk, name, _, status in tool_rows
         for p in (placed[pk],)
     ]
-    edges = []
-    for pk, source, target, pattern, monitor_status, objects in flow_rows:
-        css = EDGE_CLASS.get(monitor_status or "", "unmonitored")
-        if pattern not in APPROVED_PATTERNS:
-            css += " offpath"
-        edges.append(
-            MapEdge(
-                pk,
-                f"{flow_url}{pk}/",
-                maplayout.edge_path(placed[source], placed[target]),
-                css,
-                f"{names[source]} → {names[target]}: {objects} ({monitor_status or 'no monitor'})",
-            )
+    edge_path = maplayout.edge_path
+    classes = {
+        (status, pattern in APPROVED_PATTERNS): EDGE_CLASS.get(status, "unmonitored")
+        + ("" if pattern in APPROVED_PATTERNS else " offpath")
+        for status in (*EDGE_CLASS, "")
+        for pattern in Pattern.values
+    }
+    edges = [
+        MapEdge(
+            pk,
+            f"{flow_url}{pk}/",
+            edge_path(placed[source], placed[target]),
+            classes.get((status or "", pattern in APPROVED_PATTERNS), "unmonitored"),
+            f"{names[source]} → {names[target]}: {objects} ({status or 'no monitor'})",
         )
+        for pk, source, target, pattern, status, objects in flow_rows
+    ]
     labels = [str(label) for label in Layer.labels]
     return IntegrationMap(width, height, maplayout.column_labels(labels), nodes, edges)
 
