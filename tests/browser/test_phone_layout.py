@@ -37,6 +37,7 @@ def _demo_warehouse_committed(transactional_db):
 
 
 def _pages_for(role: str) -> list[str]:
+    from governance.enablement.models import OfficeHoursSession
     from governance.models import Dataset, Rfc
     from intake.models import Request
     from mops.accounts.models import User
@@ -60,6 +61,7 @@ def _pages_for(role: str) -> list[str]:
             "/requests/new/",
             "/catalog/launch-a-campaign/",
             "/governance/utm/builder/",
+            "/enablement/office-hours/",
         ]
     if role == "leader":
         return [*common, "/metrics/", "/metrics/health/", "/requests/review/", "/releases/"]
@@ -67,6 +69,7 @@ def _pages_for(role: str) -> list[str]:
     train = Train.objects.order_by("pk").first()
     rfc = Rfc.objects.order_by("pk").first()
     ds = Dataset.objects.order_by("pk").first()
+    session = OfficeHoursSession.objects.filter(attendance_marked_at__isnull=False).last()
     return [
         *common,
         "/requests/review/",
@@ -88,6 +91,10 @@ def _pages_for(role: str) -> list[str]:
         "/metrics/",
         "/metrics/health/",
         "/catalog/sla/",
+        "/enablement/office-hours/",
+        f"/enablement/office-hours/sessions/{session.pk}/",
+        "/enablement/office-hours/new/",
+        "/enablement/courses/new/",
     ]
 
 
