@@ -54,6 +54,7 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
             "seats": 5,
         },
         brief="Evaluate a lead-enrichment tool for the demo-request form.",
+        audience="SDRs working inbound demo requests",
         desired_live_date=today + timedelta(days=45),
         scoring_inputs={"impact": 4, "effort": 3, "risk": 3},
         submit=True,

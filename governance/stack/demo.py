@@ -353,6 +353,8 @@ def _evaluation(actor: Any, users: dict[str, Any]) -> None:
             "tools of its layer first: one of them may already do it. A new tool joins the "
             "stack only through an RFC the stack owner approves.",
             owner_team=Team.objects.filter(slug="marketing-ops").first(),
+            # No campaign tracking plan; a new tool changes the systems' schema (QA).
+            change_type="schema_change",
             default_complexity="complex",
             sla_policy=policy,
             input_definition=evaluation.EVALUATION_DEFINITION,

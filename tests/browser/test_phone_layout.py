@@ -62,9 +62,11 @@ def _pages_for(role: str) -> list[str]:
             "/catalog/launch-a-campaign/",
             "/governance/utm/builder/",
             "/enablement/office-hours/",
+            "/requests/new/evaluate-a-new-tool/",
         ]
     if role == "leader":
-        return [*common, "/metrics/", "/metrics/health/", "/requests/review/", "/releases/"]
+        return [*common, "/metrics/", "/metrics/health/", "/metrics/stack/", "/requests/review/",
+                "/releases/"]  # fmt: skip
     dep = Departure.objects.order_by("starts_at").last()
     train = Train.objects.order_by("pk").first()
     rfc = Rfc.objects.order_by("pk").first()
@@ -90,6 +92,9 @@ def _pages_for(role: str) -> list[str]:
         "/governance/taxonomy/",
         "/metrics/",
         "/metrics/health/",
+        "/metrics/stack/",
+        "/governance/stack/inventory/",
+        "/governance/stack/inventory/coverage/",
         "/catalog/sla/",
         "/enablement/office-hours/",
         f"/enablement/office-hours/sessions/{session.pk}/",
