@@ -1,6 +1,8 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .imports import CatalogImportView
 
 router = SimpleRouter()
 router.register("services", views.ServiceViewSet, basename="service")
@@ -11,4 +13,7 @@ router.register(
     "self-serve-completions", views.SelfServeCompletionViewSet, basename="self-serve-completion"
 )
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("catalog-imports/<slug:kind>/", CatalogImportView.as_view(), name="catalog-import"),
+]

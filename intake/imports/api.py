@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -34,7 +35,8 @@ class ImportErrorSerializer(serializers.Serializer):
 
 class ImportRunSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True)
-    errors = ImportErrorSerializer(many=True, read_only=True)
+    # A field (DRF's metaclass takes it off the class), not the serializer's `errors`.
+    errors = ImportErrorSerializer(many=True, read_only=True)  # type: ignore[assignment]
     percent = serializers.IntegerField(read_only=True)
     rows_done = serializers.SerializerMethodField()
 
@@ -72,6 +74,7 @@ class ImportRunSerializer(serializers.ModelSerializer):
         return services.import_progress(run)[1]
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
 class _JsonObject(serializers.Field):
     """An object sent as JSON (a multipart part holds it as text)."""
 

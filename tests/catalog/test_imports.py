@@ -95,3 +95,32 @@ def test_only_catalog_editors_import(users):
         )
     with pytest.raises(ValidationError):
         calendars_import(actor=users["admin"], data=b"\xff\xfe", filename="c.csv", commit=False)
+
+
+def _post(client, kind: str, text: str, name: str = "c.csv", commit: bool = False):
+    import io
+
+    file = io.BytesIO(text.encode())
+    file.name = name
+    return client.post(
+        f"/api/v1/catalog-imports/{kind}/", {"file": file, "commit": commit}, format="multipart"
+    )
+
+
+def test_api_preview_import_and_line_errors(api_for, users):
+    client = api_for("admin")
+    preview = _post(client, "calendars", CALENDARS)
+    assert preview.status_code == 200
+    assert [r["action"] for r in preview.json()["rows"]] == ["create", "create"]
+    assert _post(client, "calendars", CALENDARS, commit=True).json()["committed"] is True
+    bad = _post(client, "calendars", CALENDARS + "Oslo,oslo,,,,,,,,,,2026-02-30\n")
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == [
+        {
+            "field": "line.4",
+            "code": "invalid_row",
+            "message": "Line 4: closed_days: '2026-02-30' is not a date like 2026-12-24.",
+        }
+    ]
+    assert _post(api_for("pm"), "calendars", CALENDARS).status_code == 403
+    assert _post(api_for("engineer"), "services", "name,slug\n").status_code == 403
