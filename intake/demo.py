@@ -69,12 +69,15 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
     ]
     for i, (title, steps) in enumerate(plans):
         service = services[i % len(services)]
+        version = service.current_version
+        if version is None:  # unpublished: nothing to request
+            continue
         maker = field if (field and i % 3 == 2) else requester
         request = request_create(
             service=service,
             actor=maker,
             title=DEMO_MARK + title,
-            answers=_answers(service.current_version.input_definition or []),
+            answers=_answers(version.input_definition or []),
             brief=f"{title}: what we want and why.",
             audience="Customers in North America",
             offer="Free trial extension",

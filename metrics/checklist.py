@@ -131,7 +131,7 @@ def checklist_evidence() -> Evidence:
         .distinct("run__dataset_id")
         .values_list("value", flat=True)
     )
-    coverages = [100.0 - v for v in latest]
+    coverages = [100.0 - v for v in latest if v is not None]  # the filter keeps no NULL
     return Evidence(
         **counts,
         **health,

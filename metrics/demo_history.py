@@ -117,7 +117,7 @@ def _departures(trains: list[Train], now: datetime) -> dict[int, list[Departure]
         existing = {d.scheduled_start: d for d in train.departures.filter(scheduled_start__lt=now)}
         # Train.cutoff_for, with the calendar's engine built once for the whole year
         years = range(start.year - 1, now.year + 1)
-        engine = train.calendar.engine(years) if train.calendar_id else None
+        engine = train.calendar.engine(years) if train.calendar is not None else None
         new = []
         for o in found:
             if o.start in existing or o.start >= now:
@@ -157,7 +157,9 @@ class Story:
     departure: Departure | None = None
     boarded_at: datetime | None = None
 
-    def add(self, at: datetime, name: str, source: str, target: str, actor: User, note: str = ""):
+    def add(
+        self, at: datetime, name: str, source: str, target: str, actor: User, note: str = ""
+    ) -> None:
         self.events.append((at, name, source, target, actor, note))
 
 
@@ -360,6 +362,8 @@ def load(progress: Callable[[str], None] = lambda _: None, *, now: datetime | No
                 continue
             service = rng.choice(services)
             version = service.current_version
+            if version is None:  # the query keeps only services with one
+                continue
             maker = rng.choice(marketers)
             offered = [templates[i] for i in version.template_version_ids() if i in templates]
             request = Request(
@@ -419,7 +423,7 @@ def load(progress: Callable[[str], None] = lambda _: None, *, now: datetime | No
             outcome_note="Live on the train.",
         )
         for s in stories
-        if s.departure is not None
+        if s.departure is not None and s.boarded_at is not None
     ]
     bulk_create_with_history(boardings, Boarding, default_change_reason="demo history")
     _refresh_open(requests, now)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 
 from catalog.models import Channel, Complexity, Service
@@ -103,15 +105,15 @@ class MetricFilterForm(forms.Form):
     )
     bucket = forms.DateField(required=False, help_text="Drill-down: the period starting here.")
 
-    def __init__(self, data: object = None, *args: object, **kwargs: object) -> None:
-        if data is not None and hasattr(data, "copy"):
-            data = data.copy()  # type: ignore[union-attr]
-            if "class" in data and "complexity" not in data:  # type: ignore[operator]
-                data["complexity"] = data.get("class")  # type: ignore[index,union-attr]
-        super().__init__(data, *args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, data: QueryDict | None = None, *args: Any, **kwargs: Any) -> None:
+        if data is not None:
+            data = data.copy()
+            if "class" in data and "complexity" not in data:
+                data["complexity"] = data.get("class", "")
+        super().__init__(data, *args, **kwargs)
         fields = list(self.fields.items())
         fields.insert(1, ("from", forms.DateField(required=False, help_text="First day.")))
-        self.fields = dict(fields)  # type: ignore[assignment]
+        self.fields = dict(fields)
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

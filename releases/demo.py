@@ -386,7 +386,7 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
         return
     pm = User.objects.filter(username="pm").first() or actor
     calendar = Calendar.objects.filter(slug="us-business-hours").first()
-    start = timezone.localdate() - timezone.timedelta(days=14)
+    start = timezone.localdate() - timedelta(days=14)
     for spec in TRAINS:
         if Train.objects.filter(slug=spec["slug"]).exists():
             continue

@@ -37,7 +37,7 @@ def departures_panel(user: Any) -> Iterable[Panel]:
             rows=[
                 (
                     f"{d.train.name} · {d.local_start:%a %d %b %H:%M} · "
-                    f"{d.seats_taken}/{d.capacity} seats",
+                    f"{d.seats_taken}/{d.capacity} seats",  # type: ignore[attr-defined]  # annotated by the selector
                     d.get_absolute_url(),
                 )
                 for d in upcoming

@@ -146,7 +146,7 @@ class ImportProgressView(RoleRequiredMixin, View):
             "intake/_import_progress.html",
             {"run": run, "phase": phase, "done": done},
         )
-        if not run.is_active and request.htmx:
+        if not run.is_active and getattr(request, "htmx", None):  # set by django-htmx
             response["HX-Refresh"] = "true"  # finished: reload the page with the results
         return response
 

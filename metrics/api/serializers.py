@@ -21,7 +21,9 @@ class DefinitionSerializer(serializers.Serializer):
 
 class PointSerializer(serializers.Serializer):
     period_start = serializers.DateField()
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class: this `label` is a field, not the
+    # serializer's own Field.label the stubs see.
+    label = serializers.CharField()  # type: ignore[assignment]
     value = serializers.FloatField(allow_null=True)
     count = serializers.IntegerField(help_text="Rows counted (denominator) in the period.")
     previous = serializers.FloatField(allow_null=True, help_text="The previous period's value.")
@@ -35,7 +37,9 @@ class PointSerializer(serializers.Serializer):
 
 class SeriesSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="'all', or the group's value (class, service slug…).")
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class: this `label` is a field, not the
+    # serializer's own Field.label the stubs see.
+    label = serializers.CharField()  # type: ignore[assignment]
     points = PointSerializer(many=True)
 
 

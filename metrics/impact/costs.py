@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypedDict
 
 from django.apps import apps
 from django.db.models import Count, Q, Sum
@@ -52,7 +53,16 @@ def experiment_cost(start: date, end: date) -> Decimal:
     return row["total"] or Decimal(0)
 
 
-def mops_cost(start: date, end: date) -> dict[str, object]:
+class MopsCost(TypedDict):
+    team: float
+    team_months_entered: int
+    tools: float | None
+    tools_note: str
+    experiments: float
+    total: float
+
+
+def mops_cost(start: date, end: date) -> MopsCost:
     team, months = team_cost(start, end)
     tools, tools_note = tool_spend(start, end)
     experiments = experiment_cost(start, end)

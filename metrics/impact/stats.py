@@ -10,7 +10,7 @@ otherwise it says "sample too small" and gives no number.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 MIN_SAMPLE = 30
 MIN_EVENTS = 5
@@ -49,12 +49,13 @@ def compare_rates(a_successes: int, a_trials: int, b_successes: int, b_trials: i
     """Two-proportion z-test (pooled standard error for z, unpooled for the Wald interval)."""
     base = Comparison(a_successes, a_trials, b_successes, b_trials)
     if too_small(a_successes, a_trials) or too_small(b_successes, b_trials):
-        return Comparison(
-            **{**base.as_dict(), "note": (
+        return replace(
+            base,
+            note=(
                 f"sample too small (each cohort needs ≥ {MIN_SAMPLE} trials and ≥ {MIN_EVENTS} "
                 "successes and failures)"
-            )}
-        )  # fmt: skip
+            ),
+        )
     pa, pb = a_successes / a_trials, b_successes / b_trials
     pooled = (a_successes + b_successes) / (a_trials + b_trials)
     se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / a_trials + 1 / b_trials))

@@ -53,7 +53,9 @@ class ChecklistTemplateSerializer(serializers.ModelSerializer):
     )
     phase = serializers.ChoiceField(choices=Phase.choices, default=Phase.PREFLIGHT)
     current_version = ChecklistVersionSerializer(read_only=True)
-    items = ChecklistItemSerializer(many=True, write_only=True, allow_empty=False, max_length=200)
+    items = ChecklistItemSerializer(  # type: ignore[call-arg]  # many=True's max_length: not in the stubs
+        many=True, write_only=True, allow_empty=False, max_length=200
+    )
     changelog = CleanCharField(write_only=True, required=False, default="First version.")
 
     class Meta:
@@ -74,7 +76,9 @@ class ChecklistTemplateSerializer(serializers.ModelSerializer):
 
 
 class ChecklistPublishSerializer(serializers.Serializer):
-    items = ChecklistItemSerializer(many=True, allow_empty=False, max_length=200)
+    items = ChecklistItemSerializer(  # type: ignore[call-arg]  # as above
+        many=True, allow_empty=False, max_length=200
+    )
     changelog = CleanCharField(max_length=5000)
 
 

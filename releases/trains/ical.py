@@ -29,7 +29,7 @@ def train_feed(train: Train, *, base_url: str = "") -> bytes:
         rows = selectors.manifest_rows(departure)
         lines = [
             f"Status: {departure.get_status_display()}",
-            f"Seats: {departure.seats_taken}/{departure.capacity}",
+            f"Seats: {departure.seats_taken}/{departure.capacity}",  # type: ignore[attr-defined]  # annotated by the selector
             f"Cutoff: {departure.cutoff_at.astimezone(schedule.zone(train.time_zone)):%a %d %b %H:%M %Z}",
         ]
         if departure.pk in frozen:

@@ -155,10 +155,11 @@ class Train(TimeStampedModel):
     def cutoff_for(self, starts_at: datetime) -> datetime:
         """`cutoff_hours` business hours before `starts_at` on the train's calendar."""
         hours = float(self.cutoff_hours)
-        if self.calendar_id is None:
+        calendar = self.calendar  # no query without one
+        if calendar is None:
             return starts_at - timedelta(hours=hours)
         years = range(starts_at.year - 1, starts_at.year + 1)
-        return schedule.business_cutoff(self.calendar.engine(years), starts_at, hours)
+        return schedule.business_cutoff(calendar.engine(years), starts_at, hours)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

@@ -102,7 +102,9 @@ class CalendarView:
     title: str
 
 
-def calendar_view(*, mode: str, anchor: date, tz_name: str, train_ids: list[int] | None = None):
+def calendar_view(
+    *, mode: str, anchor: date, tz_name: str, train_ids: list[int] | None = None
+) -> CalendarView:
     """Days of a month (whole weeks, Monday first) or of one week, with the departures
     starting on each day (in `tz_name`) and the freezes touching each day."""
     tz = schedule.zone(tz_name)
