@@ -1,14 +1,21 @@
 """Enablement in Chromium, clicks only after logging in: a marketer finds a playbook from a
 service page, passes its 101 course, the self-serve path unlocks and the task is done with
-no ticket; the PM then sees deflection rise on the enablement figures."""
+no ticket, then books a seat at office hours from the menu; the PM, hosting, sees the
+booking and deflection rise on the enablement figures."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
 
 from catalog.models import SelfServeCompletion
-from governance.enablement.services import course_save, module_save, playbook_save
+from governance.enablement.models import Booking
+from governance.enablement.services import (
+    course_save,
+    module_save,
+    office_hours_save,
+    playbook_save,
+)
 from intake.models import Request
 from tests.browser.test_selfserve_journey import _open_menu_and_click
 
@@ -42,6 +49,13 @@ def segment_course(publish_service, users):
     )  # fmt: skip
     quiz = [{"question": "Where do you build a segment?", "choices": ["In a ticket", "In the MAP"], "answer": 1}]  # fmt: skip
     module_save(actor=pm, course=course, title="Segments", playbook=playbook, quiz=quiz)
+    office_hours_save(
+        actor=pm,
+        data={
+            "topic": "Segments clinic", "host": pm, "rrule": "FREQ=WEEKLY;BYDAY=WE",
+            "first_date": timezone.localdate(), "start_time": time(15), "capacity": 4,
+        },
+    )  # fmt: skip
     return service
 
 
@@ -67,7 +81,17 @@ def test_marketer_learns_unlocks_and_self_serves_pm_sees_deflection(page, login,
     page.get_by_text("recorded as self-served").wait_for()
     assert not Request.objects.exists()
     assert SelfServeCompletion.objects.get().service == segment_course
+    _open_menu_and_click(page, "Work", "Office hours")
+    page.get_by_role("button", name="Book").first.click()
+    page.get_by_text("You have a seat.", exact=True).wait_for()
+    booking = Booking.objects.get()
+    assert booking.user.username == "requester" and booking.cancelled_at is None
 
     login("pm")
+    _open_menu_and_click(page, "Work", "Office hours")
+    page.locator(f"a[href='{booking.session.get_absolute_url()}']").first.click()
+    page.get_by_text("Host view").wait_for()
+    host_view = page.locator("section[aria-labelledby=host-h] tbody tr")
+    assert host_view.count() == 1 and "booked" in host_view.first.inner_text()
     _open_menu_and_click(page, "Insights", "Enablement")
     assert page.locator("[data-figure=deflection]").inner_text() == "100.0%"
