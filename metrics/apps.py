@@ -1,6 +1,21 @@
 from django.apps import AppConfig
 
 
+def _refresh_imported(request_ids: list[int]) -> None:
+    """After an import committed: the facts of the requests it wrote, in bounded batches
+    (a failure is logged, never raised into the committed import; the hourly stale-facts
+    refresh retries)."""
+    import logging
+
+    from .facts import request_facts_refresh
+
+    for start in range(0, len(request_ids), 500):
+        try:
+            request_facts_refresh(request_ids=request_ids[start : start + 500])
+        except Exception:
+            logging.getLogger(__name__).exception("metrics: facts of imported requests")
+
+
 class MetricsConfig(AppConfig):
     name = "metrics"
     default_auto_field = "django.db.models.BigAutoField"
@@ -49,6 +64,11 @@ class MetricsConfig(AppConfig):
             )
         )
         registry.home_panels.append(leadership_panel)
+        # Requests an import writes in bulk send no post_save: their facts are refreshed
+        # after the import commits (#21), in bounded batches.
+        from intake import hooks as intake_hooks
+
+        intake_hooks.requests_imported.append(_refresh_imported)
         registry.demo_loaders.append(("metrics", demo.load))
         registry.demo_loaders.append(("metrics impact", impact_demo.load))
         settings.CELERY_BEAT_SCHEDULE["metrics-weekly-digest"] = {
