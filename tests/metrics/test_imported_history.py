@@ -132,3 +132,14 @@ def test_february_figures(imported):
     assert figures["delivery_sla"].current.value == 100.0
     aging = backlog_aging(february).current
     assert (aging.value, aging.count) == (50.0, 2)
+
+
+def test_facts_are_refreshed_when_the_import_commits(
+    users, service, django_capture_on_commit_callbacks
+):
+    run = imports.import_run_create(actor=users["pm"], filename="jira.csv", data=CSV.encode())
+    with django_capture_on_commit_callbacks(execute=True):
+        imports.import_run_start(
+            run=run, actor=users["pm"], dry_run=False, statuses={"Declined": "rejected"}
+        )
+    assert RequestFact.objects.count() == 6  # every submitted request, with no hourly refresh
