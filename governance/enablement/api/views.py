@@ -371,7 +371,7 @@ class OfficeHoursSessionViewSet(viewsets.ReadOnlyModelViewSet):
     an admin lists the `bookings`, marks `attendance` and may `cancel` the session."""
 
     serializer_class = OfficeHoursSessionSerializer
-    queryset = OfficeHours.objects.none()
+    queryset = OfficeHoursSession.objects.none()
     read_roles = ALL_ROLES
     action_roles = {
         "book": LEARNERS,
