@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -34,6 +33,7 @@ from mops.accounts.models import Team, User
 from mops.core.lifecycle import TransitionError
 from mops.core.services import require_role
 from mops.core.tabular import Table, TableError, read_table
+from mops.core.uploads import upload_max_bytes
 
 from .models import Calendar, Service, ServiceStatus, SlaPolicy
 from .services import (
@@ -70,7 +70,7 @@ def _table(data: bytes, filename: str, key: str) -> Table:
         return read_table(
             data,
             filename=filename,
-            max_bytes=int(getattr(settings, "IMPORT_MAX_BYTES", 20 * 1024 * 1024)),
+            max_bytes=upload_max_bytes(),
             yaml_key=key,
         )
     except TableError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -16,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mops.core.actors import actor_of
+from mops.core.tabular import TableError, upload_bytes
+from mops.core.uploads import upload_max_bytes
 
 from ..imports import calendars_import, services_import
 from ..services import CALENDAR_EDITORS, CATALOG_EDITORS
@@ -81,8 +84,12 @@ class CatalogImportView(APIView):
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
         commit = body.validated_data["commit"]
+        try:
+            data = upload_bytes(upload, max_bytes=upload_max_bytes())
+        except TableError as exc:
+            raise ValidationError({"file": str(exc)}) from None
         rows = KINDS[kind](
-            actor=actor_of(request), data=upload.read(), filename=upload.name or "", commit=commit
+            actor=actor_of(request), data=data, filename=upload.name or "", commit=commit
         )
         if any(r.errors for r in rows):
             return Response({"errors": row_errors(rows)}, status=status.HTTP_400_BAD_REQUEST)

@@ -159,7 +159,7 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         run = services.import_run_create(
             actor=actor_of(request),
             filename=upload.name or "import.csv",
-            data=upload.read(),
+            data=services.import_upload_bytes(upload),
             system=data.get("system", ""),
         )
         return self._start(run, data)

@@ -51,7 +51,8 @@ from mops.accounts.roles import Role, has_role
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import TransitionError
 from mops.core.services import require_role
-from mops.core.tabular import Table, TableError, read_csv
+from mops.core.tabular import Table, TableError, read_csv, upload_bytes
+from mops.core.uploads import upload_max_bytes
 
 from .. import hooks, scoring
 from .. import importmapping as im
@@ -94,7 +95,16 @@ UPDATE_FIELDS = (
 
 
 def import_max_bytes() -> int:
-    return int(getattr(settings, "IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+    """IMPORT_MAX_BYTES, never above UPLOAD_MAX_BYTES (past it no byte is kept)."""
+    return min(int(getattr(settings, "IMPORT_MAX_BYTES", upload_max_bytes())), upload_max_bytes())
+
+
+def import_upload_bytes(upload: Any) -> bytes:
+    """An uploaded export's bytes; ValidationError on `file` when it is too large."""
+    try:
+        return upload_bytes(upload, max_bytes=import_max_bytes())
+    except TableError as exc:
+        raise ValidationError({"file": str(exc)}) from None
 
 
 def import_sync_rows() -> int:

@@ -44,14 +44,11 @@ class ImportListView(RoleRequiredMixin, View):
         upload = request.FILES.get("file")
         if upload is None:
             return self.get(request, error="Choose a CSV file to upload.")
-        if upload.size and upload.size > services.import_max_bytes():
-            mb = services.import_max_bytes() / 1_048_576
-            return self.get(request, error=f"The file is larger than the {mb:.0f} MB limit.")
         try:
             run = services.import_run_create(
                 actor=actor_of(request),
                 filename=upload.name or "import.csv",
-                data=upload.read(),
+                data=services.import_upload_bytes(upload),
                 system=request.POST.get("system", ""),
             )
         except ValidationError as exc:

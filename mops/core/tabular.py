@@ -68,6 +68,18 @@ def decode(data: bytes, *, max_bytes: int) -> str:
     return text
 
 
+def upload_bytes(upload: Any, *, max_bytes: int) -> bytes:
+    """The bytes of an uploaded file, refused by its size first: the kernel's upload
+    handler keeps nothing past UPLOAD_MAX_BYTES, so an oversized file reads as empty."""
+    size = getattr(upload, "size", None) or 0
+    if size > max_bytes:
+        raise TableError(
+            f"The file is {_size(size)}; the limit is {_size(max_bytes)}. "
+            "Split it into several files."
+        )
+    return upload.read()
+
+
 def _size(n: int) -> str:
     return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n:,} bytes"
 

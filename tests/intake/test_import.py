@@ -322,3 +322,11 @@ def test_requesters_do_not_see_the_import(client_for, users):
         reverse("intake:import_list").encode()
         not in client.get(reverse("intake:request_list")).content
     )
+
+
+def test_api_oversized_upload_names_the_limit(api_for, users, settings):
+    settings.UPLOAD_MAX_BYTES = 100  # the kernel's handler keeps nothing past it
+    response = _post(api_for("pm"))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "file"
+    assert "the limit is 100 bytes" in response.json()["errors"][0]["message"]
