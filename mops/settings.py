@@ -257,6 +257,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = "media/"
 # Largest accepted upload (bytes); mops.core.uploads checks every uploaded file against it.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Request / catalog imports (#21): the largest file (never above UPLOAD_MAX_BYTES) and the
+# most rows run in the request (larger files go to the worker with a progress bar).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=UPLOAD_MAX_BYTES)
+IMPORT_SYNC_ROWS = env.int("IMPORT_SYNC_ROWS", default=200)
 # Bytes past UPLOAD_MAX_BYTES are never buffered or written; the field is refused by size.
 FILE_UPLOAD_HANDLERS = [
     "mops.core.uploads.UploadSizeLimitHandler",
