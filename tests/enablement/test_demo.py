@@ -25,3 +25,25 @@ def test_demo_loads_twice_and_gates_the_utm_set(users):
     utm = Service.objects.get(slug="create-a-utm-set")
     assert list(course.unlocks.all()) == [utm]
     assert not can_self_serve(users["requester"], utm)
+
+
+def test_demo_office_hours_are_every_wednesday_with_attendance_in_the_past(users):
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from governance.enablement.models import OfficeHours
+    from metrics.enablement.figures import enablement_figures
+
+    demo.load()
+    demo.load()
+    series = OfficeHours.objects.get()
+    assert series.rrule == "FREQ=WEEKLY;BYDAY=WE"
+    local = ZoneInfo(settings.TIME_ZONE)
+    starts = [s.starts_at.astimezone(local) for s in series.sessions.all()]
+    assert {(t.weekday(), t.hour) for t in starts} == {(2, 15)}
+    past = series.sessions.filter(ends_at__lte=timezone.now())
+    assert past.count() >= 4 and all(s.attendance_marked_at for s in past)
+    assert series.sessions.filter(starts_at__gt=timezone.now()).count() == 8
+    assert enablement_figures().attendance is not None
