@@ -27,6 +27,7 @@ from governance.enablement.selectors import playbooks_search
 
 from .checklist import MET, MISSING, PARTIAL, checklist_evidence
 from .models import RequestFact
+from .stack.figures import golden_path_share as stack_golden_path_share
 
 logger = logging.getLogger(__name__)
 UNKNOWN = "not measurable yet"
@@ -188,6 +189,7 @@ def standup_evidence(*, started: date) -> StandupEvidence:
     day1 = datetime.combine(started + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     evidence.aging_day1 = _aging_at(day1)
     evidence.aging_now = _aging_at(timezone.now())
+    evidence.golden_path_share = stack_golden_path_share()
     return evidence
 
 
@@ -265,8 +267,9 @@ def _phase2(e: StandupEvidence) -> list[Goal]:
         goals.append(
             Goal(
                 "golden_path", "80% of new requests on the golden path", UNKNOWN,
-                ["The tech-stack registry gives no golden-path figure yet."],
-                ["Register the stack's tools and their golden-path status."], None,
+                ["No request of a service with integration flows went live this quarter."],
+                ["Register the stack's flows and the catalog services they carry."],
+                ("Open the integration map", "stack:map"),
             )
         )  # fmt: skip
     else:
@@ -275,7 +278,8 @@ def _phase2(e: StandupEvidence) -> list[Goal]:
                 "golden_path", "80% of new requests on the golden path",
                 e.golden_path_share >= GOLDEN_PATH_TARGET, e.golden_path_share > 0,
                 ("Open the catalog", "catalog:service_list"),
-                [f"{e.golden_path_share}% of new requests on the golden path."],
+                [f"{e.golden_path_share}% of the requests live this quarter (of services with "
+                 "flows recorded) run only through golden-path flows."],
                 [f"Reach {GOLDEN_PATH_TARGET:.0f}%."],
             )
         )  # fmt: skip

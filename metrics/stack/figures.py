@@ -304,13 +304,28 @@ def _golden(f: StackFigures, start: date, end: date, zone: ZoneInfo) -> None:
     )
 
 
-def stack_figures(*, day: date | None = None) -> StackFigures:
-    """Every stack figure as of `day` (default: today in the MOPS time zone)."""
+def _quarter(day: date | None) -> tuple[StackFigures, date, date, ZoneInfo]:
     zone = ZoneInfo(settings.TIME_ZONE)
     day = day or timezone.localdate(timezone.now(), timezone=zone)
     start = period_floor(day, "quarter")
-    end = period_next(start, "quarter")
-    f = StackFigures(day=day, quarter=quarter_of(day))
+    return (
+        StackFigures(day=day, quarter=quarter_of(day)),
+        start,
+        period_next(start, "quarter"),
+        zone,
+    )
+
+
+def golden_path_share(*, day: date | None = None) -> float | None:
+    """The golden-path share alone (one query), for the 30-60-90 plan."""
+    f, start, end, zone = _quarter(day)
+    _golden(f, start, end, zone)
+    return f.golden_path_share
+
+
+def stack_figures(*, day: date | None = None) -> StackFigures:
+    """Every stack figure as of `day` (default: today in the MOPS time zone)."""
+    f, start, end, zone = _quarter(day)
     _layers(f)
     _spend(f)
     _utilisation(f)

@@ -257,3 +257,14 @@ def test_page_and_dashboard_panel(stack, client_for):
     assert page.status_code == 200 and b"Tools per layer" in page.content
     dashboard = client_for("leadership").get("/metrics/")
     assert b'id="tech-stack"' in dashboard.content
+
+
+def test_the_30_60_90_plan_reads_the_golden_path_share(live_requests):
+    from metrics.stack.figures import golden_path_share
+    from metrics.standup import PARTIAL, StandupEvidence, standup_plan
+
+    assert golden_path_share(day=DAY) == 66.7
+    evidence = StandupEvidence(golden_path_share=66.7)
+    goals = {g.key: g for p in standup_plan(evidence, started=DAY, today=DAY) for g in p.goals}
+    assert goals["golden_path"].status == PARTIAL
+    assert "66.7% of the requests live this quarter" in goals["golden_path"].evidence[0]
