@@ -33,6 +33,12 @@ def set_change_reason(instance: models.Model, reason: str) -> None:
     instance._change_reason = reason[:100]  # type: ignore[attr-defined]
 
 
+def set_history_user(instance: models.Model, user: models.Model | None) -> None:
+    """Name who made the next history row written for `instance` (also outside a request:
+    a worker, a demo loader); None records no one (the system)."""
+    instance._history_user = user  # type: ignore[attr-defined]
+
+
 @dataclass
 class AuditEntry:
     when: datetime
