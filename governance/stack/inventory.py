@@ -29,6 +29,8 @@ from .services import (
     _refuse_unknown,
     _validation_messages,
     _who,
+    csv_header,
+    csv_rows,
 )
 
 INSTRUMENT_FIELDS = (
@@ -121,7 +123,7 @@ def instruments_import_csv(*, actor: User, text: str, commit: bool) -> list[Impo
     """
     require_role(actor, STACK_EDITORS, "import the instrumentation inventory")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    header = csv_header(reader)
     missing = [c for c in ("kind", "name", "property") if c not in header]
     if missing:
         raise ValidationError(
@@ -135,7 +137,7 @@ def instruments_import_csv(*, actor: User, text: str, commit: bool) -> list[Impo
     existing = {(kind, n, p): pk for pk, kind, n, p in entries.values_list("pk", "kind", "n", "p")}
     rows: list[ImportRow] = []
     seen: set[tuple[str, str, str]] = set()
-    for raw in reader:
+    for raw in csv_rows(reader):
         data = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
         row = ImportRow(line=reader.line_num, name=data.get("name", ""))
         errors = row.errors

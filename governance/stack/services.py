@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -265,6 +266,25 @@ def _lookup_contract(raw: str, errors: list[str]) -> DataContract | None:
     return contract
 
 
+def csv_rows(reader: csv.DictReader) -> Iterator[dict[str, str]]:
+    """The reader's rows; a line the csv module cannot read (a field over its size limit,
+    an unclosed quote at the end) is a 400 naming the line, not a 500."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ValidationError(
+            {"file": f"Line {reader.line_num + 1}: not readable as CSV ({exc})."}
+        ) from None
+
+
+def csv_header(reader: csv.DictReader) -> list[str]:
+    """The header's column names, lower-case and trimmed (a 400 if unreadable)."""
+    try:
+        return [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise ValidationError({"file": f"Line 1: not readable as CSV ({exc})."}) from None
+
+
 def _validation_messages(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [f"{f}: {m}" for f, msgs in exc.message_dict.items() for m in msgs]
@@ -279,7 +299,7 @@ def tools_import_csv(*, actor: User, text: str, commit: bool) -> list[ImportRow]
     """
     require_role(actor, STACK_EDITORS, "import tools")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    header = csv_header(reader)
     missing = [c for c in ("name", "layer") if c not in header]
     if missing:
         raise ValidationError(
@@ -291,7 +311,7 @@ def tools_import_csv(*, actor: User, text: str, commit: bool) -> list[ImportRow]
     existing = {t.name.lower(): t for t in Tool.objects.all()}
     rows: list[ImportRow] = []
     seen: set[str] = set()
-    for raw in reader:
+    for raw in csv_rows(reader):
         data = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
         row = ImportRow(line=reader.line_num, name=data.get("name", ""))
         errors = row.errors
@@ -515,7 +535,7 @@ def seats_import(
     require_role(actor, STACK_EDITORS, "upload seat exports")
     now = now or timezone.now()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    header = csv_header(reader)
     if "email" not in header:
         raise ValidationError(
             {"file": f"Line 1: the header needs an 'email' column ({', '.join(SEAT_CSV_COLUMNS)})."}
@@ -523,7 +543,7 @@ def seats_import(
     lines: list[SeatLine] = []
     seats: list[Seat] = []
     seen: set[str] = set()
-    for raw in reader:
+    for raw in csv_rows(reader):
         data = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
         line = SeatLine(line=reader.line_num, email=data.get("email", "").lower())
         try:

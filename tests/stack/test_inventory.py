@@ -194,3 +194,17 @@ def test_pages_and_api(users, segment, catalog, client_for, api_for, django_asse
     )
     assert bad.status_code == 400 and bad.json()["rows"][0]["errors"][0].startswith("kind:")
     assert api_for("leadership").post("/api/v1/stack/instruments/", {}).status_code == 403
+
+
+def test_an_unreadable_csv_is_a_400_naming_the_line(api_for, users):
+    huge = "kind,name,property\nevent," + "x" * 200_000 + ",www\n"
+    response = api_for("pm").post(
+        "/api/v1/stack/instruments/import/", {"text": huge, "commit": False}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith("Line 2: not readable as CSV")
+    tools = api_for("pm").post(
+        "/api/v1/stack/tools/import/", {"text": "name,layer\n" + "y" * 200_000, "commit": False},
+        format="json",
+    )  # fmt: skip
+    assert tools.status_code == 400
