@@ -5,42 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.views import View
-from django.views.generic import ListView
 
 from mops.accounts.models import User
 from mops.accounts.permissions import RoleRequiredMixin
-from mops.core.actors import actor_of
 
 from . import hooks, inventory, selectors
 from .filters import InstrumentFilter
 from .forms import InstrumentForm, InstrumentImportForm
 from .models import Instrument, InstrumentKind
-from .services import STACK_EDITORS, STACK_READERS
-from .views import _can_edit, _ModelFormView, _uploaded_text
+from .services import STACK_READERS, ImportRow
+from .views import CsvImportView, FilteredListView, _can_edit, _ModelFormView
 
 
-class InstrumentListView(RoleRequiredMixin, ListView):
+class InstrumentListView(FilteredListView):
     """Events and pixels per property, with consent category, container and destinations."""
 
     template_name = "stack/instrument_list.html"
-    read_roles = STACK_READERS
-    paginate_by = 50
+    filterset_class = InstrumentFilter
 
-    def get_queryset(self) -> QuerySet[Instrument]:
-        self.filterset = InstrumentFilter(self.request.GET, queryset=selectors.instruments())
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["can_edit"] = _can_edit(self.request)
-        return context
+    def base_queryset(self) -> QuerySet[Instrument]:
+        return selectors.instruments()
 
 
 class InstrumentDetailView(RoleRequiredMixin, View):
@@ -75,43 +63,14 @@ class InstrumentFormView(_ModelFormView):
         )
 
 
-class InstrumentImportView(RoleRequiredMixin, View):
-    """CSV import: a preview with each line's action or its errors, then the import."""
+class InstrumentImportView(CsvImportView):
+    template_name = "stack/instrument_import.html"
+    form_class = InstrumentImportForm
+    noun = "entries"
+    done = "stack:instrument_list"
 
-    read_roles = STACK_EDITORS
-    write_roles = STACK_EDITORS
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "stack/instrument_import.html", {"form": InstrumentImportForm()})
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = InstrumentImportForm(request.POST, request.FILES)
-        rows = None
-        text = _uploaded_text(form) if form.is_valid() else ""
-        if not form.errors:
-            commit = request.POST.get("action") == "import"
-            try:
-                rows = inventory.instruments_import_csv(
-                    actor=actor_of(request), text=text, commit=commit
-                )
-            except ValidationError as exc:
-                form.add_error("text", exc.message_dict.get("file", exc.messages))
-            else:
-                if commit and not any(r.errors for r in rows):
-                    created = sum(1 for r in rows if r.action == "create")
-                    messages.success(
-                        request,
-                        f"Imported {len(rows)} entries: {created} new, "
-                        f"{len(rows) - created} updated.",
-                    )
-                    return redirect("stack:instrument_list")
-        has_errors = bool(rows and any(r.errors for r in rows))
-        return render(
-            request,
-            "stack/instrument_import.html",
-            {"form": form, "rows": rows, "text": text, "has_errors": has_errors},
-            status=400 if form.errors or has_errors else 200,
-        )
+    def run(self, actor: User, text: str, commit: bool) -> list[ImportRow]:
+        return inventory.instruments_import_csv(actor=actor, text=text, commit=commit)
 
 
 class CoverageView(RoleRequiredMixin, View):

@@ -73,21 +73,38 @@ def _uploaded_text(form: Any) -> str:
 # --- tools ------------------------------------------------------------------------------------
 
 
-class ToolListView(RoleRequiredMixin, ListView):
-    """The registry: every tool with its layer, owner, golden-path status and flows."""
+class FilteredListView(RoleRequiredMixin, ListView):
+    """A stack list page: the filterset it shares with the API over a selector."""
 
-    template_name = "stack/tool_list.html"
     read_roles = STACK_READERS
     paginate_by = 50
+    filterset_class: Any = None
 
-    def get_queryset(self) -> QuerySet[Tool]:
-        self.filterset = ToolFilter(self.request.GET, queryset=selectors.tools())
+    def base_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        self.filterset = self.filterset_class(self.request.GET, queryset=self.base_queryset())
         return self.filterset.qs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         context["can_edit"] = _can_edit(self.request)
+        return context
+
+
+class ToolListView(FilteredListView):
+    """The registry: every tool with its layer, owner, golden-path status and flows."""
+
+    template_name = "stack/tool_list.html"
+    filterset_class = ToolFilter
+
+    def base_queryset(self) -> QuerySet[Tool]:
+        return selectors.tools()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
         context["export_query"] = self.request.GET.urlencode()
         return context
 
@@ -212,17 +229,25 @@ class ToolFormView(RoleRequiredMixin, View):
         return redirect(tool.get_absolute_url())
 
 
-class ToolImportView(RoleRequiredMixin, View):
-    """CSV import: a preview with each line's action or its errors, then the import."""
+class CsvImportView(RoleRequiredMixin, View):
+    """A CSV import page: a preview with each line's action or its errors, then the
+    import (nothing is written while any line has an error)."""
 
     read_roles = STACK_EDITORS
     write_roles = STACK_EDITORS
+    template_name = ""
+    form_class: Any = None
+    noun = ""
+    done = ""  # URL name after a successful import
+
+    def run(self, actor: User, text: str, commit: bool) -> list[services.ImportRow]:
+        raise NotImplementedError
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "stack/tool_import.html", {"form": ToolImportForm()})
+        return render(request, self.template_name, {"form": self.form_class()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = ToolImportForm(request.POST, request.FILES)
+        form = self.form_class(request.POST, request.FILES)
         rows = None
         text = ""
         if form.is_valid():
@@ -230,7 +255,7 @@ class ToolImportView(RoleRequiredMixin, View):
         if not form.errors:
             commit = request.POST.get("action") == "import"
             try:
-                rows = services.tools_import_csv(actor=actor_of(request), text=text, commit=commit)
+                rows = self.run(actor_of(request), text, commit)
             except ValidationError as exc:
                 form.add_error("text", exc.message_dict.get("file", exc.messages))
             else:
@@ -238,16 +263,27 @@ class ToolImportView(RoleRequiredMixin, View):
                     created = sum(1 for r in rows if r.action == "create")
                     messages.success(
                         request,
-                        f"Imported {len(rows)} tools: {created} new, {len(rows) - created} updated.",
+                        f"Imported {len(rows)} {self.noun}: {created} new, "
+                        f"{len(rows) - created} updated.",
                     )
-                    return redirect("stack:tool_list")
+                    return redirect(self.done)
         has_errors = bool(rows and any(r.errors for r in rows))
         return render(
             request,
-            "stack/tool_import.html",
+            self.template_name,
             {"form": form, "rows": rows, "text": text, "has_errors": has_errors},
             status=400 if form.errors or has_errors else 200,
         )
+
+
+class ToolImportView(CsvImportView):
+    template_name = "stack/tool_import.html"
+    form_class = ToolImportForm
+    noun = "tools"
+    done = "stack:tool_list"
+
+    def run(self, actor: User, text: str, commit: bool) -> list[services.ImportRow]:
+        return services.tools_import_csv(actor=actor, text=text, commit=commit)
 
 
 # --- flows and the map --------------------------------------------------------------------
@@ -276,20 +312,12 @@ class MapView(RoleRequiredMixin, View):
         )
 
 
-class FlowListView(RoleRequiredMixin, ListView):
+class FlowListView(FilteredListView):
     template_name = "stack/flow_list.html"
-    read_roles = STACK_READERS
-    paginate_by = 50
+    filterset_class = FlowFilter
 
-    def get_queryset(self) -> QuerySet[Flow]:
-        self.filterset = FlowFilter(self.request.GET, queryset=selectors.flows())
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["can_edit"] = _can_edit(self.request)
-        return context
+    def base_queryset(self) -> QuerySet[Flow]:
+        return selectors.flows()
 
 
 class FlowDetailView(RoleRequiredMixin, View):
