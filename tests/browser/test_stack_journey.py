@@ -74,3 +74,31 @@ def test_admin_imports_sees_the_failing_edge_owner_gets_alert_and_reviews(page, 
     for _ in range(2):
         page.get_by_role("button", name="Attest").first.click()
     assert "100% complete" in page.get_by_test_id("review-completion").inner_text()
+
+
+def test_evaluate_a_new_tool_shows_the_approved_tools_of_the_layer_picked(
+    page, login, publish_service
+):
+    from governance.stack.evaluation import EVALUATION_DEFINITION, EVALUATION_SERVICE_SLUG
+
+    Tool.objects.create(name="Segment", layer="cdp", status="approved", purpose="Events.")
+    Tool.objects.create(name="Salesforce", layer="crm", status="approved")
+    Tool.objects.create(name="Webinar Buddy", layer="cdp", status="tolerated")
+    publish_service(
+        "Evaluate a new tool",
+        EVALUATION_SERVICE_SLUG,
+        change_type="schema_change",
+        input_definition=EVALUATION_DEFINITION,
+    )
+    login("requester")
+    page.goto("/")
+    page.get_by_role("link", name="New request").click()
+    page.get_by_role("link", name="Evaluate a new tool").click()
+    page.wait_for_load_state("load")  # conditions.js (deferred) has run
+    cdp = page.get_by_text("Approved CDP / event collection tools")
+    crm = page.get_by_text("Approved CRM tools")
+    assert not cdp.is_visible() and not crm.is_visible()
+    page.get_by_label("Stack layer").select_option("CDP / event collection")
+    assert cdp.is_visible() and not crm.is_visible()
+    assert page.get_by_text("Segment — Events.").is_visible()
+    assert page.get_by_text("Webinar Buddy").count() == 0
