@@ -2,18 +2,22 @@ from django.apps import AppConfig
 
 
 def _refresh_imported(request_ids: list[int]) -> None:
-    """After an import committed: the facts of the requests it wrote, in bounded batches
-    (a failure is logged, never raised into the committed import; the hourly stale-facts
-    refresh retries)."""
+    """After an import committed: the facts of the requests it wrote — at once for a small
+    import, by the worker's stale-facts refresh (queued now) for a large one, so the import
+    is not held up. A failure is logged, never raised into the committed import (the
+    hourly refresh retries)."""
     import logging
 
     from .facts import request_facts_refresh
+    from .tasks import facts_refresh_stale
 
-    for start in range(0, len(request_ids), 500):
-        try:
-            request_facts_refresh(request_ids=request_ids[start : start + 500])
-        except Exception:
-            logging.getLogger(__name__).exception("metrics: facts of imported requests")
+    try:
+        if len(request_ids) <= 500:
+            request_facts_refresh(request_ids=request_ids)
+        else:
+            facts_refresh_stale.delay()
+    except Exception:
+        logging.getLogger(__name__).exception("metrics: facts of imported requests")
 
 
 class MetricsConfig(AppConfig):
