@@ -7,9 +7,6 @@ class IntakeConfig(AppConfig):
     verbose_name = "Requests"
 
     def ready(self) -> None:
-        from celery.schedules import crontab
-        from django.conf import settings
-
         from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING
         from mops.core import registry
 
@@ -36,12 +33,3 @@ class IntakeConfig(AppConfig):
 
         stack_hooks.tracking_plan_events.append(tracking_events.planned_events)
         registry.demo_loaders.append(("intake stack", stack_demo.load))
-        settings.CELERY_BEAT_SCHEDULE["intake-sla-sweep"] = {
-            "task": "intake.tasks.sla_sweep",
-            "schedule": crontab(minute="*/5"),
-        }
-        # Monday 08:00 in CELERY_TIMEZONE (= MOPS_TIME_ZONE, settings.TIME_ZONE)
-        settings.CELERY_BEAT_SCHEDULE["intake-weekly-review"] = {
-            "task": "intake.tasks.weekly_review",
-            "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
-        }

@@ -26,18 +26,15 @@ class MetricsConfig(AppConfig):
     verbose_name = "Metrics"
 
     def ready(self) -> None:
-        from celery.schedules import crontab
-        from django.conf import settings
-
         from mops.accounts.roles import ADMINS, Role
         from mops.core import registry
 
-        from . import demo, signals
+        from . import demo, receivers
         from .impact import demo as impact_demo
         from .impact import tasks as impact_tasks  # noqa: F401 — registers the Celery tasks
         from .panels import leadership_panel
 
-        signals.connect()
+        receivers.connect()
         dashboard_roles = frozenset({Role.LEADERSHIP, Role.PM}) | ADMINS
         registry.nav_items.append(
             registry.NavItem(
@@ -75,27 +72,3 @@ class MetricsConfig(AppConfig):
         intake_hooks.requests_imported.append(_refresh_imported)
         registry.demo_loaders.append(("metrics", demo.load))
         registry.demo_loaders.append(("metrics impact", impact_demo.load))
-        settings.CELERY_BEAT_SCHEDULE["metrics-weekly-digest"] = {
-            "task": "metrics.tasks.weekly_digest",
-            "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
-        }
-        settings.CELERY_BEAT_SCHEDULE["metrics-quarterly-survey"] = {
-            "task": "metrics.tasks.quarterly_survey",
-            "schedule": crontab(minute=0, hour=9, day_of_month=1, month_of_year="1,4,7,10"),
-        }
-        settings.CELERY_BEAT_SCHEDULE["metrics-facts-refresh"] = {
-            "task": "metrics.tasks.facts_refresh_stale",
-            "schedule": crontab(minute=15),
-        }
-        settings.CELERY_BEAT_SCHEDULE["metrics-rollup-rebuild"] = {
-            "task": "metrics.tasks.rollup_rebuild",
-            "schedule": crontab(minute=40, hour=3),
-        }
-        settings.CELERY_BEAT_SCHEDULE["metrics-impact-snapshots"] = {
-            "task": "metrics.impact.snapshots_refresh",
-            "schedule": crontab(minute=10, hour=4),
-        }
-        settings.CELERY_BEAT_SCHEDULE["metrics-impact-review"] = {
-            "task": "metrics.impact.review_send",
-            "schedule": crontab(minute=0, hour=9, day_of_month=1),
-        }

@@ -3,7 +3,7 @@
 The SLA clocks are read with intake's own pure clock (`intake.slaclock.read_clock`) on the
 service version's calendar, so a figure on the dashboard agrees with the state the request
 page shows. Called after commit when a request or one of its events is saved
-(`metrics.signals`), hourly for anything missed (`tasks.facts_refresh_stale`), and in bulk
+(`metrics.receivers`), hourly for anything missed (`tasks.facts_refresh_stale`), and in bulk
 by the demo loader.
 """
 

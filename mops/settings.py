@@ -25,6 +25,8 @@ if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+# Keys secrets at rest (mops.core.crypto); blank: SECRET_KEY does.
+MOPS_ENCRYPTION_KEY = env.str("MOPS_ENCRYPTION_KEY", default="")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -156,12 +158,50 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env.str("MOPS_TIME_ZONE", default="America/New_York")
 # Default schedules; django-celery-beat copies them into the database where admins edit them.
+# Every periodic task, in one place; crontab times are in CELERY_TIMEZONE (= MOPS_TIME_ZONE).
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "mops.core.tasks.worker_heartbeat", "schedule": 15.0},
     "outbox-sweep": {"task": "mops.notify.tasks.outbox_sweep", "schedule": 30.0},
+    # intake: SLA clocks every 5 minutes; the weekly backlog review Monday 08:00.
+    "intake-sla-sweep": {"task": "intake.tasks.sla_sweep", "schedule": crontab(minute="*/5")},
+    "intake-weekly-review": {
+        "task": "intake.tasks.weekly_review",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+    },
+    # releases: the rolling departure horizon, departures advancing, pre-flight re-runs.
+    "releases-departures-horizon": {
+        "task": "releases.tasks.departures_horizon",
+        "schedule": crontab(minute=5, hour="*/6"),
+    },
+    "releases-departures-advance": {"task": "releases.tasks.departures_advance", "schedule": 60.0},
+    "releases-preflight-sweep": {"task": "releases.tasks.preflight_sweep", "schedule": 120.0},
+    # metrics: digest, NPS survey, facts and roll-ups, business impact.
+    "metrics-weekly-digest": {
+        "task": "metrics.tasks.weekly_digest",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+    },
+    "metrics-quarterly-survey": {
+        "task": "metrics.tasks.quarterly_survey",
+        "schedule": crontab(minute=0, hour=9, day_of_month=1, month_of_year="1,4,7,10"),
+    },
+    "metrics-facts-refresh": {
+        "task": "metrics.tasks.facts_refresh_stale",
+        "schedule": crontab(minute=15),
+    },
+    "metrics-rollup-rebuild": {
+        "task": "metrics.tasks.rollup_rebuild",
+        "schedule": crontab(minute=40, hour=3),
+    },
+    "metrics-impact-snapshots": {
+        "task": "metrics.impact.snapshots_refresh",
+        "schedule": crontab(minute=10, hour=4),
+    },
+    "metrics-impact-review": {
+        "task": "metrics.impact.review_send",
+        "schedule": crontab(minute=0, hour=9, day_of_month=1),
+    },
 }
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=60)
-_ = crontab  # apps add crontab schedules to CELERY_BEAT_SCHEDULE in their AppConfig.ready
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -383,6 +423,22 @@ OUTBOX_HTTP_TIMEOUT = env.float("OUTBOX_HTTP_TIMEOUT", default=10.0)
 STACK_UTILISATION_THRESHOLD = env.int("STACK_UTILISATION_THRESHOLD", default=70)
 # Username of the stack owner, whose approval a new-tool RFC needs; blank: any active admin.
 STACK_OWNER = env.str("STACK_OWNER", default="")
+
+# --- Releases -----------------------------------------------------------------------------
+# An item may be marked live this many minutes before its departure starts.
+RELEASES_EARLY_LAUNCH_MINUTES = env.int("RELEASES_EARLY_LAUNCH_MINUTES", default=60)
+# Largest QA evidence file (bytes); UPLOAD_MAX_BYTES still caps every upload.
+RELEASES_EVIDENCE_MAX_BYTES = env.int("RELEASES_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# E-mail HTML larger than this is not pre-flight checked (bytes).
+RELEASES_PREFLIGHT_MAX_HTML_BYTES = env.int(
+    "RELEASES_PREFLIGHT_MAX_HTML_BYTES", default=2 * 1024 * 1024
+)
+# Seconds a pre-flight link check waits for each link.
+RELEASES_LINKCHECK_TIMEOUT = env.float("RELEASES_LINKCHECK_TIMEOUT", default=5.0)
+
+# --- Business impact (metrics) ------------------------------------------------------------
+IMPACT_ATTRIBUTION_MODEL = env.str("IMPACT_ATTRIBUTION_MODEL", default="linear")
+IMPACT_IDENTITY_THRESHOLD = env.float("IMPACT_IDENTITY_THRESHOLD", default=0.8)
 MOPS_WEBHOOK_SECRET = env.str("MOPS_WEBHOOK_SECRET", default=SECRET_KEY)
 
 LOGGING = {

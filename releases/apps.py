@@ -1,17 +1,4 @@
-from typing import Any
-
 from django.apps import AppConfig
-
-
-def revoke_feed_token(*, user: Any, **kwargs: Any) -> None:
-    """A deactivated person's calendar-feed URL stops working (in the deactivation's
-    transaction: `mops.accounts.signals.user_deactivated`)."""
-    from mops.core.audit import set_change_reason
-    from releases.trains.models import FeedToken
-
-    for token in FeedToken.objects.filter(user=user):
-        set_change_reason(token, "revoked: person deactivated")
-        token.delete()
 
 
 class ReleasesConfig(AppConfig):
@@ -20,16 +7,11 @@ class ReleasesConfig(AppConfig):
     verbose_name = "Release trains and QA"
 
     def ready(self) -> None:
-        from celery.schedules import crontab
-        from django.conf import settings
-
         from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING
-        from mops.accounts.signals import user_deactivated
         from mops.core import registry
         from releases import demo, receivers, setup
         from releases.panels import departures_panel
 
-        user_deactivated.connect(revoke_feed_token, dispatch_uid="releases.revoke_feed_token")
         registry.setup_steps.append(setup.setup_steps)
         registry.nav_items.append(
             registry.NavItem("Calendar", "releases:calendar", READ_EVERYTHING, 40, group="releases")
@@ -59,16 +41,3 @@ class ReleasesConfig(AppConfig):
 
         governance_hooks.rfc_actions.append(rfc_board_link)
         intake_hooks.request_next_steps.append(request_next_steps)
-
-        settings.CELERY_BEAT_SCHEDULE["releases-departures-horizon"] = {
-            "task": "releases.tasks.departures_horizon",
-            "schedule": crontab(minute=5, hour="*/6"),
-        }
-        settings.CELERY_BEAT_SCHEDULE["releases-departures-advance"] = {
-            "task": "releases.tasks.departures_advance",
-            "schedule": 60.0,
-        }
-        settings.CELERY_BEAT_SCHEDULE["releases-preflight-sweep"] = {
-            "task": "releases.tasks.preflight_sweep",
-            "schedule": 120.0,
-        }

@@ -11,6 +11,9 @@ transition as an event row; releases listens to those rows being created (a deco
 reaction, the one use of signals the architecture allows) and instantiates after the
 transaction commits. Checklists are also instantiated lazily when the QA page or a
 boarding check needs them, so a missed signal only delays them.
+
+When a person is deactivated (`mops.accounts.signals.user_deactivated`) their calendar-feed
+tokens are deleted in the same transaction.
 """
 
 from __future__ import annotations
@@ -70,8 +73,23 @@ def departure_gate(request_id: int, name: str) -> str | None:
     return None
 
 
+def revoke_feed_token(*, user: Any, **kwargs: Any) -> None:
+    """A deactivated person's calendar-feed URL stops working (in the deactivation's
+    transaction: `mops.accounts.signals.user_deactivated`)."""
+    from mops.core.audit import set_change_reason
+    from releases.trains.models import FeedToken
+
+    for token in FeedToken.objects.filter(user=user):
+        set_change_reason(token, "revoked: person deactivated")
+        token.delete()
+
+
 def connect() -> None:
     from django.apps import apps
+
+    from mops.accounts.signals import user_deactivated
+
+    user_deactivated.connect(revoke_feed_token, dispatch_uid="releases.revoke_feed_token")
 
     from intake import hooks as intake_hooks
 

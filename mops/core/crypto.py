@@ -6,6 +6,7 @@ never rendered back to a page or an API response.
 
 import base64
 import hashlib
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.db import models
 
 
 def _fernet() -> Fernet:
-    material = getattr(settings, "MOPS_ENCRYPTION_KEY", "") or settings.SECRET_KEY
+    material = settings.MOPS_ENCRYPTION_KEY or settings.SECRET_KEY
     key = base64.urlsafe_b64encode(hashlib.sha256(("mops-secrets:" + material).encode()).digest())
     return Fernet(key)
 
@@ -36,9 +37,9 @@ def decrypt(token: str) -> str:
 class EncryptedTextField(models.TextField):
     """A text column holding a Fernet token; Python code sees the plain value."""
 
-    def from_db_value(self, value, expression, connection):  # type: ignore[no-untyped-def]
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         return decrypt(value) if value else value
 
-    def get_prep_value(self, value):  # type: ignore[no-untyped-def]
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         return encrypt(value) if value else value
