@@ -66,5 +66,11 @@ def test_pm_imports_a_jira_export(page, login, users, service, settings, monkeyp
     assert "Spring launch" in listed and "Webinar invite" in listed
     assert ImportedRequest.objects.count() == 3
 
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing scrolls sideways
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("link", name="← Imports").click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.go_back()
     page.get_by_role("link", name="See them in the backlog").click()
     page.get_by_role("link", name="Spring launch").first.wait_for()
