@@ -611,7 +611,8 @@ def _events(
 
 
 def _write(run: ImportRun, plan: Plan, now: datetime) -> list[int]:
-    """Write the plan (inside the caller's transaction). Returns the ids written."""
+    """Write the plan (inside the caller's transaction). Returns the ids of the requests
+    created (bulk-written, so no post_save told anyone; updated ones are saved one by one)."""
     actor = run.created_by
     system_label = ImportSystem(run.system).label.split()[0]
     reason = f"imported from {system_label} by {actor.username} (import {run.pk})"
@@ -658,7 +659,7 @@ def _write(run: ImportRun, plan: Plan, now: datetime) -> list[int]:
         done += len(chunk)
         _set_progress(run.pk, "writing", done)
     if plan.updates:
-        written.extend(_write_updates(run, plan.updates, actor, reason, system_label, now))
+        _write_updates(run, plan.updates, actor, reason, system_label, now)
         done += len(plan.updates)
         _set_progress(run.pk, "writing", done)
     return written
