@@ -28,9 +28,9 @@ from .filters import MetricFilterForm
 from .impact.selectors import impact_panel
 from .models import NpsInvitation, NpsSurvey
 from .services import SURVEY_SENDERS, nps_respond, nps_survey_send
+from .stack.figures import stack_figures
 
 DASHBOARD_ROLES = READ_EVERYTHING
-from .stack.figures import stack_figures
 
 
 def _filters(request: HttpRequest) -> MetricFilterForm:
@@ -58,9 +58,9 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             panels=[(dashboard.PANELS[k](ctx), ctx.csv(k)) for k in dashboard.PAGE_PANELS],
             headline_csv=ctx.csv("headline"),
             impact=impact_panel(),
+            stack=stack_figures(),
             periods=[
                 (p, p.capitalize(), ctx.f.period == p, {**ctx.query, "period": p, "from": ""})
-            stack=stack_figures(),
                 for p in periods.PERIODS
             ],
         )

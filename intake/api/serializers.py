@@ -188,6 +188,9 @@ class RequestDetailSerializer(RequestSerializer):
 
 
 class TrackingPlanField(SafeDictField):
+    """The UTM set (each value at most 100 characters) and `events`, the comma-separated
+    events the campaign needs."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(child=serializers.CharField(max_length=2000, allow_blank=True), **kwargs)
 
@@ -198,11 +201,11 @@ class TrackingPlanField(SafeDictField):
             raise serializers.ValidationError(
                 f"Unknown UTM parameters: {', '.join(sorted(unknown))}; use {', '.join(PLAN_KEYS)}."
             )
+        long = sorted(k for k in TRACKING_KEYS if len(value.get(k) or "") > 100)
+        if long:
+            raise serializers.ValidationError(f"{long[0]}: at most 100 characters.")
         return value
 
-
-    """The UTM set (each value at most 100 characters) and `events`, the comma-separated
-    events the campaign needs."""
 
 class RequestWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -214,9 +217,6 @@ class RequestWriteSerializer(serializers.Serializer):
     tracking_plan = TrackingPlanField(required=False)
     desired_live_date = serializers.DateField(required=False, allow_null=True)
     scoring_inputs = SafeDictField(
-        long = sorted(k for k in TRACKING_KEYS if len(value.get(k) or "") > 100)
-        if long:
-            raise serializers.ValidationError(f"{long[0]}: at most 100 characters.")
         required=False,
         child=serializers.IntegerField(min_value=-1000, max_value=1000, allow_null=True),
     )
