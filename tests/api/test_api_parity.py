@@ -77,6 +77,9 @@ PAGE_TO_API: dict[str, tuple[str, ...]] = {
     "stack:seat_upload": ("stack-tool-seats",),
     "stack:review_start": ("stack-access-review-list",),
     "stack:review_detail": ("stack-access-review-attest",),
+    "stack:instrument_create": ("stack-instrument-list",),
+    "stack:instrument_edit": ("stack-instrument-detail",),
+    "stack:instrument_import": ("stack-instrument-import-csv",),
     # intake
     "intake:request_create": ("request-list",),
     "intake:request_edit": ("request-detail",),
@@ -85,9 +88,6 @@ PAGE_TO_API: dict[str, tuple[str, ...]] = {
     "intake:request_comment": ("request-comments",),
     "intake:attachment_upload": ("request-attachments",),
     "intake:scoring": ("scoring-model-list", "scoring-model-detail"),
-    "stack:instrument_create": ("stack-instrument-list",),
-    "stack:instrument_edit": ("stack-instrument-detail",),
-    "stack:instrument_import": ("stack-instrument-import-csv",),
     "intake:import_list": ("request-import-list",),
     "intake:import_detail": ("request-import-run",),
     # releases

@@ -73,12 +73,12 @@ EXPECTED: dict[str, set[str]] = {
     "stack/contracts/": STAFF_AND_LEADERS,
     "stack/utilisation/": STAFF_AND_LEADERS,
     "stack/access-reviews/": STAFF_AND_LEADERS,
+    "stack/instruments/": STAFF_AND_LEADERS,
+    "stack/instrumentation-coverage/": STAFF_AND_LEADERS,
     # intake: requesters list their team's requests (object visibility is tested in
     # tests/intake); scoring models are for MOPS staff and leadership.
     "requests/": EVERYONE,
     "scoring-models/": STAFF_AND_LEADERS,
-    "stack/instruments/": STAFF_AND_LEADERS,
-    "stack/instrumentation-coverage/": STAFF_AND_LEADERS,
     # request imports (#21): MOPS PMs and admins only (tested in tests/intake/test_import.py)
     "request-imports/": {PM, AD},
     # metrics: leadership dashboards and BI pulls; requesters and approvers have none.
@@ -102,11 +102,11 @@ EXPECTED: dict[str, set[str]] = {
     "metrics/requests/": STAFF_AND_LEADERS,
     "metrics/self_serve_share/": STAFF_AND_LEADERS,
     "metrics/shipped/": STAFF_AND_LEADERS,
+    "metrics/stack/": STAFF_AND_LEADERS,
     "metrics/standup/": STAFF_AND_LEADERS,
     "metrics/submitted/": STAFF_AND_LEADERS,
     "metrics/template_reuse/": STAFF_AND_LEADERS,
     "metrics/triage_sla/": STAFF_AND_LEADERS,
-    "metrics/stack/": STAFF_AND_LEADERS,
     "metrics/ttc/": STAFF_AND_LEADERS,
     "metrics/uptime/": STAFF_AND_LEADERS,
 }
@@ -121,11 +121,11 @@ POST_ONLY: set[str] = {
     "utm/validate-csv/",
     "utm/build/",
     "stack/tools/import/",
+    "stack/instruments/import/",
 }
 
 
 def _list_endpoints() -> list[str]:
-    "stack/instruments/import/",
     """API paths without path parameters (list/collection endpoints), from the URL conf."""
     found: list[str] = []
 
