@@ -259,6 +259,20 @@ def _ensure_test_tools() -> None:
             )
 
 
+def _parallel(pytest_args: list[str]) -> list[str]:
+    """pytest-xdist options for `make test`: one test worker per CPU the process may use (at
+    most 8: each worker takes REDIS_URL's database number + its index, of Redis's 16), or
+    TEST_WORKERS of them (0 or 1: serial); none when the arguments choose (`-n …`,
+    `-p no:xdist`). Each worker has its own test database, Redis database, live server and
+    browser (tests/conftest.py); `loadgroup` keeps tests marked `xdist_group` on one worker."""
+    for arg in pytest_args:
+        if arg.startswith(("-n", "--numprocesses", "--dist")) or arg.endswith("no:xdist"):
+            return []
+    chosen = os.environ.get("TEST_WORKERS", "").strip()
+    workers = int(chosen) if chosen.isdigit() else min(len(os.sched_getaffinity(0)), 8)
+    return ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
+
+
 def test(pytest_args: list[str]) -> int:
     _ensure_test_tools()
     _services(prefer_local=True)
@@ -280,7 +294,9 @@ def test(pytest_args: list[str]) -> int:
     if migrations.returncode:
         print("Model changes without migrations: run `manage.py makemigrations`.")
         return migrations.returncode
-    return subprocess.run([PY, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
+    return subprocess.run(
+        [PY, "-m", "pytest", *_parallel(pytest_args), *pytest_args], cwd=ROOT
+    ).returncode
 
 
 if __name__ == "__main__":

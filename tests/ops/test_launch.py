@@ -36,3 +36,19 @@ def test_services_from_a_running_make_run_fill_the_environment(tmp_path, monkeyp
     assert launch._services(prefer_local=False) == []  # nothing embedded was started
     assert os.environ["DATABASE_URL"].endswith("/from_run")
     assert os.environ["SITE_URL"] == "http://127.0.0.1:8123"
+
+
+def test_make_test_runs_one_worker_per_cpu_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("TEST_WORKERS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert launch._parallel(["-q"]) == ["-n", "2", "--dist", "loadgroup"]
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(32)))
+    assert launch._parallel([]) == ["-n", "8", "--dist", "loadgroup"]  # Redis has 16 databases
+    # The caller's choice wins: explicit -n, or xdist switched off.
+    assert launch._parallel(["-n", "0", "tests/workers"]) == []
+    assert launch._parallel(["-n4"]) == []
+    assert launch._parallel(["-p", "no:xdist"]) == []
+    monkeypatch.setenv("TEST_WORKERS", "1")
+    assert launch._parallel([]) == []  # serial
+    monkeypatch.setenv("TEST_WORKERS", "3")
+    assert launch._parallel([]) == ["-n", "3", "--dist", "loadgroup"]
