@@ -237,7 +237,7 @@ def services_import(*, actor: User, data: bytes, filename: str, commit: bool) ->
             elif column == "input_definition":
                 try:
                     values[column] = json.loads(text) if text else []
-                except ValueError as exc:
+                except json.JSONDecodeError as exc:
                     row.errors.append(f"input_definition: not JSON ({exc.msg}).")
             else:
                 values[column] = text

@@ -35,7 +35,8 @@ class ImportedRowSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     key = serializers.CharField(help_text="The row's slug.")
     action = serializers.CharField(help_text="create, update or unchanged.")
-    errors = serializers.ListField(child=serializers.CharField())
+    # a field (DRF's metaclass takes it off the class), not the serializer's `errors`
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
 
 
 class CatalogImportResultSerializer(serializers.Serializer):
@@ -93,10 +94,10 @@ class CatalogImportView(APIView):
         )
         if any(r.errors for r in rows):
             return Response({"errors": row_errors(rows)}, status=status.HTTP_400_BAD_REQUEST)
-        data = {
+        result = {
             "committed": commit,
             "rows": [
                 {"line": r.line, "key": r.key, "action": r.action, "errors": []} for r in rows
             ],
         }
-        return Response(data)
+        return Response(result)
