@@ -69,9 +69,9 @@ def login(base: str, username: str, password: str) -> dict[str, str]:
     form = urllib.parse.urlencode(
         {
             "csrfmiddlewaretoken": token.group(1) if token else "",
-            "login": username,
+            "username": username,
             "password": password,
-        }  # fmt: skip
+        }
     )
     conn.close()
     conn = _connection(base)
