@@ -143,3 +143,40 @@ def api_for(users):
         return client
 
     return make
+
+
+@pytest.fixture
+def calendar(users):
+    """The shared business calendar: New York, Mon–Fri 09:00–17:00, US public holidays."""
+    from catalog.services import calendar_create
+
+    return calendar_create(
+        actor=users["admin"],
+        name="New York",
+        slug="new-york",
+        time_zone="America/New_York",
+        working_hours=factories.MON_FRI_9_17,
+        holiday_regions=["US"],
+        closed_days=[],
+    )
+
+
+@pytest.fixture
+def policy(users, calendar):
+    """The shared "Standard" SLA policy on `calendar`: triage 4 business hours, delivery
+    16 / 40 / 120 by class, at risk at 75 % (made through the catalog service)."""
+    from catalog.services import sla_policy_create
+
+    return sla_policy_create(
+        actor=users["admin"],
+        name="Standard",
+        slug="standard",
+        calendar=calendar,
+        triage_hours_simple=4,
+        triage_hours_standard=4,
+        triage_hours_complex=4,
+        delivery_hours_simple=16,
+        delivery_hours_standard=40,
+        delivery_hours_complex=120,
+        at_risk_percent=75,
+    )

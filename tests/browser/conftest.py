@@ -97,31 +97,14 @@ def login(page):
 
 
 @pytest.fixture
-def ny_policy(users):
-    """The Standard SLA policy on a New York Mon–Fri 9–17 calendar with US holidays: the
-    one business calendar the browser journeys share."""
-    from catalog.services import calendar_create, sla_policy_create
-
-    admin = users["admin"]
-    calendar = calendar_create(
-        actor=admin,
-        name="New York",
-        slug="ny",
-        time_zone="America/New_York",
-        working_hours={str(d): [["09:00", "17:00"]] for d in range(5)},
-        holiday_regions=["US"],
-    )
-    return sla_policy_create(actor=admin, name="Standard", slug="standard", calendar=calendar)
-
-
-@pytest.fixture
-def publish_service(users, ny_policy):
-    """publish_service(name, slug, **fields) -> an active service on the shared policy."""
+def publish_service(users, policy):
+    """publish_service(name, slug, **fields) -> an active service on the shared policy
+    (tests/conftest.py)."""
     from catalog.services import service_create, service_publish
 
     def make(name: str, slug: str, **fields):  # type: ignore[no-untyped-def]
         admin = users["admin"]
-        fields.setdefault("sla_policy", ny_policy)
+        fields.setdefault("sla_policy", policy)
         return service_publish(
             service=service_create(actor=admin, name=name, slug=slug, **fields), actor=admin
         )

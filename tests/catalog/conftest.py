@@ -1,13 +1,12 @@
-"""Catalog fixtures: the US calendar, the Standard policy, a published service, a template."""
+"""Catalog fixtures: a published service and a template on the shared policy and calendar
+(tests/conftest.py)."""
 
 import pytest
 
 from catalog import demo
 from catalog.services import (
-    calendar_create,
     service_create,
     service_publish,
-    sla_policy_create,
     template_create,
 )
 
@@ -34,36 +33,6 @@ DEFINITION = [
 @pytest.fixture
 def admin(users):
     return users["admin"]
-
-
-@pytest.fixture
-def us_calendar(admin):
-    return calendar_create(
-        actor=admin,
-        name="US business hours",
-        slug="us",
-        time_zone="America/New_York",
-        working_hours=demo.MON_FRI_9_17,
-        holiday_regions=["US"],
-        closed_days=[],
-    )
-
-
-@pytest.fixture
-def policy(admin, us_calendar):
-    return sla_policy_create(
-        actor=admin,
-        name="Standard",
-        slug="standard",
-        calendar=us_calendar,
-        triage_hours_simple=4,
-        triage_hours_standard=4,
-        triage_hours_complex=4,
-        delivery_hours_simple=16,
-        delivery_hours_standard=40,
-        delivery_hours_complex=120,
-        at_risk_percent=75,
-    )
 
 
 @pytest.fixture

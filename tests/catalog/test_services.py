@@ -20,7 +20,6 @@ from catalog.models import (
     TemplateVersion,
 )
 from catalog.services import (
-    StaleRevision,
     calendar_create,
     calendar_update,
     parse_week_text,
@@ -31,6 +30,7 @@ from catalog.services import (
     template_publish,
     template_rollback,
 )
+from mops.core.concurrency import StaleVersion
 from mops.core.lifecycle import TransitionError
 
 from .conftest import DEFINITION
@@ -142,7 +142,7 @@ def test_a_bad_definition_is_refused_with_the_field_named(service, admin):
 
 
 def test_stale_revision_is_refused(service, admin):
-    with pytest.raises(StaleRevision):
+    with pytest.raises(StaleVersion):
         service_update(service=service, actor=admin, description="x", expected_revision=1)
 
 
@@ -217,28 +217,28 @@ def test_policy_due_date_skips_nights_weekends_and_holidays(policy):
     assert due == datetime(2025, 7, 8, 16, 0, tzinfo=NY)
 
 
-def test_policy_validation(admin, us_calendar):
+def test_policy_validation(admin, calendar):
     from catalog.services import sla_policy_create
 
     with pytest.raises(ValidationError) as exc:
         sla_policy_create(
-            actor=admin, name="Bad", slug="bad", calendar=us_calendar, at_risk_percent=150
+            actor=admin, name="Bad", slug="bad", calendar=calendar, at_risk_percent=150
         )
     assert "at_risk_percent" in exc.value.message_dict
     with pytest.raises(PermissionDenied):
         from tests.factories import UserFactory
 
-        sla_policy_create(actor=UserFactory(role="pm"), name="PM", slug="pm", calendar=us_calendar)
+        sla_policy_create(actor=UserFactory(role="pm"), name="PM", slug="pm", calendar=calendar)
 
 
 # --- calendars ----------------------------------------------------------------------------
 
 
-def test_engine_knows_hours_holidays_and_closed_days(us_calendar, admin):
+def test_engine_knows_hours_holidays_and_closed_days(calendar, admin):
     calendar_update(
-        calendar=us_calendar, actor=admin, closed_days=[(date(2025, 12, 24), "Christmas Eve")]
+        calendar=calendar, actor=admin, closed_days=[(date(2025, 12, 24), "Christmas Eve")]
     )
-    engine = us_calendar.engine(years=[2025])
+    engine = calendar.engine(years=[2025])
     assert engine.is_open(datetime(2025, 12, 23, 10, tzinfo=NY))
     assert not engine.is_open(datetime(2025, 12, 24, 10, tzinfo=NY))  # company closed day
     assert not engine.is_open(datetime(2025, 12, 25, 10, tzinfo=NY))  # public holiday
@@ -249,12 +249,12 @@ def test_engine_knows_hours_holidays_and_closed_days(us_calendar, admin):
     ) == timedelta(hours=24)  # Mon, Tue, Fri
 
 
-def test_engine_is_cached_until_the_calendar_changes(us_calendar, admin):
-    first = us_calendar.engine()
-    assert us_calendar.engine() is first
-    assert Calendar.objects.get(pk=us_calendar.pk).engine() is first
-    calendar_update(calendar=us_calendar, actor=admin, closed_days=[(date(2025, 12, 31), "NYE")])
-    fresh = Calendar.objects.get(pk=us_calendar.pk)
+def test_engine_is_cached_until_the_calendar_changes(calendar, admin):
+    first = calendar.engine()
+    assert calendar.engine() is first
+    assert Calendar.objects.get(pk=calendar.pk).engine() is first
+    calendar_update(calendar=calendar, actor=admin, closed_days=[(date(2025, 12, 31), "NYE")])
+    fresh = Calendar.objects.get(pk=calendar.pk)
     assert fresh.engine() is not first
     assert not fresh.engine().is_open(datetime(2025, 12, 31, 10, tzinfo=NY))
 

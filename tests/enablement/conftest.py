@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from catalog.services import service_create, service_publish
 from governance.enablement.services import course_save, module_save, playbook_save
-from tests.catalog.conftest import admin, policy, us_calendar  # noqa: F401 - shared fixtures
+from tests.catalog.conftest import admin  # noqa: F401 - shared fixtures
 
 QUIZ = [
     {

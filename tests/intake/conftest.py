@@ -1,12 +1,12 @@
-"""Intake fixtures: a New York 9–17 calendar (US holidays), a policy with a 4-business-hour
-triage target, a published service with a conditional form, and request helpers."""
+"""Intake fixtures: a published service with a conditional form on the shared policy
+(tests/conftest.py: New York 9–17, US holidays, 4-business-hour triage), request helpers."""
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from catalog.services import calendar_create, service_create, service_publish, sla_policy_create
+from catalog.services import service_create, service_publish
 from intake import services
 
 NY = ZoneInfo("America/New_York")
@@ -34,36 +34,6 @@ DEFINITION = [
 
 def ny(*args: int) -> datetime:
     return datetime(*args, tzinfo=NY)
-
-
-@pytest.fixture
-def calendar(users):
-    return calendar_create(
-        actor=users["admin"],
-        name="New York",
-        slug="new-york",
-        time_zone="America/New_York",
-        working_hours=MON_FRI_9_17,
-        holiday_regions=["US"],
-        closed_days=[],
-    )
-
-
-@pytest.fixture
-def policy(users, calendar):
-    return sla_policy_create(
-        actor=users["admin"],
-        name="Standard",
-        slug="standard",
-        calendar=calendar,
-        triage_hours_simple=4,
-        triage_hours_standard=4,
-        triage_hours_complex=4,
-        delivery_hours_simple=16,
-        delivery_hours_standard=40,
-        delivery_hours_complex=120,
-        at_risk_percent=75,
-    )
 
 
 @pytest.fixture

@@ -34,12 +34,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from catalog import demo as catalog_demo
 from catalog.services import (
-    calendar_create,
     service_create,
     service_publish,
-    sla_policy_create,
     template_create,
 )
 from intake.models import Request, RequestEvent
@@ -57,29 +54,8 @@ WHAT = [{"key": "what", "label": "What", "type": "text"}]
 
 
 @pytest.fixture
-def catalog(users):
+def catalog(users, policy):
     admin = users["admin"]
-    calendar = calendar_create(
-        actor=admin,
-        name="US business hours",
-        slug="us",
-        time_zone="America/New_York",
-        working_hours=catalog_demo.MON_FRI_9_17,
-        holiday_regions=["US"],
-    )
-    policy = sla_policy_create(
-        actor=admin,
-        name="Standard",
-        slug="standard",
-        calendar=calendar,
-        triage_hours_simple=4,
-        triage_hours_standard=4,
-        triage_hours_complex=4,
-        delivery_hours_simple=16,
-        delivery_hours_standard=40,
-        delivery_hours_complex=120,
-        at_risk_percent=75,
-    )
     template = template_create(
         actor=admin, name="Nurture", slug="nurture", content="Weekly.", rollback_plan="Pause."
     )
