@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -31,6 +31,7 @@ from .models import (
     Template,
     _time_zones,
 )
+from .services import POLICY_FIELDS
 
 # --- the request form ---------------------------------------------------------------------
 
@@ -249,7 +250,7 @@ def _condition_choices(form: forms.Form, keys: list[str]) -> None:
     kept even if that field is gone, so the error can name it)."""
     own = form["key"].value() if form.prefix and "__prefix__" not in form.prefix else None
     for i in range(1, CONDITION_ROWS + 1):
-        field = form.fields[f"cond_field_{i}"]
+        field = cast(forms.ChoiceField, form.fields[f"cond_field_{i}"])
         current = form[f"cond_field_{i}"].value() or ""
         options = [k for k in keys if k != own]
         if current and current not in options:
@@ -432,14 +433,18 @@ class BaseDefinitionFormSet(forms.BaseFormSet):
         return {data.get("cond_join") or "all": leaves}
 
 
-DefinitionFormSet = forms.formset_factory(
-    DefinitionFieldForm,
-    formset=BaseDefinitionFormSet,
-    extra=0,
-    can_order=True,
-    can_delete=True,
-    max_num=inputdef.MAX_FIELDS,
-    validate_max=True,
+# formset_factory's type forgets the formset class it was given.
+DefinitionFormSet = cast(
+    type[BaseDefinitionFormSet],
+    forms.formset_factory(
+        DefinitionFieldForm,
+        formset=BaseDefinitionFormSet,
+        extra=0,
+        can_order=True,
+        can_delete=True,
+        max_num=inputdef.MAX_FIELDS,
+        validate_max=True,
+    ),
 )
 
 
@@ -553,8 +558,10 @@ class CalendarForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(z, z) for z in sorted(_time_zones())]
-        self.fields["holiday_country"].choices = [
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
+            (z, z) for z in sorted(_time_zones())
+        ]
+        cast(forms.ChoiceField, self.fields["holiday_country"]).choices = [
             ("", "No public holidays"),
             *((code, f"{name} ({code})") for code, name in holidayregions.countries()),
         ]
@@ -562,7 +569,7 @@ class CalendarForm(forms.Form):
             self.initial.get("holiday_country") or ""
         )
         subdivisions = holidayregions.subdivisions(country)
-        self.fields["holiday_subdivision"].choices = [
+        cast(forms.ChoiceField, self.fields["holiday_subdivision"]).choices = [
             ("", "Whole country" if subdivisions else "—"),
             *((code, f"{name} ({code})") for code, name in subdivisions),
         ]
@@ -613,7 +620,9 @@ class CalendarForm(forms.Form):
         country = self.cleaned_data.get("holiday_country") or ""
         if not country:
             return []
-        return [holidayregions.region_code(country, self.cleaned_data.get("holiday_subdivision"))]
+        return [
+            holidayregions.region_code(country, self.cleaned_data.get("holiday_subdivision") or "")
+        ]
 
     def holiday_preview(self) -> list[tuple[date, str]]:
         """The next public holidays of the chosen region (what the form shows under it)."""
@@ -649,19 +658,7 @@ class CalendarForm(forms.Form):
 class SlaPolicyForm(forms.ModelForm):
     class Meta:
         model = SlaPolicy
-        fields = [
-            "name",
-            "slug",
-            "description",
-            "calendar",
-            "triage_hours_simple",
-            "triage_hours_standard",
-            "triage_hours_complex",
-            "delivery_hours_simple",
-            "delivery_hours_standard",
-            "delivery_hours_complex",
-            "at_risk_percent",
-        ]
+        fields = [f for f in POLICY_FIELDS if f != "target_kinds"]  # the service's list
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

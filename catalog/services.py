@@ -18,9 +18,9 @@ from django.db.models import Max
 
 from mops.accounts.roles import ADMINS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
-from mops.core.concurrency import StaleVersion
+from mops.core.concurrency import version_check
 from mops.core.lifecycle import Transition
-from mops.core.services import require_role
+from mops.core.services import fields_check, model_update, require_role
 from mops.core.slugs import unique_slug
 from mops.core.timezones import default_time_zone
 
@@ -59,12 +59,8 @@ SERVICE_FIELDS = (
     "input_definition",
 )
 VERSIONED_FIELDS = ("input_definition", "default_complexity", "sla_policy")
-
-
-StaleRevision = StaleVersion  # the kernel's domain exception (412 via the API handler)
-
-
-_require = require_role  # the kernel helper (mops.core.services)
+CALENDAR_FIELDS = ("name", "slug", "time_zone", "working_hours", "holiday_regions")
+TEMPLATE_FIELDS = ("name", "slug", "kind", "channel", "owner_team", "description")
 
 
 def can_edit_catalog(user: Any) -> bool:
@@ -112,7 +108,7 @@ def calendar_create(
     closed_days: Iterable[tuple[date, str] | ClosedSpan] = (),
 ) -> Calendar:
     """A business calendar; its time zone defaults to the deployment's (MOPS_TIME_ZONE)."""
-    _require(actor, CALENDAR_EDITORS, "edit business calendars")
+    require_role(actor, CALENDAR_EDITORS, "edit business calendars")
     calendar = Calendar(
         name=name,
         slug=slug,
@@ -136,15 +132,11 @@ def calendar_update(
     closed_days: Iterable[tuple[date, str] | ClosedSpan] | None = None,
     **changes: Any,
 ) -> Calendar:
-    _require(actor, CALENDAR_EDITORS, "edit business calendars")
-    allowed = {"name", "slug", "time_zone", "working_hours", "holiday_regions"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationError({f: "Not an editable calendar field." for f in unknown})
+    require_role(actor, CALENDAR_EDITORS, "edit business calendars")
+    fields_check(changes, fields=CALENDAR_FIELDS, message="Not an editable calendar field.")
     rows = _closed_day_rows(closed_days)
     with transaction.atomic():
-        for field, value in changes.items():
-            setattr(calendar, field, value)
+        model_update(calendar, fields=CALENDAR_FIELDS, data=changes)
         calendar.full_clean()
         set_change_reason(calendar, f"edited by {actor.username}")
         calendar.save()
@@ -228,10 +220,8 @@ POLICY_FIELDS = (
 
 
 def sla_policy_create(*, actor: Any, **fields: Any) -> SlaPolicy:
-    _require(actor, CALENDAR_EDITORS, "edit SLA policies")
-    unknown = set(fields) - set(POLICY_FIELDS)
-    if unknown:
-        raise ValidationError({f: "Not an SLA policy field." for f in unknown})
+    require_role(actor, CALENDAR_EDITORS, "edit SLA policies")
+    fields_check(fields, fields=POLICY_FIELDS, message="Not an SLA policy field.")
     if not fields.get("slug"):
         fields["slug"] = unique_slug(SlaPolicy, fields.get("name") or "sla-policy")
     policy = SlaPolicy(**fields)
@@ -243,15 +233,12 @@ def sla_policy_create(*, actor: Any, **fields: Any) -> SlaPolicy:
 
 
 def sla_policy_update(*, policy: SlaPolicy, actor: Any, **changes: Any) -> SlaPolicy:
-    _require(actor, CALENDAR_EDITORS, "edit SLA policies")
-    unknown = set(changes) - set(POLICY_FIELDS)
-    if unknown:
-        raise ValidationError({f: "Not an SLA policy field." for f in unknown})
+    require_role(actor, CALENDAR_EDITORS, "edit SLA policies")
+    fields_check(changes, fields=POLICY_FIELDS, message="Not an SLA policy field.")
     if "slug" in changes and not changes["slug"]:
         del changes["slug"]  # an emptied slug keeps the old one
     with transaction.atomic():
-        for field, value in changes.items():
-            setattr(policy, field, value)
+        model_update(policy, fields=POLICY_FIELDS, data=changes)
         policy.full_clean()
         set_change_reason(policy, f"edited by {actor.username}")
         policy.save()
@@ -276,7 +263,7 @@ def template_create(
     rollback_plan: str = "",
 ) -> Template:
     """A new template with its version 1 (the slug is made from the name if empty)."""
-    _require(actor, CATALOG_EDITORS, "edit templates")
+    require_role(actor, CATALOG_EDITORS, "edit templates")
     slug = slug or unique_slug(Template, name or "template")
     template = Template(
         name=name,
@@ -303,16 +290,12 @@ def template_create(
 
 def template_update(*, template: Template, actor: Any, **changes: Any) -> Template:
     """Edit the template's own fields (not its content: publish a version for that)."""
-    _require(actor, CATALOG_EDITORS, "edit templates")
-    allowed = {"name", "slug", "kind", "channel", "owner_team", "description"}
+    require_role(actor, CATALOG_EDITORS, "edit templates")
     if "slug" in changes and not changes["slug"]:
         del changes["slug"]  # an emptied slug keeps the old one
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationError({f: "Not an editable template field." for f in unknown})
+    fields_check(changes, fields=TEMPLATE_FIELDS, message="Not an editable template field.")
     with transaction.atomic():
-        for field, value in changes.items():
-            setattr(template, field, value)
+        model_update(template, fields=TEMPLATE_FIELDS, data=changes)
         template.full_clean()
         set_change_reason(template, f"edited by {actor.username}")
         template.save()
@@ -330,7 +313,7 @@ def template_publish(
     restored_from: TemplateVersion | None = None,
 ) -> TemplateVersion:
     """Publish the next version; earlier versions stay as they were."""
-    _require(actor, CATALOG_EDITORS, "publish templates")
+    require_role(actor, CATALOG_EDITORS, "publish templates")
     if spec is not None and not isinstance(spec, Mapping):
         raise ValidationError({"spec": "The spec must be a JSON object."})
     if not (changelog or "").strip():
@@ -367,7 +350,7 @@ def template_rollback(
     *, template: Template, actor: Any, to_number: Any, changelog: str = ""
 ) -> TemplateVersion:
     """Restore version `to_number` as a new version (history keeps everything)."""
-    _require(actor, CATALOG_EDITORS, "roll back templates")
+    require_role(actor, CATALOG_EDITORS, "roll back templates")
     try:
         number = int(to_number)
     except (TypeError, ValueError):
@@ -468,10 +451,8 @@ def service_create(
     **fields: Any,
 ) -> Service:
     """A new draft service with its version 1."""
-    _require(actor, CATALOG_EDITORS, "edit the catalog")
-    unknown = set(fields) - set(SERVICE_FIELDS)
-    if unknown:
-        raise ValidationError({f: "Not a service field." for f in unknown})
+    require_role(actor, CATALOG_EDITORS, "edit the catalog")
+    fields_check(fields, fields=SERVICE_FIELDS, message="Not a service field.")
     if "input_definition" in fields:
         fields["input_definition"] = _definition(fields["input_definition"])
     service = Service(**fields)
@@ -497,10 +478,8 @@ def service_update(
 ) -> Service:
     """Edit a service. A change to its definition, complexity, SLA policy or templates
     makes a new ServiceVersion; requests made before keep theirs."""
-    _require(actor, CATALOG_EDITORS, "edit the catalog")
-    unknown = set(changes) - set(SERVICE_FIELDS)
-    if unknown:
-        raise ValidationError({f: "Not an editable service field." for f in unknown})
+    require_role(actor, CATALOG_EDITORS, "edit the catalog")
+    fields_check(changes, fields=SERVICE_FIELDS, message="Not an editable service field.")
     if "input_definition" in changes:
         changes["input_definition"] = _definition(changes["input_definition"])
     chosen = _resolve_templates(templates)
@@ -510,10 +489,8 @@ def service_update(
             .select_related("current_version")
             .get(pk=service.pk)
         )
-        if expected_revision is not None and int(expected_revision) != locked.revision:
-            raise StaleRevision()
-        for field, value in changes.items():
-            setattr(locked, field, value)
+        version_check(locked.revision, expected_revision)
+        model_update(locked, fields=SERVICE_FIELDS, data=changes)
         locked.full_clean()
         if chosen is None:
             chosen = list(locked.templates.select_related("current_version"))
@@ -562,20 +539,20 @@ def _transition(service: Service, actor: Any, name: str) -> Service:
 
 def service_publish(*, service: Service, actor: Any) -> Service:
     """Make the service visible to requesters (draft or retired → active)."""
-    _require(actor, CATALOG_EDITORS, "publish services")
+    require_role(actor, CATALOG_EDITORS, "publish services")
     return _transition(service, actor, "publish")
 
 
 def service_retire(*, service: Service, actor: Any) -> Service:
     """Hide the service from requesters; its versions stay for the requests that used them."""
-    _require(actor, CATALOG_EDITORS, "retire services")
+    require_role(actor, CATALOG_EDITORS, "retire services")
     return _transition(service, actor, "retire")
 
 
 def service_copy(*, service: Service, actor: Any, name: str = "") -> Service:
     """A draft copy of `service` (form, SLA, channels, templates, instructions) under a new
     name ("Copy of …" by default) and an automatic slug, to edit into a sibling service."""
-    _require(actor, CATALOG_EDITORS, "copy services")
+    require_role(actor, CATALOG_EDITORS, "copy services")
     name = (name or "").strip() or f"Copy of {service.name}"
     base, n = name, 1
     while Service.objects.filter(name__iexact=name).exists():

@@ -1,12 +1,12 @@
 """Set-up aids of the catalog: starter services installed one by one, and copying a service."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from mops.accounts.permissions import RoleRequiredMixin
+from mops.core.views import call_service
 
 from .models import Service
 from .services import CATALOG_EDITORS, service_copy
@@ -23,12 +23,10 @@ class StartersView(RoleRequiredMixin, View):
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        try:
-            service = starter_install(key=request.POST.get("starter", ""), actor=request.user)
-        except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                for error in errors:
-                    messages.error(request, f"{name}: {error}")
+        ok, service = call_service(
+            request, starter_install, key=request.POST.get("starter", ""), actor=request.user
+        )
+        if not ok or service is None:
             return self.get(request, status=400)
         messages.success(request, f"“{service.name}” is in the catalog: adjust it to your team.")
         return redirect("catalog:starters")

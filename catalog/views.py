@@ -10,7 +10,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +20,7 @@ from django.views.generic import ListView, TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING
-from mops.core.lifecycle import TransitionError
+from mops.core.views import call_service
 
 from . import hooks, inputdef, selectors
 from .filters import ServiceFilter, TemplateFilter
@@ -37,7 +38,6 @@ from .models import Calendar, Complexity, Service, SlaPolicy, Template
 from .services import (
     CATALOG_EDITORS,
     SELF_SERVERS,
-    StaleRevision,
     calendar_create,
     calendar_update,
     can_edit_calendars,
@@ -56,20 +56,6 @@ from .services import (
     template_update,
 )
 
-
-def _errors_to_form(
-    form: forms.Form, exc: ValidationError, rename: dict[str, str] | None = None
-) -> None:
-    """Put a service's ValidationError onto the form, next to the fields it names."""
-    rename = rename or {}
-    if hasattr(exc, "error_dict"):
-        for field, messages_ in exc.message_dict.items():
-            target = rename.get(field, field)
-            form.add_error(target if target in form.fields else None, messages_)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # --- services -----------------------------------------------------------------------------
 
 
@@ -80,7 +66,7 @@ class ServiceListView(RoleRequiredMixin, ListView):
     read_roles = ALL_ROLES
     paginate_by = 50
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Service]:
         data = self.request.GET.copy()
         if not selectors.sees_all_services(self.request.user):
             data.pop("status", None)
@@ -172,7 +158,9 @@ class SelfServeView(RoleRequiredMixin, View):
             raise Http404("This service is not self-serve.")
         return service
 
-    def _render(self, request: HttpRequest, service: Service, form: forms.Form, status: int = 200):  # type: ignore[no-untyped-def]
+    def _render(
+        self, request: HttpRequest, service: Service, form: forms.Form, status: int = 200
+    ) -> HttpResponse:
         return render(
             request,
             self.template_name,
@@ -196,13 +184,15 @@ class SelfServeView(RoleRequiredMixin, View):
         service = self._service(slug)
         form = SelfServeForm(request.POST)
         if form.is_valid():
-            try:
-                selfserve_complete(
-                    service=service, actor=request.user, outcome=form.cleaned_data["outcome"]
-                )
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            else:
+            ok, _ = call_service(
+                request,
+                selfserve_complete,
+                form=form,
+                service=service,
+                actor=request.user,
+                outcome=form.cleaned_data["outcome"],
+            )
+            if ok:
                 messages.success(
                     request, f"Done: “{service.name}” recorded as self-served, no ticket needed."
                 )
@@ -273,33 +263,40 @@ class ServiceEditorView(RoleRequiredMixin, View):
         fields = form.service_fields() | {"input_definition": formset.definition}
         templates = list(form.cleaned_data.get("templates") or [])
         changelog = form.cleaned_data.get("changelog") or ""
-        try:
-            if service is None:
-                service = service_create(
-                    actor=request.user, templates=templates, changelog=changelog, **fields
-                )
-                verb = "created"
-            else:
-                service = service_update(
-                    service=service,
-                    actor=request.user,
-                    templates=templates,
-                    changelog=changelog,
-                    expected_revision=form.cleaned_data.get("revision"),
-                    **fields,
-                )
-                verb = "saved"
-            if request.POST.get("intent") == "publish" and service.status != "active":
-                service_publish(service=service, actor=request.user)
-                verb += " and published"
-        except StaleRevision as exc:
-            form.add_error(None, str(exc.detail))
-            return self._render(request, service, form, formset, status=412)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict") and "input_definition" in exc.error_dict:
-                formset._non_form_errors = formset.error_class(exc.message_dict["input_definition"])
-            _errors_to_form(form, exc)
-            return self._render(request, service, form, formset, status=400)
+
+        def save() -> tuple[Service, str]:
+            try:
+                if service is None:
+                    saved = service_create(
+                        actor=request.user, templates=templates, changelog=changelog, **fields
+                    )
+                    verb = "created"
+                else:
+                    saved = service_update(
+                        service=service,
+                        actor=request.user,
+                        templates=templates,
+                        changelog=changelog,
+                        expected_revision=form.cleaned_data.get("revision"),
+                        **fields,
+                    )
+                    verb = "saved"
+                if request.POST.get("intent") == "publish" and saved.status != "active":
+                    service_publish(service=saved, actor=request.user)
+                    verb += " and published"
+            except ValidationError as exc:  # the definition's errors also go above the rows
+                if hasattr(exc, "error_dict") and "input_definition" in exc.error_dict:
+                    errors = exc.message_dict["input_definition"]
+                    # Django has no public setter for a formset's non-form errors.
+                    formset._non_form_errors = formset.error_class(errors)  # type: ignore[attr-defined]
+                raise
+            return saved, verb
+
+        ok, result = call_service(request, save, form=form)
+        if not ok or result is None:
+            status = 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
+            return self._render(request, service, form, formset, status=status)
+        service, verb = result
         version = service.current_version
         messages.success(
             request,
@@ -331,13 +328,8 @@ class ServiceTransitionView(RoleRequiredMixin, View):
         actions = {"publish": service_publish, "retire": service_retire}
         if name not in actions:
             raise Http404
-        try:
-            actions[name](service=service, actor=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        except TransitionError as exc:
-            messages.error(request, exc.message)
-        else:
+        ok, _ = call_service(request, actions[name], service=service, actor=request.user)
+        if ok:
             messages.success(
                 request, f"“{service.name}” is now {service.get_status_display().lower()}."
             )
@@ -406,21 +398,29 @@ class CalendarEditView(RoleRequiredMixin, View):
                 "working_hours": data["working_hours"],
                 "holiday_regions": form.holiday_regions(),
             }
-            try:
-                if calendar is None:
-                    calendar = calendar_create(
-                        actor=request.user, closed_days=data["closed_days"], **fields
-                    )
-                else:
-                    calendar = calendar_update(
-                        calendar=calendar,
-                        actor=request.user,
-                        closed_days=data["closed_days"],
-                        **fields,
-                    )
-            except ValidationError as exc:
-                _errors_to_form(form, exc, rename={"working_hours": "day_0"})
+            if calendar is None:
+                ok, saved = call_service(
+                    request,
+                    calendar_create,
+                    form=form,
+                    field_map={"working_hours": "day_0"},
+                    actor=request.user,
+                    closed_days=data["closed_days"],
+                    **fields,
+                )
             else:
+                ok, saved = call_service(
+                    request,
+                    calendar_update,
+                    form=form,
+                    field_map={"working_hours": "day_0"},
+                    calendar=calendar,
+                    actor=request.user,
+                    closed_days=data["closed_days"],
+                    **fields,
+                )
+            if ok and saved is not None:
+                calendar = saved
                 messages.success(request, f"Calendar “{calendar.name}” saved.")
                 return redirect("catalog:calendar_detail", slug=calendar.slug)
         return render(
@@ -442,14 +442,21 @@ class SlaPolicyEditView(RoleRequiredMixin, View):
         form = SlaPolicyForm(request.POST, instance=SlaPolicy() if policy is None else None)
         if form.is_valid():
             fields = form.service_fields()
-            try:
-                if policy is None:
-                    policy = sla_policy_create(actor=request.user, **fields)
-                else:
-                    policy = sla_policy_update(policy=policy, actor=request.user, **fields)
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
+            if policy is None:
+                ok, saved = call_service(
+                    request, sla_policy_create, form=form, actor=request.user, **fields
+                )
             else:
+                ok, saved = call_service(
+                    request,
+                    sla_policy_update,
+                    form=form,
+                    policy=policy,
+                    actor=request.user,
+                    **fields,
+                )
+            if ok and saved is not None:
+                policy = saved
                 messages.success(request, f"SLA policy “{policy.name}” saved.")
                 return redirect("catalog:sla_list")
         return render(
@@ -480,7 +487,7 @@ class TemplateListView(RoleRequiredMixin, ListView):
     read_roles = READ_EVERYTHING
     paginate_by = 50
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Template]:
         self.filterset = TemplateFilter(self.request.GET, queryset=selectors.templates())
         return self.filterset.qs
 
@@ -535,17 +542,27 @@ class TemplateEditView(RoleRequiredMixin, View):
         valid = form.is_valid() & (version_form.is_valid() if version_form else True)
         if valid:
             fields = {name: form.cleaned_data[name] for name in TemplateForm.Meta.fields}
-            try:
-                if template is None:
-                    assert version_form is not None
-                    template = template_create(
-                        actor=request.user, **fields, **version_form.cleaned_data
-                    )
-                else:
-                    template = template_update(template=template, actor=request.user, **fields)
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
+            if template is None:
+                assert version_form is not None
+                ok, saved = call_service(
+                    request,
+                    template_create,
+                    form=form,
+                    actor=request.user,
+                    **fields,
+                    **version_form.cleaned_data,
+                )
             else:
+                ok, saved = call_service(
+                    request,
+                    template_update,
+                    form=form,
+                    template=template,
+                    actor=request.user,
+                    **fields,
+                )
+            if ok and saved is not None:
+                template = saved
                 messages.success(request, f"Template “{template.name}” saved.")
                 return redirect("catalog:template_detail", slug=template.slug)
         return render(
@@ -586,13 +603,15 @@ class TemplatePublishView(RoleRequiredMixin, View):
         template = get_object_or_404(Template, slug=slug)
         form = TemplateVersionForm(request.POST)
         if form.is_valid():
-            try:
-                version = template_publish(
-                    template=template, actor=request.user, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            else:
+            ok, version = call_service(
+                request,
+                template_publish,
+                form=form,
+                template=template,
+                actor=request.user,
+                **form.cleaned_data,
+            )
+            if ok and version is not None:
                 messages.success(request, f"{template.name} version {version.number} published.")
                 return redirect("catalog:template_detail", slug=template.slug)
         return render(
@@ -611,16 +630,16 @@ class TemplateRollbackView(RoleRequiredMixin, View):
         template = get_object_or_404(Template, slug=slug)
         form = TemplateRollbackForm(request.POST)
         if form.is_valid():
-            try:
-                version = template_rollback(
-                    template=template,
-                    actor=request.user,
-                    to_number=form.cleaned_data["to_number"],
-                    changelog=form.cleaned_data.get("changelog") or "",
-                )
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            else:
+            ok, version = call_service(
+                request,
+                template_rollback,
+                form=form,
+                template=template,
+                actor=request.user,
+                to_number=form.cleaned_data["to_number"],
+                changelog=form.cleaned_data.get("changelog") or "",
+            )
+            if ok and version is not None:
                 messages.success(
                     request,
                     f"{template.name}: version {form.cleaned_data['to_number']} restored "

@@ -39,9 +39,10 @@ from catalog import inputdef
 from catalog.models import ChangeType, Complexity, Service, ServiceStatus, TemplateVersion
 from governance import taxonomy as tx
 from governance.selectors import taxonomy_current
+from mops.accounts.models import User
 from mops.accounts.roles import ADMINS, COMMENTERS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
-from mops.core.concurrency import StaleVersion
+from mops.core.concurrency import version_check
 from mops.core.filters import query_without_empty
 from mops.core.lifecycle import Transition, TransitionError
 from mops.core.uploads import upload_max_bytes, validate_upload
@@ -75,13 +76,13 @@ from .models import (
 )
 
 TRACKING_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
-REQUIRED_TRACKING = ("utm_source", "utm_medium", "utm_campaign")
 # The tracking plan's other entry: the events the campaign needs, comma-separated, checked
 # against the stack's instrumentation inventory (governance.stack.hooks).
 TRACKING_EVENTS = "events"
 PLAN_KEYS = (*TRACKING_KEYS, TRACKING_EVENTS)
 EVENT_NAME_MAX = 120
 EVENTS_MAX = 50
+REQUIRED_TRACKING = ("utm_source", "utm_medium", "utm_campaign")
 UTM_VALUE_RE = re.compile(r"^[A-Za-z0-9._~+-]{1,100}$")
 BRIEF_FIELDS = ("brief", "audience", "creative", "offer")
 REQUESTER_FIELDS = frozenset(
@@ -428,7 +429,7 @@ def request_create(
     """A new draft request for `service`, made with its current version, with its files;
     `submit=True` submits it in the same transaction (all-or-nothing: a submission that
     fails leaves no draft)."""
-    if service.status != ServiceStatus.ACTIVE or service.current_version_id is None:
+    if service.status != ServiceStatus.ACTIVE or service.current_version is None:
         raise ValidationError({"service": f"'{service.name}' is not open for requests."})
     if not has_role(actor, {Role.REQUESTER, Role.PM, Role.ADMIN}):
         raise PermissionDenied("Your role does not allow making requests.")
@@ -568,10 +569,11 @@ def _lock(request: Request, expected_version: int | None) -> Request:
         )
         .get(pk=request.pk)
     )
-    if expected_version is not None and int(expected_version) != locked.version:
-        raise StaleVersion(
-            "This request was changed by someone else since you loaded it; reload and retry."
-        )
+    version_check(
+        locked.version,
+        expected_version,
+        "This request was changed by someone else since you loaded it; reload and retry.",
+    )
     return locked
 
 
@@ -806,15 +808,16 @@ def _refresh_sla(
 
 
 def _recipients(request: Request, actor: Any, *extra: Any) -> list[Any]:
-    users = {request.requester_id: request.requester}
-    if request.assignee_id:
-        users[request.assignee_id] = request.assignee
+    users: dict[int, User] = {request.requester_id: request.requester}
+    if request.assignee is not None:  # no query without one
+        users[request.assignee.pk] = request.assignee
     for watcher in request.watchers.select_related("user"):
         users[watcher.user_id] = watcher.user
     for user in extra:
         if user is not None:
             users[user.pk] = user
-    users.pop(getattr(actor, "pk", None), None)
+    if actor is not None:  # the system acts for no one
+        users.pop(actor.pk, None)
     return [u for u in users.values() if u.is_active]
 
 
@@ -1110,8 +1113,11 @@ def scoring_model_update(
         raise ValidationError({exc.field: exc.message}) from None
     with transaction.atomic():
         locked = ScoringModel.objects.select_for_update().get(pk=scoring_model.pk)
-        if expected_version is not None and int(expected_version) != locked.version:
-            raise StaleVersion("The scoring model changed since you loaded it; reload and retry.")
+        version_check(
+            locked.version,
+            expected_version,
+            "The scoring model changed since you loaded it; reload and retry.",
+        )
         number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = ScoringModelVersion.objects.create(
             scoring_model=locked,

@@ -6,25 +6,32 @@ Thin: parse input, call a service or selector, render. Permission rules live in 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
-from rest_framework.exceptions import APIException
 
-from catalog.forms import build_answers_form
+from catalog.forms import AnswersForm, build_answers_form
 from catalog.models import Service, ServiceStatus
 from catalog.selectors import services_visible_to
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, ALL_ROLES, COMMENTERS, READ_EVERYTHING, Role, has_role
-from mops.core.lifecycle import TransitionError
 from mops.core.uploads import ALLOWED_DESCRIPTION, attachment_response
+from mops.core.views import call_service
 
 from . import hooks, scoring, selectors, services, slaclock
 from .filters import ARIA_SORT, COLUMN_SORTS, SORTS, RequestFilter
@@ -45,18 +52,6 @@ PAGE_SIZE = 50
 def _visible_request(user: Any, pk: int, detail: bool = False) -> Request:
     qs = selectors.request_detail(user) if detail else selectors.request_visible_to(user)
     return get_object_or_404(qs, pk=pk)
-
-
-def _error_messages(exc: Exception) -> list[str]:
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return [f"{k}: {m}" for k, msgs in exc.message_dict.items() for m in msgs]
-        return list(exc.messages)
-    if isinstance(exc, TransitionError):
-        return [exc.message]
-    if isinstance(exc, APIException):
-        return [str(exc.detail)]
-    return [str(exc) or "Not allowed."]
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -103,11 +98,13 @@ class RequestListView(RoleRequiredMixin, View):
             "saved_views": list(selectors.saved_views(request.user)),
             "query": query.urlencode(),
             "bulk_actions": BulkForm.ACTIONS,
-            "assignees": BulkForm(ids=[]).fields["assignee"].choices if triager else [],
+            "assignees": cast(forms.ChoiceField, BulkForm(ids=[]).fields["assignee"]).choices
+            if triager
+            else [],
             "sorts": [(k, v[0]) for k, v in SORTS.items()],
             "now": now,
         }
-        if request.htmx:  # the live refresh: the rows alone
+        if getattr(request, "htmx", None):  # django-htmx's; the live refresh: the rows alone
             return render(request, "intake/request_list.html#backlog-rows", context)
         return render(request, "intake/request_list.html", context)
 
@@ -162,7 +159,7 @@ class BulkView(RoleRequiredMixin, View):
             return HttpResponseRedirect(back)
         if not form.is_valid():
             messages.error(
-                request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+                request, "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
             )
             return HttpResponseRedirect(back)
         data = form.cleaned_data
@@ -172,18 +169,19 @@ class BulkView(RoleRequiredMixin, View):
 
             assignee = get_user_model().objects.filter(username=data["assignee"]).first()
         chosen = list(selectors.request_visible_to(request.user).filter(pk__in=ids).order_by("id"))
-        try:
-            done, errors = services.requests_bulk(
-                requests=chosen,
-                action=data["action"],
-                actor=request.user,
-                note=data.get("note", ""),
-                assignee=assignee,
-                complexity=data.get("complexity", ""),
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, "; ".join(_error_messages(exc)))
+        ok, result = call_service(
+            request,
+            services.requests_bulk,
+            requests=chosen,
+            action=data["action"],
+            actor=request.user,
+            note=data.get("note", ""),
+            assignee=assignee,
+            complexity=data.get("complexity", ""),
+        )
+        if not ok or result is None:
             return HttpResponseRedirect(back)
+        done, errors = result
         if done:
             messages.success(request, f"{len(done)} request(s) updated.")
         for ref, message in errors.items():
@@ -205,36 +203,49 @@ class SavedViewView(RoleRequiredMixin, View):
             if not raw_id.isdigit():
                 messages.error(request, "view: pick a saved view.")
                 return HttpResponseRedirect(back)
-        try:
-            if request.POST.get("delete") or action == "delete":
-                services.saved_view_delete(actor=request.user, view_id=int(raw_id))
+        if request.POST.get("delete") or action == "delete":
+            ok, _ = call_service(
+                request, services.saved_view_delete, actor=request.user, view_id=int(raw_id)
+            )
+            if ok:
                 messages.success(request, "Saved view deleted.")
-                return HttpResponseRedirect(back)
-            if action == "rename":
-                view = services.saved_view_update(
-                    actor=request.user, view_id=int(raw_id), name=request.POST.get("name", "")
-                )
+            return HttpResponseRedirect(back)
+        if action == "rename":
+            ok, view = call_service(
+                request,
+                services.saved_view_update,
+                actor=request.user,
+                view_id=int(raw_id),
+                name=request.POST.get("name", ""),
+            )
+            if ok and view is not None:
                 messages.success(request, f"Renamed to “{view.name}”.")
-                return HttpResponseRedirect(back)
-            if action in ("share", "unshare"):
-                view = services.saved_view_update(
-                    actor=request.user, view_id=int(raw_id), shared=action == "share"
-                )
+            return HttpResponseRedirect(back)
+        if action in ("share", "unshare"):
+            ok, view = call_service(
+                request,
+                services.saved_view_update,
+                actor=request.user,
+                view_id=int(raw_id),
+                shared=action == "share",
+            )
+            if ok and view is not None:
                 messages.success(
                     request,
                     f"“{view.name}” is now shared with your team."
                     if view.shared
                     else f"“{view.name}” is now yours only.",
                 )
-                return HttpResponseRedirect(back)
-            view = services.saved_view_save(
-                actor=request.user,
-                name=request.POST.get("name", ""),
-                query=request.POST.get("query", ""),
-                shared=request.POST.get("shared") == "1",
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, "; ".join(_error_messages(exc)))
+            return HttpResponseRedirect(back)
+        ok, view = call_service(
+            request,
+            services.saved_view_save,
+            actor=request.user,
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+            shared=request.POST.get("shared") == "1",
+        )
+        if not ok or view is None:
             return HttpResponseRedirect(back)
         messages.success(request, f"Saved view “{view.name}”.")
         return HttpResponseRedirect(back + "?" + view.query)
@@ -253,26 +264,41 @@ class ServicePickView(RoleRequiredMixin, View):
         return render(request, "intake/service_pick.html", {"services": services_})
 
 
-def _apply_errors(exc: ValidationError, form: RequestForm, answers: Any) -> list[str]:
-    """Put each error next to its field; return the ones with no field."""
-    leftovers: list[str] = []
-    details = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    for key, msgs in details.items():
-        for message in msgs:
-            if key.startswith("answers.") and key[8:] in answers.fields:
-                text = message.split(": ", 1)[-1]
-                if text not in answers.errors.get(key[8:], []):  # its own check said it
-                    answers.add_error(key[8:], text)
-            elif key.startswith("tracking_plan.") and key[14:] in form.fields:
-                form.add_error(key[14:], message)
-            elif key.startswith("scoring_inputs.") and f"score_{key[15:]}" in form.fields:
-                form.add_error(f"score_{key[15:]}", message)
-            elif key in form.fields:
-                if message not in form.errors.get(key, []):
-                    form.add_error(key, message)
-            else:
-                leftovers.append(message if key == "__all__" else f"{key}: {message}")
-    return leftovers
+class _AnyKey:
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+class RequestFormErrors:
+    """Where `call_service` puts a service's refusal on the request page: each error next to
+    its field on the request form or its answers form (`answers.<key>`,
+    `tracking_plan.<field>`, `scoring_inputs.<factor>`); the rest in `leftovers`, listed
+    above the form."""
+
+    fields = _AnyKey()  # every key is placed here, none goes to messages
+
+    def __init__(self, form: RequestForm, answers: Any) -> None:
+        self.form, self.answers = form, answers
+        self.leftovers: list[str] = []
+
+    def add_error(self, key: str | None, error: Any) -> None:
+        message = " ".join(ValidationError(error).messages)
+        form, answers = self.form, self.answers
+        if key is None:
+            self.leftovers.append(message)
+        elif key.startswith("answers.") and key[8:] in answers.fields:
+            text = message.split(": ", 1)[-1]
+            if text not in answers.errors.get(key[8:], []):  # its own check said it
+                answers.add_error(key[8:], text)
+        elif key.startswith("tracking_plan.") and key[14:] in form.fields:
+            form.add_error(key[14:], message)
+        elif key.startswith("scoring_inputs.") and f"score_{key[15:]}" in form.fields:
+            form.add_error(f"score_{key[15:]}", message)
+        elif key in form.fields:
+            if message not in form.errors.get(key, []):
+                form.add_error(key, message)
+        else:
+            self.leftovers.append(f"{key}: {message}")
 
 
 def _error_summary(form: RequestForm, answers: Any) -> list[tuple[str, str, str]]:
@@ -282,6 +308,12 @@ def _error_summary(form: RequestForm, answers: Any) -> list[tuple[str, str, str]
         for message in answers.errors.get(name, []) if answers.is_bound else []:
             links.append((answers[name].id_for_label, field.label or name, str(message)))
     return links
+
+
+def _input_definition(service: Service) -> list[dict[str, Any]]:
+    """The published version's input definition (only published services are offered)."""
+    version = service.current_version
+    return version.input_definition if version is not None else []
 
 
 class _FormMixin:
@@ -295,7 +327,7 @@ class _FormMixin:
         answers: dict,
         bound: bool,
         service: Service | None = None,
-    ):
+    ) -> tuple[RequestForm, AnswersForm]:
         factors = services.default_scoring_version().parsed()
         data = http.POST if bound else None
         files = http.FILES if bound else None
@@ -338,7 +370,7 @@ class RequestCreateView(RoleRequiredMixin, _FormMixin, View):
 
     def get(self, http: HttpRequest, slug: str) -> HttpResponse:
         service = self._service(slug)
-        definition = service.current_version.input_definition
+        definition = _input_definition(service)
         form, answers = self._forms(http, definition, {}, {}, False, service)
         return self._render(http, service=service, form=form, answers=answers, obj=None)
 
@@ -346,26 +378,27 @@ class RequestCreateView(RoleRequiredMixin, _FormMixin, View):
         """Save a draft, or submit: the draft, its files and the submission are one
         transaction, so a submit that fails leaves no draft behind (one per attempt)."""
         service = self._service(slug)
-        definition = service.current_version.input_definition
+        definition = _input_definition(service)
         form, answers = self._forms(http, definition, {}, {}, True, service)
         context = {"service": service, "form": form, "answers": answers, "obj": None}
         if not form.is_valid():
             return self._render(http, status=400, **context)
         submit = http.POST.get("intent") == "submit"
-        try:
-            obj = services.request_create(
-                service=service,
-                actor=http.user,
-                answers=raw_answers(answers),
-                attachments=form.cleaned_data.get("attachments") or [],
-                submit=submit,
-                **form.values(),
-            )
-        except ValidationError as exc:
-            errors = _apply_errors(exc, form, answers)
+        target = RequestFormErrors(form, answers)
+        ok, obj = call_service(
+            http,
+            services.request_create,
+            form=target,
+            service=service,
+            actor=http.user,
+            answers=raw_answers(answers),
+            attachments=form.cleaned_data.get("attachments") or [],
+            submit=submit,
+            **form.values(),
+        )
+        if not ok or obj is None:
+            errors = target.leftovers
             return self._render(http, status=400, errors=errors, submit_failed=submit, **context)
-        except (TransitionError, PermissionDenied) as exc:
-            return self._render(http, status=400, errors=_error_messages(exc), **context)
         if submit:
             messages.success(http, f"{obj.reference} submitted.")
             return HttpResponseRedirect(obj.get_absolute_url())
@@ -379,16 +412,23 @@ SUBMITTED_MESSAGES = {
 }
 
 
-def _submit(http: HttpRequest, obj: Request, form: RequestForm, answers: Any, name: str):
-    try:
-        obj = services.request_transition(
-            request=obj, name=name, actor=http.user, note=http.POST.get("note", "")
-        )
-    except ValidationError as exc:
+def _submit(
+    http: HttpRequest, obj: Request, form: RequestForm, answers: Any, name: str
+) -> HttpResponse:
+    target = RequestFormErrors(form, answers)
+    ok, done = call_service(
+        http,
+        services.request_transition,
+        form=target,
+        request=obj,
+        name=name,
+        actor=http.user,
+        note=http.POST.get("note", ""),
+    )
+    if not ok or done is None:
         obj.refresh_from_db()
-        form.data = form.data.copy()
+        form.data = cast(QueryDict, form.data).copy()  # bound to the POST
         form.data["version"] = str(obj.version)
-        errors = _apply_errors(exc, form, answers)
         return _FormMixin()._render(
             http,
             status=400,
@@ -396,12 +436,10 @@ def _submit(http: HttpRequest, obj: Request, form: RequestForm, answers: Any, na
             form=form,
             answers=answers,
             obj=obj,
-            errors=errors,
+            errors=target.leftovers,
             submit_failed=True,
         )
-    except (TransitionError, PermissionDenied) as exc:
-        messages.error(http, "; ".join(_error_messages(exc)))
-        return HttpResponseRedirect(obj.get_absolute_url())
+    obj = done
     messages.success(http, SUBMITTED_MESSAGES[name].format(ref=obj.reference))
     return HttpResponseRedirect(obj.get_absolute_url())
 
@@ -443,8 +481,9 @@ class RequestEditView(RoleRequiredMixin, _FormMixin, View):
         context = {"service": obj.service, "form": form, "answers": answers, "obj": obj}
         if not form.is_valid():
             return self._render(http, status=400, **context)
-        try:
-            obj = services.request_update(
+
+        def save() -> Request:
+            saved = services.request_update(
                 request=obj,
                 actor=http.user,
                 expected_version=form.cleaned_data.get("version"),
@@ -453,14 +492,15 @@ class RequestEditView(RoleRequiredMixin, _FormMixin, View):
             )
             if form.cleaned_data.get("attachments"):
                 services.attachments_add(
-                    request=obj, files=form.cleaned_data["attachments"], actor=http.user
+                    request=saved, files=form.cleaned_data["attachments"], actor=http.user
                 )
-        except ValidationError as exc:
-            return self._render(
-                http, status=400, **context, errors=_apply_errors(exc, form, answers)
-            )
-        except (APIException, PermissionDenied) as exc:
-            return self._render(http, status=400, **context, errors=_error_messages(exc))
+            return saved
+
+        target = RequestFormErrors(form, answers)
+        ok, saved = call_service(http, save, form=target)
+        if not ok or saved is None:
+            return self._render(http, status=400, **context, errors=target.leftovers)
+        obj = saved
         intent = http.POST.get("intent")
         if intent in ("submit", "answer"):
             return _submit(http, obj, form, answers, intent)
@@ -554,18 +594,17 @@ class RequestTransitionView(RoleRequiredMixin, View):
                 "needs_note": transition.needs_note_from(obj.status),
             }
             return render(http, "intake/transition_confirm.html", context)
-        try:
-            obj = services.request_transition(
-                request=obj,
-                name=name,
-                actor=http.user,
-                note=http.POST.get("note", ""),
-                expected_version=_version(http),
-            )
-        except (ValidationError, TransitionError, PermissionDenied, APIException) as exc:
-            for message in _error_messages(exc):
-                messages.error(http, message)
-        else:
+        ok, done = call_service(
+            http,
+            services.request_transition,
+            request=obj,
+            name=name,
+            actor=http.user,
+            note=http.POST.get("note", ""),
+            expected_version=_version(http),
+        )
+        if ok and done is not None:
+            obj = done
             messages.success(http, f"{obj.reference} is now {obj.get_status_display()}.")
         return HttpResponseRedirect(obj.get_absolute_url())
 
@@ -578,20 +617,20 @@ class RequestTriageView(RoleRequiredMixin, View):
         obj = _visible_request(http.user, pk)
         form = TriageForm(http.POST)
         if not form.is_valid():
-            messages.error(http, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-            return HttpResponseRedirect(obj.get_absolute_url())
-        try:
-            services.request_update(
-                request=obj,
-                actor=http.user,
-                expected_version=form.cleaned_data["version"],
-                complexity=form.cleaned_data["complexity"],
-                assignee=form.cleaned_data["assignee"],
+            messages.error(
+                http, "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
             )
-        except (ValidationError, PermissionDenied, APIException) as exc:
-            for message in _error_messages(exc):
-                messages.error(http, message)
-        else:
+            return HttpResponseRedirect(obj.get_absolute_url())
+        ok, _ = call_service(
+            http,
+            services.request_update,
+            request=obj,
+            actor=http.user,
+            expected_version=form.cleaned_data["version"],
+            complexity=form.cleaned_data["complexity"],
+            assignee=form.cleaned_data["assignee"],
+        )
+        if ok:
             messages.success(http, "Saved.")
         return HttpResponseRedirect(obj.get_absolute_url())
 
@@ -602,12 +641,14 @@ class CommentView(RoleRequiredMixin, View):
 
     def post(self, http: HttpRequest, pk: int) -> HttpResponse:
         obj = _visible_request(http.user, pk)
-        try:
-            comment = services.comment_create(
-                request=obj, actor=http.user, body=http.POST.get("body", "")
-            )
-        except ValidationError as exc:
-            messages.error(http, "; ".join(_error_messages(exc)))
+        ok, comment = call_service(
+            http,
+            services.comment_create,
+            request=obj,
+            actor=http.user,
+            body=http.POST.get("body", ""),
+        )
+        if not ok or comment is None:
             return HttpResponseRedirect(obj.get_absolute_url() + "#comments")
         return HttpResponseRedirect(obj.get_absolute_url() + f"#comment-{comment.pk}")
 
@@ -625,11 +666,10 @@ class AttachmentUploadView(RoleRequiredMixin, View):
         if not files:
             messages.error(http, "attachments: choose a file to attach.")
             return HttpResponseRedirect(back)
-        try:
-            added = services.attachments_add(request=obj, files=files, actor=http.user)
-        except (ValidationError, PermissionDenied) as exc:
-            for message in _error_messages(exc):
-                messages.error(http, message)
+        ok, added = call_service(
+            http, services.attachments_add, request=obj, files=files, actor=http.user
+        )
+        if not ok or added is None:
             return HttpResponseRedirect(back)
         messages.success(http, f"Attached {', '.join(a.filename for a in added)}.")
         return HttpResponseRedirect(back)
@@ -640,7 +680,7 @@ class AttachmentDownloadView(RoleRequiredMixin, View):
 
     read_roles = ALL_ROLES
 
-    def get(self, http: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    def get(self, http: HttpRequest, pk: int, attachment_id: int) -> HttpResponseBase:
         attachment = get_object_or_404(
             selectors.request_attachments(http.user, pk), pk=attachment_id
         )
@@ -685,9 +725,10 @@ class ScoringView(RoleRequiredMixin, View):
         model = self._model()
         import json
 
+        version = model.current_version
         form = ScoringModelForm(
             initial={
-                "factors": json.dumps(model.current_version.factors, indent=2),
+                "factors": json.dumps(version.factors if version else [], indent=2),
                 "version": model.version,
             }
         )
@@ -699,7 +740,7 @@ class ScoringView(RoleRequiredMixin, View):
             "intake/scoring.html",
             {
                 "model": model,
-                "factors": model.current_version.parsed(),
+                "factors": model.current_version.parsed() if model.current_version else [],
                 "versions": model.versions.order_by("-number")[:20],
                 "form": form,
                 "errors": errors,
@@ -712,16 +753,18 @@ class ScoringView(RoleRequiredMixin, View):
         form = ScoringModelForm(http.POST)
         if not form.is_valid():
             return self._render(http, model, form)
-        try:
-            version = services.scoring_model_update(
-                scoring_model=model,
-                factors=form.cleaned_data["factors"],
-                actor=http.user,
-                note=form.cleaned_data["note"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except (ValidationError, APIException, PermissionDenied) as exc:
-            return self._render(http, model, form, _error_messages(exc))
+        ok, version = call_service(
+            http,
+            services.scoring_model_update,
+            form=form,
+            scoring_model=model,
+            factors=form.cleaned_data["factors"],
+            actor=http.user,
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        )
+        if not ok or version is None:
+            return self._render(http, model, form)
         version.refresh_from_db()
         messages.success(
             http,

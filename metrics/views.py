@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, READ_EVERYTHING, Role, has_role
+from mops.core.views import call_service
 
 from . import dashboard, periods, selectors
 from .checklist import checklist_evaluate
@@ -78,7 +79,7 @@ class ExportView(RoleRequiredMixin, View):
         form = _filters(request)
         if not form.is_valid():
             return HttpResponse(
-                "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+                "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items()),
                 status=400,
                 content_type="text/plain",
             )
@@ -234,12 +235,14 @@ class NpsView(RoleRequiredMixin, TemplateView):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = SurveySendForm(request.POST)
         if form.is_valid():
-            try:
-                survey = nps_survey_send(quarter=form.cleaned_data["quarter"], actor=request.user)
-            except ValidationError as exc:
-                for message in exc.message_dict.get("quarter", exc.messages):
-                    form.add_error("quarter", message)
-            else:
+            ok, survey = call_service(
+                request,
+                nps_survey_send,
+                form=form,
+                quarter=form.cleaned_data["quarter"],
+                actor=request.user,
+            )
+            if ok and survey is not None:
                 messages.success(
                     request,
                     f"Survey {survey.quarter} sent to {survey.invitations.count()} requester(s).",

@@ -1,4 +1,4 @@
-"""What every releases domain shares: knobs, the roles each write needs, who acted (None is
+"""What every releases domain shares: the roles each write needs, who acted (None is
 the system: beat tasks and workers), the version check and copy names."""
 
 from __future__ import annotations
@@ -6,25 +6,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from mops.accounts.models import User
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, Role, user_roles
-from mops.core.concurrency import StaleVersion
+from mops.core.concurrency import version_check
 from releases.trains.models import SYSTEM
 
 log = logging.getLogger(__name__)
 
 
-def setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
-
-
-# Knobs (environment-backed in settings when set there; these are the defaults).
-EARLY_LAUNCH_MINUTES = 60  # an item may be marked live this long before its departure
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-PREFLIGHT_MAX_HTML_BYTES = 2 * 1024 * 1024
-LINKCHECK_TIMEOUT = 5.0
+# Knobs are settings (mops/settings.py: RELEASES_*); this one is a rule, not a knob.
 MAX_MOVE_DAYS = 366  # a departure moved further than this is a new train, not a move
 
 TRAIN_EDITORS = frozenset({Role.ADMIN, Role.PM})
@@ -38,6 +30,11 @@ EXPERIMENT_EDITORS = MOPS_STAFF
 EXPERIMENT_READERS = READ_EVERYTHING  # who reads releases' pages: MOPS staff and leadership
 
 
+BOARDING_RULES = ("channel", "capacity", "cutoff", "freeze", "checklist", "departure", "state")
+# Pages name a refused rule "Refused (freeze): <reason>" (call_service's field_map).
+REFUSAL_LABELS = {rule: f"Refused ({rule})" for rule in BOARDING_RULES}
+
+
 class BoardingRefused(ValidationError):
     """Boarding refused; `rule` names the rule that failed (channel, capacity, cutoff,
     freeze, checklist, departure, state), also used as the error's field."""
@@ -48,18 +45,17 @@ class BoardingRefused(ValidationError):
         self.reason = message
 
 
-def who(actor: Any) -> str:
+def who(actor: User | None) -> str:
     return actor.username if actor is not None else "system"
 
 
-def roles_of(actor: Any) -> frozenset[str]:
+def roles_of(actor: User | None) -> frozenset[str]:
     return frozenset({SYSTEM}) if actor is None else user_roles(actor)
 
 
 def check_version(obj: Any, expected: int | None) -> None:
     """Raise the kernel's `StaleVersion` when the caller read an older `version` of `obj`."""
-    if expected is not None and int(expected) != obj.version:
-        raise StaleVersion()
+    version_check(obj.version, expected)
 
 
 def copy_name(model: Any, name: str) -> str:

@@ -5,6 +5,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from mops.accounts.models import Team, User
+
 from .. import inputdef
 from ..models import (
     Calendar,
@@ -19,6 +21,7 @@ from ..models import (
     Template,
     TemplateVersion,
 )
+from ..services import POLICY_FIELDS
 
 
 def reject_nul(value: Any, path: str = "") -> None:
@@ -145,7 +148,10 @@ class CalendarSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs = {"slug": {"validators": []}, "name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "slug": {"validators": []},
+            "name": {"validators": []},
+        }
 
 
 class SlaPolicySerializer(serializers.ModelSerializer):
@@ -158,25 +164,17 @@ class SlaPolicySerializer(serializers.ModelSerializer):
         model = SlaPolicy
         fields = [
             "id",
-            "name",
-            "slug",
-            "description",
-            "calendar",
-            "triage_hours_simple",
-            "triage_hours_standard",
-            "triage_hours_complex",
-            "delivery_hours_simple",
-            "delivery_hours_standard",
-            "delivery_hours_complex",
-            "at_risk_percent",
-            "target_kinds",
+            *POLICY_FIELDS,  # the service's list: one place says what a policy is
             "at_risk_ratio",
             "delivery",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs = {"slug": {"validators": []}, "name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "slug": {"validators": []},
+            "name": {"validators": []},
+        }
 
     def get_delivery(self, policy: SlaPolicy) -> dict[str, str]:
         return {value: text for value, _label, text in policy.delivery_summary()}
@@ -274,7 +272,10 @@ class TemplateSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs = {"slug": {"validators": []}, "name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "slug": {"validators": []},
+            "name": {"validators": []},
+        }
 
 
 class TemplatePublishSerializer(serializers.Serializer):
@@ -365,7 +366,10 @@ class ServiceSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["status", "revision", "created_at", "updated_at"]
-        extra_kwargs = {"slug": {"validators": []}, "name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "slug": {"validators": []},
+            "name": {"validators": []},
+        }
 
     def get_delivery(self, service: Service) -> dict[str, str]:
         return {value: text for value, _label, text in service.sla_policy.delivery_summary()}
@@ -374,9 +378,15 @@ class ServiceSerializer(serializers.ModelSerializer):
 class SelfServeCompletionSerializer(serializers.ModelSerializer):
     """A self-serve task finished without a request (what self-serve share counts)."""
 
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    service: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    user: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = SelfServeCompletion

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,15 +20,17 @@ from rest_framework.generics import get_object_or_404  # 404, not 500, on malfor
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from mops.accounts.roles import ADMINS, ALL_ROLES, COMMENTERS, READ_EVERYTHING, Role, has_role
+from mops.core.concurrency import IF_MATCH_PARAMETER as IF_MATCH
 from mops.core.concurrency import if_match_version
 from mops.core.filters import FilterBackend
 from mops.core.uploads import attachment_response
 
 from .. import selectors, services
 from ..filters import RequestFilter
-from ..models import Request
+from ..models import Request, ScoringModel
 from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -43,12 +46,6 @@ from .serializers import (
 
 MAKERS = frozenset({Role.REQUESTER, Role.PM, Role.ADMIN})
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description='The version you read (ETag), e.g. "3"; a stale one gets 412.',
-)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
@@ -92,12 +89,12 @@ class RequestViewSet(
     filterset_class = RequestFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Request]:
         if self.action == "retrieve":
             return selectors.request_detail(self.request.user)
         return selectors.request_list(self.request.user)
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "retrieve":
             return RequestDetailSerializer
         return RequestSerializer
@@ -269,7 +266,7 @@ class ScoringModelViewSet(
     write_roles = ADMINS
     filter_backends: list = []
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[ScoringModel]:
         services.default_scoring_version()
         return selectors.scoring_models().order_by("name")
 

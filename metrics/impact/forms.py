@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from .roles import ROLE_FIELDS
 from .warehouse import Dataset
@@ -23,6 +22,10 @@ class RoleMappingForm(forms.Form):
                 label=f.name, required=False, max_length=63, help_text=f.help
             )
 
+    def service_field_map(self) -> dict[str, str]:
+        """The service names a column `columns.<field>`; the form's field is `col_<field>`."""
+        return {f"columns.{f.name}": f"col_{f.name}" for f in ROLE_FIELDS[self.role]}
+
     def columns(self) -> dict[str, str]:
         return {
             f.name: self.cleaned_data.get(f"col_{f.name}", "").strip()
@@ -38,13 +41,3 @@ class TeamCostForm(forms.Form):
 
 class AcknowledgeForm(forms.Form):
     note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: `columns.<field>` on `col_<field>`."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for key, errors in exc.message_dict.items():
-        field = key.replace("columns.", "col_", 1)
-        form.add_error(field if field in form.fields else None, errors)

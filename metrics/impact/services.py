@@ -3,7 +3,6 @@ and the monthly review with its acknowledgement."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -20,7 +19,7 @@ from django.utils import timezone
 
 from mops.accounts.roles import ADMINS, GROUP_NAMES, Role, has_role
 from mops.core.audit import set_change_reason
-from mops.core.concurrency import StaleVersion
+from mops.core.concurrency import version_check
 from mops.core.services import require_role
 from mops.notify.models import Kind
 from mops.notify.services import outbox_enqueue
@@ -36,21 +35,13 @@ REVIEWERS = frozenset({Role.LEADERSHIP}) | ADMINS
 
 def attribution_model() -> str:
     """The install's default attribution model (IMPACT_ATTRIBUTION_MODEL, default linear)."""
-    value = getattr(settings, "IMPACT_ATTRIBUTION_MODEL", "") or os.environ.get(
-        "IMPACT_ATTRIBUTION_MODEL", "linear"
-    )
+    value = settings.IMPACT_ATTRIBUTION_MODEL
     return value if value in ATTRIBUTION_MODELS else "linear"
 
 
 def identity_threshold() -> float:
     """Match confidence an identity needs to count as stitched (IMPACT_IDENTITY_THRESHOLD)."""
-    raw = getattr(settings, "IMPACT_IDENTITY_THRESHOLD", None) or os.environ.get(
-        "IMPACT_IDENTITY_THRESHOLD", "0.8"
-    )
-    try:
-        return float(raw)
-    except ValueError:
-        return 0.8
+    return float(settings.IMPACT_IDENTITY_THRESHOLD)
 
 
 # --- role mappings -----------------------------------------------------------------------
@@ -95,8 +86,8 @@ def dataset_role_save(
     _check_join(role, dataset, mapping, found)
     with transaction.atomic():
         existing = DatasetRole.objects.select_for_update().filter(role=role).first()
-        if existing is not None and expected_version not in (None, existing.version):
-            raise StaleVersion(existing.version)
+        if existing is not None:
+            version_check(existing.version, expected_version)
         item = existing or DatasetRole(role=role)
         item.dataset = dataset
         item.columns = mapping
@@ -155,8 +146,8 @@ def team_cost_save(
     month = month.replace(day=1)
     with transaction.atomic():
         item = TeamCost.objects.select_for_update().filter(month=month).first()
-        if item is not None and expected_version not in (None, item.version):
-            raise StaleVersion(item.version)
+        if item is not None:
+            version_check(item.version, expected_version)
         if item is None:
             item = TeamCost(month=month, amount=value, note=note)
         else:

@@ -15,11 +15,11 @@ from django.views.generic import TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, READ_EVERYTHING, Role
-from mops.core.concurrency import StaleVersion
+from mops.core.views import call_service
 
 from ..export import csv_response
 from . import selectors, services
-from .forms import AcknowledgeForm, RoleMappingForm, TeamCostForm, apply_errors
+from .forms import AcknowledgeForm, RoleMappingForm, TeamCostForm
 from .models import DatasetRole, ImpactReview, TeamCost
 from .roles import ROLE_FIELDS
 
@@ -79,11 +79,8 @@ class ImpactView(RoleRequiredMixin, TemplateView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         period, start = _period_args(request)
-        try:
-            done = services.snapshots_refresh()
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
+        ok, done = call_service(request, services.snapshots_refresh)
+        if ok:
             messages.success(request, f"Recomputed {done} snapshot(s) in the warehouse.")
         return redirect(f"{request.path}?period={period}")
 
@@ -157,18 +154,17 @@ class RolesView(RoleRequiredMixin, TemplateView):
             raise Http404("Unknown role.")
         form = RoleMappingForm(role, request.POST, prefix=role)
         if form.is_valid():
-            try:
-                services.dataset_role_save(
-                    role=role,
-                    dataset=form.cleaned_data["dataset"],
-                    columns=form.columns(),
-                    actor=request.user,
-                )
-            except (ValidationError, StaleVersion) as exc:
-                apply_errors(
-                    form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc))
-                )
-            else:
+            ok, _ = call_service(
+                request,
+                services.dataset_role_save,
+                form=form,
+                field_map=form.service_field_map(),
+                role=role,
+                dataset=form.cleaned_data["dataset"],
+                columns=form.columns(),
+                actor=request.user,
+            )
+            if ok:
                 messages.success(request, f"{role} mapped to {form.cleaned_data['dataset']}.")
                 return redirect("metrics:impact_roles")
         return self._render(request, form)
@@ -192,11 +188,14 @@ class CostsView(RoleRequiredMixin, TemplateView):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = TeamCostForm(request.POST)
         if form.is_valid():
-            try:
-                services.team_cost_save(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
+            ok, _ = call_service(
+                request,
+                services.team_cost_save,
+                form=form,
+                actor=request.user,
+                **form.cleaned_data,
+            )
+            if ok:
                 messages.success(request, f"MOPS cost of {form.cleaned_data['month']} saved.")
                 return redirect("metrics:impact_costs")
         return self._render(request, form, status=400)
@@ -231,13 +230,15 @@ class ReviewView(RoleRequiredMixin, TemplateView):
         day = _month(month)
         form = AcknowledgeForm(request.POST)
         if form.is_valid():
-            try:
-                services.review_acknowledge(
-                    month=day, actor=request.user, note=form.cleaned_data["note"]
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
+            ok, _ = call_service(
+                request,
+                services.review_acknowledge,
+                form=form,
+                month=day,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+            if ok:
                 messages.success(request, f"Impact review of {day:%B %Y} acknowledged.")
                 return redirect("metrics:impact_review", month=month)
         return self._render(request, day, form, status=400)

@@ -1,14 +1,14 @@
 """People and Teams pages (admins): the same services as /api/v1/users/ and /teams/."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views import View
+
+from mops.core.views import call_service
 
 from .forms import ImportForm, InviteForm, TeamForm, UserEditForm
 from .models import Team, User
@@ -24,15 +24,6 @@ from .services import (
     user_update,
     users_import_csv,
 )
-
-
-def _errors_to_form(form: forms.Form, exc: ValidationError) -> None:
-    """A service's field errors shown next to the form's fields (else above the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class PeopleView(RoleRequiredMixin, View):
@@ -58,18 +49,18 @@ class PeopleView(RoleRequiredMixin, View):
         form = InviteForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                user = user_invite(
-                    actor=request.user,
-                    email=data["email"],
-                    roles=data["roles"],
-                    team=Team.objects.filter(pk=data["team"]).first() if data["team"] else None,
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                )
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            else:
+            ok, user = call_service(
+                request,
+                user_invite,
+                form=form,
+                actor=request.user,
+                email=data["email"],
+                roles=data["roles"],
+                team=Team.objects.filter(pk=data["team"]).first() if data["team"] else None,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            )
+            if ok and user is not None:
                 messages.success(
                     request, f"Invited {user.email}: an e-mail with a link is on its way."
                 )
@@ -94,35 +85,32 @@ class PersonView(RoleRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         person = get_object_or_404(User, pk=pk)
         action = request.POST.get("action", "save")
-        try:
-            if action == "deactivate":
-                user_deactivate(actor=request.user, user=person)
+        if action == "deactivate":
+            if call_service(request, user_deactivate, actor=request.user, user=person)[0]:
                 messages.success(request, f"{person.display_name} can no longer log in.")
                 return redirect("people")
-            if action == "reactivate":
-                user_reactivate(actor=request.user, user=person)
+            return redirect("person", pk=person.pk)
+        if action == "reactivate":
+            if call_service(request, user_reactivate, actor=request.user, user=person)[0]:
                 messages.success(request, f"{person.display_name} is active again.")
-                return redirect("person", pk=person.pk)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
             return redirect("person", pk=person.pk)
         form = UserEditForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             team = Team.objects.filter(pk=data["team"]).first() if data["team"] else None
-            try:
-                user_update(
-                    actor=request.user,
-                    user=person,
-                    roles=data["roles"],
-                    team=team,
-                    clear_team=team is None,
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                )
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            else:
+            ok, _ = call_service(
+                request,
+                user_update,
+                form=form,
+                actor=request.user,
+                user=person,
+                roles=data["roles"],
+                team=team,
+                clear_team=team is None,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            )
+            if ok:
                 messages.success(request, f"{person.display_name} saved.")
                 return redirect("people")
         return self.get(request, pk, form=form)
@@ -155,11 +143,16 @@ class PeopleImportView(RoleRequiredMixin, View):
                 form.add_error("text", "Choose a CSV file or paste its lines.")
         if form.is_valid() and not form.errors:
             commit = request.POST.get("action") == "import"
-            try:
-                rows = users_import_csv(actor=request.user, text=text, commit=commit)
-            except ValidationError as exc:
-                form.add_error("text", exc.message_dict.get("file", exc.messages))
-            else:
+            ok, rows = call_service(
+                request,
+                users_import_csv,
+                form=form,
+                field_map={"file": "text"},
+                actor=request.user,
+                text=text,
+                commit=commit,
+            )
+            if ok and rows is not None:
                 bad = [r for r in rows if r.errors]
                 if commit and not bad:
                     done = sum(1 for r in rows if r.action != "unchanged")
@@ -202,11 +195,10 @@ class TeamsView(RoleRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = TeamForm(request.POST)
         if form.is_valid():
-            try:
-                team = team_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            else:
+            ok, team = call_service(
+                request, team_create, form=form, actor=request.user, **form.cleaned_data
+            )
+            if ok and team is not None:
                 messages.success(request, f"Team “{team.name}” created.")
                 return redirect("team", slug=team.slug)
         return self.get(request, form=form)
@@ -246,11 +238,10 @@ class TeamView(RoleRequiredMixin, View):
             return redirect("team", slug=team.slug)
         form = TeamForm(request.POST)
         if form.is_valid():
-            try:
-                team_update(actor=request.user, team=team, **form.cleaned_data)
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            else:
+            ok, _ = call_service(
+                request, team_update, form=form, actor=request.user, team=team, **form.cleaned_data
+            )
+            if ok:
                 messages.success(request, f"Team renamed to “{team.name}”.")
                 return redirect("team", slug=team.slug)
         return self.get(request, slug, form=form)
@@ -259,7 +250,7 @@ class TeamView(RoleRequiredMixin, View):
 class AcceptInviteForm(SetPasswordForm):
     """Choosing a password from an invitation activates the account."""
 
-    def save(self, commit: bool = True) -> User:  # type: ignore[override]
+    def save(self, commit: bool = True) -> User:
         self.user.is_active = True
         return super().save(commit=commit)
 

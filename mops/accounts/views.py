@@ -5,13 +5,13 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.views import View
 
+from mops.core.views import call_service
 from mops.notify.models import Kind
 from mops.notify.services import outbox_enqueue
 
@@ -68,7 +68,7 @@ class AccountInactiveView(View):
 class OutboxPasswordResetForm(PasswordResetForm):
     """Password-reset mail goes through the outbox like every other message."""
 
-    def send_mail(  # type: ignore[override]
+    def send_mail(
         self,
         subject_template_name: str,
         email_template_name: str,
@@ -116,34 +116,34 @@ class ProfileView(LoginRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") == "time_zone":
-            try:
-                user_set_time_zone(
-                    user=request.user,
-                    time_zone=request.POST.get("time_zone", ""),
-                    actor=request.user,
-                )
-            except ValidationError as exc:
-                for error in exc.message_dict.get("time_zone", exc.messages):
-                    messages.error(request, f"Time zone: {error}")
+            ok, _ = call_service(
+                request,
+                user_set_time_zone,
+                field_map={"time_zone": "Time zone"},
+                user=request.user,
+                time_zone=request.POST.get("time_zone", ""),
+                actor=request.user,
+            )
+            if not ok:
                 return self.get(request, status=400)
             zone = request.user.effective_time_zone
             messages.success(request, f"Times are now shown in {zone}.")
             return redirect("profile")
         if request.POST.get("action") == "revoke":
             token = get_object_or_404(ApiToken, pk=request.POST.get("token"), user=request.user)
-            try:
-                api_token_revoke(token=token, actor=request.user)
-            except PermissionDenied as exc:
-                messages.error(request, str(exc))
-            else:
+            if call_service(request, api_token_revoke, token=token, actor=request.user)[0]:
                 messages.success(request, f"Token “{token.name}” revoked.")
             return redirect("profile")
-        try:
-            token, key = api_token_create(user=request.user, name=request.POST.get("name", ""))
-        except ValidationError as exc:
-            for error in exc.message_dict.get("name", exc.messages):
-                messages.error(request, f"Token name: {error}")
+        ok, created = call_service(
+            request,
+            api_token_create,
+            field_map={"name": "Token name"},
+            user=request.user,
+            name=request.POST.get("name", ""),
+        )
+        if not ok or created is None:
             return self.get(request, status=400)
+        token, key = created
         messages.success(
             request, f"Token “{token.name}” created. Copy it now: it is not shown again."
         )

@@ -7,14 +7,27 @@ version with `if_match_version(request)`:
 
     expected = if_match_version(request)          # None when no If-Match header
     service_update(service=obj, expected_revision=expected, ..., actor=request.user)
+
+and services compare it with the locked row's number with `version_check`:
+
+    version_check(locked.version, expected)       # StaleVersion when they differ
 """
 
 import re
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 IF_MATCH_RE = re.compile(r'\s*(?:W/)?"?(\d{1,9})"?\s*')
+# The header as API views declare it: @extend_schema(parameters=[IF_MATCH_PARAMETER], ...).
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='The version you read (ETag), e.g. "3"; a stale one gets 412.',
+)
 STALE_MESSAGE = "This was changed by someone else since you loaded it; reload and retry."
 
 
@@ -31,6 +44,13 @@ class StaleVersion(Exception):  # noqa: N818 - the domain's name for it
     def detail(self) -> str:
         """The message (kept for callers written against the old APIException)."""
         return self.message
+
+
+def version_check(current: int, expected: int | None, message: str | None = None) -> None:
+    """Raise `StaleVersion` (with `message`, else the standard one) when the caller read
+    version `expected` and the row is now at `current`; None means the caller sent none."""
+    if expected is not None and int(expected) != current:
+        raise StaleVersion(message)
 
 
 def if_match_version(request: Any) -> int | None:

@@ -151,16 +151,16 @@ class Lifecycle:
         5. record the event: `event(locked, transition, source)` when the model has an event
            table, else the history row is the event (actor, from, to, "<step>: <note>").
         """
-        from mops.core.audit import set_change_reason
-        from mops.core.concurrency import StaleVersion
+        from mops.core.audit import set_change_reason, set_history_user
+        from mops.core.concurrency import version_check
 
         with transaction.atomic():
             if lock is not None:
                 locked = lock(obj)
             else:
                 locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
-            if expected_version is not None and expected_version != getattr(locked, version_field):
-                raise StaleVersion()
+            if expected_version is not None:
+                version_check(getattr(locked, version_field), expected_version)
             source = getattr(locked, field)
             transition = self.check(state=source, name=name, roles=roles, system=system)
             setattr(locked, field, transition.target)
@@ -170,7 +170,7 @@ class Lifecycle:
                 setattr(locked, version_field, getattr(locked, version_field) + 1)
             who = getattr(actor, "username", None) or "system"
             if event is None:
-                locked._history_user = actor if getattr(actor, "pk", None) else None  # type: ignore[attr-defined]
+                set_history_user(locked, actor if getattr(actor, "pk", None) else None)
             note = (note or "").strip()
             set_change_reason(locked, reason or f"{name} by {who}" + (f": {note}" if note else ""))
             locked.save()

@@ -1,13 +1,14 @@
 """Service-layer helpers written once: role requirements and partial updates.
 
 require_role(actor, ADMINS, "edit the catalog")      # PermissionDenied naming the action
-changed = model_update(service, fields=SERVICE_FIELDS, data=data)   # ["name", ...]
+fields_check(changes, fields=SERVICE_FIELDS, message="Not a service field.")
+changed = model_update(service, fields=SERVICE_FIELDS, data=changes)   # ["name", ...]
 """
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 
 from mops.accounts.roles import has_role
@@ -20,6 +21,14 @@ def require_role(actor: Any, roles: Iterable[str], what: str) -> None:
         raise PermissionDenied(f"Your role does not allow you to {what}.")
 
 
+def fields_check(data: Mapping[str, Any], *, fields: Iterable[str], message: str) -> None:
+    """Refuse keys of `data` outside the declared `fields`: a ValidationError naming each
+    unknown key with `message` ("Not a train field.")."""
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise ValidationError({name: message for name in sorted(unknown)})
+
+
 def model_update(
     instance: models.Model, *, fields: Iterable[str], data: Mapping[str, Any]
 ) -> list[str]:
@@ -27,7 +36,26 @@ def model_update(
     whose value changed. Keys outside `fields` are ignored, never set."""
     changed: list[str] = []
     for name in fields:
-        if name in data and getattr(instance, name) != data[name]:
+        if name in data and _differs(instance, name, data[name]):
             setattr(instance, name, data[name])
             changed.append(name)
     return changed
+
+
+def _differs(instance: models.Model, name: str, value: Any) -> bool:
+    """Whether `value` differs from the instance's; a foreign key compares ids, so the
+    related row is not fetched just to be compared."""
+    try:
+        field = instance._meta.get_field(name)
+    except FieldDoesNotExist:
+        return bool(getattr(instance, name) != value)
+    if isinstance(field, models.Field) and (
+        field.many_to_one or (field.one_to_one and field.concrete)
+    ):
+        current = getattr(instance, field.attname)
+        if value is None:
+            return current is not None
+        if isinstance(value, models.Model):
+            return value.pk is None or current != value.pk
+        return bool(current != value)
+    return bool(getattr(instance, name) != value)

@@ -1,6 +1,6 @@
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django import forms
 from django.conf import settings
@@ -126,36 +126,62 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "errors/500.html", status=500)
 
 
+class ErrorTarget(Protocol):
+    """What call_service puts errors on: a Django form, or a page's own adapter spreading
+    them over several forms (intake's RequestFormErrors)."""
+
+    fields: Any
+
+    def add_error(self, field: str | None, error: Any) -> None: ...
+
+
 def call_service(
     request: HttpRequest,
     fn: Callable[..., T],
     /,
     *args: Any,
-    form: forms.BaseForm | None = None,
+    form: ErrorTarget | None = None,
+    field_map: Mapping[str, str] | None = None,
     **kwargs: Any,
 ) -> tuple[bool, T | None]:
     """The one page convention for a service's refusals: call `fn(*args, **kwargs)` and turn
     ValidationError (field errors onto `form`, the rest to messages), PermissionDenied,
     TransitionError and StaleVersion into what the person sees. Returns (ok, result); a view
-    redirects on ok and re-renders the form otherwise. Anything else still raises."""
+    redirects on ok and re-renders the form otherwise. Anything else still raises.
+
+    `field_map` renames the service's field names to the form's ({"working_hours": "day_0"}).
+    A refusal on a form keeps its code, so a view can answer a stale version with 412:
+    `form.has_error(NON_FIELD_ERRORS, "stale")`."""
     try:
         return True, fn(*args, **kwargs)
     except ValidationError as exc:
-        _validation_to_page(request, form, exc)
+        _validation_to_page(request, form, exc, field_map or {})
     except (PermissionDenied, TransitionError, StaleVersion) as exc:
-        text = getattr(exc, "message", None) or str(exc) or _("You may not do that.")
+        text = str(getattr(exc, "message", None) or str(exc) or _("You may not do that."))
         if form is not None:
-            form.add_error(None, str(text))
+            form.add_error(None, ValidationError(text, code=getattr(exc, "code", None)))
         else:
-            messages.error(request, str(text))
+            messages.error(request, text)
     return False, None
 
 
+def flash_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
+    """A form that was posted from another page (a row's button, a panel): its errors as
+    messages on the page it returns to, one per field ("note: This field is required.")."""
+    for field, texts in form.errors.items():
+        prefix = "" if field == NON_FIELD_ERRORS else f"{field}: "
+        messages.error(request, prefix + " ".join(map(str, texts)))
+
+
 def _validation_to_page(
-    request: HttpRequest, form: forms.BaseForm | None, exc: ValidationError
+    request: HttpRequest,
+    form: ErrorTarget | None,
+    exc: ValidationError,
+    field_map: Mapping[str, str],
 ) -> None:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
-    for field, texts in errors.items():
+    for name, texts in errors.items():
+        field = field_map.get(name, name)
         for text in texts:
             if form is not None and (field in form.fields or field == NON_FIELD_ERRORS):
                 form.add_error(None if field == NON_FIELD_ERRORS else field, text)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from mops.accounts.models import User
 from mops.core.text import header_text, storable_json, storable_text
 
 from .models import Channel, Kind, Notification, OutboxMessage
@@ -234,13 +235,13 @@ def outbox_replay(*, message: OutboxMessage, actor: object) -> OutboxMessage:
 
 
 def notification_create(
-    *, user: object, text: str, url: str = "", email: bool = True, key: str | None = None
+    *, user: User, text: str, url: str = "", email: bool = True, key: str | None = None
 ) -> Notification:
     """An in-app notification, and the same text by e-mail through the outbox."""
     text = storable_text(text)
     notification = Notification.objects.create(user=user, text=text[:300], url=url[:300])
     unread_changed(notification.user_id)
-    address = getattr(user, "email", "")
+    address = user.email
     if email and address:
         link = f"{settings.SITE_URL}{url}" if url else settings.SITE_URL
         outbox_enqueue(
@@ -252,3 +253,15 @@ def notification_create(
             source="notification",
         )
     return notification
+
+
+def notifications_mark_read(*, user: User, pk: int | None = None) -> int:
+    """Mark `user`'s unread notifications read (only notification `pk` when given); return
+    how many. A read stamp, not a change: one UPDATE, no history (Notification is not
+    tracked)."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    count = unread.update(read_at=timezone.now())
+    unread_changed(user.pk)
+    return count

@@ -1,16 +1,17 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS
 
 from .models import Notification, OutboxMessage
-from .selectors import unread_changed
-from .services import outbox_replay
+from .services import notifications_mark_read, outbox_replay
 
 
 class DeadLetterView(RoleRequiredMixin, ListView):
@@ -21,12 +22,12 @@ class DeadLetterView(RoleRequiredMixin, ListView):
     write_roles = ADMINS
     paginate_by = 50
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[OutboxMessage]:
         return OutboxMessage.objects.filter(status=OutboxMessage.Status.DEAD).order_by(
             "-created_at"
         )
 
-    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["pending"] = OutboxMessage.objects.filter(
             status=OutboxMessage.Status.PENDING
@@ -47,10 +48,7 @@ class DeadLetterView(RoleRequiredMixin, ListView):
 def inbox(request: HttpRequest) -> HttpResponse:
     """In-app notifications; POST marks them read."""
     if request.method == "POST":
-        Notification.objects.filter(user=request.user, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
-        unread_changed(request.user.pk)
+        notifications_mark_read(user=request.user)
         return redirect("notify:inbox")
     items = Notification.objects.filter(user=request.user)[:100]
     return render(request, "notify/inbox.html", {"items": items})
@@ -60,6 +58,5 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Notification, pk=pk, user=request.user)
     if item.read_at is None:
-        Notification.objects.filter(pk=pk).update(read_at=timezone.now())
-        unread_changed(request.user.pk)
+        notifications_mark_read(user=request.user, pk=item.pk)
     return redirect(item.url or "notify:inbox")

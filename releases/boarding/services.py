@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,10 +23,8 @@ from releases.boarding import carriage
 from releases.boarding.models import Boarding, BoardingStatus
 from releases.common import (
     BOARDERS,
-    EARLY_LAUNCH_MINUTES,
     LAUNCHERS,
     BoardingRefused,
-    setting,
     who,
 )
 from releases.qa.models import (
@@ -385,7 +384,7 @@ def boarding_move(
         )
         set_change_reason(moved, f"moved from departure {source.pk} by {who(actor)}")
         moved.save()
-        if boarding.rfc_id:
+        if boarding.rfc is not None:  # no query without one
             work.rfc_reschedule(
                 rfc=boarding.rfc,
                 actor=actor,
@@ -412,21 +411,20 @@ def boarding_remove(*, boarding: Boarding, actor: Any, note: str = "") -> Boardi
         boarding.outcome_note = note or "taken off"
         set_change_reason(boarding, f"removed by {who(actor)}")
         boarding.save()
-        if boarding.request_id:
+        request, rfc = boarding.request, boarding.rfc  # one of them; no query for the other
+        if request is not None:
             work.request_unschedule(
-                request=boarding.request, actor=actor, note=note or "Taken off the departure"
+                request=request, actor=actor, note=note or "Taken off the departure"
             )
-        else:
-            work.rfc_unschedule(
-                rfc=boarding.rfc, actor=actor, note=note or "Taken off the departure"
-            )
+        elif rfc is not None:
+            work.rfc_unschedule(rfc=rfc, actor=actor, note=note or "Taken off the departure")
     return boarding
 
 
 def departure_has_left(departure: Departure, *, now: datetime | None = None) -> bool:
     """Whether work on `departure` may be marked live: it has started, or starts within
     `RELEASES_EARLY_LAUNCH_MINUTES`."""
-    early = timedelta(minutes=setting("RELEASES_EARLY_LAUNCH_MINUTES", EARLY_LAUNCH_MINUTES))
+    early = timedelta(minutes=settings.RELEASES_EARLY_LAUNCH_MINUTES)
     return departure.starts_at <= (now or timezone.now()) + early
 
 
@@ -440,10 +438,11 @@ def boarding_mark(*, boarding: Boarding, outcome: str, actor: Any, note: str = "
         boarding = (
             Boarding.objects.select_for_update().select_related("departure").get(pk=boarding.pk)
         )
-        allowed = {
+        allowed_from: dict[str, set[str]] = {
             BoardingStatus.LIVE: {BoardingStatus.BOARDED},
             BoardingStatus.ROLLED_BACK: {BoardingStatus.BOARDED, BoardingStatus.LIVE},
-        }[outcome]
+        }
+        allowed = allowed_from[outcome]
         if boarding.status not in allowed:
             raise TransitionError(
                 f"Cannot mark a {boarding.get_status_display().lower()} item {outcome}."
@@ -459,8 +458,8 @@ def boarding_mark(*, boarding: Boarding, outcome: str, actor: Any, note: str = "
         boarding.outcome_note = note
         set_change_reason(boarding, f"marked {outcome} by {who(actor)}")
         boarding.save()
-        if boarding.request_id:
-            request = boarding.request
+        request, rfc = boarding.request, boarding.rfc  # one of them; no query for the other
+        if request is not None:
             # An admin may have overridden it live already: the departure then only
             # records the outcome.
             scheduled = work.request_is_scheduled(request)
@@ -472,8 +471,7 @@ def boarding_mark(*, boarding: Boarding, outcome: str, actor: Any, note: str = "
                 if was == BoardingStatus.BOARDED and scheduled:
                     work.request_go_live(request=request, actor=actor, note="")
                 work.request_roll_back(request=request, actor=actor, note=note)
-        else:
-            rfc = boarding.rfc
+        elif rfc is not None:
             if outcome == BoardingStatus.LIVE or was == BoardingStatus.BOARDED:
                 work.rfc_implement(rfc=rfc, actor=actor, note=note or "Implemented")
             if outcome == BoardingStatus.ROLLED_BACK:

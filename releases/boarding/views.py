@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,14 +15,13 @@ from django.views import View
 from catalog.models import Channel
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role
-from mops.core.lifecycle import TransitionError
+from mops.core.views import call_service
 from releases import work
 from releases.boarding import carriage
 from releases.boarding import selectors as boarding_selectors
 from releases.boarding import services as boarding_services
 from releases.boarding.forms import BoardForm
-from releases.common import BOARDERS
-from releases.pages import flash_error
+from releases.common import BOARDERS, REFUSAL_LABELS
 from releases.qa import selectors as qa_selectors
 from releases.qa import services as qa_services
 from releases.qa.models import ItemState, Phase
@@ -57,7 +55,7 @@ def _verdict_rows(
         if candidates
         else []
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for departure in candidates:
         channels, change_type = boarding_services.work_channels(
             train=departure.train, request=request, rfc=rfc
@@ -69,7 +67,7 @@ def _verdict_rows(
             actor=actor,
             checklist_ok=checklist,
             now=now,
-            taken=departure.seats_taken,
+            taken=departure.seats_taken,  # type: ignore[attr-defined]  # annotated by the selector
             freeze_rules=rules,
             emergencies=emergencies,
         )
@@ -139,19 +137,35 @@ class RequestBoardView(RoleRequiredMixin, View):
         form = BoardForm(request.POST)
         if not form.is_valid():
             return self.get(request, pk, form=form)
-        departure = get_object_or_404(Departure, pk=form.cleaned_data["departure"])
-        try:
-            boarding_services.departure_board(
-                departure=departure,
-                request=work_request,
-                actor=request.user,
-                override_reason=form.cleaned_data.get("override_reason", ""),
-            )
-        except (ValidationError, TransitionError) as exc:
-            flash_error(request, exc)
-            return redirect(reverse("releases:request_board", args=[pk]))
-        messages.success(request, f"Boarded {departure}.")
-        return redirect(departure.get_absolute_url())
+        return _board(
+            request,
+            form,
+            back=reverse("releases:request_board", args=[pk]),
+            done="Boarded",
+            request=work_request,
+        )
+
+
+def _board(
+    http: HttpRequest, form: BoardForm, /, *, back: str, done: str, **work_item: Any
+) -> HttpResponse:
+    """Board the work item (`request=` or `rfc=`) on the form's departure through the one
+    boarding service: "<done> <departure>." on success; a refusal names its rule
+    ("Refused (freeze): …") on the page `back`."""
+    departure = get_object_or_404(Departure, pk=form.cleaned_data["departure"])
+    ok, _ = call_service(
+        http,
+        boarding_services.departure_board,
+        field_map=REFUSAL_LABELS,
+        departure=departure,
+        actor=http.user,
+        override_reason=form.cleaned_data.get("override_reason", ""),
+        **work_item,
+    )
+    if not ok:
+        return redirect(back)
+    messages.success(http, f"{done} {departure}.")
+    return redirect(departure.get_absolute_url())
 
 
 def _visible_rfc(request: HttpRequest, pk: int) -> Any:
@@ -200,19 +214,13 @@ class RfcBoardView(RoleRequiredMixin, View):
         form = BoardForm(request.POST)
         if not form.is_valid():
             return self.get(request, pk, form=form)
-        departure = get_object_or_404(Departure, pk=form.cleaned_data["departure"])
-        try:
-            boarding_services.departure_board(
-                departure=departure,
-                rfc=rfc,
-                actor=request.user,
-                override_reason=form.cleaned_data.get("override_reason", ""),
-            )
-        except (ValidationError, TransitionError, PermissionDenied) as exc:
-            flash_error(request, exc)
-            return redirect(reverse("releases:rfc_board", args=[pk]))
-        messages.success(request, f"Scheduled {rfc.reference} on {departure}.")
-        return redirect(departure.get_absolute_url())
+        return _board(
+            request,
+            form,
+            back=reverse("releases:rfc_board", args=[pk]),
+            done=f"Scheduled {rfc.reference} on",
+            rfc=rfc,
+        )
 
 
 def checklist_progress(runs: list[Any], phase: str = Phase.PREFLIGHT) -> tuple[int, int]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
+from mops.core.concurrency import IF_MATCH_PARAMETER as IF_MATCH
 from mops.core.concurrency import if_match_version
 from releases.api.common import valid_data
 from releases.common import EXPERIMENT_EDITORS, EXPERIMENT_READERS
@@ -25,12 +27,6 @@ from releases.experiments.serializers import (
     ExperimentWriteSerializer,
 )
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description='The version you read (ETag), e.g. "3"; a stale one gets 412.',
-)
 EXPERIMENT_ERRORS = {
     400: OpenApiResponse(description="Invalid input; `field` names the input at fault"),
     403: OpenApiResponse(description="Not allowed"),
@@ -61,12 +57,12 @@ class ExperimentViewSet(
     ordering_fields = ["created_at", "concluded_at", "name"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Experiment]:
         if self.action == "list":
             return selectors.experiments()
         return selectors.experiment_detail()
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self) -> type[BaseSerializer]:
         return ExperimentSerializer if self.action == "list" else ExperimentDetailSerializer
 
     def _detail(self, experiment: Experiment, code: int = status.HTTP_200_OK) -> Response:

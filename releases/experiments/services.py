@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import Transition
-from mops.core.services import model_update, require_role
+from mops.core.services import fields_check, model_update, require_role
 from releases.common import EXPERIMENT_EDITORS, check_version, roles_of, who
 from releases.experiments import design
 from releases.experiments.models import (
@@ -107,9 +107,7 @@ def experiment_create(*, actor: Any, now: datetime | None = None, **fields: Any)
     """Register a planned experiment. The owner defaults to the actor, the team to the
     owner's team; the required sample per variant is computed from the design."""
     require_role(actor, EXPERIMENT_EDITORS, "register experiments")
-    unknown = set(fields) - set(EXPERIMENT_FIELDS)
-    if unknown:
-        raise ValidationError({f: "Not an experiment field." for f in sorted(unknown)})
+    fields_check(fields, fields=EXPERIMENT_FIELDS, message="Not an experiment field.")
     if fields.get("owner") is None:
         fields["owner"] = actor
     if fields.get("team") is None:
@@ -135,9 +133,7 @@ def experiment_update(
     """Edit an experiment (If-Match). The design cannot change once it runs; an ended one
     takes only its cost and learnings."""
     require_role(actor, EXPERIMENT_EDITORS, "edit experiments")
-    unknown = set(changes) - set(EXPERIMENT_FIELDS)
-    if unknown:
-        raise ValidationError({f: "Not an experiment field." for f in sorted(unknown)})
+    fields_check(changes, fields=EXPERIMENT_FIELDS, message="Not an experiment field.")
     with transaction.atomic():
         experiment = Experiment.objects.select_for_update().get(pk=experiment.pk)
         check_version(experiment, expected_version)

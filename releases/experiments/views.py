@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -13,8 +14,7 @@ from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import has_role, user_roles
-from mops.core.concurrency import StaleVersion
-from mops.core.lifecycle import TransitionError
+from mops.core.views import call_service
 from releases import work
 from releases.common import EXPERIMENT_EDITORS, EXPERIMENT_READERS
 from releases.experiments import selectors
@@ -22,7 +22,6 @@ from releases.experiments import services as experiments_services
 from releases.experiments.filters import ExperimentFilter
 from releases.experiments.forms import ExperimentForm, ExperimentTransitionForm
 from releases.experiments.models import Experiment
-from releases.pages import errors_to_form, flash_error
 from releases.trains.models import Departure
 
 # --- experiments ------------------------------------------------------------------------------
@@ -35,7 +34,7 @@ class ExperimentListView(RoleRequiredMixin, ListView):
     read_roles = EXPERIMENT_READERS
     paginate_by = 50
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Experiment]:
         self.filterset = ExperimentFilter(self.request.GET, queryset=selectors.experiments())
         return self.filterset.qs
 
@@ -48,9 +47,10 @@ class ExperimentListView(RoleRequiredMixin, ListView):
 
 def _experiment_work(experiment: Experiment) -> tuple[str, str]:
     """(label, url) of the intake request linked to the experiment, or empty strings."""
-    if experiment.request_id is None:
+    request = experiment.request  # no query without one
+    if request is None:
         return "", ""
-    return work.request_label(experiment.request), work.request_url(experiment.request)
+    return work.request_label(request), work.request_url(request)
 
 
 class ExperimentDetailView(RoleRequiredMixin, View):
@@ -87,27 +87,23 @@ class ExperimentDetailView(RoleRequiredMixin, View):
         if not form.is_valid():
             return self.get(request, pk, form=form)
         data = form.cleaned_data
-        try:
-            experiment = experiments_services.experiment_transition(
-                experiment=experiment,
-                name=data["name"],
-                actor=request.user,
-                note=data.get("note") or "",
-                result=data.get("result") or "",
-                learnings=data.get("learnings") or "",
-                observed_sample_per_variant=data.get("observed_sample_per_variant"),
-                expected_version=data.get("version"),
-            )
-        except StaleVersion as exc:
-            messages.error(request, exc.message)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
+        ok, done = call_service(
+            request,
+            experiments_services.experiment_transition,
+            form=form,
+            experiment=experiment,
+            name=data["name"],
+            actor=request.user,
+            note=data.get("note") or "",
+            result=data.get("result") or "",
+            learnings=data.get("learnings") or "",
+            observed_sample_per_variant=data.get("observed_sample_per_variant"),
+            expected_version=data.get("version"),
+        )
+        if not ok or done is None:
             return self.get(request, pk, form=form)
-        except (TransitionError, PermissionDenied) as exc:
-            flash_error(request, exc)
-        else:
-            messages.success(request, f"{experiment.name}: {experiment.get_status_display()}.")
-        return redirect(experiment.get_absolute_url())
+        messages.success(request, f"{done.name}: {done.get_status_display()}.")
+        return redirect(done.get_absolute_url())
 
 
 class ExperimentFormView(RoleRequiredMixin, View):
@@ -158,25 +154,22 @@ class ExperimentFormView(RoleRequiredMixin, View):
         form = self._form(experiment, request.POST)
         if form.is_valid():
             fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            try:
+
+            def save() -> Experiment:
                 self._resolve_links(request, fields, editing=experiment is not None)
                 if experiment is None:
-                    experiment = experiments_services.experiment_create(
-                        actor=request.user, **fields
-                    )
-                else:
-                    experiment = experiments_services.experiment_update(
-                        experiment=experiment,
-                        actor=request.user,
-                        expected_version=form.cleaned_data.get("version"),
-                        **fields,
-                    )
-                messages.success(request, f"Saved {experiment.name}.")
-                return redirect(experiment.get_absolute_url())
-            except ValidationError as exc:
-                errors_to_form(form, exc)
-            except StaleVersion as exc:
-                form.add_error(None, exc.message)
+                    return experiments_services.experiment_create(actor=request.user, **fields)
+                return experiments_services.experiment_update(
+                    experiment=experiment,
+                    actor=request.user,
+                    expected_version=form.cleaned_data.get("version"),
+                    **fields,
+                )
+
+            ok, saved = call_service(request, save, form=form)
+            if ok and saved is not None:
+                messages.success(request, f"Saved {saved.name}.")
+                return redirect(saved.get_absolute_url())
         return self._render(request, form, experiment, 400)
 
     @staticmethod

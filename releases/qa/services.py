@@ -6,15 +6,16 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from mops.accounts.models import User
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import TransitionError
 from mops.core.services import require_role
@@ -23,13 +24,9 @@ from mops.core.uploads import validate_upload
 from releases import work
 from releases.common import (
     CHECKERS,
-    EVIDENCE_MAX_BYTES,
-    LINKCHECK_TIMEOUT,
-    PREFLIGHT_MAX_HTML_BYTES,
     TEMPLATE_EDITORS,
     check_version,
     copy_name,
-    setting,
     who,
 )
 from releases.qa.models import (
@@ -183,7 +180,9 @@ def _publish_version(
     return version
 
 
-def matching_templates(*, channels: Iterable[str], change_type: str, phase: str):
+def matching_templates(
+    *, channels: Iterable[str], change_type: str, phase: str
+) -> QuerySet[ChecklistTemplate]:
     """Active templates of `phase` that apply: the channel matches (or is blank) and the
     change type matches (or is blank)."""
     return (
@@ -212,7 +211,8 @@ def checklists_instantiate(*, request: Any, phase: str = Phase.PREFLIGHT) -> lis
     created: list[ChecklistRun] = []
     with transaction.atomic():
         for template in templates:
-            if template.pk in have:
+            version = template.current_version  # matching_templates keeps only published ones
+            if template.pk in have or version is None:
                 continue
             run, made = ChecklistRun.objects.get_or_create(
                 request=request,
@@ -222,7 +222,7 @@ def checklists_instantiate(*, request: Any, phase: str = Phase.PREFLIGHT) -> lis
             if not made:
                 continue
             ItemResult.objects.bulk_create(
-                ItemResult(run=run, item=item) for item in template.current_version.items.all()
+                ItemResult(run=run, item=item) for item in version.items.all()
             )
             _refresh_run(run)
             created.append(run)
@@ -251,7 +251,7 @@ def _refresh_run(run: ChecklistRun) -> ChecklistRun:
 def item_result_record(
     *,
     result: ItemResult,
-    actor: Any,
+    actor: User | None,
     state: str,
     evidence_link: str = "",
     evidence_file: UploadedFile | None = None,
@@ -289,18 +289,19 @@ def item_result_record(
             accepted = validate_upload(
                 evidence_file,
                 field="evidence_file",
-                max_bytes=setting("RELEASES_EVIDENCE_MAX_BYTES", EVIDENCE_MAX_BYTES),
+                max_bytes=settings.RELEASES_EVIDENCE_MAX_BYTES,
             )
             result.evidence_file = evidence_file
             result.evidence_filename = accepted.filename
         if evidence_note:
             result.evidence_note = evidence_note
         if state == ItemState.PASSED:
-            missing = {
+            evidence: dict[str, tuple[str, bool, str]] = {
                 Evidence.LINK: ("evidence_link", not result.evidence_link, "a link"),
                 Evidence.FILE: ("evidence_file", not result.evidence_file, "a file"),
                 Evidence.NOTE: ("evidence_note", not result.evidence_note.strip(), "a note"),
-            }.get(item.evidence)
+            }
+            missing = evidence.get(item.evidence)
             if missing and missing[1]:
                 raise ValidationError({missing[0]: f"This item needs {missing[2]} as evidence."})
         result.state = state
@@ -331,9 +332,7 @@ def preflight_start(
     if check not in AutomatedCheck.values:
         raise ValidationError({"check": f"One of {', '.join(AutomatedCheck.values)}."})
     urls = [u.strip() for u in urls if u and u.strip()]
-    if len(html.encode("utf-8")) > setting(
-        "RELEASES_PREFLIGHT_MAX_HTML_BYTES", PREFLIGHT_MAX_HTML_BYTES
-    ):
+    if len(html.encode("utf-8")) > settings.RELEASES_PREFLIGHT_MAX_HTML_BYTES:
         raise ValidationError({"html": "The HTML is too large to check here."})
     if check == AutomatedCheck.EMAIL_HTML and not html.strip():
         raise ValidationError({"html": "Paste the e-mail's HTML to check."})
@@ -380,7 +379,7 @@ def _tracking_rule() -> Callable[[str], list[Finding]]:
             message = f"{problem.param}: {problem.message}" if problem.param else problem.message
             if problem.suggestion:
                 message += f" (suggestion: {problem.suggestion})"
-            severity = "fail" if problem.severity == ERROR else "warn"
+            severity: Literal["fail", "warn"] = "fail" if problem.severity == ERROR else "warn"
             found.append(Finding(f"tracking.{problem.rule}", severity, message, url))
         return found
 
@@ -412,7 +411,7 @@ def preflight_execute(*, run_id: int) -> PreflightRun | None:
         else:
             results = preflight.check_links(
                 urls,
-                timeout=setting("RELEASES_LINKCHECK_TIMEOUT", LINKCHECK_TIMEOUT),
+                timeout=settings.RELEASES_LINKCHECK_TIMEOUT,
                 allow=settings.MOPS_OUTBOUND_ALLOWLIST,
             )
             findings = [f for r in results for f in r.findings()]

@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -15,14 +15,12 @@ from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, READ_EVERYTHING, has_role
-from mops.core.concurrency import StaleVersion
-from mops.core.lifecycle import TransitionError
 from mops.core.uploads import attachment_response
+from mops.core.views import call_service, flash_form_errors
 from releases import work
 from releases.boarding import services as boarding_services
 from releases.boarding.views import visible_request
 from releases.common import BOARDERS, CHECKERS, TEMPLATE_EDITORS
-from releases.pages import errors_to_form, flash_error
 from releases.qa import selectors
 from releases.qa import services as qa_services
 from releases.qa.filters import ChecklistTemplateFilter
@@ -54,7 +52,8 @@ class RequestQaView(RoleRequiredMixin, View):
         runs = selectors.checklist_runs_for(work_request)
         recent = list(selectors.preflight_runs().filter(request=work_request)[:10])
         # The live part alone when its own poll asks (htmx), the whole page otherwise.
-        polled = getattr(request, "htmx", False) and request.htmx.target == "qa-live"
+        htmx = getattr(request, "htmx", None)  # set by django-htmx's middleware
+        polled = bool(htmx and htmx.target == "qa-live")
         return render(
             request,
             "releases/_qa_live.html" if polled else "releases/request_qa.html",
@@ -76,54 +75,52 @@ class RequestQaView(RoleRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         work_request = visible_request(request, pk)
         action = request.POST.get("action", "")
-        try:
-            if action == "tick":
-                result = get_object_or_404(
-                    ItemResult, pk=request.POST.get("result") or 0, run__request=work_request
-                )
-                form = ItemResultForm(request.POST, request.FILES)
-                if not form.is_valid():
-                    flash_error(request, ValidationError(form.errors))
-                else:
-                    qa_services.item_result_record(
-                        result=result,
-                        actor=request.user,
-                        state=form.cleaned_data["state"],
-                        evidence_link=form.cleaned_data.get("evidence_link") or "",
-                        evidence_file=form.cleaned_data.get("evidence_file"),
-                        evidence_note=form.cleaned_data.get("evidence_note") or "",
-                        expected_version=form.cleaned_data["version"],
+        if action == "tick":
+            result = get_object_or_404(
+                ItemResult, pk=request.POST.get("result") or 0, run__request=work_request
+            )
+            form = ItemResultForm(request.POST, request.FILES)
+            if not form.is_valid():
+                flash_form_errors(request, form)
+            elif call_service(
+                request,
+                qa_services.item_result_record,
+                result=result,
+                actor=request.user,
+                state=form.cleaned_data["state"],
+                evidence_link=form.cleaned_data.get("evidence_link") or "",
+                evidence_file=form.cleaned_data.get("evidence_file"),
+                evidence_note=form.cleaned_data.get("evidence_note") or "",
+                expected_version=form.cleaned_data["version"],
+            )[0]:
+                messages.success(request, "Checklist item recorded.")
+        elif action == "preflight":
+            preflight_form = PreflightForm(request.POST)
+            if not preflight_form.is_valid():
+                flash_form_errors(request, preflight_form)
+            else:
+                item_result = None
+                if preflight_form.cleaned_data.get("item_result"):
+                    item_result = get_object_or_404(
+                        ItemResult,
+                        pk=preflight_form.cleaned_data["item_result"],
+                        run__request=work_request,
                     )
-                    messages.success(request, "Checklist item recorded.")
-            elif action == "preflight":
-                form = PreflightForm(request.POST)
-                if not form.is_valid():
-                    flash_error(request, ValidationError(form.errors))
-                else:
-                    item_result = None
-                    if form.cleaned_data.get("item_result"):
-                        item_result = get_object_or_404(
-                            ItemResult,
-                            pk=form.cleaned_data["item_result"],
-                            run__request=work_request,
-                        )
-                    qa_services.preflight_start(
-                        request=work_request,
-                        actor=request.user,
-                        check=form.cleaned_data["check"],
-                        html=form.cleaned_data.get("html", ""),
-                        urls=form.url_list(),
-                        item_result=item_result,
-                    )
+                if call_service(
+                    request,
+                    qa_services.preflight_start,
+                    request=work_request,
+                    actor=request.user,
+                    check=preflight_form.cleaned_data["check"],
+                    html=preflight_form.cleaned_data.get("html", ""),
+                    urls=preflight_form.url_list(),
+                    item_result=item_result,
+                )[0]:
                     messages.success(
                         request, "Check queued; this page updates itself when it ends."
                     )
-            else:
-                messages.error(request, f"Unknown action '{action}'.")
-        except StaleVersion as exc:
-            messages.error(request, exc.message)
-        except (ValidationError, TransitionError, PermissionDenied) as exc:
-            flash_error(request, exc)
+        else:
+            messages.error(request, f"Unknown action '{action}'.")
         return redirect(reverse("releases:request_qa", args=[pk]))
 
 
@@ -133,7 +130,7 @@ class EvidenceDownloadView(RoleRequiredMixin, View):
 
     read_roles = ALL_ROLES
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         visible = work.requests_visible_to(request.user).values("pk")
         result = get_object_or_404(ItemResult, pk=pk, run__request__in=visible)
         return attachment_response(
@@ -149,7 +146,7 @@ class TemplateListView(RoleRequiredMixin, ListView):
     read_roles = MOPS_STAFF | READ_EVERYTHING
     paginate_by = 50
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[ChecklistTemplate]:
         self.filterset = ChecklistTemplateFilter(
             self.request.GET, queryset=selectors.checklist_templates()
         )
@@ -172,13 +169,15 @@ class TemplateCreateView(RoleRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ChecklistTemplateForm(request.POST)
         if form.is_valid():
-            try:
-                template = qa_services.checklist_template_create(
-                    actor=request.user, **form.cleaned_data
-                )
+            ok, template = call_service(
+                request,
+                qa_services.checklist_template_create,
+                form=form,
+                actor=request.user,
+                **form.cleaned_data,
+            )
+            if ok and template is not None:
                 return redirect(reverse("releases:template_detail", args=[template.slug]))
-            except ValidationError as exc:
-                errors_to_form(form, exc)
         return render(request, "releases/template_form.html", {"form": form}, status=400)
 
 
@@ -211,17 +210,18 @@ class TemplateDetailView(RoleRequiredMixin, View):
         template = self._template(slug)
         form = ChecklistPublishForm(request.POST)
         if form.is_valid():
-            try:
-                version = qa_services.checklist_template_publish(
-                    template=template,
-                    actor=request.user,
-                    items=form.cleaned_data["items"],
-                    changelog=form.cleaned_data["changelog"],
-                )
+            ok, version = call_service(
+                request,
+                qa_services.checklist_template_publish,
+                form=form,
+                template=template,
+                actor=request.user,
+                items=form.cleaned_data["items"],
+                changelog=form.cleaned_data["changelog"],
+            )
+            if ok and version is not None:
                 messages.success(request, f"Published version {version.number}.")
                 return redirect(reverse("releases:template_detail", args=[slug]))
-            except ValidationError as exc:
-                errors_to_form(form, exc)
         return self.get(request, slug, form=form)
 
 

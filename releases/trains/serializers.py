@@ -11,7 +11,7 @@ from catalog.models import Calendar, Channel
 from releases.api.fields import CleanCharField, RruleField, TimeZoneField
 from releases.boarding.models import Boarding
 from releases.trains.models import Departure, Freeze, Train
-from releases.trains.services import TRAIN_FIELDS
+from releases.trains.services import FREEZE_FIELDS, TRAIN_FIELDS
 
 if TYPE_CHECKING:
     from governance.models import Rfc
@@ -140,23 +140,7 @@ class FreezeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Freeze
-        fields = [
-            "id",
-            "name",
-            "reason",
-            "kind",
-            "channels",
-            "starts_at",
-            "ends_at",
-            "rrule",
-            "first_date",
-            "start_time",
-            "duration_minutes",
-            "time_zone",
-            "active",
-            "version",
-            "describe",
-        ]
+        fields = ["id", *FREEZE_FIELDS, "version", "describe"]  # the service's list
         read_only_fields = ["version"]
 
 

@@ -11,9 +11,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mops.accounts.models import User
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import Transition, TransitionError
-from mops.core.services import model_update, require_role
+from mops.core.services import fields_check, model_update, require_role
 from mops.core.slugs import unique_slug
 from mops.core.timezones import default_time_zone
 from releases.boarding.models import BoardingStatus
@@ -64,9 +65,7 @@ def _clean_train(train: Train) -> None:
 def train_create(*, actor: Any, **fields: Any) -> Train:
     """Create a train and materialise its departures over the horizon."""
     require_role(actor, TRAIN_EDITORS, "configure release trains")
-    unknown = set(fields) - set(TRAIN_FIELDS)
-    if unknown:
-        raise ValidationError({f: "Not a train field." for f in sorted(unknown)})
+    fields_check(fields, fields=TRAIN_FIELDS, message="Not a train field.")
     if "rrule" in fields:
         fields["rrule"] = _normalise_rrule(fields["rrule"])
     if not fields.get("slug"):
@@ -95,9 +94,7 @@ def train_update(
     """Edit a train. When its timing changes, future open departures nobody boarded or
     edited are re-generated; edited or boarded ones are kept as they are."""
     require_role(actor, TRAIN_EDITORS, "configure release trains")
-    unknown = set(changes) - set(TRAIN_FIELDS)
-    if unknown:
-        raise ValidationError({f: "Not a train field." for f in sorted(unknown)})
+    fields_check(changes, fields=TRAIN_FIELDS, message="Not a train field.")
     timing = {"rrule", "first_date", "start_time", "duration_minutes", "time_zone"}
     if "slug" in changes and not changes["slug"]:
         del changes["slug"]  # an emptied slug keeps the old one (links stay valid)
@@ -138,6 +135,7 @@ def departures_materialise(*, train: Train, now: datetime | None = None) -> list
         )
     )
     closed = _closed_dates(train, now, until)
+    calendar = train.calendar
     created = []
     for occurrence in wanted:
         if occurrence.start in existing:
@@ -153,13 +151,13 @@ def departures_materialise(*, train: Train, now: datetime | None = None) -> list
         # A departure on one of the calendar's closed days (a holiday, a shutdown) is made
         # cancelled, saying why, so nothing boards it and the calendar shows the gap.
         day_off = (
-            closed.get(occurrence.start.astimezone(schedule.zone(train.calendar.time_zone)).date())
-            if closed
+            closed.get(occurrence.start.astimezone(schedule.zone(calendar.time_zone)).date())
+            if closed and calendar is not None
             else None
         )
-        if day_off is not None:
+        if day_off is not None and calendar is not None:
             departure.status = DepartureStatus.CANCELLED
-            departure.note = f"Closed day on {train.calendar.name}: {day_off}."
+            departure.note = f"Closed day on {calendar.name}: {day_off}."
         set_change_reason(
             departure, "materialised" if day_off is None else "materialised on a closed day"
         )
@@ -171,9 +169,10 @@ def departures_materialise(*, train: Train, now: datetime | None = None) -> list
 def _closed_dates(train: Train, start: datetime, end: datetime) -> dict[date, str]:
     """The train calendar's holidays and closed days from `start` to `end` (none without
     a calendar)."""
-    if train.calendar_id is None:
+    calendar = train.calendar  # no query without one
+    if calendar is None:
         return {}
-    return train.calendar.closed_dates(range(start.year, end.year + 1))
+    return calendar.closed_dates(range(start.year, end.year + 1))
 
 
 def departures_materialise_all(*, now: datetime | None = None) -> int:
@@ -241,7 +240,7 @@ def departure_update(
 
 
 def departure_transition(
-    *, departure: Departure, name: str, actor: Any, note: str = ""
+    *, departure: Departure, name: str, actor: User | None, note: str = ""
 ) -> Departure:
     """open → boarding_closed → departed → closed, or cancelled. Cancelling a departure
     with work on it is refused: move the work first. The step is recorded as the
@@ -316,9 +315,7 @@ FREEZE_FIELDS = (
 
 def freeze_create(*, actor: Any, **fields: Any) -> Freeze:
     require_role(actor, FREEZE_EDITORS, "declare freezes")
-    unknown = set(fields) - set(FREEZE_FIELDS)
-    if unknown:
-        raise ValidationError({f: "Not a freeze field." for f in sorted(unknown)})
+    fields_check(fields, fields=FREEZE_FIELDS, message="Not a freeze field.")
     if fields.get("rrule"):
         fields["rrule"] = _normalise_rrule(fields["rrule"])
     freeze = Freeze(created_by=actor, **fields)
@@ -333,9 +330,7 @@ def freeze_update(
     *, freeze: Freeze, actor: Any, expected_version: int | None = None, **changes: Any
 ) -> Freeze:
     require_role(actor, FREEZE_EDITORS, "edit freezes")
-    unknown = set(changes) - set(FREEZE_FIELDS)
-    if unknown:
-        raise ValidationError({f: "Not a freeze field." for f in sorted(unknown)})
+    fields_check(changes, fields=FREEZE_FIELDS, message="Not a freeze field.")
     with transaction.atomic():
         freeze = Freeze.objects.select_for_update().get(pk=freeze.pk)
         check_version(freeze, expected_version)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,8 +17,7 @@ from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
-from mops.core.concurrency import StaleVersion
-from mops.core.lifecycle import TransitionError
+from mops.core.views import call_service
 from releases.boarding import selectors as boarding_selectors
 from releases.boarding import services as boarding_services
 from releases.boarding.models import Boarding
@@ -27,9 +26,10 @@ from releases.common import (
     DEPARTURE_EDITORS,
     FREEZE_EDITORS,
     LAUNCHERS,
+    REFUSAL_LABELS,
     TRAIN_EDITORS,
 )
-from releases.pages import errors_to_form, flash_error, parse_date
+from releases.pages import parse_date
 from releases.trains import schedule
 from releases.trains import selectors as trains_selectors
 from releases.trains import services as trains_services
@@ -71,7 +71,7 @@ class CalendarView(RoleRequiredMixin, View):
             ]
             feeds.append(("Freezes", base + reverse("releases:freezes_feed", args=[token.key])))
         # Calendar apps subscribe from a webcal: link (same address, the app's scheme).
-        feeds = [(name, url, "webcal://" + url.split("://", 1)[1]) for name, url in feeds]
+        links = [(name, url, "webcal://" + url.split("://", 1)[1]) for name, url in feeds]
         return render(
             request,
             "releases/calendar.html",
@@ -79,7 +79,7 @@ class CalendarView(RoleRequiredMixin, View):
                 "view": view,
                 "trains": all_trains,
                 "train_id": train_ids[0] if train_ids else None,
-                "feeds": feeds,
+                "feeds": links,
                 "has_token": token is not None,
                 "today": timezone.localdate(),
                 "waiting": boarding_selectors.requests_waiting_to_board(),
@@ -101,7 +101,7 @@ class TrainListView(RoleRequiredMixin, ListView):
     read_roles = MOPS_STAFF | READ_EVERYTHING
     paginate_by = 50
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Train]:
         self.filterset = TrainFilter(self.request.GET, queryset=trains_selectors.trains())
         return self.filterset.qs
 
@@ -161,24 +161,28 @@ class TrainFormView(RoleRequiredMixin, View):
         form = TrainForm(request.POST)
         if form.is_valid():
             fields = _train_fields(form.cleaned_data)
-            try:
-                if train is None:
-                    train = trains_services.train_create(
-                        actor=request.user, owner=request.user, **fields
-                    )
-                else:
-                    train = trains_services.train_update(
-                        train=train,
-                        actor=request.user,
-                        expected_version=form.cleaned_data.get("version"),
-                        **fields,
-                    )
-                messages.success(request, f"Saved {train.name}.")
-                return redirect(train.get_absolute_url())
-            except ValidationError as exc:
-                errors_to_form(form, exc)
-            except StaleVersion as exc:
-                form.add_error(None, exc.message)
+            if train is None:
+                ok, saved = call_service(
+                    request,
+                    trains_services.train_create,
+                    form=form,
+                    actor=request.user,
+                    owner=request.user,
+                    **fields,
+                )
+            else:
+                ok, saved = call_service(
+                    request,
+                    trains_services.train_update,
+                    form=form,
+                    train=train,
+                    actor=request.user,
+                    expected_version=form.cleaned_data.get("version"),
+                    **fields,
+                )
+            if ok and saved is not None:
+                messages.success(request, f"Saved {saved.name}.")
+                return redirect(saved.get_absolute_url())
         return render(
             request, "releases/train_form.html", {"form": form, "train": train}, status=400
         )
@@ -242,56 +246,75 @@ class DepartureDetailView(RoleRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         departure = self._departure(pk)
         action = request.POST.get("action", "")
-        try:
-            if action == "edit":
-                form = DepartureEditForm(request.POST)
-                if not form.is_valid():
-                    return self.get(request, pk, form=form)
-                starts_at = form.cleaned_data.get("starts_at")
-                if starts_at is not None:
-                    tz = schedule.zone(departure.train.time_zone)
-                    starts_at = schedule.localize(starts_at.replace(tzinfo=None), tz)
-                trains_services.departure_update(
-                    departure=departure,
+        if action == "edit":
+            form = DepartureEditForm(request.POST)
+            if not form.is_valid():
+                return self.get(request, pk, form=form)
+            starts_at = form.cleaned_data.get("starts_at")
+            if starts_at is not None:
+                tz = schedule.zone(departure.train.time_zone)
+                starts_at = schedule.localize(starts_at.replace(tzinfo=None), tz)
+            ok, _ = call_service(
+                request,
+                trains_services.departure_update,
+                departure=departure,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                starts_at=starts_at,
+                capacity=form.cleaned_data.get("capacity"),
+                note=form.cleaned_data.get("note"),
+            )
+            done = "Departure updated."
+        elif action == "transition":
+            ok, _ = call_service(
+                request,
+                trains_services.departure_transition,
+                departure=departure,
+                name=request.POST.get("name", ""),
+                actor=request.user,
+                note=request.POST.get("note", ""),
+            )
+            done = "Departure updated."
+        elif action in ("move_next", "remove", "live", "rolled_back"):
+            boarding = get_object_or_404(
+                Boarding, pk=request.POST.get("boarding") or 0, departure=departure
+            )
+            note = request.POST.get("note", "")
+            if action == "move_next":
+                ok, moved = call_service(
+                    request,
+                    boarding_services.boarding_move,
+                    field_map=REFUSAL_LABELS,
+                    boarding=boarding,
                     actor=request.user,
-                    expected_version=form.cleaned_data["version"],
-                    starts_at=starts_at,
-                    capacity=form.cleaned_data.get("capacity"),
-                    note=form.cleaned_data.get("note"),
                 )
-                messages.success(request, "Departure updated.")
-            elif action == "transition":
-                trains_services.departure_transition(
-                    departure=departure,
-                    name=request.POST.get("name", ""),
+                done = f"Moved to {moved.departure}." if moved is not None else ""
+            elif action == "remove":
+                ok, _ = call_service(
+                    request,
+                    boarding_services.boarding_remove,
+                    field_map=REFUSAL_LABELS,
+                    boarding=boarding,
                     actor=request.user,
-                    note=request.POST.get("note", ""),
+                    note=note,
                 )
-                messages.success(request, "Departure updated.")
-            elif action in ("move_next", "remove", "live", "rolled_back"):
-                boarding = get_object_or_404(
-                    Boarding, pk=request.POST.get("boarding") or 0, departure=departure
-                )
-                note = request.POST.get("note", "")
-                if action == "move_next":
-                    moved = boarding_services.boarding_move(boarding=boarding, actor=request.user)
-                    messages.success(request, f"Moved to {moved.departure}.")
-                elif action == "remove":
-                    boarding_services.boarding_remove(
-                        boarding=boarding, actor=request.user, note=note
-                    )
-                    messages.success(request, "Taken off the departure.")
-                else:
-                    boarding_services.boarding_mark(
-                        boarding=boarding, outcome=action, actor=request.user, note=note
-                    )
-                    messages.success(request, f"Marked {action.replace('_', ' ')}.")
+                done = "Taken off the departure."
             else:
-                messages.error(request, f"Unknown action '{action}'.")
-        except StaleVersion as exc:
-            messages.error(request, exc.message)
-        except (ValidationError, TransitionError) as exc:
-            flash_error(request, exc)
+                ok, _ = call_service(
+                    request,
+                    boarding_services.boarding_mark,
+                    field_map=REFUSAL_LABELS,
+                    boarding=boarding,
+                    outcome=action,
+                    actor=request.user,
+                    note=note,
+                )
+                done = f"Marked {action.replace('_', ' ')}."
+        else:
+            ok, done = False, ""
+            messages.error(request, f"Unknown action '{action}'.")
+        if ok:
+            messages.success(request, done)
         return redirect(departure.get_absolute_url())
 
 
@@ -303,7 +326,7 @@ class FreezeListView(RoleRequiredMixin, ListView):
     read_roles = READ_EVERYTHING
     paginate_by = 50
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Freeze]:
         self.filterset = FreezeFilter(self.request.GET, queryset=trains_selectors.freezes())
         return self.filterset.qs
 
@@ -368,23 +391,30 @@ class FreezeFormView(RoleRequiredMixin, View):
         if form.is_valid():
             try:
                 fields = _freeze_fields(form.cleaned_data)
+            except schedule.ScheduleError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
                 if freeze is None:
-                    trains_services.freeze_create(actor=request.user, **fields)
+                    ok, _ = call_service(
+                        request,
+                        trains_services.freeze_create,
+                        form=form,
+                        actor=request.user,
+                        **fields,
+                    )
                 else:
-                    trains_services.freeze_update(
+                    ok, _ = call_service(
+                        request,
+                        trains_services.freeze_update,
+                        form=form,
                         freeze=freeze,
                         actor=request.user,
                         expected_version=form.cleaned_data.get("version"),
                         **fields,
                     )
-                messages.success(request, "Freeze saved.")
-                return redirect("releases:freeze_list")
-            except schedule.ScheduleError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            except ValidationError as exc:
-                errors_to_form(form, exc)
-            except StaleVersion as exc:
-                form.add_error(None, exc.message)
+                if ok:
+                    messages.success(request, "Freeze saved.")
+                    return redirect("releases:freeze_list")
         return render(
             request, "releases/freeze_form.html", {"form": form, "freeze": freeze}, status=400
         )

@@ -73,3 +73,18 @@ def test_refusals_become_non_field_errors_or_messages(exc, text):
 def test_other_exceptions_propagate():
     with pytest.raises(KeyError):
         call_service(_request(), _raise(KeyError("bug")))
+
+
+def test_field_map_puts_the_services_field_on_the_forms():
+    form = NameForm(data={"name": "x"})
+    form.is_valid()
+    exc = ValidationError({"title": "Too long."})
+    call_service(_request(), _raise(exc), form=form, field_map={"title": "name"})
+    assert form.errors["name"] == ["Too long."]
+
+
+def test_a_stale_refusal_keeps_its_code_for_the_status():
+    form = NameForm(data={"name": "x"})
+    form.is_valid()
+    call_service(_request(), _raise(StaleVersion()), form=form)
+    assert form.has_error(forms.forms.NON_FIELD_ERRORS, "stale")

@@ -7,6 +7,7 @@ from django.db import connection
 
 from intake import services
 from intake.models import Request, Status
+from mops.core.concurrency import StaleVersion
 from mops.core.lifecycle import TransitionError
 
 from .conftest import COMPLETE
@@ -32,7 +33,7 @@ def test_two_concurrent_triage_updates_one_wins(users, service):
                 expected_version=version,
             )
             outcomes.append("ok")
-        except services.StaleVersion:
+        except StaleVersion:
             outcomes.append("412")
         except TransitionError:
             outcomes.append("409")

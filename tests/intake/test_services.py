@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from intake import services
 from intake.models import Request, RequestEvent, SlaNotice, SlaState, Status
+from mops.core.concurrency import StaleVersion
 from mops.core.lifecycle import TransitionError
 from mops.notify.models import Notification, OutboxMessage
 from tests.releases.workitems import to_live
@@ -198,7 +199,7 @@ def test_cancel_not_allowed_once_live_but_roll_back_is(make_request, users):
 def test_stale_expected_version_is_refused(make_request, users):
     request = make_request(submit=True)
     services.request_update(request=request, actor=users["pm"], complexity="complex")
-    with pytest.raises(services.StaleVersion):
+    with pytest.raises(StaleVersion):
         services.request_transition(
             request=request, name="accept", actor=users["pm"], expected_version=request.version
         )

@@ -1,14 +1,14 @@
-from django.utils import timezone
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mops.accounts.roles import ADMINS, ALL_ROLES
 
 from ..models import Channel, Notification, OutboxMessage
-from ..selectors import unread_changed
-from ..services import outbox_replay
+from ..services import notifications_mark_read, outbox_replay
 from .serializers import ChannelSerializer, NotificationSerializer, OutboxMessageSerializer
 
 
@@ -23,7 +23,7 @@ class OutboxViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses=OutboxMessageSerializer)
     @action(detail=True, methods=["post"])
-    def replay(self, request, pk=None):  # type: ignore[no-untyped-def]
+    def replay(self, request: Request, pk: str | None = None) -> Response:
         return Response(
             OutboxMessageSerializer(
                 outbox_replay(message=self.get_object(), actor=request.user)
@@ -37,15 +37,13 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     read_roles = ALL_ROLES
     write_roles = ALL_ROLES
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Notification]:
         return Notification.objects.filter(user=self.request.user)
 
     @extend_schema(request=None, responses={200: None})
     @action(detail=False, methods=["post"], url_path="mark-read")
-    def mark_read(self, request):  # type: ignore[no-untyped-def]
-        count = self.get_queryset().filter(read_at__isnull=True).update(read_at=timezone.now())
-        unread_changed(request.user.pk)
-        return Response({"marked": count})
+    def mark_read(self, request: Request) -> Response:
+        return Response({"marked": notifications_mark_read(user=request.user)})
 
 
 class ChannelViewSet(viewsets.ModelViewSet):
