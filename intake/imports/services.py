@@ -39,7 +39,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
@@ -382,9 +382,13 @@ def import_run_execute(*, run_id: int, now: datetime | None = None) -> ImportRun
     except Exception as exc:
         log.exception("import %s failed", run_id)
         run.refresh_from_db()
-        failure = im.RowError(
-            0, "file", f"The import stopped: {type(exc).__name__}. Nothing was imported."
+        reason = (
+            "another import wrote some of these rows at the same time; run it again (rows "
+            "imported meanwhile are then updated or unchanged)"
+            if isinstance(exc, IntegrityError)
+            else type(exc).__name__
         )
+        failure = im.RowError(0, "file", f"The import stopped: {reason}. Nothing was imported.")
         _finish(run, ImportStatus.FAILED, Plan(errors=[failure]))
     cache.delete(_progress_key(run.pk))
     return run

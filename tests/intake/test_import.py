@@ -330,3 +330,16 @@ def test_api_oversized_upload_names_the_limit(api_for, users, settings):
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "file"
     assert "the limit is 100 bytes" in response.json()["errors"][0]["message"]
+
+
+def test_a_failure_while_writing_leaves_nothing_and_says_why(users, service, monkeypatch):
+    from django.db import IntegrityError
+
+    def clash(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(imports.ImportedRequest.objects, "bulk_create", clash)
+    run = start(upload(users["pm"]), users["pm"], dry_run=False)
+    assert run.status == "failed"
+    assert "another import wrote some of these rows" in run.errors[0]["message"]
+    assert not Request.objects.exists()
