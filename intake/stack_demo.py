@@ -34,7 +34,8 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
         slug=EVALUATION_SERVICE_SLUG, status=ServiceStatus.ACTIVE
     ).first()
     campaign = Service.objects.filter(slug="launch-a-campaign", status=ServiceStatus.ACTIVE).first()
-    if not (requester and pm and evaluate and campaign):
+    version = campaign.current_version if campaign else None
+    if not (requester and pm and evaluate and campaign and version):
         return
     today = timezone.localdate()
     request = request_create(
@@ -62,7 +63,7 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
     request_transition(request=request, name="accept", actor=pm)
     progress(f"request {request.reference} (new-tool evaluation)")
     for i, (title, events) in enumerate(CAMPAIGNS):
-        answers = _answers(campaign.current_version.input_definition or [])
+        answers = _answers(version.input_definition or [])
         request = request_create(
             service=campaign,
             actor=requester,
