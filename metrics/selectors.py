@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -218,24 +219,24 @@ def _assemble(
     if not grouped and not group_label:
         grouped[("all", "All")] = {}
     result = []
-    for (key, label), by_day in sorted(grouped.items(), key=lambda kv: kv[0][1]):
+    for (series_key, label), by_day in sorted(grouped.items(), key=lambda kv: kv[0][1]):
         points, previous = [], None
         for index, start in enumerate(buckets):
-            row = by_day.get(start)
-            current = to_float(row[value]) if row else None
+            day_row = by_day.get(start)
+            current = to_float(day_row[value]) if day_row else None
             if index > 0 or len(buckets) == 1:
                 points.append(
                     Point(
                         start=start,
                         label=periods.period_label(start, f.period),
                         value=current,
-                        count=int(row["n"]) if row else 0,
+                        count=int(day_row["n"]) if day_row else 0,
                         previous=previous,
-                        extra={e: to_float(row[e]) if row else None for e in extras},
+                        extra={e: to_float(day_row[e]) if day_row else None for e in extras},
                     )
                 )
             previous = current
-        result.append(Series(key=key, label=label, points=points))
+        result.append(Series(key=series_key, label=label, points=points))
     return result
 
 
@@ -397,7 +398,8 @@ def request_figures_queryset(keys: list[str], f: MetricFilters) -> QuerySet:
             .annotate(bucket=Value(since, output_field=DateTimeField()))
             .values("bucket", *group_fields)
             .annotate(**aggs, facts_in_period=Count("*"))
-            .filter(facts_in_period__gt=0)  # like GROUP BY: no row for an empty period
+            # like GROUP BY: no row for an empty period (an annotation **aggs hides from the plugin)
+            .filter(facts_in_period__gt=0)  # type: ignore[misc]
             .order_by()
         )
     return branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
@@ -800,7 +802,7 @@ def monitor_uptimes(
         monitor=connection.ops.quote_name(Monitor._meta.db_table),
         ping=connection.ops.quote_name(Ping._meta.db_table),
     )
-    params = {
+    params: dict[str, Any] = {
         "i": [i for i, _, _ in live],
         "s": [start for _, start, _ in live],
         "e": [end for _, _, end in live],
