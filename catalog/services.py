@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from mops.accounts.models import User
 from mops.accounts.roles import ADMINS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import version_check
@@ -99,7 +100,7 @@ def _closed_day_rows(
 
 def calendar_create(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     slug: str,
     working_hours: Mapping[str, Any],
@@ -128,7 +129,7 @@ def calendar_create(
 def calendar_update(
     *,
     calendar: Calendar,
-    actor: Any,
+    actor: User,
     closed_days: Iterable[tuple[date, str] | ClosedSpan] | None = None,
     **changes: Any,
 ) -> Calendar:
@@ -219,7 +220,7 @@ POLICY_FIELDS = (
 )
 
 
-def sla_policy_create(*, actor: Any, **fields: Any) -> SlaPolicy:
+def sla_policy_create(*, actor: User, **fields: Any) -> SlaPolicy:
     require_role(actor, CALENDAR_EDITORS, "edit SLA policies")
     fields_check(fields, fields=POLICY_FIELDS, message="Not an SLA policy field.")
     if not fields.get("slug"):
@@ -232,7 +233,7 @@ def sla_policy_create(*, actor: Any, **fields: Any) -> SlaPolicy:
     return policy
 
 
-def sla_policy_update(*, policy: SlaPolicy, actor: Any, **changes: Any) -> SlaPolicy:
+def sla_policy_update(*, policy: SlaPolicy, actor: User, **changes: Any) -> SlaPolicy:
     require_role(actor, CALENDAR_EDITORS, "edit SLA policies")
     fields_check(changes, fields=POLICY_FIELDS, message="Not an SLA policy field.")
     if "slug" in changes and not changes["slug"]:
@@ -250,7 +251,7 @@ def sla_policy_update(*, policy: SlaPolicy, actor: Any, **changes: Any) -> SlaPo
 
 def template_create(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     slug: str = "",
     kind: str = "other",
@@ -288,7 +289,7 @@ def template_create(
     return template
 
 
-def template_update(*, template: Template, actor: Any, **changes: Any) -> Template:
+def template_update(*, template: Template, actor: User, **changes: Any) -> Template:
     """Edit the template's own fields (not its content: publish a version for that)."""
     require_role(actor, CATALOG_EDITORS, "edit templates")
     if "slug" in changes and not changes["slug"]:
@@ -305,7 +306,7 @@ def template_update(*, template: Template, actor: Any, **changes: Any) -> Templa
 def template_publish(
     *,
     template: Template,
-    actor: Any,
+    actor: User,
     content: str = "",
     spec: Mapping[str, Any] | None = None,
     changelog: str = "",
@@ -347,7 +348,7 @@ def template_publish(
 
 
 def template_rollback(
-    *, template: Template, actor: Any, to_number: Any, changelog: str = ""
+    *, template: Template, actor: User, to_number: Any, changelog: str = ""
 ) -> TemplateVersion:
     """Restore version `to_number` as a new version (history keeps everything)."""
     require_role(actor, CATALOG_EDITORS, "roll back templates")
@@ -414,7 +415,7 @@ def _version_snapshot(version: ServiceVersion | None) -> dict[str, Any] | None:
 
 
 def _new_version(
-    service: Service, templates: list[Template], actor: Any, changelog: str
+    service: Service, templates: list[Template], actor: User, changelog: str
 ) -> ServiceVersion:
     number = (service.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = ServiceVersion.objects.create(
@@ -445,7 +446,7 @@ def _resolve_templates(templates: Iterable[Any] | None) -> list[Template] | None
 
 def service_create(
     *,
-    actor: Any,
+    actor: User,
     templates: Iterable[Any] = (),
     changelog: str = "",
     **fields: Any,
@@ -470,7 +471,7 @@ def service_create(
 def service_update(
     *,
     service: Service,
-    actor: Any,
+    actor: User,
     changelog: str = "",
     expected_revision: int | None = None,
     templates: Iterable[Any] | None = None,
@@ -520,7 +521,7 @@ def _copy_into(target: Service, source: Service) -> None:
         target._prefetched_objects_cache = {}
 
 
-def _transition(service: Service, actor: Any, name: str) -> Service:
+def _transition(service: Service, actor: User, name: str) -> Service:
     """Publish or retire through `Lifecycle.apply`; the step is the service's history row
     (actor, from, to)."""
 
@@ -537,19 +538,19 @@ def _transition(service: Service, actor: Any, name: str) -> Service:
     return service
 
 
-def service_publish(*, service: Service, actor: Any) -> Service:
+def service_publish(*, service: Service, actor: User) -> Service:
     """Make the service visible to requesters (draft or retired → active)."""
     require_role(actor, CATALOG_EDITORS, "publish services")
     return _transition(service, actor, "publish")
 
 
-def service_retire(*, service: Service, actor: Any) -> Service:
+def service_retire(*, service: Service, actor: User) -> Service:
     """Hide the service from requesters; its versions stay for the requests that used them."""
     require_role(actor, CATALOG_EDITORS, "retire services")
     return _transition(service, actor, "retire")
 
 
-def service_copy(*, service: Service, actor: Any, name: str = "") -> Service:
+def service_copy(*, service: Service, actor: User, name: str = "") -> Service:
     """A draft copy of `service` (form, SLA, channels, templates, instructions) under a new
     name ("Copy of …" by default) and an automatic slug, to edit into a sibling service."""
     require_role(actor, CATALOG_EDITORS, "copy services")
@@ -589,7 +590,7 @@ def can_self_serve(user: Any, service: Service) -> bool:
 def selfserve_complete(
     *,
     service: Service,
-    actor: Any,
+    actor: User,
     outcome: str,
     tool: str | None = None,
     object_ref: str = "",

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from mops.accounts.permissions import RoleRequiredMixin
+from mops.core.actors import actor_of
 from mops.core.views import call_service
 
 from .models import Service
@@ -37,6 +38,8 @@ class ServiceCopyView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:
         service = get_object_or_404(Service, slug=slug)
-        copy = service_copy(service=service, actor=request.user, name=request.POST.get("name", ""))
+        copy = service_copy(
+            service=service, actor=actor_of(request), name=request.POST.get("name", "")
+        )
         messages.success(request, f"Copied to “{copy.name}” (a draft): edit it, then publish.")
         return redirect("catalog:service_edit", slug=copy.slug)

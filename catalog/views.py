@@ -20,6 +20,7 @@ from django.views.generic import ListView, TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, ALL_ROLES, READ_EVERYTHING
+from mops.core.actors import actor_of
 from mops.core.views import call_service
 
 from . import hooks, inputdef, selectors
@@ -128,7 +129,7 @@ class ServiceDetailView(RoleRequiredMixin, TemplateView):
             if selectors.sees_all_services(self.request.user)
             else [],
             transitions=Service.lifecycle.available(
-                state=service.status, roles=self.request.user.roles
+                state=service.status, roles=actor_of(self.request).roles
             )
             if can_edit_catalog(self.request.user)
             else [],
@@ -268,13 +269,13 @@ class ServiceEditorView(RoleRequiredMixin, View):
             try:
                 if service is None:
                     saved = service_create(
-                        actor=request.user, templates=templates, changelog=changelog, **fields
+                        actor=actor_of(request), templates=templates, changelog=changelog, **fields
                     )
                     verb = "created"
                 else:
                     saved = service_update(
                         service=service,
-                        actor=request.user,
+                        actor=actor_of(request),
                         templates=templates,
                         changelog=changelog,
                         expected_revision=form.cleaned_data.get("revision"),
@@ -282,7 +283,7 @@ class ServiceEditorView(RoleRequiredMixin, View):
                     )
                     verb = "saved"
                 if request.POST.get("intent") == "publish" and saved.status != "active":
-                    service_publish(service=saved, actor=request.user)
+                    service_publish(service=saved, actor=actor_of(request))
                     verb += " and published"
             except ValidationError as exc:  # the definition's errors also go above the rows
                 if hasattr(exc, "error_dict") and "input_definition" in exc.error_dict:

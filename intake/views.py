@@ -30,6 +30,7 @@ from catalog.models import Service, ServiceStatus
 from catalog.selectors import services_visible_to
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, ALL_ROLES, COMMENTERS, READ_EVERYTHING, Role, has_role
+from mops.core.actors import actor_of
 from mops.core.uploads import ALLOWED_DESCRIPTION, attachment_response
 from mops.core.views import call_service
 
@@ -485,14 +486,14 @@ class RequestEditView(RoleRequiredMixin, _FormMixin, View):
         def save() -> Request:
             saved = services.request_update(
                 request=obj,
-                actor=http.user,
+                actor=actor_of(http),
                 expected_version=form.cleaned_data.get("version"),
                 answers=raw_answers(answers),
                 **form.values(),
             )
             if form.cleaned_data.get("attachments"):
                 services.attachments_add(
-                    request=saved, files=form.cleaned_data["attachments"], actor=http.user
+                    request=saved, files=form.cleaned_data["attachments"], actor=actor_of(http)
                 )
             return saved
 
@@ -520,7 +521,7 @@ class RequestDetailView(RoleRequiredMixin, View):
         clocks = services.request_clocks(obj, now=now)
         transitions = [
             t
-            for t in REQUEST_LIFECYCLE.available(state=obj.status, roles=http.user.roles)
+            for t in REQUEST_LIFECYCLE.available(state=obj.status, roles=actor_of(http).roles)
             if not (t.name in TRIAGE_DECISIONS and obj.requester_id == http.user.pk)
             and (t.name not in ("submit", "answer"))
         ]
@@ -693,7 +694,9 @@ class WatchView(RoleRequiredMixin, View):
 
     def post(self, http: HttpRequest, pk: int) -> HttpResponse:
         obj = _visible_request(http.user, pk)
-        services.watcher_set(request=obj, actor=http.user, watching=http.POST.get("watch") == "1")
+        services.watcher_set(
+            request=obj, actor=actor_of(http), watching=http.POST.get("watch") == "1"
+        )
         return HttpResponseRedirect(obj.get_absolute_url())
 
 

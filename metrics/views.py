@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, READ_EVERYTHING, Role, has_role
+from mops.core.actors import actor_of
 from mops.core.views import call_service
 
 from . import dashboard, periods, selectors
@@ -240,7 +241,7 @@ class NpsView(RoleRequiredMixin, TemplateView):
                 nps_survey_send,
                 form=form,
                 quarter=form.cleaned_data["quarter"],
-                actor=request.user,
+                actor=actor_of(request),
             )
             if ok and survey is not None:
                 messages.success(
@@ -294,7 +295,7 @@ class NpsAnswerView(RoleRequiredMixin, View):
                     invitation=invitation,
                     score=form.cleaned_data["score"],
                     comment=form.cleaned_data["comment"],
-                    actor=request.user,
+                    actor=actor_of(request),
                 )
             except PermissionDenied:
                 raise

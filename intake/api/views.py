@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from mops.accounts.roles import ADMINS, ALL_ROLES, COMMENTERS, READ_EVERYTHING, Role, has_role
+from mops.core.actors import actor_of
 from mops.core.concurrency import IF_MATCH_PARAMETER as IF_MATCH
 from mops.core.concurrency import if_match_version
 from mops.core.filters import FilterBackend
@@ -124,7 +125,7 @@ class RequestViewSet(
         data = dict(serializer.validated_data)
 
         def make() -> Request:
-            return services.request_create(actor=request.user, **data)
+            return services.request_create(actor=actor_of(request), **data)
 
         key = (request.headers.get("Idempotency-Key") or "").strip()
         if not key:
@@ -132,7 +133,7 @@ class RequestViewSet(
         if len(key) > 200:
             raise serializers.ValidationError({"Idempotency-Key": "At most 200 characters."})
         obj, created = services.request_create_idempotent(
-            actor=request.user, key=key, data=request.data, create=make
+            actor=actor_of(request), key=key, data=request.data, create=make
         )
         return self._detail(obj, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -147,7 +148,7 @@ class RequestViewSet(
         serializer.is_valid(raise_exception=True)
         updated = services.request_update(
             request=obj,
-            actor=request.user,
+            actor=actor_of(request),
             expected_version=if_match_version(request),
             **serializer.validated_data,
         )
@@ -172,7 +173,7 @@ class RequestViewSet(
             request=obj,
             name=serializer.validated_data["name"],
             note=serializer.validated_data.get("note", ""),
-            actor=request.user,
+            actor=actor_of(request),
             expected_version=if_match_version(request),
         )
         return self._detail(updated)
@@ -192,7 +193,7 @@ class RequestViewSet(
             serializer = CommentSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             comment = services.comment_create(
-                request=obj, actor=request.user, body=serializer.validated_data["body"]
+                request=obj, actor=actor_of(request), body=serializer.validated_data["body"]
             )
             return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         comments = obj.comments.select_related("author").prefetch_related("mentions")
@@ -221,7 +222,7 @@ class RequestViewSet(
             files = request.FILES.getlist("file")
             if not files:
                 raise serializers.ValidationError({"file": "Send one or more files as `file`."})
-            added = services.attachments_add(request=obj, files=files, actor=request.user)
+            added = services.attachments_add(request=obj, files=files, actor=actor_of(request))
             return Response(
                 AttachmentSerializer(added, many=True).data, status=status.HTTP_201_CREATED
             )
@@ -284,7 +285,7 @@ class ScoringModelViewSet(
             scoring_model=model,
             factors=serializer.validated_data["factors"],
             note=serializer.validated_data.get("note", ""),
-            actor=request.user,
+            actor=actor_of(request),
             expected_version=if_match_version(request),
         )
         model = self.get_queryset().get(pk=model.pk)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from mops.accounts.models import User
 from mops.accounts.roles import ADMINS, GROUP_NAMES, Role, has_role
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import version_check
@@ -67,7 +68,7 @@ def dataset_role_save(
     role: str,
     dataset: warehouse.Dataset,
     columns: Any,
-    actor: Any,
+    actor: User,
     expected_version: int | None = None,
 ) -> DatasetRole:
     """Declare `dataset` as `role` with a field → column mapping, checked against the
@@ -126,7 +127,7 @@ def _check_join(role: str, dataset: Any, mapping: dict[str, str], found: dict[st
 
 
 def team_cost_save(
-    *, month: Any, amount: Any, note: str = "", actor: Any, expected_version: int | None = None
+    *, month: Any, amount: Any, note: str = "", actor: User, expected_version: int | None = None
 ) -> TeamCost:
     """Enter (or correct) the fully loaded MOPS team cost of one month."""
     require_role(actor, ADMINS, "enter the MOPS team cost")
@@ -386,7 +387,7 @@ def review_send(*, month: date) -> ImpactReview:
     return review
 
 
-def review_acknowledge(*, month: date, actor: Any, note: str = "") -> ImpactReview:
+def review_acknowledge(*, month: date, actor: User, note: str = "") -> ImpactReview:
     """Leadership (or an admin) records that the month's impact was reviewed (audited)."""
     if not has_role(actor, REVIEWERS):
         raise PermissionDenied("Only leadership acknowledges the monthly impact review.")

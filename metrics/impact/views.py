@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, READ_EVERYTHING, Role
+from mops.core.actors import actor_of
 from mops.core.views import call_service
 
 from ..export import csv_response
@@ -162,7 +163,7 @@ class RolesView(RoleRequiredMixin, TemplateView):
                 role=role,
                 dataset=form.cleaned_data["dataset"],
                 columns=form.columns(),
-                actor=request.user,
+                actor=actor_of(request),
             )
             if ok:
                 messages.success(request, f"{role} mapped to {form.cleaned_data['dataset']}.")
@@ -192,7 +193,7 @@ class CostsView(RoleRequiredMixin, TemplateView):
                 request,
                 services.team_cost_save,
                 form=form,
-                actor=request.user,
+                actor=actor_of(request),
                 **form.cleaned_data,
             )
             if ok:
@@ -235,7 +236,7 @@ class ReviewView(RoleRequiredMixin, TemplateView):
                 services.review_acknowledge,
                 form=form,
                 month=day,
-                actor=request.user,
+                actor=actor_of(request),
                 note=form.cleaned_data["note"],
             )
             if ok:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views import View
 
+from mops.core.actors import actor_of
 from mops.core.views import call_service
 
 from .forms import ImportForm, InviteForm, TeamForm, UserEditForm
@@ -232,7 +233,9 @@ class TeamView(RoleRequiredMixin, View):
             if person is None:
                 messages.error(request, "user: choose a person.")
             else:
-                team_member_set(actor=request.user, team=team, user=person, member=action == "add")
+                team_member_set(
+                    actor=actor_of(request), team=team, user=person, member=action == "add"
+                )
                 verb = "joined" if action == "add" else "left"
                 messages.success(request, f"{person.display_name} {verb} {team.name}.")
             return redirect("team", slug=team.slug)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.views import View
 
+from mops.core.actors import actor_of
 from mops.core.views import call_service
 from mops.notify.models import Kind
 from mops.notify.services import outbox_enqueue
@@ -99,7 +100,7 @@ class ProfileView(LoginRequiredMixin, View):
     def get(
         self, request: HttpRequest, new_key: str | None = None, status: int = 200
     ) -> HttpResponse:
-        tokens = ApiToken.objects.filter(user=request.user)
+        tokens = ApiToken.objects.filter(user=actor_of(request))
         from allauth.mfa.models import Authenticator
         from allauth.mfa.utils import is_mfa_enabled
 
@@ -126,7 +127,7 @@ class ProfileView(LoginRequiredMixin, View):
             )
             if not ok:
                 return self.get(request, status=400)
-            zone = request.user.effective_time_zone
+            zone = actor_of(request).effective_time_zone
             messages.success(request, f"Times are now shown in {zone}.")
             return redirect("profile")
         if request.POST.get("action") == "revoke":

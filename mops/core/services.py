@@ -11,10 +11,11 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 
+from mops.accounts.models import User
 from mops.accounts.roles import has_role
 
 
-def require_role(actor: Any, roles: Iterable[str], what: str) -> None:
+def require_role(actor: User, roles: Iterable[str], what: str) -> None:
     """Raise PermissionDenied("Your role does not allow you to <what>.") unless the actor
     holds one of `roles`."""
     if not has_role(actor, roles):

@@ -9,6 +9,7 @@ from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS
+from mops.core.actors import actor_of
 
 from .models import Notification, OutboxMessage
 from .services import notifications_mark_read, outbox_replay
@@ -48,9 +49,9 @@ class DeadLetterView(RoleRequiredMixin, ListView):
 def inbox(request: HttpRequest) -> HttpResponse:
     """In-app notifications; POST marks them read."""
     if request.method == "POST":
-        notifications_mark_read(user=request.user)
+        notifications_mark_read(user=actor_of(request))
         return redirect("notify:inbox")
-    items = Notification.objects.filter(user=request.user)[:100]
+    items = Notification.objects.filter(user=actor_of(request))[:100]
     return render(request, "notify/inbox.html", {"items": items})
 
 
@@ -58,5 +59,5 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Notification, pk=pk, user=request.user)
     if item.read_at is None:
-        notifications_mark_read(user=request.user, pk=item.pk)
+        notifications_mark_read(user=actor_of(request), pk=item.pk)
     return redirect(item.url or "notify:inbox")

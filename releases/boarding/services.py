@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Channel
+from mops.accounts.models import User
 from mops.accounts.roles import ADMINS, has_role
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import TransitionError
@@ -54,7 +55,7 @@ class BoardingCheck:
 def _freeze_verdict(
     departure: Departure,
     channels: list[str],
-    actor: Any,
+    actor: User,
     override_reason: str,
     rules: list[schedule.FreezeRule],
     emergencies: list[Any] | None,
@@ -126,7 +127,7 @@ def boarding_checks(
     *,
     departure: Departure,
     channels: list[str],
-    actor: Any,
+    actor: User,
     change_type: str = "",
     checklist_ok: BoardingCheck,
     override_reason: str = "",
@@ -240,7 +241,7 @@ def preflight_verdict(request: Any) -> BoardingCheck:
 def departure_board(
     *,
     departure: Departure,
-    actor: Any,
+    actor: User,
     request: Any = None,
     rfc: Any = None,
     override_reason: str = "",
@@ -328,7 +329,7 @@ def departure_next(departure: Departure) -> Departure | None:
 def boarding_move(
     *,
     boarding: Boarding,
-    actor: Any,
+    actor: User,
     to: Departure | None = None,
     override_reason: str = "",
 ) -> Boarding:
@@ -396,7 +397,7 @@ def boarding_move(
     return moved
 
 
-def boarding_remove(*, boarding: Boarding, actor: Any, note: str = "") -> Boarding:
+def boarding_remove(*, boarding: Boarding, actor: User, note: str = "") -> Boarding:
     """Take work off a departure; a request goes back to QA."""
     require_role(actor, BOARDERS, "take work off departures")
     with transaction.atomic():
@@ -428,7 +429,7 @@ def departure_has_left(departure: Departure, *, now: datetime | None = None) -> 
     return departure.starts_at <= (now or timezone.now()) + early
 
 
-def boarding_mark(*, boarding: Boarding, outcome: str, actor: Any, note: str = "") -> Boarding:
+def boarding_mark(*, boarding: Boarding, outcome: str, actor: User, note: str = "") -> Boarding:
     """At departure: mark an item live (the request goes live, its TTC clock stops; its
     post-flight checklist is instantiated) or rolled back (a note is required)."""
     require_role(actor, LAUNCHERS, "mark launches")

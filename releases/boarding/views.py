@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.views import View
 
 from catalog.models import Channel
+from mops.accounts.models import User
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role
+from mops.core.actors import actor_of
 from mops.core.views import call_service
 from releases import work
 from releases.boarding import carriage
@@ -33,7 +35,7 @@ from releases.trains.models import Departure
 
 def _verdict_rows(
     *,
-    actor: Any,
+    actor: User,
     checklist: boarding_services.BoardingCheck,
     now: datetime,
     request: Any = None,
@@ -111,7 +113,7 @@ class RequestBoardView(RoleRequiredMixin, View):
         now = timezone.now()
         checklist = boarding_services.preflight_verdict(work_request)
         verdicts = _verdict_rows(
-            actor=request.user, checklist=checklist, now=now, request=work_request
+            actor=actor_of(request), checklist=checklist, now=now, request=work_request
         )
         boarding = boarding_selectors.boarding_for_request(work_request)
         return render(
@@ -190,7 +192,7 @@ class RfcBoardView(RoleRequiredMixin, View):
         checklist = boarding_services.BoardingCheck(
             "checklist", True, "RFCs carry their own approvals."
         )
-        verdicts = _verdict_rows(actor=request.user, checklist=checklist, now=now, rfc=rfc)
+        verdicts = _verdict_rows(actor=actor_of(request), checklist=checklist, now=now, rfc=rfc)
         boarding = boarding_selectors.boarding_for_rfc(rfc)
         return render(
             request,

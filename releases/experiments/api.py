@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from mops.core.actors import actor_of
 from mops.core.concurrency import IF_MATCH_PARAMETER as IF_MATCH
 from mops.core.concurrency import if_match_version
 from releases.api.common import valid_data
@@ -82,7 +83,7 @@ class ExperimentViewSet(
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = valid_data(ExperimentWriteSerializer, request)
-        experiment = experiments_services.experiment_create(actor=request.user, **data)
+        experiment = experiments_services.experiment_create(actor=actor_of(request), **data)
         return self._detail(experiment, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -95,7 +96,7 @@ class ExperimentViewSet(
         data = valid_data(ExperimentWriteSerializer, request, partial=True)
         experiment = experiments_services.experiment_update(
             experiment=experiment,
-            actor=request.user,
+            actor=actor_of(request),
             expected_version=if_match_version(request),
             **data,
         )
@@ -121,7 +122,7 @@ class ExperimentViewSet(
             result=data["result"],
             learnings=data["learnings"],
             observed_sample_per_variant=data.get("observed_sample_per_variant"),
-            actor=request.user,
+            actor=actor_of(request),
             expected_version=if_match_version(request),
         )
         return self._detail(experiment)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from mops.accounts.models import User
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import Transition
 from mops.core.services import fields_check, model_update, require_role
@@ -90,7 +91,7 @@ def _clean_experiment(experiment: Experiment) -> None:
 
 
 def _experiment_event(
-    experiment: Experiment, *, actor: Any, at: datetime, name: str, source: str, note: str = ""
+    experiment: Experiment, *, actor: User, at: datetime, name: str, source: str, note: str = ""
 ) -> ExperimentEvent:
     return ExperimentEvent.objects.create(
         experiment=experiment,
@@ -103,7 +104,7 @@ def _experiment_event(
     )
 
 
-def experiment_create(*, actor: Any, now: datetime | None = None, **fields: Any) -> Experiment:
+def experiment_create(*, actor: User, now: datetime | None = None, **fields: Any) -> Experiment:
     """Register a planned experiment. The owner defaults to the actor, the team to the
     owner's team; the required sample per variant is computed from the design."""
     require_role(actor, EXPERIMENT_EDITORS, "register experiments")
@@ -128,7 +129,7 @@ def experiment_create(*, actor: Any, now: datetime | None = None, **fields: Any)
 
 
 def experiment_update(
-    *, experiment: Experiment, actor: Any, expected_version: int | None = None, **changes: Any
+    *, experiment: Experiment, actor: User, expected_version: int | None = None, **changes: Any
 ) -> Experiment:
     """Edit an experiment (If-Match). The design cannot change once it runs; an ended one
     takes only its cost and learnings."""
@@ -161,7 +162,7 @@ def experiment_transition(
     *,
     experiment: Experiment,
     name: str,
-    actor: Any,
+    actor: User,
     note: str = "",
     result: str = "",
     learnings: str = "",

@@ -14,6 +14,7 @@ from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import has_role, user_roles
+from mops.core.actors import actor_of
 from mops.core.views import call_service
 from releases import work
 from releases.common import EXPERIMENT_EDITORS, EXPERIMENT_READERS
@@ -93,7 +94,7 @@ class ExperimentDetailView(RoleRequiredMixin, View):
             form=form,
             experiment=experiment,
             name=data["name"],
-            actor=request.user,
+            actor=actor_of(request),
             note=data.get("note") or "",
             result=data.get("result") or "",
             learnings=data.get("learnings") or "",
@@ -158,10 +159,10 @@ class ExperimentFormView(RoleRequiredMixin, View):
             def save() -> Experiment:
                 self._resolve_links(request, fields, editing=experiment is not None)
                 if experiment is None:
-                    return experiments_services.experiment_create(actor=request.user, **fields)
+                    return experiments_services.experiment_create(actor=actor_of(request), **fields)
                 return experiments_services.experiment_update(
                     experiment=experiment,
-                    actor=request.user,
+                    actor=actor_of(request),
                     expected_version=form.cleaned_data.get("version"),
                     **fields,
                 )

@@ -15,6 +15,7 @@ from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, READ_EVERYTHING, has_role
+from mops.core.actors import actor_of
 from mops.core.uploads import attachment_response
 from mops.core.views import call_service, flash_form_errors
 from releases import work
@@ -230,6 +231,6 @@ class ChecklistCopyView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:
         template = get_object_or_404(ChecklistTemplate, slug=slug)
-        copy = qa_services.checklist_template_copy(template=template, actor=request.user)
+        copy = qa_services.checklist_template_copy(template=template, actor=actor_of(request))
         messages.success(request, f"Copied to “{copy.name}”: publish a new version to adjust it.")
         return redirect("releases:template_detail", slug=copy.slug)

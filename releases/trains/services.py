@@ -62,7 +62,7 @@ def _clean_train(train: Train) -> None:
         raise ValidationError({exc.field: exc.message}) from None
 
 
-def train_create(*, actor: Any, **fields: Any) -> Train:
+def train_create(*, actor: User, **fields: Any) -> Train:
     """Create a train and materialise its departures over the horizon."""
     require_role(actor, TRAIN_EDITORS, "configure release trains")
     fields_check(fields, fields=TRAIN_FIELDS, message="Not a train field.")
@@ -89,7 +89,7 @@ def _normalise_rrule(value: str) -> str:
 
 
 def train_update(
-    *, train: Train, actor: Any, expected_version: int | None = None, **changes: Any
+    *, train: Train, actor: User, expected_version: int | None = None, **changes: Any
 ) -> Train:
     """Edit a train. When its timing changes, future open departures nobody boarded or
     edited are re-generated; edited or boarded ones are kept as they are."""
@@ -187,7 +187,7 @@ def departures_materialise_all(*, now: datetime | None = None) -> int:
 def departure_update(
     *,
     departure: Departure,
-    actor: Any,
+    actor: User,
     expected_version: int | None = None,
     starts_at: datetime | None = None,
     capacity: int | None = None,
@@ -313,7 +313,7 @@ FREEZE_FIELDS = (
 )
 
 
-def freeze_create(*, actor: Any, **fields: Any) -> Freeze:
+def freeze_create(*, actor: User, **fields: Any) -> Freeze:
     require_role(actor, FREEZE_EDITORS, "declare freezes")
     fields_check(fields, fields=FREEZE_FIELDS, message="Not a freeze field.")
     if fields.get("rrule"):
@@ -327,7 +327,7 @@ def freeze_create(*, actor: Any, **fields: Any) -> Freeze:
 
 
 def freeze_update(
-    *, freeze: Freeze, actor: Any, expected_version: int | None = None, **changes: Any
+    *, freeze: Freeze, actor: User, expected_version: int | None = None, **changes: Any
 ) -> Freeze:
     require_role(actor, FREEZE_EDITORS, "edit freezes")
     fields_check(changes, fields=FREEZE_FIELDS, message="Not a freeze field.")
@@ -344,7 +344,7 @@ def freeze_update(
     return freeze
 
 
-def freeze_delete(*, freeze: Freeze, actor: Any) -> None:
+def freeze_delete(*, freeze: Freeze, actor: User) -> None:
     require_role(actor, FREEZE_EDITORS, "delete freezes")
     with transaction.atomic():
         set_change_reason(freeze, f"deleted by {who(actor)}")
@@ -355,7 +355,7 @@ def active_freeze_rules() -> list[schedule.FreezeRule]:
     return [f.rule() for f in Freeze.objects.filter(active=True)]
 
 
-def train_copy(*, train: Train, actor: Any) -> Train:
+def train_copy(*, train: Train, actor: User) -> Train:
     """A new train with `train`'s schedule, capacity, cutoff and calendar, inactive until
     it is edited (so two trains never silently double a launch window)."""
     fields = {f: getattr(train, f) for f in TRAIN_FIELDS if f not in ("name", "slug", "owner")}

@@ -17,6 +17,7 @@ from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
+from mops.core.actors import actor_of
 from mops.core.views import call_service
 from releases.boarding import selectors as boarding_selectors
 from releases.boarding import services as boarding_services
@@ -60,7 +61,7 @@ class CalendarView(RoleRequiredMixin, View):
             tz_name=timezone.get_current_timezone_name(),
             train_ids=train_ids,
         )
-        token = FeedToken.objects.filter(user=request.user).first()
+        token = FeedToken.objects.filter(user=actor_of(request)).first()
         all_trains = list(trains_selectors.trains().filter(active=True))
         feeds = []
         if token is not None:
@@ -384,7 +385,7 @@ class FreezeFormView(RoleRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         freeze = get_object_or_404(Freeze, pk=pk) if pk else None
         if freeze is not None and request.POST.get("action") == "delete":
-            trains_services.freeze_delete(freeze=freeze, actor=request.user)
+            trains_services.freeze_delete(freeze=freeze, actor=actor_of(request))
             messages.success(request, "Freeze deleted.")
             return redirect("releases:freeze_list")
         form = FreezeForm(request.POST)
@@ -455,7 +456,7 @@ class TrainCopyView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:
         copy = trains_services.train_copy(
-            train=get_object_or_404(Train, slug=slug), actor=request.user
+            train=get_object_or_404(Train, slug=slug), actor=actor_of(request)
         )
         messages.success(request, f"Copied to “{copy.name}” (inactive): adjust it, then activate.")
         return redirect("releases:train_edit", slug=copy.slug)

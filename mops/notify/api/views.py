@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mops.accounts.roles import ADMINS, ALL_ROLES
+from mops.core.actors import actor_of
 
 from ..models import Channel, Notification, OutboxMessage
 from ..services import notifications_mark_read, outbox_replay
@@ -38,12 +39,12 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     write_roles = ALL_ROLES
 
     def get_queryset(self) -> QuerySet[Notification]:
-        return Notification.objects.filter(user=self.request.user)
+        return Notification.objects.filter(user=actor_of(self.request))
 
     @extend_schema(request=None, responses={200: None})
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request: Request) -> Response:
-        return Response({"marked": notifications_mark_read(user=request.user)})
+        return Response({"marked": notifications_mark_read(user=actor_of(request))})
 
 
 class ChannelViewSet(viewsets.ModelViewSet):
