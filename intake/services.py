@@ -410,7 +410,7 @@ def request_problems(request: Request, *, today: date | None = None) -> tuple[di
 def request_create(
     *,
     service: Service,
-    actor: Any,
+    actor: User,
     title: str = "",
     team: Any = None,
     answers: Any = None,
@@ -501,7 +501,7 @@ def _check_template(version: Any, template_version: TemplateVersion | None) -> A
 def request_update(
     *,
     request: Request,
-    actor: Any,
+    actor: User,
     expected_version: int | None = None,
     **changes: Any,
 ) -> Request:
@@ -584,7 +584,7 @@ def request_transition(
     *,
     request: Request,
     name: str,
-    actor: Any,
+    actor: User,
     note: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -614,7 +614,7 @@ def request_transition(
 
 
 def request_release_step(
-    *, request: Request, name: str, actor: Any, note: str = "", now: datetime | None = None
+    *, request: Request, name: str, actor: User, note: str = "", now: datetime | None = None
 ) -> Request:
     """Take a release step (schedule, unschedule, go_live) for releases' departure services.
 
@@ -635,7 +635,7 @@ def _transition(
     *,
     request: Request,
     name: str,
-    actor: Any,
+    actor: User,
     note: str,
     now: datetime | None,
     system: bool,
@@ -705,7 +705,7 @@ def _transition(
     )
 
 
-def _check_actor(locked: Request, name: str, actor: Any, staff: bool) -> None:
+def _check_actor(locked: Request, name: str, actor: User, staff: bool) -> None:
     """Nobody triages their own request; requester actions belong to the requesting team."""
     if name in TRIAGE_DECISIONS and locked.requester_id == getattr(actor, "pk", None):
         raise TransitionError(
@@ -807,7 +807,7 @@ def _refresh_sla(
     return readings
 
 
-def _recipients(request: Request, actor: Any, *extra: Any) -> list[Any]:
+def _recipients(request: Request, actor: User, *extra: Any) -> list[Any]:
     users: dict[int, User] = {request.requester_id: request.requester}
     if request.assignee is not None:  # no query without one
         users[request.assignee.pk] = request.assignee
@@ -821,7 +821,7 @@ def _recipients(request: Request, actor: Any, *extra: Any) -> list[Any]:
     return [u for u in users.values() if u.is_active]
 
 
-def _notify_transition(request: Request, event: RequestEvent, actor: Any) -> None:
+def _notify_transition(request: Request, event: RequestEvent, actor: User) -> None:
     verb = {
         "submit": "was submitted",
         "accept": "was accepted",
@@ -854,7 +854,7 @@ def requests_bulk(
     *,
     requests: Iterable[Request],
     action: str,
-    actor: Any,
+    actor: User,
     note: str = "",
     assignee: Any = None,
     complexity: str = "",
@@ -894,7 +894,7 @@ def requests_bulk(
 # --- comments and watchers ----------------------------------------------------------------
 
 
-def comment_create(*, request: Request, actor: Any, body: str) -> Comment:
+def comment_create(*, request: Request, actor: User, body: str) -> Comment:
     """A comment; @username mentions notify those users (if they may see the request),
     watchers hear about it too, and the author starts watching."""
     from .selectors import request_visible_to
@@ -936,7 +936,7 @@ def comment_create(*, request: Request, actor: Any, body: str) -> Comment:
     return comment
 
 
-def watcher_set(*, request: Request, actor: Any, watching: bool) -> bool:
+def watcher_set(*, request: Request, actor: User, watching: bool) -> bool:
     """Start or stop watching a request; returns the new state."""
     if watching:
         Watcher.objects.get_or_create(request=request, user=actor)
@@ -945,7 +945,7 @@ def watcher_set(*, request: Request, actor: Any, watching: bool) -> bool:
     return watching
 
 
-def saved_view_save(*, actor: Any, name: str, query: str, shared: bool = False) -> SavedView:
+def saved_view_save(*, actor: User, name: str, query: str, shared: bool = False) -> SavedView:
     """Save the backlog's filter state under `name` (the same name again replaces it).
     Blank parameters ("Any") and the page number are dropped, so the view reloads cleanly."""
     name = (name or "").strip()[:80]
@@ -958,7 +958,7 @@ def saved_view_save(*, actor: Any, name: str, query: str, shared: bool = False) 
     return view
 
 
-def _own_view(actor: Any, view_id: int) -> SavedView:
+def _own_view(actor: User, view_id: int) -> SavedView:
     view = SavedView.objects.filter(user=actor, pk=view_id).first()
     if view is None:
         raise PermissionDenied("Only the person who saved a view can change it.")
@@ -966,7 +966,7 @@ def _own_view(actor: Any, view_id: int) -> SavedView:
 
 
 def saved_view_update(
-    *, actor: Any, view_id: int, name: str | None = None, shared: bool | None = None
+    *, actor: User, view_id: int, name: str | None = None, shared: bool | None = None
 ) -> SavedView:
     """Rename a saved view, or share it with (or withdraw it from) the owner's team."""
     with transaction.atomic():
@@ -986,7 +986,7 @@ def saved_view_update(
     return view
 
 
-def saved_view_delete(*, actor: Any, view_id: int) -> None:
+def saved_view_delete(*, actor: User, view_id: int) -> None:
     """Delete one of the actor's saved views (a teammate's shared view cannot be deleted)."""
     _own_view(actor, view_id).delete()
 
@@ -1009,7 +1009,7 @@ def attachment_max_bytes() -> int:
     return upload_max_bytes()
 
 
-def attachment_add(*, request: Request, file: Any, actor: Any) -> RequestAttachment:
+def attachment_add(*, request: Request, file: Any, actor: User) -> RequestAttachment:
     """Attach an uploaded file to `request`. The type is checked on the bytes and the size
     against `INTAKE_ATTACHMENT_MAX_BYTES` (`mops.core.uploads`); the file is stored under a
     random name and kept with the name it was uploaded under for display."""
@@ -1032,7 +1032,7 @@ def attachment_add(*, request: Request, file: Any, actor: Any) -> RequestAttachm
 
 
 def attachments_add(
-    *, request: Request, files: Iterable[Any], actor: Any
+    *, request: Request, files: Iterable[Any], actor: User
 ) -> list[RequestAttachment]:
     """Attach several files at once: all or none (the first refused file names the error)."""
     files = [f for f in files if f]
@@ -1060,7 +1060,7 @@ def body_hash(data: Any) -> str:
 
 
 def request_create_idempotent(
-    *, actor: Any, key: str, data: Mapping[str, Any], create: Any
+    *, actor: User, key: str, data: Mapping[str, Any], create: Any
 ) -> tuple[Request, bool]:
     """Run `create()` once per (actor, key). The same key with the same body returns the
     request made the first time (created=False); with a different body → 422."""
@@ -1099,7 +1099,7 @@ def scoring_model_update(
     *,
     scoring_model: ScoringModel,
     factors: Any,
-    actor: Any,
+    actor: User,
     note: str = "",
     expected_version: int | None = None,
 ) -> ScoringModelVersion:
@@ -1136,7 +1136,7 @@ def scoring_model_update(
 
 
 def scoring_model_create(
-    *, name: str, factors: Any, actor: Any, is_default: bool = False
+    *, name: str, factors: Any, actor: User, is_default: bool = False
 ) -> ScoringModel:
     if not has_role(actor, ADMINS):
         raise PermissionDenied("Only admins edit scoring models.")

@@ -171,4 +171,4 @@ def filter_errors(form: forms.Form) -> dict[str, list[str]]:
     for field, messages in form.errors.items():
         name = "class" if field == "complexity" else field
         errors[None if name == "__all__" else name] = [str(m) for m in messages]
-    return errors  # type: ignore[return-value]
+    return errors  # type: ignore[return-value]  # None: the form's own errors, for DRF

@@ -20,6 +20,7 @@ from governance.services import rfc_transition
 from intake.models import Request, Status
 from intake.selectors import request_visible_to
 from intake.services import request_release_step, request_transition
+from mops.accounts.models import User
 
 # --- requests ---------------------------------------------------------------------------------
 
@@ -69,23 +70,23 @@ def requests_visible_to(user: Any) -> QuerySet[Request]:
     return request_visible_to(user)
 
 
-def _release_step(request: Request, name: str, actor: Any, note: str) -> Request:
+def _release_step(request: Request, name: str, actor: User, note: str) -> Request:
     """intake's release steps are system transitions: only this path takes them, and
     intake asks our departure gate (`hooks.departure_gate`) for the boarding behind each."""
     return request_release_step(request=request, name=name, actor=actor, note=note)
 
 
-def request_schedule(*, request: Request, actor: Any, note: str) -> Request:
+def request_schedule(*, request: Request, actor: User, note: str) -> Request:
     """in_qa → scheduled (the request is boarded on a departure)."""
     return _release_step(request, "schedule", actor, note)
 
 
-def request_unschedule(*, request: Request, actor: Any, note: str) -> Request:
+def request_unschedule(*, request: Request, actor: User, note: str) -> Request:
     """scheduled → in_qa (taken off a departure)."""
     return _release_step(request, "unschedule", actor, note)
 
 
-def request_go_live(*, request: Request, actor: Any, note: str) -> Request:
+def request_go_live(*, request: Request, actor: User, note: str) -> Request:
     """scheduled → live (its departure landed it): stops the TTC clock."""
     return _release_step(request, "go_live", actor, note)
 
@@ -94,7 +95,7 @@ def request_is_scheduled(request: Request) -> bool:
     return request_status(request) == SCHEDULED
 
 
-def request_roll_back(*, request: Request, actor: Any, note: str) -> Request:
+def request_roll_back(*, request: Request, actor: User, note: str) -> Request:
     """live → rolled_back (intake requires a note)."""
     return request_transition(request=request, name="roll_back", actor=actor, note=note)
 
@@ -113,7 +114,7 @@ def emergency_rfcs_between(start: datetime, end: datetime) -> list[Rfc]:
 
 
 def rfc_schedule(
-    *, rfc: Rfc, actor: Any, start: datetime, end: datetime, ref: str, frozen: bool
+    *, rfc: Rfc, actor: User, start: datetime, end: datetime, ref: str, frozen: bool
 ) -> Rfc:
     """approved → scheduled into the departure's window (governance re-checks the quorum
     and refuses a non-emergency high-risk RFC inside a freeze)."""
@@ -143,13 +144,13 @@ def rfc_is_schedulable(rfc: Rfc) -> bool:
     return str(rfc.status) == RfcStatus.APPROVED
 
 
-def rfc_unschedule(*, rfc: Rfc, actor: Any, note: str) -> Rfc:
+def rfc_unschedule(*, rfc: Rfc, actor: User, note: str) -> Rfc:
     """scheduled → approved (taken off its departure; governance clears the window)."""
     return rfc_transition(rfc=rfc, name="unschedule", actor=actor, note=note)
 
 
 def rfc_reschedule(
-    *, rfc: Rfc, actor: Any, start: datetime, end: datetime, ref: str, frozen: bool
+    *, rfc: Rfc, actor: User, start: datetime, end: datetime, ref: str, frozen: bool
 ) -> Rfc:
     """Move a scheduled RFC to another departure's window: governance has no "move", so
     unschedule then schedule again (its quorum and freeze rules are checked anew)."""
@@ -157,11 +158,11 @@ def rfc_reschedule(
     return rfc_schedule(rfc=rfc, actor=actor, start=start, end=end, ref=ref, frozen=frozen)
 
 
-def rfc_implement(*, rfc: Rfc, actor: Any, note: str) -> Rfc:
+def rfc_implement(*, rfc: Rfc, actor: User, note: str) -> Rfc:
     """scheduled → implemented (its departure went live)."""
     return rfc_transition(rfc=rfc, name="implement", actor=actor, note=note)
 
 
-def rfc_roll_back(*, rfc: Rfc, actor: Any, note: str) -> Rfc:
+def rfc_roll_back(*, rfc: Rfc, actor: User, note: str) -> Rfc:
     """implemented → rolled_back (governance requires a note)."""
     return rfc_transition(rfc=rfc, name="roll_back", actor=actor, note=note)

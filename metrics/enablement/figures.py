@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
@@ -197,10 +198,11 @@ class EnablementFigures:
         return _pct(self.helpful, self.helpful + self.unhelpful)
 
 
-def _single_author_counts(model: type) -> tuple[int, int]:
+def _single_author_counts(model: Any) -> tuple[int, int]:
     """(documents written by one person only, documents with a known author) from the
     model's audit history; versions saved by no one (a system import) name no author."""
-    history: QuerySet = model.history.filter(id__in=model.objects.values("pk"))  # type: ignore[attr-defined]
+    # `model` is a tracked model class: django-simple-history adds `history` at run time.
+    history: QuerySet = model.history.filter(id__in=model.objects.values("pk"))
     authors = history.values("id").annotate(n=Count("history_user", distinct=True))
     counted = authors.aggregate(
         single=Count("id", filter=Q(n=1)), known=Count("id", filter=Q(n__gte=1))

@@ -93,7 +93,7 @@ def _item_specs(items: Iterable[Any]) -> list[ItemSpec]:
 
 def checklist_template_create(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     items: Iterable[Any],
     slug: str = "",
@@ -117,7 +117,7 @@ def checklist_template_create(
     return template
 
 
-def checklist_template_copy(*, template: ChecklistTemplate, actor: Any) -> ChecklistTemplate:
+def checklist_template_copy(*, template: ChecklistTemplate, actor: User) -> ChecklistTemplate:
     """A new checklist template with the items of `template`'s current version."""
     items = (
         [
@@ -144,7 +144,7 @@ def checklist_template_copy(*, template: ChecklistTemplate, actor: Any) -> Check
 
 
 def checklist_template_publish(
-    *, template: ChecklistTemplate, actor: Any, items: Iterable[Any], changelog: str
+    *, template: ChecklistTemplate, actor: User, items: Iterable[Any], changelog: str
 ) -> ChecklistTemplateVersion:
     """A new version of the template's items. Existing runs keep the version they used."""
     require_role(actor, TEMPLATE_EDITORS, "edit checklist templates")
@@ -157,7 +157,7 @@ def checklist_template_publish(
 
 
 def _publish_version(
-    template: ChecklistTemplate, specs: list[ItemSpec], actor: Any, changelog: str
+    template: ChecklistTemplate, specs: list[ItemSpec], actor: User, changelog: str
 ) -> ChecklistTemplateVersion:
     last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
     version = ChecklistTemplateVersion.objects.create(
@@ -321,7 +321,7 @@ def item_result_record(
 def preflight_start(
     *,
     request: Any,
-    actor: Any,
+    actor: User,
     check: str,
     html: str = "",
     urls: Iterable[str] = (),
