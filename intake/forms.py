@@ -4,7 +4,7 @@ the service's generated answers form (`catalog.forms.build_answers_form`, prefix
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -145,7 +145,8 @@ class RequestForm(forms.Form):
             self.fields[name].widget.attrs.update(
                 {k: v for k, v in old.widget.attrs.items() if k != "maxlength"}
             )
-            self._bound_fields_cache.pop(name, None)  # the old field was read above
+            # the old field was read above; Django's BoundField cache is not in the stubs
+            self._bound_fields_cache.pop(name, None)  # type: ignore[attr-defined]
         self.campaign_options = campaigns
         self.fields["utm_campaign"].widget.attrs["list"] = "registered-campaigns"
 
@@ -163,7 +164,7 @@ class RequestForm(forms.Form):
     def error_links(self) -> list[tuple[str, str, str]]:
         """(anchor id, label, message) for each error, for the summary at the top."""
         return [
-            (self[name].id_for_label, self[name].label, str(message))
+            (self[name].id_for_label, str(self[name].label), str(message))
             for name, messages in self.errors.items()
             if name in self.fields
             for message in messages
@@ -233,7 +234,10 @@ class TriageForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "— nobody —")] + assignee_choices()
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            ("", "— nobody —"),
+            *assignee_choices(),
+        ]
 
     def clean_assignee(self) -> Any:
         username = self.cleaned_data.get("assignee")
@@ -258,8 +262,8 @@ class BulkForm(forms.Form):
 
     def __init__(self, *args: Any, ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ids"].choices = [(i, i) for i in ids]
-        self.fields["assignee"].choices = [("", "—")] + assignee_choices()
+        cast(forms.ChoiceField, self.fields["ids"]).choices = [(i, i) for i in ids]
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [("", "—"), *assignee_choices()]
 
 
 class ScoringModelForm(forms.Form):

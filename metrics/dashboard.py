@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar, cast
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -22,6 +23,8 @@ from .enablement.figures import DEFINITIONS as ENABLEMENT
 from .enablement.figures import enablement_figures
 from .filters import MetricFilters
 from .selectors import MetricResult
+
+T = TypeVar("T")
 
 Cell = tuple[object, str]  # (shown value, drill-down url or "")
 
@@ -62,10 +65,10 @@ class Context:
         self.query = {k: v for k, v in query.items() if k != "group_by"}
         self._cache: dict[str, object] = {}
 
-    def once(self, name: str, compute: Callable[[], object]) -> object:
+    def once(self, name: str, compute: Callable[[], T]) -> T:
         if name not in self._cache:
             self._cache[name] = compute()
-        return self._cache[name]
+        return cast(T, self._cache[name])  # what `compute` returned for `name`
 
     def overall(self) -> dict[str, MetricResult]:
         """Every request figure over the whole selection. Triage adherence is the total of
@@ -77,10 +80,10 @@ class Context:
             figures["triage_sla"] = self.by_class()["triage_sla"].total  # type: ignore[assignment]
             return {k: figures[k] for k in selectors.REQUEST_FIGURES}
 
-        return self.once("overall", compute)  # type: ignore[return-value]
+        return self.once("overall", compute)
 
     def by_class(self) -> dict[str, MetricResult]:
-        return self.once(  # type: ignore[return-value]
+        return self.once(
             "by_class",
             lambda: selectors.request_figures(
                 ["delivery_sla", "triage_sla"], self.f.with_(group_by="class")
@@ -89,13 +92,13 @@ class Context:
 
     def backlog(self, grouped: bool = False) -> MetricResult:
         """Backlog aging by class; its `.total` is the overall figure (one query for both)."""
-        by_class: MetricResult = self.once(  # type: ignore[assignment]
+        by_class: MetricResult = self.once(
             "backlog", lambda: selectors.backlog_aging(self.f.with_(group_by="class"))
         )
         return by_class if grouped else by_class.total  # type: ignore[return-value]
 
     def nps(self) -> MetricResult:
-        return self.once("nps", lambda: selectors.nps(self.f))  # type: ignore[return-value]
+        return self.once("nps", lambda: selectors.nps(self.f))
 
     def drill(self, metric: str, **params: object) -> str:
         query = {**self.query, "metric": metric}
@@ -247,7 +250,7 @@ def panel_ttc(ctx: Context) -> Panel:
 
 
 def panel_distribution(ctx: Context) -> Panel:
-    distribution: list[tuple[str, int, int]] = ctx.once(  # type: ignore[assignment]
+    distribution: list[tuple[str, int, int]] = ctx.once(
         "distribution", lambda: selectors.ttc_distribution(ctx.f)
     )
     rows = [[(label, ""), (count, ctx.drill("ttc", ttc_bin=i))] for label, count, i in distribution]
@@ -307,9 +310,7 @@ def panel_backlog(ctx: Context) -> Panel:
 
 def panel_throughput(ctx: Context) -> Panel:
     overall = ctx.overall()
-    experiments: MetricResult = ctx.once(  # type: ignore[assignment]
-        "experiments", lambda: selectors.experiments(ctx.f)
-    )
+    experiments: MetricResult = ctx.once("experiments", lambda: selectors.experiments(ctx.f))
     keys = ("submitted", "accepted", "shipped")
     labels = _labels(overall["submitted"])
     series = [
@@ -457,20 +458,21 @@ def panel_enablement(ctx: Context) -> Panel:
     row per team for training completion; details on the enablement page."""
     f = enablement_figures(days=90, top=False)
     url = reverse("metrics:enablement") + "?days=90"
+    team_rows: list[list[Cell]] = [
+        [
+            (f"Training completion: {t.team}", ""),
+            (_pct_cell(t.rate), ""),
+            (f"{t.completed} of {t.enrolled} enrolments completed", ""),
+        ]
+        for t in f.training
+    ]
     rows: list[list[Cell]] = [
         [
             ("Training completion", url),
             (_pct_cell(f.training_rate), ""),
             (f"{f.completed} of {f.enrolled} enrolments completed", ""),
         ],
-        *[
-            [
-                (f"Training completion: {t.team}", ""),
-                (_pct_cell(t.rate), ""),
-                (f"{t.completed} of {t.enrolled} enrolments completed", ""),
-            ]
-            for t in f.training
-        ],
+        *team_rows,
         [
             ("Deflection", url),
             (_pct_cell(f.deflection), ""),

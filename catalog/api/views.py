@@ -7,20 +7,23 @@ services and templates is for admins and MOPS PMs, calendars and policies for ad
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mops.accounts.roles import ADMINS, ALL_ROLES
+from mops.core.actors import actor_of
 from mops.core.concurrency import if_match_version
 
 from .. import selectors
@@ -61,20 +64,25 @@ from .serializers import (
     TemplateVersionSerializer,
 )
 
+if TYPE_CHECKING:  # a mixin for generic API views: type its self as one
+    _ApiView = GenericAPIView
+else:
+    _ApiView = object
 
-class _WriteMixin:
+
+class _WriteMixin(_ApiView):
     """create / update through the service layer (never serializer.save())."""
 
-    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    http_method_names: Sequence[str] = ["get", "post", "patch", "put", "head", "options"]
 
     def _validated(self, request: Request, instance: Any = None, partial: bool = False) -> dict:
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)  # type: ignore[attr-defined]
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
     def _respond(self, obj: Any, code: int = status.HTTP_200_OK) -> Response:
-        obj = self.get_queryset().get(pk=obj.pk)  # type: ignore[attr-defined]
-        return Response(self.get_serializer(obj).data, status=code)  # type: ignore[attr-defined]
+        obj = self.get_queryset().get(pk=obj.pk)
+        return Response(self.get_serializer(obj).data, status=code)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._update(request, partial=kwargs.pop("partial", False))
@@ -110,21 +118,24 @@ class ServiceViewSet(
     search_fields = ["name", "description"]
     ordering_fields = ["name", "updated_at", "created_at"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Service]:
         return selectors.services_visible_to(self.request.user)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._validated(request)
         if "sla_policy" not in data:
             raise serializers.ValidationError({"sla_policy": "This field is required."})
-        service = service_create(actor=request.user, **data)
+        service = service_create(actor=actor_of(request), **data)
         return self._respond(service, status.HTTP_201_CREATED)
 
     def _update(self, request: Request, partial: bool) -> Response:
         service = self.get_object()
         data = self._validated(request, service, partial=partial)
         service = service_update(
-            service=service, actor=request.user, expected_revision=if_match_version(request), **data
+            service=service,
+            actor=actor_of(request),
+            expected_revision=if_match_version(request),
+            **data,
         )
         return self._respond(service)
 
@@ -135,12 +146,12 @@ class ServiceViewSet(
     )
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
-        return self._respond(service_publish(service=self.get_object(), actor=request.user))
+        return self._respond(service_publish(service=self.get_object(), actor=actor_of(request)))
 
     @extend_schema(request=None, responses={200: ServiceSerializer, 409: None})
     @action(detail=True, methods=["post"])
     def retire(self, request: Request, pk: str | None = None) -> Response:
-        return self._respond(service_retire(service=self.get_object(), actor=request.user))
+        return self._respond(service_retire(service=self.get_object(), actor=actor_of(request)))
 
     @extend_schema(
         request=SelfServeCompleteSerializer,
@@ -153,7 +164,9 @@ class ServiceViewSet(
         body = SelfServeCompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         completion = selfserve_complete(
-            service=self.get_object(), actor=request.user, outcome=body.validated_data["outcome"]
+            service=self.get_object(),
+            actor=actor_of(request),
+            outcome=body.validated_data["outcome"],
         )
         return Response(
             SelfServeCompletionSerializer(completion).data, status=status.HTTP_201_CREATED
@@ -189,13 +202,13 @@ class SlaPolicyViewSet(
     ordering_fields = ["name"]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        policy = sla_policy_create(actor=request.user, **self._validated(request))
+        policy = sla_policy_create(actor=actor_of(request), **self._validated(request))
         return self._respond(policy, status.HTTP_201_CREATED)
 
     def _update(self, request: Request, partial: bool) -> Response:
         policy = self.get_object()
         data = self._validated(request, policy, partial=partial)
-        return self._respond(sla_policy_update(policy=policy, actor=request.user, **data))
+        return self._respond(sla_policy_update(policy=policy, actor=actor_of(request), **data))
 
 
 MIN_YEAR, MAX_YEAR = 1971, 2199
@@ -259,11 +272,11 @@ class CalendarViewSet(
             end = row.get("end_date") or row["date"]
             if end < row["date"]:
                 raise serializers.ValidationError(
-                    {"closed_days": {n: {"end_date": "The range ends before it starts."}}}
+                    {"closed_days": {str(n): {"end_date": "The range ends before it starts."}}}
                 )
             if row.get("yearly") and (row["date"].month, row["date"].day) == (2, 29):
                 raise serializers.ValidationError(
-                    {"closed_days": {n: {"date": "29 February does not come every year."}}}
+                    {"closed_days": {str(n): {"date": "29 February does not come every year."}}}
                 )
             name = row.get("name") or "Company closed day"
             spans.append(ClosedSpan(row["date"], end, name, bool(row.get("yearly"))))
@@ -272,7 +285,7 @@ class CalendarViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._validated(request)
         closed = self._closed(data) or []
-        calendar = calendar_create(actor=request.user, closed_days=closed, **data)
+        calendar = calendar_create(actor=actor_of(request), closed_days=closed, **data)
         return self._respond(calendar, status.HTTP_201_CREATED)
 
     def _update(self, request: Request, partial: bool) -> Response:
@@ -280,7 +293,7 @@ class CalendarViewSet(
         data = self._validated(request, calendar, partial=partial)
         closed = self._closed(data)
         calendar = calendar_update(
-            calendar=calendar, actor=request.user, closed_days=closed, **data
+            calendar=calendar, actor=actor_of(request), closed_days=closed, **data
         )
         return self._respond(calendar)
 
@@ -403,7 +416,7 @@ class TemplateViewSet(
     search_fields = ["name", "description"]
     ordering_fields = ["name", "updated_at"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Template]:
         return selectors.templates().select_related(
             "current_version__author", "current_version__restored_from"
         )
@@ -411,7 +424,9 @@ class TemplateViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._validated(request)
         data.setdefault("changelog", "First version.")
-        return self._respond(template_create(actor=request.user, **data), status.HTTP_201_CREATED)
+        return self._respond(
+            template_create(actor=actor_of(request), **data), status.HTTP_201_CREATED
+        )
 
     def _update(self, request: Request, partial: bool) -> Response:
         template = self.get_object()
@@ -421,7 +436,7 @@ class TemplateViewSet(
             raise serializers.ValidationError(
                 {f: "Publish a new version to change the content." for f in version_fields}
             )
-        return self._respond(template_update(template=template, actor=request.user, **data))
+        return self._respond(template_update(template=template, actor=actor_of(request), **data))
 
     @extend_schema(request=None, responses=TemplateVersionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -437,7 +452,9 @@ class TemplateViewSet(
         template = self.get_object()
         body = TemplatePublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        version = template_publish(template=template, actor=request.user, **body.validated_data)
+        version = template_publish(
+            template=template, actor=actor_of(request), **body.validated_data
+        )
         return Response(TemplateVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TemplateRollbackSerializer, responses={201: TemplateVersionSerializer})
@@ -448,7 +465,7 @@ class TemplateViewSet(
         body.is_valid(raise_exception=True)
         version = template_rollback(
             template=template,
-            actor=request.user,
+            actor=actor_of(request),
             to_number=body.validated_data["to_number"],
             changelog=body.validated_data.get("changelog") or "",
         )
@@ -462,8 +479,8 @@ class SelfServeCompletionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet)
     serializer_class = SelfServeCompletionSerializer
     queryset = SelfServeCompletion.objects.none()
     read_roles = ALL_ROLES
-    write_roles = frozenset()
+    write_roles: frozenset[str] = frozenset()
     ordering_fields = ["completed_at"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[SelfServeCompletion]:
         return selectors.completions_visible_to(self.request.user)

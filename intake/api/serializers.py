@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from catalog.api.serializers import SafeDictField
 from catalog.models import Complexity, Service, ServiceStatus, TemplateVersion
-from mops.accounts.models import Team
+from mops.accounts.models import Team, User
 
 from ..models import (
     REQUEST_LIFECYCLE,
@@ -21,22 +21,33 @@ from ..models import (
     RequestEvent,
     ScoringModel,
     ScoringModelVersion,
+    Status,
 )
 from ..services import PLAN_KEYS, TRACKING_KEYS
 
 
 class RequestSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    service: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    requester: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    assignee: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     url = serializers.CharField(source="get_absolute_url", read_only=True)
     score = serializers.DecimalField(
         source="priority.score", max_digits=5, decimal_places=2, read_only=True, allow_null=True
     )
-    scoring_model_version = serializers.PrimaryKeyRelatedField(
-        source="priority.model_version", read_only=True, allow_null=True
+    scoring_model_version: serializers.PrimaryKeyRelatedField[ScoringModelVersion] = (
+        serializers.PrimaryKeyRelatedField(
+            source="priority.model_version", read_only=True, allow_null=True
+        )
     )
 
     class Meta:
@@ -82,10 +93,12 @@ class RequestSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     # The creating event has no previous status: "" (declared, like `sla_state`'s blank).
     from_status = serializers.ChoiceField(
-        choices=RequestEvent._meta.get_field("from_status").choices,
+        choices=Status.choices,  # the model field's
         read_only=True,
         allow_blank=True,
     )
@@ -254,8 +267,12 @@ class RequestTransitionSerializer(serializers.Serializer):
 
 
 class CommentSerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    mentions = serializers.SlugRelatedField(slug_field="username", read_only=True, many=True)
+    author: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    mentions: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, many=True
+    )
     body = serializers.CharField(max_length=10000)
 
     class Meta:
@@ -265,7 +282,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.SlugRelatedField(
+    uploaded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
     download_url = serializers.SerializerMethodField()
@@ -297,7 +314,7 @@ class AttachmentUploadSerializer(serializers.Serializer):
 
 
 class ScoringVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )  # null for the seeded default version
 

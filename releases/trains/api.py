@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from mops.accounts.roles import MOPS_STAFF
+from mops.core.actors import actor_of
 from mops.core.concurrency import if_match_version
 from releases import work
 from releases.api.common import RELEASE_READERS, valid_data
@@ -23,7 +26,7 @@ from releases.common import BOARDERS, DEPARTURE_EDITORS, FREEZE_EDITORS, TRAIN_E
 from releases.trains import selectors
 from releases.trains import services as trains_services
 from releases.trains.filters import DepartureFilter, FreezeFilter, TrainFilter
-from releases.trains.models import Departure, Freeze
+from releases.trains.models import Departure, Freeze, Train
 from releases.trains.serializers import (
     DepartureDetailSerializer,
     DepartureSerializer,
@@ -54,12 +57,14 @@ class TrainViewSet(
     ordering_fields = ["name", "created_at"]
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Train]:
         return selectors.trains()
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = valid_data(TrainSerializer, request)
-        train = trains_services.train_create(actor=request.user, owner=request.user, **data)
+        train = trains_services.train_create(
+            actor=actor_of(request), owner=actor_of(request), **data
+        )
         return Response(TrainSerializer(train).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -67,7 +72,7 @@ class TrainViewSet(
         partial = kwargs.pop("partial", False)
         data = valid_data(TrainSerializer, request, instance=train, partial=partial)
         train = trains_services.train_update(
-            train=train, actor=request.user, expected_version=if_match_version(request), **data
+            train=train, actor=actor_of(request), expected_version=if_match_version(request), **data
         )
         return Response(TrainSerializer(train).data)
 
@@ -90,10 +95,10 @@ class DepartureViewSet(
     ordering_fields = ["starts_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Departure]:
         return selectors.departures(with_manifest=self.action != "list")
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self) -> type[BaseSerializer]:
         return DepartureSerializer if self.action == "list" else DepartureDetailSerializer
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -121,7 +126,7 @@ class DepartureViewSet(
         data = valid_data(DepartureUpdateSerializer, request)
         departure = trains_services.departure_update(
             departure=departure,
-            actor=request.user,
+            actor=actor_of(request),
             expected_version=if_match_version(request),
             **data,
         )
@@ -133,7 +138,10 @@ class DepartureViewSet(
         """close_boarding, reopen, depart, close or cancel (cancel needs a note)."""
         data = valid_data(TransitionSerializer, request)
         departure = trains_services.departure_transition(
-            departure=self.get_object(), name=data["name"], note=data["note"], actor=request.user
+            departure=self.get_object(),
+            name=data["name"],
+            note=data["note"],
+            actor=actor_of(request),
         )
         return self._detail(departure)
 
@@ -154,7 +162,7 @@ class DepartureViewSet(
             subject["rfc"] = get_object_or_404(work.rfcs_visible_to(request.user), pk=data["rfc"])
         boarding = boarding_services.departure_board(
             departure=departure,
-            actor=request.user,
+            actor=actor_of(request),
             override_reason=data["override_reason"],
             note=data["note"],
             **subject,
@@ -179,12 +187,12 @@ class FreezeViewSet(
     filterset_class = FreezeFilter
     http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Freeze]:
         return selectors.freezes()
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = valid_data(FreezeSerializer, request)
-        freeze = trains_services.freeze_create(actor=request.user, **data)
+        freeze = trains_services.freeze_create(actor=actor_of(request), **data)
         return Response(FreezeSerializer(freeze).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -192,10 +200,13 @@ class FreezeViewSet(
         partial = kwargs.pop("partial", False)
         data = valid_data(FreezeSerializer, request, instance=freeze, partial=partial)
         freeze = trains_services.freeze_update(
-            freeze=freeze, actor=request.user, expected_version=if_match_version(request), **data
+            freeze=freeze,
+            actor=actor_of(request),
+            expected_version=if_match_version(request),
+            **data,
         )
         return Response(FreezeSerializer(freeze).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        trains_services.freeze_delete(freeze=self.get_object(), actor=request.user)
+        trains_services.freeze_delete(freeze=self.get_object(), actor=actor_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

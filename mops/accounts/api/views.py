@@ -1,8 +1,15 @@
+from typing import Any
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
+
+from mops.core.actors import actor_of
 
 from ..models import ApiToken, IdpGroupMapping, Team, User
 from ..roles import ADMINS, ALL_ROLES, READ_EVERYTHING
@@ -32,7 +39,7 @@ class MeView(APIView):
     read_roles = ALL_ROLES
 
     @extend_schema(responses=UserSerializer)
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
 
 
@@ -47,17 +54,17 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     ordering_fields = ["name"]
 
     @extend_schema(request=TeamWriteSerializer, responses={201: TeamSerializer})
-    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = TeamWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        team = team_create(actor=request.user, **body.validated_data)
+        team = team_create(actor=actor_of(request), **body.validated_data)
         return Response(TeamSerializer(team).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TeamWriteSerializer, responses=TeamSerializer)
-    def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = TeamWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        team = team_update(actor=request.user, team=self.get_object(), **body.validated_data)
+        team = team_update(actor=actor_of(request), team=self.get_object(), **body.validated_data)
         return Response(TeamSerializer(team).data)
 
 
@@ -77,28 +84,28 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     search_fields = ["username", "first_name", "last_name", "email"]
     filterset_fields = ["team"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[User]:
         if self.action in ("partial_update", "deactivate"):
             return User.objects.select_related("team").order_by("username")
         return super().get_queryset()
 
     @extend_schema(request=UserInviteSerializer, responses={201: UserSerializer})
-    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Invite a person: an inactive account and an e-mail to choose a password."""
         body = UserInviteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        user = user_invite(actor=request.user, **data)
+        user = user_invite(actor=actor_of(request), **data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=UserChangeSerializer, responses=UserSerializer)
-    def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = UserChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         team = data.pop("team", None)
         user = user_update(
-            actor=request.user,
+            actor=actor_of(request),
             user=self.get_object(),
             team=team or None,
             clear_team=team == "",
@@ -109,8 +116,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=None, responses=UserSerializer)
     @action(detail=True, methods=["post"])
-    def deactivate(self, request, pk=None):  # type: ignore[no-untyped-def]
-        user = user_deactivate(actor=request.user, user=self.get_object())
+    def deactivate(self, request: Request, pk: str | None = None) -> Response:
+        user = user_deactivate(actor=actor_of(request), user=self.get_object())
         return Response(UserSerializer(user).data)
 
 
@@ -122,21 +129,23 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
     read_roles = ALL_ROLES
     write_roles = ALL_ROLES
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return ApiToken.objects.filter(user=self.request.user)
+    def get_queryset(self) -> QuerySet[ApiToken]:
+        return ApiToken.objects.filter(user=actor_of(self.request))
 
     @extend_schema(request=ApiTokenSerializer, responses={201: ApiTokenCreatedSerializer})
-    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ApiTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, key = api_token_create(user=request.user, name=serializer.validated_data["name"])
+        token, key = api_token_create(
+            user=actor_of(request), name=serializer.validated_data["name"]
+        )
         data = ApiTokenSerializer(token).data | {"key": key}
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=ApiTokenSerializer)
     @action(detail=True, methods=["post"])
-    def revoke(self, request, pk=None):  # type: ignore[no-untyped-def]
-        token = api_token_revoke(token=self.get_object(), actor=request.user)
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        token = api_token_revoke(token=self.get_object(), actor=actor_of(request))
         return Response(ApiTokenSerializer(token).data)
 
 
@@ -150,15 +159,17 @@ class IdpGroupMappingViewSet(viewsets.ModelViewSet):
     write_roles = ADMINS
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+    def perform_create(self, serializer: BaseSerializer) -> None:
         serializer.instance = idp_mapping_save(
-            actor=self.request.user, data=serializer.validated_data
+            actor=actor_of(self.request), data=serializer.validated_data
         )
 
-    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+    def perform_update(self, serializer: BaseSerializer) -> None:
         serializer.instance = idp_mapping_save(
-            actor=self.request.user, data=serializer.validated_data, mapping=serializer.instance
+            actor=actor_of(self.request),
+            data=serializer.validated_data,
+            mapping=serializer.instance,
         )
 
-    def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
-        idp_mapping_delete(actor=self.request.user, mapping=instance)
+    def perform_destroy(self, instance: IdpGroupMapping) -> None:
+        idp_mapping_delete(actor=actor_of(self.request), mapping=instance)
