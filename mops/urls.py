@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -11,7 +11,7 @@ from mops.accounts import views as account_views
 from mops.core import health
 from mops.core import views as core_views
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("mops.accounts.api.urls")),
     path("", include("mops.notify.api.urls")),
     path("", include("mops.core.api_urls")),

@@ -159,7 +159,7 @@ def build_tables(names: list[str], good: list[bool]) -> None:
     with psycopg.connect(admin, autocommit=True) as conn, conn.transaction():
         # several statements with parameters: client-side binding
         psycopg.ClientCursor(conn).execute(
-            sql.SQL(_BUILD).format(schema=sql.Identifier(SCHEMA)),  # type: ignore[arg-type]
+            sql.SQL(_BUILD).format(schema=sql.Identifier(SCHEMA)),
             {"names": names, "good": good, "n": OPPORTUNITIES},
         )
         conn.execute(
