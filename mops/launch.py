@@ -280,6 +280,10 @@ def test(pytest_args: list[str]) -> int:
     lint = subprocess.run([str(Path(PY).parent / "ruff"), "check", "."], cwd=ROOT)
     if lint.returncode:
         return lint.returncode
+    # Types (pyproject [tool.mypy]; its cache in .mypy_cache keeps a re-run to seconds).
+    types = subprocess.run([PY, "-m", "mypy"], cwd=ROOT)
+    if types.returncode:
+        return types.returncode
     fmt = subprocess.run([str(Path(PY).parent / "ruff"), "format", "--check", "."], cwd=ROOT)
     if fmt.returncode:
         return fmt.returncode
