@@ -1,6 +1,12 @@
-"""SCIM 2.0 provisioning, spoken over real HTTP as an IdP (Okta, Entra ID) speaks it."""
+"""SCIM 2.0 provisioning, spoken as an IdP (Okta, Entra ID) speaks it.
+
+Provisioning, deprovisioning and the credentials go over real HTTP to a live server
+(`idp`); the refusals of bad and hostile input, which need no second connection, go through
+Django's test client inside the test's transaction (`scim`: the whole middleware and view
+stack, the same headers and raw bodies), which spares each of them a flush of the database."""
 
 import json
+from typing import Any
 
 import pytest
 import requests
@@ -12,7 +18,8 @@ from mops.accounts.roles import Role
 from mops.accounts.services import api_token_create
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Over real HTTP: the live server answers on its own connection, so these commit.
+over_http = pytest.mark.django_db(transaction=True)
 
 SCIM_JSON = "application/scim+json"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -30,11 +37,32 @@ def idp(live_server, users):
     return session
 
 
+class _InProcessIdp:
+    """`idp`'s interface (`request(method, url, data=…)`, `base`) on Django's test client: an
+    admin's API token in the Authorization header, every body sent as application/scim+json,
+    a server error answered as a 500 response (not raised), as the live server answers."""
+
+    base = "/scim/v2"
+
+    def __init__(self, key: str) -> None:
+        self.client = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    def request(self, method: str, url: str, data: str | None = None) -> Any:
+        return self.client.generic(method, url, data=data or "", content_type=SCIM_JSON)
+
+
+@pytest.fixture
+def scim(users):
+    """The IdP's SCIM calls, in the test's transaction (see the module docstring)."""
+    _, key = api_token_create(user=users["admin"], name="Okta SCIM")
+    return _InProcessIdp(key)
+
+
 def _call(session, method, path, body=None):  # type: ignore[no-untyped-def]
     response = session.request(
         method, session.base + path, data=json.dumps(body) if body is not None else None
     )
-    return response.status_code, (response.json() if response.content else None)
+    return response.status_code, (json.loads(response.content) if response.content else None)
 
 
 def _new_user(idp, username="lena@corp.example", **extra):  # type: ignore[no-untyped-def]
@@ -50,6 +78,7 @@ def _new_user(idp, username="lena@corp.example", **extra):  # type: ignore[no-un
     return _call(idp, "POST", "/Users", body)
 
 
+@over_http
 def test_the_idp_provisions_a_person_who_then_exists_with_the_default_role(idp):
     status, body = _new_user(idp, externalId="okta-00u1")
     assert status == 201, body
@@ -63,6 +92,7 @@ def test_the_idp_provisions_a_person_who_then_exists_with_the_default_role(idp):
     assert found["Resources"][0]["externalId"] == "okta-00u1"
 
 
+@over_http
 def test_deprovisioning_ends_sessions_and_revokes_api_and_feed_tokens_at_once(idp, users):
     from releases.trains.models import FeedToken
 
@@ -95,6 +125,7 @@ def test_deprovisioning_ends_sessions_and_revokes_api_and_feed_tokens_at_once(id
     assert any("deprovisioned by SCIM" in (r or "") for r in reasons)
 
 
+@over_http
 def test_deprovisioning_is_one_transaction(idp, users, monkeypatch):
     """A failure while revoking leaves everything as it was: the IdP retries later."""
     from mops.accounts import signals
@@ -124,14 +155,14 @@ def test_deprovisioning_is_one_transaction(idp, users, monkeypatch):
     assert lena.is_active and ApiToken.objects.get(pk=token.pk).revoked_at is None
 
 
-def test_groups_pushed_by_the_idp_give_mapped_roles_and_take_them_away(idp):
+def test_groups_pushed_by_the_idp_give_mapped_roles_and_take_them_away(scim):
     ops = factories.TeamFactory(name="Marketing Ops", slug="marketing-ops")
     IdpGroupMapping.objects.create(group="mops-engineers", role=Role.ENGINEER, team=ops)
-    _, body = _new_user(idp)
+    _, body = _new_user(scim)
     lena = User.objects.get(scim_id=body["id"])
 
     status, group = _call(
-        idp,
+        scim,
         "POST",
         "/Groups",
         {
@@ -145,7 +176,7 @@ def test_groups_pushed_by_the_idp_give_mapped_roles_and_take_them_away(idp):
     assert lena.roles == {Role.ENGINEER} and lena.team == ops
 
     status, _ = _call(
-        idp,
+        scim,
         "PATCH",
         f"/Groups/{group['id']}",
         {
@@ -159,12 +190,12 @@ def test_groups_pushed_by_the_idp_give_mapped_roles_and_take_them_away(idp):
     assert IdpGroup.objects.get(name="mops-engineers").members.count() == 0
 
 
-def test_delete_switches_the_person_off_and_scim_no_longer_knows_them(idp):
-    _, body = _new_user(idp)
-    status, _ = _call(idp, "DELETE", f"/Users/{body['id']}")
+def test_delete_switches_the_person_off_and_scim_no_longer_knows_them(scim):
+    _, body = _new_user(scim)
+    status, _ = _call(scim, "DELETE", f"/Users/{body['id']}")
     assert status == 204
     assert not User.objects.get(username="lena@corp.example").is_active  # history kept
-    assert _call(idp, "GET", f"/Users/{body['id']}")[0] == 404
+    assert _call(scim, "GET", f"/Users/{body['id']}")[0] == 404
 
 
 @pytest.mark.parametrize(
@@ -181,15 +212,15 @@ def test_delete_switches_the_person_off_and_scim_no_longer_knows_them(idp):
         ),
     ],
 )
-def test_bad_provisioning_input_is_a_scim_error_naming_the_attribute(idp, body, detail):
-    status, error = _call(idp, "POST", "/Users", body)
+def test_bad_provisioning_input_is_a_scim_error_naming_the_attribute(scim, body, detail):
+    status, error = _call(scim, "POST", "/Users", body)
     assert status == 400 and detail in error["detail"]
     assert not User.objects.filter(username="x@corp.example").exists()
 
 
-def test_an_unknown_group_member_is_refused_and_nothing_changes(idp):
+def test_an_unknown_group_member_is_refused_and_nothing_changes(scim):
     status, error = _call(
-        idp,
+        scim,
         "POST",
         "/Groups",
         {"schemas": [GROUP_SCHEMA], "displayName": "ghosts", "members": [{"value": "99999"}]},
@@ -198,13 +229,14 @@ def test_an_unknown_group_member_is_refused_and_nothing_changes(idp):
     assert not IdpGroup.objects.filter(name="ghosts").exists()
 
 
-def test_a_taken_user_name_is_a_conflict(idp, users):
+def test_a_taken_user_name_is_a_conflict(scim, users):
     status, error = _new_user(
-        idp, username="PM", emails=[{"value": "pm2@corp.example", "primary": True}]
+        scim, username="PM", emails=[{"value": "pm2@corp.example", "primary": True}]
     )
     assert status == 409 and "already taken" in error["detail"]
 
 
+@over_http
 def test_scim_needs_an_admin_token_and_nothing_else(live_server, users, client_for):
     url = live_server.url + "/scim/v2/Users"
     assert requests.get(url).status_code == 401
@@ -229,18 +261,18 @@ def test_scim_needs_an_admin_token_and_nothing_else(live_server, users, client_f
         ("PATCH", "/Groups/{id}", '{"Operations": [42]}'),
     ],
 )
-def test_hostile_scim_requests_get_a_4xx_scim_error_never_a_500(idp, method, path, raw):
-    _, body = _new_user(idp)
+def test_hostile_scim_requests_get_a_4xx_scim_error_never_a_500(scim, method, path, raw):
+    _, body = _new_user(scim)
     before = list(User.objects.order_by("pk").values_list("username", "is_active"))
     if "/Groups" in path:
-        _, group = _call(idp, "POST", "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "g"})
+        _, group = _call(scim, "POST", "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "g"})
         body = group
-    response = idp.request(method, idp.base + path.format(id=body["id"]), data=raw)
-    assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
+    response = scim.request(method, scim.base + path.format(id=body["id"]), data=raw)
+    assert 400 <= response.status_code < 500, (response.status_code, response.content[:300])
     assert list(User.objects.order_by("pk").values_list("username", "is_active")) == before
 
 
-def test_a_filter_on_an_attribute_scim_does_not_expose_finds_nothing(idp):
-    _new_user(idp)
-    status, found = _call(idp, "GET", '/Users?filter=password eq "x"')
+def test_a_filter_on_an_attribute_scim_does_not_expose_finds_nothing(scim):
+    _new_user(scim)
+    status, found = _call(scim, "GET", '/Users?filter=password eq "x"')
     assert status == 200 and found["Resources"] == []
