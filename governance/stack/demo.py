@@ -20,7 +20,7 @@ from django.utils import timezone
 from catalog.models import Service, SlaPolicy
 from catalog.services import service_create, service_publish
 from governance.models import DataContract, Monitor, RfcType, Runbook
-from mops.accounts.models import Team
+from mops.accounts.models import Team, User
 
 from . import evaluation
 from .inventory import instrument_create
@@ -321,7 +321,7 @@ def _flow_services(tools: dict[str, Tool]) -> None:
             flow.services.set(found)
 
 
-def _inventory(tools: dict[str, Tool], actor: Any, users: dict[str, Any]) -> None:
+def _inventory(tools: dict[str, Tool], actor: User, users: dict[str, Any]) -> None:
     known = set(Instrument.objects.values_list("kind", "name"))
     for kind, name, prop, platform, consent, container, to, about in INSTRUMENTS:
         if (kind, name) in known:
@@ -340,7 +340,7 @@ def _inventory(tools: dict[str, Tool], actor: Any, users: dict[str, Any]) -> Non
         )
 
 
-def _evaluation(actor: Any, users: dict[str, Any]) -> None:
+def _evaluation(actor: User, users: dict[str, Any]) -> None:
     """The "Evaluate a new tool" catalog service, and Clearbit under evaluation with its
     new-tool RFC in review (the stack owner has not approved it yet)."""
     policy = SlaPolicy.objects.filter(slug="standard").first() or SlaPolicy.objects.first()

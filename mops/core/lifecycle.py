@@ -23,9 +23,12 @@ the history row `apply` writes, stamped with the actor and "<step>: <note>" as i
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
+
+if TYPE_CHECKING:  # accounts' models declare lifecycles too
+    from mops.accounts.models import User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -127,7 +130,7 @@ class Lifecycle:
         self,
         obj: M,
         name: str,
-        actor: Any,
+        actor: "User | None",
         note: str = "",
         *,
         roles: Iterable[str],
