@@ -65,6 +65,14 @@ def parse_rrule(text: str) -> str:
         raise ScheduleError("rrule", "Enter a recurrence rule, e.g. FREQ=WEEKLY;BYDAY=TU,TH.")
     if "\n" in value or "DTSTART" in value.upper():
         raise ScheduleError("rrule", "Give only the RRULE value; the start is a separate field.")
+    # BYHOUR/BYMINUTE/BYSECOND would make a DAILY rule secondly (86,400 a day, expanded
+    # from DTSTART on): the time of day is its own field.
+    if {p.partition("=")[0].strip().upper() for p in value.split(";")} & {
+        "BYHOUR", "BYMINUTE", "BYSECOND"
+    }:  # fmt: skip
+        raise ScheduleError(
+            "rrule", "Leave out BYHOUR, BYMINUTE and BYSECOND; the start time is a separate field."
+        )
     try:
         rule = rrulestr(value, dtstart=datetime.combine(date(2000, 1, 1), time()), forceset=False)
     except (ValueError, TypeError, IndexError, KeyError, OverflowError) as exc:

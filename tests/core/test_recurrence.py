@@ -7,7 +7,7 @@ import icalendar
 import pytest
 
 from mops.core.calendarfeed import CalendarEvent, ical_calendar
-from mops.core.recurrence import ScheduleError, describe_rrule, occurrences
+from mops.core.recurrence import ScheduleError, describe_rrule, occurrences, parse_rrule
 
 
 def test_weekly_wednesday_keeps_local_time_across_the_autumn_change():
@@ -57,3 +57,19 @@ def test_feed_carries_the_given_product_id():
     )
     cal = icalendar.Calendar.from_ical(body)
     assert str(cal["prodid"]) == "-//mops//enablement//EN"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYHOUR=0,1,2;BYMINUTE=" + ",".join(map(str, range(60))),
+        "FREQ=YEARLY;BYSECOND=" + ",".join(map(str, range(60))),
+        "FREQ=WEEKLY;byminute=5",
+    ],
+)
+def test_time_of_day_parts_are_refused(rule):
+    """BYHOUR/BYMINUTE/BYSECOND would turn a daily rule secondly (a hang when expanded
+    from a first date years back): the start time is its own field."""
+    with pytest.raises(ScheduleError) as exc:
+        parse_rrule(rule)
+    assert exc.value.field == "rrule" and "BYHOUR" in exc.value.message
