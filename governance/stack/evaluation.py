@@ -16,10 +16,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from catalog.hooks import AnswerNote
 from governance.models import Approval, Rfc
-from mops.accounts.roles import Role
+from mops.accounts.roles import GROUP_NAMES, Role
 
 from .models import GoldenPath, Layer, Tool
 
@@ -75,7 +76,7 @@ def stack_owners() -> Any:
     username = getattr(settings, "STACK_OWNER", "")
     if username:
         return users.filter(username=username)
-    return users.filter(groups__name=Role.ADMIN)
+    return users.filter(Q(groups__name=GROUP_NAMES[Role.ADMIN]) | Q(is_superuser=True))
 
 
 def new_tool_rfc_problem(rfc: Rfc | None) -> str:
@@ -102,6 +103,13 @@ def check_evaluation_path(tool: Tool, *, previous_status: str | None) -> None:
         return
     if previous_status != GoldenPath.EVALUATING and tool.evaluation_rfc_id is None:
         return
-    problem = new_tool_rfc_problem(tool.evaluation_rfc)
+    # Read the RFC as stored now (locked until the tool is saved): the caller's instance may
+    # predate its approval or a later change that voided it.
+    rfc = (
+        Rfc.objects.select_for_update().filter(pk=tool.evaluation_rfc_id).first()
+        if tool.evaluation_rfc_id
+        else None
+    )
+    problem = new_tool_rfc_problem(rfc)
     if problem:
         raise ValidationError({"evaluation_rfc": problem})
