@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -46,7 +46,7 @@ class PlaybookForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = staff_people()  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = staff_people()
 
 
 class FeedbackForm(forms.Form):
@@ -97,7 +97,7 @@ class OfficeHoursForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["host"].queryset = staff_people()  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["host"]).queryset = staff_people()
 
 
 class AttendanceForm(forms.Form):

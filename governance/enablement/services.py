@@ -19,7 +19,7 @@ from catalog.models import Service
 from mops.accounts.models import User
 from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, Role, has_role
 from mops.core import recurrence
-from mops.core.audit import set_change_reason
+from mops.core.audit import set_change_reason, set_history_user
 from mops.core.concurrency import StaleVersion
 from mops.core.services import require_role
 from mops.notify.models import Kind
@@ -109,7 +109,7 @@ def playbook_save(
         playbook.category, playbook.owner = category, owner or playbook.owner or actor
         playbook.full_clean()
         set_change_reason(playbook, reason)
-        playbook._history_user = actor  # type: ignore[attr-defined]  # the author, in the audit
+        set_history_user(playbook, actor)  # the author, in the audit
         playbook.save()
         playbook.services.set(_clean_list(services))
     return playbook
@@ -132,7 +132,7 @@ def playbook_restore(
             setattr(current, field, getattr(old, field))
         current.full_clean()
         set_change_reason(current, f"restored v{version} as v{current.version}")
-        current._history_user = actor  # type: ignore[attr-defined]
+        set_history_user(current, actor)
         current.save()
     return current
 
@@ -190,7 +190,7 @@ def course_save(
         course.level, course.subject, course.tool = level, subject, tool.strip()
         course.full_clean()
         set_change_reason(course, "course saved")
-        course._history_user = actor  # type: ignore[attr-defined]
+        set_history_user(course, actor)
         course.save()
         course.unlocks.set(_clean_list(unlocks))
     return course
@@ -222,7 +222,7 @@ def module_save(
         module.pass_mark = pass_mark
         module.full_clean()
         set_change_reason(module, "module saved")
-        module._history_user = actor  # type: ignore[attr-defined]
+        set_history_user(module, actor)
         module.save()
     return module
 
@@ -359,7 +359,7 @@ def office_hours_save(
         except recurrence.ScheduleError as exc:
             raise ValidationError({exc.field: exc.message}) from None
         set_change_reason(series, reason)
-        series._history_user = actor  # type: ignore[attr-defined]
+        set_history_user(series, actor)
         series.save()
         office_hours_sync(series=series)
     return series
@@ -461,7 +461,7 @@ def session_book(*, actor: User, session: OfficeHoursSession) -> Booking:
         booking = booking or Booking(session=session, user=actor)
         booking.cancelled_at, booking.booked_at, booking.attended = None, timezone.now(), None
         set_change_reason(booking, "booked")
-        booking._history_user = actor  # type: ignore[attr-defined]
+        set_history_user(booking, actor)
         booking.save()
     return booking
 
@@ -483,7 +483,7 @@ def booking_cancel(*, actor: User, session: OfficeHoursSession, user: Any | None
             raise ValidationError({"session": "This session has already started."})
         booking.cancelled_at = timezone.now()
         set_change_reason(booking, "cancelled" if user.pk == actor.pk else f"cancelled by {actor}")
-        booking._history_user = actor  # type: ignore[attr-defined]
+        set_history_user(booking, actor)
         booking.save()
     return booking
 
@@ -524,12 +524,12 @@ def session_attendance(
             if booking.attended is not mark:
                 booking.attended = mark
                 set_change_reason(booking, "attended" if mark else "absent")
-                booking._history_user = actor  # type: ignore[attr-defined]
+                set_history_user(booking, actor)
                 booking.save()
         session.attendance_marked_at = timezone.now()
         session.version += 1
         set_change_reason(session, f"attendance marked: {len(present)} of {len(bookings)}")
-        session._history_user = actor  # type: ignore[attr-defined]
+        set_history_user(session, actor)
         session.save()
     return session
 
@@ -551,7 +551,7 @@ def session_cancel(
         session.cancel_reason = " ".join(reason.split())[:300]
         session.version += 1
         set_change_reason(session, "cancelled")
-        session._history_user = actor  # type: ignore[attr-defined]
+        set_history_user(session, actor)
         session.save()
         url = settings.SITE_URL + session.get_absolute_url()
         booked = Booking.objects.filter(session=session, cancelled_at__isnull=True).exclude(
