@@ -40,9 +40,13 @@ from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from governance.contract_spec import Threshold  # noqa: E402
-from governance.demo_warehouse import BENCH_SCHEMA, bench_leads_contract, bulk_load_leads  # noqa: E402
 from governance.health import checks as ce  # noqa: E402  (path set above)
+from governance.health.contracts.spec import Threshold
+from governance.health.demo_warehouse import (
+    BENCH_SCHEMA,
+    bench_leads_contract,
+    bulk_load_leads,
+)
 
 DB_NAME = "mops_bench"
 LOGGED = re.compile(r"LOG:  (?:statement|execute [^:]+): (.*)")

@@ -27,9 +27,8 @@ django.setup()
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from rest_framework.test import APIRequestFactory, force_authenticate  # noqa: E402
 
-from governance import selectors  # noqa: E402
-from governance.api import views  # noqa: E402
-from governance.taxonomy import Taxonomy  # noqa: E402
+from governance.taxonomy import Taxonomy, selectors  # noqa: E402
+from governance.taxonomy.api import views  # noqa: E402
 from mops.accounts.models import User  # noqa: E402
 
 

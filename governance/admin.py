@@ -8,21 +8,25 @@ from typing import Any
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import (
-    Approval,
-    ApprovalPolicy,
-    Campaign,
+from governance.health.models import (
     Dataset,
     Incident,
     Monitor,
-    Rfc,
-    RfcEvent,
     Rotation,
     RotationMember,
     RotationOverride,
     Runbook,
-    TaxonomyVersion,
     Warehouse,
+)
+from governance.rfc.models import (
+    Approval,
+    ApprovalPolicy,
+    Rfc,
+    RfcEvent,
+)
+from governance.taxonomy.models import (
+    Campaign,
+    TaxonomyVersion,
 )
 
 

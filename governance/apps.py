@@ -9,12 +9,16 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from governance import (
+            demo,
+            setup,
+        )
+        from governance.health import demo as health_demo
+        from governance.rfc.selectors import RFC_READERS
         from mops.accounts.roles import ADMINS, ALL_ROLES, MOPS_STAFF, READ_EVERYTHING, Role
         from mops.core import registry
 
-        from . import demo, health_demo, setup
         from .panels import incident_panel, rfc_review_panel, rfc_schedule_panel
-        from .selectors import RFC_READERS
 
         utm_users = ALL_ROLES - {Role.LEADERSHIP}  # leadership reads; the UTM tools are work
         registry.setup_steps.append(setup.setup_steps)

@@ -10,8 +10,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from .models import ApprovalPolicy, Campaign, Rfc, Risk
-from .services import campaign_register, rfc_approve, rfc_create, taxonomy_ensure
+from governance.rfc.models import (
+    ApprovalPolicy,
+    Rfc,
+    Risk,
+)
+from governance.rfc.services import (
+    rfc_approve,
+    rfc_create,
+)
+from governance.taxonomy.models import Campaign
+from governance.taxonomy.services import (
+    campaign_register,
+    taxonomy_ensure,
+)
 
 CAMPAIGNS = [
     (

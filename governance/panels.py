@@ -7,11 +7,13 @@ from typing import Any
 
 from django.urls import reverse
 
+from governance.rfc.models import (
+    Rfc,
+    RfcStatus,
+)
+from governance.rfc.selectors import rfcs_awaiting_review_by
 from mops.accounts.roles import Role, has_role
 from mops.core.registry import Panel
-
-from .models import Rfc, RfcStatus
-from .selectors import rfcs_awaiting_review_by
 
 
 def rfc_review_panel(user: Any) -> Iterable[Panel]:
@@ -49,7 +51,11 @@ def rfc_schedule_panel(user: Any) -> Iterable[Panel]:
 
 def incident_panel(user: Any) -> Iterable[Panel]:
     """Staff: open incidents, the ones assigned to this person first."""
-    from .models import INCIDENT_RESPONDERS, Incident, IncidentStatus
+    from governance.health.models import (
+        INCIDENT_RESPONDERS,
+        Incident,
+        IncidentStatus,
+    )
 
     if not has_role(user, INCIDENT_RESPONDERS):
         return []

@@ -16,10 +16,18 @@ from django.db import transaction
 
 from catalog.models import SelfServeCompletion, SelfServeTool, Service
 from catalog.services import can_self_serve, selfserve_complete
+from governance.rfc.models import (
+    Rfc,
+    RfcType,
+)
+from governance.rfc.services import rfc_insert
+from governance.taxonomy.models import (
+    Campaign,
+    CampaignLink,
+)
+from governance.taxonomy.services import campaign_register
 
 from . import taxonomy as tx
-from .models import Campaign, CampaignLink, Rfc, RfcType
-from .services import campaign_register, rfc_insert
 
 FIELD_TYPES = ("text", "picklist", "number", "date", "checkbox", "email", "url")
 FIELD_OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign member")

@@ -4,9 +4,8 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 
+from governance.taxonomy.models import TaxonomyVersion
 from mops.core.registry import SetupStep
-
-from .models import TaxonomyVersion
 
 
 def setup_steps() -> Iterable[SetupStep]:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
-from .health_services import (
+from governance.health.models import (
+    Dataset,
+    RunStatus,
+)
+from governance.health.services import (
     RunInProgress,
     dataset_run_checks,
     dataset_run_dequeue,
@@ -13,7 +17,6 @@ from .health_services import (
     knob,
     monitor_sweep,
 )
-from .models import Dataset, RunStatus
 
 
 @shared_task(bind=True, name="governance.tasks.dataset_run_checks_task", ignore_result=True)

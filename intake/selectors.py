@@ -9,7 +9,10 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Complexity
-from governance.selectors import campaigns_visible_to, taxonomy_current
+from governance.taxonomy.selectors import (
+    campaigns_visible_to,
+    taxonomy_current,
+)
 from mops.accounts.roles import READ_EVERYTHING, has_role
 
 from .models import (

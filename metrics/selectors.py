@@ -783,7 +783,7 @@ def monitor_uptimes(
     monitors, windows or pings. Each window is cut at now; a window wholly in the future, or
     one before the monitor started, is None.
 
-    The outage rule is governance's pure `governance.uptime.outages_from_pings` (the
+    The outage rule is governance's pure `governance.health.uptime.outages_from_pings` (the
     tests compare the two on generated ping histories): the clock starts at the last ping
     at or before the window start (else at the monitor's start or the window start, the
     later); between consecutive beats (the window end closes the last gap) the monitor is

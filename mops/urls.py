@@ -65,7 +65,7 @@ urlpatterns = [
     path("governance/stack/", include("governance.stack.urls")),
     path("governance/", include("governance.urls")),
     path("enablement/", include("governance.enablement.urls")),
-    path("ping/", include("governance.ping_urls")),
+    path("ping/", include("governance.health.ping_urls")),
     path("requests/", include("intake.urls")),
     path("releases/", include("releases.urls")),
     path("metrics/", include("metrics.urls")),

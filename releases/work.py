@@ -12,11 +12,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from governance import selectors as governance_selectors
 from governance.models import Rfc, RfcStatus
-from governance.models.rfc import SCHEDULERS as GOVERNANCE_RFC_SCHEDULERS
-from governance.services import rfc_schedule as governance_rfc_schedule
-from governance.services import rfc_transition
+from governance.rfc import selectors as governance_selectors
+from governance.rfc.models import SCHEDULERS as GOVERNANCE_RFC_SCHEDULERS
+from governance.rfc.services import rfc_schedule as governance_rfc_schedule
+from governance.rfc.services import rfc_transition
 from intake.models import Request, Status
 from intake.selectors import request_visible_to
 from intake.services import request_release_step, request_transition

@@ -14,7 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from governance.contract_spec import ContractError, spec_from_dict
+from governance.health.contracts.spec import (
+    ContractError,
+    spec_from_dict,
+)
 
 # dbt data_type (any warehouse) → contract type; unknown types are left to the table.
 _TYPES = [

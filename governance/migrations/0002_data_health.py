@@ -7,7 +7,7 @@ import django.contrib.postgres.search
 import django.core.serializers.json
 import django.db.models.deletion
 import django.utils.timezone
-import governance.models.health
+import governance.health.models
 import mops.core.crypto
 import simple_history.models
 import uuid
@@ -125,7 +125,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='published', max_length=10)),
                 ('description', models.TextField(blank=True)),
                 ('consumers', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=100), blank=True, default=list, size=None)),
-                ('spec', models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, validators=[governance.models.health.validate_contract_spec])),
+                ('spec', models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, validators=[governance.health.models.validate_contract_spec])),
                 ('dataset', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='contract', to='governance.dataset')),
             ],
             options={
@@ -147,7 +147,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='published', max_length=10)),
                 ('description', models.TextField(blank=True)),
                 ('consumers', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=100), blank=True, default=list, size=None)),
-                ('spec', models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, validators=[governance.models.health.validate_contract_spec])),
+                ('spec', models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, validators=[governance.health.models.validate_contract_spec])),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),

@@ -18,10 +18,13 @@ from django.db import DatabaseError
 from django.utils import timezone
 from psycopg import sql
 
-from governance.contract_spec import ContractSpec, FieldSpec
-from governance.demo_warehouse import SCHEMA
-from governance.health_demo import demo_warehouse_names
-from governance.health_services import (
+from governance.health.contracts.spec import (
+    ContractSpec,
+    FieldSpec,
+)
+from governance.health.demo import demo_warehouse_names
+from governance.health.demo_warehouse import SCHEMA
+from governance.health.services import (
     RunInProgress,
     app_database_conninfo,
     contract_save,

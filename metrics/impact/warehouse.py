@@ -9,8 +9,12 @@ from typing import Any
 
 import psycopg
 
-from governance.checkengine import describe_error, introspect, type_family
-from governance.health_services import warehouse_connect
+from governance.health.checks import (
+    describe_error,
+    introspect,
+    type_family,
+)
+from governance.health.services import warehouse_connect
 from governance.models import CheckRun, ContractStatus, Dataset, RunStatus, Warehouse
 
 __all__ = [
@@ -28,7 +32,7 @@ __all__ = [
 
 def connect(warehouse: Warehouse) -> psycopg.Connection:
     """Read-only, statement-timed connection as the warehouse's own login (refuses the app's
-    database or a superuser: `governance.warehouse_access`)."""
+    database or a superuser: `governance.health.warehouse_access`)."""
     return warehouse_connect(warehouse)
 
 

@@ -6,7 +6,11 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from governance.models import ApprovalPolicy
-from governance.services import rfc_approve, rfc_create, rfc_quorum
+from governance.rfc.services import (
+    rfc_approve,
+    rfc_create,
+    rfc_quorum,
+)
 from mops.accounts.models import User
 from mops.accounts.roles import GROUP_NAMES, Role, user_roles
 from tests.factories import UserFactory

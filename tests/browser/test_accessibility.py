@@ -11,7 +11,7 @@ BLOCKING = {"critical", "serious"}
 
 @pytest.fixture
 def demo_site(transactional_db):
-    from governance.health_demo import build_warehouse
+    from governance.health.demo import build_warehouse
     from mops.core import registry
 
     build_warehouse()

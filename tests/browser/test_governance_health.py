@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from governance.demo_warehouse import SCHEMA, leads_contract
-from governance.health_demo import RUNBOOKS, build_warehouse
-from governance.health_services import contract_save, dataset_save, runbook_save
+from governance.health.demo import (
+    RUNBOOKS,
+    build_warehouse,
+)
+from governance.health.demo_warehouse import (
+    SCHEMA,
+    leads_contract,
+)
+from governance.health.services import (
+    contract_save,
+    dataset_save,
+    runbook_save,
+)
 from governance.models import Incident, Warehouse
 
 pytestmark = pytest.mark.django_db(transaction=True)

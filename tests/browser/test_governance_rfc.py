@@ -129,7 +129,10 @@ def test_high_risk_rfc_is_written_approved_by_the_cab_and_boarded_on_a_departure
 
 
 def test_high_risk_rfc_without_a_window_is_refused_on_the_page(page, login, cab_members):
-    from governance.services import rfc_approve, rfc_create
+    from governance.rfc.services import (
+        rfc_approve,
+        rfc_create,
+    )
 
     users = cab_members
     rfc = rfc_create(

@@ -54,7 +54,7 @@ OVERFLOW_JS = (
 
 @pytest.fixture
 def demo_site(transactional_db, settings):  # type: ignore[no-untyped-def]
-    from governance.health_demo import build_warehouse
+    from governance.health.demo import build_warehouse
     from mops.core import registry
 
     build_warehouse()

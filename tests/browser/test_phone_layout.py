@@ -31,7 +31,7 @@ def demo_site(_demo_warehouse_committed):
 
 @pytest.fixture
 def _demo_warehouse_committed(transactional_db):
-    from governance.health_demo import build_warehouse
+    from governance.health.demo import build_warehouse
 
     build_warehouse()
 

@@ -9,7 +9,9 @@ from mops.core.filters import FilterSet, query_without_empty, without_empty
 
 FILTER_MODULES = [
     "catalog.filters",
-    "governance.filters",
+    "governance.rfc.filters",
+    "governance.taxonomy.filters",
+    "governance.health.filters",
     "intake.filters",
     "releases.trains.filters",
     "releases.qa.filters",

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from governance.models import ApprovalPolicy, Rfc
-from governance.services import rfc_create
+from governance.rfc.services import rfc_create
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def make_rfc(users):
 def demo_schema(django_db_setup, django_db_blocker):
     """The demo warehouse: its own database and SELECT-only login role (committed, so check
     runs on their own connections see it); returns the login's connection string."""
-    from governance.health_demo import build_warehouse
+    from governance.health.demo import build_warehouse
 
     with django_db_blocker.unblock():
         return build_warehouse()
@@ -69,9 +69,16 @@ def demo_schema(django_db_setup, django_db_blocker):
 @pytest.fixture
 def health(db, users, demo_schema):
     """The demo warehouse's datasets and contracts, a rotation of engineer → pm, runbooks."""
-    from governance.demo_warehouse import SCHEMA, demo_contracts
-    from governance.health_demo import RUNBOOKS
-    from governance.health_services import contract_save, dataset_save, runbook_save
+    from governance.health.demo import RUNBOOKS
+    from governance.health.demo_warehouse import (
+        SCHEMA,
+        demo_contracts,
+    )
+    from governance.health.services import (
+        contract_save,
+        dataset_save,
+        runbook_save,
+    )
     from governance.models import Rotation, RotationMember, Warehouse
 
     admin = users["admin"]

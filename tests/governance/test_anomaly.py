@@ -8,7 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from governance.anomaly import detect, robust_z
+from governance.health.anomaly import (
+    detect,
+    robust_z,
+)
 
 MONDAY = date(2025, 3, 3)
 

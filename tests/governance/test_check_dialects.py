@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from governance.demo_warehouse import demo_contracts
 from governance.health import checks as ce
 from governance.health.checks import dialects, running
+from governance.health.demo_warehouse import demo_contracts
 from tests.governance.test_checkengine import CountingCursor, _conninfo, wh  # noqa: F401
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
-from governance.contract_spec import (
+from governance.health import checks as ce
+from governance.health.contracts.spec import (
     ContractError,
     ContractSpec,
     CustomMetric,
@@ -22,13 +23,12 @@ from governance.contract_spec import (
     guard_custom_sql,
     spec_from_dict,
 )
-from governance.demo_warehouse import (
+from governance.health.demo_warehouse import (
     PLANTED,
     build_demo_warehouse,
     demo_contracts,
     drop_demo_warehouse,
 )
-from governance.health import checks as ce
 
 # The marker makes pytest-django create the test database; the tests talk to it over their own
 # psycopg connection (committed data, read-only runs), not through Django's.

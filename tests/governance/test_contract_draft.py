@@ -5,9 +5,13 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from governance.contract_codec import contract_from_yaml
-from governance.contract_draft import Column, build_draft, observed_format
-from governance.health_services import (
+from governance.health.contracts.codec import contract_from_yaml
+from governance.health.contracts.draft import (
+    Column,
+    build_draft,
+    observed_format,
+)
+from governance.health.services import (
     contract_draft,
     contract_import_yaml,
     dataset_run_checks,

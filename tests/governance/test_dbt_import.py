@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from governance.contract_spec import spec_from_dict
+from governance.health.contracts.spec import spec_from_dict
 from governance.health.dbt_import import ManifestError, import_manifest
 
 MANIFEST = (Path(__file__).parent / "fixtures" / "dbt_manifest.json").read_text()

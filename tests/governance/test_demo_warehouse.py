@@ -3,7 +3,8 @@
 import psycopg
 import pytest
 
-from governance.demo_warehouse import (
+from governance.health import checks as ce
+from governance.health.demo_warehouse import (
     PLANTED,
     bench_leads_contract,
     build_demo_warehouse,
@@ -11,7 +12,6 @@ from governance.demo_warehouse import (
     demo_contracts,
     drop_demo_warehouse,
 )
-from governance.health import checks as ce
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ export/import (line-numbered errors), incident acknowledge/resolve, runbook sear
 
 from __future__ import annotations
 
-from governance.health_services import dataset_run_checks
+from governance.health.services import dataset_run_checks
 from governance.models import Incident
 from governance.tasks import dataset_run_checks_task
 
@@ -229,7 +229,7 @@ def test_monitor_and_runbook_editing_pages(health, client_for):
 
 
 def test_runbook_markdown_is_sanitised(health, users, client_for):
-    from governance.health_services import runbook_save
+    from governance.health.services import runbook_save
 
     runbook_save(
         actor=users["admin"],
@@ -256,7 +256,10 @@ def test_monitor_list_query_count_is_constant(
 ):
     from datetime import timedelta
 
-    from governance.health_services import monitor_ping, monitor_save
+    from governance.health.services import (
+        monitor_ping,
+        monitor_save,
+    )
 
     for i in range(5):
         m = monitor_save(

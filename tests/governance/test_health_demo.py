@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from governance import health_demo
-from governance.health_services import oncall_user
+from governance.health import demo as health_demo
+from governance.health.services import oncall_user
 from governance.models import (
     CheckRun,
     Dataset,

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from governance.demo_warehouse import PLANTED
-from governance.health_services import (
+from governance.health.demo_warehouse import PLANTED
+from governance.health.services import (
     RunInProgress,
     contract_import_yaml,
     contract_save,
@@ -18,7 +18,7 @@ from governance.health_services import (
     incident_resolve,
     warehouse_save,
 )
-from governance.health_views import contract_yaml
+from governance.health.views.datasets import contract_yaml
 from governance.models import CheckRun, Dataset, Incident, IncidentStatus, Warehouse
 from mops.notify.models import Notification
 
@@ -107,7 +107,7 @@ def test_statement_timeout_is_recorded_as_an_error(health, users):
 
 
 def test_missing_table_is_an_error_run(health, users):
-    from governance.health_services import dataset_save
+    from governance.health.services import dataset_save
 
     ds = dataset_save(
         actor=users["admin"], warehouse=health["warehouse"], schema="demo_warehouse", table="nope"
@@ -125,7 +125,7 @@ def test_contract_versions_and_stale_edit(health, users):
     contract_save(dataset=leads, actor=users["admin"], spec=leads.contract.spec, expected_version=1)
     leads.refresh_from_db()
     assert leads.contract.version == 2 and leads.contract.history.count() == 2
-    from governance.services import StaleVersion
+    from governance.rfc.services import StaleVersion
 
     with pytest.raises(StaleVersion):
         contract_save(

@@ -8,8 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from governance.health_selectors import incident_response_times, monitor_uptime
-from governance.health_services import monitor_ping, monitor_save, monitor_sweep
+from governance.health.selectors import (
+    incident_response_times,
+    monitor_uptime,
+)
+from governance.health.services import (
+    monitor_ping,
+    monitor_save,
+    monitor_sweep,
+)
 from governance.models import Incident, Monitor, MonitorStatus, Ping
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("UTC"))

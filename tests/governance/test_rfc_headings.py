@@ -2,7 +2,10 @@
 
 import re
 
-from governance.services import rfc_approve, rfc_update
+from governance.rfc.services import (
+    rfc_approve,
+    rfc_update,
+)
 
 
 def _levels(html: str) -> list[int]:

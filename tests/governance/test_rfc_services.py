@@ -9,13 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from governance.models import Approval, ApprovalPolicy, Rfc, RfcEvent
-from governance.selectors import (
+from governance.rfc.selectors import (
     rfc_changes_since_approval,
     rfc_diff,
     rfc_emergency_approved_for,
     rfcs_awaiting_review_by,
 )
-from governance.services import (
+from governance.rfc.services import (
     StaleVersion,
     approval_policy_save,
     content_hash,

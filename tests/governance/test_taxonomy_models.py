@@ -9,9 +9,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from governance import taxonomy as tx
 from governance.models import TaxonomyVersion
-from governance.selectors import taxonomy_current
-from governance.services import taxonomy_ensure, taxonomy_restore, taxonomy_save
-from governance.taxonomy_codec import taxonomy_from_data, taxonomy_to_data
+from governance.taxonomy.codec import (
+    taxonomy_from_data,
+    taxonomy_to_data,
+)
+from governance.taxonomy.selectors import taxonomy_current
+from governance.taxonomy.services import (
+    taxonomy_ensure,
+    taxonomy_restore,
+    taxonomy_save,
+)
 
 pytestmark = pytest.mark.django_db
 

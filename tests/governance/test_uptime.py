@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from governance.uptime import (
+from governance.health.uptime import (
     IncidentTimes,
     mean_time_to_acknowledge,
     mean_time_to_resolve,

@@ -258,7 +258,7 @@ def test_build_errors_name_the_field(api_for, payload, field):
 
 
 def test_campaign_list_constant_queries(api_for, users, django_assert_max_num_queries):
-    from governance.services import campaign_register
+    from governance.taxonomy.services import campaign_register
 
     for i in range(5):
         campaign_register(

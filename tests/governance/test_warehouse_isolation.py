@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from django.core.exceptions import ValidationError
 
-from governance.health_services import (
+from governance.health.services import (
     app_database_conninfo,
     contract_save,
     dataset_introspect,
@@ -15,8 +15,8 @@ from governance.health_services import (
     warehouse_connect,
     warehouse_save,
 )
+from governance.health.warehouse_access import WarehouseRefused
 from governance.models import Warehouse
-from governance.warehouse_access import WarehouseRefused
 
 SOCKET_DIR = "/var/run/postgresql"
 

@@ -226,7 +226,7 @@ def test_demo_services_ask_the_live_date_and_audience_once():
 def registered_campaign(users):
     from datetime import date
 
-    from governance.services import campaign_register
+    from governance.taxonomy.services import campaign_register
 
     campaign, _link, _built = campaign_register(
         actor=users["requester"],

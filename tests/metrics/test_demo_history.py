@@ -19,7 +19,7 @@ from releases.trains.models import DepartureStatus
 
 @pytest.fixture(scope="module")
 def _demo_warehouse(django_db_setup, django_db_blocker):
-    from governance.health_demo import build_warehouse
+    from governance.health.demo import build_warehouse
 
     with django_db_blocker.unblock():
         build_warehouse()

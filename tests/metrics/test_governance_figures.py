@@ -117,7 +117,7 @@ def test_uptime_query_count_does_not_grow_with_periods(monitors, django_assert_n
 
 def _uptime_by_the_pure_rule(monitor, pings, start, end):
     """The reference: governance's pure outage rule applied to one window in Python."""
-    from governance import uptime as pure
+    from governance.health import uptime as pure
 
     seen = sorted(p for p in pings if p <= end)
     last_before = max((p for p in seen if p <= start), default=None)

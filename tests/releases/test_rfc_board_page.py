@@ -6,7 +6,10 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 
-from governance.services import rfc_approve, rfc_create
+from governance.rfc.services import (
+    rfc_approve,
+    rfc_create,
+)
 from releases.boarding.models import Boarding
 from releases.trains import services
 

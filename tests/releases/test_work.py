@@ -9,7 +9,10 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from governance.models import ApprovalPolicy, Rfc
-from governance.services import rfc_approve, rfc_create
+from governance.rfc.services import (
+    rfc_approve,
+    rfc_create,
+)
 from intake.models import RequestEvent
 from intake.services import request_transition
 from mops.core.lifecycle import TransitionError

@@ -9,9 +9,16 @@ import time
 import pytest
 from django_celery_beat.models import IntervalSchedule
 
-from governance.demo_warehouse import SCHEMA, leads_contract
-from governance.health_demo import build_warehouse
-from governance.health_services import contract_save, dataset_save, warehouse_save
+from governance.health.demo import build_warehouse
+from governance.health.demo_warehouse import (
+    SCHEMA,
+    leads_contract,
+)
+from governance.health.services import (
+    contract_save,
+    dataset_save,
+    warehouse_save,
+)
 from governance.models import CheckRun, Dataset, Warehouse
 from governance.tasks import dataset_run_checks_task
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from governance.contract_spec import ContractSpec
+from governance.health.contracts.spec import ContractSpec
 
 
 @dataclass(frozen=True)

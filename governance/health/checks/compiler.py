@@ -6,7 +6,7 @@ from datetime import datetime
 
 from psycopg import sql
 
-from governance.contract_spec import ContractSpec
+from governance.health.contracts.spec import ContractSpec
 
 from . import compilers as _compilers  # noqa: F401  (registers the check kinds)
 from .catalogue import TableInfo, type_family

@@ -7,7 +7,7 @@ from typing import Any
 
 from psycopg import sql
 
-from governance.contract_spec import (
+from governance.health.contracts.spec import (
     FIELD_TYPES,
     CustomMetric,
     FieldSpec,

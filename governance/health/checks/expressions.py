@@ -10,7 +10,7 @@ from typing import Any
 
 from psycopg import sql
 
-from governance.contract_spec import (
+from governance.health.contracts.spec import (
     COMPARISON_OPS,
     FIELD_TYPES,
     AllOf,

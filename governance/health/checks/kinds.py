@@ -3,7 +3,10 @@ units and dimension. Adding a kind adds one entry to each table and one compiler
 
 from __future__ import annotations
 
-from governance.contract_spec import FIELD_TYPES, Threshold
+from governance.health.contracts.spec import (
+    FIELD_TYPES,
+    Threshold,
+)
 
 # An e-mail is "valid" when its trimmed value has one @, a dot in the domain and a 2+ letter TLD.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"

@@ -9,7 +9,10 @@ from typing import Any
 
 from psycopg import sql
 
-from governance.contract_spec import ContractSpec, Threshold
+from governance.health.contracts.spec import (
+    ContractSpec,
+    Threshold,
+)
 
 from .catalogue import TableInfo
 from .kinds import DEFAULT_THRESHOLDS, DIMENSION_OF, SEMANTICS, UNITS

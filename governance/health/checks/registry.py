@@ -18,7 +18,10 @@ from typing import Any
 
 from psycopg import sql
 
-from governance.contract_spec import ContractSpec, FieldSpec
+from governance.health.contracts.spec import (
+    ContractSpec,
+    FieldSpec,
+)
 
 from .catalogue import TableInfo
 from .expressions import Columns

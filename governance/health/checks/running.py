@@ -11,7 +11,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from governance.contract_spec import DIMENSIONS, ContractSpec
+from governance.health.contracts.spec import (
+    DIMENSIONS,
+    ContractSpec,
+)
 
 from .catalogue import TableInfo, introspect, relations_of
 from .compiler import compile_checks

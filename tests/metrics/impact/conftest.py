@@ -57,8 +57,8 @@ CAMPAIGNS = {"R1": "c-met-1", "R2": "c-late", "R3": "c-met-3", "R4": "c-met-4", 
 
 
 def admin_conninfo() -> str:
-    from governance.health_demo import demo_warehouse_names
-    from governance.health_services import app_database_conninfo
+    from governance.health.demo import demo_warehouse_names
+    from governance.health.services import app_database_conninfo
 
     database, _ = demo_warehouse_names()
     return psycopg.conninfo.make_conninfo(app_database_conninfo(), dbname=database)
@@ -68,7 +68,10 @@ def admin_conninfo() -> str:
 def impact_warehouse(django_db_setup, django_db_blocker):
     """The warehouse database with the fixture schema, readable by its SELECT-only login;
     returns that login's connection string."""
-    from governance.health_demo import build_warehouse, demo_warehouse_names
+    from governance.health.demo import (
+        build_warehouse,
+        demo_warehouse_names,
+    )
 
     with django_db_blocker.unblock():
         dsn = build_warehouse()
@@ -86,8 +89,14 @@ def impact_warehouse(django_db_setup, django_db_blocker):
 @pytest.fixture
 def mapped(db, users, impact_warehouse):
     """Warehouse, datasets with published contracts and a passing check run, roles mapped."""
-    from governance.contract_spec import ContractSpec, FieldSpec
-    from governance.health_services import contract_save, dataset_save
+    from governance.health.contracts.spec import (
+        ContractSpec,
+        FieldSpec,
+    )
+    from governance.health.services import (
+        contract_save,
+        dataset_save,
+    )
     from governance.models import CheckRun, RunStatus, Warehouse
     from metrics.impact.services import dataset_role_save
 

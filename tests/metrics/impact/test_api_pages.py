@@ -45,8 +45,11 @@ def test_cohort_drill_masks_personal_data(snapshot, api_for, client_for):
 
 
 def test_drill_masks_columns_the_contract_flags_personal(snapshot, mapped, api_for, users):
-    from governance.contract_spec import ContractSpec, FieldSpec
-    from governance.health_services import contract_save
+    from governance.health.contracts.spec import (
+        ContractSpec,
+        FieldSpec,
+    )
+    from governance.health.services import contract_save
 
     from .conftest import OPP_COLUMNS, SCHEMA
 

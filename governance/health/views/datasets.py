@@ -1,0 +1,430 @@
+"""Data-health pages: datasets with scores, dataset / contract page (semantics next to
+every check, run now, YAML export / import), warehouses, run detail with failing samples.
+Thin: parse, call a service or selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role
+from mops.core.concurrency import StaleVersion
+from mops.core.uploads import content_disposition
+
+from .. import selectors as hs
+from ..contracts.codec import contract_to_yaml
+from ..contracts.spec import DIMENSIONS
+from ..forms import (
+    ContractYamlForm,
+    DatasetForm,
+    DbtImportForm,
+    WarehouseForm,
+)
+from ..models import CheckRun, Dataset, IncidentStatus, Warehouse
+from ..services import (
+    RunInProgress,
+    contract_draft,
+    contract_import_yaml,
+    dataset_introspect,
+    dataset_run_pending,
+    dataset_run_queue,
+    dataset_save,
+    datasets_import_dbt,
+    warehouse_save,
+)
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return list(exc.messages)
+
+
+def contract_yaml(dataset: Dataset) -> str:
+    contract = dataset.contract
+    return contract_to_yaml(
+        contract.spec,
+        name=f"{dataset.schema}.{dataset.table}",
+        version=contract.version,
+        status=contract.status,
+        description=contract.description,
+        owner=dataset.owner.username if dataset.owner_id else "",
+        consumers=list(contract.consumers),
+        server=dataset.warehouse.name,
+    )
+
+
+class DatasetListView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        datasets = list(hs.datasets_with_health())
+        return render(
+            request,
+            "governance/dataset_list.html",
+            {
+                "datasets": datasets,
+                "dimensions": DIMENSIONS,
+                "can_admin": has_role(request.user, ADMINS),
+            },
+        )
+
+
+class DatasetDetailView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+    write_roles = MOPS_STAFF
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dataset = get_object_or_404(hs.datasets_with_health(), pk=pk)
+        pending = dataset_run_pending(dataset)
+        if getattr(request, "htmx", False) and request.htmx.target == "run-status":
+            # The page's poll: while the run is queued or running, the status again; when
+            # it ended, reload the whole page (scores, checks, incidents all changed).
+            if pending:
+                return render(request, "governance/_run_status.html", {"pending": True})
+            response = HttpResponse("")
+            response["HX-Refresh"] = "true"
+            return response
+        runs = hs.dataset_runs(dataset)
+        last = runs[0] if runs else None
+        results = list(last.results.all()) if last else []
+        trends = hs.score_trends(runs)
+        contract = getattr(dataset, "contract", None)
+        return render(
+            request,
+            "governance/dataset_detail.html",
+            {
+                "dataset": dataset,
+                "contract": contract,
+                "runs": runs[:10],
+                "last": last,
+                "results": results,
+                "sparklines": [
+                    (d, hs.sparkline_points(trends[d]), trends[d][-1] if trends[d] else None)
+                    for d in DIMENSIONS
+                ],
+                "history": contract.history.all()[:10] if contract else [],
+                "incidents": dataset.incidents.exclude(status=IncidentStatus.RESOLVED),
+                "can_edit": has_role(request.user, ADMINS),
+                "pending": pending,
+            },
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dataset = get_object_or_404(Dataset, pk=pk)
+        try:
+            dataset_run_queue(
+                dataset=dataset, actor=request.user, mode=request.POST.get("mode", "full")
+            )
+        except RunInProgress:
+            messages.warning(request, "A run of this dataset is in progress; try again shortly.")
+            return redirect(dataset.get_absolute_url())
+        except ValidationError as exc:
+            messages.error(request, " ".join(_errors(exc)))
+            return redirect(dataset.get_absolute_url())
+        except Exception:  # the broker refused the task: nothing was queued
+            messages.error(request, "The worker queue is unreachable; the run was not queued.")
+            return redirect(dataset.get_absolute_url())
+        messages.success(request, "Checks queued; this page updates itself when the run ends.")
+        return redirect(dataset.get_absolute_url())
+
+
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    *,
+    title: str,
+    cancel: str = "",
+    errors: list[str] | None = None,
+    lede: str = "",
+    status: int = 200,
+    submit: str = "Save",
+    draft_url: str = "",
+) -> HttpResponse:
+    return render(
+        request,
+        "governance/health_form.html",
+        {
+            "form": form,
+            "title": title,
+            "cancel": cancel,
+            "errors": errors or [],
+            "lede": lede,
+            "submit": submit,
+            "draft_url": draft_url,
+        },
+        status=status,
+    )
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> list[str]:
+    """Put a service's field errors on the form's fields; return the rest."""
+    rest: list[str] = []
+    if hasattr(exc, "message_dict"):
+        for field, msgs in exc.message_dict.items():
+            if field in form.fields:
+                for m in msgs:
+                    form.add_error(field, m)
+            else:
+                rest.extend(msgs)
+    else:
+        rest.extend(exc.messages)
+    return rest
+
+
+CONTRACT_LEDE = (
+    "Open Data Contract Standard (v3) YAML. Rules, references, thresholds and volume live under"
+    " customProperties (mops.*). Saving makes a new version."
+)
+
+
+class ContractEditView(RoleRequiredMixin, View):
+    read_roles = ADMINS
+    write_roles = ADMINS
+
+    def _dataset(self, pk: int) -> Dataset:
+        return get_object_or_404(
+            Dataset.objects.select_related("contract", "owner", "warehouse"), pk=pk
+        )
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dataset = self._dataset(pk)
+        has = hasattr(dataset, "contract")
+        text = contract_yaml(dataset) if has else ""
+        lede = CONTRACT_LEDE
+        errors: list[str] = []
+        if request.GET.get("draft") == "1":
+            # "Draft from table": the introspected columns and observed formats, not saved
+            # until the owner has refined them and pressed Save.
+            try:
+                draft = contract_draft(dataset=dataset, actor=request.user)
+            except ValidationError as exc:
+                errors = _errors(exc)
+            else:
+                text = draft["yaml"]
+                lede = (
+                    f"Drafted from the table ({len(draft['spec']['fields'])} columns"
+                    + (
+                        f"; formats seen: {_formats_text(draft['formats'])}"
+                        if draft["formats"]
+                        else ""
+                    )
+                    + "). Review it, add rules and thresholds, then save."
+                    + "".join(f" {note}" for note in draft["notes"])
+                )
+        form = ContractYamlForm(
+            initial={"yaml": text, "version": dataset.contract.version if has else None}
+        )
+        return _form_page(
+            request,
+            form,
+            title=f"Contract of {dataset}",
+            cancel=dataset.get_absolute_url(),
+            lede=lede,
+            submit="Save contract",
+            errors=errors,
+            status=400 if errors else 200,
+            draft_url=f"{request.path}?draft=1",
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dataset = self._dataset(pk)
+        form = ContractYamlForm(request.POST)
+        page = {
+            "title": f"Contract of {dataset}",
+            "cancel": dataset.get_absolute_url(),
+            "submit": "Save contract",
+        }
+        if not form.is_valid():
+            return _form_page(request, form, status=400, lede=CONTRACT_LEDE, **page)
+        try:
+            contract_import_yaml(
+                dataset=dataset,
+                actor=request.user,
+                text=form.cleaned_data["yaml"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            return _form_page(
+                request, form, errors=_errors(exc), status=400, lede=CONTRACT_LEDE, **page
+            )
+        except StaleVersion:
+            msg = "Someone saved this contract since you opened it; reload and retry."
+            return _form_page(request, form, errors=[msg], status=412, lede=CONTRACT_LEDE, **page)
+        messages.success(request, "Contract saved as a new version.")
+        return redirect(dataset.get_absolute_url())
+
+
+def _formats_text(formats: dict[str, str]) -> str:
+    return ", ".join(f"{column} = {kind}" for column, kind in sorted(formats.items()))
+
+
+class WarehouseListView(RoleRequiredMixin, View):
+    """Admins: warehouses (connection strings are write-only) and a form to add one."""
+
+    read_roles = ADMINS
+    write_roles = ADMINS
+
+    def _page(
+        self,
+        request: HttpRequest,
+        form: WarehouseForm,
+        status: int = 200,
+        dbt_form: DbtImportForm | None = None,
+    ) -> HttpResponse:
+        return render(
+            request,
+            "governance/warehouse_list.html",
+            {
+                "warehouses": Warehouse.objects.order_by("name"),
+                "form": form,
+                "dbt_form": dbt_form or DbtImportForm(prefix="dbt"),
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._page(request, WarehouseForm())
+
+    def _import_dbt(self, request: HttpRequest) -> HttpResponse:
+        form = DbtImportForm(request.POST, request.FILES, prefix="dbt")
+        if form.is_valid():
+            try:
+                datasets, notes = datasets_import_dbt(
+                    actor=request.user,
+                    warehouse=form.cleaned_data["warehouse"],
+                    manifest=form.cleaned_data["manifest"],
+                )
+            except ValidationError as exc:
+                for e in _apply_errors(form, exc):
+                    form.add_error(None, e)
+            else:
+                names = ", ".join(str(d) for d in datasets) or "none"
+                messages.success(request, f"Imported {len(datasets)} datasets from dbt: {names}.")
+                for note in notes:
+                    messages.info(request, f"Not imported: {note}")
+                return redirect("governance:warehouse_list")
+        return self._page(request, WarehouseForm(), status=400, dbt_form=form)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if request.POST.get("action") == "import-dbt":
+            return self._import_dbt(request)
+        form = WarehouseForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            existing = Warehouse.objects.filter(name=data["name"]).first()
+            try:
+                warehouse_save(
+                    actor=request.user,
+                    name=data["name"],
+                    dsn=data["dsn"] or (None if existing else ""),
+                    statement_timeout_ms=data["statement_timeout_ms"],
+                    warehouse=existing,
+                )
+            except ValidationError as exc:
+                for e in _apply_errors(form, exc):
+                    form.add_error(None, e)
+            else:
+                messages.success(request, f"Warehouse {data['name']} saved.")
+                return redirect("governance:warehouse_list")
+        return self._page(request, form, status=400)
+
+
+class DatasetEditView(RoleRequiredMixin, View):
+    read_roles = ADMINS
+    write_roles = ADMINS
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        dataset = get_object_or_404(Dataset, pk=pk) if pk else None
+        initial = (
+            {
+                "warehouse": dataset.warehouse_id,
+                "schema": dataset.schema,
+                "table": dataset.table,
+                "description": dataset.description,
+                "owner": dataset.owner_id,
+                "schedule": dataset.schedule,
+                "enabled": dataset.enabled,
+            }
+            if dataset
+            else {"owner": request.user.pk}
+        )
+        return _form_page(
+            request,
+            DatasetForm(initial=initial),
+            title=f"Edit {dataset}" if dataset else "New dataset",
+            cancel=dataset.get_absolute_url() if dataset else "",
+        )
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        dataset = get_object_or_404(Dataset, pk=pk) if pk else None
+        form = DatasetForm(request.POST)
+        title = f"Edit {dataset}" if dataset else "New dataset"
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                saved = dataset_save(
+                    actor=request.user,
+                    dataset=dataset,
+                    warehouse=data.pop("warehouse"),
+                    schema=data.pop("schema"),
+                    table=data.pop("table"),
+                    **data,
+                )
+            except ValidationError as exc:
+                errors = _apply_errors(form, exc)
+                return _form_page(request, form, title=title, errors=errors, status=400)
+            try:
+                dataset_introspect(dataset=saved)
+            except ValidationError as exc:
+                messages.warning(request, f"Saved, but columns not read: {' '.join(_errors(exc))}")
+            else:
+                messages.success(request, f"Dataset {saved} saved; columns introspected.")
+            return redirect(saved.get_absolute_url())
+        return _form_page(request, form, title=title, status=400)
+
+
+class ContractYamlView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dataset = get_object_or_404(
+            Dataset.objects.select_related("contract", "owner", "warehouse"), pk=pk
+        )
+        if not hasattr(dataset, "contract"):
+            raise Http404("No contract yet.")
+        response = HttpResponse(
+            contract_yaml(dataset), content_type="application/yaml; charset=utf-8"
+        )
+        response["Content-Disposition"] = content_disposition(f"{dataset.table}.odcs.yaml")
+        return response
+
+
+class RunDetailView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        try:
+            run = hs.run_page(pk)
+        except CheckRun.DoesNotExist:
+            raise Http404("No such run.") from None
+        results = list(run.results.all())
+        order = {"fail": 0, "error": 1, "warn": 2, "pass": 3, "skipped": 4}
+        results.sort(key=lambda r: (order.get(r.status, 5), r.key))
+        return render(
+            request,
+            "governance/run_detail.html",
+            {
+                "run": run,
+                "results": results,
+                "incidents": run.incidents.all(),
+                # The database's own error text can name what the query touched: admins only.
+                "show_error_detail": has_role(request.user, ADMINS),
+            },
+        )

@@ -1,0 +1,295 @@
+"""Watch pages: incidents (acknowledge / resolve), monitors with uptime, runbooks with
+search, and the public heartbeat endpoint /ping/<uuid>. Thin: parse, call a service or
+selector, render."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
+from mops.core.concurrency import StaleVersion
+from mops.core.lifecycle import TransitionError
+from mops.core.richtext import render_markdown
+
+from .. import selectors as hs
+from ..filters import IncidentFilter
+from ..forms import (
+    MonitorForm,
+    RunbookForm,
+)
+from ..models import Incident, IncidentStatus, Monitor, Runbook
+from ..services import (
+    incident_acknowledge,
+    incident_resolve,
+    monitor_ping,
+    monitor_save,
+    runbook_save,
+)
+from .datasets import _apply_errors, _form_page
+
+
+class MonitorEditView(RoleRequiredMixin, View):
+    read_roles = ADMINS
+    write_roles = ADMINS
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        monitor = get_object_or_404(Monitor, pk=pk) if pk else None
+        initial = (
+            {
+                "name": monitor.name,
+                "description": monitor.description,
+                "period_minutes": int(monitor.period.total_seconds() // 60),
+                "grace_minutes": int(monitor.grace.total_seconds() // 60),
+                "runbook": monitor.runbook_id,
+                "paused": monitor.status == "paused",
+            }
+            if monitor
+            else {"period_minutes": 60, "grace_minutes": 15}
+        )
+        return _form_page(
+            request,
+            MonitorForm(initial=initial),
+            title=f"Edit {monitor}" if monitor else "New monitor",
+            cancel=monitor.get_absolute_url() if monitor else "",
+        )
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        monitor = get_object_or_404(Monitor, pk=pk) if pk else None
+        form = MonitorForm(request.POST)
+        title = f"Edit {monitor}" if monitor else "New monitor"
+        if form.is_valid():
+            period, grace = form.durations()
+            try:
+                saved = monitor_save(
+                    actor=request.user,
+                    monitor=monitor,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    period=period,
+                    grace=grace,
+                    runbook=form.cleaned_data["runbook"],
+                    paused=form.cleaned_data["paused"],
+                )
+            except ValidationError as exc:
+                return _form_page(
+                    request, form, title=title, errors=_apply_errors(form, exc), status=400
+                )
+            messages.success(request, f"Monitor {saved} saved.")
+            return redirect(saved.get_absolute_url())
+        return _form_page(request, form, title=title, status=400)
+
+
+class RunbookEditView(RoleRequiredMixin, View):
+    read_roles = MOPS_STAFF
+    write_roles = MOPS_STAFF
+
+    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        runbook = get_object_or_404(Runbook, slug=slug) if slug else None
+        initial = (
+            {
+                "slug": runbook.slug,
+                "title": runbook.title,
+                "summary": runbook.summary,
+                "failure_modes": ", ".join(runbook.failure_modes),
+                "body": runbook.body,
+                "version": runbook.version,
+            }
+            if runbook
+            else {}
+        )
+        return _form_page(
+            request,
+            RunbookForm(initial=initial),
+            title=f"Edit {runbook}" if runbook else "New runbook",
+            cancel=runbook.get_absolute_url() if runbook else "",
+        )
+
+    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        runbook = get_object_or_404(Runbook, slug=slug) if slug else None
+        form = RunbookForm(request.POST)
+        title = f"Edit {runbook}" if runbook else "New runbook"
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = runbook_save(
+                    actor=request.user,
+                    runbook=runbook,
+                    slug=data["slug"],
+                    title=data["title"],
+                    summary=data["summary"],
+                    body=data["body"],
+                    failure_modes=form.modes(),
+                    expected_version=data["version"],
+                )
+            except ValidationError as exc:
+                return _form_page(
+                    request, form, title=title, errors=_apply_errors(form, exc), status=400
+                )
+            except StaleVersion:
+                msg = "Someone saved this runbook since you opened it; reload and retry."
+                return _form_page(request, form, title=title, errors=[msg], status=412)
+            messages.success(request, f"Runbook saved (v{saved.version}).")
+            return redirect(saved.get_absolute_url())
+        return _form_page(request, form, title=title, status=400)
+
+
+class IncidentListView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        filterset = IncidentFilter(request.GET, queryset=hs.incidents_list())
+        qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        return render(
+            request,
+            "governance/incident_list.html",
+            {
+                "incidents": qs[:200],
+                "filter": filterset,
+                "statuses": IncidentStatus.choices,
+                "times": hs.incident_response_times(),
+            },
+        )
+
+
+class IncidentDetailView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+    write_roles = MOPS_STAFF
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        incident = get_object_or_404(hs.incidents_list().select_related("run", "rotation"), pk=pk)
+        sample_result = None
+        if incident.run_id and incident.check_key:
+            sample_result = incident.run.results.filter(key=incident.check_key).first()
+        return render(
+            request,
+            "governance/incident_detail.html",
+            {
+                "incident": incident,
+                "events": incident.events.select_related("actor"),
+                "result": sample_result,
+                "actions": incident.lifecycle.available(
+                    state=incident.status, roles=user_roles(request.user)
+                ),
+            },
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        incident = get_object_or_404(Incident, pk=pk)
+        action = request.POST.get("transition", "")
+        note = request.POST.get("note", "")[:2000]
+        try:
+            if action == "acknowledge":
+                incident_acknowledge(incident=incident, actor=request.user, note=note)
+            elif action == "resolve":
+                incident_resolve(incident=incident, actor=request.user, note=note)
+            else:
+                messages.error(request, "Unknown action.")
+        except TransitionError as exc:
+            if exc.code == "forbidden":
+                raise PermissionDenied(exc.message) from None
+            messages.error(request, exc.message)
+        return redirect(incident.get_absolute_url())
+
+
+class MonitorListView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "governance/monitor_list.html",
+            {
+                "monitors": hs.monitors_with_uptime(7),
+                "site_url": request.build_absolute_uri("/")[:-1],
+                "can_admin": has_role(request.user, ADMINS),
+            },
+        )
+
+
+class MonitorDetailView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        monitor = get_object_or_404(Monitor.objects.select_related("runbook"), pk=pk)
+        end = timezone.now()
+        windows = [
+            (label, hs.monitor_uptime(monitor, end - delta, end))
+            for label, delta in (
+                ("24 h", timedelta(days=1)),
+                ("7 days", timedelta(days=7)),
+                ("30 days", timedelta(days=30)),
+            )
+        ]
+        incidents = monitor.incidents.order_by("-opened_at")
+        return render(
+            request,
+            "governance/monitor_detail.html",
+            {
+                "monitor": monitor,
+                "windows": windows,
+                "pings": monitor.pings.all()[:20],
+                "incidents": incidents[:20],
+                "times": hs.incident_response_times(incidents),
+                "ping_url": request.build_absolute_uri(monitor.ping_path),
+                "can_admin": has_role(request.user, ADMINS),
+            },
+        )
+
+
+class RunbookListView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        q = request.GET.get("q", "")[:200]
+        return render(
+            request,
+            "governance/runbook_list.html",
+            {
+                "runbooks": hs.runbooks_search(q),
+                "q": q,
+                "can_edit": has_role(request.user, MOPS_STAFF),
+            },
+        )
+
+
+class RunbookDetailView(RoleRequiredMixin, View):
+    read_roles = READ_EVERYTHING
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        runbook = get_object_or_404(Runbook, slug=slug)
+        return render(
+            request,
+            "governance/runbook_detail.html",
+            {
+                "runbook": runbook,
+                "html": render_markdown(runbook.body),
+                "versions": runbook.history.select_related("history_user")[:10],
+                "can_edit": has_role(request.user, MOPS_STAFF),
+            },
+        )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST", "HEAD"])
+def ping(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Heartbeat from an automation: no login, GET or POST; 404 for an unknown uuid."""
+    monitor = Monitor.objects.filter(uuid=uuid).first()
+    if monitor is None:
+        return HttpResponse("unknown monitor\n", status=404, content_type="text/plain")
+    monitor_ping(
+        monitor=monitor,
+        method=request.method or "GET",
+        remote_addr=request.META.get("REMOTE_ADDR"),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    return HttpResponse("OK\n", content_type="text/plain")

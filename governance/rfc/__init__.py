@@ -1,0 +1,1 @@
+"""RFC change control: RFCs, approvals, approval policies, scheduling against freezes."""
