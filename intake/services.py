@@ -38,7 +38,7 @@ from rest_framework.exceptions import APIException
 from catalog import inputdef
 from catalog.models import ChangeType, Complexity, Service, ServiceStatus, TemplateVersion
 from governance import taxonomy as tx
-from governance.selectors import taxonomy_current
+from governance.taxonomy.selectors import taxonomy_current
 from mops.accounts.models import User
 from mops.accounts.roles import ADMINS, COMMENTERS, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
