@@ -71,7 +71,7 @@ INCIDENT_RESPONDERS: frozenset[str] = MOPS_STAFF
 
 class Warehouse(TimeStampedModel):
     """Where datasets live: a PostgreSQL database read through its own least-privilege login
-    (never the app's database or role; see `governance.warehouse_access`)."""
+    (never the app's database or role; see `governance.health.warehouse_access`)."""
 
     name = models.CharField(max_length=100, unique=True)
     dsn = EncryptedTextField(

@@ -76,7 +76,7 @@ def _app_identity() -> tuple[str, str] | None:
 def warehouse_connect(warehouse: Warehouse) -> psycopg.Connection:
     """A read-only connection with the warehouse's statement timeout, as the warehouse's own
     login role. Raises WarehouseRefused (naming `dsn`) for a blank connection string, the
-    app's own database or role, or a superuser login — see `governance.warehouse_access`."""
+    app's own database or role, or a superuser login — see `governance.health.warehouse_access`."""
     refusal = dsn_refusal(warehouse.dsn or "", _app_endpoint())
     if refusal:
         raise refuse(f"{warehouse}: {refusal}")
