@@ -180,3 +180,24 @@ def policy(users, calendar):
         delivery_hours_complex=120,
         at_risk_percent=75,
     )
+
+
+@pytest.fixture(scope="module")
+def demo_loaded_once(_demo_warehouse, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The demo loaded once for the requesting module (after its `_demo_warehouse`), inside a
+    transaction rolled back at the module's end: each test's own transaction nests in it as
+    a savepoint, so every test starts from the freshly loaded demo."""
+    from django.db import transaction
+
+    from mops.core import registry
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            for _name, load in registry.demo_loaders:
+                load()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -25,28 +25,8 @@ def _demo_warehouse(django_db_setup, django_db_blocker):
         build_warehouse()
 
 
-@pytest.fixture(scope="module")
-def _demo_loaded(_demo_warehouse, django_db_blocker):
-    """The demo loaded once for the module, inside a transaction rolled back at its end
-    (each test's own transaction nests in it as a savepoint)."""
-    from django.db import transaction
-
-    from mops.core import registry
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            for _name, load in registry.demo_loaders:
-                load()
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
 @pytest.fixture
-def demo(_demo_loaded, db):
+def demo(demo_loaded_once, db):
     return None
 
 
