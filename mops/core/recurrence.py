@@ -84,6 +84,8 @@ def parse_rrule(text: str) -> str:
         raise ScheduleError(
             "rrule", "Use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY (finer rules are refused)."
         )
+    if rule._interval < 1:  # type: ignore[attr-defined]  # as _freq: INTERVAL=0 never advances
+        raise ScheduleError("rrule", "INTERVAL must be 1 or more.")
     return value
 
 
