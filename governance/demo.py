@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -67,7 +68,7 @@ CAMPAIGNS = [
     ),
 ]
 
-RFCS = [
+RFCS: list[dict[str, Any]] = [
     {
         "title": "Add lead_source_detail picklist to Lead",
         "change_type": "schema",

@@ -9,7 +9,6 @@ reviews (a marketer may draft it here, though only MOPS staff write RFCs elsewhe
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +25,7 @@ from governance.taxonomy.models import (
     CampaignLink,
 )
 from governance.taxonomy.services import campaign_register
+from mops.accounts.models import User
 
 from . import taxonomy as tx
 
@@ -33,7 +33,7 @@ FIELD_TYPES = ("text", "picklist", "number", "date", "checkbox", "email", "url")
 FIELD_OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign member")
 
 
-def _self_serve_service(service: Service, actor: Any, tool: str) -> None:
+def _self_serve_service(service: Service, actor: User, tool: str) -> None:
     if not service.self_serve or service.self_serve_tool != tool:
         raise ValidationError(
             {"service": f"'{service.name}' is not done with the {SelfServeTool(tool).label}."}
@@ -45,7 +45,7 @@ def _self_serve_service(service: Service, actor: Any, tool: str) -> None:
 def campaign_register_self_served(
     *,
     service: Service,
-    actor: Any,
+    actor: User,
     base_url: str,
     source: str,
     medium: str,
@@ -82,7 +82,7 @@ def campaign_register_self_served(
 def rfc_draft_field_request(
     *,
     service: Service,
-    actor: Any,
+    actor: User,
     object_name: str,
     field_label: str,
     field_type: str,

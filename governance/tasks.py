@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
@@ -21,12 +23,12 @@ from governance.health.services import (
 
 @shared_task(bind=True, name="governance.tasks.dataset_run_checks_task", ignore_result=True)
 def dataset_run_checks_task(
-    self,
+    self: Any,
     dataset_id: int,
     mode: str = "full",
     trigger: str = "schedule",
     actor_id: int | None = None,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Run a dataset's checks. A run that ended in `error` (stored with its reason) is
     retried with backoff up to GOVERNANCE_RUN_MAX_RETRIES; an overlapping run is dropped
     (the one in progress covers it). `actor_id`: who asked from the page ("Run checks now");

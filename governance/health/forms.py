@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -54,9 +55,9 @@ class DatasetForm(forms.Form):
     )
     enabled = forms.BooleanField(required=False, initial=True, label="Scheduled runs enabled")
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = (
             get_user_model().objects.filter(is_active=True).order_by("username")
         )
 

@@ -34,6 +34,7 @@ from simple_history.models import HistoricalRecords
 from governance.health.contracts.spec import (
     DIMENSIONS,
     ContractError,
+    ContractSpec,
     spec_from_dict,
 )
 from mops.accounts.roles import MOPS_STAFF
@@ -213,7 +214,7 @@ class DataContract(TimeStampedModel):
     def __str__(self) -> str:
         return f"Contract of {self.dataset} v{self.version}"
 
-    def build_spec(self):  # type: ignore[no-untyped-def]
+    def build_spec(self) -> ContractSpec:
         return spec_from_dict(self.spec)
 
 

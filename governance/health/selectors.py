@@ -77,7 +77,7 @@ def incidents_list() -> QuerySet[Incident]:
 def incident_response_times(qs: QuerySet[Incident] | None = None) -> dict[str, timedelta | None]:
     """MTTA and MTTR computed in the database (open incidents count for neither)."""
     qs = Incident.objects.all() if qs is None else qs
-    duration = DurationField()
+    duration: DurationField[timedelta, timedelta] = DurationField()
     return qs.aggregate(
         mtta=Avg(
             ExpressionWrapper(F("acknowledged_at") - F("opened_at"), output_field=duration),

@@ -6,10 +6,11 @@ so a reviewer sees exactly which sentence of the rollback plan changed. No Djang
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 LONG_TEXT = 80
@@ -27,7 +28,7 @@ class FieldChange:
     label: str
     old: str
     new: str
-    lines: tuple[DiffLine, ...] = field(default_factory=tuple)
+    lines: tuple[DiffLine, ...] = dataclasses.field(default_factory=tuple)
 
     @property
     def is_text(self) -> bool:
@@ -43,10 +44,7 @@ def _show(value: Any) -> str:
         if all(isinstance(v, Mapping) and "name" in v for v in value):
             return ", ".join(str(v["name"]) for v in value)
         if all(isinstance(v, Mapping) for v in value):
-            return "; ".join(
-                " ".join(f"{k}={v[k]}" for k in sorted(v))
-                for v in value  # type: ignore[index]
-            )
+            return "; ".join(" ".join(f"{k}={v[k]}" for k in sorted(v)) for v in value)
         return ", ".join(str(v) for v in value)
     if isinstance(value, Mapping):
         return ", ".join(f"{k}: {_show(v)}" for k, v in sorted(value.items()))
@@ -54,14 +52,15 @@ def _show(value: Any) -> str:
 
 
 def _text_lines(old: str, new: str) -> tuple[DiffLine, ...]:
-    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
+    a, b = old.splitlines(), new.splitlines()
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     out: list[DiffLine] = []
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
-            out.extend(DiffLine("same", t) for t in matcher.a[a1:a2])
+            out.extend(DiffLine("same", t) for t in a[a1:a2])
             continue
-        out.extend(DiffLine("remove", t) for t in matcher.a[a1:a2])
-        out.extend(DiffLine("add", t) for t in matcher.b[b1:b2])
+        out.extend(DiffLine("remove", t) for t in a[a1:a2])
+        out.extend(DiffLine("add", t) for t in b[b1:b2])
     return tuple(out)
 
 

@@ -5,7 +5,7 @@ Forms only parse; services validate the rules and save.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -181,4 +181,7 @@ class ApprovalPolicyForm(forms.Form):
         for field in ("eligible_group", "must_include_group"):
             current = (self.initial.get(field) or "") if not self.is_bound else ""
             extra = [current] if current and current not in names else []
-            self.fields[field].choices = [("", "—"), *((n, n) for n in [*names, *extra])]
+            cast(forms.ChoiceField, self.fields[field]).choices = [
+                ("", "—"),
+                *((n, n) for n in [*names, *extra]),
+            ]

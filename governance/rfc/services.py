@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mops.accounts.models import User
 from mops.accounts.roles import ADMINS, GROUP_NAMES, MOPS_STAFF, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
@@ -60,7 +61,7 @@ TAXONOMY_EDITORS: frozenset[str] = ADMINS
 CAMPAIGN_STAFF: frozenset[str] = MOPS_STAFF
 
 
-def who(actor: Any) -> str:
+def who(actor: User) -> str:
     """The actor's name for change reasons ("system" for a worker)."""
     return getattr(actor, "username", None) or "system"
 
@@ -103,7 +104,7 @@ def content_hash(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _event(rfc: Rfc, actor: Any, name: str, note: str = "", **kw: Any) -> RfcEvent:
+def _event(rfc: Rfc, actor: User, name: str, note: str = "", **kw: Any) -> RfcEvent:
     return RfcEvent.objects.create(
         rfc=rfc,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -114,7 +115,7 @@ def _event(rfc: Rfc, actor: Any, name: str, note: str = "", **kw: Any) -> RfcEve
     )
 
 
-def _snapshot(rfc: Rfc, actor: Any) -> RfcRevision:
+def _snapshot(rfc: Rfc, actor: User) -> RfcRevision:
     content = rfc_content(rfc)
     digest = content_hash(content)
     rfc.content_hash = digest
@@ -153,7 +154,7 @@ def can_write_rfcs(user: Any) -> bool:
 
 def rfc_create(
     *,
-    actor: Any,
+    actor: User,
     services: Iterable[Any] = (),
     templates: Iterable[Any] = (),
     submit: bool = False,
@@ -172,7 +173,7 @@ def rfc_create(
 def rfc_insert(
     *,
     rfc: Rfc,
-    actor: Any,
+    actor: User,
     services: Iterable[Any] = (),
     templates: Iterable[Any] = (),
     reason: str = "",
@@ -189,14 +190,14 @@ def rfc_insert(
     return rfc
 
 
-def _may_edit(rfc: Rfc, actor: Any) -> bool:
+def _may_edit(rfc: Rfc, actor: User) -> bool:
     return rfc.author_id == getattr(actor, "pk", None) or has_role(actor, MOPS_STAFF)
 
 
 def rfc_update(
     *,
     rfc: Rfc,
-    actor: Any,
+    actor: User,
     expected_version: int | None = None,
     services: Iterable[Any] | None = None,
     templates: Iterable[Any] | None = None,
@@ -241,7 +242,7 @@ def rfc_update(
     return rfc
 
 
-def _void_stale_approvals(rfc: Rfc, actor: Any) -> list[Approval]:
+def _void_stale_approvals(rfc: Rfc, actor: User) -> list[Approval]:
     stale = list(
         rfc.approvals.select_related("reviewer")
         .filter(voided_at__isnull=True, decision=Decision.APPROVED)
@@ -271,7 +272,7 @@ def _void_stale_approvals(rfc: Rfc, actor: Any) -> list[Approval]:
 
 
 def _apply_transition(
-    rfc: Rfc, name: str, actor: Any, note: str = "", *, check_roles: bool = True
+    rfc: Rfc, name: str, actor: User, note: str = "", *, check_roles: bool = True
 ) -> Rfc:
     """`Lifecycle.apply` on an RFC its caller has locked (and may have edited in memory);
     the RFC's `version` counts content revisions, not steps, so none is bumped."""
@@ -298,7 +299,7 @@ def _apply_transition(
     )
 
 
-def rfc_transition(*, rfc: Rfc, name: str, actor: Any, note: str = "") -> Rfc:
+def rfc_transition(*, rfc: Rfc, name: str, actor: User, note: str = "") -> Rfc:
     """Take a lifecycle step a person asks for (submit, implement, verify, roll back...).
 
     Approvals and scheduling have their own services (`rfc_approve`, `rfc_schedule`).
@@ -339,7 +340,7 @@ def rfc_reviewers(rfc: Rfc) -> list[Any]:
     return list(users.exclude(pk=rfc.author_id).distinct().order_by("username"))
 
 
-def _notify_reviewers(rfc: Rfc, actor: Any) -> None:
+def _notify_reviewers(rfc: Rfc, actor: User) -> None:
     for user in rfc_reviewers(rfc):
         notification_create(
             user=user,
@@ -390,7 +391,7 @@ def rfc_quorum(rfc: Rfc) -> Quorum:
     return quorum_evaluate(approval_policy_for(rfc.risk), live)
 
 
-def _check_reviewer(rfc: Rfc, actor: Any, expected_hash: str | None) -> list[str]:
+def _check_reviewer(rfc: Rfc, actor: User, expected_hash: str | None) -> list[str]:
     require_role(actor, REVIEWERS, "review RFCs")
     if rfc.author_id == getattr(actor, "pk", None):
         raise PermissionDenied("You cannot review your own RFC (no self-approval).")
@@ -411,7 +412,7 @@ def reviewer_groups(user: Any) -> list[str]:
 
 
 def rfc_approve(
-    *, rfc: Rfc, actor: Any, comment: str = "", expected_hash: str | None = None
+    *, rfc: Rfc, actor: User, comment: str = "", expected_hash: str | None = None
 ) -> Approval:
     """Approve the RFC's current content; approved when the policy's quorum is met.
 
@@ -468,7 +469,7 @@ def rfc_approve(
 
 
 def _review_decision(
-    rfc: Rfc, actor: Any, comment: str, expected_hash: str | None, decision: str, name: str
+    rfc: Rfc, actor: User, comment: str, expected_hash: str | None, decision: str, name: str
 ) -> Approval:
     if not comment.strip():
         raise ValidationError({"comment": "Say what needs to change, or why."})
@@ -497,7 +498,7 @@ def _review_decision(
 
 
 def rfc_request_changes(
-    *, rfc: Rfc, actor: Any, comment: str, expected_hash: str | None = None
+    *, rfc: Rfc, actor: User, comment: str, expected_hash: str | None = None
 ) -> Approval:
     """A reviewer asks the author for changes (from review, or even after approval)."""
     return _review_decision(
@@ -505,7 +506,9 @@ def rfc_request_changes(
     )
 
 
-def rfc_reject(*, rfc: Rfc, actor: Any, comment: str, expected_hash: str | None = None) -> Approval:
+def rfc_reject(
+    *, rfc: Rfc, actor: User, comment: str, expected_hash: str | None = None
+) -> Approval:
     return _review_decision(rfc, actor, comment, expected_hash, Decision.REJECTED, "reject")
 
 
@@ -515,7 +518,7 @@ def rfc_reject(*, rfc: Rfc, actor: Any, comment: str, expected_hash: str | None 
 def rfc_schedule(
     *,
     rfc: Rfc,
-    actor: Any,
+    actor: User,
     window_start: datetime | None,
     window_end: datetime | None,
     window_ref: str = "",
@@ -575,7 +578,7 @@ def rfc_schedule(
 # --- approval policies -----------------------------------------------------------------------
 
 
-def approval_policy_save(*, actor: Any, risk: str, **values: Any) -> ApprovalPolicy:
+def approval_policy_save(*, actor: User, risk: str, **values: Any) -> ApprovalPolicy:
     require_role(actor, ADMINS, "change approval policies")
     with transaction.atomic():
         policy = ApprovalPolicy.objects.select_for_update().filter(risk=risk).first()

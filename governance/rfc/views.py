@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -17,6 +18,7 @@ from rest_framework.exceptions import APIException
 from governance import hooks
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, has_role
+from mops.core.actors import actor_of
 from mops.core.lifecycle import TransitionError
 
 from . import selectors
@@ -85,7 +87,7 @@ class RfcListView(RoleRequiredMixin, ListView):
     read_roles = selectors.RFC_READERS
     paginate_by = 50
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Rfc]:
         self.filterset = RfcFilter(
             self.request.GET, queryset=selectors.rfcs_visible_to(self.request.user)
         )
@@ -135,14 +137,14 @@ class RfcEditView(RoleRequiredMixin, View):
         try:
             if rfc is None:
                 rfc = rfc_create(
-                    actor=request.user, submit=request.POST.get("submit") == "review", **values
+                    actor=actor_of(request), submit=request.POST.get("submit") == "review", **values
                 )
                 messages.success(request, f"{rfc.reference} saved.")
             else:
                 before = rfc.status
                 rfc = rfc_update(
                     rfc=rfc,
-                    actor=request.user,
+                    actor=actor_of(request),
                     expected_version=form.cleaned_data.get("version"),
                     **values,
                 )
@@ -181,7 +183,7 @@ class RfcDetailView(RoleRequiredMixin, View):
         return render(request, "governance/rfc_detail.html", self._context(request, rfc))
 
     def _context(self, request: HttpRequest, rfc: Rfc, **extra: Any) -> dict[str, Any]:
-        user = request.user
+        user = actor_of(request)
         policy = selectors.approval_policy_for(rfc.risk)
         revisions = list(selectors.rfc_revisions(rfc))
         diff_to = _int(request.GET.get("to"), rfc.version)
@@ -252,43 +254,45 @@ class RfcDetailView(RoleRequiredMixin, View):
                 expected = form.cleaned_data["content_hash"]
                 if action == "approve":
                     rfc_approve(
-                        rfc=rfc, actor=request.user, comment=comment, expected_hash=expected
+                        rfc=rfc, actor=actor_of(request), comment=comment, expected_hash=expected
                     )
                     messages.success(request, f"You approved {rfc.reference} v{rfc.version}.")
                 elif action == "request_changes":
                     rfc_request_changes(
-                        rfc=rfc, actor=request.user, comment=comment, expected_hash=expected
+                        rfc=rfc, actor=actor_of(request), comment=comment, expected_hash=expected
                     )
                     messages.success(request, "Changes requested; the author is notified.")
                 else:
-                    rfc_reject(rfc=rfc, actor=request.user, comment=comment, expected_hash=expected)
+                    rfc_reject(
+                        rfc=rfc, actor=actor_of(request), comment=comment, expected_hash=expected
+                    )
                     messages.success(request, f"{rfc.reference} rejected.")
             elif action == "transition":
-                form = TransitionForm(request.POST)
-                if not form.is_valid():
+                step = TransitionForm(request.POST)
+                if not step.is_valid():
                     raise ValidationError("Choose a step.")
                 rfc = rfc_transition(
                     rfc=rfc,
-                    name=form.cleaned_data["name"],
-                    actor=request.user,
-                    note=form.cleaned_data["note"] or "",
+                    name=step.cleaned_data["name"],
+                    actor=actor_of(request),
+                    note=step.cleaned_data["note"] or "",
                 )
                 messages.success(request, f"{rfc.reference} is now {rfc.get_status_display()}.")
             elif action == "schedule":
-                form = ScheduleForm(request.POST)
-                if not form.is_valid():
+                window = ScheduleForm(request.POST)
+                if not window.is_valid():
                     rfc = selectors.rfc_page(rfc)
-                    context = self._context(request, rfc, schedule_form=form)
+                    context = self._context(request, rfc, schedule_form=window)
                     return render(request, "governance/rfc_detail.html", context, status=400)
-                start, end = form.cleaned_data["window_start"], form.cleaned_data["window_end"]
+                start, end = window.cleaned_data["window_start"], window.cleaned_data["window_end"]
                 rfc = rfc_schedule(
                     rfc=rfc,
-                    actor=request.user,
+                    actor=actor_of(request),
                     window_start=start,
                     window_end=end,
-                    window_ref=form.cleaned_data["window_ref"] or "",
+                    window_ref=window.cleaned_data["window_ref"] or "",
                     in_freeze=hooks.window_in_freeze(start, end),
-                    note=form.cleaned_data["note"] or "",
+                    note=window.cleaned_data["note"] or "",
                 )
                 messages.success(request, f"{rfc.reference} is scheduled.")
             else:
@@ -346,7 +350,7 @@ class ApprovalPolicyView(RoleRequiredMixin, View):
         form = ApprovalPolicyForm(request.POST, prefix=risk)
         if form.is_valid():
             try:
-                approval_policy_save(actor=request.user, risk=risk, **form.cleaned_data)
+                approval_policy_save(actor=actor_of(request), risk=risk, **form.cleaned_data)
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
                     form.add_error(name if name in form.fields else None, errors)

@@ -5,7 +5,7 @@ Forms only parse; services validate the rules and save.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.html import format_html
@@ -211,8 +211,12 @@ class BuilderForm(forms.Form):
     def __init__(self, *args: Any, taxonomy: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.taxonomy = taxonomy
-        self.fields["source"].choices = [("", "—")] + [(s, s) for s in sorted(taxonomy.sources)]
-        self.fields["medium"].choices = [("", "—")] + [(m, m) for m in sorted(taxonomy.mediums)]
+        cast(forms.ChoiceField, self.fields["source"]).choices = [("", "—")] + [
+            (s, s) for s in sorted(taxonomy.sources)
+        ]
+        cast(forms.ChoiceField, self.fields["medium"]).choices = [("", "—")] + [
+            (m, m) for m in sorted(taxonomy.mediums)
+        ]
         for token in taxonomy.naming.tokens:
             name = f"token_{token.name}"
             label = f"Campaign: {token.name}"
@@ -245,7 +249,7 @@ class ValidateForm(forms.Form):
     campaign_name = forms.CharField(max_length=500, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not (data.get("url") or "").strip() and not (data.get("campaign_name") or "").strip():
             raise forms.ValidationError("Give a URL or a campaign name.")
         return data

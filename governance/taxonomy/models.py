@@ -16,6 +16,7 @@ from .codec import (
     TaxonomyDataError,
     taxonomy_from_data,
 )
+from .definition import Taxonomy
 
 # --- campaign taxonomy --------------------------------------------------------------------
 
@@ -57,7 +58,7 @@ class TaxonomyVersion(models.Model):
             field = exc.path.split(".")[0]
             raise ValidationError({field: f"{exc.path}: {exc.message}"}) from None
 
-    def to_taxonomy(self):  # type: ignore[no-untyped-def]
+    def to_taxonomy(self) -> Taxonomy:
         return taxonomy_from_data(
             sources=self.sources,
             mediums=self.mediums,

@@ -16,6 +16,7 @@ from governance.rfc.models import (
     GOVERNED_FIELDS,
 )
 from governance.rfc.services import who
+from mops.accounts.models import User
 from mops.accounts.roles import ADMINS, MOPS_STAFF, has_role
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
@@ -46,7 +47,7 @@ TAXONOMY_PIECES = ("sources", "mediums", "channel_rules", "naming")
 
 def taxonomy_save(
     *,
-    actor: Any,
+    actor: User,
     note: str = "",
     expected_version: int | None = None,
     **pieces: Any,
@@ -86,7 +87,7 @@ def taxonomy_save(
     return version
 
 
-def taxonomy_restore(*, version: TaxonomyVersion, actor: Any) -> TaxonomyVersion:
+def taxonomy_restore(*, version: TaxonomyVersion, actor: User) -> TaxonomyVersion:
     """Make an older version current again (as a new version, so history stays linear)."""
     return taxonomy_save(
         actor=actor,
@@ -95,7 +96,7 @@ def taxonomy_restore(*, version: TaxonomyVersion, actor: Any) -> TaxonomyVersion
     )
 
 
-def taxonomy_ensure(*, actor: Any = None) -> TaxonomyVersion:
+def taxonomy_ensure(*, actor: User | None = None) -> TaxonomyVersion:
     """The active version, creating v1 from the default taxonomy when none exists."""
     active = taxonomy_active_version()
     if active is not None:
@@ -117,7 +118,7 @@ def taxonomy_ensure(*, actor: Any = None) -> TaxonomyVersion:
 
 def campaign_register(
     *,
-    actor: Any,
+    actor: User,
     base_url: str,
     source: str,
     medium: str,
@@ -188,7 +189,7 @@ def campaign_register(
     return record, link, built
 
 
-def campaign_update(*, campaign: Campaign, actor: Any, **changes: Any) -> Campaign:
+def campaign_update(*, campaign: Campaign, actor: User, **changes: Any) -> Campaign:
     allowed = {"start_date", "end_date", "channel", "team"}
     unknown = set(changes) - allowed
     if unknown:

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -33,6 +34,7 @@ from governance.selfserve import (
 )
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, has_role
+from mops.core.actors import actor_of
 from mops.core.lifecycle import TransitionError
 
 from . import selectors
@@ -49,7 +51,7 @@ from .forms import (
     naming_tokens_initial,
     ordered_rows,
 )
-from .models import TaxonomyVersion
+from .models import Campaign, TaxonomyVersion
 from .services import (
     campaign_register,
     taxonomy_restore,
@@ -92,7 +94,7 @@ def _taxonomy_rows_named(exc: ValidationError) -> ValidationError:
         ):
             message = re.sub(
                 pattern,
-                lambda m, what=what: f"{what} {int(m[1]) + 1}" + (f", {m[2]}" if m[2] else ""),
+                lambda m, what=what: f"{what} {int(m[1]) + 1}" + (f", {m[2]}" if m[2] else ""),  # type: ignore[misc]  # a default-bound loop variable
                 message,
             )
         return message
@@ -152,7 +154,7 @@ class TaxonomyView(RoleRequiredMixin, View):
                 number = 0
             number = number if 0 < number < 1_000_000 else 0
             version = get_object_or_404(TaxonomyVersion, number=number)
-            restored = taxonomy_restore(version=version, actor=request.user)
+            restored = taxonomy_restore(version=version, actor=actor_of(request))
             messages.success(request, f"v{version.number} restored as v{restored.number}.")
             return redirect("governance:taxonomy")
         form = TaxonomyForm(request.POST)
@@ -162,7 +164,7 @@ class TaxonomyView(RoleRequiredMixin, View):
             data = dict(form.cleaned_data)
             try:
                 version = taxonomy_save(
-                    actor=request.user,
+                    actor=actor_of(request),
                     note=data.pop("note") or "",
                     expected_version=data.pop("version"),
                     sources=data["sources"],
@@ -248,7 +250,7 @@ class UtmBuilderView(RoleRequiredMixin, View):
         form = BuilderForm(request.POST, taxonomy=selectors.taxonomy_current())
         self_serve = self._self_serve(request)
         preview = request.POST.get("preview") == "1" or bool(getattr(request, "htmx", False))
-        result, problems = (None, [])
+        result, problems = None, list[Any]()
         if form.is_valid():
             result, problems = self._build(form)
         if preview:
@@ -355,7 +357,7 @@ class SelfServeFieldView(RoleRequiredMixin, View):
         if form.is_valid():
             try:
                 rfc, _ = rfc_draft_field_request(
-                    service=service, actor=request.user, **form.cleaned_data
+                    service=service, actor=actor_of(request), **form.cleaned_data
                 )
             except ValidationError as exc:
                 _errors_to_form(form, exc)
@@ -459,7 +461,7 @@ class CampaignListView(RoleRequiredMixin, ListView):
     read_roles = ALL_ROLES
     paginate_by = 50
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Campaign]:
         self.filterset = CampaignFilter(
             self.request.GET, queryset=selectors.campaigns_visible_to(self.request.user)
         )

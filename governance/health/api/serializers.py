@@ -16,6 +16,7 @@ from governance.health.models import (
     Runbook,
     Warehouse,
 )
+from mops.accounts.models import User
 from mops.accounts.roles import ADMINS, has_role
 
 
@@ -93,8 +94,8 @@ class CheckRunDetailSerializer(CheckRunSerializer):
 
 
 class DatasetSerializer(serializers.ModelSerializer):
-    warehouse = serializers.StringRelatedField()
-    owner = serializers.StringRelatedField()
+    warehouse: serializers.StringRelatedField[Warehouse] = serializers.StringRelatedField()
+    owner: serializers.StringRelatedField[User] = serializers.StringRelatedField()
     last_run = CheckRunSerializer(read_only=True)
     contract_version = serializers.IntegerField(
         source="contract.version", read_only=True, default=None
@@ -176,8 +177,12 @@ class MonitorSerializer(serializers.ModelSerializer):
 
 class IncidentSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text="open, acknowledged, resolved")
-    assignee = serializers.StringRelatedField(allow_null=True)  # unassigned → null
-    runbook = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    assignee: serializers.StringRelatedField[User] = serializers.StringRelatedField(
+        allow_null=True
+    )  # unassigned → null
+    runbook: serializers.SlugRelatedField[Runbook] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Incident
@@ -249,6 +254,6 @@ class CheckDefinitionSerializer(serializers.Serializer):
     semantics = serializers.CharField()
     unit = serializers.CharField()
     warn = serializers.FloatField(allow_null=True)
-    fail = serializers.FloatField(allow_null=True)
+    fail = serializers.FloatField(allow_null=True)  # type: ignore[assignment]  # a field, not Field.fail()
     statement = serializers.CharField(help_text="scan, grouped, static, custom or skipped")
     skip_reason = serializers.CharField(allow_null=True)

@@ -4,6 +4,9 @@ Same services and selectors as the pages."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -11,6 +14,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from governance.health import selectors as hs
 from governance.health.filters import (
@@ -22,6 +26,8 @@ from governance.health.models import (
     Dataset,
     Incident,
     Monitor,
+    Rotation,
+    Runbook,
 )
 from governance.health.services import (
     RunInProgress,
@@ -36,6 +42,7 @@ from governance.health.services import (
 )
 from governance.health.views.datasets import contract_yaml
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING
+from mops.core.actors import actor_of
 from mops.core.concurrency import if_match_version
 
 from .serializers import (
@@ -71,7 +78,7 @@ class DatasetViewSet(
     write_roles = ADMINS
     action_roles = {"run": MOPS_STAFF}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Dataset]:
         return hs.datasets_with_health()
 
     def _save(self, request: Request, dataset: Dataset | None, partial: bool) -> Response:
@@ -79,7 +86,7 @@ class DatasetViewSet(
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         saved = dataset_save(
-            actor=request.user,
+            actor=actor_of(request),
             dataset=dataset,
             warehouse=data.pop("warehouse", dataset.warehouse if dataset else None),
             schema=data.pop("schema", dataset.schema if dataset else ""),
@@ -117,7 +124,7 @@ class DatasetViewSet(
                 dataset_id=dataset.pk,
                 mode=body.validated_data["mode"],
                 trigger=CheckRun.Trigger.API,
-                actor=request.user,
+                actor=actor_of(request),
             )
         except RunInProgress as exc:
             raise Conflict({"dataset": str(exc)}) from None
@@ -152,7 +159,7 @@ class DatasetViewSet(
         data = body.validated_data
         contract = contract_save(
             dataset=dataset,
-            actor=request.user,
+            actor=actor_of(request),
             spec=data["spec"] if isinstance(data["spec"], dict) else {},
             description=data.get("description"),
             consumers=data.get("consumers"),
@@ -166,7 +173,7 @@ class DatasetViewSet(
     def contract_draft(self, request: Request, pk: str | None = None) -> Response:
         """A contract drafted from the table (types, NOT NULL, keys, observed formats) for the
         owner to refine; nothing is saved. Admins only."""
-        draft = contract_draft(dataset=self.get_object(), actor=request.user)
+        draft = contract_draft(dataset=self.get_object(), actor=actor_of(request))
         return Response(ContractDraftSerializer(draft).data)
 
     @extend_schema(
@@ -196,7 +203,7 @@ class DatasetViewSet(
         body.is_valid(raise_exception=True)
         contract = contract_import_yaml(
             dataset=dataset,
-            actor=request.user,
+            actor=actor_of(request),
             text=body.validated_data["yaml"],
             expected_version=if_match_version(request),
         )
@@ -207,13 +214,13 @@ class CheckRunViewSet(viewsets.ReadOnlyModelViewSet):
     read_roles = READ_EVERYTHING
     filterset_class = CheckRunFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[CheckRun]:
         qs = CheckRun.objects.select_related("dataset").order_by("-started_at")
         if self.action == "retrieve":
             qs = qs.prefetch_related("results")
         return qs
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self) -> type[BaseSerializer]:
         return CheckRunDetailSerializer if self.action == "retrieve" else CheckRunSerializer
 
 
@@ -239,7 +246,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
 
     filterset_class = IncidentFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Incident]:
         return hs.incidents_list()
 
     @extend_schema(request=IncidentActionSerializer, responses={200: IncidentSerializer})
@@ -248,7 +255,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         body = IncidentActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         incident = incident_acknowledge(
-            incident=self.get_object(), actor=request.user, note=body.validated_data["note"]
+            incident=self.get_object(), actor=actor_of(request), note=body.validated_data["note"]
         )
         return Response(IncidentSerializer(Incident.objects.get(pk=incident.pk)).data)
 
@@ -258,7 +265,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         body = IncidentActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         incident = incident_resolve(
-            incident=self.get_object(), actor=request.user, note=body.validated_data["note"]
+            incident=self.get_object(), actor=actor_of(request), note=body.validated_data["note"]
         )
         return Response(IncidentSerializer(Incident.objects.get(pk=incident.pk)).data)
 
@@ -267,7 +274,7 @@ class RotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = RotationSerializer
     read_roles = READ_EVERYTHING
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Rotation]:
         return hs.rotations()
 
 
@@ -276,9 +283,9 @@ class RunbookViewSet(viewsets.ReadOnlyModelViewSet):
     read_roles = READ_EVERYTHING
     lookup_field = "slug"
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Runbook]:
         return hs.runbooks_search(self.request.query_params.get("q", "")[:200])
 
     @extend_schema(parameters=[OpenApiParameter("q", str, description="Full-text search")])
-    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)

@@ -18,6 +18,7 @@ from governance.health.services import (
     warehouse_save,
 )
 from mops.accounts.roles import ADMINS
+from mops.core.actors import actor_of
 
 from .serializers import DatasetSerializer
 
@@ -48,7 +49,7 @@ class WarehouseSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["is_demo", "created_at", "updated_at"]
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
 
 
 class DbtManifestSerializer(serializers.Serializer):
@@ -85,7 +86,7 @@ class WarehouseViewSet(
         if warehouse is None and "dsn" not in data:
             raise serializers.ValidationError({"dsn": "This field is required."})
         return warehouse_save(
-            actor=request.user,
+            actor=actor_of(request),
             warehouse=warehouse,
             name=data.get("name", warehouse.name if warehouse else ""),
             dsn=data.get("dsn"),
@@ -111,7 +112,7 @@ class WarehouseViewSet(
         body = DbtManifestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         datasets, notes = datasets_import_dbt(
-            actor=request.user,
+            actor=actor_of(request),
             warehouse=self.get_object(),
             manifest=body.validated_data["manifest"],
         )

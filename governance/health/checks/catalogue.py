@@ -86,6 +86,7 @@ def relations_of(spec: ContractSpec) -> list[tuple[str, str]]:
     """The dataset plus every table its references point at."""
     relations = [(spec.schema, spec.table)]
     for ref in spec.references:
-        if ref.is_table and (ref.target_schema, ref.target_table) not in relations:
-            relations.append((ref.target_schema, ref.target_table))
+        target = (ref.target_schema, ref.target_table)
+        if target[0] and target[1] and target not in relations:  # a table reference
+            relations.append((target[0], target[1]))
     return relations

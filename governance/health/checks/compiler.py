@@ -60,7 +60,7 @@ def compile_checks(
     incremental = mode == "incremental"
     scope = (
         sql.SQL("{} > {}").format(col(ts), sql.Literal(watermark))
-        if incremental
+        if incremental and ts is not None  # incremental runs need the timestamp column
         else sql.SQL("TRUE")
     )
     where = sql.SQL(" WHERE {}").format(scope) if incremental else sql.SQL("")

@@ -295,24 +295,25 @@ def _reference_sql(
         check.detail["target"] = "allowed values"
         no_blank_allowed = all(str(v).strip(TRIM_CHARS) for v in ref.allowed_values)
         return found, found, no_blank_allowed
-    target = comp.targets.get((ref.target_schema, ref.target_table))
-    if target is None:
-        skip(check, f"target table {ref.target_schema}.{ref.target_table} not found")
+    schema, table, tcolumn = ref.target_schema, ref.target_table, ref.target_column
+    target = comp.targets.get((schema, table)) if schema and table else None
+    if target is None or schema is None or table is None:
+        skip(check, f"target table {schema}.{table} not found")
         return None
-    if ref.target_column not in target.columns:
-        skip(check, f"target column {ref.target_column!r} not found")
+    if tcolumn is None or tcolumn not in target.columns:
+        skip(check, f"target column {tcolumn!r} not found")
         return None
-    rel = sql.Identifier(ref.target_schema, ref.target_table)
-    tcol = sql.Identifier(ref.target_column)
+    rel = sql.Identifier(schema, table)
+    tcol = sql.Identifier(tcolumn)
     alias = sql.Identifier(f"r{index}")
     # Blank target values never match, so "found" implies "present" and coverage needs no trim.
     keep = (
-        sql.SQL("{} <> ''").format(trim(sql.Identifier("x", ref.target_column)))
-        if target.columns[ref.target_column] in TEXT_FAMILY
+        sql.SQL("{} <> ''").format(trim(sql.Identifier("x", tcolumn)))
+        if target.columns[tcolumn] in TEXT_FAMILY
         else sql.SQL("TRUE")
     )
     # DISTINCT keeps the join 1:1 (exact counts) unless a unique index already does.
-    distinct = sql.SQL("" if frozenset({ref.target_column}) in target.unique_keys else "DISTINCT ")
+    distinct = sql.SQL("" if frozenset({tcolumn}) in target.unique_keys else "DISTINCT ")
     b.joins.append(
         sql.SQL(
             " LEFT JOIN (SELECT {d}x.{tc} FROM {rel} AS x WHERE {keep}) AS {a} ON {a}.{tc} = {c}"

@@ -47,7 +47,7 @@ def render(query: sql.Composable, dialect: str) -> str:
         raise DialectError(f"cannot write the statement for {dialect}: {exc}") from None
 
 
-def _filter_as_case(node: exp.Expression) -> exp.Expression:
+def _filter_as_case(node: exp.Expr) -> exp.Expr:
     """``agg(x) FILTER (WHERE c)`` → ``agg(CASE WHEN c THEN x END)``; ``count(*)`` counts 1."""
     if not isinstance(node, exp.Filter) or not isinstance(node.this, exp.AggFunc):
         return node

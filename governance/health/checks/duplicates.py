@@ -116,7 +116,7 @@ def duplicates_statement(
             )
             check.count_alias = f"{name}.extra"
             check.detail["groups_alias"] = f"{name}.groups"
-            if sampled:
+            if sampled and pk is not None:
                 items.append(
                     sql.SQL("{}.{} AS {}").format(
                         source,

@@ -284,10 +284,13 @@ def _judge(
     if check.statement == "skipped":
         return _base_result(check, "skipped", error=check.skip_reason)
     if check.statement == "static":
-        count = float(check.static_count or 0)
-        goodness = 1.0 if check.kind.startswith("duplicates") else None  # a unique index holds
+        static = float(check.static_count or 0)
         return _base_result(
-            check, check.threshold.status(count), value=count, count=count, goodness=goodness
+            check,
+            check.threshold.status(static),
+            value=static,
+            count=static,
+            goodness=1.0 if check.kind.startswith("duplicates") else None,  # a unique index holds
         )
     if check.statement in errors:
         return _base_result(check, "error", **_error_fields(errors[check.statement]))
@@ -298,7 +301,7 @@ def _judge(
         denominator -= _num(values.get(check.denominator_minus_alias)) or 0
     goodness: float | None = None
     if check.kind == "freshness":
-        age = _num(values.get(check.value_alias))
+        age = _num(values.get(check.value_alias or ""))
         if age is None:
             return _base_result(
                 check, "fail", value=None, detail=detail, error="no timestamp in the table"

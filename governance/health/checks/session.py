@@ -65,6 +65,6 @@ class Session:
         self.log.append(label)
         # prepare=False: a long-lived worker connection runs many different plans; a cached plan
         # would outlive the schema drift the run is meant to detect.
-        cur = self.conn.execute(query, prepare=False)
+        cur = self.conn.execute(query, prepare=False)  # type: ignore[call-overload]  # any Composable runs
         names = [d.name for d in cur.description or ()]
         return names, cur.fetchall()

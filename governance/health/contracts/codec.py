@@ -272,7 +272,7 @@ def _spec_path_to_yaml(path: str) -> list[str | int]:
     name, _, rest = head.partition("[")
     index = int(rest.rstrip("]")) if rest.rstrip("]").isdigit() else None
     if name == "fields":
-        return ["schema", 0, "properties"] + ([index] if index is not None else [])
+        return ["schema", 0, "properties", *([index] if index is not None else [])]
     if name in _CUSTOM:
         return ["customProperties"]
     if name == "freshness_slo_hours":

@@ -351,9 +351,13 @@ def predicate_from_dict(data: Any, path: str = "condition") -> Predicate:
     if unknown:
         raise ContractError(path, f"unknown keys {sorted(unknown)}")
     value = data.get("value")
+    column = validate_identifier(data.get("column"), f"{path}.column")
+    op = data.get("op")
+    if not isinstance(op, str):
+        raise ContractError(f"{path}.op", f"unknown operator {op!r}")
     node = Condition(
-        column=data.get("column"),
-        op=data.get("op"),
+        column=column,
+        op=op,
         value=tuple(value) if isinstance(value, list) else value,
         other_column=data.get("other_column"),
     )

@@ -14,6 +14,7 @@ from django.db import DatabaseError, connections, transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from governance.health.checks import connect_readonly, describe_error
+from mops.accounts.models import User
 from mops.accounts.roles import ADMINS
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
@@ -94,7 +95,7 @@ def warehouse_connect(warehouse: Warehouse) -> psycopg.Connection:
 
 def warehouse_save(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     dsn: str | None = None,
     statement_timeout_ms: int = 30_000,
@@ -165,7 +166,7 @@ def dataset_schedule_sync(dataset: Dataset) -> PeriodicTask:
 
 def dataset_save(
     *,
-    actor: Any,
+    actor: User,
     warehouse: Warehouse,
     schema: str,
     table: str,
@@ -212,7 +213,7 @@ def dataset_introspect(*, dataset: Dataset) -> list[dict[str, str]]:
 # --- contracts -------------------------------------------------------------------------------
 
 
-def contract_draft(*, dataset: Dataset, actor: Any) -> dict[str, Any]:
+def contract_draft(*, dataset: Dataset, actor: User) -> dict[str, Any]:
     """A first contract drafted from the table (types, NOT NULL, keys, formats observed in a
     bounded sample) as {"spec", "yaml", "notes", "formats"}; nothing is saved — the owner
     refines the YAML and saves it through `contract_import_yaml`."""
@@ -239,7 +240,7 @@ def contract_draft(*, dataset: Dataset, actor: Any) -> dict[str, Any]:
         version=1,
         status="draft",
         description=f"Drafted from {dataset} — review types, add rules and thresholds.",
-        owner=dataset.owner.username if dataset.owner_id else "",
+        owner=dataset.owner.username if dataset.owner is not None else "",
         consumers=[],
         server=dataset.warehouse.name,
     )
@@ -249,7 +250,7 @@ def contract_draft(*, dataset: Dataset, actor: Any) -> dict[str, Any]:
 def contract_save(
     *,
     dataset: Dataset,
-    actor: Any,
+    actor: User,
     spec: Mapping[str, Any] | ContractSpec,
     description: str | None = None,
     consumers: list[str] | None = None,
@@ -302,7 +303,7 @@ def contract_save(
 
 
 def contract_import_yaml(
-    *, dataset: Dataset, actor: Any, text: str, expected_version: int | None = None
+    *, dataset: Dataset, actor: User, text: str, expected_version: int | None = None
 ) -> DataContract:
     """Replace the contract from ODCS YAML; errors name the YAML line."""
     require_role(actor, DATA_ADMINS, "edit data contracts")
@@ -338,7 +339,7 @@ def _contract_type(pg_type: str) -> str:
 
 
 def datasets_import_dbt(
-    *, actor: Any, warehouse: Warehouse, manifest: str
+    *, actor: User, warehouse: Warehouse, manifest: str
 ) -> tuple[list[Dataset], list[str]]:
     """A dbt ``manifest.json`` → one dataset per model in ``warehouse`` (created, or found by
     schema and table) and a new contract version from its schema tests; all or nothing.

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from mops.accounts.models import User
 from mops.accounts.roles import MOPS_STAFF, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
@@ -77,7 +78,11 @@ def oncall_user(rotation: Rotation | None, at: datetime, *, level: int = 0) -> A
 
 
 def _event(
-    incident: Incident, name: str, actor: Any = None, note: str = "", at: datetime | None = None
+    incident: Incident,
+    name: str,
+    actor: User | None = None,
+    note: str = "",
+    at: datetime | None = None,
 ) -> None:
     IncidentEvent.objects.create(
         incident=incident,
@@ -93,12 +98,12 @@ def _alert(incident: Incident, what: str, user: Any = None, key_suffix: str = ""
     verb = {"opened": "Incident", "escalated": "Escalated", "resolved": "Recovered"}[what]
     subject = f"[mops] {verb}: {incident.title}"[:300]
     url = incident.get_absolute_url()
-    runbook = incident.runbook.get_absolute_url() if incident.runbook_id else ""
+    runbook = incident.runbook.get_absolute_url() if incident.runbook is not None else ""
     body = f"{incident.summary}\n\n{settings.SITE_URL}{url}\n" + (
         f"Runbook: {settings.SITE_URL}{runbook}\n" if runbook else ""
     )
     key = f"incident:{incident.pk}:{what}{key_suffix}"
-    if incident.rotation_id:
+    if incident.rotation is not None:
         outbox_enqueue_to_channels(
             channels=incident.rotation.channels.all(),
             subject=subject,
@@ -189,7 +194,7 @@ def incident_open(
     return incident, True
 
 
-def incident_acknowledge(*, incident: Incident, actor: Any, note: str = "") -> Incident:
+def incident_acknowledge(*, incident: Incident, actor: User, note: str = "") -> Incident:
     """open → acknowledged (idempotent: acknowledging an acknowledged incident is a no-op)."""
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
@@ -206,7 +211,7 @@ def incident_acknowledge(*, incident: Incident, actor: Any, note: str = "") -> I
 
 
 def incident_resolve(
-    *, incident: Incident, actor: Any = None, note: str = "", now: datetime | None = None
+    *, incident: Incident, actor: User | None = None, note: str = "", now: datetime | None = None
 ) -> Incident:
     """open/acknowledged → resolved, with a recovery notice. `actor=None` is the system
     (a passing check, a ping). Resolving a resolved incident is a no-op."""
@@ -250,12 +255,15 @@ def incident_escalate_sweep(*, now: datetime | None = None) -> int:
         status=IncidentStatus.OPEN, rotation__isnull=False
     ).select_related("rotation")
     for incident in candidates:
-        wait = timedelta(minutes=incident.rotation.escalate_after_minutes)
+        rotation = incident.rotation
+        if rotation is None:  # the query keeps only incidents with one
+            continue
+        wait = timedelta(minutes=rotation.escalate_after_minutes)
         since = incident.escalated_at or incident.opened_at
         if since + wait > now:
             continue
         level = incident.escalation_level + 1
-        members = oncall_members(incident.rotation)
+        members = oncall_members(rotation)
         if level >= len(members):
             continue  # everyone on the rotation was alerted already
         claimed = Incident.objects.filter(
@@ -277,7 +285,7 @@ def incident_escalate_sweep(*, now: datetime | None = None) -> int:
 
 def monitor_save(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     period: timedelta,
     grace: timedelta,
@@ -372,7 +380,7 @@ def monitor_sweep(*, now: datetime | None = None) -> int:
 
 def runbook_save(
     *,
-    actor: Any,
+    actor: User,
     slug: str,
     title: str,
     body: str,

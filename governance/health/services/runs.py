@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from governance.health.checks import CheckResult as EngineResult
 from governance.health.checks import RunResult, describe_error, run_dataset
+from mops.accounts.models import User
 from mops.accounts.roles import MOPS_STAFF
 from mops.core.services import require_role
 
@@ -78,7 +79,7 @@ def _queued_key(dataset_id: int) -> str:
     return f"governance:run-queued:{dataset_id}"
 
 
-def dataset_run_queue(*, dataset: Dataset, actor: Any, mode: str = "full") -> None:
+def dataset_run_queue(*, dataset: Dataset, actor: User, mode: str = "full") -> None:
     """ "Run checks now" from the page: the run goes to the worker (a warehouse query has no
     place in a web request). The dataset is marked queued (in the cache, for at most
     `GOVERNANCE_RUN_CLAIM_SECONDS`) until the worker's run ends, so the page polls meanwhile;
@@ -94,7 +95,7 @@ def dataset_run_queue(*, dataset: Dataset, actor: Any, mode: str = "full") -> No
     cache.set(_queued_key(dataset.pk), timezone.now().isoformat(), timeout=claim)
 
     def send() -> None:
-        from .tasks import dataset_run_checks_task
+        from governance.tasks import dataset_run_checks_task
 
         try:
             dataset_run_checks_task.delay(
@@ -140,7 +141,7 @@ def dataset_run_checks(
     dataset_id: int,
     mode: str = "full",
     trigger: str = CheckRun.Trigger.SCHEDULE,
-    actor: Any = None,
+    actor: User | None = None,
     attempt: int = 1,
 ) -> CheckRun:
     """Run one dataset's checks and store the run, results, scores, anomalies, incidents.
@@ -295,11 +296,11 @@ def _incidents_for_run(run: CheckRun, dataset: Dataset, result: RunResult | None
         status=IncidentStatus.RESOLVED
     )
     for incident in still_open:
-        check = judged.get(incident.check_key)
-        if check is not None and check.status in ("pass", "warn"):
+        verdict = judged.get(incident.check_key)
+        if verdict is not None and verdict.status in ("pass", "warn"):
             incident_resolve_for_source(
                 source_key=incident.source_key,
-                note=f"{check.key} is {check.status} again in run #{run.pk}.",
+                note=f"{verdict.key} is {verdict.status} again in run #{run.pk}.",
             )
 
 

@@ -14,6 +14,7 @@ from django.views import View
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role
+from mops.core.actors import actor_of
 from mops.core.concurrency import StaleVersion
 from mops.core.uploads import content_disposition
 
@@ -54,7 +55,7 @@ def contract_yaml(dataset: Dataset) -> str:
         version=contract.version,
         status=contract.status,
         description=contract.description,
-        owner=dataset.owner.username if dataset.owner_id else "",
+        owner=dataset.owner.username if dataset.owner is not None else "",
         consumers=list(contract.consumers),
         server=dataset.warehouse.name,
     )
@@ -83,7 +84,8 @@ class DatasetDetailView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         dataset = get_object_or_404(hs.datasets_with_health(), pk=pk)
         pending = dataset_run_pending(dataset)
-        if getattr(request, "htmx", False) and request.htmx.target == "run-status":
+        htmx = getattr(request, "htmx", None)  # set by django-htmx's middleware
+        if htmx and htmx.target == "run-status":
             # The page's poll: while the run is queued or running, the status again; when
             # it ended, reload the whole page (scores, checks, incidents all changed).
             if pending:
@@ -120,7 +122,7 @@ class DatasetDetailView(RoleRequiredMixin, View):
         dataset = get_object_or_404(Dataset, pk=pk)
         try:
             dataset_run_queue(
-                dataset=dataset, actor=request.user, mode=request.POST.get("mode", "full")
+                dataset=dataset, actor=actor_of(request), mode=request.POST.get("mode", "full")
             )
         except RunInProgress:
             messages.warning(request, "A run of this dataset is in progress; try again shortly.")
@@ -203,7 +205,7 @@ class ContractEditView(RoleRequiredMixin, View):
             # "Draft from table": the introspected columns and observed formats, not saved
             # until the owner has refined them and pressed Save.
             try:
-                draft = contract_draft(dataset=dataset, actor=request.user)
+                draft = contract_draft(dataset=dataset, actor=actor_of(request))
             except ValidationError as exc:
                 errors = _errors(exc)
             else:
@@ -236,7 +238,7 @@ class ContractEditView(RoleRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         dataset = self._dataset(pk)
         form = ContractYamlForm(request.POST)
-        page = {
+        page: dict[str, Any] = {
             "title": f"Contract of {dataset}",
             "cancel": dataset.get_absolute_url(),
             "submit": "Save contract",
@@ -246,7 +248,7 @@ class ContractEditView(RoleRequiredMixin, View):
         try:
             contract_import_yaml(
                 dataset=dataset,
-                actor=request.user,
+                actor=actor_of(request),
                 text=form.cleaned_data["yaml"],
                 expected_version=form.cleaned_data["version"],
             )
@@ -297,7 +299,7 @@ class WarehouseListView(RoleRequiredMixin, View):
         if form.is_valid():
             try:
                 datasets, notes = datasets_import_dbt(
-                    actor=request.user,
+                    actor=actor_of(request),
                     warehouse=form.cleaned_data["warehouse"],
                     manifest=form.cleaned_data["manifest"],
                 )
@@ -321,7 +323,7 @@ class WarehouseListView(RoleRequiredMixin, View):
             existing = Warehouse.objects.filter(name=data["name"]).first()
             try:
                 warehouse_save(
-                    actor=request.user,
+                    actor=actor_of(request),
                     name=data["name"],
                     dsn=data["dsn"] or (None if existing else ""),
                     statement_timeout_ms=data["statement_timeout_ms"],
@@ -370,7 +372,7 @@ class DatasetEditView(RoleRequiredMixin, View):
             data = dict(form.cleaned_data)
             try:
                 saved = dataset_save(
-                    actor=request.user,
+                    actor=actor_of(request),
                     dataset=dataset,
                     warehouse=data.pop("warehouse"),
                     schema=data.pop("schema"),

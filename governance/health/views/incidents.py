@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
+from mops.core.actors import actor_of
 from mops.core.concurrency import StaleVersion
 from mops.core.lifecycle import TransitionError
 from mops.core.richtext import render_markdown
@@ -71,7 +72,7 @@ class MonitorEditView(RoleRequiredMixin, View):
             period, grace = form.durations()
             try:
                 saved = monitor_save(
-                    actor=request.user,
+                    actor=actor_of(request),
                     monitor=monitor,
                     name=form.cleaned_data["name"],
                     description=form.cleaned_data["description"],
@@ -122,7 +123,7 @@ class RunbookEditView(RoleRequiredMixin, View):
             data = form.cleaned_data
             try:
                 saved = runbook_save(
-                    actor=request.user,
+                    actor=actor_of(request),
                     runbook=runbook,
                     slug=data["slug"],
                     title=data["title"],
@@ -168,7 +169,7 @@ class IncidentDetailView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         incident = get_object_or_404(hs.incidents_list().select_related("run", "rotation"), pk=pk)
         sample_result = None
-        if incident.run_id and incident.check_key:
+        if incident.run is not None and incident.check_key:  # loaded with the incident
             sample_result = incident.run.results.filter(key=incident.check_key).first()
         return render(
             request,
@@ -189,9 +190,9 @@ class IncidentDetailView(RoleRequiredMixin, View):
         note = request.POST.get("note", "")[:2000]
         try:
             if action == "acknowledge":
-                incident_acknowledge(incident=incident, actor=request.user, note=note)
+                incident_acknowledge(incident=incident, actor=actor_of(request), note=note)
             elif action == "resolve":
-                incident_resolve(incident=incident, actor=request.user, note=note)
+                incident_resolve(incident=incident, actor=actor_of(request), note=note)
             else:
                 messages.error(request, "Unknown action.")
         except TransitionError as exc:

@@ -80,7 +80,8 @@ class QuorumSerializer(serializers.Serializer):
 class LinkedObjectSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["data_contract", "dataset", "field", "other"])
     ref = serializers.CharField(max_length=200)
-    label = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    # a field (DRF's metaclass takes it off the class), not the serializer's Field.label
+    label = serializers.CharField(max_length=200, required=False, allow_blank=True)  # type: ignore[assignment]
 
 
 class RfcListSerializer(serializers.ModelSerializer):
@@ -244,7 +245,7 @@ class DiffLineSerializer(serializers.Serializer):
 
 class FieldChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, as above
     old = serializers.CharField()
     new = serializers.CharField()
     lines = DiffLineSerializer(many=True)

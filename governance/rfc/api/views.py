@@ -3,13 +3,15 @@ the same services and selectors as the pages."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from governance.rfc.filters import RfcFilter
 from governance.rfc.models import (
@@ -30,9 +32,13 @@ from governance.rfc.services import (
     rfc_update,
 )
 from mops.accounts.roles import ADMINS, MOPS_STAFF
+from mops.core.actors import actor_of
 from mops.core.concurrency import if_match_version
 
 from .. import selectors
+
+if TYPE_CHECKING:
+    from governance.rfc.models import ApprovalPolicy
 from .serializers import (
     ApprovalPolicySerializer,
     ApprovalSerializer,
@@ -77,13 +83,13 @@ class RfcViewSet(
     ordering_fields = ["updated_at", "created_at", "risk", "status"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Rfc]:
         qs = selectors.rfcs_visible_to(self.request.user)
         if self.action != "list":
             qs = qs.prefetch_related("approvals__reviewer", "services", "templates")
         return qs.order_by("-updated_at")
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "list":
             return RfcListSerializer
         if self.action == "create":
@@ -104,7 +110,7 @@ class RfcViewSet(
         serializer = RfcCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        rfc = rfc_create(actor=request.user, **data)
+        rfc = rfc_create(actor=actor_of(request), **data)
         return self._respond(rfc, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -114,7 +120,7 @@ class RfcViewSet(
         serializer.is_valid(raise_exception=True)
         rfc = rfc_update(
             rfc=rfc,
-            actor=request.user,
+            actor=actor_of(request),
             expected_version=if_match_version(request),
             **dict(serializer.validated_data),
         )
@@ -126,7 +132,7 @@ class RfcViewSet(
         """submit, resubmit, unschedule, implement, verify, roll_back (needs a note)."""
         body = TransitionRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rfc = rfc_transition(rfc=self.get_object(), actor=request.user, **body.validated_data)
+        rfc = rfc_transition(rfc=self.get_object(), actor=actor_of(request), **body.validated_data)
         return self._respond(rfc)
 
     def _review(self, request: Request, service: Any) -> Response:
@@ -176,7 +182,7 @@ class RfcViewSet(
         data = body.validated_data
         rfc = rfc_schedule(
             rfc=self.get_object(),
-            actor=request.user,
+            actor=actor_of(request),
             window_start=data["window_start"],
             window_end=data["window_end"],
             window_ref=data["window_ref"],
@@ -239,7 +245,7 @@ class ApprovalPolicyViewSet(viewsets.GenericViewSet):
     pagination_class = None
     filter_backends: list = []
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[ApprovalPolicy]:
         from governance.rfc.models import ApprovalPolicy
 
         return ApprovalPolicy.objects.all()
@@ -256,5 +262,7 @@ class ApprovalPolicyViewSet(viewsets.GenericViewSet):
     def partial_update(self, request: Request, risk: str | None = None) -> Response:
         body = ApprovalPolicySerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        policy = approval_policy_save(actor=request.user, risk=risk or "", **body.validated_data)
+        policy = approval_policy_save(
+            actor=actor_of(request), risk=risk or "", **body.validated_data
+        )
         return Response(ApprovalPolicySerializer(policy).data)

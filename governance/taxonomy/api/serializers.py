@@ -49,7 +49,8 @@ class NamingTokenSerializer(serializers.Serializer):
     pattern = serializers.CharField(
         max_length=500, required=False, allow_null=True, allow_blank=True, default=None
     )
-    required = serializers.BooleanField(required=False, default=True)
+    # fields named like Field attributes: DRF's metaclass takes them off the class
+    required = serializers.BooleanField(required=False, default=True)  # type: ignore[assignment]
     joined = serializers.BooleanField(required=False, default=False)
 
 
@@ -68,9 +69,10 @@ class TaxonomySerializer(serializers.Serializer):
     version = serializers.IntegerField(read_only=True)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
     naming_template = serializers.CharField(read_only=True)
-    sources = VocabularyItemSerializer(many=True, max_length=2000)
-    mediums = VocabularyItemSerializer(many=True, max_length=2000)
-    channel_rules = ChannelRuleSerializer(many=True, max_length=500)
+    # many=True's max_length (ListSerializer's) is not in the stubs
+    sources = VocabularyItemSerializer(many=True, max_length=2000)  # type: ignore[call-arg]
+    mediums = VocabularyItemSerializer(many=True, max_length=2000)  # type: ignore[call-arg]
+    channel_rules = ChannelRuleSerializer(many=True, max_length=500)  # type: ignore[call-arg]
     naming = NamingSerializer()
 
 
@@ -172,7 +174,7 @@ class CsvSummarySerializer(serializers.Serializer):
 
 class BuildRequestSerializer(serializers.Serializer):
     base_url = serializers.CharField(max_length=2000)
-    source = serializers.CharField(max_length=100)
+    source = serializers.CharField(max_length=100)  # type: ignore[assignment]  # a field
     medium = serializers.CharField(max_length=100)
     campaign = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     tokens = serializers.DictField(
@@ -192,7 +194,7 @@ class BuildRequestSerializer(serializers.Serializer):
 
 class BuildResponseSerializer(serializers.Serializer):
     url = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field
     medium = serializers.CharField()
     campaign = serializers.CharField()
     channel = serializers.CharField()

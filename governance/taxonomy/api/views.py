@@ -8,6 +8,7 @@ import tempfile
 from collections import Counter
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -29,6 +30,7 @@ from governance.taxonomy.services import (
     taxonomy_save,
 )
 from mops.accounts.roles import ALL_ROLES
+from mops.core.actors import actor_of
 from mops.core.concurrency import if_match_version
 
 from .. import selectors
@@ -117,7 +119,7 @@ class TaxonomyView(APIView):
                 {"sources": "Send at least one of sources, mediums, channel_rules, naming."}
             )
         taxonomy_save(
-            actor=request.user,
+            actor=actor_of(request),
             note=note,
             expected_version=if_match_version(request),
             **_plain(data),
@@ -290,7 +292,7 @@ class UtmBuildView(APIView):
             from django.utils import timezone
 
             campaign, _, built = campaign_register(
-                actor=request.user,
+                actor=actor_of(request),
                 base_url=data["base_url"],
                 source=data["source"],
                 medium=data["medium"],
@@ -346,7 +348,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     ordering_fields = ["start_date", "name", "created_at"]
     http_method_names = ["get", "patch", "head", "options"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[CampaignModel]:
         return (
             selectors.campaigns_visible_to(self.request.user)
             .prefetch_related("links")
@@ -358,6 +360,6 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         body = CampaignUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         campaign = campaign_update(
-            campaign=self.get_object(), actor=request.user, **body.validated_data
+            campaign=self.get_object(), actor=actor_of(request), **body.validated_data
         )
         return Response(CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data)
