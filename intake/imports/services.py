@@ -274,7 +274,7 @@ def _clean_config(
     zone = str(options.get("time_zone") or settings.TIME_ZONE)
     try:
         zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a directory
         errors["options.time_zone"] = f"'{zone[:60]}' is not a time zone (e.g. Europe/Berlin)."
     if errors:
         raise ValidationError(errors)

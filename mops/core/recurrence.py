@@ -38,7 +38,7 @@ class ScheduleError(ValueError):
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a directory
         raise ScheduleError("time_zone", f"'{name}' is not a time zone.") from None
 
 

@@ -7,7 +7,7 @@ import icalendar
 import pytest
 
 from mops.core.calendarfeed import CalendarEvent, ical_calendar
-from mops.core.recurrence import ScheduleError, describe_rrule, occurrences, parse_rrule
+from mops.core.recurrence import ScheduleError, describe_rrule, occurrences, parse_rrule, zone
 
 
 def test_weekly_wednesday_keeps_local_time_across_the_autumn_change():
@@ -75,3 +75,9 @@ def test_rules_that_never_end_expanding_are_refused(rule):
     with pytest.raises(ScheduleError) as exc:
         parse_rrule(rule)
     assert exc.value.field == "rrule"
+
+
+def test_a_zone_directory_is_not_a_zone():
+    with pytest.raises(ScheduleError) as exc:
+        zone("America")
+    assert exc.value.field == "time_zone"

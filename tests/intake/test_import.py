@@ -280,6 +280,13 @@ def test_api_errors_name_field_and_line(api_for, users, service):
     assert not_json.json()["errors"][0]["field"] == "statuses"
 
 
+@pytest.mark.parametrize("zone", ["America", "a" * 300])
+def test_api_time_zone_that_is_a_directory_or_too_long_is_a_400(api_for, users, service, zone):
+    response = _post(api_for("pm"), options=f'{{"time_zone": "{zone}"}}')
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "options.time_zone"
+
+
 def test_api_refuses_other_roles(api_for, users):
     assert _post(api_for("engineer")).status_code == 403
     assert api_for("requester").get("/api/v1/request-imports/").status_code == 403
