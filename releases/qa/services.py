@@ -367,8 +367,8 @@ def _queue_preflight(run_id: int) -> None:
 def _tracking_rule() -> Callable[[str], list[Finding]]:
     """governance's taxonomy validator over its active taxonomy (its default one when none
     is stored), as a pre-flight tracking rule."""
-    from governance.taxonomy.selectors import taxonomy_current
     from governance.taxonomy import ERROR, validate_url
+    from governance.taxonomy.selectors import taxonomy_current
 
     taxonomy = taxonomy_current()
 
