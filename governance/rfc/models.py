@@ -37,6 +37,7 @@ class RfcType(models.TextChoices):
     IDENTITY = "identity", "Identity resolution"
     ATTRIBUTION = "attribution", "Attribution logic"
     TEMPLATE = "template", "Template / automation change"
+    NEW_TOOL = "new_tool", "New tool (tech stack)"
 
 
 class Risk(models.TextChoices):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from catalog.models import Service, SlaPolicy
 from catalog.services import service_create, service_publish
-from governance.models import DataContract, Monitor, RfcType, Runbook
+from governance.models import DataContract, Monitor, Runbook
 from mops.accounts.models import Team, User
 
 from . import evaluation
@@ -360,10 +360,7 @@ def _evaluation(actor: User, users: dict[str, Any]) -> None:
             input_definition=evaluation.EVALUATION_DEFINITION,
         )
         service_publish(service=service, actor=actor)
-    if (
-        Tool.objects.filter(name=CANDIDATE).exists()
-        or evaluation.NEW_TOOL_KIND not in RfcType.values
-    ):
+    if Tool.objects.filter(name=CANDIDATE).exists():
         return
     from governance.rfc.services import rfc_create
 

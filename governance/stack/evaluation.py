@@ -19,13 +19,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from catalog.hooks import AnswerNote
-from governance.models import Approval, Rfc
+from governance.models import Approval, Rfc, RfcType
 from mops.accounts.roles import GROUP_NAMES, Role
 
 from .models import GoldenPath, Layer, Tool
 
 EVALUATION_SERVICE_SLUG = "evaluate-a-new-tool"
-NEW_TOOL_KIND = "new_tool"
+NEW_TOOL_KIND = RfcType.NEW_TOOL
 # RFC states in which its approval stands (after approval, before any undo).
 RFC_APPROVED_STATES = frozenset({"approved", "scheduled", "implemented", "verified"})
 

@@ -21,7 +21,11 @@ def test_demo_stack_loads_twice_without_duplicates(users):
         Contract.objects.count(),
         Seat.objects.count(),
     )
-    assert counts[0] == len(demo.TOOLS) and counts[1] == len(demo.FLOWS)
+    # the demo's tools plus the candidate under evaluation, with its new-tool RFC
+    assert counts[0] == len(demo.TOOLS) + 1 and counts[1] == len(demo.FLOWS)
+    candidate = Tool.objects.get(name=demo.CANDIDATE)
+    assert candidate.status == "evaluating"
+    assert candidate.evaluation_rfc.change_type == "new_tool"
     point = selectors.utilisation(today=__import__("datetime").date.today()).get(
         name="Webinar Buddy"
     )

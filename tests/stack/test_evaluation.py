@@ -6,18 +6,12 @@ approved."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from governance.models import RfcType
 from governance.rfc import services as rfc_services
 from governance.stack import evaluation, services
 from governance.stack.models import Tool
 from tests.metrics.conftest import catalog  # noqa: F401 — an SLA policy for the service
 
 pytestmark = pytest.mark.django_db
-# The RFC kind `new_tool` is added to governance's RFC code once its move into
-# governance/rfc/ is committed (docs/stack.md); until then the rule's tests wait for it.
-needs_kind = pytest.mark.skipif(
-    "new_tool" not in RfcType.values, reason="the RFC kind new_tool is not in governance yet"
-)
 
 
 def _rfc(users, kind="new_tool"):
@@ -49,7 +43,6 @@ def _approve(tool, users, **extra):
     return services.tool_update(tool=tool, actor=users["pm"], status="approved", **extra)
 
 
-@needs_kind
 def test_a_tool_under_evaluation_needs_an_approved_new_tool_rfc(users, candidate):
     with pytest.raises(ValidationError) as caught:
         _approve(candidate, users)
@@ -66,7 +59,6 @@ def test_a_tool_under_evaluation_needs_an_approved_new_tool_rfc(users, candidate
     assert candidate.status == "evaluating" and candidate.evaluation_rfc is None
 
 
-@needs_kind
 def test_only_the_stack_owners_approval_counts(users, candidate, settings):
     rfc = _rfc(users)
     rfc_services.rfc_approve(rfc=rfc, actor=users["approver"])
@@ -81,7 +73,6 @@ def test_only_the_stack_owners_approval_counts(users, candidate, settings):
     assert tool.history.first().history_change_reason == f"approved by pm ({rfc.reference})"
 
 
-@needs_kind
 def test_an_admin_is_the_stack_owner_by_default(users, candidate):
     rfc = _rfc(users)
     rfc_services.rfc_approve(rfc=rfc, actor=users["admin"])
@@ -89,7 +80,6 @@ def test_an_admin_is_the_stack_owner_by_default(users, candidate):
     assert tool.status == "approved"
 
 
-@needs_kind
 def test_evaluation_cannot_be_sidestepped(users, candidate):
     with pytest.raises(ValidationError) as caught:
         services.tool_update(tool=candidate, actor=users["pm"], status="tolerated")
