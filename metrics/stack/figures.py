@@ -288,20 +288,25 @@ def _reviews(f: StackFigures, start: date, end: date) -> None:
 
 
 def _golden(f: StackFigures, start: date, end: date, zone: ZoneInfo) -> None:
+    """Live requests of the quarter counted per service first (one index range scan), then
+    each service's flows looked at once — not a flow lookup per request."""
     flows = Flow.objects.filter(services=OuterRef("service_id"))
     off_path = flows.exclude(stack.flow_golden_q())
-    counts = Request.objects.filter(
-        live_at__gte=local_midnight(start, zone), live_at__lt=local_midnight(end, zone)
-    ).aggregate(
-        n=Count("pk"),
-        mapped=Count("pk", filter=Exists(flows)),
-        golden=Count("pk", filter=Exists(flows) & ~Exists(off_path)),
+    per_service = (
+        Request.objects.filter(
+            live_at__gte=local_midnight(start, zone), live_at__lt=local_midnight(end, zone)
+        )
+        .order_by()
+        .values("service_id")
+        .annotate(n=Count("pk"), mapped=Exists(flows), off=Exists(off_path))
     )
-    f.live_requests, f.mapped_requests, f.golden_requests = (
-        counts["n"],
-        counts["mapped"],
-        counts["golden"],
-    )
+    f.live_requests = f.mapped_requests = f.golden_requests = 0
+    for row in per_service:
+        f.live_requests += row["n"]
+        if row["mapped"]:
+            f.mapped_requests += row["n"]
+            if not row["off"]:
+                f.golden_requests += row["n"]
 
 
 def _quarter(day: date | None) -> tuple[StackFigures, date, date, ZoneInfo]:

@@ -129,6 +129,8 @@ def test_dashboard_shows_the_panel(snapshot, client_for, django_assert_max_num_q
     assert b"Certified" in response.content and b"Launched within SLA" in response.content
     csv = client_for("leadership").get("/metrics/impact/?period=month&start=2025-07-01&format=csv")
     assert csv["Content-Type"].startswith("text/csv") and b"c-met-1" in csv.content
-    with django_assert_max_num_queries(60):
+    # the whole dashboard, every panel (its constancy in the data is asserted in
+    # tests/metrics/test_views.py); the tech-stack panel's nine queries took it past 60
+    with django_assert_max_num_queries(61):
         dashboard = client_for("leadership").get("/metrics/")
     assert b"Business impact" in dashboard.content
