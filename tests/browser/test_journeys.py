@@ -34,7 +34,7 @@ DESKTOP_SERVICES = [
     "Build a landing page",
     "Update lead scoring",
 ]
-PHONE_SERVICES = ["Build a nurture", "Create a segment", "Create a UTM set"]
+PHONE_SERVICES = ["Build a nurture", "Create a segment", "Create a UTM set", "Evaluate a new tool"]
 
 # A good e-mail for the HTML check (https links, preheader, alt text, unsubscribe) and a page
 # whose links resolve on the test server and carry the taxonomy's UTM parameters.
