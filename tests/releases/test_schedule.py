@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from releases.trains.schedule import (
@@ -118,6 +118,8 @@ def test_rrule_prefix_is_accepted():
     minute=st.integers(min_value=0, max_value=24 * 60 - 1),
     zone_name=st.sampled_from(["America/New_York", "Europe/Berlin", "Australia/Sydney", "UTC"]),
 )
+# Berlin's spring-forward day, a session at 01:00 that ends in the new offset (found by a draw)
+@example(day=date(2024, 3, 30), minute=60, zone_name="Europe/Berlin")
 def test_every_daily_occurrence_is_at_its_wall_time_unless_that_time_does_not_exist(
     day, minute, zone_name
 ):
@@ -140,7 +142,11 @@ def test_every_daily_occurrence_is_at_its_wall_time_unless_that_time_does_not_ex
             assert occurrence.start.astimezone(tz).replace(tzinfo=None) == wall
         else:  # in a gap: moved forward, never backward, by less than the gap (≤ 1 h)
             assert timedelta(0) < occurrence.start.astimezone(tz).replace(tzinfo=None) - wall
-        assert occurrence.end - occurrence.start == timedelta(hours=1)
+        # an hour of elapsed time (same-zone aware subtraction would count wall time: across
+        # a spring-forward, 01:00 → 03:00 local is one hour)
+        assert occurrence.end.astimezone(UTC) - occurrence.start.astimezone(UTC) == timedelta(
+            hours=1
+        )
 
 
 # --- freezes ----------------------------------------------------------------------------------
