@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Sum
 from django.utils import timezone
 
 from governance.stack import selectors as stack
@@ -288,25 +288,33 @@ def _reviews(f: StackFigures, start: date, end: date) -> None:
 
 
 def _golden(f: StackFigures, start: date, end: date, zone: ZoneInfo) -> None:
-    """Live requests of the quarter counted per service first (one index range scan), then
-    each service's flows looked at once — not a flow lookup per request."""
-    flows = Flow.objects.filter(services=OuterRef("service_id"))
-    off_path = flows.exclude(stack.flow_golden_q())
-    per_service = (
+    """Live requests of the quarter counted per service (one scan, plain GROUP BY), then the
+    flows of those services read once with their golden-path flag — a flow lookup inside
+    the grouped statement ran for every request row (434 ms at 1M requests)."""
+    counts = dict(
         Request.objects.filter(
             live_at__gte=local_midnight(start, zone), live_at__lt=local_midnight(end, zone)
         )
         .order_by()
         .values("service_id")
-        .annotate(n=Count("pk"), mapped=Exists(flows), off=Exists(off_path))
+        .annotate(n=Count("pk"))
+        .values_list("service_id", "n")
     )
-    f.live_requests = f.mapped_requests = f.golden_requests = 0
-    for row in per_service:
-        f.live_requests += row["n"]
-        if row["mapped"]:
-            f.mapped_requests += row["n"]
-            if not row["off"]:
-                f.golden_requests += row["n"]
+    mapped: set[int] = set()
+    off_path: set[int] = set()
+    flows = (
+        Flow.objects.filter(services__in=list(counts))
+        .order_by()
+        .annotate(golden=ExpressionWrapper(stack.flow_golden_q(), output_field=BooleanField()))
+        .values_list("services", "golden")
+    )
+    for service_id, golden in flows:
+        mapped.add(service_id)
+        if not golden:
+            off_path.add(service_id)
+    f.live_requests = sum(counts.values())
+    f.mapped_requests = sum(n for s, n in counts.items() if s in mapped)
+    f.golden_requests = sum(n for s, n in counts.items() if s in mapped and s not in off_path)
 
 
 def _quarter(day: date | None) -> tuple[StackFigures, date, date, ZoneInfo]:
