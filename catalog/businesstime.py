@@ -137,7 +137,12 @@ class BusinessCalendar:
         """
         try:
             zone = zoneinfo.ZoneInfo(tz)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        except (
+            zoneinfo.ZoneInfoNotFoundError,
+            ValueError,
+            TypeError,
+            OSError,
+        ):  # "America": a folder
             raise CalendarError("tz", f"{tz!r} is not a known time zone.") from None
         days: list[tuple[Interval, ...]] = [() for _ in WEEKDAYS]
         for weekday, intervals in week.items():

@@ -21,7 +21,7 @@ class UserTimeZoneMiddleware:
         if zone:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # "America": a folder
                 timezone.deactivate()
         else:
             timezone.deactivate()

@@ -762,3 +762,10 @@ def test_end_of_business_day_is_a_close_within_reach(start, after, closed):
         if after == 0
         else cal.next_business_day(cal.end_of_business_day(start, days_after=after - 1).date())
     )
+
+
+@pytest.mark.parametrize("tz", ["America", "Europe/" + "x" * 300])
+def test_a_zone_database_folder_or_an_overlong_name_is_refused_not_an_oserror(tz):
+    with pytest.raises(CalendarError) as exc:
+        BusinessCalendar.create(tz=tz, week=NINE_TO_FIVE)
+    assert exc.value.field == "tz"
