@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -21,6 +20,8 @@ from mops.accounts.roles import ADMINS, MOPS_STAFF, has_role
 from mops.core.actors import actor_of
 from mops.core.lifecycle import TransitionError
 
+from ..pages import errors_to_form as _errors_to_form
+from ..pages import problem_text as _problem_text
 from . import selectors
 from .filters import RfcFilter
 from .forms import (
@@ -55,26 +56,6 @@ from .services import (
 )
 
 CSV_RESULT_ROWS_SHOWN = 500
-
-
-def _errors_to_form(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _problem_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        return " ".join(exc.messages)
-    if isinstance(exc, TransitionError):
-        return exc.message
-    if isinstance(exc, APIException):
-        return str(exc.detail)
-    return str(exc) or "Not allowed."
 
 
 # --- RFCs ---------------------------------------------------------------------------------

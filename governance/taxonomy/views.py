@@ -35,8 +35,9 @@ from governance.selfserve import (
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, has_role
 from mops.core.actors import actor_of
-from mops.core.lifecycle import TransitionError
 
+from ..pages import errors_to_form as _errors_to_form
+from ..pages import problem_text as _problem_text
 from . import selectors
 from .codec import taxonomy_to_data
 from .filters import CampaignFilter
@@ -59,26 +60,6 @@ from .services import (
 )
 
 CSV_RESULT_ROWS_SHOWN = 500
-
-
-def _errors_to_form(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _problem_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        return " ".join(exc.messages)
-    if isinstance(exc, TransitionError):
-        return exc.message
-    if isinstance(exc, APIException):
-        return str(exc.detail)
-    return str(exc) or "Not allowed."
 
 
 # --- taxonomy ------------------------------------------------------------------------------
