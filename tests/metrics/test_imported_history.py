@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from catalog.services import calendar_create, service_create, service_publish, sla_policy_create
+from catalog.services import service_create, service_publish
 from intake.imports import services as imports
 from intake.imports.models import ImportedRequest
 from metrics.facts import request_facts_refresh_stale
@@ -47,30 +47,10 @@ MOPS-6,Waiting,Waiting for support,2026-02-20 09:00,,,,Launch a campaign
 
 
 @pytest.fixture
-def service(users):
+def service(users, policy):
+    """The shared New York calendar and Standard policy (tests/conftest.py) under one
+    published service."""
     admin = users["admin"]
-    calendar = calendar_create(
-        actor=admin,
-        name="New York",
-        slug="new-york",
-        time_zone="America/New_York",
-        working_hours={str(d): [["09:00", "17:00"]] for d in range(5)},
-        holiday_regions=["US"],
-        closed_days=[],
-    )
-    policy = sla_policy_create(
-        actor=admin,
-        name="Standard",
-        slug="standard",
-        calendar=calendar,
-        triage_hours_simple=4,
-        triage_hours_standard=4,
-        triage_hours_complex=4,
-        delivery_hours_simple=16,
-        delivery_hours_standard=40,
-        delivery_hours_complex=120,
-        at_risk_percent=75,
-    )
     service = service_create(
         actor=admin,
         name="Launch a campaign",
