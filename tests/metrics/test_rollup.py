@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from metrics import rollup, selectors
 from metrics.filters import MetricFilters
 from metrics.models import RequestDay, RequestFact
+from metrics.selectors import delivery
 
 from .conftest import ny
 
@@ -62,7 +63,7 @@ def test_figures_from_the_rollup_equal_figures_from_the_facts(history, group_by,
     f = WEEKS.with_(group_by=group_by)
     rolled = selectors.request_figures(keys, f)
     distribution = selectors.ttc_distribution(f)
-    monkeypatch.setattr(selectors, "rollup_in_step", lambda: False)
+    monkeypatch.setattr(delivery, "rollup_in_step", lambda: False)
     raw = selectors.request_figures(keys, f)
     assert selectors.ttc_distribution(f) == distribution
     assert any(c for _, c, _ in distribution)
