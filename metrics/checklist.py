@@ -7,6 +7,7 @@ item says what was found and what is missing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -196,12 +197,31 @@ def _pct(part: int, whole: int) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
 
 
+ItemRule = Callable[[Evidence], ChecklistItem]
+ITEMS: list[ItemRule] = []  # the checklist in order: one small function per item
+
+
+def _item(rule: ItemRule) -> ItemRule:
+    ITEMS.append(rule)
+    return rule
+
+
+def _settle(item: ChecklistItem, *, met: bool) -> ChecklistItem:
+    """Met when its condition holds, partial when there is any evidence, else missing."""
+    if met:
+        item.status = MET
+    elif item.evidence:
+        item.status = PARTIAL
+    return item
+
+
 def checklist_items(e: Evidence) -> list[ChecklistItem]:
     """The six verdicts from the evidence."""
-    items: list[ChecklistItem] = []
-    days = e.window_days
+    return [rule(e) for rule in ITEMS]
 
-    # 1. taxonomy and data contract
+
+@_item
+def _taxonomy_contract(e: Evidence) -> ChecklistItem:
     item = ChecklistItem("taxonomy_contract", "Published taxonomy and data contract exist", MISSING)
     if e.taxonomy_published is None:
         item.missing.append("Campaign taxonomy is not tracked in mops yet (governance).")
@@ -215,13 +235,12 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
         item.evidence.append(f"{e.contracts_published} published data contract(s).")
     else:
         item.missing.append("No published data contract.")
-    if e.taxonomy_published and e.contracts_published:
-        item.status = MET
-    elif item.evidence:
-        item.status = PARTIAL
-    items.append(item)
+    return _settle(item, met=bool(e.taxonomy_published and e.contracts_published))
 
-    # 2. intake, TTC and SLA tracked
+
+@_item
+def _intake_tracked(e: Evidence) -> ChecklistItem:
+    days = e.window_days
     item = ChecklistItem(
         "intake_tracked",
         "All work enters through intake; TTC and SLA adherence are tracked",
@@ -249,13 +268,12 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
         item.evidence.append(f"Triage SLA measured on {e.triage_decided} triage decision(s).")
     else:
         item.missing.append("No triage decision measured against its SLA.")
-    if e.submitted and e.launches and e.launches_with_ttc == e.launches and e.triage_decided:
-        item.status = MET
-    elif item.evidence:
-        item.status = PARTIAL
-    items.append(item)
+    met = e.submitted and e.launches and e.launches_with_ttc == e.launches and e.triage_decided
+    return _settle(item, met=bool(met))
 
-    # 3. templates, release trains, QA and rollback
+
+@_item
+def _templates_trains(e: Evidence) -> ChecklistItem:
     item = ChecklistItem(
         "templates_trains",
         "Campaigns ship via templates and release trains with QA and rollback",
@@ -270,7 +288,7 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
         if template_share < SHIPPED_VIA_TEMPLATE_TARGET:
             item.missing.append("Too few launches reuse an approved template.")
     else:
-        item.missing.append(f"No launch in the last {days} days.")
+        item.missing.append(f"No launch in the last {e.window_days} days.")
     train_share = None
     if e.launches_via_train is None:
         item.missing.append("Release-train boarding with QA and rollback is not tracked yet.")
@@ -288,18 +306,17 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
         item.evidence.append(
             f"{e.launches_overridden} launch(es) went live by admin override, without a train."
         )
-    if (
+    met = (
         e.launches
         and template_share >= SHIPPED_VIA_TEMPLATE_TARGET
         and train_share is not None
         and train_share >= SHIPPED_VIA_TEMPLATE_TARGET
-    ):
-        item.status = MET
-    elif item.evidence:
-        item.status = PARTIAL
-    items.append(item)
+    )
+    return _settle(item, met=bool(met))
 
-    # 4. data health and uptime monitored with alerts
+
+@_item
+def _monitoring(e: Evidence) -> ChecklistItem:
     item = ChecklistItem(
         "monitoring", "Data health and automation uptime are monitored with alerts", MISSING
     )
@@ -332,18 +349,17 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
         item.missing.append("No on-call rotation with members and a notification channel to alert.")
     else:
         item.missing.append("No active heartbeat monitor.")
-    if (
+    met = (
         e.contracts_published
         and e.datasets_scheduled == e.contracts_published
         and e.health_checks_recent
         and e.monitors_alerting
-    ):
-        item.status = MET
-    elif item.evidence:
-        item.status = PARTIAL
-    items.append(item)
+    )
+    return _settle(item, met=bool(met))
 
-    # 5. attribution coverage
+
+@_item
+def _attribution(e: Evidence) -> ChecklistItem:
     item = ChecklistItem(
         "attribution",
         f"Attribution coverage above {ATTRIBUTION_TARGET:g}% of pipeline; impact is reviewed "
@@ -373,20 +389,20 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
         )
         if item.status == MET:
             item.status = PARTIAL
-    items.append(item)
+    return item
 
-    # 6. common tasks self-serve
+
+@_item
+def _self_serve(e: Evidence) -> ChecklistItem:
     item = ChecklistItem("self_serve", "Common tasks are self-serve", MISSING)
-    share = _pct(
-        e.self_serve_launches + e.self_serve_completions, e.launches + e.self_serve_completions
-    )
+    fulfilled = e.launches + e.self_serve_completions
+    share = _pct(e.self_serve_launches + e.self_serve_completions, fulfilled)
     item.evidence.append(
         f"{e.self_serve_services} active self-serve service(s) in the catalog "
         f"(target {SELF_SERVE_SERVICES_TARGET})."
     )
     if e.self_serve_services < SELF_SERVE_SERVICES_TARGET:
         item.missing.append("Publish more self-serve services for the common tasks.")
-    fulfilled = e.launches + e.self_serve_completions
     if fulfilled:
         item.evidence.append(
             f"{share}% of fulfilled work was self-served ({e.self_serve_completions} task(s) "
@@ -394,16 +410,17 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
         )
         if share < SELF_SERVE_SHARE_TARGET:
             item.missing.append("Too little work is finished through self-serve.")
-    if (
+    met = (
         e.self_serve_services >= SELF_SERVE_SERVICES_TARGET
         and fulfilled
         and share >= SELF_SERVE_SHARE_TARGET
-    ):
+    )
+    # partial here means "a self-serve service exists" (its evidence line is always there)
+    if met:
         item.status = MET
     elif e.self_serve_services:
         item.status = PARTIAL
-    items.append(item)
-    return items
+    return item
 
 
 def checklist_evaluate() -> list[ChecklistItem]:
