@@ -365,38 +365,64 @@ def load(progress: Callable[[str], None] = lambda _: None, *, now: datetime | No
             if version is None:  # the query keeps only services with one
                 continue
             maker = rng.choice(marketers)
-            offered = [templates[i] for i in version.template_version_ids() if i in templates]
-            request = Request(
-                title=f"{DEMO_MARK}{rng.choice(THEMES)} — {service.name.lower()}",
-                service=service,
-                service_version=version,
-                team=maker.team,
-                requester=maker,
-                assignee=people["engineer"],
-                complexity=version.complexity,
-                answers=_answers(version.input_definition or []),
-                brief="What we want and why: more pipeline from the segment below.",
-                audience="Customers and trials in North America and EMEA",
-                offer="Free trial extension",
-                tracking_plan={
-                    "utm_source": "newsletter",
-                    "utm_medium": "email",
-                    "utm_campaign": f"fy{submitted:%y}q{(submitted.month - 1) // 3 + 1}"
-                    f"_na_email_promo_demo-{len(stories)}",
-                },
-                desired_live_date=(submitted + timedelta(days=rng.randint(14, 40))).date(),
-                scoring_inputs={
-                    "impact": rng.randint(1, 5),
-                    "effort": rng.randint(1, 5),
-                    "risk": rng.randint(1, 3),
-                },
-                template_version=rng.choice(offered) if offered and rng.random() < 0.7 else None,
-            )
+            request = _draw_request(rng, service, maker, people, templates, submitted, len(stories))
             story = _story(rng, request, submitted, departures[_train_for(service, trains).pk],
                            people, now)  # fmt: skip
             _trim(story, now)
             stories.append(story)
     _hotfix(stories, User.objects.filter(username="admin").first(), now)
+    requests = _write(stories, people)
+    _refresh_open(requests, now)
+    _nps(rng, marketers, now)
+    _governance(now)
+    progress(f"metrics: {len(requests)} historic request(s)")
+    return len(requests)
+
+
+def _draw_request(
+    rng: random.Random,
+    service: Service,
+    maker: User,
+    people: dict[str, User],
+    templates: dict[int, TemplateVersion],
+    submitted: datetime,
+    index: int,
+) -> Request:
+    """One historic request for `service` by `maker` (unsaved), its answers and scoring drawn."""
+    version = service.current_version
+    assert version is not None  # load keeps only services with one
+    offered = [templates[i] for i in version.template_version_ids() if i in templates]
+    return Request(
+        title=f"{DEMO_MARK}{rng.choice(THEMES)} — {service.name.lower()}",
+        service=service,
+        service_version=version,
+        team=maker.team,
+        requester=maker,
+        assignee=people["engineer"],
+        complexity=version.complexity,
+        answers=_answers(version.input_definition or []),
+        brief="What we want and why: more pipeline from the segment below.",
+        audience="Customers and trials in North America and EMEA",
+        offer="Free trial extension",
+        tracking_plan={
+            "utm_source": "newsletter",
+            "utm_medium": "email",
+            "utm_campaign": f"fy{submitted:%y}q{(submitted.month - 1) // 3 + 1}"
+            f"_na_email_promo_demo-{index}",
+        },
+        desired_live_date=(submitted + timedelta(days=rng.randint(14, 40))).date(),
+        scoring_inputs={
+            "impact": rng.randint(1, 5),
+            "effort": rng.randint(1, 5),
+            "risk": rng.randint(1, 3),
+        },
+        template_version=rng.choice(offered) if offered and rng.random() < 0.7 else None,
+    )
+
+
+def _write(stories: list[Story], people: dict[str, User]) -> list[Request]:
+    """Save the stories' requests with their priorities, events and boardings (bulk, with
+    history where the model keeps it)."""
     requests = [s.request for s in stories]
     priorities = []
     for request in requests:
@@ -426,11 +452,7 @@ def load(progress: Callable[[str], None] = lambda _: None, *, now: datetime | No
         if s.departure is not None and s.boarded_at is not None
     ]
     bulk_create_with_history(boardings, Boarding, default_change_reason="demo history")
-    _refresh_open(requests, now)
-    _nps(rng, marketers, now)
-    _governance(now)
-    progress(f"metrics: {len(requests)} historic request(s)")
-    return len(requests)
+    return requests
 
 
 def _refresh_open(requests: list[Request], now: datetime) -> None:

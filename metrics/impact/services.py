@@ -218,6 +218,48 @@ def certification(
     return not reasons, reasons, versions
 
 
+def _read_warehouse(
+    tables: dict[str, tuple[DatasetRole, statements.Table]], params: dict[str, Any]
+) -> tuple[
+    dict[str, str], list[tuple[Any, ...]], list[str], list[tuple[Any, ...]], tuple[Any, ...] | None
+]:
+    """A period's statements run in the warehouse(s): their SQL as run, the rate rows and
+    columns, the attribution rows and the identity row (None without an identities role).
+    Raises psycopg.Error or ValidationError when a warehouse cannot be read."""
+    opps_role, opps = tables["opportunities"]
+    _, touches = tables["campaign_touches"]
+    identity = tables.get("identities")
+    with warehouse.connect(opps_role.dataset.warehouse) as conn:
+        touches = replace(touches, indexed=warehouse.indexed_columns(conn, touches))
+        texts = {
+            "rates": statements.rates_statement(opps, touches),
+            "attribution": statements.attribution_statement(opps, touches),
+        }
+        rendered = {k: v.as_string(conn) for k, v in texts.items()}
+        rate_rows, rate_columns, attribution_rows = statements.read_period(
+            conn, texts["rates"], texts["attribution"], params
+        )
+    identity_row = None
+    if identity is not None:
+        with warehouse.connect(identity[0].dataset.warehouse) as conn:
+            statement = statements.identities_statement(identity[1])
+            rendered["identities"] = statement.as_string(conn)
+            identity_row = conn.execute(statement, params).fetchone()
+    return rendered, rate_rows, rate_columns, attribution_rows, identity_row
+
+
+def _identity_figures(row: tuple[Any, ...] | None, threshold: float) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    total, confident = row
+    return {
+        "identities": total,
+        "confident": confident,
+        "threshold": threshold,
+        "confidence": 100.0 * confident / total if total else None,
+    }
+
+
 def snapshot_compute(*, period: str, start: date) -> ImpactSnapshot | None:
     """Compute one period's figures inside the warehouse (three statements, arrays for the
     cohort list) and store them with statements, inputs and contract versions.
@@ -244,26 +286,10 @@ def snapshot_compute(*, period: str, start: date) -> ImpactSnapshot | None:
         "threshold": threshold,
         **cohorts.cohort_parameters(launches),
     }
-    opps_role, opps = tables["opportunities"]
-    _, touches = tables["campaign_touches"]
-    identity = tables.get("identities")
     try:
-        with warehouse.connect(opps_role.dataset.warehouse) as conn:
-            touches = replace(touches, indexed=warehouse.indexed_columns(conn, touches))
-            texts = {
-                "rates": statements.rates_statement(opps, touches),
-                "attribution": statements.attribution_statement(opps, touches),
-            }
-            rendered = {k: v.as_string(conn) for k, v in texts.items()}
-            rate_rows, rate_columns, attribution_rows = statements.read_period(
-                conn, texts["rates"], texts["attribution"], params
-            )
-        identity_row = None
-        if identity is not None:
-            with warehouse.connect(identity[0].dataset.warehouse) as conn:
-                statement = statements.identities_statement(identity[1])
-                rendered["identities"] = statement.as_string(conn)
-                identity_row = conn.execute(statement, params).fetchone()
+        rendered, rate_rows, rate_columns, attribution_rows, identity_row = _read_warehouse(
+            tables, params
+        )
     except (psycopg.Error, ValidationError) as exc:
         reason = (
             warehouse.describe_error(exc, 0)
@@ -273,15 +299,7 @@ def snapshot_compute(*, period: str, start: date) -> ImpactSnapshot | None:
         return snapshot_mark_stale(period=period, start=start, reason=str(reason))
     rates = figures.rate_figures(rate_rows, rate_columns, launch_dicts)
     attribution = figures.attribution_figures(attribution_rows, cost["total"], model)
-    identities = None
-    if identity_row is not None:
-        total, confident = identity_row
-        identities = {
-            "identities": total,
-            "confident": confident,
-            "threshold": threshold,
-            "confidence": 100.0 * confident / total if total else None,
-        }
+    identities = _identity_figures(identity_row, threshold)
     roles = [item for item, _ in tables.values()]
     certified, reasons, versions = certification(roles, rates["coverage"])
     inputs = {
