@@ -206,8 +206,8 @@ FROM governance_dataset d JOIN governance_datacontract c ON c.dataset_id = d.id,
      LATERAL generate_series(%(now)s::timestamptz - interval '730 days', %(now)s::timestamptz,
                              interval '6 hours') AS t;
 INSERT INTO governance_checkresult (run_id, key, kind, dimension, status, value, unit,
-    semantics, error, detail)
-SELECT r.id, k.key, k.kind, 'uniqueness', 'passed', random() * k.scale, '', '', '', '{}'
+    semantics, error, error_code, error_detail, detail)
+SELECT r.id, k.key, k.kind, 'uniqueness', 'passed', random() * k.scale, '', '', '', '', '', '{}'
 FROM governance_checkrun r
      CROSS JOIN (VALUES ('duplicates:email', 'duplicates', 20.0), ('duplicates:key', 'duplicates', 5.0),
              ('coverage:campaign', 'coverage', 15.0),
@@ -221,8 +221,8 @@ SELECT 'bench:' || g, 'monitor', 'Bench incident ' || g, '', 'resolved', '', 0, 
 FROM generate_series(1, 3000) AS g,
      LATERAL (SELECT %(now)s::timestamptz - (g / 3000.0) * interval '730 days' AS o) AS x;
 INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,
-    is_staff, is_active, date_joined)
-SELECT '!', false, 'bench-requester-' || g, '', '', '', false, true, %(now)s
+    is_staff, is_active, date_joined, time_zone)
+SELECT '!', false, 'bench-requester-' || g, '', '', '', false, true, %(now)s, ''
 FROM generate_series(1, 2000) AS g;
 INSERT INTO metrics_npssurvey (quarter, sent_at)
 SELECT 'B' || to_char(q, 'YYYY') || '-' || extract(quarter FROM q), q
