@@ -93,6 +93,43 @@ def test_backlog_aging_at_each_period_end(history):
     assert result[W27].previous == 0.0
 
 
+@pytest.mark.parametrize("group_by", ["class", "service", "team", "channel"])
+def test_backlog_aging_per_group_adds_up_to_the_overall_figure(history, group_by):
+    # a fact with no team (a requester who had none), so the team grouping shows "No team"
+    RequestFact.objects.filter(request__title="R7").update(team=None)
+    overall = selectors.backlog_aging(WEEKS)
+    grouped = selectors.backlog_aging(WEEKS.with_(group_by=group_by))
+    assert grouped.total is not None
+    for week in (W27, W28):
+        point = points(overall)[week]
+        members = [{p.start: p for p in s.points}[week] for s in grouped.series]
+        assert sum(p.count for p in members) == point.count
+        assert sum(p.extra["aged"] for p in members) == point.extra["aged"]
+        total = points(grouped.total)[week]
+        assert (total.count, total.extra["aged"], total.value) == (
+            point.count,
+            point.extra["aged"],
+            point.value,
+        )
+    open_then = selectors.drill_facts("backlog_open", WEEKS.with_(bucket=W27)).select_related(
+        "service", "team"
+    )
+    label = selectors.GROUPS[group_by][1]
+    fields = selectors.GROUPS[group_by][0]
+    expected = {label({f: _field(fact, f) for f in fields})[1] for fact in open_then}
+    shown = {s.label for s in grouped.series if points(grouped, grouped.series.index(s))[W27].count}
+    assert shown == expected
+    if group_by == "team":
+        assert "No team" in shown
+
+
+def _field(fact, name):
+    value = fact
+    for part in name.split("__"):
+        value = getattr(value, part) if value is not None else None
+    return value
+
+
 def test_template_reuse_and_self_serve_share(history):
     reuse = points(selectors.metric_result("template_reuse", WEEKS))
     assert (reuse[W27].value, reuse[W28].value) == (50.0, 66.67)  # R1 | R3, R5 of R3-R5
