@@ -213,27 +213,19 @@ METRICS: dict[str, MetricDefinition] = {
                 "sales)."
             ),
         ),
-        MetricDefinition(
-            key="submitted",
-            title="Requests submitted",
-            unit="requests",
-            group=THROUGHPUT,
-            definition="Requests first submitted in the period (drafts never submitted excluded)."
-            + _PERIOD_NOTE,
-        ),
-        MetricDefinition(
-            key="accepted",
-            title="Requests accepted",
-            unit="requests",
-            group=THROUGHPUT,
-            definition="Requests first accepted at triage in the period." + _PERIOD_NOTE,
-        ),
-        MetricDefinition(
-            key="shipped",
-            title="Requests shipped",
-            unit="requests",
-            group=THROUGHPUT,
-            definition="Requests that first went live in the period." + _PERIOD_NOTE,
+        *(
+            MetricDefinition(
+                key=key,
+                title=f"Requests {key}",
+                unit="requests",
+                group=THROUGHPUT,
+                definition=f"Requests {what} in the period{excluded}." + _PERIOD_NOTE,
+            )
+            for key, what, excluded in (
+                ("submitted", "first submitted", " (drafts never submitted excluded)"),
+                ("accepted", "first accepted at triage", ""),
+                ("shipped", "that first went live", ""),
+            )
         ),
         MetricDefinition(
             key="experiments",

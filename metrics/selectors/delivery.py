@@ -90,6 +90,21 @@ def _rolled_count() -> dict[str, Expression]:
     return {"v": Sum("n"), "n": Sum("n")}
 
 
+def _sla_figure(time_field: str, met: str, kind: str) -> RequestFigure:
+    """Adherence to an SLA clock: the share of measured requests (`met` not NULL) that met
+    it, with the breached count; drills into the breaches."""
+    return RequestFigure(
+        time_field=time_field,
+        of=Q(**{f"{met}__isnull": False}),
+        value=lambda of: share(Q(**{met: True}), of=of),
+        extras=lambda: {"breached": Count(Value(1), filter=Q(**{met: False}))},
+        drill=f"{met.removesuffix('_met')}_breached",
+        total="sla",
+        kind=kind,
+        rolled=_rolled_sla,
+    )
+
+
 REQUEST_FIGURES: dict[str, RequestFigure] = {
     "ttc": RequestFigure(
         time_field="live_at",
@@ -102,26 +117,8 @@ REQUEST_FIGURES: dict[str, RequestFigure] = {
         },
         drill="ttc",
     ),
-    "triage_sla": RequestFigure(
-        time_field="triaged_at",
-        of=Q(triage_met__isnull=False),
-        value=lambda of: share(Q(triage_met=True), of=of),
-        extras=lambda: {"breached": Count(Value(1), filter=Q(triage_met=False))},
-        drill="triage_breached",
-        total="sla",
-        kind=RequestDay.Kind.TRIAGED,
-        rolled=_rolled_sla,
-    ),
-    "delivery_sla": RequestFigure(
-        time_field="live_at",
-        of=Q(delivery_met__isnull=False),
-        value=lambda of: share(Q(delivery_met=True), of=of),
-        extras=lambda: {"breached": Count(Value(1), filter=Q(delivery_met=False))},
-        drill="delivery_breached",
-        total="sla",
-        kind=RequestDay.Kind.LIVE,
-        rolled=_rolled_sla,
-    ),
+    "triage_sla": _sla_figure("triaged_at", "triage_met", RequestDay.Kind.TRIAGED),
+    "delivery_sla": _sla_figure("live_at", "delivery_met", RequestDay.Kind.LIVE),
     "template_reuse": RequestFigure(
         time_field="live_at",
         of=None,
