@@ -422,7 +422,7 @@ def _mean_points(series: selectors.Series) -> float | None:
 
 def panel_data_health(ctx: Context) -> Panel:
     keys = ("data_completeness", "data_accuracy", "duplicates_per_1k", "attribution_coverage")
-    results = [selectors.data_health(k, ctx.f) for k in keys]
+    results = list(selectors.data_health_figures(list(keys), ctx.f).values())
     _, rows = _figure_rows(results)
     return Panel(
         key="data_health",

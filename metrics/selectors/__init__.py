@@ -27,7 +27,7 @@ from .delivery import (
 )
 from .drill import DRILL_QUERIES, drill_facts
 from .outcomes import experiments, nps
-from .quality import data_health
+from .quality import data_health, data_health_figures
 from .reliability import monitor_uptimes, mttr, uptime
 from .results import MetricResult, Point, Series
 from .scope import GROUPS, _period_ends, _period_windows, _window, facts_filtered, filtered, zone
@@ -46,6 +46,7 @@ __all__ = [
     "_window",
     "backlog_aging",
     "data_health",
+    "data_health_figures",
     "drill_facts",
     "experiments",
     "facts_filtered",
