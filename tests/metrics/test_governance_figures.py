@@ -270,6 +270,21 @@ def test_data_health_figure_is_one_query(health, django_assert_num_queries):
         selectors.data_health("attribution_coverage", WEEKS)
 
 
+def test_data_health_figures_together_equal_each_alone(health, django_assert_num_queries):
+    keys = ["data_completeness", "data_accuracy", "duplicates_per_1k", "attribution_coverage"]
+    with django_assert_num_queries(3):  # two run scores, one for both check-result figures
+        together = selectors.data_health_figures(keys, WEEKS)
+    assert list(together) == keys
+    for key in keys:
+        alone = selectors.data_health(key, WEEKS)
+        shown = [(p.start, p.value, p.count, p.previous) for p in alone.series[0].points]
+        assert [
+            (p.start, p.value, p.count, p.previous) for p in together[key].series[0].points
+        ] == (shown)
+    assert points(together["duplicates_per_1k"])[W28].value == 3.5
+    assert points(together["attribution_coverage"])[W28].value == 93.0
+
+
 def test_monitoring_and_attribution_items_read_governance(health, monitors, users):
     health["b"].schedule = ""
     health["b"].save(update_fields=["schedule"])
