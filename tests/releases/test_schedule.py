@@ -8,6 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from catalog.businesstime import BusinessCalendar
 from releases.trains.schedule import (
     CalendarEvent,
     FreezeRule,
@@ -228,13 +229,8 @@ def test_channel_freeze_applies_only_to_its_channels():
 
 
 def _business_calendar(closed: dict[date, str] | None = None):
-    # catalog's business-time engine; these tests run as soon as it lands.
-    businesstime = pytest.importorskip("catalog.businesstime")
-
     week = {d: [(time(9), time(17))] for d in range(5)}
-    return businesstime.BusinessCalendar.create(
-        tz="America/New_York", week=week, closed_dates=closed or {}
-    )
+    return BusinessCalendar.create(tz="America/New_York", week=week, closed_dates=closed or {})
 
 
 def test_cutoff_is_n_business_hours_before_departure():
