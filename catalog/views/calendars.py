@@ -1,0 +1,169 @@
+"""SLA policy and business calendar pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import ADMINS, READ_EVERYTHING
+from mops.core.views import call_service
+
+from .. import selectors
+from ..forms import CalendarForm, SlaPolicyForm
+from ..models import Calendar, SlaPolicy
+from ..services import (
+    calendar_create,
+    calendar_update,
+    can_edit_calendars,
+    sla_policy_create,
+    sla_policy_update,
+)
+
+
+class SlaListView(RoleRequiredMixin, TemplateView):
+    template_name = "catalog/sla_list.html"
+    read_roles = READ_EVERYTHING
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["policies"] = list(selectors.sla_policies())
+        context["calendars"] = list(selectors.calendars())
+        context["can_edit"] = can_edit_calendars(self.request.user)
+        return context
+
+
+class CalendarDetailView(RoleRequiredMixin, TemplateView):
+    template_name = "catalog/calendar_detail.html"
+    read_roles = READ_EVERYTHING
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        calendar = get_object_or_404(selectors.calendars(), slug=kwargs["slug"])
+        today = timezone.localdate()
+        upcoming = [
+            (day, name)
+            for day, name in calendar.closed_dates([today.year, today.year + 1]).items()
+            if today <= day <= today + timedelta(days=365)
+        ]
+        context = super().get_context_data(**kwargs)
+        context.update(
+            calendar=calendar,
+            upcoming=upcoming,
+            can_edit=can_edit_calendars(self.request.user),
+            policies=list(calendar.sla_policies.all()),
+        )
+        return context
+
+
+class CalendarEditView(RoleRequiredMixin, View):
+    read_roles = ADMINS
+    write_roles = ADMINS
+
+    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        calendar = get_object_or_404(Calendar, slug=slug) if slug else None
+        form = CalendarForm(
+            initial=CalendarForm.initial_for(calendar)
+            if calendar
+            else {"time_zone": settings.TIME_ZONE, **{f"day_{d}": "09:00-17:00" for d in range(5)}}
+        )
+        return render(request, "catalog/calendar_form.html", {"form": form, "calendar": calendar})
+
+    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        calendar = get_object_or_404(Calendar, slug=slug) if slug else None
+        form = CalendarForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            fields = {
+                "name": data["name"],
+                "slug": data["slug"],
+                "time_zone": data["time_zone"],
+                "working_hours": data["working_hours"],
+                "holiday_regions": form.holiday_regions(),
+            }
+            if calendar is None:
+                ok, saved = call_service(
+                    request,
+                    calendar_create,
+                    form=form,
+                    field_map={"working_hours": "day_0"},
+                    actor=request.user,
+                    closed_days=data["closed_days"],
+                    **fields,
+                )
+            else:
+                ok, saved = call_service(
+                    request,
+                    calendar_update,
+                    form=form,
+                    field_map={"working_hours": "day_0"},
+                    calendar=calendar,
+                    actor=request.user,
+                    closed_days=data["closed_days"],
+                    **fields,
+                )
+            if ok and saved is not None:
+                calendar = saved
+                messages.success(request, f"Calendar “{calendar.name}” saved.")
+                return redirect("catalog:calendar_detail", slug=calendar.slug)
+        return render(
+            request, "catalog/calendar_form.html", {"form": form, "calendar": calendar}, status=400
+        )
+
+
+class SlaPolicyEditView(RoleRequiredMixin, View):
+    read_roles = ADMINS
+    write_roles = ADMINS
+
+    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        policy = get_object_or_404(SlaPolicy, slug=slug) if slug else None
+        form = SlaPolicyForm(instance=policy)
+        return render(request, "catalog/policy_form.html", {"form": form, "policy": policy})
+
+    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        policy = get_object_or_404(SlaPolicy, slug=slug) if slug else None
+        form = SlaPolicyForm(request.POST, instance=SlaPolicy() if policy is None else None)
+        if form.is_valid():
+            fields = form.service_fields()
+            if policy is None:
+                ok, saved = call_service(
+                    request, sla_policy_create, form=form, actor=request.user, **fields
+                )
+            else:
+                ok, saved = call_service(
+                    request,
+                    sla_policy_update,
+                    form=form,
+                    policy=policy,
+                    actor=request.user,
+                    **fields,
+                )
+            if ok and saved is not None:
+                policy = saved
+                messages.success(request, f"SLA policy “{policy.name}” saved.")
+                return redirect("catalog:sla_list")
+        return render(
+            request, "catalog/policy_form.html", {"form": form, "policy": policy}, status=400
+        )
+
+
+class HolidayPreviewView(RoleRequiredMixin, View):
+    """htmx: the calendar form's region choices for the picked country and its next holidays."""
+
+    read_roles = ADMINS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = CalendarForm(
+            initial={
+                "holiday_country": request.GET.get("holiday_country", "")[:10],
+                "holiday_subdivision": request.GET.get("holiday_subdivision", "")[:10],
+            }
+        )
+        return render(request, "catalog/includes/holiday_fields.html", {"form": form})

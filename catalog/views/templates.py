@@ -1,0 +1,199 @@
+"""Template pages: list, detail, edit, publish a version, roll back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+from django.views.generic import ListView, TemplateView
+
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import READ_EVERYTHING
+from mops.core.views import call_service
+
+from .. import selectors
+from ..filters import TemplateFilter
+from ..forms import TemplateForm, TemplateRollbackForm, TemplateVersionForm
+from ..models import Template
+from ..services import (
+    CATALOG_EDITORS,
+    can_edit_catalog,
+    template_create,
+    template_publish,
+    template_rollback,
+    template_update,
+)
+
+
+class TemplateListView(RoleRequiredMixin, ListView):
+    template_name = "catalog/template_list.html"
+    read_roles = READ_EVERYTHING
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[Template]:
+        self.filterset = TemplateFilter(self.request.GET, queryset=selectors.templates())
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_edit"] = can_edit_catalog(self.request.user)
+        return context
+
+
+class TemplateDetailView(RoleRequiredMixin, TemplateView):
+    template_name = "catalog/template_detail.html"
+    read_roles = READ_EVERYTHING
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        template = get_object_or_404(selectors.templates(), slug=kwargs["slug"])
+        context = super().get_context_data(**kwargs)
+        context.update(
+            template=template,
+            versions=list(selectors.template_versions(template)),
+            services=list(template.services.order_by("name")),
+            can_edit=can_edit_catalog(self.request.user),
+            rollback_form=kwargs.get("rollback_form") or TemplateRollbackForm(),
+        )
+        return context
+
+
+class TemplateEditView(RoleRequiredMixin, View):
+    """New template (with its version 1) or an edit of the template's own fields."""
+
+    read_roles = CATALOG_EDITORS
+    write_roles = CATALOG_EDITORS
+
+    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        template = get_object_or_404(Template, slug=slug) if slug else None
+        return render(
+            request,
+            "catalog/template_form.html",
+            {
+                "form": TemplateForm(instance=template),
+                "version_form": None
+                if template
+                else TemplateVersionForm(initial={"changelog": "First version."}),
+                "template": template,
+            },
+        )
+
+    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        template = get_object_or_404(Template, slug=slug) if slug else None
+        form = TemplateForm(request.POST, instance=Template() if template is None else None)
+        version_form = TemplateVersionForm(request.POST) if template is None else None
+        valid = form.is_valid() & (version_form.is_valid() if version_form else True)
+        if valid:
+            fields = {name: form.cleaned_data[name] for name in TemplateForm.Meta.fields}
+            if template is None:
+                assert version_form is not None
+                ok, saved = call_service(
+                    request,
+                    template_create,
+                    form=form,
+                    actor=request.user,
+                    **fields,
+                    **version_form.cleaned_data,
+                )
+            else:
+                ok, saved = call_service(
+                    request,
+                    template_update,
+                    form=form,
+                    template=template,
+                    actor=request.user,
+                    **fields,
+                )
+            if ok and saved is not None:
+                template = saved
+                messages.success(request, f"Template “{template.name}” saved.")
+                return redirect("catalog:template_detail", slug=template.slug)
+        return render(
+            request,
+            "catalog/template_form.html",
+            {"form": form, "version_form": version_form, "template": template},
+            status=400,
+        )
+
+
+class TemplatePublishView(RoleRequiredMixin, View):
+    """Publish a new version (the form starts from the current one)."""
+
+    read_roles = CATALOG_EDITORS
+    write_roles = CATALOG_EDITORS
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        import json
+
+        template = get_object_or_404(Template.objects.select_related("current_version"), slug=slug)
+        current = template.current_version
+        initial = (
+            {
+                "content": current.content,
+                "spec": json.dumps(current.spec, indent=2),
+                "rollback_plan": current.rollback_plan,
+            }
+            if current
+            else {}
+        )
+        return render(
+            request,
+            "catalog/template_publish.html",
+            {"template": template, "form": TemplateVersionForm(initial=initial)},
+        )
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        template = get_object_or_404(Template, slug=slug)
+        form = TemplateVersionForm(request.POST)
+        if form.is_valid():
+            ok, version = call_service(
+                request,
+                template_publish,
+                form=form,
+                template=template,
+                actor=request.user,
+                **form.cleaned_data,
+            )
+            if ok and version is not None:
+                messages.success(request, f"{template.name} version {version.number} published.")
+                return redirect("catalog:template_detail", slug=template.slug)
+        return render(
+            request,
+            "catalog/template_publish.html",
+            {"template": template, "form": form},
+            status=400,
+        )
+
+
+class TemplateRollbackView(RoleRequiredMixin, View):
+    read_roles = CATALOG_EDITORS
+    write_roles = CATALOG_EDITORS
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        template = get_object_or_404(Template, slug=slug)
+        form = TemplateRollbackForm(request.POST)
+        if form.is_valid():
+            ok, version = call_service(
+                request,
+                template_rollback,
+                form=form,
+                template=template,
+                actor=request.user,
+                to_number=form.cleaned_data["to_number"],
+                changelog=form.cleaned_data.get("changelog") or "",
+            )
+            if ok and version is not None:
+                messages.success(
+                    request,
+                    f"{template.name}: version {form.cleaned_data['to_number']} restored "
+                    f"as version {version.number}.",
+                )
+                return redirect("catalog:template_detail", slug=template.slug)
+        view = TemplateDetailView()
+        view.setup(request, slug=slug)
+        context = view.get_context_data(slug=slug, rollback_form=form)
+        return render(request, "catalog/template_detail.html", context, status=400)
