@@ -9,8 +9,6 @@ from django import forms
 
 from .. import inputdef
 
-# --- the request form ---------------------------------------------------------------------
-
 
 class _LenientChoiceField(forms.ChoiceField):
     """Choice membership is checked by inputdef.validate_answers (which skips hidden fields)."""

@@ -15,13 +15,7 @@ from mops.core.timezones import TimeZoneField
 
 from .. import holidayregions
 from ..closeddays import ClosedDayError, ClosedSpan, parse_closed_days
-from ..models import (
-    TARGET_CHOICES,
-    WEEKDAYS,
-    Calendar,
-    SlaPolicy,
-    _time_zones,
-)
+from ..models import TARGET_CHOICES, WEEKDAYS, Calendar, SlaPolicy, _time_zones
 from ..services import POLICY_FIELDS
 from .templates import _slug_optional
 

@@ -12,8 +12,6 @@ from django.core.exceptions import ValidationError
 from .. import inputdef
 from .answers import _LenientChoiceField
 
-# --- the input-definition editor (a formset, one form per field) --------------------------
-
 CONDITION_ROWS = 3
 OP_CHOICES = [("", "—")] + list(inputdef.OPS.items())
 

@@ -9,16 +9,7 @@ from django.utils.text import slugify
 
 from mops.accounts.models import Team
 
-from ..models import (
-    ChangeType,
-    Channel,
-    Complexity,
-    SelfServeTool,
-    SlaPolicy,
-    Template,
-)
-
-# --- service, calendar, policy and template forms -----------------------------------------
+from ..models import ChangeType, Channel, Complexity, SelfServeTool, SlaPolicy, Template
 
 
 class ServiceForm(forms.Form):

@@ -8,9 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from ..models import (
-    Template,
-)
+from ..models import Template
 
 
 class TemplateForm(forms.ModelForm):

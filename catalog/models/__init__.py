@@ -22,17 +22,8 @@ from .calendars import (
     validate_time_zone,
     validate_working_hours,
 )
-from .choices import (
-    ChangeType,
-    Channel,
-    Complexity,
-)
-from .policies import (
-    TARGET_CHOICES,
-    SlaPolicy,
-    parse_target_token,
-    validate_target_kinds,
-)
+from .choices import ChangeType, Channel, Complexity
+from .policies import TARGET_CHOICES, SlaPolicy, parse_target_token, validate_target_kinds
 from .services import (
     RESERVED_SLUGS,
     SERVICE_LIFECYCLE,
@@ -43,11 +34,7 @@ from .services import (
     ServiceVersion,
     validate_input_definition,
 )
-from .templates import (
-    PatternKind,
-    Template,
-    TemplateVersion,
-)
+from .templates import PatternKind, Template, TemplateVersion
 
 __all__ = [
     "Calendar",

@@ -28,9 +28,6 @@ if TYPE_CHECKING:  # pragma: no cover
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-# --- business calendars -------------------------------------------------------------------
-
-
 def parse_hhmm(value: str, *, allow_24: bool = False) -> time | None:
     """'09:30' → time(9, 30); '24:00' → None (end of day) when allowed. ValueError otherwise."""
     text = str(value).strip()
@@ -331,6 +328,3 @@ class ClosedDay(models.Model):
         return ClosedSpan(
             start=self.date, end=self.end_date or self.date, name=self.name, yearly=self.yearly
         )
-
-
-# --- SLA policies -------------------------------------------------------------------------

@@ -13,13 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from mops.core.models import TimeStampedModel
 
-from ..businesstime import (
-    CalendarError,
-    SlaBudget,
-    SlaTarget,
-    TargetKind,
-    nominal_budget,
-)
+from ..businesstime import CalendarError, SlaBudget, SlaTarget, TargetKind, nominal_budget
 from .calendars import Calendar, format_hours
 from .choices import Complexity
 
@@ -167,6 +161,3 @@ class SlaPolicy(TimeStampedModel):
 
     def triage_summary(self) -> list[tuple[str, str, str]]:
         return [(c.value, c.label, self.describe_target("triage", c.value)) for c in Complexity]
-
-
-# --- templates ----------------------------------------------------------------------------

@@ -71,6 +71,3 @@ class TemplateVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template.name} v{self.number}"
-
-
-# --- services -----------------------------------------------------------------------------

@@ -15,17 +15,10 @@ from mops.core.services import fields_check, model_update, require_role
 from mops.core.timezones import default_time_zone
 
 from ..closeddays import DEFAULT_NAME, ClosedSpan
-from ..models import (
-    Calendar,
-    ClosedDay,
-    validate_working_hours,
-)
+from ..models import Calendar, ClosedDay, validate_working_hours
 from .roles import CALENDAR_EDITORS
 
 CALENDAR_FIELDS = ("name", "slug", "time_zone", "working_hours", "holiday_regions")
-
-
-# --- calendars ----------------------------------------------------------------------------
 
 
 def _closed_day_rows(

@@ -11,12 +11,8 @@ from mops.core.audit import set_change_reason
 from mops.core.services import fields_check, model_update, require_role
 from mops.core.slugs import unique_slug
 
-from ..models import (
-    SlaPolicy,
-)
+from ..models import SlaPolicy
 from .roles import CALENDAR_EDITORS
-
-# --- SLA policies -------------------------------------------------------------------------
 
 POLICY_FIELDS = (
     "name",

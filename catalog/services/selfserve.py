@@ -11,14 +11,7 @@ from mops.accounts.models import User
 from mops.accounts.roles import Role, has_role
 
 from .. import hooks
-from ..models import (
-    SelfServeCompletion,
-    SelfServeTool,
-    Service,
-    ServiceStatus,
-)
-
-# --- self-serve ---------------------------------------------------------------------------
+from ..models import SelfServeCompletion, SelfServeTool, Service, ServiceStatus
 
 # Who may finish a self-serve task: the people who could otherwise open a request for it.
 SELF_SERVERS: frozenset[str] = frozenset({Role.REQUESTER, Role.PM, Role.ADMIN})

@@ -18,12 +18,7 @@ from mops.core.services import fields_check, model_update, require_role
 from mops.core.slugs import unique_slug
 
 from .. import inputdef
-from ..models import (
-    RESERVED_SLUGS,
-    Service,
-    ServiceVersion,
-    Template,
-)
+from ..models import RESERVED_SLUGS, Service, ServiceVersion, Template
 from .roles import CATALOG_EDITORS
 
 SERVICE_FIELDS = (
@@ -48,9 +43,6 @@ def _definition(value: Any) -> list[dict[str, Any]]:
     if errors:
         raise ValidationError({"input_definition": [str(e) for e in errors]})
     return inputdef.normalize_definition(value)
-
-
-# --- services -----------------------------------------------------------------------------
 
 
 def _templates_snapshot(templates: Iterable[Template]) -> list[dict[str, Any]]:

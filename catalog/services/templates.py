@@ -14,16 +14,10 @@ from mops.core.audit import set_change_reason
 from mops.core.services import fields_check, model_update, require_role
 from mops.core.slugs import unique_slug
 
-from ..models import (
-    Template,
-    TemplateVersion,
-)
+from ..models import Template, TemplateVersion
 from .roles import CATALOG_EDITORS
 
 TEMPLATE_FIELDS = ("name", "slug", "kind", "channel", "owner_team", "description")
-
-
-# --- templates ----------------------------------------------------------------------------
 
 
 def template_create(
