@@ -103,10 +103,7 @@ def _pages_for(role: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("username", ["requester", "pm", "leader"])
-def test_no_main_page_scrolls_sideways_on_a_phone(
-    browser, live_server, settings, demo_site, username
-):
+def _phone_login(browser, live_server, settings, username: str):
     from mops.accounts.demo_logins import PASSWORD
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -118,6 +115,14 @@ def test_no_main_page_scrolls_sideways_on_a_phone(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/login/" not in url)
+    return context, page
+
+
+@pytest.mark.parametrize("username", ["requester", "pm", "leader"])
+def test_no_main_page_scrolls_sideways_on_a_phone(
+    browser, live_server, settings, demo_site, username
+):
+    context, page = _phone_login(browser, live_server, settings, username)
     failures = []
     for path in _pages_for(username):
         response = page.goto(path)
@@ -136,5 +141,31 @@ def test_no_main_page_scrolls_sideways_on_a_phone(
         assert "Expected of you" in row.locator("td.expected").evaluate(
             "el => getComputedStyle(el, '::before').content"
         )
+    context.close()
+    assert failures == [], "\n".join(failures)
+
+
+def test_unbroken_user_text_and_json_stay_within_a_phone(browser, live_server, settings, demo_site):
+    """A title, comment or notification of one long word wraps, and JSON in a <pre> scrolls
+    inside its box (the hostile probe widened the home page to 1,110 px with a comment of
+    5,000 x's, and the taxonomy docs' JSON to 497 px)."""
+    from intake.models import Request
+    from intake.services import comment_create
+    from mops.accounts.models import User
+    from mops.notify.models import Notification
+
+    requester = User.objects.get(username="requester")
+    req = Request.objects.filter(team=requester.team).exclude(status="draft").order_by("-pk")[0]
+    comment_create(request=req, actor=requester, body="x" * 5000)
+    note = Notification.objects.create(user=requester, text="y" * 300, url=f"/requests/{req.pk}/")
+    context, page = _phone_login(browser, live_server, settings, "requester")
+    failures = []
+    for path in ("/", "/notifications/", f"/notifications/{note.pk}/", f"/requests/{req.pk}/",
+                 "/enablement/docs/taxonomy/"):  # fmt: skip
+        response = page.goto(path)
+        assert response.status == 200, (path, response.status)
+        result = page.evaluate(OVERFLOW_JS)
+        if result["scroll"] > result["width"]:
+            failures.append(f"{path}: {result['scroll']} px > {result['width']}: {result['wide']}")
     context.close()
     assert failures == [], "\n".join(failures)
