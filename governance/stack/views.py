@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import ListView
 
+from governance.taxonomy import spreadsheet_safe
 from mops.accounts.models import User
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import has_role
@@ -129,19 +130,22 @@ class ToolExportView(RoleRequiredMixin, View):
                 contract = t.data_contract
                 yield writer.writerow(
                     [
-                        t.name,
-                        t.layer,
-                        t.vendor,
-                        t.owner.username if t.owner else "",
-                        t.team.slug if t.team else "",
-                        t.status,
-                        t.status_reason,
-                        t.purpose,
-                        "yes" if t.holds_personal_data else "no",
-                        str(contract.dataset) if contract else "",
-                        "yes" if t.sso else "no",
-                        t.admin_url,
-                        t.docs_url,
+                        spreadsheet_safe(str(cell))
+                        for cell in [
+                            t.name,
+                            t.layer,
+                            t.vendor,
+                            t.owner.username if t.owner else "",
+                            t.team.slug if t.team else "",
+                            t.status,
+                            t.status_reason,
+                            t.purpose,
+                            "yes" if t.holds_personal_data else "no",
+                            str(contract.dataset) if contract else "",
+                            "yes" if t.sso else "no",
+                            t.admin_url,
+                            t.docs_url,
+                        ]
                     ]
                 )
 
@@ -693,15 +697,18 @@ class ReviewEvidenceView(RoleRequiredMixin, View):
         for item in review.items.select_related("decided_by"):
             writer.writerow(
                 [
-                    review.tool.name,
-                    review.due_on.isoformat(),
-                    item.email,
-                    item.permission_level,
-                    item.last_active_on.isoformat() if item.last_active_on else "",
-                    item.decision,
-                    item.reason,
-                    item.decided_by.username if item.decided_by else "",
-                    item.decided_at.isoformat() if item.decided_at else "",
+                    spreadsheet_safe(str(cell))
+                    for cell in [
+                        review.tool.name,
+                        review.due_on.isoformat(),
+                        item.email,
+                        item.permission_level,
+                        item.last_active_on.isoformat() if item.last_active_on else "",
+                        item.decision,
+                        item.reason,
+                        item.decided_by.username if item.decided_by else "",
+                        item.decided_at.isoformat() if item.decided_at else "",
+                    ]
                 ]
             )
         return response

@@ -237,3 +237,24 @@ def test_api_starts_and_attests_a_review(api_for, users, stack):
     )
     ok = api_for("engineer").post(url, {"item": item, "decision": "keep"}, format="json")
     assert ok.status_code == 200 and ok.json()["decided_by"] == "engineer"
+
+
+def test_csv_exports_defuse_formulas_in_user_text(client_for, users, stack):
+    """A tool named like a formula, or a review reason that is one, leaves the CSV exports
+    with a leading ' (the rule every export follows: governance.taxonomy.spreadsheet_safe)."""
+    from governance.stack import services
+
+    Tool.objects.create(name='=HYPERLINK("http://evil")', layer="bi", purpose="+1+1")
+    export = client_for("pm").get(reverse("stack:tool_export"))
+    text = b"".join(export.streaming_content).decode()
+    assert "'=HYPERLINK" in text and ",'+1+1," in text
+    assert "\n=" not in text and ",+1+1," not in text
+    services.seats_import(tool=stack["map"], actor=users["pm"], text="email\na@x.com\n")
+    review_url = client_for("pm").post(
+        reverse("stack:review_start", args=[stack["map"].pk]), {"due_on": "2099-01-01"}
+    )["Location"]
+    item = stack["map"].access_reviews.get().items.get()
+    owner = client_for("engineer")
+    owner.post(review_url, {"item": item.pk, "decision": "remove", "reason": "@SUM(A1)"})
+    evidence = client_for("leadership").get(reverse("stack:review_evidence", args=[item.review_id]))
+    assert b",remove,'@SUM(A1),engineer," in evidence.content
