@@ -193,6 +193,19 @@ def _check_condition(
                 depth=depth + 1,
             )
         return problems
+    return _check_leaf(cond, earlier=earlier, all_keys=all_keys, own_key=own_key, path=path)
+
+
+def _check_leaf(
+    cond: Mapping[str, Any],
+    *,
+    earlier: Mapping[str, Mapping[str, Any]],
+    all_keys: set[str],
+    own_key: str | None,
+    path: str,
+) -> list[tuple[str, str]]:
+    """Problems in one `{field, op, value}` test: an earlier field, a known operator, and
+    values that fit the operator and the field's choices."""
     unknown = set(cond) - {"field", "op", "value"}
     if unknown:
         return [(path, f"unknown condition keys: {', '.join(sorted(map(str, unknown)))}.")]
@@ -213,8 +226,13 @@ def _check_condition(
         return [(f"{path}.field", f"the condition refers to '{ref}', which is not a field.")]
     if not isinstance(op, str) or op not in OPS:
         return [(f"{path}.op", f"unknown operator {op!r}; use one of {', '.join(OPS)}.")]
-    value = cond.get("value")
-    target = earlier[ref]
+    return _check_values(cond.get("value"), op=op, target=earlier[ref], ref=ref, path=path)
+
+
+def _check_values(
+    value: Any, *, op: str, target: Mapping[str, Any], ref: str, path: str
+) -> list[tuple[str, str]]:
+    """Problems in a test's value: its shape for `op`, and each a choice of a choice field."""
     if op in NO_VALUE_OPS:
         return []
     if op in LIST_OPS:
