@@ -55,22 +55,26 @@ def _services(*, prefer_local: bool) -> list[object]:
         for key, value in _running_services().items():
             if key in ("DATABASE_URL", "REDIS_URL", "SITE_URL"):
                 os.environ.setdefault(key, value)
-    if not os.environ.get("DATABASE_URL"):
-        if prefer_local and port_open("127.0.0.1", 5432):
-            os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/mops"
+    servers = (
+        (
+            "DATABASE_URL",
+            5432,
+            "postgres://postgres@127.0.0.1:5432/mops",
+            "PostgreSQL in ./var/postgres",
+            start_postgres,
+        ),
+        ("REDIS_URL", 6379, "redis://127.0.0.1:6379/0", "Redis in ./var/redis.db", start_redis),
+    )
+    for key, port, local_url, embedded, start in servers:
+        if os.environ.get(key):
+            continue
+        if prefer_local and port_open("127.0.0.1", port):
+            os.environ[key] = local_url
         else:
-            print("• starting embedded PostgreSQL in ./var/postgres …", flush=True)
-            server, url = start_postgres(VAR)
+            print(f"• starting embedded {embedded} …", flush=True)
+            server, url = start(VAR)
             handles.append(server)
-            os.environ["DATABASE_URL"] = url
-    if not os.environ.get("REDIS_URL"):
-        if prefer_local and port_open("127.0.0.1", 6379):
-            os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/0"
-        else:
-            print("• starting embedded Redis in ./var/redis.db …", flush=True)
-            server, url = start_redis(VAR)
-            handles.append(server)
-            os.environ["REDIS_URL"] = url
+            os.environ[key] = url
     return handles
 
 

@@ -12,32 +12,28 @@ def _team_choices() -> list[tuple[str, str]]:
     return [("", "— no team —"), *((str(t.pk), t.name) for t in Team.objects.order_by("name"))]
 
 
-class InviteForm(forms.Form):
+class _PersonForm(forms.Form):
+    """A person's name, roles and team: what inviting and editing someone both ask."""
+
+    first_name = forms.CharField(required=False, max_length=150)
+    last_name = forms.CharField(required=False, max_length=150)
+    roles = forms.MultipleChoiceField(
+        choices=Role.choices, widget=forms.CheckboxSelectMultiple, label="Roles"
+    )
+    team = forms.ChoiceField(required=False, choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["team"]).choices = _team_choices()
+
+
+class InviteForm(_PersonForm):
     email = forms.EmailField(label="E-mail")
-    first_name = forms.CharField(required=False, max_length=150)
-    last_name = forms.CharField(required=False, max_length=150)
-    roles = forms.MultipleChoiceField(
-        choices=Role.choices, widget=forms.CheckboxSelectMultiple, label="Roles"
-    )
-    team = forms.ChoiceField(required=False, choices=[])
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["team"]).choices = _team_choices()
+    field_order = ["email"]  # first, as before the person fields were shared
 
 
-class UserEditForm(forms.Form):
-    first_name = forms.CharField(required=False, max_length=150)
-    last_name = forms.CharField(required=False, max_length=150)
-    roles = forms.MultipleChoiceField(
-        choices=Role.choices, widget=forms.CheckboxSelectMultiple, label="Roles"
-    )
-    team = forms.ChoiceField(required=False, choices=[])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["team"]).choices = _team_choices()
-
+class UserEditForm(_PersonForm):
     @classmethod
     def initial_for(cls, user: User) -> dict[str, object]:
         return {
