@@ -114,6 +114,37 @@ def test_list_query_count_is_constant(api_for, make_request, users, django_asser
         assert pm.get(URL).json()["count"] == 15
 
 
+def test_list_rows_are_the_serializers_rows(api_for, make_request, users):
+    """The list reads `.values()` rows (intake/api/listing.py): every row, in every state
+    (a draft without a live date, submitted unassigned, accepted and assigned), is what RequestSerializer
+    renders for the same request, key order included, in the list's order."""
+    from rest_framework.renderers import JSONRenderer
+
+    from intake.api.serializers import RequestSerializer
+
+    draft = make_request(desired_live_date=None)
+    submitted = make_request(submit=True)
+    assigned = make_request(submit=True, actor=users["other_requester"])
+    services.request_transition(request=assigned, name="accept", actor=users["pm"])
+    assigned = Request.objects.get(pk=assigned.pk)
+    services.request_update(
+        request=assigned, actor=users["pm"], assignee=users["pm"], complexity="complex"
+    )
+    pm = api_for("pm")
+    response = pm.get(URL + "?scope=all&page_size=200")
+    assert response.status_code == 200
+    body = response.json()
+    ids = [row["id"] for row in body["results"]]
+    assert sorted(ids) == sorted([draft.pk, submitted.pk, assigned.pk]) and body["count"] == 3
+    objs = {r.pk: r for r in Request.objects.filter(pk__in=ids).select_related("priority")}
+    expected = JSONRenderer().render(RequestSerializer([objs[i] for i in ids], many=True).data)
+    assert response.content.decode().find(expected.decode()) > 0  # same bytes, same order
+    by_id = {row["id"]: row for row in body["results"]}
+    assert by_id[draft.pk]["desired_live_date"] is None
+    assert by_id[submitted.pk]["score"] is not None and by_id[submitted.pk]["assignee"] is None
+    assert by_id[assigned.pk]["assignee"] == users["pm"].username
+
+
 def test_transition_action_with_if_match(api_for, make_request):
     request = make_request(submit=True)
     pm = api_for("pm")
