@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 
 from mops.core.audit import set_change_reason
+from mops.core.services import model_update
 
 from .models import IdpGroupMapping, Team, User
 from .roles import Role
@@ -178,10 +179,8 @@ def idp_mapping_save(
             mapping = IdpGroupMapping.objects.select_for_update().get(pk=mapping.pk)
         else:
             mapping = IdpGroupMapping()
-        for name in MAPPING_FIELDS:
-            if name in data:
-                value = data[name]
-                setattr(mapping, name, value.strip() if isinstance(value, str) else value)
+        stripped = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        model_update(mapping, fields=MAPPING_FIELDS, data=stripped)
         mapping.full_clean()
         set_change_reason(mapping, f"changed by {actor.username}")
         mapping.save()
