@@ -86,3 +86,44 @@ def test_ping_endpoint_accepts_get_and_post_without_login_or_csrf(monitor, clien
     assert monitor.pings.count() == 2
     assert client.get("/ping/00000000-0000-0000-0000-000000000000").status_code == 404
     assert client.put(f"/ping/{monitor.uuid}").status_code == 405
+
+
+def test_status_changes_are_audited_once_each_not_per_ping(monitor):
+    """Down and up move by conditional UPDATEs; each change (not each ping) is a history row
+    naming the new status, when, and why — written by the system (no user)."""
+    last_id = monitor.history.latest("history_id").history_id
+    monitor_ping(monitor=monitor, now=T0 + timedelta(minutes=5))  # new -> up
+    monitor_ping(monitor=monitor, now=T0 + timedelta(minutes=6))  # already up: no row
+    monitor_sweep(now=T0 + timedelta(minutes=60))  # down
+    monitor_sweep(now=T0 + timedelta(minutes=61))  # already down: no row
+    monitor_ping(monitor=monitor, now=T0 + timedelta(minutes=62))  # up again
+    rows = list(monitor.history.filter(history_id__gt=last_id).order_by("history_id"))
+    assert [
+        (r.status, r.history_date, r.history_change_reason, r.history_user_id) for r in rows
+    ] == [
+        (MonitorStatus.UP, T0 + timedelta(minutes=5), "monitor up: heartbeat received", None),
+        (
+            MonitorStatus.DOWN,
+            T0 + timedelta(minutes=60),
+            "monitor down: missed its heartbeat",
+            None,
+        ),
+        (MonitorStatus.UP, T0 + timedelta(minutes=62), "monitor up: heartbeat received", None),
+    ]
+    assert all(r.history_type == "~" for r in rows)
+
+
+def test_a_paused_monitor_stays_paused_on_ping_and_writes_no_status_row(monitor, users):
+    monitor = monitor_save(
+        actor=users["admin"],
+        monitor=monitor,
+        name=monitor.name,
+        period=monitor.period,
+        grace=monitor.grace,
+        paused=True,
+    )
+    before = monitor.history.count()
+    monitor_ping(monitor=monitor, now=T0 + timedelta(minutes=5))
+    monitor.refresh_from_db()
+    assert monitor.status == MonitorStatus.PAUSED
+    assert monitor.history.count() == before

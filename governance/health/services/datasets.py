@@ -159,6 +159,8 @@ def dataset_schedule_sync(dataset: Dataset) -> PeriodicTask:
     task.description = f"Data-health checks of {dataset}"
     task.save()
     if dataset.periodic_task_id != task.pk:
+        # No event: the link to the beat row is derived from the schedule, whose change the
+        # dataset's own save already writes to its history (who, when, which schedule).
         Dataset.objects.filter(pk=dataset.pk).update(periodic_task=task)
         dataset.periodic_task = task
     return task
@@ -205,6 +207,8 @@ def dataset_introspect(*, dataset: Dataset) -> list[dict[str, str]]:
     if info is None:
         raise ValidationError(f"{dataset} was not found in {dataset.warehouse}.")
     columns = [{"name": n, "type": t} for n, t in info.columns.items()]
+    # No event: last_columns is a cache of the warehouse's own catalogue (read-only
+    # introspection, refreshed on demand), not a change anyone made to the dataset.
     Dataset.objects.filter(pk=dataset.pk).update(last_columns=columns)
     dataset.last_columns = columns
     return columns

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from mops.accounts.models import User
 from mops.accounts.roles import MOPS_STAFF, user_roles
-from mops.core.audit import set_change_reason
+from mops.core.audit import set_change_reason, set_history_user
 from mops.core.concurrency import StaleVersion
 from mops.core.services import require_role
 from mops.notify.services import notification_create, outbox_enqueue_to_channels
@@ -311,6 +311,16 @@ def monitor_save(
     return monitor
 
 
+def _monitor_status_event(monitor: Monitor, reason: str, at: datetime) -> None:
+    """The audit row of a status change made by a conditional UPDATE (which sends no
+    post_save): the monitor as it now is, changed by the system, at `at`, with `reason`."""
+    monitor.refresh_from_db()
+    row = Monitor.objects.get(pk=monitor.pk)  # fresh: no reason or user left by an earlier save
+    set_change_reason(row, reason)
+    set_history_user(row, None)
+    Monitor.history.bulk_history_create([row], update=True, default_date=at)
+
+
 def monitor_ping(
     *,
     monitor: Monitor,
@@ -320,8 +330,8 @@ def monitor_ping(
     now: datetime | None = None,
 ) -> Ping:
     """Record a heartbeat: the monitor is up until now + period + grace; an open
-    missed-ping incident is resolved (recovery notice). Status moves by UPDATE (no history
-    row per ping)."""
+    missed-ping incident is resolved (recovery notice). Status moves by a conditional UPDATE;
+    a change of status (not every ping) writes a history row."""
     now = now or timezone.now()
     with transaction.atomic():
         ping = Ping.objects.create(
@@ -331,9 +341,17 @@ def monitor_ping(
             remote_addr=remote_addr,
             user_agent=user_agent[:200],
         )
-        Monitor.objects.filter(pk=monitor.pk).exclude(status=MonitorStatus.PAUSED).update(
-            status=MonitorStatus.UP
-        )
+        # Conditional: only the ping that moves the monitor up claims the change (a second,
+        # concurrent ping re-reads the row after the first commits and updates nothing), and
+        # that change alone is written to the monitor's history.
+        if (
+            Monitor.objects.filter(pk=monitor.pk)
+            .exclude(status__in=[MonitorStatus.PAUSED, MonitorStatus.UP])
+            .update(status=MonitorStatus.UP)
+        ):
+            _monitor_status_event(monitor, "monitor up: heartbeat received", now)
+        # last_ping_at / next_due_at are the heartbeat clock, excluded from the history
+        # (one row per ping would bury the status changes), so they move without an event.
         Monitor.objects.filter(pk=monitor.pk).filter(
             Q(last_ping_at__isnull=True) | Q(last_ping_at__lt=now)
         ).update(last_ping_at=now, next_due_at=now + monitor.period + monitor.grace)
@@ -357,6 +375,7 @@ def monitor_sweep(*, now: datetime | None = None) -> int:
             )
             if not claimed:
                 continue
+            _monitor_status_event(monitor, "monitor down: missed its heartbeat", now)
             last = (
                 monitor.last_ping_at.isoformat(timespec="minutes")
                 if monitor.last_ping_at
