@@ -38,6 +38,14 @@ def reject_nul(value: Any, path: str = "") -> None:
             reject_nul(item, path)
 
 
+# Slug and name uniqueness is the services' to check, not the validators a model serializer
+# would generate from the model. (DRF deep-copies Meta.extra_kwargs, so sharing it is safe.)
+UNIQUE_BY_SERVICE: dict[str, dict[str, Any]] = {
+    "slug": {"validators": []},
+    "name": {"validators": []},
+}
+
+
 class SafeJSONField(serializers.JSONField):
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)
@@ -148,10 +156,7 @@ class CalendarSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs: dict[str, dict[str, Any]] = {
-            "slug": {"validators": []},
-            "name": {"validators": []},
-        }
+        extra_kwargs = UNIQUE_BY_SERVICE
 
 
 class SlaPolicySerializer(serializers.ModelSerializer):
@@ -171,10 +176,7 @@ class SlaPolicySerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs: dict[str, dict[str, Any]] = {
-            "slug": {"validators": []},
-            "name": {"validators": []},
-        }
+        extra_kwargs = UNIQUE_BY_SERVICE
 
     def get_delivery(self, policy: SlaPolicy) -> dict[str, str]:
         return {value: text for value, _label, text in policy.delivery_summary()}
@@ -272,10 +274,7 @@ class TemplateSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs: dict[str, dict[str, Any]] = {
-            "slug": {"validators": []},
-            "name": {"validators": []},
-        }
+        extra_kwargs = UNIQUE_BY_SERVICE
 
 
 class TemplatePublishSerializer(serializers.Serializer):
@@ -366,10 +365,7 @@ class ServiceSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["status", "revision", "created_at", "updated_at"]
-        extra_kwargs: dict[str, dict[str, Any]] = {
-            "slug": {"validators": []},
-            "name": {"validators": []},
-        }
+        extra_kwargs = UNIQUE_BY_SERVICE
 
     def get_delivery(self, service: Service) -> dict[str, str]:
         return {value: text for value, _label, text in service.sla_policy.delivery_summary()}
