@@ -20,7 +20,7 @@ from mops.core.audit import set_change_reason
 from mops.core.services import model_update, require_role
 
 from .models import Consent, Instrument, InstrumentKind, Platform, Tool
-from .services import (
+from .services._common import (
     STACK_EDITORS,
     ImportRow,
     _check_version,

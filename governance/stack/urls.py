@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import inventory_views, views
+from . import views
+from .views import inventory as inventory_views
 
 app_name = "stack"
 

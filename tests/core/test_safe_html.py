@@ -54,11 +54,11 @@ REVIEWED: dict[tuple[str, str], str] = {
         "return mark_safe(html)  # noqa: S308 - escaped above; only our own <mark> tags added",
     ): "ts_headline text is html-escaped first; only sentinel characters become <mark>.",
     (
-        "governance/enablement/views.py",
+        "governance/enablement/views/livedocs.py",
         '"svg": mark_safe(found.svg()),  # noqa: S308',
     ): "Lifecycle diagrams from enablement/statediagram.render_svg, which escapes every label.",
     (
-        "governance/stack/views.py",
+        "governance/stack/views/flows.py",
         '"svg": mark_safe(selectors.integration_map_svg(drawing)),  # noqa: S308',
     ): "The integration map from stack/maplayout.render_svg: every user text html.escape'd.",
 }

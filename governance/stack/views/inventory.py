@@ -13,12 +13,12 @@ from django.views import View
 from mops.accounts.models import User
 from mops.accounts.permissions import RoleRequiredMixin
 
-from . import hooks, inventory, selectors
-from .filters import InstrumentFilter
-from .forms import InstrumentForm, InstrumentImportForm
-from .models import Instrument, InstrumentKind
-from .services import STACK_READERS, ImportRow
-from .views import CsvImportView, FilteredListView, _can_edit, _ModelFormView
+from .. import hooks, inventory, selectors
+from ..filters import InstrumentFilter
+from ..forms import InstrumentForm, InstrumentImportForm
+from ..models import Instrument, InstrumentKind
+from ..services import STACK_READERS, ImportRow
+from ._base import CsvImportView, FilteredListView, _can_edit, _ModelFormView
 
 
 class InstrumentListView(FilteredListView):

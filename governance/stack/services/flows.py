@@ -1,0 +1,61 @@
+"""Writes of flows between tools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from mops.accounts.models import User
+from mops.core.audit import set_change_reason
+from mops.core.services import model_update, require_role
+
+from ..models import (
+    Flow,
+)
+from ._common import (
+    FLOW_FIELDS,
+    STACK_EDITORS,
+    _check_version,
+    _refuse_unknown,
+    _who,
+)
+
+# --- flows ------------------------------------------------------------------------------------
+
+
+def _flow_save(flow: Flow, *, reason: str, services: Any) -> Flow:
+    flow.full_clean()
+    set_change_reason(flow, reason)
+    flow.save()
+    if services is not None:
+        flow.services.set(services)
+    return flow
+
+
+def flow_create(*, actor: User, services: Any = None, **fields: Any) -> Flow:
+    """Record an integration flow between two tools (and the catalog services whose
+    requests run through it: the golden-path share of requests reads them)."""
+    require_role(actor, STACK_EDITORS, "edit the integration map")
+    _refuse_unknown(fields, FLOW_FIELDS, "flow")
+    with transaction.atomic():
+        return _flow_save(Flow(**fields), reason=f"recorded by {_who(actor)}", services=services)
+
+
+def flow_update(
+    *,
+    flow: Flow,
+    actor: User,
+    expected_version: int | None = None,
+    services: Any = None,
+    **changes: Any,
+) -> Flow:
+    """Edit a flow (If-Match / hidden version)."""
+    require_role(actor, STACK_EDITORS, "edit the integration map")
+    _refuse_unknown(changes, FLOW_FIELDS, "flow")
+    with transaction.atomic():
+        flow = Flow.objects.select_for_update().get(pk=flow.pk)
+        _check_version(flow, expected_version)
+        model_update(flow, fields=FLOW_FIELDS, data=changes)
+        flow.version += 1
+        return _flow_save(flow, reason=f"edited by {_who(actor)}", services=services)

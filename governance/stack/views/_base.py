@@ -1,0 +1,180 @@
+"""What the stack pages share: error placement, the edit check, uploaded CSV text, the
+filtered list page, the CSV import page and the create/edit page of a model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+from django.views.generic import ListView
+
+from mops.accounts.models import User
+from mops.accounts.permissions import RoleRequiredMixin
+from mops.accounts.roles import has_role
+from mops.core.actors import actor_of
+from mops.core.concurrency import StaleVersion
+
+from .. import services
+from ..services import STACK_EDITORS, STACK_READERS
+
+
+def _errors_onto(form: Any, exc: ValidationError) -> None:
+    """A service's field errors next to the form's fields (else above the form)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _can_edit(request: HttpRequest) -> bool:
+    return has_role(request.user, STACK_EDITORS)
+
+
+def _uploaded_text(form: Any) -> str:
+    """The CSV of an upload form (file or pasted), or "" with the error on the form."""
+    upload = form.cleaned_data["file"]
+    text = ""
+    if upload is not None:
+        try:
+            text = upload.read(2_000_000).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add_error("file", "The file is not UTF-8 text; save it as CSV UTF-8.")
+    else:
+        text = form.cleaned_data["text"]
+    if not form.errors and not text.strip():
+        form.add_error("text", "Choose a CSV file or paste its lines.")
+    return text
+
+
+# --- tools ------------------------------------------------------------------------------------
+
+
+class FilteredListView(RoleRequiredMixin, ListView):
+    """A stack list page: the filterset it shares with the API over a selector."""
+
+    read_roles = STACK_READERS
+    paginate_by = 50
+    filterset_class: Any = None
+
+    def base_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        self.filterset = self.filterset_class(self.request.GET, queryset=self.base_queryset())
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_edit"] = _can_edit(self.request)
+        return context
+
+
+class CsvImportView(RoleRequiredMixin, View):
+    """A CSV import page: a preview with each line's action or its errors, then the
+    import (nothing is written while any line has an error)."""
+
+    read_roles = STACK_EDITORS
+    write_roles = STACK_EDITORS
+    template_name = ""
+    form_class: Any = None
+    noun = ""
+    done = ""  # URL name after a successful import
+
+    def run(self, actor: User, text: str, commit: bool) -> list[services.ImportRow]:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": self.form_class()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self.form_class(request.POST, request.FILES)
+        rows = None
+        text = ""
+        if form.is_valid():
+            text = _uploaded_text(form)
+        if not form.errors:
+            commit = request.POST.get("action") == "import"
+            try:
+                rows = self.run(actor_of(request), text, commit)
+            except ValidationError as exc:
+                form.add_error("text", exc.message_dict.get("file", exc.messages))
+            else:
+                if commit and not any(r.errors for r in rows):
+                    created = sum(1 for r in rows if r.action == "create")
+                    messages.success(
+                        request,
+                        f"Imported {len(rows)} {self.noun}: {created} new, "
+                        f"{len(rows) - created} updated.",
+                    )
+                    return redirect(self.done)
+        has_errors = bool(rows and any(r.errors for r in rows))
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "rows": rows, "text": text, "has_errors": has_errors},
+            status=400 if form.errors or has_errors else 200,
+        )
+
+
+class _ModelFormView(RoleRequiredMixin, View):
+    """Create/edit pages of flows and contracts: one service call each way."""
+
+    read_roles = STACK_EDITORS
+    write_roles = STACK_EDITORS
+    model: Any = None
+    form_class: Any = None
+    noun = ""
+    list_label = ""
+
+    def create(self, actor: User, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def update(self, obj: Any, actor: User, version: int | None, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def _render(self, request: HttpRequest, form: Any, obj: Any, code: int) -> HttpResponse:
+        return render(
+            request,
+            "stack/form.html",
+            {
+                "form": form,
+                "title": f"Edit {self.noun}" if obj else f"New {self.noun}",
+                "back": obj.get_absolute_url() if obj else "",
+                "back_label": str(obj) if obj else self.list_label,
+            },
+            status=code,
+        )
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        obj = get_object_or_404(self.model, pk=pk) if pk else None
+        initial = {"version": obj.version} if obj else dict(request.GET.items())
+        return self._render(request, self.form_class(instance=obj, initial=initial), obj, 200)
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        obj = get_object_or_404(self.model, pk=pk) if pk else None
+        form = self.form_class(request.POST, instance=obj)
+        if not form.is_valid():
+            return self._render(request, form, obj, 400)
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            saved = (
+                self.create(actor_of(request), data)
+                if obj is None
+                else self.update(obj, actor_of(request), version, data)
+            )
+        except ValidationError as exc:
+            _errors_onto(form, exc)
+            return self._render(request, form, obj, 400)
+        except StaleVersion as exc:
+            form.add_error(None, exc.message)
+            return self._render(request, form, obj, 412)
+        messages.success(request, f"{self.noun.capitalize()} saved.")
+        return redirect(saved.get_absolute_url())
