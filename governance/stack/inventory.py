@@ -17,13 +17,13 @@ from django.db.models.functions import Lower
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
+from mops.core.concurrency import version_check
 from mops.core.services import model_update, require_role
 
 from .models import Consent, Instrument, InstrumentKind, Platform, Tool
 from .services._common import (
     STACK_EDITORS,
     ImportRow,
-    _check_version,
     _choice,
     _lookup_user,
     _refuse_unknown,
@@ -95,7 +95,7 @@ def instrument_update(
     _refuse_unknown(changes, INSTRUMENT_FIELDS, "inventory")
     with transaction.atomic():
         instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
-        _check_version(instrument, expected_version)
+        version_check(instrument.version, expected_version)
         model_update(instrument, fields=INSTRUMENT_FIELDS, data=changes)
         instrument.version += 1
         return _save(instrument, reason=f"edited by {_who(actor)}", destinations=destinations)

@@ -15,7 +15,6 @@ from django.db.models import Q
 from governance.models import DataContract
 from mops.accounts.models import Team, User
 from mops.accounts.roles import MOPS_STAFF, READ_EVERYTHING
-from mops.core.concurrency import StaleVersion
 
 STACK_READERS: frozenset[str] = READ_EVERYTHING
 STACK_EDITORS: frozenset[str] = MOPS_STAFF
@@ -65,11 +64,6 @@ RENEWAL_ALERT_DAYS: tuple[int, ...] = (90, 60, 30)
 
 def _who(actor: User) -> str:
     return actor.username if actor is not None else "system"
-
-
-def _check_version(obj: Any, expected: int | None) -> None:
-    if expected is not None and int(expected) != obj.version:
-        raise StaleVersion()
 
 
 def _refuse_unknown(data: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
+from mops.core.concurrency import version_check
 from mops.core.services import model_update, require_role
 from mops.notify.services import outbox_enqueue
 
@@ -24,7 +25,6 @@ from ._common import (
     CONTRACT_FIELDS,
     RENEWAL_ALERT_DAYS,
     STACK_EDITORS,
-    _check_version,
     _refuse_unknown,
     _who,
 )
@@ -53,7 +53,7 @@ def contract_update(
     _refuse_unknown(changes, CONTRACT_FIELDS, "contract")
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
-        _check_version(contract, expected_version)
+        version_check(contract.version, expected_version)
         model_update(contract, fields=CONTRACT_FIELDS, data=changes)
         contract.version += 1
         contract.full_clean()

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
+from mops.core.concurrency import version_check
 from mops.core.services import model_update, require_role
 
 from ..models import (
@@ -16,7 +17,6 @@ from ..models import (
 from ._common import (
     FLOW_FIELDS,
     STACK_EDITORS,
-    _check_version,
     _refuse_unknown,
     _who,
 )
@@ -55,7 +55,7 @@ def flow_update(
     _refuse_unknown(changes, FLOW_FIELDS, "flow")
     with transaction.atomic():
         flow = Flow.objects.select_for_update().get(pk=flow.pk)
-        _check_version(flow, expected_version)
+        version_check(flow.version, expected_version)
         model_update(flow, fields=FLOW_FIELDS, data=changes)
         flow.version += 1
         return _flow_save(flow, reason=f"edited by {_who(actor)}", services=services)

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
+from mops.core.concurrency import version_check
 from mops.core.services import model_update, require_role
 
 from .. import evaluation
@@ -23,7 +24,6 @@ from ._common import (
     STACK_EDITORS,
     TOOL_FIELDS,
     ImportRow,
-    _check_version,
     _choice,
     _flag,
     _lookup_contract,
@@ -100,7 +100,7 @@ def tool_update(
     _refuse_unknown(changes, TOOL_FIELDS, "tool")
     with transaction.atomic():
         tool = Tool.objects.select_for_update().get(pk=tool.pk)
-        _check_version(tool, expected_version)
+        version_check(tool.version, expected_version)
         previous = (tool.status, tool.evaluation_rfc_id)
         changed = model_update(tool, fields=TOOL_FIELDS, data=changes)
         tool.version += 1
