@@ -411,9 +411,14 @@ class Request(models.Model):
     def scoring_model_version(self) -> ScoringModelVersion | None:
         return self.priority.model_version
 
+    @staticmethod
+    def reference_of(pk: int) -> str:
+        """The reference people quote for request `pk` (REQ-42)."""
+        return f"REQ-{pk}"
+
     @property
     def reference(self) -> str:
-        return f"REQ-{self.pk}" if self.pk else "REQ-new"
+        return Request.reference_of(self.pk) if self.pk else "REQ-new"
 
     @property
     def etag(self) -> str:

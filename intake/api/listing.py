@@ -111,7 +111,7 @@ def list_rows(queryset: QuerySet[Request] | Iterable[dict[str, Any]]) -> list[di
         row["desired_live_date"] = None if live is None else day(live)
         points = values["priority__score"]
         row["score"] = None if points is None else score(points)
-        row["reference"] = f"REQ-{values['id']}"
+        row["reference"] = Request.reference_of(values["id"])
         row["url"] = url(values["id"])
         rows.append({key: row[key] for key in order})
     return rows
