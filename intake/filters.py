@@ -12,6 +12,7 @@ from mops.core.filters import FilterSet
 
 from .models import BACKLOG_STATUSES, OPEN_STATUSES, Request, SlaState, Status
 from .selectors import sees_all_requests
+from .tally import tally_sum
 
 SORTS = {
     # Ties break on the priority row's key (= the request id) so the sort walks its index.
@@ -44,6 +45,8 @@ ARIA_SORT = {
     "-due": "descending",
 }
 SCOPES = (("open", "Open (backlog)"), ("all", "All"), ("triage", "Waiting for triage"))
+# Filters the status tally cannot answer: with one of them set, the list counts its rows.
+UNTALLIED = ("q", "service", "complexity", "assignee", "sla_state")
 
 
 class RequestFilter(FilterSet):
@@ -117,6 +120,43 @@ class RequestFilter(FilterSet):
 
     def sort_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # applied in `qs` so a default order always holds
+
+    def tallied_count(self) -> int | None:
+        """The number of rows `qs` holds, read from the status tally (`intake.tally`) when
+        the list is narrowed only by scope, status and team; None when another filter is set
+        or the filters are invalid (the caller then counts the queryset). Mirrors `qs` and
+        `request_visible_to` exactly; tests/intake/test_tally.py compares the two."""
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if self.is_bound and not self.form.is_valid():
+            return None
+        data = self.form.cleaned_data if self.is_bound else {}
+        if any(data.get(name) for name in UNTALLIED):
+            return None
+        team = data.get("team")
+        if sees_all_requests(user):
+            team_id = team.pk if team else None
+        elif user.team_id is None or (team and team.pk != user.team_id):
+            return None  # sees nothing or another team's rows: the queryset is empty anyway
+        else:
+            team_id = user.team_id
+        statuses = data.get("status")
+        own_drafts = False
+        if not statuses:
+            scope = data.get("scope") or "open"
+            if scope == "open":
+                statuses = BACKLOG_STATUSES
+                if sees_all_requests(user):  # staff: the open list plus their own drafts
+                    statuses = BACKLOG_STATUSES - {Status.DRAFT}
+                    own_drafts = True
+            elif scope == "triage":
+                statuses = [Status.SUBMITTED]
+        count = tally_sum(statuses or None, team_id=team_id)
+        if own_drafts:
+            drafts = Request.objects.filter(requester=user, status=Status.DRAFT)
+            count += (drafts.filter(team_id=team_id) if team_id else drafts).count()
+        return count
 
     @property
     def qs(self) -> QuerySet:

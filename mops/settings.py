@@ -168,6 +168,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "intake.tasks.weekly_review",
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
     },
+    # intake: the status tally's deltas folded (list counts read tens of rows), and checked.
+    "intake-status-tally-compact": {
+        "task": "intake.tasks.status_tally_compact",
+        "schedule": crontab(minute="*/5"),
+    },
+    "intake-status-tally-verify": {
+        "task": "intake.tasks.status_tally_verify",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # releases: the rolling departure horizon, departures advancing, pre-flight re-runs.
     "releases-departures-horizon": {
         "task": "releases.tasks.departures_horizon",

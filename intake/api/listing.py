@@ -72,16 +72,21 @@ def _url_of() -> Callable[[int], str]:
 
 
 class ValueRows:
-    """A request queryset as the paginator sees it: `count()` on the queryset itself (no
-    joins: the count stays on the request table alone, see the score-sort test) and a
-    slice read as `.values(*LOOKUPS)` rows (the joins only for the page)."""
+    """A request queryset as the paginator sees it: `count()` from `tallied` (the filter's
+    status-tally count) when it has one, else on the queryset itself (no joins: the count
+    stays on the request table alone, see the score-sort test), and a slice read as
+    `.values(*LOOKUPS)` rows (the joins only for the page)."""
 
-    def __init__(self, queryset: QuerySet[Request]) -> None:
+    def __init__(
+        self, queryset: QuerySet[Request], tallied: Callable[[], int | None] | None = None
+    ) -> None:
         self.queryset = queryset
         self.ordered = queryset.ordered
+        self.tallied = tallied
 
     def count(self) -> int:
-        return self.queryset.count()
+        count = self.tallied() if self.tallied is not None else None
+        return self.queryset.count() if count is None else count
 
     def __len__(self) -> int:
         return self.count()

@@ -106,7 +106,9 @@ class RequestViewSet(
         # (intake/api/listing.py): same filters, order, page and count, no model rows built.
         # (A comment, not a docstring: the schema takes the class's as the description.)
         queryset = self.filter_queryset(self.get_queryset())
-        page: list[dict[str, Any]] | None = self.paginate_queryset(ValueRows(queryset))  # type: ignore[arg-type]
+        filterset = getattr(self, "filterset", None)  # kept by mops.core.filters.FilterBackend
+        rows = ValueRows(queryset, filterset.tallied_count if filterset is not None else None)
+        page: list[dict[str, Any]] | None = self.paginate_queryset(rows)  # type: ignore[arg-type]
         if page is None:
             return Response(list_rows(queryset))
         return self.get_paginated_response(list_rows(page))

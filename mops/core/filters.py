@@ -66,6 +66,13 @@ class FilterBackend(rest_filters.DjangoFilterBackend):
 
     filterset_base = ApiFilterSet
 
+    def get_filterset(self, request: Any, queryset: Any, view: Any) -> Any:
+        """django-filter's, and kept on the view as `view.filterset`: a list can then ask
+        its filterset for more than the queryset (intake's count from the status tally)."""
+        filterset = super().get_filterset(request, queryset, view)
+        view.filterset = filterset
+        return filterset
+
     def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
         if is_detail(view):
             return queryset
