@@ -7,8 +7,6 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self) -> None:
-        from django.conf import settings
-
         from governance import (
             demo,
             setup,
@@ -73,11 +71,3 @@ class GovernanceConfig(AppConfig):
             registry.NavItem("Warehouses", "governance:warehouse_list", ADMINS, 88, group="admin")
         )
         registry.home_panels.append(incident_panel)
-        settings.CELERY_BEAT_SCHEDULE["governance-monitor-sweep"] = {
-            "task": "governance.tasks.monitor_sweep_task",
-            "schedule": 60.0,
-        }
-        settings.CELERY_BEAT_SCHEDULE["governance-incident-escalation"] = {
-            "task": "governance.tasks.incident_escalate_task",
-            "schedule": 60.0,
-        }

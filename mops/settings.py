@@ -209,6 +209,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.impact.review_send",
         "schedule": crontab(minute=0, hour=9, day_of_month=1),
     },
+    # governance: monitors missing their ping, unacknowledged incidents escalating.
+    "governance-monitor-sweep": {
+        "task": "governance.tasks.monitor_sweep_task",
+        "schedule": 60.0,
+    },
+    "governance-incident-escalation": {
+        "task": "governance.tasks.incident_escalate_task",
+        "schedule": 60.0,
+    },
+    # enablement: course reminders and the office-hours calendar sync, daily.
+    "enablement-course-reminders": {
+        "task": "governance.enablement.tasks.course_reminders_task",
+        "schedule": 24 * 3600.0,
+    },
+    "enablement-office-hours-sync": {
+        "task": "governance.enablement.tasks.office_hours_sync_task",
+        "schedule": 24 * 3600.0,
+    },
+    # stack: contract renewal alerts every 6 hours, access review reminders daily.
+    "stack-renewal-alerts": {
+        "task": "governance.stack.tasks.renewal_alerts_task",
+        "schedule": 6 * 3600.0,
+    },
+    "stack-access-review-reminders": {
+        "task": "governance.stack.tasks.access_review_reminders_task",
+        "schedule": 24 * 3600.0,
+    },
 }
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=60)
 

@@ -10,8 +10,6 @@ class EnablementConfig(AppConfig):
     verbose_name = "Enablement"
 
     def ready(self) -> None:
-        from django.conf import settings
-
         from catalog import hooks as catalog_hooks
         from mops.accounts.roles import ALL_ROLES
         from mops.core import registry
@@ -33,11 +31,3 @@ class EnablementConfig(AppConfig):
         catalog_hooks.service_reading.append(selectors.service_reading)
         catalog_hooks.selfserve_gates.append(selectors.selfserve_gate)
         registry.demo_loaders.append(("enablement", demo.load))
-        settings.CELERY_BEAT_SCHEDULE["enablement-course-reminders"] = {
-            "task": "governance.enablement.tasks.course_reminders_task",
-            "schedule": 24 * 3600.0,
-        }
-        settings.CELERY_BEAT_SCHEDULE["enablement-office-hours-sync"] = {
-            "task": "governance.enablement.tasks.office_hours_sync_task",
-            "schedule": 24 * 3600.0,
-        }

@@ -11,8 +11,6 @@ class StackConfig(AppConfig):
     verbose_name = "Tech stack"
 
     def ready(self) -> None:
-        from django.conf import settings
-
         from catalog import hooks as catalog_hooks
         from mops.core import registry
 
@@ -45,11 +43,3 @@ class StackConfig(AppConfig):
         )
         catalog_hooks.answer_notes.append(evaluation.approved_tools_notes)
         registry.demo_loaders.append(("stack", demo.load))
-        settings.CELERY_BEAT_SCHEDULE["stack-renewal-alerts"] = {
-            "task": "governance.stack.tasks.renewal_alerts_task",
-            "schedule": 6 * 3600.0,
-        }
-        settings.CELERY_BEAT_SCHEDULE["stack-access-review-reminders"] = {
-            "task": "governance.stack.tasks.access_review_reminders_task",
-            "schedule": 24 * 3600.0,
-        }

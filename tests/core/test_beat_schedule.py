@@ -1,6 +1,10 @@
 """The periodic tasks are declared in one place (settings.CELERY_BEAT_SCHEDULE) and each
 names a task the worker knows."""
 
+import importlib.util
+import os
+import runpy
+
 from django.conf import settings
 
 from mops.celery import app
@@ -30,4 +34,19 @@ def test_the_apps_periodic_tasks_are_in_the_schedule():
         "metrics.tasks.rollup_rebuild",
         "metrics.impact.snapshots_refresh",
         "metrics.impact.review_send",
+        "governance.tasks.monitor_sweep_task",
+        "governance.tasks.incident_escalate_task",
+        "governance.enablement.tasks.course_reminders_task",
+        "governance.enablement.tasks.office_hours_sync_task",
+        "governance.stack.tasks.renewal_alerts_task",
+        "governance.stack.tasks.access_review_reminders_task",
     } <= tasks
+
+
+def test_no_app_adds_to_the_schedule_at_start_up():
+    # The settings module read afresh holds the whole schedule: after every AppConfig.ready()
+    # has run, the live schedule is still exactly what mops/settings.py declares.
+    spec = importlib.util.find_spec(os.environ["DJANGO_SETTINGS_MODULE"])
+    assert spec is not None and spec.origin is not None
+    declared = runpy.run_path(spec.origin)["CELERY_BEAT_SCHEDULE"]
+    assert settings.CELERY_BEAT_SCHEDULE == declared
