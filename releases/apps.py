@@ -37,7 +37,10 @@ class ReleasesConfig(AppConfig):
         receivers.connect()
         from governance import hooks as governance_hooks
         from intake import hooks as intake_hooks
+        from releases import work
         from releases.boarding.views import request_next_steps, rfc_board_link
 
-        governance_hooks.rfc_actions.append(rfc_board_link)
+        governance_hooks.register(governance_hooks.rfc_actions, rfc_board_link)
+        # governance's rfc_schedule asks this whether a window is inside a freeze.
+        governance_hooks.register(governance_hooks.freeze_checks, work.window_frozen)
         intake_hooks.request_next_steps.append(request_next_steps)

@@ -7,6 +7,7 @@ Both apps are to the left of releases, so importing them is allowed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,8 @@ from intake.models import Request, Status
 from intake.selectors import request_visible_to
 from intake.services import request_release_step, request_transition
 from mops.accounts.models import User
+from releases.trains import schedule
+from releases.trains.services import active_freeze_rules
 
 # --- requests ---------------------------------------------------------------------------------
 
@@ -113,13 +116,18 @@ def emergency_rfcs_between(start: datetime, end: datetime) -> list[Rfc]:
     return list(governance_selectors.rfc_emergencies_approved_between(start, end))
 
 
-def rfc_schedule(
-    *, rfc: Rfc, actor: User, start: datetime, end: datetime, ref: str, frozen: bool
-) -> Rfc:
+def window_frozen(start: datetime, end: datetime, channels: Sequence[str]) -> bool:
+    """Whether an active freeze touches [start, end) for work in `channels` (none named:
+    any freeze). The boarding rule (`schedule.freezes_hitting`), registered as governance's
+    freeze check (`governance.hooks.freeze_checks`) so `rfc_schedule` decides it itself."""
+    return bool(schedule.freezes_hitting(active_freeze_rules(), start, end, channels or None))
+
+
+def rfc_schedule(*, rfc: Rfc, actor: User, start: datetime, end: datetime, ref: str) -> Rfc:
     """approved → scheduled into the departure's window (governance re-checks the quorum
-    and refuses a non-emergency high-risk RFC inside a freeze)."""
+    and, through `window_frozen`, refuses a non-emergency high-risk RFC inside a freeze)."""
     return governance_rfc_schedule(
-        rfc=rfc, actor=actor, window_start=start, window_end=end, window_ref=ref, in_freeze=frozen
+        rfc=rfc, actor=actor, window_start=start, window_end=end, window_ref=ref
     )
 
 
@@ -149,13 +157,11 @@ def rfc_unschedule(*, rfc: Rfc, actor: User, note: str) -> Rfc:
     return rfc_transition(rfc=rfc, name="unschedule", actor=actor, note=note)
 
 
-def rfc_reschedule(
-    *, rfc: Rfc, actor: User, start: datetime, end: datetime, ref: str, frozen: bool
-) -> Rfc:
+def rfc_reschedule(*, rfc: Rfc, actor: User, start: datetime, end: datetime, ref: str) -> Rfc:
     """Move a scheduled RFC to another departure's window: governance has no "move", so
     unschedule then schedule again (its quorum and freeze rules are checked anew)."""
     rfc = rfc_unschedule(rfc=rfc, actor=actor, note=f"Moving to {ref}")
-    return rfc_schedule(rfc=rfc, actor=actor, start=start, end=end, ref=ref, frozen=frozen)
+    return rfc_schedule(rfc=rfc, actor=actor, start=start, end=end, ref=ref)
 
 
 def rfc_implement(*, rfc: Rfc, actor: User, note: str) -> Rfc:

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from governance import hooks
 from mops.accounts.models import User
 from mops.accounts.roles import ADMINS, GROUP_NAMES, MOPS_STAFF, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
@@ -522,14 +523,14 @@ def rfc_schedule(
     window_start: datetime | None,
     window_end: datetime | None,
     window_ref: str = "",
-    in_freeze: bool = False,
     note: str = "",
 ) -> Rfc:
     """approved → scheduled into a window (a release-train departure, `window_ref` names it).
 
-    The caller (releases) says whether the window is inside a freeze. Refused: an RFC
-    whose quorum no longer holds; a policy requiring a change window with no window; such
-    an RFC inside a freeze unless it is an emergency RFC.
+    Whether the window is inside a freeze is decided here, by the freeze checks releases
+    registers (`hooks.window_in_freeze`, for the RFC's channels), never by the caller.
+    Refused: an RFC whose quorum no longer holds; a policy requiring a change window with
+    no window; such an RFC inside a freeze unless it is an emergency RFC.
     """
     if (window_start is None) != (window_end is None):
         raise ValidationError({"window_end": "Give both the start and the end of the window."})
@@ -544,6 +545,7 @@ def rfc_schedule(
         quorum = rfc_quorum(rfc)
         if not quorum.met:
             raise TransitionError(f"The approvals no longer hold: needs {quorum.missing}.")
+        in_freeze = hooks.window_in_freeze(window_start, window_end, rfc.channels or ())
         policy = approval_policy_for(rfc.risk)
         if policy.requires_change_window:
             if window_start is None:

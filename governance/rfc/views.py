@@ -272,7 +272,6 @@ class RfcDetailView(RoleRequiredMixin, View):
                     window_start=start,
                     window_end=end,
                     window_ref=window.cleaned_data["window_ref"] or "",
-                    in_freeze=hooks.window_in_freeze(start, end),
                     note=window.cleaned_data["note"] or "",
                 )
                 messages.success(request, f"{rfc.reference} is scheduled.")

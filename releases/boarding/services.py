@@ -202,14 +202,6 @@ def boarding_checks(
     return checks, emergency, reason
 
 
-def _inside_freeze(checks: list[BoardingCheck]) -> bool:
-    """Whether the passed freeze check let the work in despite a freeze (emergency RFC or
-    admin override), which governance needs to know when scheduling an RFC."""
-    return any(
-        c.rule == "freeze" and c.ok and c.message.startswith("Inside freeze") for c in checks
-    )
-
-
 def _local(departure: Departure, when: datetime) -> str:
     return f"{when.astimezone(schedule.zone(departure.train.time_zone)):%a %Y-%m-%d %H:%M %Z}"
 
@@ -308,7 +300,6 @@ def departure_board(
                 start=departure.starts_at,
                 end=departure.ends_at,
                 ref=f"departure:{departure.pk}",
-                frozen=_inside_freeze(checks),
             )
     return boarding
 
@@ -392,7 +383,6 @@ def boarding_move(
                 start=target.starts_at,
                 end=target.ends_at,
                 ref=f"departure:{target.pk}",
-                frozen=_inside_freeze(checks),
             )
     return moved
 

@@ -166,6 +166,67 @@ def test_high_risk_schedule_through_api(api_for, users, cab):
     assert response.json()["status"] == "scheduled"
 
 
+def _approved_high_via_api(api_for, **overrides) -> dict:
+    body = _create(api_for("engineer"), submit=True, risk="high", **overrides)
+    for who in ("approver", "approver2"):
+        approved = api_for(who).post(f"/api/v1/rfcs/{body['id']}/approve/", {}, format="json")
+        assert approved.status_code == 200, approved.json()
+    return body
+
+
+def _holiday_freeze(users, start, end) -> None:
+    from releases.trains.services import freeze_create
+
+    freeze_create(
+        actor=users["admin"],
+        name="Holiday freeze",
+        starts_at=start - timedelta(hours=1),
+        ends_at=end + timedelta(hours=1),
+    )
+
+
+def test_api_refuses_a_high_risk_rfc_into_a_freeze_window(api_for, users, cab):
+    body = _approved_high_via_api(api_for)
+    start = timezone.now() + timedelta(days=2)
+    end = start + timedelta(hours=2)
+    _holiday_freeze(users, start, end)
+    refused = api_for("pm").post(
+        f"/api/v1/rfcs/{body['id']}/schedule/",
+        {"window_start": start.isoformat(), "window_end": end.isoformat()},
+        format="json",
+    )
+    # A refused lifecycle step is a 409 on this API (as for every transition refusal).
+    assert refused.status_code == 409, refused.json()
+    error = refused.json()["errors"][0]
+    assert error["code"] == "freeze"
+    assert "inside a freeze" in error["message"]
+    assert api_for("pm").get(f"/api/v1/rfcs/{body['id']}/").json()["status"] == "approved"
+
+
+def test_api_schedules_an_emergency_rfc_into_a_freeze_window(api_for, users, cab):
+    start = timezone.now() + timedelta(days=2)
+    end = start + timedelta(hours=2)
+    body = _approved_high_via_api(
+        api_for,
+        emergency=True,
+        emergency_reason="Every EMEA lead goes to a departed rep.",
+        desired_window_start=start.isoformat(),
+        desired_window_end=end.isoformat(),
+    )
+    _holiday_freeze(users, start, end)
+    response = api_for("pm").post(
+        f"/api/v1/rfcs/{body['id']}/schedule/",
+        {"window_start": start.isoformat(), "window_end": end.isoformat()},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "scheduled"
+    from governance.models import RfcEvent
+
+    note = RfcEvent.objects.get(rfc_id=body["id"], name="schedule").note
+    assert note.endswith(" (inside a freeze, emergency RFC)")
+
+
 def test_list_filters_and_constant_queries(api_for, make_rfc, django_assert_max_num_queries):
     for i in range(6):
         make_rfc(title=f"RFC number {i}", risk="medium" if i % 2 else "low")

@@ -283,9 +283,24 @@ def test_high_risk_cannot_be_scheduled_outside_a_window(make_rfc, users, cab):
     assert rfc.status == "approved"
 
 
+def _freeze_over(users, start, end, **extra) -> None:
+    """A real freeze (releases' model): rfc_schedule finds it through the freeze check
+    releases registers in governance.hooks, no caller says so."""
+    from releases.trains.services import freeze_create
+
+    freeze_create(
+        actor=users["admin"],
+        name="Holiday freeze",
+        starts_at=start - timedelta(hours=1),
+        ends_at=end + timedelta(hours=1),
+        **extra,
+    )
+
+
 def test_high_risk_cannot_be_scheduled_into_a_freeze(make_rfc, users, cab):
     rfc = _approved_high(make_rfc, users)
     start, end = _window()
+    _freeze_over(users, start, end)
     with pytest.raises(TransitionError) as exc:
         rfc_schedule(
             rfc=rfc,
@@ -293,8 +308,27 @@ def test_high_risk_cannot_be_scheduled_into_a_freeze(make_rfc, users, cab):
             window_start=start,
             window_end=end,
             window_ref="departure:9",
-            in_freeze=True,
         )
+    assert exc.value.code == "freeze"
+    rfc.refresh_from_db()
+    assert rfc.status == "approved"
+
+
+def test_a_freeze_of_other_channels_does_not_hold_back_an_rfc(make_rfc, users, cab):
+    rfc = _approved_high(make_rfc, users, channels=["web"])
+    start, end = _window()
+    _freeze_over(users, start, end, channels=["email"])
+    rfc = rfc_schedule(rfc=rfc, actor=users["pm"], window_start=start, window_end=end)
+    assert rfc.status == "scheduled"
+    assert "inside a freeze" not in rfc.events.get(name="schedule").note
+
+
+def test_an_rfc_naming_no_channel_is_held_back_by_any_freeze(make_rfc, users, cab):
+    rfc = _approved_high(make_rfc, users)
+    start, end = _window()
+    _freeze_over(users, start, end, channels=["email"])
+    with pytest.raises(TransitionError) as exc:
+        rfc_schedule(rfc=rfc, actor=users["pm"], window_start=start, window_end=end)
     assert exc.value.code == "freeze"
 
 
@@ -321,10 +355,10 @@ def test_emergency_high_risk_rfc_may_go_into_a_freeze(make_rfc, users, cab):
         desired_window_end=end,
     )
     assert rfc_emergency_approved_for(start - timedelta(hours=1), end) == rfc
-    rfc = rfc_schedule(
-        rfc=rfc, actor=users["pm"], window_start=start, window_end=end, in_freeze=True
-    )
+    _freeze_over(users, start, end)
+    rfc = rfc_schedule(rfc=rfc, actor=users["pm"], window_start=start, window_end=end)
     assert rfc.status == "scheduled"
+    assert rfc.events.get(name="schedule").note.endswith(" (inside a freeze, emergency RFC)")
     assert rfc_emergency_approved_for(end, end + timedelta(hours=1)) is None
 
 

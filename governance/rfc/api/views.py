@@ -175,8 +175,6 @@ class RfcViewSet(
     )
     @action(detail=True, methods=["post"])
     def schedule(self, request: Request, pk: str | None = None) -> Response:
-        from governance.hooks import window_in_freeze
-
         body = ScheduleRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -186,7 +184,6 @@ class RfcViewSet(
             window_start=data["window_start"],
             window_end=data["window_end"],
             window_ref=data["window_ref"],
-            in_freeze=window_in_freeze(data["window_start"], data["window_end"]),
             note=data["note"],
         )
         return self._respond(rfc)
