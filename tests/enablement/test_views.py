@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from governance.enablement.models import Playbook
 from governance.enablement.services import playbook_save
+from mops.core.concurrency import STALE_MESSAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +127,41 @@ def test_one_filterset_for_page_and_api(client_for, api_for, playbook, pm):
     bad = api_for("requester").get("/api/v1/playbooks/?category=nope")
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "category"
     assert client_for("requester").get("/enablement/playbooks/?category=nope").status_code == 400
+
+
+def _edit_form(playbook, **changes):
+    data = {
+        "title": playbook.title,
+        "slug": playbook.slug,
+        "summary": playbook.summary,
+        "body": playbook.body,
+        "review_by": playbook.review_by.isoformat(),
+        "version": playbook.version,
+    }
+    return {**data, **changes}
+
+
+def test_playbook_edit_page_shows_service_refusals_on_the_form(client_for, playbook, pm):
+    client = client_for("pm")
+    url = f"/enablement/playbooks/{playbook.slug}/edit/"
+    assert client.post(url, _edit_form(playbook, body="v2")).status_code == 302
+    stale = client.post(url, _edit_form(playbook, body="v3"))  # still carries version 1
+    assert stale.status_code == 412
+    assert stale.context["form"].non_field_errors() == [STALE_MESSAGE]
+    playbook_save(actor=pm, slug="taken", title="Taken", body="b", review_by=playbook.review_by)
+    duplicate = client.post(url, _edit_form(playbook, slug="taken", version=2))
+    assert duplicate.status_code == 400
+    assert "already exists" in str(duplicate.context["form"].errors["slug"])
+    assert Playbook.objects.get(pk=playbook.pk).body == "v2"
+
+
+def test_playbook_restore_page_says_why_it_was_refused(client_for, playbook):
+    client = client_for("pm")
+    url = f"/enablement/playbooks/{playbook.slug}/restore/"
+    missing = client.post(url, {"version": 9}, follow=True)
+    texts = [str(m) for m in missing.context["messages"]]
+    assert texts == [f"Playbook '{playbook.slug}' has no version 9."]
+    stale = client.post(url, {"version": 1, "current": 7}, follow=True)
+    assert [str(m) for m in stale.context["messages"]] == [STALE_MESSAGE]
+    restored = client.post(url, {"version": 1, "current": 1}, follow=True)
+    assert [str(m) for m in restored.context["messages"]] == ["Version 1 restored as v2."]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -34,7 +34,6 @@ from ..services import (
     module_submit,
     playbook_read,
 )
-from ._common import _errors_to_form
 
 
 class CourseListView(RoleRequiredMixin, View):
@@ -120,13 +119,18 @@ class ModuleView(RoleRequiredMixin, View):
         form = QuizForm(module, request.POST)
         if not form.is_valid():
             return self._render(request, module, form, status=400)
-        try:
-            score, passed = module_submit(
-                actor=actor_of(request), module=module, answers=form.answers()
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
+        ok, graded = call_service(
+            request,
+            module_submit,
+            form=form,
+            field_map={"answers": NON_FIELD_ERRORS},  # the quiz as a whole, above it
+            actor=actor_of(request),
+            module=module,
+            answers=form.answers(),
+        )
+        if not ok or graded is None:
             return self._render(request, module, form, status=400)
+        score, passed = graded
         if not passed:
             form.add_error(
                 None, f"{score}% right; {module.pass_mark}% passes. Read it again and retry."
@@ -234,6 +238,3 @@ class ModuleEditView(RoleRequiredMixin, View):
                 messages.success(request, f"Module {saved.position} saved: {saved.title}.")
                 return redirect(course.get_absolute_url())
         return self._render(request, form, course, module, status=400)
-
-
-# --- live docs ------------------------------------------------------------------------------

@@ -98,6 +98,3 @@ class ContractDocView(RoleRequiredMixin, View):
                 "changed": docs.last_change(docs.contract_model(), contract.pk),
             },
         )
-
-
-# --- office hours -----------------------------------------------------------------------------

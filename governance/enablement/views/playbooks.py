@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,8 +15,8 @@ from catalog.models import ServiceStatus
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, has_role
 from mops.core.actors import actor_of
-from mops.core.concurrency import StaleVersion
 from mops.core.richtext import render_markdown
+from mops.core.views import call_service
 
 from .. import selectors
 from ..filters import PlaybookFilter
@@ -33,7 +33,6 @@ from ..services import (
     playbook_restore,
     playbook_save,
 )
-from ._common import _errors_to_form
 
 
 class PlaybookListView(RoleRequiredMixin, View):
@@ -142,29 +141,27 @@ class PlaybookEditView(RoleRequiredMixin, View):
         form = PlaybookForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                saved = playbook_save(
-                    actor=actor_of(request),
-                    playbook=playbook,
-                    slug=data["slug"],
-                    title=data["title"],
-                    summary=data["summary"],
-                    body=data["body"],
-                    category=data["category"],
-                    owner=data["owner"],
-                    review_by=data["review_by"],
-                    services=list(data["services"]),
-                    expected_version=data["version"],
-                )
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            except StaleVersion as exc:
-                form.add_error(None, exc.message)
-                return self._render(request, form, playbook, status=412)
-            else:
+            ok, saved = call_service(
+                request,
+                playbook_save,
+                form=form,
+                actor=actor_of(request),
+                playbook=playbook,
+                slug=data["slug"],
+                title=data["title"],
+                summary=data["summary"],
+                body=data["body"],
+                category=data["category"],
+                owner=data["owner"],
+                review_by=data["review_by"],
+                services=list(data["services"]),
+                expected_version=data["version"],
+            )
+            if ok and saved is not None:
                 messages.success(request, f"Playbook saved (v{saved.version}).")
                 return redirect(saved.get_absolute_url())
-        return self._render(request, form, playbook, status=400)
+        status = 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
+        return self._render(request, form, playbook, status=status)
 
 
 class PlaybookRestoreView(RoleRequiredMixin, View):
@@ -179,20 +176,15 @@ class PlaybookRestoreView(RoleRequiredMixin, View):
         except ValueError:
             messages.error(request, "Choose a version number to restore.")
             return redirect(playbook.get_absolute_url())
-        try:
-            restored = playbook_restore(
-                actor=actor_of(request),
-                playbook=playbook,
-                version=version,
-                expected_version=expected,
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        except StaleVersion as exc:
-            messages.error(request, exc.message)
-        else:
+        ok, restored = call_service(
+            request,
+            playbook_restore,
+            field_map={"version": NON_FIELD_ERRORS},  # the message names the version
+            actor=actor_of(request),
+            playbook=playbook,
+            version=version,
+            expected_version=expected,
+        )
+        if ok and restored is not None:
             messages.success(request, f"Version {version} restored as v{restored.version}.")
         return redirect(playbook.get_absolute_url())
-
-
-# --- training -------------------------------------------------------------------------------
