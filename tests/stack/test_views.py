@@ -1,7 +1,10 @@
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
 from governance.stack.models import Tool
+from mops.core.concurrency import STALE_MESSAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +261,75 @@ def test_csv_exports_defuse_formulas_in_user_text(client_for, users, stack):
     owner.post(review_url, {"item": item.pk, "decision": "remove", "reason": "@SUM(A1)"})
     evidence = client_for("leadership").get(reverse("stack:review_evidence", args=[item.review_id]))
     assert b",remove,'@SUM(A1),engineer," in evidence.content
+
+
+def test_edit_pages_answer_a_stale_copy_412_with_the_reason_on_the_form(client_for, stack):
+    client = client_for("pm")
+    tool_url = reverse("stack:tool_edit", args=[stack["point"].pk])
+    tool_form = {"name": "Webinar Buddy", "layer": "map", "status": "tolerated", "version": 1}
+    assert client.post(tool_url, {**tool_form, "vendor": "Buddy Inc"}).status_code == 302
+    stale = client.post(tool_url, {**tool_form, "vendor": "Other"})  # still at version 1
+    assert stale.status_code == 412
+    assert stale.context["form"].non_field_errors() == [STALE_MESSAGE]
+    flow = stack["custom"]
+    flow_url = reverse("stack:flow_edit", args=[flow.pk])
+    flow_form = {
+        "source": flow.source_id,
+        "target": flow.target_id,
+        "objects_synced": "registrants",
+        "direction": "one_way",
+        "pattern": "custom",
+        "version": 1,
+    }
+    assert client.post(flow_url, {**flow_form, "schedule": "hourly"}).status_code == 302
+    stale = client.post(flow_url, {**flow_form, "schedule": "daily"})
+    assert stale.status_code == 412
+    assert stale.context["form"].non_field_errors() == [STALE_MESSAGE]
+    flow.refresh_from_db()
+    assert flow.schedule == "hourly"
+
+
+def test_review_start_refusal_about_the_tool_is_shown_above_the_form(client_for, stack):
+    response = client_for("pm").post(
+        reverse("stack:review_start", args=[stack["map"].pk]), {"due_on": "2099-01-01"}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [
+        "Marketo has no seats: upload its seat export first."
+    ]
+    assert not stack["map"].access_reviews.exists()
+
+
+def test_csv_pages_put_a_refused_file_by_the_text_box(client_for, stack):
+    client = client_for("pm")
+    tools = client.post(reverse("stack:tool_import"), {"text": "vendor\nAdobe\n"})
+    assert tools.status_code == 400
+    assert (
+        tools.context["form"]
+        .errors["text"][0]
+        .startswith("Line 1: the header needs the column(s) name, layer")
+    )
+    seats = client.post(reverse("stack:seat_upload", args=[stack["map"].pk]), {"text": "name\nA\n"})
+    assert seats.status_code == 400
+    assert (
+        seats.context["form"]
+        .errors["text"][0]
+        .startswith("Line 1: the header needs an 'email' column")
+    )
+
+
+def test_only_the_owner_attests_and_the_page_says_so(client_for, users, stack):
+    from governance.stack import services
+
+    services.seats_import(tool=stack["map"], actor=users["pm"], text="email\na@x.com\n")
+    review = services.access_review_start(
+        tool=stack["map"], actor=users["pm"], due_on=date(2099, 1, 1)
+    )
+    item = review.items.get()
+    refused = client_for("pm").post(  # a stack editor, not Marketo's owner
+        review.get_absolute_url(), {"item": item.pk, "decision": "keep"}
+    )
+    assert refused.status_code == 400
+    assert "a@x.com: Only the owner of Marketo attests its access." in refused.content.decode()
+    item.refresh_from_db()
+    assert item.decision == ""

@@ -1,12 +1,13 @@
-"""What the stack pages share: error placement, the edit check, uploaded CSV text, the
-filtered list page, the CSV import page and the create/edit page of a model."""
+"""What the stack pages share: the edit check, uploaded CSV text, the filtered list page,
+the CSV import page and the create/edit page of a model. A service's refusals reach the
+page through the kernel's `call_service`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,19 +18,13 @@ from mops.accounts.models import User
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import has_role
 from mops.core.actors import actor_of
-from mops.core.concurrency import StaleVersion
+from mops.core.views import call_service
 
 from .. import services
 from ..services import STACK_EDITORS, STACK_READERS
 
-
-def _errors_onto(form: Any, exc: ValidationError) -> None:
-    """A service's field errors next to the form's fields (else above the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+# A CSV service's errors about the whole file sit by the pasted-text box of the form.
+CSV_ERRORS = {"file": "text"}
 
 
 def _can_edit(request: HttpRequest) -> bool:
@@ -50,9 +45,6 @@ def _uploaded_text(form: Any) -> str:
     if not form.errors and not text.strip():
         form.add_error("text", "Choose a CSV file or paste its lines.")
     return text
-
-
-# --- tools ------------------------------------------------------------------------------------
 
 
 class FilteredListView(RoleRequiredMixin, ListView):
@@ -101,11 +93,10 @@ class CsvImportView(RoleRequiredMixin, View):
             text = _uploaded_text(form)
         if not form.errors:
             commit = request.POST.get("action") == "import"
-            try:
-                rows = self.run(actor_of(request), text, commit)
-            except ValidationError as exc:
-                form.add_error("text", exc.message_dict.get("file", exc.messages))
-            else:
+            ok, rows = call_service(
+                request, self.run, actor_of(request), text, commit, form=form, field_map=CSV_ERRORS
+            )
+            if ok and rows is not None:
                 if commit and not any(r.errors for r in rows):
                     created = sum(1 for r in rows if r.action == "create")
                     messages.success(
@@ -164,17 +155,13 @@ class _ModelFormView(RoleRequiredMixin, View):
             return self._render(request, form, obj, 400)
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        try:
-            saved = (
-                self.create(actor_of(request), data)
-                if obj is None
-                else self.update(obj, actor_of(request), version, data)
-            )
-        except ValidationError as exc:
-            _errors_onto(form, exc)
-            return self._render(request, form, obj, 400)
-        except StaleVersion as exc:
-            form.add_error(None, exc.message)
-            return self._render(request, form, obj, 412)
+        actor = actor_of(request)
+        if obj is None:
+            ok, saved = call_service(request, self.create, actor, data, form=form)
+        else:
+            ok, saved = call_service(request, self.update, obj, actor, version, data, form=form)
+        if not ok or saved is None:
+            status = 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
+            return self._render(request, form, obj, status)
         messages.success(request, f"{self.noun.capitalize()} saved.")
         return redirect(saved.get_absolute_url())

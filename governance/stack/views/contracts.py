@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.views.generic import ListView
 from mops.accounts.models import User
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.core.actors import actor_of
+from mops.core.views import call_service
 
 from .. import ical, selectors, services
 from ..filters import ContractFilter
@@ -27,12 +27,7 @@ from ..forms import (
 )
 from ..models import Contract, Tool
 from ..services import STACK_EDITORS, STACK_READERS
-from ._base import (
-    _can_edit,
-    _errors_onto,
-    _ModelFormView,
-    _uploaded_text,
-)
+from ._base import CSV_ERRORS, _can_edit, _ModelFormView, _uploaded_text
 
 
 class RenewalsView(RoleRequiredMixin, View):
@@ -104,15 +99,16 @@ class ContractDetailView(RoleRequiredMixin, View):
         form = DecisionForm(request.POST)
         if not form.is_valid():
             return self.get(request, pk, form=form)
-        try:
-            services.renewal_decide(
-                contract=contract,
-                actor=actor_of(request),
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            _errors_onto(form, exc)
+        ok, _ = call_service(
+            request,
+            services.renewal_decide,
+            form=form,
+            contract=contract,
+            actor=actor_of(request),
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        )
+        if not ok:
             return self.get(request, pk, form=form)
         messages.success(request, "Decision recorded.")
         return redirect(contract.get_absolute_url())
@@ -179,11 +175,16 @@ class SeatUploadView(RoleRequiredMixin, View):
         lines = None
         text = _uploaded_text(form) if form.is_valid() else ""
         if not form.errors:
-            try:
-                lines = services.seats_import(tool=tool, actor=actor_of(request), text=text)
-            except ValidationError as exc:
-                form.add_error("text", exc.message_dict.get("file", exc.messages))
-            else:
+            ok, lines = call_service(
+                request,
+                services.seats_import,
+                form=form,
+                field_map=CSV_ERRORS,
+                tool=tool,
+                actor=actor_of(request),
+                text=text,
+            )
+            if ok and lines is not None:
                 if not any(line.errors for line in lines):
                     messages.success(request, f"{len(lines)} seats of {tool} imported.")
                     return redirect("stack:utilisation")

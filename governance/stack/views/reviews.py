@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views import View
 from governance.taxonomy import spreadsheet_safe
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.core.actors import actor_of
+from mops.core.views import call_service
 
 from .. import selectors, services
 from ..forms import (
@@ -25,9 +26,6 @@ from ..forms import (
 )
 from ..models import AccessReview, AccessReviewItem, Tool
 from ..services import STACK_EDITORS, STACK_READERS
-from ._base import (
-    _errors_onto,
-)
 
 
 class ReviewListView(RoleRequiredMixin, View):
@@ -71,13 +69,16 @@ class ReviewStartView(RoleRequiredMixin, View):
         tool = get_object_or_404(Tool, pk=pk)
         form = ReviewStartForm(request.POST)
         if form.is_valid():
-            try:
-                review = services.access_review_start(
-                    tool=tool, actor=actor_of(request), due_on=form.cleaned_data["due_on"]
-                )
-            except ValidationError as exc:
-                _errors_onto(form, exc)
-            else:
+            ok, review = call_service(
+                request,
+                services.access_review_start,
+                form=form,
+                field_map={"tool": NON_FIELD_ERRORS},  # about the tool: above the form
+                tool=tool,
+                actor=actor_of(request),
+                due_on=form.cleaned_data["due_on"],
+            )
+            if ok and review is not None:
                 messages.success(request, "Access review started.")
                 return redirect(review.get_absolute_url())
         return self._render(request, tool, form, 400)
@@ -118,15 +119,18 @@ class ReviewDetailView(RoleRequiredMixin, View):
                 ),
             )
         item = get_object_or_404(AccessReviewItem, pk=form.cleaned_data["item"], review=review)
-        try:
-            services.access_review_attest(
-                item=item,
-                actor=actor_of(request),
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            return self.get(request, pk, error=f"{item.email}: {' '.join(exc.messages)}")
+        ok, _ = call_service(
+            request,
+            services.access_review_attest,
+            form=form,
+            item=item,
+            actor=actor_of(request),
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        )
+        if not ok:  # the refusal names the holder it was about
+            refused = " ".join(str(text) for texts in form.errors.values() for text in texts)
+            return self.get(request, pk, error=f"{item.email}: {refused}")
         return redirect(review.get_absolute_url())
 
 

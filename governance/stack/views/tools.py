@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +17,7 @@ from governance.taxonomy import spreadsheet_safe
 from mops.accounts.models import User
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.core.actors import actor_of
-from mops.core.concurrency import StaleVersion
+from mops.core.views import call_service
 
 from .. import selectors, services
 from ..filters import ToolFilter
@@ -27,12 +27,7 @@ from ..forms import (
 )
 from ..models import GoldenPath, Tool
 from ..services import STACK_EDITORS, STACK_READERS
-from ._base import (
-    CsvImportView,
-    FilteredListView,
-    _can_edit,
-    _errors_onto,
-)
+from ._base import CsvImportView, FilteredListView, _can_edit
 
 
 class ToolListView(FilteredListView):
@@ -148,29 +143,26 @@ class ToolFormView(RoleRequiredMixin, View):
             return self._render(request, form, tool, 400)
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        runbooks, monitors = data.pop("runbooks"), data.pop("monitors")
-        try:
-            if tool is None:
-                tool = services.tool_create(
-                    actor=actor_of(request), runbooks=runbooks, monitors=monitors, **data
-                )
-            else:
-                tool = services.tool_update(
-                    tool=tool,
-                    actor=actor_of(request),
-                    expected_version=version,
-                    runbooks=runbooks,
-                    monitors=monitors,
-                    **data,
-                )
-        except ValidationError as exc:
-            _errors_onto(form, exc)
-            return self._render(request, form, tool, 400)
-        except StaleVersion as exc:
-            form.add_error(None, exc.message)
-            return self._render(request, form, tool, 412)
-        messages.success(request, f"{tool} saved.")
-        return redirect(tool.get_absolute_url())
+        data["runbooks"], data["monitors"] = data.pop("runbooks"), data.pop("monitors")
+        if tool is None:
+            ok, saved = call_service(
+                request, services.tool_create, form=form, actor=actor_of(request), **data
+            )
+        else:
+            ok, saved = call_service(
+                request,
+                services.tool_update,
+                form=form,
+                tool=tool,
+                actor=actor_of(request),
+                expected_version=version,
+                **data,
+            )
+        if not ok or saved is None:
+            status = 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
+            return self._render(request, form, tool, status)
+        messages.success(request, f"{saved} saved.")
+        return redirect(saved.get_absolute_url())
 
 
 class ToolImportView(CsvImportView):
