@@ -5,7 +5,7 @@ a few process playbooks, "Campaign tracking 101" (which unlocks the self-serve U
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -89,11 +89,24 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
     if actor is None:
         return
     review_by = timezone.localdate() + timedelta(days=180)
+    _categories(actor)
+    _service_playbooks(actor, review_by)
+    _process_playbooks(actor, review_by)
+    _tracking_course(actor)
+    _intake_course(actor)
+    _office_hours(actor)
+    progress("enablement: playbooks, courses and office hours")
+
+
+def _categories(actor: User) -> None:
     for slug, name in CATEGORIES.items():
         if not Category.objects.filter(slug=slug).exists():
             category_save(actor=actor, name=name, slug=slug)
+
+
+def _service_playbooks(actor: User, review_by: date) -> None:
+    """A "How to" playbook for each live self-serve service, built from its instructions."""
     selfserve = Category.objects.get(slug="self-serve")
-    process = Category.objects.get(slug="process")
     for service in Service.objects.filter(self_serve=True, status=ServiceStatus.ACTIVE):
         slug = f"how-to-{service.slug}"[:100]
         if Playbook.objects.filter(slug=slug).exists():
@@ -109,6 +122,11 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
             review_by=review_by,
             services=[service],
         )
+
+
+def _process_playbooks(actor: User, review_by: date) -> None:
+    """How to work with MOPS; the launch request's playbook shows on its catalog service."""
+    process = Category.objects.get(slug="process")
     for slug, title, summary, body in PROCESS_PLAYBOOKS:
         if not Playbook.objects.filter(slug=slug).exists():
             playbook_save(
@@ -123,51 +141,59 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
                 if slug == "request-a-launch"
                 else [],
             )
-    if not Course.objects.filter(slug="campaign-tracking-101").exists():
-        utm = list(Service.objects.filter(slug="create-a-utm-set", self_serve=True))
-        course = course_save(
-            actor=actor,
-            slug="campaign-tracking-101",
-            title="Campaign tracking 101",
-            subject="taxonomy",
-            level="101",
-            description="Name campaigns and tag links the taxonomy way. Finishing it unlocks "
-            "creating UTM sets yourself.",
-            unlocks=utm,
-        )
+
+
+def _tracking_course(actor: User) -> None:
+    """Campaign tracking 101: naming, then tagged links (when the self-serve UTM set
+    exists, which finishing the course unlocks)."""
+    if Course.objects.filter(slug="campaign-tracking-101").exists():
+        return
+    utm = list(Service.objects.filter(slug="create-a-utm-set", self_serve=True))
+    course = course_save(
+        actor=actor,
+        slug="campaign-tracking-101",
+        title="Campaign tracking 101",
+        subject="taxonomy",
+        level="101",
+        description="Name campaigns and tag links the taxonomy way. Finishing it unlocks "
+        "creating UTM sets yourself.",
+        unlocks=utm,
+    )
+    module_save(
+        actor=actor,
+        course=course,
+        title="Campaign names",
+        playbook=Playbook.objects.get(slug="name-a-campaign"),
+        quiz=QUIZ_NAMING,
+    )
+    if utm and Playbook.objects.filter(slug="how-to-create-a-utm-set").exists():
         module_save(
             actor=actor,
             course=course,
-            title="Campaign names",
-            playbook=Playbook.objects.get(slug="name-a-campaign"),
-            quiz=QUIZ_NAMING,
+            title="Tagged links",
+            playbook=Playbook.objects.get(slug="how-to-create-a-utm-set"),
+            quiz=QUIZ_UTM,
         )
-        if utm and Playbook.objects.filter(slug="how-to-create-a-utm-set").exists():
-            module_save(
-                actor=actor,
-                course=course,
-                title="Tagged links",
-                playbook=Playbook.objects.get(slug="how-to-create-a-utm-set"),
-                quiz=QUIZ_UTM,
-            )
-    if not Course.objects.filter(slug="intake-101").exists():
-        course = course_save(
-            actor=actor,
-            slug="intake-101",
-            title="Intake 101",
-            subject="intake",
-            level="101",
-            description="How to ask MOPS for work so it ships on time.",
-        )
-        module_save(
-            actor=actor,
-            course=course,
-            title="A good brief",
-            playbook=Playbook.objects.get(slug="request-a-launch"),
-            quiz=QUIZ_INTAKE,
-        )
-    _office_hours(actor)
-    progress("enablement: playbooks, courses and office hours")
+
+
+def _intake_course(actor: User) -> None:
+    if Course.objects.filter(slug="intake-101").exists():
+        return
+    course = course_save(
+        actor=actor,
+        slug="intake-101",
+        title="Intake 101",
+        subject="intake",
+        level="101",
+        description="How to ask MOPS for work so it ships on time.",
+    )
+    module_save(
+        actor=actor,
+        course=course,
+        title="A good brief",
+        playbook=Playbook.objects.get(slug="request-a-launch"),
+        quiz=QUIZ_INTAKE,
+    )
 
 
 def _office_hours(actor: User) -> None:

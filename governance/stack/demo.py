@@ -10,7 +10,7 @@ Idempotent: known tools, flows, contracts, entries and services are skipped."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -224,9 +224,27 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
     actor = users.get("admin") or get_user_model().objects.filter(is_superuser=True).first()
     if actor is None:
         return
+    today = timezone.localdate()
+    tools = _tools(actor, users)
+    progress("stack tools")
+    _flows(tools, actor)
+    _contracts(tools, actor, today)
+    progress("stack flows and contracts")
+    _seat_exports(tools, actor)
+    progress("seat exports")
+    _access_review(tools["Marketo"], actor, today)
+    progress("access review")
+    _flow_services(tools)
+    _inventory(tools, actor, users)
+    _evaluation(actor, users)
+    progress("instrumentation inventory and the new-tool evaluation")
+
+
+def _tools(actor: User, users: dict[str, Any]) -> dict[str, Tool]:
+    """The demo's tools (those missing), each tied to its data contract when the demo
+    warehouse has one; every tool by name."""
     contracts = {c.dataset.table: c for c in DataContract.objects.select_related("dataset")}
     runbook = Runbook.objects.filter(slug="sync-backlog").first()
-    monitors = {m.name: m for m in Monitor.objects.all()}
     known = set(Tool.objects.values_list("name", flat=True))
     for name, layer, vendor, status, reason, table, sso, owner in TOOLS:
         if name in known:
@@ -249,8 +267,12 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
             admin_url=f"https://{vendor.lower().replace(' ', '')}.example.com/admin",
             runbooks=[runbook] if runbook and layer in ("crm", "map") else None,
         )
-    tools = {t.name: t for t in Tool.objects.all()}
-    progress("stack tools")
+    return {t.name: t for t in Tool.objects.all()}
+
+
+def _flows(tools: dict[str, Tool], actor: User) -> None:
+    """The flows between the tools (those missing), watched by the demo monitors named."""
+    monitors = {m.name: m for m in Monitor.objects.all()}
     existing = set(Flow.objects.values_list("source__name", "target__name"))
     for source, target, objects, pattern, schedule, monitor in FLOWS:
         if (source, target) in existing:
@@ -266,7 +288,10 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
             monitor=monitors.get(monitor),
             data_contract=tools[source].data_contract,
         )
-    today = timezone.localdate()
+
+
+def _contracts(tools: dict[str, Tool], actor: User, today: date) -> None:
+    """A year's contract for each tool that has none, ending the given days from today."""
     with_contract = set(Contract.objects.values_list("tool__name", flat=True))
     for name, cost, seats, days_left, notice in CONTRACTS:
         if name in with_contract:
@@ -284,29 +309,31 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
             notice_days=notice,
             auto_renew=True,
         )
-    progress("stack flows and contracts")
+
+
+def _seat_exports(tools: dict[str, Tool], actor: User) -> None:
+    """A seat export for each tool of SEAT_EXPORTS that has no seats yet."""
     for name, assigned, active, idle in SEAT_EXPORTS:
         if Seat.objects.filter(tool=tools[name]).exists():
             continue
         seats_import(tool=tools[name], actor=actor, text=_seat_export(name, assigned, active, idle))
-    progress("seat exports")
-    marketo = tools["Marketo"]
-    if marketo.owner and not AccessReview.objects.filter(tool=marketo).exists():
-        review = access_review_start(tool=marketo, actor=actor, due_on=today + timedelta(days=10))
-        items = list(review.items.order_by("email"))
-        for item in items[: len(items) // 2]:  # half done
-            idle = item.last_active_on is None
-            access_review_attest(
-                item=item,
-                actor=marketo.owner,
-                decision="remove" if idle else "keep",
-                reason="Never signed in." if idle else "",
-            )
-    progress("access review")
-    _flow_services(tools)
-    _inventory(tools, actor, users)
-    _evaluation(actor, users)
-    progress("instrumentation inventory and the new-tool evaluation")
+
+
+def _access_review(tool: Tool, actor: User, today: date) -> None:
+    """An access review of `tool` due in ten days, its owner half way through: holders who
+    never signed in removed, the others kept."""
+    if not tool.owner or AccessReview.objects.filter(tool=tool).exists():
+        return
+    review = access_review_start(tool=tool, actor=actor, due_on=today + timedelta(days=10))
+    items = list(review.items.order_by("email"))
+    for item in items[: len(items) // 2]:  # half done
+        idle = item.last_active_on is None
+        access_review_attest(
+            item=item,
+            actor=tool.owner,
+            decision="remove" if idle else "keep",
+            reason="Never signed in." if idle else "",
+        )
 
 
 def _flow_services(tools: dict[str, Tool]) -> None:
