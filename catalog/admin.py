@@ -1,12 +1,11 @@
-"""Django admin for the catalog: history and look-ups. Versioned parts of services and
-template content change through the catalog pages/API (which write new versions), so they
-are read-only here."""
+"""Django admin for the catalog: history and look-ups, read-only. Services, templates,
+calendars and SLA policies change through the catalog pages/API and their services (which
+write new versions), never here."""
 
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
 from mops.core.admin import ReadOnlyAdmin
 
@@ -61,23 +60,17 @@ class TemplateVersionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(SimpleHistoryAdmin):
+class ServiceAdmin(ReadOnlyAdmin):
+    """Read-only: `service_create` / `service_update` and the lifecycle services write them."""
+
     list_display = ["name", "status", "default_complexity", "self_serve", "sla_policy"]
     list_filter = ["status", "self_serve", "change_type"]
     search_fields = ["name"]
-    readonly_fields = [
-        "status",
-        "input_definition",
-        "default_complexity",
-        "sla_policy",
-        "templates",
-        "current_version",
-        "revision",
-    ]
 
 
 @admin.register(Template)
-class TemplateAdmin(SimpleHistoryAdmin):
+class TemplateAdmin(ReadOnlyAdmin):
+    """Read-only: `template_create` / `template_update` / `template_publish` write them."""
+
     list_display = ["name", "kind", "channel", "current_version"]
     list_filter = ["kind", "channel"]
-    readonly_fields = ["current_version"]

@@ -1,12 +1,18 @@
-"""Admin: approval policies are edited here (plain data); RFCs, approvals, taxonomy
-versions and campaigns are read-only here because their writes go through services."""
+"""Admin: listing and history. Every write goes through a service: approval policies,
+RFCs, approvals, taxonomy versions, campaigns and the data-health objects change on their
+pages/API, so they are read-only here; on-call rotations have no page, so this admin is
+their editor and saves them through `rotation_save`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from governance.health.models import (
     Dataset,
@@ -18,6 +24,12 @@ from governance.health.models import (
     Runbook,
     Warehouse,
 )
+from governance.health.services.rotations import (
+    RosterMember,
+    RosterOverride,
+    rotation_delete,
+    rotation_save,
+)
 from governance.rfc.models import (
     Approval,
     ApprovalPolicy,
@@ -28,10 +40,14 @@ from governance.taxonomy.models import (
     Campaign,
     TaxonomyVersion,
 )
+from mops.core.actors import actor_of
+from mops.core.admin import HistoryAdmin, ReadOnlyAdmin
 
 
 @admin.register(ApprovalPolicy)
-class ApprovalPolicyAdmin(SimpleHistoryAdmin):
+class ApprovalPolicyAdmin(ReadOnlyAdmin):
+    """Read-only: policies change on the Approval policies page (`approval_policy_save`)."""
+
     list_display = [
         "risk",
         "required_approvals",
@@ -40,16 +56,14 @@ class ApprovalPolicyAdmin(SimpleHistoryAdmin):
         "requires_change_window",
     ]
 
-
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        page = reverse("governance:approval_policies")
+        self.message_user(
+            request, format_html('Edit them on the <a href="{}">Approval policies</a> page.', page)
+        )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Rfc)
@@ -66,18 +80,9 @@ class ApprovalAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RfcEvent)
-class RfcEventAdmin(admin.ModelAdmin):
+class RfcEventAdmin(ReadOnlyAdmin):
     list_display = ["rfc", "name", "actor", "from_status", "to_status", "created_at"]
     list_select_related = ["rfc", "actor"]
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(TaxonomyVersion)
@@ -91,8 +96,7 @@ class CampaignAdmin(ReadOnlyAdmin):
     search_fields = ["name"]
 
 
-# --- data health: rotations are edited here (members and overrides are plain data);
-# everything else goes through the pages/API services and is read-only here.
+# --- data health: the rest goes through the pages/API services and is read-only here.
 
 
 class RotationMemberInline(admin.TabularInline):
@@ -106,10 +110,61 @@ class RotationOverrideInline(admin.TabularInline):
 
 
 @admin.register(Rotation)
-class RotationAdmin(SimpleHistoryAdmin):
+class RotationAdmin(HistoryAdmin):
+    """The rotation editor: the form and its inlines are validated here, then the rotation,
+    its roster and overrides are written together by `rotation_save`."""
+
     list_display = ["name", "starts_at", "escalate_after_minutes"]
     filter_horizontal = ["channels"]
     inlines = [RotationMemberInline, RotationOverrideInline]
+
+    def save_model(
+        self, request: HttpRequest, obj: Rotation, form: ModelForm, change: bool
+    ) -> None:
+        """Nothing yet: `save_related` hands the rotation and its inlines to the service."""
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: list[BaseInlineFormSet], change: bool
+    ) -> None:
+        kept = {
+            formset.model: [row for row in formset.cleaned_data if row and not row.get("DELETE")]
+            for formset in formsets
+        }
+        rotation_save(
+            actor=actor_of(request),
+            rotation=form.instance,
+            channels=form.cleaned_data.get("channels", []),
+            members=[
+                RosterMember(user=row["user"], position=row["position"])
+                for row in kept.get(RotationMember, [])
+            ],
+            overrides=[
+                RosterOverride(
+                    user=row["user"],
+                    starts_at=row["starts_at"],
+                    ends_at=row["ends_at"],
+                    reason=row.get("reason", ""),
+                )
+                for row in kept.get(RotationOverride, [])
+            ],
+        )
+
+    def construct_change_message(
+        self,
+        request: HttpRequest,
+        form: ModelForm,
+        formsets: list[BaseInlineFormSet] | None,
+        add: bool = False,
+    ) -> list[dict[str, Any]]:
+        # The service replaced the inline rows; the formsets saved none of their own.
+        return super().construct_change_message(request, form, None, add)
+
+    def delete_model(self, request: HttpRequest, obj: Rotation) -> None:
+        rotation_delete(actor=actor_of(request), rotation=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Rotation]) -> None:
+        for rotation in queryset:
+            rotation_delete(actor=actor_of(request), rotation=rotation)
 
 
 @admin.register(Warehouse)

@@ -1,15 +1,18 @@
+"""Read-only: surveys are sent by `nps_survey_send` and answered through `nps_respond`."""
+
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from mops.core.admin import ReadOnlyAdmin
 
 from .models import NpsResponse, NpsSurvey
 
 
 @admin.register(NpsSurvey)
-class NpsSurveyAdmin(SimpleHistoryAdmin):
+class NpsSurveyAdmin(ReadOnlyAdmin):
     list_display = ("quarter", "sent_at", "sent_by")
 
 
 @admin.register(NpsResponse)
-class NpsResponseAdmin(admin.ModelAdmin):
+class NpsResponseAdmin(ReadOnlyAdmin):
     list_display = ("survey", "group", "score", "responded_at")
     list_filter = ("survey", "group")

@@ -1,38 +1,65 @@
+"""Users, teams and API tokens change on the People/Teams pages and the API through
+`mops/accounts/services.py`, never here (read-only); IdP group mappings have no page, so
+this admin edits them through `idp_mapping_save` / `idp_mapping_delete`."""
+
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from simple_history.admin import SimpleHistoryAdmin
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
 
-from mops.core.admin import ReadOnlyAdmin
+from mops.core.actors import actor_of
+from mops.core.admin import HistoryAdmin, ReadOnlyAdmin
 
 from .models import ApiToken, IdpGroup, IdpGroupMapping, Team, User
+from .sso import MAPPING_FIELDS, idp_mapping_delete, idp_mapping_save
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(BaseUserAdmin, ReadOnlyAdmin):
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Team", {"fields": ("team",)}))
     list_display = ["username", "email", "team", "is_active"]
     list_filter = ["team", "groups", "is_active"]
 
 
 @admin.register(Team)
-class TeamAdmin(SimpleHistoryAdmin):
+class TeamAdmin(ReadOnlyAdmin):
     list_display = ["name", "group"]
-    prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+    exclude = ["digest"]
 
 
 @admin.register(IdpGroupMapping)
-class IdpGroupMappingAdmin(SimpleHistoryAdmin):
+class IdpGroupMappingAdmin(HistoryAdmin):
     """IdP group -> mops role and team (read at every SSO log-in and SCIM group change)."""
 
     list_display = ["group", "provider", "role", "team"]
     list_filter = ["role", "team", "provider"]
     search_fields = ["group"]
+
+    def save_model(
+        self, request: HttpRequest, obj: IdpGroupMapping, form: ModelForm, change: bool
+    ) -> None:
+        data: dict[str, Any] = {
+            f: form.cleaned_data[f] for f in MAPPING_FIELDS if f in form.cleaned_data
+        }
+        saved = idp_mapping_save(
+            actor=actor_of(request), data=data, mapping=obj if change else None
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: IdpGroupMapping) -> None:
+        idp_mapping_delete(actor=actor_of(request), mapping=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[IdpGroupMapping]) -> None:
+        for mapping in queryset:
+            idp_mapping_delete(actor=actor_of(request), mapping=mapping)
 
 
 @admin.register(IdpGroup)

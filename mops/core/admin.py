@@ -1,18 +1,62 @@
-"""Admin base classes shared by every app."""
+"""Admin base classes shared by every app.
+
+Writes go through the services (one write path), so an admin either refuses them
+(`ReadOnlyAdmin`) or hands them to the service in `save_model`/`delete_model`
+(`HistoryAdmin` subclasses). Neither lets django-simple-history's "Revert" write an old
+version back around the service.
+"""
 
 from typing import Any
 
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+def _tracked(model: type[models.Model]) -> bool:
+    return hasattr(model._meta, "simple_history_manager_attribute")
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """The history views without Revert (a revert saves an old version around the service).
+    A model simple-history does not track gets Django's own admin-log history instead."""
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if not _tracked(self.model):
+            response = admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+            if isinstance(response, TemplateResponse):
+                response.template_name = "admin/object_history.html"
+            return response
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST" or not _tracked(self.model):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyAdmin(HistoryAdmin):
     """Listing and history only: writes go through the services (one write path)."""
 
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -1,5 +1,10 @@
+"""Channels have no service (this admin and the API's channel endpoint edit them); outbox
+messages and notifications are written by `mops.notify.services` only, so read-only here."""
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
+
+from mops.core.admin import ReadOnlyAdmin
 
 from .models import Channel, Notification, OutboxMessage
 
@@ -10,7 +15,9 @@ class ChannelAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Replays go through the dead-letters page (`outbox_replay`)."""
+
     list_display = [
         "created_at",
         "kind",
@@ -21,10 +28,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "next_attempt_at",
     ]
     list_filter = ["status", "kind"]
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields if f.name != "secret"]
     exclude = ["secret"]
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "user", "text", "read_at"]
