@@ -7,14 +7,18 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from mops.accounts.roles import READ_EVERYTHING, Role, has_role
+from mops.accounts.roles import MOPS_STAFF, READ_EVERYTHING, Role, has_role, user_roles
 
 from .contentdiff import (
     FieldChange,
     content_changes,
 )
 from .models import (
+    EDITABLE_STATES,
     GOVERNED_FIELDS,
+    REVIEWERS,
+    RFC_AUTHORS,
+    SYSTEM_TRANSITIONS,
     Approval,
     ApprovalPolicy,
     Decision,
@@ -149,3 +153,79 @@ def rfc_emergencies_approved_between(window_start: datetime, window_end: datetim
 
 def rfc_emergency_approved_for(window_start: datetime, window_end: datetime) -> Rfc | None:
     return rfc_emergencies_approved_between(window_start, window_end).first()
+
+
+# --- who may do what ---------------------------------------------------------------------------
+# The RFC's permission rules, written once: the services refuse with them and
+# `rfc_allowed_actions` offers the page's buttons with them.
+
+# Steps a person takes through `services.rfc_transition` (the rest have their own service).
+STEP_TRANSITIONS: frozenset[str] = frozenset(
+    name for name in Rfc.lifecycle.transitions if name not in SYSTEM_TRANSITIONS | {"schedule"}
+)
+
+
+def rfc_is_author(rfc: Rfc, user: Any) -> bool:
+    return rfc.author_id is not None and rfc.author_id == getattr(user, "pk", None)
+
+
+def rfc_may_edit(rfc: Rfc, user: Any) -> bool:
+    """An RFC author role, and the RFC's own author or MOPS staff (whatever its state)."""
+    return has_role(user, RFC_AUTHORS) and (rfc_is_author(rfc, user) or has_role(user, MOPS_STAFF))
+
+
+def rfc_is_editable(rfc: Rfc) -> bool:
+    """Content may change until the RFC is scheduled (an edit when approved voids approvals)."""
+    return rfc.status in EDITABLE_STATES
+
+
+def rfc_may_review(rfc: Rfc, user: Any) -> bool:
+    """A reviewer role, and never the RFC's author (no self-approval)."""
+    return has_role(user, REVIEWERS) and not rfc_is_author(rfc, user)
+
+
+def reviewer_groups(user: Any) -> list[str]:
+    """What a reviewer counts as for a policy: their groups and their team (by name), as
+    recorded on the approval."""
+    names = set(user.groups.values_list("name", flat=True))
+    if getattr(user, "team_id", None):
+        names.add(user.team.name)
+    return sorted(names)
+
+
+def policy_admits(policy: ApprovalPolicy, groups: list[str]) -> bool:
+    """Whether a reviewer in `groups` may approve under `policy` (its eligible group)."""
+    return not policy.eligible_group or policy.eligible_group in groups
+
+
+def rfc_approved_by(rfc: Rfc, user: Any) -> bool:
+    """Whether `user` holds a live approval of the RFC's current content."""
+    return rfc.approvals.filter(
+        reviewer_id=getattr(user, "pk", None),
+        decision=Decision.APPROVED,
+        voided_at__isnull=True,
+        content_hash=rfc.content_hash,
+    ).exists()
+
+
+def rfc_allowed_actions(*, rfc: Rfc, user: Any) -> frozenset[str]:
+    """The actions `user` may take on `rfc` now: "edit", "approve", "request_changes",
+    "reject", "schedule" and the lifecycle steps (`STEP_TRANSITIONS`: submit, verify...).
+
+    The page shows a button for each; the services refuse with the same predicates and
+    lifecycle, so no button offers what a service refuses for a role, an author or a
+    state (a stale hash, a missing note or a freeze are refused when the service runs).
+    """
+    possible = {t.name for t in Rfc.lifecycle.available(state=rfc.status, roles=user_roles(user))}
+    allowed = possible & (STEP_TRANSITIONS | {"schedule"})
+    if rfc_may_edit(rfc, user) and rfc_is_editable(rfc):
+        allowed.add("edit")
+    if rfc_may_review(rfc, user):
+        allowed |= possible & {"request_changes", "reject"}
+        if (
+            "approve" in possible
+            and policy_admits(approval_policy_for(rfc.risk), reviewer_groups(user))
+            and not rfc_approved_by(rfc, user)
+        ):
+            allowed.add("approve")
+    return frozenset(allowed)

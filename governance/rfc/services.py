@@ -39,11 +39,9 @@ from mops.core.services import require_role
 from mops.notify.services import notification_create
 
 from .models import (
-    EDITABLE_STATES,
     GOVERNED_FIELDS,
     REVIEWERS,
     RFC_AUTHORS,
-    SYSTEM_TRANSITIONS,
     Approval,
     ApprovalPolicy,
     Decision,
@@ -53,7 +51,16 @@ from .models import (
     RfcStatus,
 )
 from .risk import risk_answers_clean
-from .selectors import approval_policy_for
+from .selectors import (
+    STEP_TRANSITIONS,
+    approval_policy_for,
+    policy_admits,
+    reviewer_groups,
+    rfc_approved_by,
+    rfc_is_editable,
+    rfc_may_edit,
+    rfc_may_review,
+)
 
 RFC_EDITABLE_FIELDS = frozenset(
     name for name, _ in GOVERNED_FIELDS if name not in ("services", "templates")
@@ -191,10 +198,6 @@ def rfc_insert(
     return rfc
 
 
-def _may_edit(rfc: Rfc, actor: User) -> bool:
-    return rfc.author_id == getattr(actor, "pk", None) or has_role(actor, MOPS_STAFF)
-
-
 def rfc_update(
     *,
     rfc: Rfc,
@@ -212,9 +215,9 @@ def rfc_update(
         rfc = Rfc.objects.select_for_update().get(pk=rfc.pk)
         if expected_version is not None and expected_version != rfc.version:
             raise StaleVersion()
-        if not _may_edit(rfc, actor):
+        if not rfc_may_edit(rfc, actor):
             raise PermissionDenied("Only the author or MOPS staff can edit this RFC.")
-        if rfc.status not in EDITABLE_STATES:
+        if not rfc_is_editable(rfc):
             raise TransitionError(
                 f"An RFC that is {rfc.get_status_display().lower()} can no longer be edited."
             )
@@ -305,7 +308,7 @@ def rfc_transition(*, rfc: Rfc, name: str, actor: User, note: str = "") -> Rfc:
 
     Approvals and scheduling have their own services (`rfc_approve`, `rfc_schedule`).
     """
-    if name in SYSTEM_TRANSITIONS or name == "schedule":
+    if name not in STEP_TRANSITIONS:
         Rfc.lifecycle.get(name)
         raise TransitionError(
             f"'{name}' is not taken directly; use the approval or schedule actions.",
@@ -394,22 +397,13 @@ def rfc_quorum(rfc: Rfc) -> Quorum:
 
 def _check_reviewer(rfc: Rfc, actor: User, expected_hash: str | None) -> list[str]:
     require_role(actor, REVIEWERS, "review RFCs")
-    if rfc.author_id == getattr(actor, "pk", None):
+    if not rfc_may_review(rfc, actor):
         raise PermissionDenied("You cannot review your own RFC (no self-approval).")
     if expected_hash is not None and expected_hash != rfc.content_hash:
         raise StaleVersion(
             "The RFC changed since you loaded it; read the new version before deciding."
         )
     return reviewer_groups(actor)
-
-
-def reviewer_groups(user: Any) -> list[str]:
-    """What a reviewer counts as for a policy: their groups and their team (by name), as
-    recorded on the approval."""
-    names = set(user.groups.values_list("name", flat=True))
-    if getattr(user, "team_id", None):
-        names.add(user.team.name)
-    return sorted(names)
 
 
 def rfc_approve(
@@ -428,17 +422,12 @@ def rfc_approve(
                 f"Only an RFC in review can be approved (this one is {rfc.get_status_display().lower()})."
             )
         policy = approval_policy_for(rfc.risk)
-        if policy.eligible_group and policy.eligible_group not in groups:
+        if not policy_admits(policy, groups):
             raise PermissionDenied(
                 f"{rfc.get_risk_display()}-risk RFCs are approved by members of "
                 f"{policy.eligible_group}."
             )
-        if rfc.approvals.filter(
-            reviewer=actor,
-            decision=Decision.APPROVED,
-            voided_at__isnull=True,
-            content_hash=rfc.content_hash,
-        ).exists():
+        if rfc_approved_by(rfc, actor):
             raise TransitionError("You already approved this version.", code="duplicate")
         approval = Approval(
             rfc=rfc,

@@ -3,25 +3,23 @@ policies page. Thin: parse, call a service or selector, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import ListView
-from rest_framework.exceptions import APIException
 
 from governance import hooks
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, has_role
 from mops.core.actors import actor_of
-from mops.core.lifecycle import TransitionError
+from mops.core.views import call_service, flash_form_errors
 
-from ..pages import errors_to_form as _errors_to_form
-from ..pages import problem_text as _problem_text
 from . import selectors
 from .filters import RfcFilter
 from .forms import (
@@ -32,11 +30,10 @@ from .forms import (
     TransitionForm,
 )
 from .models import (
-    EDITABLE_STATES,
     REVIEWERS,
     RFC_AUTHORS,
     SCHEDULERS,
-    SYSTEM_TRANSITIONS,
+    Approval,
     Rfc,
     RfcRevision,
     RfcStatus,
@@ -115,39 +112,47 @@ class RfcEditView(RoleRequiredMixin, View):
         if not form.is_valid():
             return self._render(request, form, rfc)
         values = form.service_values()
-        try:
-            if rfc is None:
-                rfc = rfc_create(
-                    actor=actor_of(request), submit=request.POST.get("submit") == "review", **values
-                )
-                messages.success(request, f"{rfc.reference} saved.")
-            else:
-                before = rfc.status
-                rfc = rfc_update(
-                    rfc=rfc,
-                    actor=actor_of(request),
-                    expected_version=form.cleaned_data.get("version"),
-                    **values,
-                )
-                if before == RfcStatus.APPROVED and rfc.status != before:
-                    messages.warning(
-                        request,
-                        "The content changed after approval: approvals voided, back in review.",
-                    )
-                else:
-                    messages.success(request, f"{rfc.reference} saved (v{rfc.version}).")
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-            return self._render(request, form, rfc)
-        except (TransitionError, APIException, PermissionDenied) as exc:
-            form.add_error(None, _problem_text(exc))
-            return self._render(request, form, rfc)
-        return redirect(rfc.get_absolute_url())
+        actor = actor_of(request)
+        if rfc is None:
+            submit = request.POST.get("submit") == "review"
+            ok, created = call_service(
+                request, rfc_create, form=form, actor=actor, submit=submit, **values
+            )
+            if not ok or created is None:
+                return self._refused(request, form, None)
+            messages.success(request, f"{created.reference} saved.")
+            return redirect(created.get_absolute_url())
+        before = rfc.status
+        ok, edited = call_service(
+            request,
+            rfc_update,
+            form=form,
+            rfc=rfc,
+            actor=actor,
+            expected_version=form.cleaned_data.get("version"),
+            **values,
+        )
+        if not ok or edited is None:
+            return self._refused(request, form, rfc)
+        if before == RfcStatus.APPROVED and edited.status != before:
+            messages.warning(
+                request, "The content changed after approval: approvals voided, back in review."
+            )
+        else:
+            messages.success(request, f"{edited.reference} saved (v{edited.version}).")
+        return redirect(edited.get_absolute_url())
+
+    def _refused(self, request: HttpRequest, form: RfcForm, rfc: Rfc | None) -> HttpResponse:
+        """The editor again with the service's refusal on it (412 when it was stale)."""
+        response = self._render(request, form, rfc)
+        response.status_code = 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
+        return response
 
 
 class RfcDetailView(RoleRequiredMixin, View):
     """The RFC page: content, approvals and quorum, diff between versions, what changed
-    since the last approval, events; review, transition and schedule forms."""
+    since the last approval, events; review, transition and schedule forms. The buttons
+    shown are `selectors.rfc_allowed_actions`; the services enforce the same rules."""
 
     read_roles = selectors.RFC_READERS
     write_roles = MOPS_STAFF | REVIEWERS
@@ -158,6 +163,12 @@ class RfcDetailView(RoleRequiredMixin, View):
         "schedule": SCHEDULERS,
         "transition": MOPS_STAFF,
     }
+    # action -> (service, what the person is told when it is done)
+    reviews: dict[str, tuple[Callable[..., Approval], str]] = {
+        "approve": (rfc_approve, "You approved {ref} v{version}."),
+        "request_changes": (rfc_request_changes, "Changes requested; the author is notified."),
+        "reject": (rfc_reject, "{ref} rejected."),
+    }
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         rfc = selectors.rfc_page(_visible_rfc(request, pk))
@@ -165,7 +176,6 @@ class RfcDetailView(RoleRequiredMixin, View):
 
     def _context(self, request: HttpRequest, rfc: Rfc, **extra: Any) -> dict[str, Any]:
         user = actor_of(request)
-        policy = selectors.approval_policy_for(rfc.risk)
         revisions = list(selectors.rfc_revisions(rfc))
         diff_to = _int(request.GET.get("to"), rfc.version)
         diff_from = _int(request.GET.get("from"), max(diff_to - 1, 1))
@@ -178,21 +188,12 @@ class RfcDetailView(RoleRequiredMixin, View):
         except RfcRevision.DoesNotExist:
             diff, diff_from, diff_to = [], rfc.version, rfc.version
         approved_version, since_approval = selectors.rfc_changes_since_approval(rfc)
-        is_author = rfc.author_id == user.pk
-        transitions = [
-            t
-            for t in Rfc.lifecycle.available(state=rfc.status, roles=user.roles)
-            if t.name not in SYSTEM_TRANSITIONS and t.name != "schedule"
-        ]
-        can_review = (
-            has_role(user, REVIEWERS)
-            and not is_author
-            and rfc.status in (RfcStatus.IN_REVIEW, RfcStatus.APPROVED)
-        )
+        allowed = selectors.rfc_allowed_actions(rfc=rfc, user=user)
+        is_author = selectors.rfc_is_author(rfc, user)
         answers = rfc.risk_answers or {}
         context = {
             "rfc": rfc,
-            "policy": policy,
+            "policy": selectors.approval_policy_for(rfc.risk),
             "quorum": rfc_quorum(rfc),
             "approvals": list(rfc.approvals.all()),
             "revisions": revisions,
@@ -202,14 +203,16 @@ class RfcDetailView(RoleRequiredMixin, View):
             "approved_version": approved_version,
             "since_approval": since_approval,
             "events": list(rfc.events.select_related("actor")[:50]),
-            "transitions": transitions,
-            "can_edit": has_role(user, RFC_AUTHORS) and rfc.status in EDITABLE_STATES,
-            "can_review": can_review,
-            "can_approve": can_review and rfc.status == RfcStatus.IN_REVIEW,
+            "allowed": allowed,
+            "transitions": [
+                t
+                for t in Rfc.lifecycle.transitions.values()
+                if t.name in allowed & selectors.STEP_TRANSITIONS
+            ],
+            "can_review": bool(allowed & {"request_changes", "reject"}),
             "is_author": is_author,
             "self_review_note": is_author and rfc.status == RfcStatus.IN_REVIEW,
             "awaiting_schedule": rfc.status == RfcStatus.APPROVED,
-            "can_schedule": has_role(user, SCHEDULERS) and rfc.status == RfcStatus.APPROVED,
             "review_form": ReviewForm(initial={"content_hash": rfc.content_hash}),
             "schedule_form": ScheduleForm(
                 initial={
@@ -226,60 +229,73 @@ class RfcDetailView(RoleRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         rfc = _visible_rfc(request, pk)
         action = request.POST.get("action", "")
-        try:
-            if action in ("approve", "request_changes", "reject"):
-                form = ReviewForm(request.POST)
-                if not form.is_valid():
-                    raise ValidationError("The review form was incomplete; reload the page.")
-                comment = form.cleaned_data["comment"] or ""
-                expected = form.cleaned_data["content_hash"]
-                if action == "approve":
-                    rfc_approve(
-                        rfc=rfc, actor=actor_of(request), comment=comment, expected_hash=expected
-                    )
-                    messages.success(request, f"You approved {rfc.reference} v{rfc.version}.")
-                elif action == "request_changes":
-                    rfc_request_changes(
-                        rfc=rfc, actor=actor_of(request), comment=comment, expected_hash=expected
-                    )
-                    messages.success(request, "Changes requested; the author is notified.")
-                else:
-                    rfc_reject(
-                        rfc=rfc, actor=actor_of(request), comment=comment, expected_hash=expected
-                    )
-                    messages.success(request, f"{rfc.reference} rejected.")
-            elif action == "transition":
-                step = TransitionForm(request.POST)
-                if not step.is_valid():
-                    raise ValidationError("Choose a step.")
-                rfc = rfc_transition(
-                    rfc=rfc,
-                    name=step.cleaned_data["name"],
-                    actor=actor_of(request),
-                    note=step.cleaned_data["note"] or "",
-                )
-                messages.success(request, f"{rfc.reference} is now {rfc.get_status_display()}.")
-            elif action == "schedule":
-                window = ScheduleForm(request.POST)
-                if not window.is_valid():
-                    rfc = selectors.rfc_page(rfc)
-                    context = self._context(request, rfc, schedule_form=window)
-                    return render(request, "governance/rfc_detail.html", context, status=400)
-                start, end = window.cleaned_data["window_start"], window.cleaned_data["window_end"]
-                rfc = rfc_schedule(
-                    rfc=rfc,
-                    actor=actor_of(request),
-                    window_start=start,
-                    window_end=end,
-                    window_ref=window.cleaned_data["window_ref"] or "",
-                    note=window.cleaned_data["note"] or "",
-                )
-                messages.success(request, f"{rfc.reference} is scheduled.")
-            else:
-                messages.error(request, "Unknown action.")
-        except (ValidationError, TransitionError, APIException, PermissionDenied) as exc:
-            messages.error(request, _problem_text(exc))
+        if action == "schedule":
+            return self._schedule(request, rfc)
+        if action in self.reviews:
+            self._review(request, rfc, action)
+        elif action == "transition":
+            self._step(request, rfc)
+        else:
+            messages.error(request, "Unknown action.")
         return redirect(rfc.get_absolute_url())
+
+    def _review(self, request: HttpRequest, rfc: Rfc, action: str) -> None:
+        form = ReviewForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The review form was incomplete; reload the page.")
+            return
+        service, done = self.reviews[action]
+        ok, _ = call_service(
+            request,
+            service,
+            rfc=rfc,
+            actor=actor_of(request),
+            comment=form.cleaned_data["comment"] or "",
+            expected_hash=form.cleaned_data["content_hash"],
+        )
+        if ok:
+            messages.success(request, done.format(ref=rfc.reference, version=rfc.version))
+
+    def _step(self, request: HttpRequest, rfc: Rfc) -> None:
+        step = TransitionForm(request.POST)
+        if not step.is_valid():
+            messages.error(request, "Choose a step.")
+            return
+        ok, moved = call_service(
+            request,
+            rfc_transition,
+            rfc=rfc,
+            name=step.cleaned_data["name"],
+            actor=actor_of(request),
+            note=step.cleaned_data["note"] or "",
+        )
+        if ok and moved is not None:
+            messages.success(request, f"{moved.reference} is now {moved.get_status_display()}.")
+
+    def _schedule(self, request: HttpRequest, rfc: Rfc) -> HttpResponse:
+        """The schedule form: a refusal (no window, a freeze...) shows on the form."""
+        window = ScheduleForm(request.POST)
+        if window.is_valid():
+            ok, _ = call_service(
+                request,
+                rfc_schedule,
+                form=window,
+                rfc=rfc,
+                actor=actor_of(request),
+                window_start=window.cleaned_data["window_start"],
+                window_end=window.cleaned_data["window_end"],
+                window_ref=window.cleaned_data["window_ref"] or "",
+                note=window.cleaned_data["note"] or "",
+            )
+            if ok:
+                messages.success(request, f"{rfc.reference} is scheduled.")
+                return redirect(rfc.get_absolute_url())
+        context = self._context(request, selectors.rfc_page(rfc), schedule_form=window)
+        if "schedule" not in context["allowed"]:  # no form to show the refusal on
+            flash_form_errors(request, window)
+            return redirect(rfc.get_absolute_url())
+        status = 412 if window.has_error(NON_FIELD_ERRORS, "stale") else 400
+        return render(request, "governance/rfc_detail.html", context, status=status)
 
 
 def _int(raw: str | None, default: int) -> int:

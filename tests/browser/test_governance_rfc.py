@@ -152,7 +152,8 @@ def test_high_risk_rfc_without_a_window_is_refused_on_the_page(page, login, cab_
     page.goto(rfc.get_absolute_url())
     page.locator("form.schedule-form").get_by_role("button", name="Schedule").click()
     page.wait_for_load_state()
-    assert "only inside a change window" in page.locator(".messages").inner_text()
+    # The refusal is shown on the schedule form, next to the missing window.
+    assert "only inside a change window" in page.locator("form.schedule-form").inner_text()
     assert page.get_by_test_id("rfc-status").inner_text() == "Approved"
 
 

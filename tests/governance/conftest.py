@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -52,6 +53,37 @@ def make_rfc(users):
     def make(*, author: str = "engineer", submit: bool = True, **overrides: Any) -> Rfc:
         fields = {**RFC_FIELDS, **overrides}
         return rfc_create(actor=users[author], submit=submit, **fields)
+
+    return make
+
+
+def approved_high_rfc(make_rfc: Any, users: dict[str, Any], **fields: Any) -> Rfc:
+    """A high-risk RFC by the engineer, approved by the CAB quorum (with the `cab` fixture)."""
+    from governance.rfc.services import rfc_approve
+
+    rfc = make_rfc(risk="high", **fields)
+    rfc_approve(rfc=rfc, actor=users["approver"])
+    rfc_approve(rfc=rfc, actor=users["approver2"])
+    rfc.refresh_from_db()
+    assert rfc.status == "approved"
+    return rfc
+
+
+@pytest.fixture
+def freeze_over(users):
+    """freeze_over(start, end, channels=[...]) -> a real freeze (releases' model) an hour
+    either side of the window: rfc_schedule finds it through the check releases registers
+    in governance.hooks, no caller says so."""
+    from releases.trains.services import freeze_create
+
+    def make(start: datetime, end: datetime, **extra: Any) -> None:
+        freeze_create(
+            actor=users["admin"],
+            name="Holiday freeze",
+            starts_at=start - timedelta(hours=1),
+            ends_at=end + timedelta(hours=1),
+            **extra,
+        )
 
     return make
 

@@ -174,22 +174,11 @@ def _approved_high_via_api(api_for, **overrides) -> dict:
     return body
 
 
-def _holiday_freeze(users, start, end) -> None:
-    from releases.trains.services import freeze_create
-
-    freeze_create(
-        actor=users["admin"],
-        name="Holiday freeze",
-        starts_at=start - timedelta(hours=1),
-        ends_at=end + timedelta(hours=1),
-    )
-
-
-def test_api_refuses_a_high_risk_rfc_into_a_freeze_window(api_for, users, cab):
+def test_api_refuses_a_high_risk_rfc_into_a_freeze_window(api_for, cab, freeze_over):
     body = _approved_high_via_api(api_for)
     start = timezone.now() + timedelta(days=2)
     end = start + timedelta(hours=2)
-    _holiday_freeze(users, start, end)
+    freeze_over(start, end)
     refused = api_for("pm").post(
         f"/api/v1/rfcs/{body['id']}/schedule/",
         {"window_start": start.isoformat(), "window_end": end.isoformat()},
@@ -203,7 +192,7 @@ def test_api_refuses_a_high_risk_rfc_into_a_freeze_window(api_for, users, cab):
     assert api_for("pm").get(f"/api/v1/rfcs/{body['id']}/").json()["status"] == "approved"
 
 
-def test_api_schedules_an_emergency_rfc_into_a_freeze_window(api_for, users, cab):
+def test_api_schedules_an_emergency_rfc_into_a_freeze_window(api_for, cab, freeze_over):
     start = timezone.now() + timedelta(days=2)
     end = start + timedelta(hours=2)
     body = _approved_high_via_api(
@@ -213,7 +202,7 @@ def test_api_schedules_an_emergency_rfc_into_a_freeze_window(api_for, users, cab
         desired_window_start=start.isoformat(),
         desired_window_end=end.isoformat(),
     )
-    _holiday_freeze(users, start, end)
+    freeze_over(start, end)
     response = api_for("pm").post(
         f"/api/v1/rfcs/{body['id']}/schedule/",
         {"window_start": start.isoformat(), "window_end": end.isoformat()},

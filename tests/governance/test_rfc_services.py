@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from governance.models import Approval, ApprovalPolicy, Rfc, RfcEvent
+from governance.models import Approval, ApprovalPolicy, RfcEvent
 from governance.rfc.selectors import (
     rfc_changes_since_approval,
     rfc_diff,
@@ -30,6 +30,7 @@ from governance.rfc.services import (
 )
 from mops.core.lifecycle import TransitionError
 from mops.notify.models import Notification, OutboxMessage
+from tests.governance.conftest import approved_high_rfc
 
 pytestmark = pytest.mark.django_db
 
@@ -265,17 +266,8 @@ def test_approval_is_not_a_button(make_rfc, users):
 # --- scheduling -----------------------------------------------------------------------------
 
 
-def _approved_high(make_rfc, users, **kw) -> Rfc:
-    rfc = make_rfc(risk="high", **kw)
-    rfc_approve(rfc=rfc, actor=users["approver"])
-    rfc_approve(rfc=rfc, actor=users["approver2"])
-    rfc.refresh_from_db()
-    assert rfc.status == "approved"
-    return rfc
-
-
 def test_high_risk_cannot_be_scheduled_outside_a_window(make_rfc, users, cab):
-    rfc = _approved_high(make_rfc, users)
+    rfc = approved_high_rfc(make_rfc, users)
     with pytest.raises(ValidationError) as exc:
         rfc_schedule(rfc=rfc, actor=users["pm"], window_start=None, window_end=None)
     assert "window_start" in exc.value.message_dict
@@ -283,24 +275,10 @@ def test_high_risk_cannot_be_scheduled_outside_a_window(make_rfc, users, cab):
     assert rfc.status == "approved"
 
 
-def _freeze_over(users, start, end, **extra) -> None:
-    """A real freeze (releases' model): rfc_schedule finds it through the freeze check
-    releases registers in governance.hooks, no caller says so."""
-    from releases.trains.services import freeze_create
-
-    freeze_create(
-        actor=users["admin"],
-        name="Holiday freeze",
-        starts_at=start - timedelta(hours=1),
-        ends_at=end + timedelta(hours=1),
-        **extra,
-    )
-
-
-def test_high_risk_cannot_be_scheduled_into_a_freeze(make_rfc, users, cab):
-    rfc = _approved_high(make_rfc, users)
+def test_high_risk_cannot_be_scheduled_into_a_freeze(make_rfc, users, cab, freeze_over):
+    rfc = approved_high_rfc(make_rfc, users)
     start, end = _window()
-    _freeze_over(users, start, end)
+    freeze_over(start, end)
     with pytest.raises(TransitionError) as exc:
         rfc_schedule(
             rfc=rfc,
@@ -314,26 +292,26 @@ def test_high_risk_cannot_be_scheduled_into_a_freeze(make_rfc, users, cab):
     assert rfc.status == "approved"
 
 
-def test_a_freeze_of_other_channels_does_not_hold_back_an_rfc(make_rfc, users, cab):
-    rfc = _approved_high(make_rfc, users, channels=["web"])
+def test_a_freeze_of_other_channels_does_not_hold_back_an_rfc(make_rfc, users, cab, freeze_over):
+    rfc = approved_high_rfc(make_rfc, users, channels=["web"])
     start, end = _window()
-    _freeze_over(users, start, end, channels=["email"])
+    freeze_over(start, end, channels=["email"])
     rfc = rfc_schedule(rfc=rfc, actor=users["pm"], window_start=start, window_end=end)
     assert rfc.status == "scheduled"
     assert "inside a freeze" not in rfc.events.get(name="schedule").note
 
 
-def test_an_rfc_naming_no_channel_is_held_back_by_any_freeze(make_rfc, users, cab):
-    rfc = _approved_high(make_rfc, users)
+def test_an_rfc_naming_no_channel_is_held_back_by_any_freeze(make_rfc, users, cab, freeze_over):
+    rfc = approved_high_rfc(make_rfc, users)
     start, end = _window()
-    _freeze_over(users, start, end, channels=["email"])
+    freeze_over(start, end, channels=["email"])
     with pytest.raises(TransitionError) as exc:
         rfc_schedule(rfc=rfc, actor=users["pm"], window_start=start, window_end=end)
     assert exc.value.code == "freeze"
 
 
 def test_high_risk_is_scheduled_into_a_departure_window(make_rfc, users, cab):
-    rfc = _approved_high(make_rfc, users)
+    rfc = approved_high_rfc(make_rfc, users)
     start, end = _window()
     rfc = rfc_schedule(
         rfc=rfc, actor=users["pm"], window_start=start, window_end=end, window_ref="departure:9"
@@ -344,9 +322,9 @@ def test_high_risk_is_scheduled_into_a_departure_window(make_rfc, users, cab):
     assert "departure:9" in event.note
 
 
-def test_emergency_high_risk_rfc_may_go_into_a_freeze(make_rfc, users, cab):
+def test_emergency_high_risk_rfc_may_go_into_a_freeze(make_rfc, users, cab, freeze_over):
     start, end = _window()
-    rfc = _approved_high(
+    rfc = approved_high_rfc(
         make_rfc,
         users,
         emergency=True,
@@ -355,7 +333,7 @@ def test_emergency_high_risk_rfc_may_go_into_a_freeze(make_rfc, users, cab):
         desired_window_end=end,
     )
     assert rfc_emergency_approved_for(start - timedelta(hours=1), end) == rfc
-    _freeze_over(users, start, end)
+    freeze_over(start, end)
     rfc = rfc_schedule(rfc=rfc, actor=users["pm"], window_start=start, window_end=end)
     assert rfc.status == "scheduled"
     assert rfc.events.get(name="schedule").note.endswith(" (inside a freeze, emergency RFC)")
