@@ -14,10 +14,13 @@ minutes, so a sum reads tens of rows, not one per status change since the start)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, TypeVar, overload
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
+Row = TypeVar("Row")
 COMPACT_LOCK = 0x6D6F7073_7461  # "mopsta": one compaction at a time
 
 
@@ -79,3 +82,39 @@ def tally_drift() -> dict[tuple[int | None, str], tuple[int, int]]:
             "WHERE coalesce(t.n, 0) <> coalesce(r.n, 0)"
         )
         return {(team, status): (int(t), int(r)) for team, status, t, r in cursor.fetchall()}
+
+
+class TalliedRows(Generic[Row]):
+    """A list's rows as a paginator sees them: counted by `tallied` (a filterset's
+    `tallied_count`) when that has an answer, else by `counted` (the list's queryset
+    without the page's joins, when `rows` adds some) or `rows` itself; pages and iteration
+    are `rows`' own."""
+
+    def __init__(
+        self,
+        rows: QuerySet[Any, Row],
+        tallied: Callable[[], int | None] | None,
+        *,
+        counted: QuerySet[Any, Any] | None = None,
+    ) -> None:
+        self.rows = rows
+        self.ordered = rows.ordered
+        self.tallied = tallied
+        self.counted = rows if counted is None else counted
+
+    def count(self) -> int:
+        count = self.tallied() if self.tallied is not None else None
+        return self.counted.count() if count is None else count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+    @overload
+    def __getitem__(self, index: slice) -> QuerySet[Any, Row]: ...
+    def __getitem__(self, index: int | slice) -> Row | QuerySet[Any, Row]:
+        return self.rows[index]

@@ -44,6 +44,7 @@ from .models import (
     ScoringModel,
     Status,
 )
+from .tally import TalliedRows
 
 MAKERS = frozenset({Role.REQUESTER, Role.PM, Role.ADMIN})
 TRIAGERS = frozenset({Role.PM, Role.ADMIN})
@@ -76,7 +77,10 @@ class RequestListView(RoleRequiredMixin, View):
             queryset = base.none()
         else:
             queryset = filterset.qs
-        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        # counted from the status tally when the filters allow (tallied_count says)
+        page = Paginator(TalliedRows(queryset, filterset.tallied_count), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
         triager = has_role(request.user, TRIAGERS)
         now = timezone.now()
         rows = [

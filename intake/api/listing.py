@@ -71,30 +71,6 @@ def _url_of() -> Callable[[int], str]:
     return lambda pk: f"{head}{pk}{tail}"
 
 
-class ValueRows:
-    """A request queryset as the paginator sees it: `count()` from `tallied` (the filter's
-    status-tally count) when it has one, else on the queryset itself (no joins: the count
-    stays on the request table alone, see the score-sort test), and a slice read as
-    `.values(*LOOKUPS)` rows (the joins only for the page)."""
-
-    def __init__(
-        self, queryset: QuerySet[Request], tallied: Callable[[], int | None] | None = None
-    ) -> None:
-        self.queryset = queryset
-        self.ordered = queryset.ordered
-        self.tallied = tallied
-
-    def count(self) -> int:
-        count = self.tallied() if self.tallied is not None else None
-        return self.queryset.count() if count is None else count
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
-        return list(self.queryset[index].values(*LOOKUPS))
-
-
 def list_rows(queryset: QuerySet[Request] | Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The list rows of `queryset` (a filtered, ordered, possibly sliced request queryset, or
     the `.values(*LOOKUPS)` rows read from one) in `RequestSerializer`'s shape and key order."""

@@ -32,7 +32,8 @@ from mops.core.uploads import attachment_response
 from .. import selectors, services
 from ..filters import RequestFilter
 from ..models import Request, ScoringModel
-from .listing import ValueRows, list_rows
+from ..tally import TalliedRows
+from .listing import LOOKUPS, list_rows
 from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -107,7 +108,11 @@ class RequestViewSet(
         # (A comment, not a docstring: the schema takes the class's as the description.)
         queryset = self.filter_queryset(self.get_queryset())
         filterset = getattr(self, "filterset", None)  # kept by mops.core.filters.FilterBackend
-        rows = ValueRows(queryset, filterset.tallied_count if filterset is not None else None)
+        rows = TalliedRows(
+            queryset.values(*LOOKUPS),
+            filterset.tallied_count if filterset is not None else None,
+            counted=queryset,  # the request table alone: no join of the page's columns
+        )
         page: list[dict[str, Any]] | None = self.paginate_queryset(rows)  # type: ignore[arg-type]
         if page is None:
             return Response(list_rows(queryset))

@@ -171,3 +171,15 @@ def test_the_nightly_verify_repairs_drift_and_says_so(spread, caplog):
     assert status_tally_verify() == 1
     assert "drifted" in caplog.text
     assert tally_drift() == {}
+
+
+@pytest.mark.parametrize("role", ["pm", "requester"])
+def test_the_backlog_page_counts_from_the_tally(spread, users, client_for, role):
+    with connection.execute_wrapper(_no_request_count):
+        response = client_for(role).get("/requests/")
+    assert response.status_code == 200
+    user = users[role]
+    request = APIRequestFactory().get("/requests/")
+    request.user = user
+    expected = RequestFilter(None, queryset=request_visible_to(user), request=request).qs.count()
+    assert response.context["page"].paginator.count == expected > 0
