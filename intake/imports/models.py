@@ -3,7 +3,7 @@
 `ImportRun` is one uploaded file and what was done with it (who, when, the mapping, the
 counts, the line-numbered errors); `ImportedRequest` links a request to its source id, so
 importing the same file again updates instead of duplicating. Registered by
-`intake/models.py` (app label `intake`).
+`intake/models/__init__.py` (app label `intake`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Requests: the lifecycle, events, SLA fields, scoring models, comments, watchers.
+"""Requests and their lifecycle: statuses, the transitions between them, events, SLA fields.
 
 The request lifecycle is declared once here (`REQUEST_LIFECYCLE`); the one path through it
 is `intake.services.request_transition`. SLA fields on `Request` are *denormalised*: the
@@ -10,7 +10,7 @@ without computing business time per row.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -22,9 +22,9 @@ from simple_history.models import HistoricalRecords
 from catalog.models import Complexity
 from mops.accounts.roles import Role
 from mops.core.lifecycle import Lifecycle, Transition
-from mops.core.uploads import UploadTo
 
-from . import scoring
+if TYPE_CHECKING:
+    from .priority import ScoringModelVersion
 
 
 class Status(models.TextChoices):
@@ -216,69 +216,6 @@ REQUESTER_EXPECTATION: dict[str, str] = {
 }
 
 
-# --- scoring models -----------------------------------------------------------------------
-
-
-class ScoringModel(models.Model):
-    """A named scoring model; its factors live in numbered, immutable versions.
-
-    Exactly one model is the default: new requests are scored with its current version.
-    """
-
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-    is_default = models.BooleanField(default=False)
-    current_version = models.ForeignKey(
-        "ScoringModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    version = models.PositiveIntegerField(default=1, help_text="If-Match / ETag.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="intake_one_default_model"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ScoringModelVersion(models.Model):
-    """The factors (key, label, low, high, direction, weight) at one point in time."""
-
-    scoring_model = models.ForeignKey(
-        ScoringModel, on_delete=models.CASCADE, related_name="versions"
-    )
-    number = models.PositiveIntegerField()
-    factors = models.JSONField()
-    note = models.CharField(max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    rescored_count = models.PositiveIntegerField(default=0)
-    rescore_ms = models.PositiveIntegerField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["scoring_model", "-number"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["scoring_model", "number"], name="intake_scoring_version_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scoring_model.name} v{self.number}"
-
-    def parsed(self) -> list[scoring.Factor]:
-        return scoring.parse_factors(self.factors)
-
-
 # --- requests -----------------------------------------------------------------------------
 
 
@@ -440,46 +377,6 @@ class Request(models.Model):
         return "—" if self.score is None else f"{Decimal(self.score):.0f}"
 
 
-class Priority(models.Model):
-    """A request's priority score and the scoring-model version that gave it.
-
-    Kept in a narrow table of its own (one row per request, created with it) because the
-    whole backlog is rescored by one set-based UPDATE whenever the model changes: here that
-    rewrites ~40-byte rows and two indexes, where on the wide request row it rewrote every
-    row and all seven of its indexes (3.5 s → ≈1 s for 100,000 requests; docs/benchmarks.md).
-    The backlog's score sort walks `intake_priority_rank` and joins requests by key.
-    """
-
-    request = models.OneToOneField(
-        Request, primary_key=True, on_delete=models.CASCADE, related_name="priority"
-    )
-    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    model_version = models.ForeignKey(
-        ScoringModelVersion,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
-
-    class Meta:
-        indexes = [
-            models.Index(
-                F("score").desc(nulls_last=True), F("request").desc(), name="intake_priority_rank"
-            )
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
-                name="intake_score_0_100",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.request_id}: {self.score}"
-
-
 class RequestEvent(models.Model):
     """One lifecycle transition: who, when, from, to, why. Metrics are computed from these
     (time-to-campaign = first `live` − first `accepted`; SLA adherence from the stored
@@ -516,81 +413,6 @@ class RequestEvent(models.Model):
         return f"{self.request_id}: {self.from_status or '∅'} → {self.to_status}"
 
 
-class Comment(models.Model):
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
-    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["request", "created_at"], name="intake_comment_req")]
-
-    def __str__(self) -> str:
-        return f"Comment on REQ-{self.request_id} by {self.author_id}"
-
-
-class Watcher(models.Model):
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="watchers")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["request", "user"], name="intake_watcher_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} watches REQ-{self.request_id}"
-
-
-class SavedView(models.Model):
-    """A named backlog filter (the query string) saved by one user."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    name = models.CharField(max_length=80)
-    query = models.CharField(max_length=1000, blank=True)
-    shared = models.BooleanField(
-        default=False, help_text="Shown to everyone in the owner's team (only the owner edits it)."
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "name"], name="intake_saved_view_unique")
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class RequestAttachment(models.Model):
-    """A file given with a request (brief, assets, list exports). Stored under a random name
-    and served only through the authorised download (`mops.core.uploads`), as QA evidence."""
-
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=UploadTo("intake/attachments"), max_length=300)
-    filename = models.CharField(max_length=200, help_text="The name it was uploaded under.")
-    content_type = models.CharField(max_length=120)
-    size = models.PositiveBigIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.filename
-
-    def get_absolute_url(self) -> str:
-        return reverse("intake:attachment_download", args=[self.request_id, self.pk])
-
-
 class IdempotencyKey(models.Model):
     """A create request's Idempotency-Key: the same key again returns the same request."""
 
@@ -607,24 +429,3 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-
-class SlaNotice(models.Model):
-    """One SLA state change the sweep announced (at_risk / breached), for the record."""
-
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="sla_notices")
-    clock = models.CharField(max_length=10)
-    state = models.CharField(max_length=10)
-    due_at = models.DateTimeField(null=True, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-at"]
-        indexes = [models.Index(fields=["request", "at"], name="intake_slanotice_req")]
-
-    def __str__(self) -> str:
-        return f"REQ-{self.request_id} {self.clock} {self.state}"
-
-
-# The import models live in their domain package; imported here so Django registers them.
-from .imports.models import ImportedRequest, ImportRun  # noqa: E402, F401 — registration
