@@ -175,3 +175,29 @@ def test_page_shows_a_missing_window_on_the_schedule_form(client_for, make_rfc, 
     assert response.status_code == 400
     errors = response.context["schedule_form"].errors
     assert "only inside a change window" in " ".join(errors["window_start"])
+
+
+# --- refusals the kernel maps (call_service) -------------------------------------------------
+
+
+def test_approving_content_that_changed_since_reading_is_a_message(client_for, make_rfc, users):
+    rfc = make_rfc()
+    response = client_for("approver").post(
+        rfc.get_absolute_url(), {"action": "approve", "comment": "", "content_hash": "0" * 64}
+    )
+    assert response.status_code == 302
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("changed since you loaded it" in t for t in texts), texts
+    assert not rfc.approvals.exists()
+
+
+def test_a_stale_edit_is_412_with_the_form_kept(client_for, make_rfc):
+    rfc = make_rfc()
+    client = client_for("engineer")
+    stale = {**RFC_FIELDS, "title": "Second title", "version": rfc.version}
+    assert client.post(f"/governance/rfcs/{rfc.pk}/edit/", stale).status_code == 302
+    response = client.post(f"/governance/rfcs/{rfc.pk}/edit/", {**stale, "title": "Third"})
+    assert response.status_code == 412
+    assert response.context["form"].has_error("__all__", "stale")
+    rfc.refresh_from_db()
+    assert rfc.title == "Second title"
