@@ -163,6 +163,29 @@ def build_url(
     utm_* parameters already on the base URL are replaced.
     """
     notes: list[Finding] = []
+    parts = _base_parts(base_url)
+    tagged = _tagged_values(source, medium, campaign, content, term, taxonomy, notes)
+    url = _tagged_url(parts, tagged, taxonomy, notes)
+    if parts.scheme == "http":
+        message = "the base URL uses http://; prefer https://"
+        notes.insert(0, Finding("url", RULE_NOT_HTTPS, WARNING, message, "https" + url[4:]))
+    check = validate_url(url, taxonomy)
+    for finding in check.findings:
+        if finding.rule != RULE_NOT_HTTPS:  # would be a bug here: refuse to hand it out
+            raise TaxonomyError("url", finding.message)
+    by_param = dict(tagged)
+    return BuildResult(
+        url=url,
+        source=by_param["utm_source"],
+        medium=by_param["utm_medium"],
+        campaign=by_param["utm_campaign"],
+        channel=check.channel or UNASSIGNED,
+        notes=tuple(notes),
+    )
+
+
+def _base_parts(base_url: str) -> SplitResult:
+    """The parts of an http(s) base URL with a host, or TaxonomyError naming base_url."""
     base = base_url.strip()
     if not base:
         raise TaxonomyError("base_url", "is empty")
@@ -176,7 +199,19 @@ def build_url(
         raise TaxonomyError("base_url", "must be an http:// or https:// URL")
     if not parts.netloc:
         raise TaxonomyError("base_url", "has no host")
+    return parts
 
+
+def _tagged_values(
+    source: str,
+    medium: str,
+    campaign: str,
+    content: str | None,
+    term: str | None,
+    taxonomy: Taxonomy,
+    notes: list[Finding],
+) -> list[tuple[str, str]]:
+    """(parameter, canonical value) in URL order; what was corrected is added to ``notes``."""
     values = {"utm_source": source, "utm_medium": medium, "utm_campaign": campaign}
     tagged: list[tuple[str, str]] = []
     for param, given in values.items():
@@ -199,7 +234,13 @@ def build_url(
         tagged.append(("utm_content", slug))
     if term is not None and term.strip():
         tagged.append(("utm_term", term.strip()))
+    return tagged
 
+
+def _tagged_url(
+    parts: SplitResult, tagged: list[tuple[str, str]], taxonomy: Taxonomy, notes: list[Finding]
+) -> str:
+    """The base URL with its UTM parameters replaced by ``tagged`` and the fragment last."""
     query = [p for p in _query_pieces(parts.query) if not _drop_utm(p, taxonomy, notes)]
     fragment = parts.fragment
     if "?" in fragment:
@@ -207,26 +248,10 @@ def build_url(
         kept = [p for p in _query_pieces(fquery) if not _drop_utm(p, taxonomy, notes)]
         fragment = path + ("?" + "&".join(kept) if kept else "")
     query.extend(f"{param}={quote(value, safe='-._~')}" for param, value in tagged)
-    url = (
+    return (
         f"{parts.scheme}://{parts.netloc}{quote(parts.path, safe=_URL_SAFE)}"
         f"?{quote('&'.join(query), safe=_URL_SAFE)}"
         + (f"#{quote(fragment, safe=_URL_SAFE)}" if fragment else "")
-    )
-    if parts.scheme == "http":
-        message = "the base URL uses http://; prefer https://"
-        notes.insert(0, Finding("url", RULE_NOT_HTTPS, WARNING, message, "https" + url[4:]))
-    check = validate_url(url, taxonomy)
-    for finding in check.findings:
-        if finding.rule != RULE_NOT_HTTPS:  # would be a bug here: refuse to hand it out
-            raise TaxonomyError("url", finding.message)
-    by_param = dict(tagged)
-    return BuildResult(
-        url=url,
-        source=by_param["utm_source"],
-        medium=by_param["utm_medium"],
-        campaign=by_param["utm_campaign"],
-        channel=check.channel or UNASSIGNED,
-        notes=tuple(notes),
     )
 
 
@@ -286,9 +311,45 @@ def _invalid(url: str, message: str) -> ValidationResult:
     return ValidationResult(url, (Finding("url", RULE_INVALID_URL, ERROR, message),))
 
 
+# A URL-level finding, before the fixed URL is known: (rule, severity, message).
+_UrlFinding = tuple[str, Severity, str]
+# A query piece: (raw piece, key, raw value).
+_Item = tuple[str, str, str]
+
+
 def validate_url(url: str, taxonomy: Taxonomy) -> ValidationResult:
     """Everything wrong with a tagged URL, how to fix each, the fixed URL and its channel."""
-    url_findings: list[tuple[str, Severity, str]] = []
+    parsed = _parse_url(url)
+    if isinstance(parsed, ValidationResult):
+        return parsed
+    parts, scheme, changed, url_findings = parsed
+    items, in_query, fragment = _query_items(parts, taxonomy)
+    if len(items) > in_query:
+        changed = True
+        message = "UTM parameters sit after '#', where analytics never reads them"
+        url_findings.append((RULE_FRAGMENT, ERROR, message))
+    findings: list[Finding] = []
+    positions, renamed = _utm_positions(items, taxonomy, findings)
+    changed = changed or bool(renamed)
+    for param in REQUIRED_PARAMS:
+        if param not in positions:
+            findings.append(_MISSING[param])
+    replaced, dropped, fixed_values, values_changed = _check_utm_values(
+        items, positions, renamed, taxonomy, findings
+    )
+    fixed_url: str | None = None
+    if changed or values_changed:
+        fixed_url = _fixed_url(url, scheme, parts, items, in_query, fragment, replaced, dropped)
+    source, medium = fixed_values.get("utm_source"), fixed_values.get("utm_medium")
+    channel = classify_channel(source, medium, taxonomy) if source and medium else None
+    head = [Finding("url", rule, sev, msg, fixed_url) for rule, sev, msg in url_findings]
+    return ValidationResult(url, tuple(head + findings), fixed_url, channel)
+
+
+def _parse_url(url: str) -> tuple[SplitResult, str, bool, list[_UrlFinding]] | ValidationResult:
+    """The URL's parts, its fixed scheme, whether a fix changed it and the URL-level
+    findings so far; or the whole result when the URL is empty or cannot be fixed."""
+    url_findings: list[_UrlFinding] = []
     text = url.strip()
     changed = text != url
     if changed:
@@ -321,9 +382,13 @@ def validate_url(url: str, taxonomy: Taxonomy) -> ValidationResult:
         return _invalid(url, "not an http:// or https:// URL")
     if not parts.netloc or any(c.isspace() for c in parts.netloc):
         return _invalid(url, "the URL has no valid host")
+    return parts, scheme, changed, url_findings
 
-    # (raw piece, key, raw value); query pieces first, then those from the fragment.
-    items: list[tuple[str, str, str]] = []
+
+def _query_items(parts: SplitResult, taxonomy: Taxonomy) -> tuple[list[_Item], int, str]:
+    """The query's pieces, then the UTM pieces found after '#'; how many came from the
+    query; and the fragment without those UTM pieces."""
+    items: list[_Item] = []
     for piece in parts.query.split("&"):
         if piece:
             key, _, value = piece.partition("=")
@@ -341,12 +406,15 @@ def validate_url(url: str, taxonomy: Taxonomy) -> ValidationResult:
                 else:
                     fragment_kept.append(piece)
         if len(items) > in_query:
-            changed = True
-            message = "UTM parameters sit after '#', where analytics never reads them"
-            url_findings.append((RULE_FRAGMENT, ERROR, message))
             fragment = fragment_path + ("?" + "&".join(fragment_kept) if fragment_kept else "")
+    return items, in_query, fragment
 
-    findings: list[Finding] = []
+
+def _utm_positions(
+    items: list[_Item], taxonomy: Taxonomy, findings: list[Finding]
+) -> tuple[dict[str, list[int]], dict[int, str]]:
+    """Where each UTM parameter stands among the items (in the URL's order), and the items
+    whose key is renamed to the parameter it means; key findings go to ``findings``."""
     positions: dict[str, list[int]] = {}
     renamed: dict[int, str] = {}
     for index, (_, key, _) in enumerate(items):
@@ -355,16 +423,25 @@ def validate_url(url: str, taxonomy: Taxonomy) -> ValidationResult:
             findings.append(finding)
             if param is not None:
                 renamed[index] = param
-                changed = True
         if param is not None:
             positions.setdefault(param, []).append(index)
+    return positions, renamed
 
+
+def _check_utm_values(
+    items: list[_Item],
+    positions: dict[str, list[int]],
+    renamed: dict[int, str],
+    taxonomy: Taxonomy,
+    findings: list[Finding],
+) -> tuple[dict[int, str], set[int], dict[str, str | None], bool]:
+    """Check the first value of each UTM parameter (later ones are duplicates to drop):
+    the rewritten pieces by item, the dropped items, the fixed value by parameter and
+    whether a fix changes the URL; value findings go to ``findings``."""
     replaced: dict[int, str] = {}
     dropped: set[int] = set()
     fixed_values: dict[str, str | None] = {}
-    for param in REQUIRED_PARAMS:
-        if param not in positions:
-            findings.append(_MISSING[param])
+    changed = False
     cache = taxonomy._value_cache
     for param, where in positions.items():  # in the URL's order
         first = where[0]
@@ -386,23 +463,29 @@ def validate_url(url: str, taxonomy: Taxonomy) -> ValidationResult:
             changed = True
         elif first in renamed:
             replaced[first] = f"{param}={raw}"
+    return replaced, dropped, fixed_values, changed
 
-    fixed_url: str | None = None
-    if changed:
-        query: list[str] = []
-        for i, (piece, _, _) in enumerate(items):
-            if i not in dropped:
-                piece = replaced.get(i, piece)
-                # Moved out of the fragment, a "#" would start a new fragment.
-                query.append(piece if i < in_query else piece.replace("#", "%23"))
-        fixed_url = (
-            f"{scheme}://{parts.netloc}{parts.path}"
-            + (f"?{'&'.join(query)}" if query else "")
-            + (f"#{fragment}" if fragment else "")
-        ).strip()  # a path ending in a space would end the URL once an empty "?" goes
-        if fixed_url == url:
-            fixed_url = None
-    source, medium = fixed_values.get("utm_source"), fixed_values.get("utm_medium")
-    channel = classify_channel(source, medium, taxonomy) if source and medium else None
-    head = [Finding("url", rule, sev, msg, fixed_url) for rule, sev, msg in url_findings]
-    return ValidationResult(url, tuple(head + findings), fixed_url, channel)
+
+def _fixed_url(
+    url: str,
+    scheme: str,
+    parts: SplitResult,
+    items: list[_Item],
+    in_query: int,
+    fragment: str,
+    replaced: dict[int, str],
+    dropped: set[int],
+) -> str | None:
+    """The URL rebuilt with every fix; None when that gives back the URL as it was."""
+    query: list[str] = []
+    for i, (piece, _, _) in enumerate(items):
+        if i not in dropped:
+            piece = replaced.get(i, piece)
+            # Moved out of the fragment, a "#" would start a new fragment.
+            query.append(piece if i < in_query else piece.replace("#", "%23"))
+    fixed_url = (
+        f"{scheme}://{parts.netloc}{parts.path}"
+        + (f"?{'&'.join(query)}" if query else "")
+        + (f"#{fragment}" if fragment else "")
+    ).strip()  # a path ending in a space would end the URL once an empty "?" goes
+    return None if fixed_url == url else fixed_url
