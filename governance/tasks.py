@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from governance.health.models import (
@@ -16,7 +17,6 @@ from governance.health.services import (
     dataset_run_checks,
     dataset_run_dequeue,
     incident_escalate_sweep,
-    knob,
     monitor_sweep,
 )
 
@@ -46,9 +46,9 @@ def dataset_run_checks_task(
         return  # the run in progress covers it / the dataset was deleted
     finally:
         dataset_run_dequeue(dataset_id)
-    max_retries = knob("GOVERNANCE_RUN_MAX_RETRIES", 2)
+    max_retries = settings.GOVERNANCE_RUN_MAX_RETRIES
     if run.status == RunStatus.ERROR and self.request.retries < max_retries:
-        delay = knob("GOVERNANCE_RUN_RETRY_SECONDS", 60) * 2**self.request.retries
+        delay = settings.GOVERNANCE_RUN_RETRY_SECONDS * 2**self.request.retries
         raise self.retry(countdown=delay, max_retries=max_retries)
 
 

@@ -27,6 +27,8 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 # Keys secrets at rest (mops.core.crypto); blank: SECRET_KEY does.
 MOPS_ENCRYPTION_KEY = env.str("MOPS_ENCRYPTION_KEY", default="")
+# Former SECRET_KEYs, still accepted (signed cookies, tokens, secrets keyed from them).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -459,6 +461,16 @@ OUTBOX_HTTP_TIMEOUT = env.float("OUTBOX_HTTP_TIMEOUT", default=10.0)
 STACK_UTILISATION_THRESHOLD = env.int("STACK_UTILISATION_THRESHOLD", default=70)
 # Username of the stack owner, whose approval a new-tool RFC needs; blank: any active admin.
 STACK_OWNER = env.str("STACK_OWNER", default="")
+
+# --- Data health (governance) -------------------------------------------------------------
+# Check runs: retries of an error run with backoff (s, doubling), how long a queued run
+# holds its dataset, failing rows kept as a sample.
+GOVERNANCE_RUN_MAX_RETRIES = env.int("GOVERNANCE_RUN_MAX_RETRIES", default=2)
+GOVERNANCE_RUN_RETRY_SECONDS = env.int("GOVERNANCE_RUN_RETRY_SECONDS", default=60)
+GOVERNANCE_RUN_CLAIM_SECONDS = env.int("GOVERNANCE_RUN_CLAIM_SECONDS", default=900)
+GOVERNANCE_SAMPLE_LIMIT = env.int("GOVERNANCE_SAMPLE_LIMIT", default=20)
+# The demo warehouse database; blank: `<app database>_warehouse`.
+GOVERNANCE_DEMO_WAREHOUSE_DB = env.str("GOVERNANCE_DEMO_WAREHOUSE_DB", default="")
 
 # --- Releases -----------------------------------------------------------------------------
 # An item may be marked live this many minutes before its departure starts.

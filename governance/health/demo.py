@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -170,11 +169,7 @@ def demo_warehouse_names() -> tuple[str, str]:
     """(database, login role) of the demo warehouse: `<app database>_warehouse` and
     `<that>_reader`, or GOVERNANCE_DEMO_WAREHOUSE_DB."""
     app_db = settings.DATABASES["default"]["NAME"]
-    database = (
-        getattr(settings, "GOVERNANCE_DEMO_WAREHOUSE_DB", "")
-        or os.environ.get("GOVERNANCE_DEMO_WAREHOUSE_DB", "").strip()
-        or f"{app_db}_warehouse"
-    )
+    database = settings.GOVERNANCE_DEMO_WAREHOUSE_DB.strip() or f"{app_db}_warehouse"
     return database[:63], f"{database[:56]}_reader"
 
 

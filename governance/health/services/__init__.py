@@ -96,6 +96,3 @@ from .runs import (
 from .runs import (
     dataset_run_queue as dataset_run_queue,
 )
-from .runs import (
-    knob as knob,
-)

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import math
-import os
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,14 +48,6 @@ class RunInProgress(Exception):
     """Another run of this dataset holds the claim."""
 
 
-def knob(name: str, default: int) -> int:
-    """A governance setting: Django setting, else environment variable, else the default."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name, "").strip() or default
-    return int(value)
-
-
 def _clean_json(value: Any) -> Any:
     """JSON PostgreSQL accepts: non-finite floats become None."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -91,7 +82,7 @@ def dataset_run_queue(*, dataset: Dataset, actor: User, mode: str = "full") -> N
         raise ValidationError({"mode": f"Unknown mode {mode!r}; use full or incremental."})
     if dataset_run_pending(dataset):
         raise RunInProgress(f"Dataset {dataset.pk} is already queued or being checked.")
-    claim = knob("GOVERNANCE_RUN_CLAIM_SECONDS", 900)
+    claim = settings.GOVERNANCE_RUN_CLAIM_SECONDS
     cache.set(_queued_key(dataset.pk), timezone.now().isoformat(), timeout=claim)
 
     def send() -> None:
@@ -115,7 +106,7 @@ def dataset_run_pending(dataset: Dataset) -> bool:
     """Whether a run of `dataset` is queued (page) or running (any trigger)."""
     from django.core.cache import cache
 
-    stale = timezone.now() - timedelta(seconds=knob("GOVERNANCE_RUN_CLAIM_SECONDS", 900))
+    stale = timezone.now() - timedelta(seconds=settings.GOVERNANCE_RUN_CLAIM_SECONDS)
     running = dataset.running_since is not None and dataset.running_since >= stale
     return running or cache.get(_queued_key(dataset.pk)) is not None
 
@@ -128,7 +119,7 @@ def dataset_run_dequeue(dataset_id: int) -> None:
 
 
 def _claim(dataset_id: int, now: datetime) -> bool:
-    stale = now - timedelta(seconds=knob("GOVERNANCE_RUN_CLAIM_SECONDS", 900))
+    stale = now - timedelta(seconds=settings.GOVERNANCE_RUN_CLAIM_SECONDS)
     return bool(
         Dataset.objects.filter(pk=dataset_id)
         .filter(Q(running_since__isnull=True) | Q(running_since__lt=stale))
@@ -185,7 +176,7 @@ def dataset_run_checks(
                         mode=mode,
                         watermark=run.watermark_in,
                         timeout_ms=dataset.warehouse.statement_timeout_ms,
-                        sample_limit=knob("GOVERNANCE_SAMPLE_LIMIT", 20),
+                        sample_limit=settings.GOVERNANCE_SAMPLE_LIMIT,
                     )
             except WarehouseRefused as exc:
                 error = exc.messages[0]
