@@ -125,105 +125,11 @@ class Taxonomy:
     @classmethod
     def default(cls) -> Taxonomy:
         """A demo taxonomy: common B2B sources and mediums, GA4-like channels, FY/quarter names."""
-        search = {"google", "bing", "yahoo", "duckduckgo", "baidu", "yandex", "ecosia"}
-        social = {"facebook", "instagram", "linkedin", "x", "youtube", "reddit", "tiktok"}
-        paid = r".*cp.*|ppc|retargeting|paid.*"
         return cls(
-            sources={
-                "google": frozenset({"adwords", "google-ads", "googleads", "google.com"}),
-                "bing": frozenset({"microsoft", "microsoft-ads", "bing-ads", "bing.com"}),
-                "facebook": frozenset({"fb", "face_book", "facebook.com", "m.facebook.com"}),
-                "instagram": frozenset({"ig", "insta", "instagram.com"}),
-                "linkedin": frozenset({"li", "lnkd", "linked_in", "linkedin.com"}),
-                "x": frozenset({"twitter", "tw", "twitter.com", "x.com", "t.co"}),
-                "youtube": frozenset({"yt", "youtube.com"}),
-                "reddit": frozenset({"reddit.com"}),
-                "newsletter": frozenset({"nl", "news_letter", "newsletters"}),
-                "marketo": frozenset({"mkto"}),
-                "partner": frozenset({"partners", "reseller"}),
-                "g2": frozenset({"g2crowd", "g2.com"}),
-                "capterra": frozenset(),
-                "event": frozenset({"events", "booth"}),
-            },
-            mediums={
-                "cpc": frozenset({"ppc", "paid", "paid_search", "paidsearch", "sem"}),
-                "paid_social": frozenset({"paidsocial", "paid-social", "social_paid"}),
-                "social": frozenset({"social-media", "social_media", "sm", "organic_social"}),
-                "email": frozenset({"e-mail", "e_mail", "mail"}),
-                "referral": frozenset({"ref", "referrer"}),
-                "display": frozenset({"banner", "cpm", "programmatic"}),
-                "affiliate": frozenset({"affiliates", "aff"}),
-                "organic": frozenset({"seo", "organic_search"}),
-                "webinar": frozenset({"webinars"}),
-                "event": frozenset({"events", "tradeshow", "trade-show", "conference"}),
-            },
-            channel_rules=(
-                ChannelRule(
-                    "Direct", frozenset({"(direct)"}), None, frozenset({"(none)", "(not set)"})
-                ),
-                ChannelRule("Affiliates", medium_values=frozenset({"affiliate"})),
-                ChannelRule("Paid Search", frozenset(search), medium_regex=paid),
-                ChannelRule("Paid Social", frozenset(social), medium_regex=paid),
-                ChannelRule("Display", medium_values=frozenset({"display", "banner", "cpm"})),
-                ChannelRule("Paid Other", medium_regex=paid),
-                ChannelRule("Organic Social", frozenset(social)),
-                ChannelRule("Organic Social", medium_values=frozenset({"social", "sm"})),
-                ChannelRule("Organic Search", frozenset(search)),
-                ChannelRule("Organic Search", medium_values=frozenset({"organic"})),
-                ChannelRule("Email", medium_values=frozenset({"email", "e-mail", "e_mail"})),
-                ChannelRule("Email", source_regex=r"e-?mail|newsletter|marketo"),
-                ChannelRule("Referral", medium_values=frozenset({"referral"})),
-                ChannelRule("Events", medium_values=frozenset({"webinar", "event"})),
-            ),
-            naming=NamingConvention(
-                tokens=(
-                    NamingToken("fy", pattern=r"fy[0-9]{2}", example="fy26"),
-                    NamingToken("quarter", pattern=r"q[1-4]", joined=True, example="q3"),
-                    NamingToken("region", frozenset({"na", "emea", "apac", "latam", "global"})),
-                    NamingToken(
-                        "channel",
-                        frozenset(
-                            {
-                                "email",
-                                "search",
-                                "social",
-                                "display",
-                                "video",
-                                "webinar",
-                                "event",
-                                "partner",
-                                "affiliate",
-                                "content",
-                                "multi",
-                            }
-                        ),
-                    ),
-                    NamingToken(
-                        "offer",
-                        frozenset(
-                            {
-                                "ebook",
-                                "webinar",
-                                "demo",
-                                "trial",
-                                "whitepaper",
-                                "report",
-                                "event",
-                                "newsletter",
-                                "case-study",
-                                "promo",
-                                "product",
-                                "brand",
-                            }
-                        ),
-                    ),
-                    NamingToken(
-                        "name", pattern=r"[a-z0-9]+(?:-[a-z0-9]+)*", example="spring-launch"
-                    ),
-                ),
-                delimiter="_",
-                case="lower",
-            ),
+            sources=_default_sources(),
+            mediums=_default_mediums(),
+            channel_rules=_default_channel_rules(),
+            naming=_default_naming(),
         )
 
     def _check_value(
@@ -339,3 +245,112 @@ def _check_campaign(naming: NamingConvention, param: str, name: str) -> tuple[li
         message = f"{_show(folded)} does not follow {naming.template}"
         findings.append(Finding(param, RULE_NAMING, ERROR, message))
     return findings, naming.delimiter.join(fixed_parts)
+
+
+# ------------------------------------------------------------------------ demo taxonomy
+
+
+def _default_sources() -> dict[str, frozenset[str]]:
+    return {
+        "google": frozenset({"adwords", "google-ads", "googleads", "google.com"}),
+        "bing": frozenset({"microsoft", "microsoft-ads", "bing-ads", "bing.com"}),
+        "facebook": frozenset({"fb", "face_book", "facebook.com", "m.facebook.com"}),
+        "instagram": frozenset({"ig", "insta", "instagram.com"}),
+        "linkedin": frozenset({"li", "lnkd", "linked_in", "linkedin.com"}),
+        "x": frozenset({"twitter", "tw", "twitter.com", "x.com", "t.co"}),
+        "youtube": frozenset({"yt", "youtube.com"}),
+        "reddit": frozenset({"reddit.com"}),
+        "newsletter": frozenset({"nl", "news_letter", "newsletters"}),
+        "marketo": frozenset({"mkto"}),
+        "partner": frozenset({"partners", "reseller"}),
+        "g2": frozenset({"g2crowd", "g2.com"}),
+        "capterra": frozenset(),
+        "event": frozenset({"events", "booth"}),
+    }
+
+
+def _default_mediums() -> dict[str, frozenset[str]]:
+    return {
+        "cpc": frozenset({"ppc", "paid", "paid_search", "paidsearch", "sem"}),
+        "paid_social": frozenset({"paidsocial", "paid-social", "social_paid"}),
+        "social": frozenset({"social-media", "social_media", "sm", "organic_social"}),
+        "email": frozenset({"e-mail", "e_mail", "mail"}),
+        "referral": frozenset({"ref", "referrer"}),
+        "display": frozenset({"banner", "cpm", "programmatic"}),
+        "affiliate": frozenset({"affiliates", "aff"}),
+        "organic": frozenset({"seo", "organic_search"}),
+        "webinar": frozenset({"webinars"}),
+        "event": frozenset({"events", "tradeshow", "trade-show", "conference"}),
+    }
+
+
+def _default_channel_rules() -> tuple[ChannelRule, ...]:
+    search = {"google", "bing", "yahoo", "duckduckgo", "baidu", "yandex", "ecosia"}
+    social = {"facebook", "instagram", "linkedin", "x", "youtube", "reddit", "tiktok"}
+    paid = r".*cp.*|ppc|retargeting|paid.*"
+    return (
+        ChannelRule("Direct", frozenset({"(direct)"}), None, frozenset({"(none)", "(not set)"})),
+        ChannelRule("Affiliates", medium_values=frozenset({"affiliate"})),
+        ChannelRule("Paid Search", frozenset(search), medium_regex=paid),
+        ChannelRule("Paid Social", frozenset(social), medium_regex=paid),
+        ChannelRule("Display", medium_values=frozenset({"display", "banner", "cpm"})),
+        ChannelRule("Paid Other", medium_regex=paid),
+        ChannelRule("Organic Social", frozenset(social)),
+        ChannelRule("Organic Social", medium_values=frozenset({"social", "sm"})),
+        ChannelRule("Organic Search", frozenset(search)),
+        ChannelRule("Organic Search", medium_values=frozenset({"organic"})),
+        ChannelRule("Email", medium_values=frozenset({"email", "e-mail", "e_mail"})),
+        ChannelRule("Email", source_regex=r"e-?mail|newsletter|marketo"),
+        ChannelRule("Referral", medium_values=frozenset({"referral"})),
+        ChannelRule("Events", medium_values=frozenset({"webinar", "event"})),
+    )
+
+
+def _default_naming() -> NamingConvention:
+    return NamingConvention(
+        tokens=(
+            NamingToken("fy", pattern=r"fy[0-9]{2}", example="fy26"),
+            NamingToken("quarter", pattern=r"q[1-4]", joined=True, example="q3"),
+            NamingToken("region", frozenset({"na", "emea", "apac", "latam", "global"})),
+            NamingToken(
+                "channel",
+                frozenset(
+                    {
+                        "email",
+                        "search",
+                        "social",
+                        "display",
+                        "video",
+                        "webinar",
+                        "event",
+                        "partner",
+                        "affiliate",
+                        "content",
+                        "multi",
+                    }
+                ),
+            ),
+            NamingToken(
+                "offer",
+                frozenset(
+                    {
+                        "ebook",
+                        "webinar",
+                        "demo",
+                        "trial",
+                        "whitepaper",
+                        "report",
+                        "event",
+                        "newsletter",
+                        "case-study",
+                        "promo",
+                        "product",
+                        "brand",
+                    }
+                ),
+            ),
+            NamingToken("name", pattern=r"[a-z0-9]+(?:-[a-z0-9]+)*", example="spring-launch"),
+        ),
+        delimiter="_",
+        case="lower",
+    )
