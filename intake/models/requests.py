@@ -325,6 +325,14 @@ class Request(models.Model):
                 name="intake_backlog_by_age",
                 condition=Q(status__in=sorted(s.value for s in BACKLOG_STATUSES)),
             ),
+            # Requests gone live in a period, per service (the stack's golden-path share):
+            # an index-only range read instead of a scan of every request.
+            models.Index(
+                fields=["live_at"],
+                name="intake_req_live",
+                include=["service"],
+                condition=Q(live_at__isnull=False),
+            ),
             models.Index(fields=["team", "status"], name="intake_req_team_status"),
             models.Index(fields=["assignee", "status"], name="intake_req_assignee_status"),
             models.Index(
