@@ -85,6 +85,81 @@ class ClockReading:
         return self.used / self.target
 
 
+@dataclass
+class _Walk:
+    """A clock's stretches as the timeline gives them: `run_from` / `pause_from` hold the
+    stretch still open when the timeline ends (at most one of them is set)."""
+
+    started_at: datetime | None = None
+    stopped_at: datetime | None = None
+    segments: list[tuple[datetime, datetime]] = field(default_factory=list)  # running
+    paused: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    run_from: datetime | None = None
+    pause_from: datetime | None = None
+
+
+def _walk(events: list[tuple[str, datetime]], clock: str) -> _Walk:
+    """Cut the (status entered, at) events into running and paused stretches: from the
+    clock's start status to its first stop status, paused while in `needs_info`."""
+    start_status, stop_statuses = CLOCKS[clock]
+    walk = _Walk()
+    for status, at in events:
+        if walk.started_at is None:
+            if status == start_status:
+                walk.started_at = at
+                walk.run_from = at
+            continue
+        if status in stop_statuses:
+            if walk.run_from is not None:
+                walk.segments.append((walk.run_from, at))
+            if walk.pause_from is not None:
+                walk.paused.append((walk.pause_from, at))
+            walk.stopped_at, walk.run_from, walk.pause_from = at, None, None
+            break
+        if status == PAUSE_STATUS and walk.run_from is not None:
+            walk.segments.append((walk.run_from, at))
+            walk.run_from, walk.pause_from = None, at
+        elif status != PAUSE_STATUS and walk.pause_from is not None:
+            walk.paused.append((walk.pause_from, at))
+            walk.run_from, walk.pause_from = at, None
+    return walk
+
+
+def _close_open_stretch(walk: _Walk, now: datetime) -> None:
+    """End the stretch left open by the timeline: a running one at the stop (or now, never
+    before it began); a pause stays open-ended."""
+    end = walk.stopped_at or now
+    if walk.run_from is not None:
+        walk.segments.append((walk.run_from, max(end, walk.run_from)))
+    if walk.pause_from is not None:
+        walk.paused.append((walk.pause_from, None))
+
+
+def _due_of(calendar: Calendar, walk: _Walk, budget: timedelta, now: datetime) -> datetime:
+    """The instant `budget` of running business time is spent."""
+    segments = walk.segments
+    spent = timedelta(0)
+    for i, (a, b) in enumerate(segments):
+        if i == len(segments) - 1 and walk.run_from is not None and walk.stopped_at is None:
+            return calendar.add(a, budget - spent)  # still running: may be in the future
+        part = calendar.elapsed(a, b)
+        if spent + part >= budget:
+            return calendar.add(a, budget - spent)
+        spent += part
+    # paused: the budget resumes from now; stopped early: when it would have run out
+    return calendar.add(walk.stopped_at or now, budget - spent)
+
+
+def _state(*, stopped: bool, used: timedelta, target: timedelta, risk_budget: timedelta) -> str:
+    if stopped:
+        return MET if used <= target else MISSED
+    if used >= target:
+        return BREACHED
+    if used >= risk_budget:
+        return AT_RISK
+    return ON_TRACK
+
+
 def read_clock(
     *,
     calendar: Calendar,
@@ -95,83 +170,31 @@ def read_clock(
     now: datetime,
 ) -> ClockReading:
     """Read one clock from `timeline` — the (status entered, at) pairs in time order."""
-    start_status, stop_statuses = CLOCKS[clock]
-    events = sorted(timeline, key=lambda e: e[1])
-    started_at: datetime | None = None
-    stopped_at: datetime | None = None
-    segments: list[tuple[datetime, datetime]] = []  # running stretches
-    paused: list[tuple[datetime, datetime | None]] = []
-    run_from: datetime | None = None
-    pause_from: datetime | None = None
-    for status, at in events:
-        if started_at is None:
-            if status == start_status:
-                started_at = at
-                run_from = at
-            continue
-        if status in stop_statuses:
-            if run_from is not None:
-                segments.append((run_from, at))
-            if pause_from is not None:
-                paused.append((pause_from, at))
-            stopped_at, run_from, pause_from = at, None, None
-            break
-        if status == PAUSE_STATUS and run_from is not None:
-            segments.append((run_from, at))
-            run_from, pause_from = None, at
-        elif status != PAUSE_STATUS and pause_from is not None:
-            paused.append((pause_from, at))
-            run_from, pause_from = at, None
-    if started_at is None:
+    walk = _walk(sorted(timeline, key=lambda e: e[1]), clock)
+    if walk.started_at is None:
         return ClockReading(clock=clock, target=target)
     if isinstance(target, SlaBudget):  # business days / end of day: exact from the start
-        target = calendar.budget(started_at, target.spec)
-    end = stopped_at or now
-    if run_from is not None:
-        segments.append((run_from, max(end, run_from)))
-    if pause_from is not None:
-        paused.append((pause_from, None))
-    used = sum((calendar.elapsed(a, b) for a, b in segments), timedelta(0))
+        target = calendar.budget(walk.started_at, target.spec)
+    _close_open_stretch(walk, now)
+    used = sum((calendar.elapsed(a, b) for a, b in walk.segments), timedelta(0))
     paused_business = sum(
-        (calendar.elapsed(a, b or now) for a, b in paused if (b or now) > a), timedelta(0)
+        (calendar.elapsed(a, b or now) for a, b in walk.paused if (b or now) > a), timedelta(0)
     )
     risk_budget = timedelta(seconds=target.total_seconds() * at_risk_ratio)
-
-    def due_of(budget: timedelta) -> datetime:
-        """The instant `budget` of running business time is spent."""
-        spent = timedelta(0)
-        for i, (a, b) in enumerate(segments):
-            if i == len(segments) - 1 and run_from is not None and stopped_at is None:
-                return calendar.add(a, budget - spent)  # still running: may be in the future
-            part = calendar.elapsed(a, b)
-            if spent + part >= budget:
-                return calendar.add(a, budget - spent)
-            spent += part
-        # paused: the budget resumes from now; stopped early: when it would have run out
-        return calendar.add(stopped_at or now, budget - spent)
-
-    due_at = due_of(target)
-    at_risk_at = due_of(risk_budget)
-    if stopped_at is not None:
-        state = MET if used <= target else MISSED
-    elif used >= target:
-        state = BREACHED
-    elif used >= risk_budget:
-        state = AT_RISK
-    else:
-        state = ON_TRACK
     return ClockReading(
         clock=clock,
         target=target,
-        started_at=started_at,
-        stopped_at=stopped_at,
-        due_at=due_at,
-        at_risk_at=at_risk_at,
+        started_at=walk.started_at,
+        stopped_at=walk.stopped_at,
+        due_at=_due_of(calendar, walk, target, now),
+        at_risk_at=_due_of(calendar, walk, risk_budget, now),
         used=used,
-        paused=paused,
+        paused=walk.paused,
         paused_business=paused_business,
-        paused_since=pause_from,
-        state=state,
+        paused_since=walk.pause_from,
+        state=_state(
+            stopped=walk.stopped_at is not None, used=used, target=target, risk_budget=risk_budget
+        ),
     )
 
 
