@@ -127,6 +127,16 @@ def test_revert_of_a_real_version_is_refused_and_history_still_shows(superuser_c
     assert calendar.name == "Office hours"
 
 
+def test_read_only_pages_still_show_the_object(superuser_client: Client, root: User):
+    team = factories.TeamFactory(name="Field")
+    for url in (
+        reverse("admin:accounts_user_change", args=[root.pk]),
+        reverse("admin:accounts_user_history", args=[root.pk]),
+        reverse("admin:accounts_team_change", args=[team.pk]),
+    ):
+        assert superuser_client.get(url).status_code == 200, url
+
+
 def test_untracked_models_show_the_admin_log_history(superuser_client: Client, root: User):
     note = Notification.objects.create(user=root, text="hello")
     response = superuser_client.get(f"/admin/notify/notification/{note.pk}/history/")
