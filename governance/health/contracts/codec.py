@@ -160,35 +160,8 @@ def contract_to_odcs(
     consumers: list[str] | None = None,
     server: str = "",
 ) -> dict[str, Any]:
-    properties = []
     primary = set(spec.get("primary_key", ()))
-    for f in spec.get("fields", ()):
-        logical, fmt = _LOGICAL[f.get("type", "text")]
-        prop: dict[str, Any] = {"name": f["name"], "logicalType": logical}
-        if f.get("description"):
-            prop["description"] = f["description"]
-        if f.get("required"):
-            prop["required"] = True
-        if f.get("unique"):
-            prop["unique"] = True
-        if f["name"] in primary:
-            prop["primaryKey"] = True
-            prop["primaryKeyPosition"] = list(spec["primary_key"]).index(f["name"]) + 1
-        if f.get("pii"):
-            prop["classification"] = "pii"
-        options: dict[str, Any] = {}
-        if f.get("email"):
-            fmt = "email"
-        if fmt:
-            options["format"] = fmt
-        for key in ("pattern", "minimum", "maximum"):
-            if f.get(key) is not None:
-                options[key] = f[key]
-        if options:
-            prop["logicalTypeOptions"] = options
-        if f.get("allowed_values"):
-            prop["quality"] = [{"rule": "validValues", "validValues": list(f["allowed_values"])}]
-        properties.append(prop)
+    properties = [_odcs_property(f, spec, primary) for f in spec.get("fields", ())]
     doc: dict[str, Any] = {
         "apiVersion": ODCS_API_VERSION,
         "kind": "DataContract",
@@ -232,6 +205,38 @@ def contract_to_odcs(
     if custom:
         doc["customProperties"] = custom
     return doc
+
+
+def _odcs_property(
+    f: Mapping[str, Any], spec: Mapping[str, Any], primary: set[str]
+) -> dict[str, Any]:
+    """One contract field as an ODCS schema property."""
+    logical, fmt = _LOGICAL[f.get("type", "text")]
+    prop: dict[str, Any] = {"name": f["name"], "logicalType": logical}
+    if f.get("description"):
+        prop["description"] = f["description"]
+    if f.get("required"):
+        prop["required"] = True
+    if f.get("unique"):
+        prop["unique"] = True
+    if f["name"] in primary:
+        prop["primaryKey"] = True
+        prop["primaryKeyPosition"] = list(spec["primary_key"]).index(f["name"]) + 1
+    if f.get("pii"):
+        prop["classification"] = "pii"
+    options: dict[str, Any] = {}
+    if f.get("email"):
+        fmt = "email"
+    if fmt:
+        options["format"] = fmt
+    for key in ("pattern", "minimum", "maximum"):
+        if f.get(key) is not None:
+            options[key] = f[key]
+    if options:
+        prop["logicalTypeOptions"] = options
+    if f.get("allowed_values"):
+        prop["quality"] = [{"rule": "validValues", "validValues": list(f["allowed_values"])}]
+    return prop
 
 
 def contract_to_yaml(spec: Mapping[str, Any], **meta: Any) -> str:
@@ -280,8 +285,56 @@ def _spec_path_to_yaml(path: str) -> list[str | int]:
     return ["schema", 0]
 
 
+_REVERSE_LOGICAL = {v: k for k, v in _LOGICAL.items()}
+_LATENCY_UNITS = {"h": 1, "hour": 1, "hours": 1, "d": 24, "day": 24, "days": 24, "m": 1 / 60}
+
+
+class _YamlErrors:
+    """The errors found so far in a contract's YAML, each with the line of its path."""
+
+    def __init__(self, root: yaml.Node | None) -> None:
+        self.root = root
+        self.errors: list[tuple[int | None, str, str]] = []
+
+    def add(self, path: list[str | int], message: str) -> None:
+        label = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+        self.errors.append((_line_of(self.root, path), label or "document", message))
+
+
 def contract_from_yaml(text: str) -> dict[str, Any]:
     """Parse ODCS YAML into {spec, description, consumers, owner}; line-numbered errors."""
+    root, doc = _parse_yaml(text)
+    errors = _YamlErrors(root)
+    if not isinstance(doc, dict):
+        raise ContractYamlError([(1, "document", "must be a mapping (an ODCS data contract)")])
+    schema_name, table, obj = _dataset(doc, errors)
+    spec: dict[str, Any] = {"schema": schema_name, "table": table, "fields": []}
+    _read_properties(obj, spec, errors)
+    _read_freshness(doc, spec, errors)
+    _read_custom_properties(doc, spec, errors)
+    team = doc.get("team") or []
+    owner = next(
+        (t.get("username") for t in team if isinstance(t, dict) and t.get("role") == "owner"), ""
+    )
+    consumers = [
+        str(t.get("username")) for t in team if isinstance(t, dict) and t.get("role") == "consumer"
+    ]
+    description = doc.get("description") or {}
+    purpose = description.get("purpose", "") if isinstance(description, dict) else str(description)
+    if errors.errors:
+        raise ContractYamlError(errors.errors)
+    try:
+        spec_from_dict(spec)
+    except ContractError as exc:
+        yaml_path = _spec_path_to_yaml(exc.path)
+        raise ContractYamlError([(_line_of(root, yaml_path), exc.path, exc.message)]) from None
+    except (ValueError, TypeError) as exc:
+        raise ContractYamlError([(None, "contract", str(exc))]) from None
+    return {"spec": spec, "description": purpose, "consumers": consumers, "owner": owner or ""}
+
+
+def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """The composed node tree (for line numbers) and the loaded document."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         doc = yaml.safe_load(text)
@@ -292,114 +345,109 @@ def contract_from_yaml(text: str) -> dict[str, Any]:
         ) from None
     except yaml.YAMLError as exc:
         raise ContractYamlError([(None, "yaml", str(exc))]) from None
-    errors: list[tuple[int | None, str, str]] = []
+    return root, doc
 
-    def err(path: list[str | int], message: str) -> None:
-        label = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
-        errors.append((_line_of(root, path), label or "document", message))
 
-    if not isinstance(doc, dict):
-        raise ContractYamlError([(1, "document", "must be a mapping (an ODCS data contract)")])
+def _dataset(doc: dict[str, Any], errors: _YamlErrors) -> tuple[str, str, dict[str, Any]]:
+    """Schema, table and ODCS schema object of the one dataset; raises when there is none."""
     if doc.get("kind", "DataContract") != "DataContract":
-        err(["kind"], "must be DataContract")
+        errors.add(["kind"], "must be DataContract")
     api_version = str(doc.get("apiVersion", ODCS_API_VERSION))
     if not api_version.startswith("v3"):
-        err(["apiVersion"], f"unsupported version {api_version!r} (ODCS v3 expected)")
+        errors.add(["apiVersion"], f"unsupported version {api_version!r} (ODCS v3 expected)")
     schemas = doc.get("schema")
     if not isinstance(schemas, list) or len(schemas) != 1 or not isinstance(schemas[0], dict):
-        err(["schema"], "must list exactly one object (the dataset)")
-        raise ContractYamlError(errors)
+        errors.add(["schema"], "must list exactly one object (the dataset)")
+        raise ContractYamlError(errors.errors)
     obj = schemas[0]
     physical = str(obj.get("physicalName") or "")
     if physical.count(".") != 1:
-        err(["schema", 0, "physicalName"], "must be <schema>.<table>")
-        raise ContractYamlError(errors)
+        errors.add(["schema", 0, "physicalName"], "must be <schema>.<table>")
+        raise ContractYamlError(errors.errors)
     schema_name, table = physical.split(".")
-    spec: dict[str, Any] = {"schema": schema_name, "table": table, "fields": []}
-    reverse = {v: k for k, v in _LOGICAL.items()}
+    return schema_name, table, obj
+
+
+def _read_properties(obj: dict[str, Any], spec: dict[str, Any], errors: _YamlErrors) -> None:
+    """The dataset's properties as the spec's fields and primary key."""
     primary: list[tuple[int, str]] = []
     props = obj.get("properties") or []
     if not isinstance(props, list):
-        err(["schema", 0, "properties"], "must be a list")
+        errors.add(["schema", 0, "properties"], "must be a list")
         props = []
     for i, prop in enumerate(props):
-        where: list[str | int] = ["schema", 0, "properties", i]
-        if not isinstance(prop, dict) or not prop.get("name"):
-            err(where, "each property needs a name")
+        field = _field_of(prop, ["schema", 0, "properties", i], errors)
+        if field is None:
             continue
-        options = prop.get("logicalTypeOptions") or {}
-        if not isinstance(options, dict):
-            err([*where, "logicalTypeOptions"], "must be a mapping")
-            options = {}
-        fmt = options.get("format")
-        logical = prop.get("logicalType", "string")
-        if logical == "timestamp":  # ODCS v3.0.1+ spelling of date + format date-time
-            logical, fmt = "date", "date-time"
-        key = (logical, fmt if fmt in ("date-time", "uuid") else None)
-        if key not in reverse:
-            err(
-                [*where, "logicalType"],
-                f"unsupported logicalType {logical!r}; use string, integer, number, boolean, "
-                "date, timestamp or object (string + format uuid for UUIDs)",
-            )
-            continue
-        field: dict[str, Any] = {"name": prop["name"], "type": reverse[key]}
-        for src, dst in (
-            ("description", "description"),
-            ("required", "required"),
-            ("unique", "unique"),
-        ):
-            if prop.get(src) not in (None, "", False):
-                field[dst] = prop[src]
-        if prop.get("classification") == "pii":
-            field["pii"] = True
-        if fmt == "email":
-            field["email"] = True
-        for opt in ("pattern", "minimum", "maximum"):
-            if opt in options:
-                field[opt] = options[opt]
-        for q, rule in enumerate(prop.get("quality") or []):
-            if isinstance(rule, dict) and rule.get("rule") == "validValues":
-                values = rule.get("validValues")
-                if not isinstance(values, list) or not values:
-                    err([*where, "quality", q, "validValues"], "must be a non-empty list")
-                else:
-                    field["allowed_values"] = values
         if prop.get("primaryKey"):
             primary.append((int(prop.get("primaryKeyPosition") or len(primary) + 1), prop["name"]))
         spec["fields"].append(field)
     if primary:
         spec["primary_key"] = [name for _, name in sorted(primary)]
+
+
+def _field_of(prop: Any, where: list[str | int], errors: _YamlErrors) -> dict[str, Any] | None:
+    """One ODCS property as a contract field; None (with an error) when it cannot be one."""
+    if not isinstance(prop, dict) or not prop.get("name"):
+        errors.add(where, "each property needs a name")
+        return None
+    options = prop.get("logicalTypeOptions") or {}
+    if not isinstance(options, dict):
+        errors.add([*where, "logicalTypeOptions"], "must be a mapping")
+        options = {}
+    fmt = options.get("format")
+    logical = prop.get("logicalType", "string")
+    if logical == "timestamp":  # ODCS v3.0.1+ spelling of date + format date-time
+        logical, fmt = "date", "date-time"
+    key = (logical, fmt if fmt in ("date-time", "uuid") else None)
+    if key not in _REVERSE_LOGICAL:
+        errors.add(
+            [*where, "logicalType"],
+            f"unsupported logicalType {logical!r}; use string, integer, number, boolean, "
+            "date, timestamp or object (string + format uuid for UUIDs)",
+        )
+        return None
+    field: dict[str, Any] = {"name": prop["name"], "type": _REVERSE_LOGICAL[key]}
+    for src, dst in (
+        ("description", "description"),
+        ("required", "required"),
+        ("unique", "unique"),
+    ):
+        if prop.get(src) not in (None, "", False):
+            field[dst] = prop[src]
+    if prop.get("classification") == "pii":
+        field["pii"] = True
+    if fmt == "email":
+        field["email"] = True
+    for opt in ("pattern", "minimum", "maximum"):
+        if opt in options:
+            field[opt] = options[opt]
+    for q, rule in enumerate(prop.get("quality") or []):
+        if isinstance(rule, dict) and rule.get("rule") == "validValues":
+            values = rule.get("validValues")
+            if not isinstance(values, list) or not values:
+                errors.add([*where, "quality", q, "validValues"], "must be a non-empty list")
+            else:
+                field["allowed_values"] = values
+    return field
+
+
+def _read_freshness(doc: dict[str, Any], spec: dict[str, Any], errors: _YamlErrors) -> None:
+    """A latency (or freshness) SLA property as the spec's freshness SLO in hours."""
     for i, sla in enumerate(doc.get("slaProperties") or []):
         if isinstance(sla, dict) and sla.get("property") in ("latency", "freshness"):
             value, unit = sla.get("value"), str(sla.get("unit") or "h").lower()
-            factor = {"h": 1, "hour": 1, "hours": 1, "d": 24, "day": 24, "days": 24, "m": 1 / 60}
-            if not isinstance(value, int | float) or unit not in factor:
-                err(["slaProperties", i], "latency needs a number value and unit h, d or m")
+            if not isinstance(value, int | float) or unit not in _LATENCY_UNITS:
+                errors.add(["slaProperties", i], "latency needs a number value and unit h, d or m")
             else:
-                spec["freshness_slo_hours"] = value * factor[unit]
+                spec["freshness_slo_hours"] = value * _LATENCY_UNITS[unit]
+
+
+def _read_custom_properties(doc: dict[str, Any], spec: dict[str, Any], errors: _YamlErrors) -> None:
+    """The mops.* custom properties (settings ODCS has no field for) into the spec."""
     for i, prop in enumerate(doc.get("customProperties") or []):
         name = str(prop.get("property", "")) if isinstance(prop, dict) else ""
         if name.startswith("mops.") and name[5:] in _CUSTOM:
             spec[name[5:]] = prop.get("value")
         elif name.startswith("mops."):
-            err(["customProperties", i, "property"], f"unknown mops property {name!r}")
-    team = doc.get("team") or []
-    owner = next(
-        (t.get("username") for t in team if isinstance(t, dict) and t.get("role") == "owner"), ""
-    )
-    consumers = [
-        str(t.get("username")) for t in team if isinstance(t, dict) and t.get("role") == "consumer"
-    ]
-    description = doc.get("description") or {}
-    purpose = description.get("purpose", "") if isinstance(description, dict) else str(description)
-    if errors:
-        raise ContractYamlError(errors)
-    try:
-        spec_from_dict(spec)
-    except ContractError as exc:
-        yaml_path = _spec_path_to_yaml(exc.path)
-        raise ContractYamlError([(_line_of(root, yaml_path), exc.path, exc.message)]) from None
-    except (ValueError, TypeError) as exc:
-        raise ContractYamlError([(None, "contract", str(exc))]) from None
-    return {"spec": spec, "description": purpose, "consumers": consumers, "owner": owner or ""}
+            errors.add(["customProperties", i, "property"], f"unknown mops property {name!r}")
