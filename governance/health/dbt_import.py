@@ -77,6 +77,33 @@ def import_manifest(text: str) -> ManifestImport:
     nodes = _load(text)["nodes"]
     errors: list[str] = []
     result = ManifestImport()
+    models, by_name = _collect_models(nodes, errors)
+    _apply_tests(nodes, models, by_name, result, errors)
+    for node_id, model in models.items():
+        spec = {
+            "schema": model["schema"],
+            "table": model["table"],
+            "fields": list(model["fields"].values()),
+            "references": model["references"],
+        }
+        try:
+            spec_from_dict(spec)
+        except ContractError as exc:
+            errors.append(f"{node_id}: {exc}")
+            continue
+        result.models.append(
+            ImportedModel(node_id, model["schema"], model["table"], model["description"], spec)
+        )
+    if errors:
+        raise ManifestError(errors)
+    return result
+
+
+def _collect_models(
+    nodes: dict[str, Any], errors: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Models, snapshots and seeds by node id, with their documented columns as fields; and
+    node ids by dbt name (what ``ref()`` names)."""
     models: dict[str, dict[str, Any]] = {}
     by_name: dict[str, str] = {}
     for node_id, node in nodes.items():
@@ -107,6 +134,17 @@ def import_manifest(text: str) -> ManifestImport:
             "references": [],
         }
         by_name[str(node.get("name"))] = node_id
+    return models, by_name
+
+
+def _apply_tests(
+    nodes: dict[str, Any],
+    models: dict[str, dict[str, Any]],
+    by_name: dict[str, str],
+    result: ManifestImport,
+    errors: list[str],
+) -> None:
+    """Each supported schema test as a rule on its model's column; the others as notes."""
     for node_id, node in nodes.items():
         if not isinstance(node, dict) or node.get("resource_type") != "test":
             continue
@@ -144,40 +182,33 @@ def import_manifest(text: str) -> ManifestImport:
                 continue
             entry["allowed_values"] = values
         else:
-            match = _REF.search(str(kwargs.get("to") or ""))
-            target = (
-                models.get(by_name.get(match.group(2) or match.group(1), "")) if match else None
-            )
-            if target is None or not kwargs.get("field"):
+            reference = _reference(node_id, column, kwargs, models, by_name)
+            if reference is None:
                 errors.append(
                     f"{node_id}: relationships needs to: ref('<model of this manifest>') and a field"
                 )
                 continue
-            model["references"].append(
-                {
-                    "name": f"{column}_{target['table']}"[:60],
-                    "column": column,
-                    "target_schema": target["schema"],
-                    "target_table": target["table"],
-                    "target_column": str(kwargs["field"]),
-                    "description": f"dbt test {node_id}",
-                }
-            )
-    for node_id, model in models.items():
-        spec = {
-            "schema": model["schema"],
-            "table": model["table"],
-            "fields": list(model["fields"].values()),
-            "references": model["references"],
-        }
-        try:
-            spec_from_dict(spec)
-        except ContractError as exc:
-            errors.append(f"{node_id}: {exc}")
-            continue
-        result.models.append(
-            ImportedModel(node_id, model["schema"], model["table"], model["description"], spec)
-        )
-    if errors:
-        raise ManifestError(errors)
-    return result
+            model["references"].append(reference)
+
+
+def _reference(
+    node_id: str,
+    column: str,
+    kwargs: dict[str, Any],
+    models: dict[str, dict[str, Any]],
+    by_name: dict[str, str],
+) -> dict[str, str] | None:
+    """A relationships test as a reference; None unless it names a model of the manifest
+    (``to: ref(...)``) and a field."""
+    match = _REF.search(str(kwargs.get("to") or ""))
+    target = models.get(by_name.get(match.group(2) or match.group(1), "")) if match else None
+    if target is None or not kwargs.get("field"):
+        return None
+    return {
+        "name": f"{column}_{target['table']}"[:60],
+        "column": column,
+        "target_schema": target["schema"],
+        "target_table": target["table"],
+        "target_column": str(kwargs["field"]),
+        "description": f"dbt test {node_id}",
+    }
