@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from mops.core.actors import actor_of
 
 from .. import importmapping as im
-from . import services
+from . import selectors, services
 from .models import ImportRun, ImportSystem
 
 
@@ -143,12 +143,12 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     serializer_class = ImportRunSerializer
     queryset = ImportRun.objects.none()
-    read_roles = services.IMPORTERS
-    write_roles = services.IMPORTERS
+    read_roles = selectors.IMPORTERS
+    write_roles = selectors.IMPORTERS
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self) -> Any:
-        return services.import_runs_visible_to(self.request.user)
+        return selectors.import_runs_visible_to(self.request.user)
 
     @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses=RESULTS)
     def create(self, request: ApiRequest) -> Response:

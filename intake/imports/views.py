@@ -19,14 +19,14 @@ from mops.core.actors import actor_of
 from mops.core.views import call_service
 
 from .. import importmapping as im
-from . import services
+from . import selectors, services
 from .models import ImportRun, ImportStatus, ImportSystem
 
-IMPORTERS = services.IMPORTERS
+IMPORTERS = selectors.IMPORTERS
 
 
 def _run(request: HttpRequest, pk: int) -> ImportRun:
-    return get_object_or_404(services.import_runs_visible_to(request.user), pk=pk)
+    return get_object_or_404(selectors.import_runs_visible_to(request.user), pk=pk)
 
 
 class ImportListView(RoleRequiredMixin, View):
@@ -36,7 +36,7 @@ class ImportListView(RoleRequiredMixin, View):
     write_roles = IMPORTERS
 
     def get(self, request: HttpRequest, error: str = "") -> HttpResponse:
-        runs = services.import_runs_visible_to(request.user)[:20]
+        runs = selectors.import_runs_visible_to(request.user)[:20]
         context = {"runs": runs, "systems": ImportSystem.choices, "error": error}
         return render(request, "intake/import_list.html", context)
 
@@ -91,7 +91,7 @@ class ImportDetailView(RoleRequiredMixin, View):
             preview = services.import_preview(run)
             context.update(_choices_context(preview))
         context["phase"], context["done"] = services.import_progress(run)
-        context["imported"] = services.imported_requests(run) if run.status == "done" else []
+        context["imported"] = selectors.imported_requests(run) if run.status == "done" else []
         return render(request, "intake/import_detail.html", context)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:

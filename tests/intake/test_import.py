@@ -345,7 +345,7 @@ def test_a_failure_while_writing_leaves_nothing_and_says_why(users, service, mon
     def clash(*args, **kwargs):
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr(imports.ImportedRequest.objects, "bulk_create", clash)
+    monkeypatch.setattr(ImportedRequest.objects, "bulk_create", clash)
     run = start(upload(users["pm"]), users["pm"], dry_run=False)
     assert run.status == "failed"
     assert "another import wrote some of these rows" in run.errors[0]["message"]
