@@ -46,60 +46,13 @@ def duplicates_statement(
     items: list[sql.Composable] = []
     for j, (cols, by_kind) in enumerate(passes.items()):
         raw, normalised = by_kind.get("raw"), by_kind.get("normalised")
-        names = [sql.Identifier(f"k{i}") for i in range(len(cols))]
-        first = sql.SQL("min({})").format(col(pk)) if pk else sql.SQL("NULL::int")
-        grouped = sql.SQL(
-            "SELECT {keys}, count(*) AS n, {first} AS first FROM {rel} AS t WHERE {present} "
-            "GROUP BY {group}{having}"
-        ).format(
-            keys=sql.SQL(", ").join(
-                sql.SQL("{} AS {}").format(col(c), n) for c, n in zip(cols, names, strict=True)
-            ),
-            first=first,
-            rel=relation,
-            present=sql.SQL(" AND ").join(comp.present(c) for c in cols),
-            group=sql.SQL(", ").join(col(c) for c in cols),
-            having=sql.SQL("" if normalised else " HAVING count(*) > 1"),
-        )
+        grouped = _grouped(comp, relation, cols, pk, regrouped=bool(normalised))
         alias = sql.Identifier(f"d{j}")
         out: list[tuple[str, sql.Composable, CheckDef, str]] = []
         if normalised is None:
-            body = sql.SQL(
-                "SELECT coalesce(sum(n - 1), 0) AS raw_extra, count(*) AS raw_groups{firsts} "
-                "FROM ({g}) AS p"
-            ).format(
-                g=grouped,
-                firsts=sql.SQL(", (array_agg(first ORDER BY first))[1:{}] AS raw_firsts").format(
-                    lim
-                )
-                if sampled
-                else sql.SQL(""),
-            )
+            body = _raw_pass(grouped, sampled, lim)
         else:
-            # Raw groups inside each normalised group: their extra rows and count sum up. The
-            # OFFSET 0 fence keeps lower(btrim()) to once a value: the fold reads it 4 times.
-            body = sql.SQL(
-                "SELECT coalesce(sum(raw_extra), 0) AS raw_extra, "
-                "coalesce(sum(raw_groups), 0) AS raw_groups, "
-                "coalesce(sum(n - 1) FILTER (WHERE n > 1), 0) AS norm_extra, "
-                "count(*) FILTER (WHERE n > 1) AS norm_groups{firsts} "
-                "FROM (SELECT sum(n) AS n, sum(n - 1) FILTER (WHERE n > 1) AS raw_extra, "
-                "count(*) FILTER (WHERE n > 1) AS raw_groups, min(first) AS first, "
-                "min(first) FILTER (WHERE n > 1) AS raw_first "
-                "FROM (SELECT nullif(lower({trimmed}), '') AS b, n, first FROM ({g}) AS p "
-                "OFFSET 0) AS p GROUP BY {nk}) AS q"
-            ).format(
-                g=grouped,
-                firsts=sql.SQL(
-                    ", (array_agg(raw_first ORDER BY raw_first) FILTER "
-                    "(WHERE raw_first IS NOT NULL))[1:{lim}] AS raw_firsts, "
-                    "(array_agg(first ORDER BY first) FILTER (WHERE n > 1))[1:{lim}] AS norm_firsts"
-                ).format(lim=lim)
-                if sampled
-                else sql.SQL(""),
-                trimmed=trim(sql.Identifier("k0")),
-                nk=gmail_fold(sql.Identifier("b")),
-            )
+            body = _normalised_pass(grouped, sampled, lim)
             out.append(("norm", alias, normalised, f"h{j}"))
         if raw is not None:
             out.append(("raw", alias, raw, f"g{j}"))
@@ -131,6 +84,75 @@ def duplicates_statement(
         sql.SQL("SELECT {} FROM {}").format(
             sql.SQL(", ").join(items), sql.SQL(" CROSS JOIN ").join(parts)
         ),
+    )
+
+
+def _grouped(
+    comp: Columns,
+    relation: sql.Composable,
+    cols: tuple[str, ...],
+    pk: str | None,
+    *,
+    regrouped: bool,
+) -> sql.Composable:
+    """The one GROUP BY of a key column set: key values k0.., count and first primary key.
+    Only duplicate groups, unless a normalised check re-groups them all."""
+    names = [sql.Identifier(f"k{i}") for i in range(len(cols))]
+    first = sql.SQL("min({})").format(col(pk)) if pk else sql.SQL("NULL::int")
+    return sql.SQL(
+        "SELECT {keys}, count(*) AS n, {first} AS first FROM {rel} AS t WHERE {present} "
+        "GROUP BY {group}{having}"
+    ).format(
+        keys=sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(col(c), n) for c, n in zip(cols, names, strict=True)
+        ),
+        first=first,
+        rel=relation,
+        present=sql.SQL(" AND ").join(comp.present(c) for c in cols),
+        group=sql.SQL(", ").join(col(c) for c in cols),
+        having=sql.SQL("" if regrouped else " HAVING count(*) > 1"),
+    )
+
+
+def _raw_pass(grouped: sql.Composable, sampled: bool, lim: sql.Literal) -> sql.Composable:
+    """Extra rows and groups (and sampled first keys) of the raw duplicate groups."""
+    return sql.SQL(
+        "SELECT coalesce(sum(n - 1), 0) AS raw_extra, count(*) AS raw_groups{firsts} "
+        "FROM ({g}) AS p"
+    ).format(
+        g=grouped,
+        firsts=sql.SQL(", (array_agg(first ORDER BY first))[1:{}] AS raw_firsts").format(lim)
+        if sampled
+        else sql.SQL(""),
+    )
+
+
+def _normalised_pass(grouped: sql.Composable, sampled: bool, lim: sql.Literal) -> sql.Composable:
+    """Raw and normalised e-mail duplicates from one grouping: the raw groups re-grouped by
+    their normalised key."""
+    # Raw groups inside each normalised group: their extra rows and count sum up. The
+    # OFFSET 0 fence keeps lower(btrim()) to once a value: the fold reads it 4 times.
+    return sql.SQL(
+        "SELECT coalesce(sum(raw_extra), 0) AS raw_extra, "
+        "coalesce(sum(raw_groups), 0) AS raw_groups, "
+        "coalesce(sum(n - 1) FILTER (WHERE n > 1), 0) AS norm_extra, "
+        "count(*) FILTER (WHERE n > 1) AS norm_groups{firsts} "
+        "FROM (SELECT sum(n) AS n, sum(n - 1) FILTER (WHERE n > 1) AS raw_extra, "
+        "count(*) FILTER (WHERE n > 1) AS raw_groups, min(first) AS first, "
+        "min(first) FILTER (WHERE n > 1) AS raw_first "
+        "FROM (SELECT nullif(lower({trimmed}), '') AS b, n, first FROM ({g}) AS p "
+        "OFFSET 0) AS p GROUP BY {nk}) AS q"
+    ).format(
+        g=grouped,
+        firsts=sql.SQL(
+            ", (array_agg(raw_first ORDER BY raw_first) FILTER "
+            "(WHERE raw_first IS NOT NULL))[1:{lim}] AS raw_firsts, "
+            "(array_agg(first ORDER BY first) FILTER (WHERE n > 1))[1:{lim}] AS norm_firsts"
+        ).format(lim=lim)
+        if sampled
+        else sql.SQL(""),
+        trimmed=trim(sql.Identifier("k0")),
+        nk=gmail_fold(sql.Identifier("b")),
     )
 
 
