@@ -12,7 +12,8 @@ auth for the page, token auth for the API), 50 requests each after 5 warm-ups; p
 Then the same lists over HTTP with 10 concurrent clients (`bench/httpload.py`) against
 gunicorn started with the production settings (`mops/gunicorn_conf.py`, docker-compose's
 default of 3 sync workers; BENCH_WORKERS / BENCH_THREADS / BENCH_CLIENTS change them).
-Targets: list p95 ≤ 150 ms with 10 concurrent clients, rescoring 100k ≤ 3 s.
+Targets (#17): API list p95 ≤ 150 ms with 10 concurrent clients, rescoring 100k ≤ 3 s (the
+HTML backlog pages are timed beside them, with no target).
 BENCH_REUSE=1 times a database kept with BENCH_KEEP=1 again without reloading it.
 """
 
@@ -222,15 +223,16 @@ def serve() -> tuple[subprocess.Popen, str]:
     raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
 
-def concurrent_phase(headers: dict[str, dict[str, str]]) -> float:
-    """Every case over HTTP with BENCH_CLIENTS (10) concurrent clients; the worst list p95."""
+def concurrent_phase(headers: dict[str, dict[str, str]]) -> dict[str, float]:
+    """Every case over HTTP with BENCH_CLIENTS (10) concurrent clients; the worst p95 of the
+    API lists and of the HTML pages."""
     sys.path.insert(0, str(ROOT / "bench"))
     from httpload import hammer
 
     clients = int(os.environ.get("BENCH_CLIENTS", "10"))
     total = int(os.environ.get("BENCH_HTTP_REQUESTS", "300"))
     proc, base = serve()
-    worst = 0.0
+    worst = {"api": 0.0, "page": 0.0}
     try:
         print(
             f"\n{clients} concurrent clients over HTTP, gunicorn "
@@ -242,9 +244,14 @@ def concurrent_phase(headers: dict[str, dict[str, str]]) -> float:
         for label, who, url in CASES:
             r = hammer(base, url, headers=headers[who], clients=clients, requests=total)
             assert r.errors == 0, (label, r.errors)
-            worst = max(worst, r.p95_ms)
+            kind = "api" if who == "api" else "page"
+            worst[kind] = max(worst[kind], r.p95_ms)
             print(f"{label:36} {r.p50_ms:8.1f} {r.p95_ms:8.1f} {r.per_second:7.1f}")
-        print(f"worst list p95 with {clients} clients: {worst:.1f} ms (target ≤ 150 ms)")
+        # #17's target is the API list's; the HTML pages' figures are reported beside it
+        print(
+            f"worst API list p95 with {clients} clients: {worst['api']:.1f} ms (target ≤ 150 ms); "
+            f"worst backlog page p95: {worst['page']:.1f} ms (no target)"
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=30)
