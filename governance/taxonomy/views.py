@@ -11,14 +11,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
-from rest_framework.exceptions import APIException
 
 from catalog.models import SelfServeTool, Service, ServiceStatus
 from catalog.services import SELF_SERVERS
@@ -35,9 +34,8 @@ from governance.selfserve import (
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, has_role
 from mops.core.actors import actor_of
+from mops.core.views import call_service
 
-from ..pages import errors_to_form as _errors_to_form
-from ..pages import problem_text as _problem_text
 from . import selectors
 from .codec import taxonomy_to_data
 from .filters import CampaignFilter
@@ -83,6 +81,14 @@ def _taxonomy_rows_named(exc: ValidationError) -> ValidationError:
     if not hasattr(exc, "error_dict"):
         return exc
     return ValidationError({k: [name(m) for m in v] for k, v in exc.message_dict.items()})
+
+
+def _taxonomy_save_named(**kwargs: Any) -> Any:
+    """`taxonomy_save` with its row errors named as the page shows the rows."""
+    try:
+        return taxonomy_save(**kwargs)
+    except ValidationError as exc:
+        raise _taxonomy_rows_named(exc) from exc
 
 
 class TaxonomyView(RoleRequiredMixin, View):
@@ -143,32 +149,30 @@ class TaxonomyView(RoleRequiredMixin, View):
         tokens = NamingTokenFormSet(request.POST, prefix="tokens")
         if form.is_valid() and rules.is_valid() and tokens.is_valid():
             data = dict(form.cleaned_data)
-            try:
-                version = taxonomy_save(
-                    actor=actor_of(request),
-                    note=data.pop("note") or "",
-                    expected_version=data.pop("version"),
-                    sources=data["sources"],
-                    mediums=data["mediums"],
-                    channel_rules=ordered_rows(rules, "rule"),
-                    naming={
-                        "delimiter": data["delimiter"],
-                        "case": data["case"],
-                        "tokens": ordered_rows(tokens, "token"),
-                    },
-                )
-            except ValidationError as exc:
-                _errors_to_form(form, _taxonomy_rows_named(exc))
-            except APIException as exc:
-                form.add_error(None, _problem_text(exc))
-            else:
-                messages.success(request, f"Taxonomy v{version.number} is now active.")
+            ok, saved = call_service(
+                request,
+                _taxonomy_save_named,
+                form=form,
+                actor=actor_of(request),
+                note=data.pop("note") or "",
+                expected_version=data.pop("version"),
+                sources=data["sources"],
+                mediums=data["mediums"],
+                channel_rules=ordered_rows(rules, "rule"),
+                naming={
+                    "delimiter": data["delimiter"],
+                    "case": data["case"],
+                    "tokens": ordered_rows(tokens, "token"),
+                },
+            )
+            if ok and saved is not None:
+                messages.success(request, f"Taxonomy v{saved.number} is now active.")
                 return redirect("governance:taxonomy")
         return render(
             request,
             "governance/taxonomy.html",
             self._context(request, form, rules, tokens),
-            status=400,
+            status=412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400,
         )
 
 
@@ -254,17 +258,18 @@ class UtmBuilderView(RoleRequiredMixin, View):
                 "start_date": start,
                 "end_date": form.cleaned_data.get("end_date"),
             }
-            try:
-                if self_serve is not None:
-                    campaign, link, result, _ = campaign_register_self_served(
-                        service=self_serve, **fields
-                    )
-                else:
-                    campaign, link, result = campaign_register(**fields)
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
+            registered: tuple[Any, Any, Any] | None
+            if self_serve is not None:
+                _, served = call_service(
+                    request, campaign_register_self_served, form=form, service=self_serve, **fields
+                )
+                registered = None if served is None else served[:3]
+            else:
+                _, registered = call_service(request, campaign_register, form=form, **fields)
+            if registered is None:
                 result = None
             else:
+                campaign, link, result = registered
                 messages.success(request, f"Campaign {campaign.name} registered.")
                 if self_serve is not None:
                     messages.success(
@@ -336,13 +341,16 @@ class SelfServeFieldView(RoleRequiredMixin, View):
         service = self._service(request)
         form = FieldRequestForm(request.POST)
         if form.is_valid():
-            try:
-                rfc, _ = rfc_draft_field_request(
-                    service=service, actor=actor_of(request), **form.cleaned_data
-                )
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            else:
+            _, drafted = call_service(
+                request,
+                rfc_draft_field_request,
+                form=form,
+                service=service,
+                actor=actor_of(request),
+                **form.cleaned_data,
+            )
+            if drafted is not None:
+                rfc, _ = drafted
                 messages.success(
                     request,
                     f"Done: your field request is drafted as RFC-{rfc.pk} for MOPS to review. "

@@ -341,6 +341,21 @@ def test_taxonomy_page_read_for_all_edit_for_admins(client_for):
     assert b"Token 1: token &#x27;fy&#x27;: bad pattern" in response.content
 
 
+def test_a_stale_taxonomy_save_is_a_412_with_the_form_kept_not_a_500(client_for):
+    """Two admins open the editor; the second save was read before the first landed."""
+    admin = client_for("admin")
+    first = _taxonomy_post(admin.get("/governance/taxonomy/").context, note="first")
+    second = dict(first, note="second")
+    first["mediums"] += "\nsms: text"
+    assert admin.post("/governance/taxonomy/", first).status_code == 302
+    second["mediums"] += "\nfax: fax"
+    response = admin.post("/governance/taxonomy/", second)
+    assert response.status_code == 412
+    assert b"changed by someone else" in response.content
+    mediums = {m["value"] for m in admin.get("/api/v1/taxonomy/").json()["mediums"]}
+    assert "sms" in mediums and "fax" not in mediums  # the first save is kept
+
+
 def test_taxonomy_rule_rows_add_reorder_and_remove(client_for):
     admin = client_for("admin")
     data = _taxonomy_post(admin.get("/governance/taxonomy/").context)
