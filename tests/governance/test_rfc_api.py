@@ -73,6 +73,23 @@ def test_approve_via_api_records_hash_and_self_approval_is_403(api_for, users):
     assert data["approvals"][0]["reviewer"] == "approver"
 
 
+def test_allowed_actions_answer_per_caller_and_match_what_the_api_accepts(api_for):
+    """The detail's allowed_actions is rfc_allowed_actions for the caller: the author may
+    not approve their own RFC, an approver may, and an action listed is one the API takes."""
+    body = _create(api_for("admin"), submit=True)
+    assert "approve" not in body["allowed_actions"]  # no self-approval
+    approver = api_for("approver")
+    seen = approver.get(f"/api/v1/rfcs/{body['id']}/").json()
+    assert "approve" in seen["allowed_actions"]
+    response = approver.post(
+        f"/api/v1/rfcs/{body['id']}/approve/",
+        {"content_hash": seen["content_hash"], "comment": "ok"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert "approve" not in response.json()["allowed_actions"]  # approved already
+
+
 def test_approving_with_a_stale_hash_is_412(api_for):
     body = _create(api_for("engineer"), submit=True)
     response = api_for("approver").post(

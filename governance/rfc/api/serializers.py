@@ -133,6 +133,10 @@ class RfcSerializer(serializers.ModelSerializer):
     linked_objects = LinkedObjectSerializer(many=True, required=False)
     approvals = ApprovalSerializer(many=True, read_only=True)
     quorum = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="What the caller may do with this RFC now (edit, approve, submit, schedule…): "
+        "the answer the RFC page's buttons show; the services still enforce every rule."
+    )
 
     class Meta:
         model = Rfc
@@ -168,6 +172,7 @@ class RfcSerializer(serializers.ModelSerializer):
             "scheduled_ref",
             "approvals",
             "quorum",
+            "allowed_actions",
             "created_at",
             "updated_at",
         ]
@@ -201,6 +206,15 @@ class RfcSerializer(serializers.ModelSerializer):
             "missing": quorum.missing,
             "policy": approval_policy_for(rfc.risk).describe(),
         }
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, rfc: Rfc) -> list[str]:
+        from governance.rfc.selectors import rfc_allowed_actions
+
+        request = self.context.get("request")
+        if request is None or rfc.pk is None:
+            return []
+        return sorted(rfc_allowed_actions(rfc=rfc, user=request.user))
 
 
 class RfcCreateSerializer(RfcSerializer):

@@ -98,7 +98,7 @@ class RfcViewSet(
 
     def _respond(self, rfc: Rfc, code: int = status.HTTP_200_OK) -> Response:
         rfc = self.get_queryset().get(pk=rfc.pk)
-        response = Response(RfcSerializer(rfc).data, status=code)
+        response = Response(RfcSerializer(rfc, context={"request": self.request}).data, status=code)
         response["ETag"] = f'"{rfc.version}"'
         return response
 
