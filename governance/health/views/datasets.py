@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -15,8 +15,8 @@ from django.views import View
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role
 from mops.core.actors import actor_of
-from mops.core.concurrency import StaleVersion
 from mops.core.uploads import content_disposition
+from mops.core.views import call_service
 
 from .. import selectors as hs
 from ..contracts.codec import contract_to_yaml
@@ -39,12 +39,6 @@ from ..services import (
     datasets_import_dbt,
     warehouse_save,
 )
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "message_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return list(exc.messages)
 
 
 def contract_yaml(dataset: Dataset) -> str:
@@ -121,19 +115,22 @@ class DatasetDetailView(RoleRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         dataset = get_object_or_404(Dataset, pk=pk)
         try:
-            dataset_run_queue(
-                dataset=dataset, actor=actor_of(request), mode=request.POST.get("mode", "full")
+            ok, _ = call_service(
+                request,
+                dataset_run_queue,
+                dataset=dataset,
+                actor=actor_of(request),
+                mode=request.POST.get("mode", "full"),
             )
         except RunInProgress:
             messages.warning(request, "A run of this dataset is in progress; try again shortly.")
-            return redirect(dataset.get_absolute_url())
-        except ValidationError as exc:
-            messages.error(request, " ".join(_errors(exc)))
-            return redirect(dataset.get_absolute_url())
         except Exception:  # the broker refused the task: nothing was queued
             messages.error(request, "The worker queue is unreachable; the run was not queued.")
-            return redirect(dataset.get_absolute_url())
-        messages.success(request, "Checks queued; this page updates itself when the run ends.")
+        else:
+            if ok:
+                messages.success(
+                    request, "Checks queued; this page updates itself when the run ends."
+                )
         return redirect(dataset.get_absolute_url())
 
 
@@ -143,7 +140,6 @@ def _form_page(
     *,
     title: str,
     cancel: str = "",
-    errors: list[str] | None = None,
     lede: str = "",
     status: int = 200,
     submit: str = "Save",
@@ -156,7 +152,6 @@ def _form_page(
             "form": form,
             "title": title,
             "cancel": cancel,
-            "errors": errors or [],
             "lede": lede,
             "submit": submit,
             "draft_url": draft_url,
@@ -165,19 +160,9 @@ def _form_page(
     )
 
 
-def _apply_errors(form: Any, exc: ValidationError) -> list[str]:
-    """Put a service's field errors on the form's fields; return the rest."""
-    rest: list[str] = []
-    if hasattr(exc, "message_dict"):
-        for field, msgs in exc.message_dict.items():
-            if field in form.fields:
-                for m in msgs:
-                    form.add_error(field, m)
-            else:
-                rest.extend(msgs)
-    else:
-        rest.extend(exc.messages)
-    return rest
+def _refused_status(form: Any) -> int:
+    """The status of a form page a service refused: 412 for a stale version, else 400."""
+    return 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
 
 
 CONTRACT_LEDE = (
@@ -200,15 +185,15 @@ class ContractEditView(RoleRequiredMixin, View):
         has = hasattr(dataset, "contract")
         text = contract_yaml(dataset) if has else ""
         lede = CONTRACT_LEDE
-        errors: list[str] = []
+        refused = False
         if request.GET.get("draft") == "1":
             # "Draft from table": the introspected columns and observed formats, not saved
             # until the owner has refined them and pressed Save.
-            try:
-                draft = contract_draft(dataset=dataset, actor=actor_of(request))
-            except ValidationError as exc:
-                errors = _errors(exc)
-            else:
+            ok, draft = call_service(
+                request, contract_draft, dataset=dataset, actor=actor_of(request)
+            )
+            refused = not ok
+            if draft is not None:
                 text = draft["yaml"]
                 lede = (
                     f"Drafted from the table ({len(draft['spec']['fields'])} columns"
@@ -230,8 +215,7 @@ class ContractEditView(RoleRequiredMixin, View):
             cancel=dataset.get_absolute_url(),
             lede=lede,
             submit="Save contract",
-            errors=errors,
-            status=400 if errors else 200,
+            status=400 if refused else 200,
             draft_url=f"{request.path}?draft=1",
         )
 
@@ -245,20 +229,20 @@ class ContractEditView(RoleRequiredMixin, View):
         }
         if not form.is_valid():
             return _form_page(request, form, status=400, lede=CONTRACT_LEDE, **page)
-        try:
-            contract_import_yaml(
-                dataset=dataset,
-                actor=actor_of(request),
-                text=form.cleaned_data["yaml"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except ValidationError as exc:
+        ok, _ = call_service(
+            request,
+            contract_import_yaml,
+            form=form,
+            field_map={"spec": "yaml"},  # the spec is what the YAML says
+            dataset=dataset,
+            actor=actor_of(request),
+            text=form.cleaned_data["yaml"],
+            expected_version=form.cleaned_data["version"],
+        )
+        if not ok:
             return _form_page(
-                request, form, errors=_errors(exc), status=400, lede=CONTRACT_LEDE, **page
+                request, form, status=_refused_status(form), lede=CONTRACT_LEDE, **page
             )
-        except StaleVersion:
-            msg = "Someone saved this contract since you opened it; reload and retry."
-            return _form_page(request, form, errors=[msg], status=412, lede=CONTRACT_LEDE, **page)
         messages.success(request, "Contract saved as a new version.")
         return redirect(dataset.get_absolute_url())
 
@@ -297,16 +281,16 @@ class WarehouseListView(RoleRequiredMixin, View):
     def _import_dbt(self, request: HttpRequest) -> HttpResponse:
         form = DbtImportForm(request.POST, request.FILES, prefix="dbt")
         if form.is_valid():
-            try:
-                datasets, notes = datasets_import_dbt(
-                    actor=actor_of(request),
-                    warehouse=form.cleaned_data["warehouse"],
-                    manifest=form.cleaned_data["manifest"],
-                )
-            except ValidationError as exc:
-                for e in _apply_errors(form, exc):
-                    form.add_error(None, e)
-            else:
+            _, imported = call_service(
+                request,
+                datasets_import_dbt,
+                form=form,
+                actor=actor_of(request),
+                warehouse=form.cleaned_data["warehouse"],
+                manifest=form.cleaned_data["manifest"],
+            )
+            if imported is not None:
+                datasets, notes = imported
                 names = ", ".join(str(d) for d in datasets) or "none"
                 messages.success(request, f"Imported {len(datasets)} datasets from dbt: {names}.")
                 for note in notes:
@@ -321,18 +305,17 @@ class WarehouseListView(RoleRequiredMixin, View):
         if form.is_valid():
             data = form.cleaned_data
             existing = Warehouse.objects.filter(name=data["name"]).first()
-            try:
-                warehouse_save(
-                    actor=actor_of(request),
-                    name=data["name"],
-                    dsn=data["dsn"] or (None if existing else ""),
-                    statement_timeout_ms=data["statement_timeout_ms"],
-                    warehouse=existing,
-                )
-            except ValidationError as exc:
-                for e in _apply_errors(form, exc):
-                    form.add_error(None, e)
-            else:
+            ok, _ = call_service(
+                request,
+                warehouse_save,
+                form=form,
+                actor=actor_of(request),
+                name=data["name"],
+                dsn=data["dsn"] or (None if existing else ""),
+                statement_timeout_ms=data["statement_timeout_ms"],
+                warehouse=existing,
+            )
+            if ok:
                 messages.success(request, f"Warehouse {data['name']} saved.")
                 return redirect("governance:warehouse_list")
         return self._page(request, form, status=400)
@@ -370,24 +353,25 @@ class DatasetEditView(RoleRequiredMixin, View):
         title = f"Edit {dataset}" if dataset else "New dataset"
         if form.is_valid():
             data = dict(form.cleaned_data)
-            try:
-                saved = dataset_save(
-                    actor=actor_of(request),
-                    dataset=dataset,
-                    warehouse=data.pop("warehouse"),
-                    schema=data.pop("schema"),
-                    table=data.pop("table"),
-                    **data,
-                )
-            except ValidationError as exc:
-                errors = _apply_errors(form, exc)
-                return _form_page(request, form, title=title, errors=errors, status=400)
-            try:
-                dataset_introspect(dataset=saved)
-            except ValidationError as exc:
-                messages.warning(request, f"Saved, but columns not read: {' '.join(_errors(exc))}")
-            else:
+            _, saved = call_service(
+                request,
+                dataset_save,
+                form=form,
+                actor=actor_of(request),
+                dataset=dataset,
+                warehouse=data.pop("warehouse"),
+                schema=data.pop("schema"),
+                table=data.pop("table"),
+                **data,
+            )
+            if saved is None:
+                return _form_page(request, form, title=title, status=_refused_status(form))
+            # The save stands; a table the warehouse cannot read yet is said after its reason.
+            introspected, _ = call_service(request, dataset_introspect, dataset=saved)
+            if introspected:
                 messages.success(request, f"Dataset {saved} saved; columns introspected.")
+            else:
+                messages.warning(request, f"Dataset {saved} saved, but its columns were not read.")
             return redirect(saved.get_absolute_url())
         return _form_page(request, form, title=title, status=400)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,9 +17,8 @@ from django.views.decorators.http import require_http_methods
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
 from mops.core.actors import actor_of
-from mops.core.concurrency import StaleVersion
-from mops.core.lifecycle import TransitionError
 from mops.core.richtext import render_markdown
+from mops.core.views import call_service
 
 from .. import selectors as hs
 from ..filters import IncidentFilter
@@ -36,7 +34,7 @@ from ..services import (
     monitor_save,
     runbook_save,
 )
-from .datasets import _apply_errors, _form_page
+from .datasets import _form_page, _refused_status
 
 
 class MonitorEditView(RoleRequiredMixin, View):
@@ -70,23 +68,23 @@ class MonitorEditView(RoleRequiredMixin, View):
         title = f"Edit {monitor}" if monitor else "New monitor"
         if form.is_valid():
             period, grace = form.durations()
-            try:
-                saved = monitor_save(
-                    actor=actor_of(request),
-                    monitor=monitor,
-                    name=form.cleaned_data["name"],
-                    description=form.cleaned_data["description"],
-                    period=period,
-                    grace=grace,
-                    runbook=form.cleaned_data["runbook"],
-                    paused=form.cleaned_data["paused"],
-                )
-            except ValidationError as exc:
-                return _form_page(
-                    request, form, title=title, errors=_apply_errors(form, exc), status=400
-                )
-            messages.success(request, f"Monitor {saved} saved.")
-            return redirect(saved.get_absolute_url())
+            _, saved = call_service(
+                request,
+                monitor_save,
+                form=form,
+                actor=actor_of(request),
+                monitor=monitor,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                period=period,
+                grace=grace,
+                runbook=form.cleaned_data["runbook"],
+                paused=form.cleaned_data["paused"],
+            )
+            if saved is not None:
+                messages.success(request, f"Monitor {saved} saved.")
+                return redirect(saved.get_absolute_url())
+            return _form_page(request, form, title=title, status=_refused_status(form))
         return _form_page(request, form, title=title, status=400)
 
 
@@ -121,26 +119,23 @@ class RunbookEditView(RoleRequiredMixin, View):
         title = f"Edit {runbook}" if runbook else "New runbook"
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                saved = runbook_save(
-                    actor=actor_of(request),
-                    runbook=runbook,
-                    slug=data["slug"],
-                    title=data["title"],
-                    summary=data["summary"],
-                    body=data["body"],
-                    failure_modes=form.modes(),
-                    expected_version=data["version"],
-                )
-            except ValidationError as exc:
-                return _form_page(
-                    request, form, title=title, errors=_apply_errors(form, exc), status=400
-                )
-            except StaleVersion:
-                msg = "Someone saved this runbook since you opened it; reload and retry."
-                return _form_page(request, form, title=title, errors=[msg], status=412)
-            messages.success(request, f"Runbook saved (v{saved.version}).")
-            return redirect(saved.get_absolute_url())
+            _, saved = call_service(
+                request,
+                runbook_save,
+                form=form,
+                actor=actor_of(request),
+                runbook=runbook,
+                slug=data["slug"],
+                title=data["title"],
+                summary=data["summary"],
+                body=data["body"],
+                failure_modes=form.modes(),
+                expected_version=data["version"],
+            )
+            if saved is not None:
+                messages.success(request, f"Runbook saved (v{saved.version}).")
+                return redirect(saved.get_absolute_url())
+            return _form_page(request, form, title=title, status=_refused_status(form))
         return _form_page(request, form, title=title, status=400)
 
 
@@ -188,17 +183,16 @@ class IncidentDetailView(RoleRequiredMixin, View):
         incident = get_object_or_404(Incident, pk=pk)
         action = request.POST.get("transition", "")
         note = request.POST.get("note", "")[:2000]
-        try:
-            if action == "acknowledge":
-                incident_acknowledge(incident=incident, actor=actor_of(request), note=note)
-            elif action == "resolve":
-                incident_resolve(incident=incident, actor=actor_of(request), note=note)
-            else:
-                messages.error(request, "Unknown action.")
-        except TransitionError as exc:
-            if exc.code == "forbidden":
-                raise PermissionDenied(exc.message) from None
-            messages.error(request, exc.message)
+        if action == "acknowledge":
+            call_service(
+                request, incident_acknowledge, incident=incident, actor=actor_of(request), note=note
+            )
+        elif action == "resolve":
+            call_service(
+                request, incident_resolve, incident=incident, actor=actor_of(request), note=note
+            )
+        else:
+            messages.error(request, "Unknown action.")
         return redirect(incident.get_absolute_url())
 
 
