@@ -21,6 +21,11 @@ from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rruleset, rrul
 
 ALLOWED_FREQUENCIES = {DAILY: "DAILY", WEEKLY: "WEEKLY", MONTHLY: "MONTHLY", YEARLY: "YEARLY"}
 MAX_OCCURRENCES = 2000  # per expansion: a horizon of a year of daily occurrences fits
+# A rule with no occurrence this many years after a fixed start is refused as never
+# occurring (Feb 30, Apr 31); the search stops at the horizon, so it stays cheap (a rule
+# rarer than that, e.g. Feb 29 on a Monday, is refused too: no schedule wants one).
+NEVER_HORIZON_YEARS = 10
+_CHECK_START = datetime.combine(date(2000, 1, 1), time())
 
 
 class ScheduleError(ValueError):
@@ -74,7 +79,7 @@ def parse_rrule(text: str) -> str:
             "rrule", "Leave out BYHOUR, BYMINUTE and BYSECOND; the start time is a separate field."
         )
     try:
-        rule = rrulestr(value, dtstart=datetime.combine(date(2000, 1, 1), time()), forceset=False)
+        rule = rrulestr(value, dtstart=_CHECK_START, forceset=False)
     except (ValueError, TypeError, IndexError, KeyError, OverflowError) as exc:
         raise ScheduleError("rrule", f"'{value}' is not a valid RRULE: {exc}.") from None
     if not isinstance(rule, rrule):
@@ -86,7 +91,38 @@ def parse_rrule(text: str) -> str:
         )
     if rule._interval < 1:  # type: ignore[attr-defined]  # as _freq: INTERVAL=0 never advances
         raise ScheduleError("rrule", "INTERVAL must be 1 or more.")
+    if not _ever_occurs(rule):
+        raise ScheduleError(
+            "rrule",
+            f"This rule never occurs (no date within {NEVER_HORIZON_YEARS} years matches it); "
+            "check BYMONTH, BYMONTHDAY and BYDAY together.",
+        )
     return value
+
+
+def _ever_occurs(rule: rrule) -> bool:
+    """Whether `rule` has an occurrence within NEVER_HORIZON_YEARS of _CHECK_START.
+
+    An UNTIL at the horizon sets the limit (COUNT dropped: with COUNT≥1 the first
+    occurrence is the same). A real rule answers at its first occurrence; dateutil checks
+    UNTIL only on a candidate, so a rule with none walks its periods to year 9999 (a few
+    hundred ms, on refusal only) — hence the DAILY/WEEKLY walk is read YEARLY.
+    """
+    if rule._count is not None and rule._count < 1:  # type: ignore[attr-defined]  # as _freq
+        return False
+    horizon = _CHECK_START.replace(year=_CHECK_START.year + NEVER_HORIZON_YEARS)
+    until = rule._until  # type: ignore[attr-defined]  # as _freq
+    if until is not None and until.tzinfo is None:
+        horizon = min(horizon, until)
+    if rule._freq in (DAILY, WEEKLY) and not rule._bysetpos:  # type: ignore[attr-defined]
+        # A DAILY/WEEKLY rule walks day by day or week by week to the horizon; its BY* filters
+        # select the same days read YEARLY, which walks year by year: no match there, none
+        # here. (BYSETPOS means something else per frequency, so it takes the slow path.)
+        yearly = rule.replace(freq=YEARLY, interval=1, count=None, until=horizon)
+        if next(iter(yearly), None) is None:
+            return False
+    bounded = rule.replace(count=None, until=horizon)
+    return next(iter(bounded), None) is not None
 
 
 def _rule(text: str, dtstart_local: datetime) -> rrule | rruleset:

@@ -81,3 +81,36 @@ def test_a_zone_directory_is_not_a_zone():
     with pytest.raises(ScheduleError) as exc:
         zone("America")
     assert exc.value.field == "time_zone"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=4",
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=WEEKLY;BYMONTH=6;BYMONTHDAY=31;BYDAY=MO",
+        "FREQ=DAILY;BYYEARDAY=366;BYMONTH=1",
+        "FREQ=DAILY;COUNT=0",
+    ],
+)
+def test_rules_that_never_occur_are_refused_naming_the_field(rule: str) -> None:
+    with pytest.raises(ScheduleError) as exc:
+        parse_rrule(rule)
+    assert exc.value.field == "rrule"
+    assert "never occurs" in exc.value.message
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=WEEKLY;BYDAY=TU,TH",
+        "FREQ=MONTHLY;BYDAY=-1FR",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+        "FREQ=MONTHLY;BYMONTHDAY=31",
+        "FREQ=WEEKLY;COUNT=3",
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=TU",
+    ],
+)
+def test_rare_but_real_rules_are_kept(rule: str) -> None:
+    assert parse_rrule(rule) == rule

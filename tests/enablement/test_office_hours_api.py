@@ -116,3 +116,14 @@ def test_pages_book_from_the_list_and_the_host_sees_the_bookings(client_for, ses
     assert OfficeHours.objects.count() == 1
     ics = requester.get("/enablement/office-hours/feed.ics")
     assert ics.status_code == 200 and b"(booked)" in ics.content
+
+
+def test_api_refuses_a_rule_that_never_occurs_by_field(api_for):
+    bad = api_for("pm").post(
+        "/api/v1/office-hours/",
+        {**SERIES, "rrule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"},
+        format="json",
+    )
+    assert bad.status_code == 400
+    error = bad.json()["errors"][0]
+    assert error["field"] == "rrule" and "never occurs" in error["message"]

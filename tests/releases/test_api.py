@@ -190,3 +190,21 @@ def test_preflight_run_api_queues_and_validates(api_for, make_request):
     )
     assert response.status_code == 201
     assert response.json()["status"] in {"queued", "passed", "failed"}
+
+
+def test_train_create_refuses_a_rule_that_never_occurs(api_for):
+    body = {
+        "name": "Web",
+        "slug": "web",
+        "channels": ["web"],
+        "time_zone": "America/New_York",
+        "rrule": "FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=4",
+        "first_date": str(timezone.localdate()),
+        "start_time": "14:00",
+        "duration_minutes": 60,
+        "capacity": 3,
+        "cutoff_hours": "8",
+    }
+    response = api_for("admin").post("/api/v1/trains/", body, format="json")
+    assert response.status_code == 400
+    assert "rrule" in {f for f, _ in _errors(response)}
