@@ -100,51 +100,71 @@ def visible_request(request: HttpRequest, pk: int) -> Any:
     return found
 
 
-class RequestBoardView(RoleRequiredMixin, View):
+class _BoardPage(RoleRequiredMixin, View):
+    """A work item's boarding page: the candidate departures with every rule's verdict on
+    GET, boarding through `_board` on POST. A subclass says how to find its item, what
+    the page shows of it and how boarding it is announced."""
+
+    template_name: str
+
+    def item(self, request: HttpRequest, pk: int) -> Any:
+        raise NotImplementedError
+
+    def item_context(self, request: HttpRequest, item: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def board(self, request: HttpRequest, form: BoardForm, pk: int, item: Any) -> HttpResponse:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, pk: int, form: BoardForm | None = None) -> HttpResponse:
+        context = self.item_context(request, self.item(request, pk))
+        context.update(is_admin=has_role(request.user, ADMINS), form=form or BoardForm())
+        return render(request, self.template_name, context, status=400 if form is not None else 200)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        item = self.item(request, pk)
+        form = BoardForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, pk, form=form)
+        return self.board(request, form, pk, item)
+
+
+class RequestBoardView(_BoardPage):
     """Board a request in QA onto a departure: the candidate departures with every rule's
     verdict, so the person sees why a departure is refused before trying."""
 
     read_roles = MOPS_STAFF
     write_roles = BOARDERS
+    template_name = "releases/board.html"
 
-    def get(self, request: HttpRequest, pk: int, form: BoardForm | None = None) -> HttpResponse:
-        work_request = visible_request(request, pk)
-        channels = work.request_channels(work_request)
-        now = timezone.now()
-        checklist = boarding_services.preflight_verdict(work_request)
+    def item(self, request: HttpRequest, pk: int) -> Any:
+        return visible_request(request, pk)
+
+    def item_context(self, request: HttpRequest, item: Any) -> dict[str, Any]:
+        channels = work.request_channels(item)
+        checklist = boarding_services.preflight_verdict(item)
         verdicts = _verdict_rows(
-            actor=actor_of(request), checklist=checklist, now=now, request=work_request
+            actor=actor_of(request), checklist=checklist, now=timezone.now(), request=item
         )
-        boarding = boarding_selectors.boarding_for_request(work_request)
-        return render(
-            request,
-            "releases/board.html",
-            {
-                "work_request": work_request,
-                "label": work.request_label(work_request),
-                "channels": [Channel(c).label for c in channels if c in Channel.values],
-                **verdicts,
-                "checklist": checklist,
-                "boarding": boarding,
-                "in_qa": work.request_is_in_qa(work_request),
-                "can_board": work.request_is_in_qa(work_request) and boarding is None,
-                "is_admin": has_role(request.user, ADMINS),
-                "form": form or BoardForm(),
-            },
-            status=400 if form is not None else 200,
-        )
+        boarding = boarding_selectors.boarding_for_request(item)
+        return {
+            "work_request": item,
+            "label": work.request_label(item),
+            "channels": [Channel(c).label for c in channels if c in Channel.values],
+            **verdicts,
+            "checklist": checklist,
+            "boarding": boarding,
+            "in_qa": work.request_is_in_qa(item),
+            "can_board": work.request_is_in_qa(item) and boarding is None,
+        }
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        work_request = visible_request(request, pk)
-        form = BoardForm(request.POST)
-        if not form.is_valid():
-            return self.get(request, pk, form=form)
+    def board(self, request: HttpRequest, form: BoardForm, pk: int, item: Any) -> HttpResponse:
         return _board(
             request,
             form,
             back=reverse("releases:request_board", args=[pk]),
             done="Boarded",
-            request=work_request,
+            request=item,
         )
 
 
@@ -177,51 +197,44 @@ def _visible_rfc(request: HttpRequest, pk: int) -> Any:
     return found
 
 
-class RfcBoardView(RoleRequiredMixin, View):
+class RfcBoardView(_BoardPage):
     """Schedule an approved RFC on a departure: the next open departures of trains carrying
     its channels with every rule's verdict; boarding goes through the same service as the
     API, which schedules the RFC in governance (quorum and freeze re-checked there)."""
 
     read_roles = work.RFC_SCHEDULERS
     write_roles = work.RFC_SCHEDULERS
+    template_name = "releases/rfc_board.html"
 
-    def get(self, request: HttpRequest, pk: int, form: BoardForm | None = None) -> HttpResponse:
-        rfc = _visible_rfc(request, pk)
-        channels = work.rfc_channels(rfc)
-        now = timezone.now()
+    def item(self, request: HttpRequest, pk: int) -> Any:
+        return _visible_rfc(request, pk)
+
+    def item_context(self, request: HttpRequest, item: Any) -> dict[str, Any]:
+        channels = work.rfc_channels(item)
         checklist = boarding_services.BoardingCheck(
             "checklist", True, "RFCs carry their own approvals."
         )
-        verdicts = _verdict_rows(actor=actor_of(request), checklist=checklist, now=now, rfc=rfc)
-        boarding = boarding_selectors.boarding_for_rfc(rfc)
-        return render(
-            request,
-            "releases/rfc_board.html",
-            {
-                "rfc": rfc,
-                "label": work.rfc_label(rfc),
-                "channels": [Channel(c).label for c in channels if c in Channel.values],
-                **verdicts,
-                "boarding": boarding,
-                "schedulable": work.rfc_is_schedulable(rfc),
-                "can_board": work.rfc_is_schedulable(rfc) and boarding is None,
-                "is_admin": has_role(request.user, ADMINS),
-                "form": form or BoardForm(),
-            },
-            status=400 if form is not None else 200,
+        verdicts = _verdict_rows(
+            actor=actor_of(request), checklist=checklist, now=timezone.now(), rfc=item
         )
+        boarding = boarding_selectors.boarding_for_rfc(item)
+        return {
+            "rfc": item,
+            "label": work.rfc_label(item),
+            "channels": [Channel(c).label for c in channels if c in Channel.values],
+            **verdicts,
+            "boarding": boarding,
+            "schedulable": work.rfc_is_schedulable(item),
+            "can_board": work.rfc_is_schedulable(item) and boarding is None,
+        }
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        rfc = _visible_rfc(request, pk)
-        form = BoardForm(request.POST)
-        if not form.is_valid():
-            return self.get(request, pk, form=form)
+    def board(self, request: HttpRequest, form: BoardForm, pk: int, item: Any) -> HttpResponse:
         return _board(
             request,
             form,
             back=reverse("releases:rfc_board", args=[pk]),
-            done=f"Scheduled {rfc.reference} on",
-            rfc=rfc,
+            done=f"Scheduled {item.reference} on",
+            rfc=item,
         )
 
 
