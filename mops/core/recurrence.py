@@ -22,9 +22,10 @@ from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rruleset, rrul
 ALLOWED_FREQUENCIES = {DAILY: "DAILY", WEEKLY: "WEEKLY", MONTHLY: "MONTHLY", YEARLY: "YEARLY"}
 MAX_OCCURRENCES = 2000  # per expansion: a horizon of a year of daily occurrences fits
 # A rule with no occurrence this many years after a fixed start is refused as never
-# occurring (Feb 30, Apr 31); the search stops at the horizon, so it stays cheap (a rule
-# rarer than that, e.g. Feb 29 on a Monday, is refused too: no schedule wants one).
-NEVER_HORIZON_YEARS = 10
+# occurring (Feb 30, Apr 31). 28 years: the Gregorian calendar's dates and weekdays repeat
+# every 28 years from 1901 to 2099, so every month-day-weekday a rule can name (Feb 29 on
+# a Monday: 2016) falls inside the window from 2000.
+NEVER_HORIZON_YEARS = 28
 _CHECK_START = datetime.combine(date(2000, 1, 1), time())
 
 
