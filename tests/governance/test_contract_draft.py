@@ -159,3 +159,14 @@ def test_the_example_contract_in_the_docs_imports(health, users):
         dataset=health["datasets"]["leads"], actor=users["admin"], text=example[1]
     )
     assert contract.build_spec().primary_key == ("id",)
+
+
+def test_an_impossible_date_in_contract_yaml_is_a_yaml_error_not_a_500():
+    """yaml.safe_load turns a date-shaped value into a date; 2026-13-45 raised ValueError."""
+    from governance.health.contracts.codec import ContractYamlError, contract_from_yaml
+
+    with pytest.raises(ContractYamlError) as exc:
+        contract_from_yaml("kind: DataContract\nreviewed: 2026-13-45\n")
+    assert [(path, "not a valid value" in message) for _, path, message in exc.value.errors] == [
+        ("yaml", True)
+    ]

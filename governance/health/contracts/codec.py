@@ -345,6 +345,8 @@ def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
         ) from None
     except yaml.YAMLError as exc:
         raise ContractYamlError([(None, "yaml", str(exc))]) from None
+    except (ValueError, TypeError) as exc:  # a date-shaped value that is no date (2026-13-45)
+        raise ContractYamlError([(None, "yaml", f"not a valid value: {exc}")]) from None
     return root, doc
 
 
