@@ -27,6 +27,11 @@ MAX_OCCURRENCES = 2000  # per expansion: a horizon of a year of daily occurrence
 # a Monday: 2016) falls inside the window from 2000.
 NEVER_HORIZON_YEARS = 28
 _CHECK_START = datetime.combine(date(2000, 1, 1), time())
+# The same start 19 Gregorian cycles later. The calendar repeats exactly every 400 years
+# (146,097 days: whole weeks), so a rule's dates and weekdays from here are those from
+# _CHECK_START, and INTERVAL keeps its phase. dateutil looks for UNTIL only on a match, so a
+# rule that never matches walks to year 9999: from here that is 400 years, not 8,000.
+_PROBE_START = _CHECK_START.replace(year=_CHECK_START.year + 19 * 400)
 
 
 class ScheduleError(ValueError):
@@ -104,26 +109,34 @@ def parse_rrule(text: str) -> str:
 def _ever_occurs(rule: rrule) -> bool:
     """Whether `rule` has an occurrence within NEVER_HORIZON_YEARS of _CHECK_START.
 
-    An UNTIL at the horizon sets the limit (COUNT dropped: with COUNT≥1 the first
-    occurrence is the same). A real rule answers at its first occurrence; dateutil checks
-    UNTIL only on a candidate, so a rule with none walks its periods to year 9999 (a few
-    hundred ms, on refusal only) — hence the DAILY/WEEKLY walk is read YEARLY.
+    Two steps. First whether its BY* parts ever match, read from _PROBE_START (the same
+    calendar), so a refusal walks 400 years, not 8,000. Then, for a rule that matches, its
+    first occurrence from _CHECK_START against its own UNTIL: that walk ends at the first
+    match, inside the horizon. COUNT is dropped (with COUNT≥1 the first occurrence is the same).
     """
     if rule._count is not None and rule._count < 1:  # type: ignore[attr-defined]  # as _freq
+        return False
+    if not _matches_within_horizon(rule.replace(dtstart=_PROBE_START, count=None, until=None)):
         return False
     horizon = _CHECK_START.replace(year=_CHECK_START.year + NEVER_HORIZON_YEARS)
     until = rule._until  # type: ignore[attr-defined]  # as _freq
     if until is not None and until.tzinfo is None:
         horizon = min(horizon, until)
+    return next(iter(rule.replace(count=None, until=horizon)), None) is not None
+
+
+def _matches_within_horizon(rule: rrule) -> bool:
+    """Whether `rule` (COUNT and UNTIL cleared) matches within NEVER_HORIZON_YEARS of its start."""
+    start = rule._dtstart  # type: ignore[attr-defined]  # as _freq
+    horizon = start.replace(year=start.year + NEVER_HORIZON_YEARS)
     if rule._freq in (DAILY, WEEKLY) and not rule._bysetpos:  # type: ignore[attr-defined]
         # A DAILY/WEEKLY rule walks day by day or week by week to the horizon; its BY* filters
         # select the same days read YEARLY, which walks year by year: no match there, none
         # here. (BYSETPOS means something else per frequency, so it takes the slow path.)
-        yearly = rule.replace(freq=YEARLY, interval=1, count=None, until=horizon)
+        yearly = rule.replace(freq=YEARLY, interval=1, until=horizon)
         if next(iter(yearly), None) is None:
             return False
-    bounded = rule.replace(count=None, until=horizon)
-    return next(iter(bounded), None) is not None
+    return next(iter(rule.replace(until=horizon)), None) is not None
 
 
 def _rule(text: str, dtstart_local: datetime) -> rrule | rruleset:

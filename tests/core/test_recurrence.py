@@ -92,6 +92,10 @@ def test_a_zone_directory_is_not_a_zone():
         "FREQ=WEEKLY;BYMONTH=6;BYMONTHDAY=31;BYDAY=MO",
         "FREQ=DAILY;BYYEARDAY=366;BYMONTH=1",
         "FREQ=DAILY;COUNT=0",
+        "FREQ=MONTHLY;BYSETPOS=6;BYDAY=MO",
+        # matches (2016), but not before its own UNTIL
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;UNTIL=20100101T000000",
+        "FREQ=WEEKLY;BYDAY=TU;UNTIL=19990101T000000",
     ],
 )
 def test_rules_that_never_occur_are_refused_naming_the_field(rule: str) -> None:
@@ -110,6 +114,9 @@ def test_rules_that_never_occur_are_refused_naming_the_field(rule: str) -> None:
         "FREQ=MONTHLY;BYMONTHDAY=31",
         "FREQ=WEEKLY;COUNT=3",
         "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=TU",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;UNTIL=20170101T000000",
+        "FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO",
+        "FREQ=YEARLY;BYSETPOS=5;BYDAY=MO;BYMONTH=2",
         # every weekday of Feb 29 occurs within 28 years of 2000 (Monday: 2016, the
         # rarest from there): none may be refused as never occurring
         *(
@@ -120,3 +127,18 @@ def test_rules_that_never_occur_are_refused_naming_the_field(rule: str) -> None:
 )
 def test_rare_but_real_rules_are_kept(rule: str) -> None:
     assert parse_rrule(rule) == rule
+
+
+def test_the_probe_start_is_the_same_calendar_as_the_check_start() -> None:
+    """A never-matching rule is walked from _PROBE_START (dateutil walks it to year 9999);
+    its verdicts are those from 2000 only if the calendar there is the same."""
+    from datetime import date
+
+    from mops.core.recurrence import _CHECK_START, _PROBE_START
+
+    assert (_PROBE_START.year - _CHECK_START.year) % 400 == 0
+    for month in range(1, 13):
+        here = date(_CHECK_START.year, month, 1)
+        there = date(_PROBE_START.year, month, 1)
+        assert here.weekday() == there.weekday()
+    assert date(_PROBE_START.year, 2, 29)  # a leap year, as 2000 is
