@@ -7,10 +7,10 @@ services and templates is for admins and MOPS PMs, calendars and policies for ad
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
@@ -18,18 +18,26 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mops.accounts.roles import ADMINS, ALL_ROLES
 from mops.core.actors import actor_of
+from mops.core.api_views import ServiceWriteViewSet
 from mops.core.concurrency import if_match_version
 
 from .. import selectors
 from ..closeddays import ClosedSpan
 from ..filters import ServiceFilter, TemplateFilter
-from ..models import Calendar, ClosedDay, SelfServeCompletion, Service, SlaPolicy, Template
+from ..models import (
+    Calendar,
+    ClosedDay,
+    SelfServeCompletion,
+    Service,
+    SlaPolicy,
+    Template,
+    TemplateVersion,
+)
 from ..services import (
     CATALOG_EDITORS,
     SELF_SERVERS,
@@ -64,47 +72,10 @@ from .serializers import (
     TemplateVersionSerializer,
 )
 
-if TYPE_CHECKING:  # a mixin for generic API views: type its self as one
-    _ApiView = GenericAPIView
-else:
-    _ApiView = object
-
-
-class _WriteMixin(_ApiView):
-    """create / update through the service layer (never serializer.save())."""
-
-    http_method_names: Sequence[str] = ["get", "post", "patch", "put", "head", "options"]
-
-    def _validated(self, request: Request, instance: Any = None, partial: bool = False) -> dict:
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def _respond(self, obj: Any, code: int = status.HTTP_200_OK) -> Response:
-        obj = self.get_queryset().get(pk=obj.pk)
-        return Response(self.get_serializer(obj).data, status=code)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._update(request, partial=kwargs.pop("partial", False))
-
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._update(request, partial=True)
-
-    def _update(self, request: Request, partial: bool) -> Response:  # pragma: no cover
-        raise NotImplementedError
-
-
 # --- services -----------------------------------------------------------------------------
 
 
-class ServiceViewSet(
-    _WriteMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ServiceViewSet(ServiceWriteViewSet):
     """Services. Requesters see active ones; edits that touch the input definition,
     complexity, SLA policy or templates create a new version. Updates may send
     `If-Match: "<revision>"` (412 when stale)."""
@@ -122,22 +93,22 @@ class ServiceViewSet(
         return selectors.services_visible_to(self.request.user)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self._validated(request)
+        data = self.validated(request)
         if "sla_policy" not in data:
             raise serializers.ValidationError({"sla_policy": "This field is required."})
         service = service_create(actor=actor_of(request), **data)
-        return self._respond(service, status.HTTP_201_CREATED)
+        return self.respond(service, status.HTTP_201_CREATED)
 
-    def _update(self, request: Request, partial: bool) -> Response:
+    def write_update(self, request: Request, partial: bool) -> Response:
         service = self.get_object()
-        data = self._validated(request, service, partial=partial)
+        data = self.validated(request, service, partial=partial)
         service = service_update(
             service=service,
             actor=actor_of(request),
             expected_revision=if_match_version(request),
             **data,
         )
-        return self._respond(service)
+        return self.respond(service)
 
     @extend_schema(
         request=None,
@@ -146,12 +117,12 @@ class ServiceViewSet(
     )
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
-        return self._respond(service_publish(service=self.get_object(), actor=actor_of(request)))
+        return self.respond(service_publish(service=self.get_object(), actor=actor_of(request)))
 
     @extend_schema(request=None, responses={200: ServiceSerializer, 409: None})
     @action(detail=True, methods=["post"])
     def retire(self, request: Request, pk: str | None = None) -> Response:
-        return self._respond(service_retire(service=self.get_object(), actor=actor_of(request)))
+        return self.respond(service_retire(service=self.get_object(), actor=actor_of(request)))
 
     @extend_schema(
         request=SelfServeCompleteSerializer,
@@ -184,14 +155,7 @@ class ServiceViewSet(
 # --- SLA policies and calendars -----------------------------------------------------------
 
 
-class SlaPolicyViewSet(
-    _WriteMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class SlaPolicyViewSet(ServiceWriteViewSet):
     """SLA policies: targets in business hours per complexity on a calendar."""
 
     serializer_class = SlaPolicySerializer
@@ -202,13 +166,13 @@ class SlaPolicyViewSet(
     ordering_fields = ["name"]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        policy = sla_policy_create(actor=actor_of(request), **self._validated(request))
-        return self._respond(policy, status.HTTP_201_CREATED)
+        policy = sla_policy_create(actor=actor_of(request), **self.validated(request))
+        return self.respond(policy, status.HTTP_201_CREATED)
 
-    def _update(self, request: Request, partial: bool) -> Response:
+    def write_update(self, request: Request, partial: bool) -> Response:
         policy = self.get_object()
-        data = self._validated(request, policy, partial=partial)
-        return self._respond(sla_policy_update(policy=policy, actor=actor_of(request), **data))
+        data = self.validated(request, policy, partial=partial)
+        return self.respond(sla_policy_update(policy=policy, actor=actor_of(request), **data))
 
 
 MIN_YEAR, MAX_YEAR = 1971, 2199
@@ -243,14 +207,7 @@ def _parse_instant(raw: str | None, field: str, tz: str) -> datetime:
     )
 
 
-class CalendarViewSet(
-    _WriteMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class CalendarViewSet(ServiceWriteViewSet):
     """Business calendars, and the business-time engine over them."""
 
     serializer_class = CalendarSerializer
@@ -283,19 +240,19 @@ class CalendarViewSet(
         return spans
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self._validated(request)
+        data = self.validated(request)
         closed = self._closed(data) or []
         calendar = calendar_create(actor=actor_of(request), closed_days=closed, **data)
-        return self._respond(calendar, status.HTTP_201_CREATED)
+        return self.respond(calendar, status.HTTP_201_CREATED)
 
-    def _update(self, request: Request, partial: bool) -> Response:
+    def write_update(self, request: Request, partial: bool) -> Response:
         calendar = self.get_object()
-        data = self._validated(request, calendar, partial=partial)
+        data = self.validated(request, calendar, partial=partial)
         closed = self._closed(data)
         calendar = calendar_update(
             calendar=calendar, actor=actor_of(request), closed_days=closed, **data
         )
-        return self._respond(calendar)
+        return self.respond(calendar)
 
     def _policy(self, calendar: Calendar, ref: str | None) -> SlaPolicy:
         policies = SlaPolicy.objects.select_related("calendar")
@@ -398,14 +355,7 @@ class CalendarViewSet(
 # --- templates ----------------------------------------------------------------------------
 
 
-class TemplateViewSet(
-    _WriteMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class TemplateViewSet(ServiceWriteViewSet):
     """Templates (automation patterns) and their numbered versions."""
 
     serializer_class = TemplateSerializer
@@ -422,21 +372,21 @@ class TemplateViewSet(
         )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self._validated(request)
+        data = self.validated(request)
         data.setdefault("changelog", "First version.")
-        return self._respond(
+        return self.respond(
             template_create(actor=actor_of(request), **data), status.HTTP_201_CREATED
         )
 
-    def _update(self, request: Request, partial: bool) -> Response:
+    def write_update(self, request: Request, partial: bool) -> Response:
         template = self.get_object()
-        data = self._validated(request, template, partial=partial)
+        data = self.validated(request, template, partial=partial)
         version_fields = {"content", "spec", "changelog", "rollback_plan"} & set(data)
         if version_fields:
             raise serializers.ValidationError(
                 {f: "Publish a new version to change the content." for f in version_fields}
             )
-        return self._respond(template_update(template=template, actor=actor_of(request), **data))
+        return self.respond(template_update(template=template, actor=actor_of(request), **data))
 
     @extend_schema(request=None, responses=TemplateVersionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -446,30 +396,29 @@ class TemplateViewSet(
             TemplateVersionSerializer(selectors.template_versions(template), many=True).data
         )
 
+    def _new_version(
+        self,
+        request: Request,
+        body_class: type[serializers.Serializer],
+        write: Callable[..., TemplateVersion],
+    ) -> Response:
+        """The body checked, a version made by `write` (publish or roll back), 201 with it."""
+        template = self.get_object()
+        body = body_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = write(template=template, actor=actor_of(request), **body.validated_data)
+        return Response(TemplateVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(request=TemplatePublishSerializer, responses={201: TemplateVersionSerializer})
     @action(detail=True, methods=["post"], filterset_class=None)
     def publish(self, request: Request, pk: str | None = None) -> Response:
-        template = self.get_object()
-        body = TemplatePublishSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        version = template_publish(
-            template=template, actor=actor_of(request), **body.validated_data
-        )
-        return Response(TemplateVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        return self._new_version(request, TemplatePublishSerializer, template_publish)
 
     @extend_schema(request=TemplateRollbackSerializer, responses={201: TemplateVersionSerializer})
     @action(detail=True, methods=["post"], filterset_class=None)
     def rollback(self, request: Request, pk: str | None = None) -> Response:
-        template = self.get_object()
-        body = TemplateRollbackSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        version = template_rollback(
-            template=template,
-            actor=actor_of(request),
-            to_number=body.validated_data["to_number"],
-            changelog=body.validated_data.get("changelog") or "",
-        )
-        return Response(TemplateVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        # The body's changelog defaults to "" (never null): what template_rollback takes.
+        return self._new_version(request, TemplateRollbackSerializer, template_rollback)
 
 
 class SelfServeCompletionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
