@@ -10,8 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from mops.accounts.models import User
-from mops.core.audit import set_change_reason
-from mops.core.services import fields_check, model_update, require_role
+from mops.core.services import fields_check, model_save, model_update, require_role
 from mops.core.timezones import default_time_zone
 
 from ..closeddays import DEFAULT_NAME, ClosedSpan
@@ -58,9 +57,7 @@ def calendar_create(
     )
     rows = _closed_day_rows(closed_days) or []
     with transaction.atomic():
-        calendar.full_clean()
-        set_change_reason(calendar, f"created by {actor.username}")
-        calendar.save()
+        model_save(calendar, reason=f"created by {actor.username}")
         _write_closed_days(calendar, rows)
     return calendar
 
@@ -77,9 +74,7 @@ def calendar_update(
     rows = _closed_day_rows(closed_days)
     with transaction.atomic():
         model_update(calendar, fields=CALENDAR_FIELDS, data=changes)
-        calendar.full_clean()
-        set_change_reason(calendar, f"edited by {actor.username}")
-        calendar.save()
+        model_save(calendar, reason=f"edited by {actor.username}")
         if rows is not None:
             _write_closed_days(calendar, rows)
     return calendar

@@ -7,8 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from mops.accounts.models import User
-from mops.core.audit import set_change_reason
-from mops.core.services import fields_check, model_update, require_role
+from mops.core.services import fields_check, model_save, model_update, require_role
 from mops.core.slugs import unique_slug
 
 from ..models import SlaPolicy
@@ -37,9 +36,7 @@ def sla_policy_create(*, actor: User, **fields: Any) -> SlaPolicy:
         fields["slug"] = unique_slug(SlaPolicy, fields.get("name") or "sla-policy")
     policy = SlaPolicy(**fields)
     with transaction.atomic():
-        policy.full_clean()
-        set_change_reason(policy, f"created by {actor.username}")
-        policy.save()
+        model_save(policy, reason=f"created by {actor.username}")
     return policy
 
 
@@ -50,7 +47,5 @@ def sla_policy_update(*, policy: SlaPolicy, actor: User, **changes: Any) -> SlaP
         del changes["slug"]  # an emptied slug keeps the old one
     with transaction.atomic():
         model_update(policy, fields=POLICY_FIELDS, data=changes)
-        policy.full_clean()
-        set_change_reason(policy, f"edited by {actor.username}")
-        policy.save()
+        model_save(policy, reason=f"edited by {actor.username}")
     return policy

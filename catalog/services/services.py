@@ -14,7 +14,7 @@ from mops.accounts.roles import user_roles
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import version_check
 from mops.core.lifecycle import Transition
-from mops.core.services import fields_check, model_update, require_role
+from mops.core.services import fields_check, model_save, model_update, require_role
 from mops.core.slugs import unique_slug
 
 from .. import inputdef
@@ -126,9 +126,7 @@ def service_create(
     service = Service(**fields)
     chosen = _resolve_templates(templates) or []
     with transaction.atomic():
-        service.full_clean()
-        set_change_reason(service, f"created by {actor.username}")
-        service.save()
+        model_save(service, reason=f"created by {actor.username}")
         service.templates.set(chosen)
         _new_version(service, chosen, actor, changelog)
         service.save(update_fields=["current_version"])

@@ -11,7 +11,7 @@ from django.db.models import Max
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
-from mops.core.services import fields_check, model_update, require_role
+from mops.core.services import fields_check, model_save, model_update, require_role
 from mops.core.slugs import unique_slug
 
 from ..models import Template, TemplateVersion
@@ -46,9 +46,7 @@ def template_create(
         description=description,
     )
     with transaction.atomic():
-        template.full_clean()
-        set_change_reason(template, f"created by {actor.username}")
-        template.save()
+        model_save(template, reason=f"created by {actor.username}")
         template_publish(
             template=template,
             actor=actor,
@@ -68,9 +66,7 @@ def template_update(*, template: Template, actor: User, **changes: Any) -> Templ
     fields_check(changes, fields=TEMPLATE_FIELDS, message="Not an editable template field.")
     with transaction.atomic():
         model_update(template, fields=TEMPLATE_FIELDS, data=changes)
-        template.full_clean()
-        set_change_reason(template, f"edited by {actor.username}")
-        template.save()
+        model_save(template, reason=f"edited by {actor.username}")
     return template
 
 

@@ -12,8 +12,8 @@ from django.db import transaction
 
 from mops.accounts.models import User
 from mops.accounts.roles import COMMENTERS, Role, has_role
-from mops.core.audit import set_change_reason
 from mops.core.filters import query_without_empty
+from mops.core.services import model_save
 from mops.core.uploads import upload_max_bytes, validate_upload
 from mops.notify.services import notification_create
 
@@ -59,9 +59,7 @@ def comment_create(*, request: Request, actor: User, body: str) -> Comment:
     )
     with transaction.atomic():
         comment = Comment(request=request, author=actor, body=body)
-        comment.full_clean()
-        set_change_reason(comment, f"comment by {actor.username}")
-        comment.save()
+        model_save(comment, reason=f"comment by {actor.username}")
         comment.mentions.set(mentioned)
         Watcher.objects.get_or_create(request=request, user=actor)
         mentioned_ids = {u.pk for u in mentioned}

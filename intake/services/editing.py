@@ -18,6 +18,7 @@ from mops.accounts.models import User
 from mops.accounts.roles import Role, has_role
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import TransitionError
+from mops.core.services import model_save
 from mops.notify.services import notification_create
 
 from ..models import (
@@ -101,9 +102,7 @@ def request_create(
     stored: list[RequestAttachment] = []
     try:
         with transaction.atomic():
-            request.full_clean()
-            set_change_reason(request, f"created by {actor.username}")
-            request.save()
+            model_save(request, reason=f"created by {actor.username}")
             request.priority.save()
             RequestEvent.objects.create(
                 request=request,

@@ -3,6 +3,7 @@
 require_role(actor, ADMINS, "edit the catalog")      # PermissionDenied naming the action
 fields_check(changes, fields=SERVICE_FIELDS, message="Not a service field.")
 changed = model_update(service, fields=SERVICE_FIELDS, data=changes)   # ["name", ...]
+model_save(service, reason=f"edited by {actor.username}")   # full_clean, history reason, save
 """
 
 from collections.abc import Iterable, Mapping
@@ -13,6 +14,8 @@ from django.db import models
 
 from mops.accounts.models import User
 from mops.accounts.roles import has_role
+
+from .audit import set_change_reason
 
 
 def require_role(actor: User, roles: Iterable[str], what: str) -> None:
@@ -41,6 +44,14 @@ def model_update(
             setattr(instance, name, data[name])
             changed.append(name)
     return changed
+
+
+def model_save(instance: models.Model, *, reason: str) -> None:
+    """Validate `instance` (`full_clean()`), give its history row `reason` and save it: how a
+    service stores a model it made or edited, inside the service's transaction."""
+    instance.full_clean()
+    set_change_reason(instance, reason)
+    instance.save()
 
 
 def _differs(instance: models.Model, name: str, value: Any) -> bool:
