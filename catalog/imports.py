@@ -21,7 +21,7 @@ self_serve (yes/no), instructions, input_definition (JSON, or a YAML list), stat
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -87,6 +87,21 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.replace(",", ";").split(";") if part.strip()]
 
 
+def _keyed_rows(table: Table) -> Iterator[tuple[ImportRow, Callable[..., str | None]]]:
+    """Each row of `table` with its cell reader (column names trimmed and lower-cased, values
+    trimmed), already refused when its name or slug is missing or its slug came before."""
+    seen: dict[str, int] = {}
+    for line, raw in table.rows:
+        get = {k.strip().lower(): (v or "").strip() for k, v in raw.items()}.get
+        row = ImportRow(line=line, key=get("slug", "") or "")
+        if not row.key or not get("name", ""):
+            row.errors.append("name, slug: both are required.")
+        elif row.key in seen:
+            row.errors.append(f"slug: {row.key} already appears on line {seen[row.key]}.")
+        seen.setdefault(row.key, line)
+        yield row, get
+
+
 def _run(
     rows: list[ImportRow],
     commit: bool,
@@ -136,15 +151,7 @@ def calendars_import(*, actor: User, data: bytes, filename: str, commit: bool) -
     table = _table(data, filename, "calendars")
     existing = {c.slug: c for c in Calendar.objects.prefetch_related("closed_days")}
     rows: list[ImportRow] = []
-    seen: dict[str, int] = {}
-    for line, raw in table.rows:
-        get = {k.strip().lower(): (v or "").strip() for k, v in raw.items()}.get
-        row = ImportRow(line=line, key=get("slug", "") or "")
-        if not row.key or not get("name", ""):
-            row.errors.append("name, slug: both are required.")
-        elif row.key in seen:
-            row.errors.append(f"slug: {row.key} already appears on line {seen[row.key]}.")
-        seen.setdefault(row.key, line)
+    for row, get in _keyed_rows(table):
         try:
             week = parse_week_text({i: get(day, "") or "" for i, day in enumerate(DAYS)})
         except ValidationError as exc:
@@ -214,15 +221,7 @@ def services_import(*, actor: User, data: bytes, filename: str, commit: bool) ->
     policies = {p.slug: p for p in SlaPolicy.objects.all()}
     teams = {t.name.lower(): t for t in Team.objects.all()}
     rows: list[ImportRow] = []
-    seen: dict[str, int] = {}
-    for line, raw in table.rows:
-        get = {k.strip().lower(): (v or "").strip() for k, v in raw.items()}.get
-        row = ImportRow(line=line, key=get("slug", "") or "")
-        if not row.key or not get("name", ""):
-            row.errors.append("name, slug: both are required.")
-        elif row.key in seen:
-            row.errors.append(f"slug: {row.key} already appears on line {seen[row.key]}.")
-        seen.setdefault(row.key, line)
+    for row, get in _keyed_rows(table):
         values: dict[str, Any] = {"name": get("name", "")}
         for column in SERVICE_COLUMNS:
             text = get(column, None)
