@@ -72,6 +72,16 @@ def _apply_scoring(request: Request, version: ScoringModelVersion | None = None)
 # --- scoring models -----------------------------------------------------------------------
 
 
+def _admin_factors(actor: User, factors: Any) -> list[scoring.Factor]:
+    """The factors of a scoring model being written, parsed; only admins write one."""
+    if not has_role(actor, ADMINS):
+        raise PermissionDenied("Only admins edit scoring models.")
+    try:
+        return scoring.parse_factors(factors)
+    except scoring.ScoringError as exc:
+        raise ValidationError({exc.field: exc.message}) from None
+
+
 def scoring_model_update(
     *,
     scoring_model: ScoringModel,
@@ -82,12 +92,7 @@ def scoring_model_update(
 ) -> ScoringModelVersion:
     """A new version of the scoring model, then the whole open backlog rescored with it
     (one UPDATE) when it is the default model."""
-    if not has_role(actor, ADMINS):
-        raise PermissionDenied("Only admins edit scoring models.")
-    try:
-        parsed = scoring.parse_factors(factors)
-    except scoring.ScoringError as exc:
-        raise ValidationError({exc.field: exc.message}) from None
+    parsed = _admin_factors(actor, factors)
     with transaction.atomic():
         locked = ScoringModel.objects.select_for_update().get(pk=scoring_model.pk)
         version_check(
@@ -115,12 +120,7 @@ def scoring_model_update(
 def scoring_model_create(
     *, name: str, factors: Any, actor: User, is_default: bool = False
 ) -> ScoringModel:
-    if not has_role(actor, ADMINS):
-        raise PermissionDenied("Only admins edit scoring models.")
-    try:
-        parsed = scoring.parse_factors(factors)
-    except scoring.ScoringError as exc:
-        raise ValidationError({exc.field: exc.message}) from None
+    parsed = _admin_factors(actor, factors)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Name the model."})
