@@ -21,7 +21,7 @@ from ..models import (
     Template,
     TemplateVersion,
 )
-from ..services import POLICY_FIELDS
+from ..services import CALENDAR_FIELDS, POLICY_FIELDS, TEMPLATE_FIELDS
 
 
 def reject_nul(value: Any, path: str = "") -> None:
@@ -145,11 +145,7 @@ class CalendarSerializer(serializers.ModelSerializer):
         model = Calendar
         fields = [
             "id",
-            "name",
-            "slug",
-            "time_zone",
-            "working_hours",
-            "holiday_regions",
+            *CALENDAR_FIELDS,  # the service's list
             "closed_days",
             "hours_per_day",
             "created_at",
@@ -259,12 +255,7 @@ class TemplateSerializer(serializers.ModelSerializer):
         model = Template
         fields = [
             "id",
-            "name",
-            "slug",
-            "kind",
-            "channel",
-            "owner_team",
-            "description",
+            *TEMPLATE_FIELDS,  # the service's list
             "current_version",
             "content",
             "spec",

@@ -9,12 +9,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ..models import Template
+from ..services import TEMPLATE_FIELDS
 
 
 class TemplateForm(forms.ModelForm):
     class Meta:
         model = Template
-        fields = ["name", "slug", "kind", "channel", "owner_team", "description"]
+        fields = list(TEMPLATE_FIELDS)  # the service's list
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
