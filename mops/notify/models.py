@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from simple_history.models import HistoricalRecords
@@ -38,6 +39,20 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A webhook target is an https URL; an e-mail target holds addresses."""
+        if self.kind == Kind.EMAIL:
+            if "@" not in self.target:
+                raise ValidationError({"target": "Comma-separated e-mail addresses."})
+            return
+        try:
+            parts = urlsplit(self.target)
+            https = parts.scheme == "https" and bool(parts.hostname)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            https = False
+        if not https:
+            raise ValidationError({"target": "A webhook target is an https URL."})
 
     @classmethod
     def audit_visible_to(cls, user: Any) -> QuerySet[Channel] | None:

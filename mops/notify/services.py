@@ -1,10 +1,12 @@
-"""The outbox: enqueue in the caller's transaction, deliver from workers, replay dead letters."""
+"""The outbox: enqueue in the caller's transaction, deliver from workers, replay dead letters;
+the channels it delivers to (created, changed and deleted here only: API and admin)."""
 
 import logging
 import random
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -13,6 +15,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from mops.accounts.models import User
+from mops.accounts.roles import ADMINS
+from mops.core.audit import set_change_reason, set_history_user
+from mops.core.services import fields_check, model_update, require_role
 from mops.core.text import header_text, storable_json, storable_text
 
 from .models import Channel, Kind, Notification, OutboxMessage
@@ -265,3 +270,45 @@ def notifications_mark_read(*, user: User, pk: int | None = None) -> int:
     count = unread.update(read_at=timezone.now())
     unread_changed(user.pk)
     return count
+
+
+# --- channels ---------------------------------------------------------------------------------
+
+CHANNEL_FIELDS = ("name", "kind", "target", "secret", "enabled")
+
+
+def channel_create(*, actor: User, data: Mapping[str, Any]) -> Channel:
+    """A new alert/digest channel (admins). The model's rules are checked here
+    (`full_clean`: unique name, known kind, an https webhook or e-mail addresses)."""
+    return _channel_save(actor=actor, channel=Channel(), data=data, reason="created")
+
+
+def channel_update(*, actor: User, channel: Channel, data: Mapping[str, Any]) -> Channel:
+    """Change the fields of `channel` present in `data` (admins); the history row names the
+    changed fields (never their values: the target and secret are bearer secrets)."""
+    with transaction.atomic():
+        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        return _channel_save(actor=actor, channel=locked, data=data, reason="changed")
+
+
+def channel_delete(*, actor: User, channel: Channel) -> None:
+    """Delete `channel` (admins); the history keeps a row saying who."""
+    require_role(actor, ADMINS, "configure notification channels")
+    set_change_reason(channel, f"deleted by {actor.username}")
+    set_history_user(channel, actor)
+    channel.delete()
+
+
+def _channel_save(
+    *, actor: User, channel: Channel, data: Mapping[str, Any], reason: str
+) -> Channel:
+    require_role(actor, ADMINS, "configure notification channels")
+    fields_check(data, fields=CHANNEL_FIELDS, message="Not a channel field.")
+    changed = model_update(channel, fields=CHANNEL_FIELDS, data=data)
+    channel.full_clean()
+    what = f": {', '.join(changed)}" if reason == "changed" and changed else ""
+    set_change_reason(channel, f"{reason} by {actor.username}{what}")
+    set_history_user(channel, actor)
+    with transaction.atomic():
+        channel.save()
+    return channel

@@ -15,7 +15,7 @@ from django.urls import reverse
 from governance.health.models import Rotation
 from mops.accounts.models import IdpGroupMapping, User
 from mops.core.admin import ReadOnlyAdmin
-from mops.notify.models import Notification
+from mops.notify.models import Channel, Notification
 from tests import factories
 
 # The admin refuses add, change, delete and simple-history's revert; the service writes them.
@@ -49,10 +49,9 @@ REFUSED: dict[str, str] = {
     "notify.outboxmessage": "outbox_enqueue / outbox_replay (dead-letters page)",
 }
 # No page: the admin is their editor, and it saves through the service (tested below).
-THROUGH_SERVICE = {"accounts.idpgroupmapping", "governance.rotation"}
+THROUGH_SERVICE = {"accounts.idpgroupmapping", "governance.rotation", "notify.channel"}
 # Edited in the admin, with no service of ours to go through.
 NO_SERVICE: dict[str, str] = {
-    "notify.channel": "no service yet: this admin and /api/v1/notification-channels/ edit it",
     "auth.group": "custom approver groups (CAB…); the role groups come from a migration",
 }
 # Third-party apps' own admins (their models have no mops service).
@@ -166,6 +165,39 @@ def test_idp_group_mapping_admin_writes_through_the_service(superuser_client: Cl
         ("~", "pm", "changed by root"),
         ("-", "pm", "deleted by root"),
     ]
+
+
+def test_channel_admin_writes_through_the_service(superuser_client: Client, root: User):
+    urls = _urls(Channel)
+    data = {"name": "Ops mail", "kind": "email", "target": "ops@example.com", "secret": ""}
+    assert superuser_client.post(urls["add"], data | {"enabled": "on"}).status_code == 302
+    channel = Channel.objects.get(name="Ops mail")
+    urls = _urls(Channel, channel.pk)
+    # The service's rule (the model's clean) shows on the form; nothing is written.
+    refused = superuser_client.post(urls["change"], data | {"kind": "webhook"})
+    assert refused.status_code == 200
+    assert "A webhook target is an https URL." in refused.content.decode()
+    assert superuser_client.post(urls["change"], data).status_code == 302  # disabled
+    assert superuser_client.post(urls["delete"], {"post": "yes"}).status_code == 302
+    assert not Channel.objects.exists()
+    rows = Channel.history.filter(name="Ops mail").order_by("history_date")
+    assert [(r.history_type, r.enabled, r.history_user, r.history_change_reason) for r in rows] == [
+        ("+", True, root, "created by root"),
+        ("~", False, root, "changed by root: enabled"),
+        ("-", False, root, "deleted by root"),
+    ]
+
+
+def test_channel_admin_bulk_delete_goes_through_the_service(superuser_client: Client, root: User):
+    ids = [factories.ChannelFactory(name=name).pk for name in ("One", "Two")]
+    changelist = reverse("admin:notify_channel_changelist")
+    data = {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+    assert superuser_client.post(changelist, data).status_code == 302
+    assert not Channel.objects.exists()
+    deleted = Channel.history.filter(history_type="-").values_list(
+        "history_change_reason", flat=True
+    )
+    assert sorted(deleted) == ["deleted by root", "deleted by root"]
 
 
 def _rotation_form(

@@ -4,12 +4,19 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from mops.accounts.roles import ADMINS, ALL_ROLES
 from mops.core.actors import actor_of
 
 from ..models import Channel, Notification, OutboxMessage
-from ..services import notifications_mark_read, outbox_replay
+from ..services import (
+    channel_create,
+    channel_delete,
+    channel_update,
+    notifications_mark_read,
+    outbox_replay,
+)
 from .serializers import ChannelSerializer, NotificationSerializer, OutboxMessageSerializer
 
 
@@ -49,9 +56,22 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 class ChannelViewSet(viewsets.ModelViewSet):
     """Notification channels (admins): the Django admin's channel form over the API; the
-    target and signing secret are write-only."""
+    target and signing secret are write-only. Writes go through the channel services."""
 
     queryset = Channel.objects.all()
     serializer_class = ChannelSerializer
     read_roles = ADMINS
     write_roles = ADMINS
+
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        serializer.instance = channel_create(
+            actor=actor_of(self.request), data=serializer.validated_data
+        )
+
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        serializer.instance = channel_update(
+            actor=actor_of(self.request), channel=self.get_object(), data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Channel) -> None:
+        channel_delete(actor=actor_of(self.request), channel=instance)
