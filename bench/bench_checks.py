@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_checks.py [--rows 1000000] [--rounds 3] [--reload]
 
-Builds (once; --reload to rebuild) the database ``mops_bench`` on the server of DATABASE_URL
+Builds (once; --reload to rebuild) the database ``mops_bench`` (BENCH_DB names another) on the server of DATABASE_URL
 (default postgres://postgres@127.0.0.1:5432) with 1,000,000 leads and 50,000 accounts, plants
 extra faults (tab- and case-variant e-mails of other rows, blank e-mails, a stale newest row)
 and sets the contract's thresholds so that every row-level check kind fails (nulls, formats,
@@ -30,17 +30,15 @@ import json
 import os
 import re
 import statistics
-import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
 
 import psycopg
+import scratchdb  # also puts the project on sys.path
 from psycopg import sql
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from governance.health import checks as ce  # noqa: E402  (path set above)
+from governance.health import checks as ce
 from governance.health.contracts.spec import Threshold
 from governance.health.demo_warehouse import (
     BENCH_SCHEMA,
@@ -48,7 +46,7 @@ from governance.health.demo_warehouse import (
     bulk_load_leads,
 )
 
-DB_NAME = "mops_bench"
+DB_NAME = scratchdb.database_name("mops_bench")
 LOGGED = re.compile(r"LOG:  (?:statement|execute [^:]+): (.*)")
 SERVER_LOG = Path(os.environ.get("PG_SERVER_LOG", "/var/log/postgresql/postgresql-15-main.log"))
 S = BENCH_SCHEMA
@@ -94,14 +92,8 @@ SELECT
 """
 
 
-def server_url(dbname: str) -> str:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
-
-
 def ensure_database() -> None:
-    with psycopg.connect(server_url("postgres"), autocommit=True) as admin:
+    with psycopg.connect(scratchdb.server_url("postgres"), autocommit=True) as admin:
         exists = admin.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)
         ).fetchone()
@@ -214,17 +206,21 @@ def stored_run(conn, store, spec, timeout_ms, **kw):
     return result
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--accounts", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reload", action="store_true")
     parser.add_argument("--timeout-ms", type=int, default=300_000)
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def setup(args: argparse.Namespace) -> tuple[psycopg.Connection, psycopg.Connection]:
+    """The leads loaded with the planted faults (unless already there at this size), and a
+    second connection with the scratch results table; returns (warehouse, store)."""
     ensure_database()
-    conn = psycopg.connect(server_url(DB_NAME), autocommit=True)
+    conn = psycopg.connect(scratchdb.server_url(DB_NAME), autocommit=True)
     if args.reload or loaded_rows(conn) != args.rows:
         start = time.perf_counter()
         bulk_load_leads(conn, args.rows, accounts=args.accounts)
@@ -234,10 +230,29 @@ def main() -> None:
         print(
             f"loaded {args.rows:,} leads + {args.accounts:,} accounts in {time.perf_counter() - start:.1f} s"
         )
-    store = psycopg.connect(server_url(DB_NAME), autocommit=True)
+    store = psycopg.connect(scratchdb.server_url(DB_NAME), autocommit=True)
     store.execute("CREATE TABLE IF NOT EXISTS public.bench_results (key text, body jsonb)")
+    return conn, store
 
-    spec = bench_contract()
+
+@dataclasses.dataclass
+class Measured:
+    """What the rounds measured: per variant the times (ms) and its last result."""
+
+    work_mem: int
+    times: dict[str, list[float]]
+    last: dict[str, Any]
+
+    @property
+    def median(self) -> dict[str, float]:
+        return {name: statistics.median(v) for name, v in self.times.items()}
+
+
+def measure(
+    conn: psycopg.Connection, store: psycopg.Connection, spec: Any, args: argparse.Namespace
+) -> Measured:
+    """A warm-up of each variant, then `args.rounds` rounds running them in turn (a line
+    each)."""
     table = ce.introspect(conn, ce.relations_of(spec))[(S, "leads")]
     work_mem = ce.run_work_mem_mb(table, "full")
     newest = conn.execute(f"SELECT max(updated_at) FROM {S}.leads").fetchone()[0]
@@ -265,14 +280,13 @@ def main() -> None:
             times[name].append((time.perf_counter() - start) * 1000)
             line.append(f"{name} {times[name][-1]:.0f} ms")
         print(f"round {round_no + 1} (load {load:.2f}): " + ", ".join(line))
-    med = {name: statistics.median(v) for name, v in times.items()}
-    result, stored, inc = last["engine"], last["stored"], last["incremental"]
-    hand_scan, hand_grouped = last["hand"]
+    return Measured(work_mem=work_mem, times=times, last=last)
 
-    with ServerStatementCounter(conn) as counter:
-        confirmed = ce.run_dataset(conn, spec, samples=True, timeout_ms=t)
 
-    # The two approaches must agree before their times mean anything.
+def disagreements(result: Any, hand_scan: tuple, hand_grouped: tuple) -> tuple[dict, dict, float]:
+    """The checks whose engine count differs from the hand-written one (the two approaches
+    must agree before their times mean anything); returns (compared, mismatches, stale-row
+    drift)."""
     agree = {
         "missing:email": hand_scan[2],
         "missing:company": hand_scan[3],
@@ -292,17 +306,36 @@ def main() -> None:
         k: (result.check(k).count, v) for k, v in agree.items() if result.check(k).count != v
     }
     stale_drift = abs(result.check("stale_rows").count - hand_scan[16])
+    return agree, mismatches, stale_drift
+
+
+def print_results(
+    conn: psycopg.Connection,
+    args: argparse.Namespace,
+    measured: Measured,
+    counter: ServerStatementCounter,
+    confirmed: Any,
+) -> None:
+    med = measured.median
+    last = measured.last
+    result, stored, inc = last["engine"], last["stored"], last["incremental"]
+    hand_scan, hand_grouped = last["hand"]
+    agree, mismatches, stale_drift = disagreements(result, hand_scan, hand_grouped)
     failing = [c for c in stored.checks if c.status == "fail"]
     kinds = sorted({c.kind for c in failing})
     statements = stored.statements + stored.sample_statements
 
     pg_version = conn.execute("SHOW server_version").fetchone()[0]
     print()
-    print(f"PostgreSQL {pg_version}; {args.rows:,} leads; work_mem for the run {work_mem} MB")
+    print(
+        f"PostgreSQL {pg_version}; {args.rows:,} leads; work_mem for the run {measured.work_mem} MB"
+    )
     print(f"{len(failing)} failing checks, kinds: {', '.join(kinds)}")
     print(f"without samples: {[c.key for c in failing if not c.sample]}")
-    for name in variants:
-        print(f"  {name:12} median {med[name]:>9.1f} ms   rounds {[round(x) for x in times[name]]}")
+    for name in measured.times:
+        print(
+            f"  {name:12} median {med[name]:>9.1f} ms   rounds {[round(x) for x in measured.times[name]]}"
+        )
     print(
         f"stored run statements: {stored.statements} data + {stored.sample_statements} samples "
         f"({', '.join(stored.statement_log)}); server saw {counter.count} "
@@ -325,6 +358,16 @@ def main() -> None:
         f"incremental_ms={round(med['incremental'])} statements={statements} "
         f"failing_checks={len(failing)} rows={args.rows}"
     )
+
+
+def main() -> None:
+    args = parse_args()
+    conn, store = setup(args)
+    spec = bench_contract()
+    measured = measure(conn, store, spec, args)
+    with ServerStatementCounter(conn) as counter:
+        confirmed = ce.run_dataset(conn, spec, samples=True, timeout_ms=args.timeout_ms)
+    print_results(conn, args, measured, counter, confirmed)
 
 
 if __name__ == "__main__":

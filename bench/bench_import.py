@@ -23,19 +23,11 @@ import random
 import sys
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import scratchdb  # also puts the project on sys.path
 
-DB_NAME = os.environ.get("BENCH_DB", "mops_bench_import")
-BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mops")
-os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + "/" + DB_NAME
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mops.settings")
-os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789abcdef")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+DB_NAME = scratchdb.use("mops_bench_import", ALLOWED_HOSTS="testserver,localhost")
 
 STATUSES = [
     ("Done", 0.55),
@@ -67,15 +59,6 @@ HEADER = [
     "Custom field (Accepted)",
     "Custom field (Region)",
 ]
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    admin_url = BASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
 
 
 def jira_date(at: datetime) -> str:
@@ -124,7 +107,7 @@ def make_csv(rows: int, *, seed: int = 7, now: datetime) -> str:
 
 
 def setup_world() -> object:
-    from catalog.services import calendar_create, service_create, service_publish, sla_policy_create
+    from catalog.services import service_create, service_publish, sla_policy_create
     from mops.accounts.models import Team, User
     from mops.accounts.roles import Role
 
@@ -147,14 +130,8 @@ def setup_world() -> object:
     from catalog.models import Calendar, SlaPolicy
 
     Calendar.objects.filter(slug="new-york").delete() if not SlaPolicy.objects.exists() else None
-    calendar = Calendar.objects.filter(slug="new-york").first() or calendar_create(
-        actor=admin,
-        name="New York",
-        slug="new-york",
-        time_zone="America/New_York",
-        working_hours={str(d): [["09:00", "17:00"]] for d in range(5)},
-        holiday_regions=["US"],
-        closed_days=[],
+    calendar = Calendar.objects.filter(slug="new-york").first() or scratchdb.new_york_calendar(
+        actor=admin, name="New York", slug="new-york"
     )
     policy = SlaPolicy.objects.filter(slug="standard").first() or sla_policy_create(
         actor=admin,
@@ -196,7 +173,7 @@ def timed(label: str, fn):  # type: ignore[no-untyped-def]
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     if not os.environ.get("BENCH_REUSE"):
-        recreate_database()
+        scratchdb.recreate(DB_NAME)
     import django
 
     django.setup()
@@ -258,7 +235,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        recreate_database()
+        scratchdb.recreate(DB_NAME)
 
 
 if __name__ == "__main__":

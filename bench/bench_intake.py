@@ -21,34 +21,16 @@ from __future__ import annotations
 
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import scratchdb  # also puts the project on sys.path
 
-DB_NAME = os.environ.get("BENCH_DB", "mops_bench_intake")
-BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mops")
-os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + "/" + DB_NAME
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mops.settings")
-os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789abcdef")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-os.environ.setdefault("HTTPS", "0")
-os.environ.setdefault("STATIC_MANIFEST", "0")
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    admin_url = BASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+ROOT = scratchdb.ROOT
+DB_NAME = scratchdb.use("mops_bench_intake")
 
 
 LOAD_SQL = """
@@ -99,8 +81,7 @@ def timed(client, url: str, runs: int = 50, warm: int = 5, **headers) -> tuple[f
         response = client.get(url, **headers)
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+    return scratchdb.median_p95(samples)
 
 
 def load(n: int) -> None:
@@ -109,7 +90,7 @@ def load(n: int) -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from catalog.services import calendar_create, service_create, service_publish, sla_policy_create
+    from catalog.services import service_create, service_publish, sla_policy_create
     from intake import services
     from intake.models import Request
     from mops.accounts.models import Team, User
@@ -129,15 +110,7 @@ def load(n: int) -> None:
         user.groups.add(groups[Role.PM if i < 3 else Role.ENGINEER])
         staff.append(user)
     admin = User.objects.create(username="admin", is_superuser=True, team=teams[0])
-    calendar = calendar_create(
-        actor=admin,
-        name="NY",
-        slug="ny",
-        time_zone="America/New_York",
-        working_hours={str(d): [["09:00", "17:00"]] for d in range(5)},
-        holiday_regions=["US"],
-        closed_days=[],
-    )
+    calendar = scratchdb.new_york_calendar(actor=admin, name="NY", slug="ny")
     policy = sla_policy_create(actor=admin, name="Std", slug="std", calendar=calendar)
     service = service_create(
         actor=admin,
@@ -262,7 +235,7 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     reuse = bool(os.environ.get("BENCH_REUSE"))
     if not reuse:
-        recreate_database()
+        scratchdb.recreate(DB_NAME)
     import django
 
     django.setup()
@@ -277,10 +250,7 @@ def main() -> None:
 
     if not reuse:
         load(n)
-    with connection.cursor() as cursor:
-        started = time.perf_counter()
-        cursor.execute("SELECT count(*) FROM generate_series(1, 5000000)")
-        calibration = time.perf_counter() - started
+    calibration = scratchdb.calibration_seconds(connection)
     print(
         f"machine calibration: count(generate_series(5M)) = {calibration:.2f} s "
         f"(≈0.3–0.5 s on an idle modern core); load average {os.getloadavg()[0]:.1f}"
@@ -333,10 +303,7 @@ def main() -> None:
     )
     connection.close()
     if not os.environ.get("BENCH_KEEP"):
-        import psycopg
-
-        with psycopg.connect(BASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        scratchdb.drop(DB_NAME)
 
 
 if __name__ == "__main__":

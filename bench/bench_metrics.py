@@ -27,29 +27,12 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import scratchdb  # also puts the project on sys.path
 
-DB_NAME = os.environ.get("BENCH_DB", "mops_bench_metrics")
-BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mops")
-os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + "/" + DB_NAME
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mops.settings")
-os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789abcdef")
-os.environ.setdefault("DEBUG", "0")  # DEBUG would keep every query in memory
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-os.environ.setdefault("HTTPS", "0")
-os.environ.setdefault("STATIC_MANIFEST", "0")
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    admin_url = BASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+ROOT = scratchdb.ROOT
+DB_NAME = scratchdb.use("mops_bench_metrics")
 
 
 LOAD_SQL = """
@@ -469,27 +452,14 @@ def settle(connection) -> None:  # type: ignore[no-untyped-def]
         print(f"settled (VACUUM ANALYZE) in {time.perf_counter() - started:.1f} s")
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    reuse = bool(os.environ.get("BENCH_REUSE"))  # time a database kept with BENCH_KEEP=1
-    if not reuse:
-        recreate_database()
-    import django
-
-    django.setup()
+def setup_database(n: int, reuse: bool) -> tuple[int, int, float]:
+    """Migrate, load `n` requests (unless reusing a kept database) and the governance
+    history, settle; returns the requests, events and load seconds."""
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
 
     from catalog import demo as catalog_demo
-    from metrics import selectors
-    from metrics.definitions import METRICS
-    from metrics.filters import MetricFilterForm
     from mops.accounts import demo as accounts_demo
-    from mops.accounts.models import User
-    from mops.accounts.roles import GROUP_NAMES, Role
 
     call_command("migrate", verbosity=0)
     load_s = 0.0
@@ -517,10 +487,27 @@ def main() -> None:
         cursor.execute("SELECT count(*) FROM intake_request")
         n = cursor.fetchone()[0]
     print(f"loaded {n:,} requests, {events:,} events and facts in {load_s:.1f} s")
+    return n, events, load_s
+
+
+def leader_client() -> Any:
+    """A test client signed in as the first leadership user."""
+    from django.test import Client
+
+    from mops.accounts.models import User
+    from mops.accounts.roles import GROUP_NAMES, Role
 
     leader = User.objects.filter(groups__name=GROUP_NAMES[Role.LEADERSHIP]).first()
     client = Client()
     client.force_login(leader)
+    return client
+
+
+def measure_dashboard(client: Any) -> tuple[float, int, dict[str, float]]:
+    """The week view's median ms and query count, and the longer periods' medians."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     url = "/metrics/?period=week"
     response = client.get(url)
     assert response.status_code == 200, response.status_code
@@ -535,15 +522,29 @@ def main() -> None:
         assert client.get(other).status_code == 200
         longer[span] = timed(lambda other=other: client.get(other), runs=5)
         print(f"dashboard {other} ({span}): {longer[span]:.0f} ms server time")
-    with connection.cursor() as cursor:
-        started = time.perf_counter()
-        cursor.execute("SELECT count(*) FROM generate_series(1, 5000000)")
-        calibration = (
-            f"machine calibration: count(generate_series(5M)) = "
-            f"{time.perf_counter() - started:.2f} s, load average {os.getloadavg()[0]:.1f}, "
-            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-        )
-    print(calibration)
+    return dashboard_ms, n_queries, longer
+
+
+def measure_calibration() -> str:
+    from django.db import connection
+
+    seconds = scratchdb.calibration_seconds(connection)
+    return (
+        f"machine calibration: count(generate_series(5M)) = "
+        f"{seconds:.2f} s, load average {os.getloadavg()[0]:.1f}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
+
+
+def measure_figures(client: Any) -> list[tuple]:
+    """Every figure for the week view: the API endpoint, the selector and, where written,
+    the hand-written SQL; prints a table row each and returns the rows."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from metrics import selectors
+    from metrics.definitions import METRICS
+    from metrics.filters import MetricFilterForm
 
     form = MetricFilterForm({"period": "week"})
     assert form.is_valid()
@@ -576,14 +577,26 @@ def main() -> None:
         ratio = selector_ms / sql_ms if sql_ms else 0
         rows.append((key, endpoint_ms, selector_ms, sql_ms, ratio))
         print(f"{key:<22}{endpoint_ms:>12.1f}{selector_ms:>12.1f}{sql_ms:>9.1f}{ratio:>7.2f}")
+    return rows
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    reuse = bool(os.environ.get("BENCH_REUSE"))  # time a database kept with BENCH_KEEP=1
+    if not reuse:
+        scratchdb.recreate(DB_NAME)
+    import django
+
+    django.setup()
+    n, events, load_s = setup_database(n, reuse)
+    client = leader_client()
+    dashboard_ms, n_queries, longer = measure_dashboard(client)
+    calibration = measure_calibration()
+    print(calibration)
+    rows = measure_figures(client)
     write_report(n, events, load_s, dashboard_ms, n_queries, rows, calibration, longer)
     if not os.environ.get("BENCH_KEEP") and not reuse:
-        connection.close()
-        import psycopg
-
-        with psycopg.connect(BASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    _ = timezone
+        scratchdb.drop(DB_NAME)
 
 
 def write_report(

@@ -1,7 +1,7 @@
 """Releases: materialising a year of departures, and boarding throughput.
 
 Run: .venv/bin/python bench/bench_releases.py [requests]
-     (BENCH_KEEP=1 keeps the scratch database `mops_bench_releases`)
+     (BENCH_KEEP=1 keeps the scratch database `mops_bench_releases`; BENCH_DB names another)
 
 A scratch database is created and migrated on the dev server (DATABASE_URL's host).
 1. Materialise: three trains with a 366-day horizon (weekday, Tue/Thu, daily), each with a
@@ -22,84 +22,44 @@ import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import scratchdb  # also puts the project on sys.path
 
-DB_NAME = "mops_bench_releases"
-BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mops")
-os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + "/" + DB_NAME
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mops.settings")
-os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789abcdef")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-os.environ.setdefault("HTTPS", "0")
-os.environ.setdefault("STATIC_MANIFEST", "0")
+DB_NAME = scratchdb.use("mops_bench_releases")
+
+TRAINS = (
+    ("weekdays", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+    ("tue-thu", "FREQ=WEEKLY;BYDAY=TU,TH"),
+    ("daily", "FREQ=DAILY"),
+)
 
 
-def recreate_database() -> None:
-    import psycopg
-
-    admin_url = BASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def drop_database() -> None:
-    import psycopg
-
-    admin_url = BASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-
-
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    recreate_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.utils import timezone
-
-    call_command("migrate", verbosity=0)
-
-    from catalog.services import calendar_create
+def setup_people() -> dict[str, Any]:
+    """A team with an admin, a PM, an engineer, a requester, and the US business calendar."""
     from mops.accounts.roles import Role
-    from releases.boarding import services as boarding_services
-    from releases.qa import services as qa_services
-    from releases.qa.models import ItemResult
-    from releases.trains import services as trains_services
-    from releases.trains.models import Train
     from tests import factories
-    from tests.releases.workitems import qa_request
 
     team = factories.TeamFactory(name="Marketing Ops", slug="marketing-ops")
     admin = factories.UserFactory(username="admin", role=Role.ADMIN, team=team)
     factories.UserFactory(username="pm", role=Role.PM, team=team)
     engineer = factories.UserFactory(username="engineer", role=Role.ENGINEER, team=team)
     requester = factories.UserFactory(username="requester", role=Role.REQUESTER)
-    calendar = calendar_create(
-        actor=admin,
-        name="US business hours",
-        slug="us",
-        time_zone="America/New_York",
-        working_hours={str(d): [["09:00", "17:00"]] for d in range(5)},
-        holiday_regions=["US"],
-    )
+    calendar = scratchdb.new_york_calendar(actor=admin, name="US business hours", slug="us")
+    return {"admin": admin, "engineer": engineer, "requester": requester, "calendar": calendar}
+
+
+def measure_materialise(calendar: Any) -> list[Any]:
+    """Each train's year of departures, timed and printed as a table row; then all three
+    again (idempotent). Returns the trains."""
+    from django.utils import timezone
+
+    from releases.trains import services as trains_services
+    from releases.trains.models import Train
+
     today = timezone.localdate()
-    print(f"# releases benchmark ({count} requests)")
-    print("\n## Materialising a year of departures (business-hour cutoffs)\n")
-    print("| train | rule | departures | seconds | departures/s |")
-    print("|---|---|---:|---:|---:|")
     trains = []
-    for slug, rule in (
-        ("weekdays", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
-        ("tue-thu", "FREQ=WEEKLY;BYDAY=TU,TH"),
-        ("daily", "FREQ=DAILY"),
-    ):
+    for slug, rule in TRAINS:
         train = Train.objects.create(
             name=f"Bench {slug}",
             slug=slug,
@@ -125,13 +85,26 @@ def main() -> None:
         f"\nRe-materialising all three (idempotent, {again} new): "
         f"{time.perf_counter() - started:.2f} s"
     )
+    return trains
 
+
+def setup_boarding(people: dict[str, Any], count: int) -> tuple[list[Any], float]:
+    """A Friday freeze, an e-mail checklist template and `count` requests in QA with their
+    checklists passed; returns the requests and the seconds taken to make them."""
+    from django.utils import timezone
+
+    from releases.qa import services as qa_services
+    from releases.qa.models import ItemResult
+    from releases.trains import services as trains_services
+    from tests.releases.workitems import qa_request
+
+    admin = people["admin"]
     trains_services.freeze_create(
         actor=admin,
         name="No Friday launches after 15:00",
         kind="recurring",
         rrule="FREQ=WEEKLY;BYDAY=FR",
-        first_date=today,
+        first_date=timezone.localdate(),
         start_time=timezone.datetime(2000, 1, 1, 15, 0).time(),
         duration_minutes=9 * 60,
         time_zone="America/New_York",
@@ -145,18 +118,28 @@ def main() -> None:
     )
     started = time.perf_counter()
     requests = [
-        qa_request(channels=["email"], requester=requester, title=f"Bench {i}")
+        qa_request(channels=["email"], requester=people["requester"], title=f"Bench {i}")
         for i in range(count)
     ]
     made_seconds = time.perf_counter() - started
     for request in requests:
         qa_services.checklists_instantiate(request=request)
     for result in ItemResult.objects.filter(run__request__in=requests):
-        qa_services.item_result_record(result=result, actor=engineer, state="passed")
+        qa_services.item_result_record(result=result, actor=people["engineer"], state="passed")
+    return requests, made_seconds
+
+
+def measure_boarding(train: Any, requests: list[Any], engineer: Any) -> tuple[list[float], float]:
+    """Board every request, one after the other, alternately onto the train's next two
+    departures past tomorrow; returns each boarding's ms and the total seconds."""
+    from django.utils import timezone
+
+    from releases.boarding import services as boarding_services
+
     departures = list(
-        trains[0]
-        .departures.filter(cutoff_at__gt=timezone.now() + timedelta(days=1))
-        .order_by("starts_at")[:2]
+        train.departures.filter(cutoff_at__gt=timezone.now() + timedelta(days=1)).order_by(
+            "starts_at"
+        )[:2]
     )
     durations = []
     started = time.perf_counter()
@@ -166,8 +149,11 @@ def main() -> None:
             departure=departures[i % 2], request=request, actor=engineer
         )
         durations.append((time.perf_counter() - one) * 1000)
-    total = time.perf_counter() - started
-    durations.sort()
+    return durations, time.perf_counter() - started
+
+
+def print_boarding(count: int, made_seconds: float, durations: list[float], total: float) -> None:
+    durations = sorted(durations)
     p95 = durations[int(0.95 * (len(durations) - 1))]
     print("\n## Boarding\n")
     print(
@@ -175,11 +161,28 @@ def main() -> None:
         f"boarded one after the other in {total:.2f} s: **{count / total:,.1f} boardings/s**, "
         f"p50 {statistics.median(durations):.1f} ms, p95 {p95:.1f} ms per boarding."
     )
-    if not os.environ.get("BENCH_KEEP"):
-        from django.db import connections
 
-        connections.close_all()
-        drop_database()
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    scratchdb.recreate(DB_NAME)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    people = setup_people()
+    print(f"# releases benchmark ({count} requests)")
+    print("\n## Materialising a year of departures (business-hour cutoffs)\n")
+    print("| train | rule | departures | seconds | departures/s |")
+    print("|---|---|---:|---:|---:|")
+    trains = measure_materialise(people["calendar"])
+    requests, made_seconds = setup_boarding(people, count)
+    durations, total = measure_boarding(trains[0], requests, people["engineer"])
+    print_boarding(count, made_seconds, durations, total)
+    if not os.environ.get("BENCH_KEEP"):
+        scratchdb.drop(DB_NAME)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Tech stack (#14): registry, integration map and utilisation pages at scale.
 
 Run: .venv/bin/python bench/bench_stack.py [tools] [flows]
-     (defaults 2000 and 10000; BENCH_KEEP=1 keeps the scratch database `mops_bench_stack`)
+     (defaults 2000 and 10000; BENCH_KEEP=1 keeps the scratch database `mops_bench_stack`;
+     BENCH_DB names another)
 
 A scratch database is created and migrated on the dev server (DATABASE_URL's host), then
 filled with bulk inserts: `tools` tools over the ten layers (a third approved), `flows`
@@ -22,28 +23,10 @@ import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import scratchdb  # also puts the project on sys.path
 
-DB_NAME = "mops_bench_stack"
-BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mops")
-os.environ["DATABASE_URL"] = BASE_URL.rsplit("/", 1)[0] + "/" + DB_NAME
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mops.settings")
-os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789abcdef")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-os.environ.setdefault("HTTPS", "0")
-os.environ.setdefault("STATIC_MANIFEST", "0")
-
-
-def _admin_conn(sql: str) -> None:
-    import psycopg
-
-    admin_url = BASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql)
+DB_NAME = scratchdb.use("mops_bench_stack")
 
 
 def fill(tools: int, flows: int) -> None:
@@ -133,15 +116,14 @@ def measure(client, url: str, runs: int = 20) -> tuple[float, float, int]:  # ty
             times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code)
         queries = len(ctx.captured_queries)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1], queries
+    p50, p95 = scratchdb.median_p95(times)
+    return p50, p95, queries
 
 
 def main() -> None:
     tools = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     flows = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
-    _admin_conn(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    _admin_conn(f"CREATE DATABASE {DB_NAME}")
+    scratchdb.recreate(DB_NAME)
     import django
 
     django.setup()
@@ -186,10 +168,7 @@ def main() -> None:
         f"{len(drawing.edges)} edges, {len(drawing.nodes)} nodes, {len(svg) / 1e6:.1f} MB)."
     )
     if not os.environ.get("BENCH_KEEP"):
-        from django.db import connections
-
-        connections.close_all()
-        _admin_conn(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        scratchdb.drop(DB_NAME)
 
 
 if __name__ == "__main__":
