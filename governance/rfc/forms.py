@@ -106,27 +106,8 @@ class RfcForm(forms.Form):
 
     @classmethod
     def initial_from(cls, rfc: Any) -> dict[str, Any]:
-        initial = {
-            name: getattr(rfc, name)
-            for name in (
-                "title",
-                "change_type",
-                "summary",
-                "motivation",
-                "proposal",
-                "systems_affected",
-                "fields_affected",
-                "channels",
-                "risk",
-                "test_plan",
-                "rollback_plan",
-                "desired_window_start",
-                "desired_window_end",
-                "emergency",
-                "emergency_reason",
-                "version",
-            )
-        }
+        related = ("services", "templates", "linked_objects")  # shaped for their widgets below
+        initial = {name: getattr(rfc, name) for name in cls.base_fields if name not in related}
         initial["services"] = list(rfc.services.all())
         initial["templates"] = list(rfc.templates.all())
         initial["linked_objects"] = "\n".join(

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from governance import hooks
 from mops.accounts.models import User
-from mops.accounts.roles import ADMINS, GROUP_NAMES, MOPS_STAFF, Role, has_role, user_roles
+from mops.accounts.roles import ADMINS, GROUP_NAMES, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
 from mops.core.lifecycle import Transition, TransitionError
@@ -65,8 +65,6 @@ from .selectors import (
 RFC_EDITABLE_FIELDS = frozenset(
     name for name, _ in GOVERNED_FIELDS if name not in ("services", "templates")
 )
-TAXONOMY_EDITORS: frozenset[str] = ADMINS
-CAMPAIGN_STAFF: frozenset[str] = MOPS_STAFF
 
 
 def who(actor: User) -> str:
@@ -121,6 +119,11 @@ def _event(rfc: Rfc, actor: User, name: str, note: str = "", **kw: Any) -> RfcEv
         revision_number=rfc.version,
         **kw,
     )
+
+
+def _notify(user: User, rfc: Rfc, text: str, *, email: bool = True) -> None:
+    """Tell someone about the RFC, with a link to its page."""
+    notification_create(user=user, text=text, url=rfc.get_absolute_url(), email=email)
 
 
 def _snapshot(rfc: Rfc, actor: User) -> RfcRevision:
@@ -264,10 +267,10 @@ def _void_stale_approvals(rfc: Rfc, actor: User) -> list[Approval]:
             "approval_voided",
             note=f"{approval.reviewer.username}'s approval of v{approval.revision_number} voided",
         )
-        notification_create(
-            user=approval.reviewer,
-            text=f"{rfc.reference} changed after your approval; please review it again",
-            url=rfc.get_absolute_url(),
+        _notify(
+            approval.reviewer,
+            rfc,
+            f"{rfc.reference} changed after your approval; please review it again",
         )
     return stale
 
@@ -324,10 +327,10 @@ def rfc_transition(*, rfc: Rfc, name: str, actor: User, note: str = "") -> Rfc:
         if name in ("submit", "resubmit"):
             _notify_reviewers(rfc, actor)
         elif rfc.author_id != getattr(actor, "pk", None):
-            notification_create(
-                user=rfc.author,
-                text=f"{rfc.reference} is now {rfc.get_status_display().lower()}",
-                url=rfc.get_absolute_url(),
+            _notify(
+                rfc.author,
+                rfc,
+                f"{rfc.reference} is now {rfc.get_status_display().lower()}",
                 email=False,
             )
     return rfc
@@ -346,10 +349,10 @@ def rfc_reviewers(rfc: Rfc) -> list[Any]:
 
 def _notify_reviewers(rfc: Rfc, actor: User) -> None:
     for user in rfc_reviewers(rfc):
-        notification_create(
-            user=user,
-            text=f"{rfc.reference} ({rfc.get_risk_display().lower()} risk) awaits your review: {rfc.title}",
-            url=rfc.get_absolute_url(),
+        _notify(
+            user,
+            rfc,
+            f"{rfc.reference} ({rfc.get_risk_display().lower()} risk) awaits your review: {rfc.title}",
         )
 
 
@@ -406,6 +409,25 @@ def _check_reviewer(rfc: Rfc, actor: User, expected_hash: str | None) -> list[st
     return reviewer_groups(actor)
 
 
+def _review_save(
+    rfc: Rfc, actor: User, groups: list[str], decision: str, comment: str, *, reason: str
+) -> Approval:
+    """Store a reviewer's decision on the RFC's current content (its hash and revision)."""
+    review = Approval(
+        rfc=rfc,
+        reviewer=actor,
+        decision=decision,
+        content_hash=rfc.content_hash,
+        revision_number=rfc.version,
+        groups=groups,
+        comment=comment.strip(),
+    )
+    review.full_clean()
+    set_change_reason(review, reason)
+    review.save()
+    return review
+
+
 def rfc_approve(
     *, rfc: Rfc, actor: User, comment: str = "", expected_hash: str | None = None
 ) -> Approval:
@@ -429,18 +451,9 @@ def rfc_approve(
             )
         if rfc_approved_by(rfc, actor):
             raise TransitionError("You already approved this version.", code="duplicate")
-        approval = Approval(
-            rfc=rfc,
-            reviewer=actor,
-            decision=Decision.APPROVED,
-            content_hash=rfc.content_hash,
-            revision_number=rfc.version,
-            groups=groups,
-            comment=comment.strip(),
+        approval = _review_save(
+            rfc, actor, groups, Decision.APPROVED, comment, reason=f"approved by {who(actor)}"
         )
-        approval.full_clean()
-        set_change_reason(approval, f"approved by {who(actor)}")
-        approval.save()
         quorum = rfc_quorum(rfc)
         note = f"v{rfc.version} sha256:{rfc.content_hash[:12]}" + (
             f" — {comment.strip()}" if comment.strip() else ""
@@ -450,11 +463,7 @@ def rfc_approve(
             _apply_transition(
                 rfc, "approve", actor, note="Quorum met: " + ", ".join(quorum.counted)
             )
-            notification_create(
-                user=rfc.author,
-                text=f"{rfc.reference} is approved ({', '.join(quorum.counted)})",
-                url=rfc.get_absolute_url(),
-            )
+            _notify(rfc.author, rfc, f"{rfc.reference} is approved ({', '.join(quorum.counted)})")
     return approval
 
 
@@ -466,23 +475,14 @@ def _review_decision(
     with transaction.atomic():
         rfc = Rfc.objects.select_for_update().select_related("author").get(pk=rfc.pk)
         groups = _check_reviewer(rfc, actor, expected_hash)
-        review = Approval(
-            rfc=rfc,
-            reviewer=actor,
-            decision=decision,
-            content_hash=rfc.content_hash,
-            revision_number=rfc.version,
-            groups=groups,
-            comment=comment.strip(),
-        )
         _apply_transition(rfc, name, actor, note=comment.strip())
-        review.full_clean()
-        set_change_reason(review, f"{name} by {who(actor)}")
-        review.save()
-        notification_create(
-            user=rfc.author,
-            text=f"{rfc.reference}: {decision.replace('_', ' ')} by {who(actor)} — {comment.strip()[:120]}",
-            url=rfc.get_absolute_url(),
+        review = _review_save(
+            rfc, actor, groups, decision, comment, reason=f"{name} by {who(actor)}"
+        )
+        _notify(
+            rfc.author,
+            rfc,
+            f"{rfc.reference}: {decision.replace('_', ' ')} by {who(actor)} — {comment.strip()[:120]}",
         )
     return review
 
@@ -558,11 +558,7 @@ def rfc_schedule(
         extra = " (inside a freeze, emergency RFC)" if in_freeze else ""
         _apply_transition(rfc, "schedule", actor, note=(note or f"Scheduled: {where}") + extra)
         if rfc.author_id != getattr(actor, "pk", None):
-            notification_create(
-                user=rfc.author,
-                text=f"{rfc.reference} is scheduled: {where}",
-                url=rfc.get_absolute_url(),
-            )
+            _notify(rfc.author, rfc, f"{rfc.reference} is scheduled: {where}")
     return rfc
 
 

@@ -46,6 +46,12 @@ oversized upload is refused without being read in full.
 # The pure core's public names, so `from governance import taxonomy as tx` reads as one API;
 # the Django side (models, services, selectors, views, api) is imported from its module.
 from .csvbatch import (
+    csv_size_problem as csv_size_problem,
+)
+from .csvbatch import (
+    results_csv_bytes as results_csv_bytes,
+)
+from .csvbatch import (
     spreadsheet_safe as spreadsheet_safe,
 )
 from .csvbatch import (
@@ -155,6 +161,9 @@ from .rules import (
 )
 from .utm import (
     build_campaign_name as build_campaign_name,
+)
+from .utm import (
+    build_campaign_url as build_campaign_url,
 )
 from .utm import (
     build_url as build_url,

@@ -18,6 +18,8 @@ Shape::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from governance.taxonomy import (
@@ -88,6 +90,26 @@ def _optional_str(value: Any, path: str) -> str | None:
     return value
 
 
+def _objects(items: list[Any], prefix: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each item of a list of objects with its path (``channel_rules.2``)."""
+    for i, item in enumerate(items):
+        path = f"{prefix}.{i}"
+        if not isinstance(item, dict):
+            raise TaxonomyDataError(path, "must be an object")
+        yield path, item
+
+
+@contextmanager
+def _refused_at(path: str) -> Iterator[None]:
+    """A ValueError the core raises while building an item, as a TaxonomyDataError at `path`."""
+    try:
+        yield
+    except TaxonomyDataError:
+        raise
+    except ValueError as exc:
+        raise TaxonomyDataError(path, str(exc)) from None
+
+
 def _vocabulary_from_data(items: Any, kind: str) -> dict[str, frozenset[str]]:
     if not isinstance(items, list) or not items:
         raise TaxonomyDataError(kind, "must be a non-empty list of {value, synonyms}")
@@ -109,14 +131,11 @@ def _rules_from_data(items: Any) -> tuple[ChannelRule, ...]:
     if not isinstance(items, list):
         raise TaxonomyDataError("channel_rules", "must be a list")
     rules = []
-    for i, item in enumerate(items):
-        path = f"channel_rules.{i}"
-        if not isinstance(item, dict):
-            raise TaxonomyDataError(path, "must be an object")
+    for path, item in _objects(items, "channel_rules"):
         channel = item.get("channel")
         if not isinstance(channel, str) or not channel.strip():
             raise TaxonomyDataError(f"{path}.channel", "is required")
-        try:
+        with _refused_at(path):
             rules.append(
                 ChannelRule(
                     channel.strip(),
@@ -126,10 +145,6 @@ def _rules_from_data(items: Any) -> tuple[ChannelRule, ...]:
                     _optional_str(item.get("medium_regex"), f"{path}.medium_regex"),
                 )
             )
-        except ValueError as exc:
-            if isinstance(exc, TaxonomyDataError):
-                raise
-            raise TaxonomyDataError(path, str(exc)) from None
     return tuple(rules)
 
 
@@ -140,17 +155,14 @@ def _naming_from_data(data: Any) -> NamingConvention:
     if not isinstance(tokens_data, list) or not tokens_data:
         raise TaxonomyDataError("naming.tokens", "must be a non-empty list")
     tokens = []
-    for i, item in enumerate(tokens_data):
-        path = f"naming.tokens.{i}"
-        if not isinstance(item, dict):
-            raise TaxonomyDataError(path, "must be an object")
+    for path, item in _objects(tokens_data, "naming.tokens"):
         name = item.get("name")
         if not isinstance(name, str):
             raise TaxonomyDataError(f"{path}.name", "is required")
         for flag in ("required", "joined"):
             if not isinstance(item.get(flag, flag == "required"), bool):
                 raise TaxonomyDataError(f"{path}.{flag}", "must be true or false")
-        try:
+        with _refused_at(path):
             tokens.append(
                 NamingToken(
                     name.strip(),
@@ -161,10 +173,6 @@ def _naming_from_data(data: Any) -> NamingConvention:
                     example=_optional_str(item.get("example"), f"{path}.example") or "",
                 )
             )
-        except ValueError as exc:
-            if isinstance(exc, TaxonomyDataError):
-                raise
-            raise TaxonomyDataError(path, str(exc)) from None
     delimiter = data.get("delimiter", "_")
     case = data.get("case", "lower")
     if not isinstance(delimiter, str):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import itertools
+import tempfile
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Literal, TextIO
 
@@ -179,3 +181,26 @@ def write_results_csv(results: Iterable[CsvRow], out: TextIO) -> int:
         )
         count += 1
     return count
+
+
+def results_csv_bytes(results: Iterable[CsvRow]) -> bytes:
+    """The results file as bytes, written to a temporary file first (in memory up to 8 MB):
+    a CsvError raised mid-way surfaces here, before any response starts."""
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        write_results_csv(results, text)
+        text.flush()
+        raw.seek(0)
+        body = raw.read()
+        text.detach()
+    return body
+
+
+def csv_size_problem(size: int) -> str:
+    """Why an upload of ``size`` bytes is refused before reading it, or "" when it is not."""
+    if size <= MAX_CSV_BYTES:
+        return ""
+    return (
+        f"The file is {size / 1024 / 1024:.1f} MB; the limit is "
+        f"{MAX_CSV_BYTES / 1024 / 1024:.0f} MB."
+    )

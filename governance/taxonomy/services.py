@@ -12,9 +12,6 @@ from django.db import transaction
 from django.db.models import Max
 
 from governance import taxonomy as tx
-from governance.rfc.models import (
-    GOVERNED_FIELDS,
-)
 from governance.rfc.services import who
 from mops.accounts.models import User
 from mops.accounts.roles import ADMINS, MOPS_STAFF, has_role
@@ -33,9 +30,6 @@ from .selectors import (
     taxonomy_current,
 )
 
-RFC_EDITABLE_FIELDS = frozenset(
-    name for name, _ in GOVERNED_FIELDS if name not in ("services", "templates")
-)
 TAXONOMY_EDITORS: frozenset[str] = ADMINS
 CAMPAIGN_STAFF: frozenset[str] = MOPS_STAFF
 
@@ -136,12 +130,10 @@ def campaign_register(
     """
     taxonomy = taxonomy_current()
     try:
-        if not campaign and tokens:
-            campaign = tx.build_campaign_name(tokens, taxonomy)
-        if not campaign:
+        if not campaign and not tokens:
             raise tx.TaxonomyError("campaign", "give a campaign name or its naming tokens")
-        built = tx.build_url(
-            base_url, source, medium, campaign, content or None, term or None, taxonomy=taxonomy
+        built = tx.build_campaign_url(
+            base_url, source, medium, campaign, tokens, content, term, taxonomy=taxonomy
         )
     except tx.TaxonomyError as exc:
         raise ValidationError({exc.field: exc.message}) from None

@@ -184,6 +184,24 @@ def build_url(
     )
 
 
+def build_campaign_url(
+    base_url: str,
+    source: str,
+    medium: str,
+    campaign: str,
+    tokens: Mapping[str, str] | None,
+    content: str = "",
+    term: str = "",
+    *,
+    taxonomy: Taxonomy,
+) -> BuildResult:
+    """``build_url`` for a campaign given by its name, or else (no name) by its naming tokens."""
+    name = campaign or build_campaign_name(tokens or {}, taxonomy)
+    return build_url(
+        base_url, source, medium, name, content or None, term or None, taxonomy=taxonomy
+    )
+
+
 def _base_parts(base_url: str) -> SplitResult:
     """The parts of an http(s) base URL with a host, or TaxonomyError naming base_url."""
     base = base_url.strip()

@@ -4,9 +4,7 @@ Thin: parse, call a service or selector, render."""
 
 from __future__ import annotations
 
-import io
 import re
-import tempfile
 from typing import Any
 
 from django import forms
@@ -22,9 +20,6 @@ from django.views.generic import ListView
 from catalog.models import SelfServeTool, Service, ServiceStatus
 from catalog.services import SELF_SERVERS
 from governance import taxonomy as tx
-from governance.rfc.services import (
-    TAXONOMY_EDITORS,
-)
 from governance.selfserve import (
     FIELD_OBJECTS,
     FIELD_TYPES,
@@ -52,6 +47,7 @@ from .forms import (
 )
 from .models import Campaign, TaxonomyVersion
 from .services import (
+    TAXONOMY_EDITORS,
     campaign_register,
     taxonomy_restore,
     taxonomy_save,
@@ -214,14 +210,14 @@ class UtmBuilderView(RoleRequiredMixin, View):
         taxonomy = form.taxonomy
         data = form.cleaned_data
         try:
-            name = tx.build_campaign_name(form.tokens(), taxonomy)
-            result = tx.build_url(
+            result = tx.build_campaign_url(
                 data["base_url"],
                 data["source"],
                 data["medium"],
-                name,
-                data.get("content") or None,
-                data.get("term") or None,
+                "",
+                form.tokens(),
+                data.get("content") or "",
+                data.get("term") or "",
                 taxonomy=taxonomy,
             )
         except tx.TaxonomyError as exc:
@@ -398,12 +394,9 @@ class UtmValidatorView(RoleRequiredMixin, View):
         if not form.is_valid():
             return render(request, "governance/utm_validator.html", context, status=400)
         upload = form.cleaned_data["file"]
-        if upload.size > tx.MAX_CSV_BYTES:
-            form.add_error(
-                "file",
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                f"{tx.MAX_CSV_BYTES / 1024 / 1024:.0f} MB. Split it and upload the parts.",
-            )
+        too_large = tx.csv_size_problem(upload.size)
+        if too_large:
+            form.add_error("file", f"{too_large} Split it and upload the parts.")
             return render(request, "governance/utm_validator.html", context, status=400)
         upload.seek(0)
         try:
@@ -428,13 +421,7 @@ class UtmValidatorView(RoleRequiredMixin, View):
 def _csv_download(upload: Any, taxonomy: tx.Taxonomy, filename: str) -> HttpResponse:
     """The results as CSV; written to a temporary file first, so a CsvError mid-way
     becomes a clear error instead of a truncated download."""
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        tx.write_results_csv(tx.validate_csv(upload, taxonomy), text)
-        text.flush()
-        raw.seek(0)
-        body = raw.read()
-        text.detach()
+    body = tx.results_csv_bytes(tx.validate_csv(upload, taxonomy))
     stem = (filename or "urls").rsplit(".", 1)[0][:60] or "urls"
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in stem)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")

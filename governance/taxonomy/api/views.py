@@ -3,8 +3,6 @@ batch, CSV) and build, campaigns. Thin: the same services and selectors as the p
 
 from __future__ import annotations
 
-import io
-import tempfile
 from collections import Counter
 from typing import Any
 
@@ -18,13 +16,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from governance import taxonomy as tx
-from governance.rfc.services import (
-    TAXONOMY_EDITORS,
-)
 from governance.taxonomy.codec import taxonomy_to_data
 from governance.taxonomy.filters import CampaignFilter
 from governance.taxonomy.models import Campaign as CampaignModel
 from governance.taxonomy.services import (
+    TAXONOMY_EDITORS,
     campaign_register,
     campaign_update,
     taxonomy_save,
@@ -209,13 +205,9 @@ class UtmValidateCsvView(APIView):
         body = CsvUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
-        if upload.size > tx.MAX_CSV_BYTES:
-            raise serializers.ValidationError(
-                {
-                    "file": f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                    f"{tx.MAX_CSV_BYTES / 1024 / 1024:.0f} MB."
-                }
-            )
+        too_large = tx.csv_size_problem(upload.size)
+        if too_large:
+            raise serializers.ValidationError({"file": too_large})
         taxonomy = selectors.taxonomy_current()
         upload.seek(0)
         try:
@@ -263,13 +255,7 @@ def _csv_summary(rows: Any) -> dict[str, Any]:
 
 
 def _csv_response(upload: Any, taxonomy: tx.Taxonomy) -> HttpResponse:
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        tx.write_results_csv(tx.validate_csv(upload, taxonomy), text)
-        text.flush()
-        raw.seek(0)
-        body = raw.read()
-        text.detach()
+    body = tx.results_csv_bytes(tx.validate_csv(upload, taxonomy))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="utm-results.csv"'
     return response
@@ -306,16 +292,14 @@ class UtmBuildView(APIView):
             registered = campaign.pk
         else:
             try:
-                name = data["campaign"] or tx.build_campaign_name(
-                    data.get("tokens") or {}, taxonomy
-                )
-                built = tx.build_url(
+                built = tx.build_campaign_url(
                     data["base_url"],
                     data["source"],
                     data["medium"],
-                    name,
-                    data["content"] or None,
-                    data["term"] or None,
+                    data["campaign"],
+                    data.get("tokens"),
+                    data["content"],
+                    data["term"],
                     taxonomy=taxonomy,
                 )
             except tx.TaxonomyError as exc:
