@@ -255,6 +255,26 @@ def _ref_campaign(schema: str, name: str = "campaign") -> Reference:
     )
 
 
+def _ref_account(schema: str, description: str = "") -> Reference:
+    # Not part of attribution coverage (the campaign and the medium are).
+    return Reference(
+        name="account",
+        column="account_id",
+        target_schema=schema,
+        target_table="accounts",
+        target_column="id",
+        coverage=False,
+        description=description,
+    )
+
+
+# Every demo table but accounts keeps when a row was made and last changed.
+_STAMPS = (
+    FieldSpec("created_at", "timestamp", required=True),
+    FieldSpec("updated_at", "timestamp", required=True),
+)
+
+
 def leads_contract(schema: str = SCHEMA) -> ContractSpec:
     return ContractSpec(
         schema=schema,
@@ -277,8 +297,7 @@ def leads_contract(schema: str = SCHEMA) -> ContractSpec:
             FieldSpec("sql_date", "date", "Date the lead became sales-qualified"),
             FieldSpec("score", "integer", "Lead score", minimum=0, maximum=100),
             FieldSpec("country", "text", "ISO 3166-1 alpha-2", pattern=r"^[A-Z]{2}$"),
-            FieldSpec("created_at", "timestamp", required=True),
-            FieldSpec("updated_at", "timestamp", required=True),
+            *_STAMPS,
         ),
         freshness_slo_hours=24,
         stale_after_days=180,
@@ -299,15 +318,7 @@ def leads_contract(schema: str = SCHEMA) -> ContractSpec:
                 allowed_values=ALLOWED_MEDIUMS,
                 description="utm_medium must be allowed by the taxonomy",
             ),
-            Reference(
-                name="account",
-                column="account_id",
-                target_schema=schema,
-                target_table="accounts",
-                target_column="id",
-                coverage=False,
-                description="account_id must exist in accounts",
-            ),
+            _ref_account(schema, "account_id must exist in accounts"),
         ),
     )
 
@@ -325,21 +336,11 @@ def contacts_contract(schema: str = SCHEMA) -> ContractSpec:
             FieldSpec("last_name", "text", pii=True),
             FieldSpec("account_id", "integer"),
             FieldSpec("phone", "text", pii=True),
-            FieldSpec("created_at", "timestamp", required=True),
-            FieldSpec("updated_at", "timestamp", required=True),
+            *_STAMPS,
         ),
         freshness_slo_hours=24,
         expected_volume=(500, 2000),
-        references=(
-            Reference(
-                name="account",
-                column="account_id",
-                target_schema=schema,
-                target_table="accounts",
-                target_column="id",
-                coverage=False,
-            ),
-        ),
+        references=(_ref_account(schema),),
     )
 
 
@@ -357,8 +358,7 @@ def opportunities_contract(schema: str = SCHEMA) -> ContractSpec:
             FieldSpec("stage", "text", required=True, allowed_values=OPPORTUNITY_STAGES),
             FieldSpec("amount", "number", "Pipeline value", minimum=0),
             FieldSpec("close_date", "date"),
-            FieldSpec("created_at", "timestamp", required=True),
-            FieldSpec("updated_at", "timestamp", required=True),
+            *_STAMPS,
         ),
         freshness_slo_hours=24,
         expected_volume=(100, 2000),
@@ -474,13 +474,6 @@ def bench_leads_contract(schema: str = BENCH_SCHEMA) -> ContractSpec:
         references=(
             _ref_campaign(schema),
             base.references[1],
-            Reference(
-                name="account",
-                column="account_id",
-                target_schema=schema,
-                target_table="accounts",
-                target_column="id",
-                coverage=False,
-            ),
+            _ref_account(schema),
         ),
     )

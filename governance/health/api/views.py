@@ -4,6 +4,7 @@ Same services and selectors as the pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -249,25 +250,23 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Incident]:
         return hs.incidents_list()
 
-    @extend_schema(request=IncidentActionSerializer, responses={200: IncidentSerializer})
-    @action(detail=True, methods=["post"])
-    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+    def _step(self, request: Request, step: Callable[..., Incident]) -> Response:
         body = IncidentActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        incident = incident_acknowledge(
+        incident = step(
             incident=self.get_object(), actor=actor_of(request), note=body.validated_data["note"]
         )
         return Response(IncidentSerializer(Incident.objects.get(pk=incident.pk)).data)
 
     @extend_schema(request=IncidentActionSerializer, responses={200: IncidentSerializer})
     @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, incident_acknowledge)
+
+    @extend_schema(request=IncidentActionSerializer, responses={200: IncidentSerializer})
+    @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
-        body = IncidentActionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        incident = incident_resolve(
-            incident=self.get_object(), actor=actor_of(request), note=body.validated_data["note"]
-        )
-        return Response(IncidentSerializer(Incident.objects.get(pk=incident.pk)).data)
+        return self._step(request, incident_resolve)
 
 
 class RotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

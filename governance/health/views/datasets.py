@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -163,6 +165,54 @@ def _form_page(
 def _refused_status(form: Any) -> int:
     """The status of a form page a service refused: 412 for a stale version, else 400."""
     return 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
+
+
+class EditPage(RoleRequiredMixin, View):
+    """The editor of one object, or of a new one when the URL names none: the form starts
+    from the object, a service saves it (its refusals show on the form), then the object's
+    page. A subclass says what the form starts from, how it is saved and what is said after."""
+
+    model: type[Model]
+    form_class: type[forms.Form]
+    noun = ""  # a new object's title: "New <noun>"
+    lookup = "pk"  # the URL's name for the object
+
+    def initial(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def save(self, request: HttpRequest, form: Any, obj: Any) -> Any:
+        """The service's result through `call_service`: the saved object, None if refused."""
+        raise NotImplementedError
+
+    def after_save(self, request: HttpRequest, saved: Any) -> None:
+        raise NotImplementedError
+
+    def _object(self, key: Any) -> Any:
+        return get_object_or_404(self.model, **{self.lookup: key}) if key else None
+
+    def _title(self, obj: Any) -> str:
+        return f"Edit {obj}" if obj else f"New {self.noun}"
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        obj = self._object(kwargs.get(self.lookup))
+        return _form_page(
+            request,
+            self.form_class(initial=self.initial(request, obj)),
+            title=self._title(obj),
+            cancel=obj.get_absolute_url() if obj else "",
+        )
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        obj = self._object(kwargs.get(self.lookup))
+        form = self.form_class(request.POST)
+        title = self._title(obj)
+        if not form.is_valid():
+            return _form_page(request, form, title=title, status=400)
+        saved = self.save(request, form, obj)
+        if saved is None:
+            return _form_page(request, form, title=title, status=_refused_status(form))
+        self.after_save(request, saved)
+        return redirect(saved.get_absolute_url())
 
 
 CONTRACT_LEDE = (
@@ -321,59 +371,48 @@ class WarehouseListView(RoleRequiredMixin, View):
         return self._page(request, form, status=400)
 
 
-class DatasetEditView(RoleRequiredMixin, View):
+class DatasetEditView(EditPage):
     read_roles = ADMINS
     write_roles = ADMINS
+    model = Dataset
+    form_class = DatasetForm
+    noun = "dataset"
 
-    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        dataset = get_object_or_404(Dataset, pk=pk) if pk else None
-        initial = (
-            {
-                "warehouse": dataset.warehouse_id,
-                "schema": dataset.schema,
-                "table": dataset.table,
-                "description": dataset.description,
-                "owner": dataset.owner_id,
-                "schedule": dataset.schedule,
-                "enabled": dataset.enabled,
-            }
-            if dataset
-            else {"owner": request.user.pk}
-        )
-        return _form_page(
+    def initial(self, request: HttpRequest, dataset: Dataset | None) -> dict[str, Any]:
+        if dataset is None:
+            return {"owner": request.user.pk}
+        return {
+            "warehouse": dataset.warehouse_id,
+            "schema": dataset.schema,
+            "table": dataset.table,
+            "description": dataset.description,
+            "owner": dataset.owner_id,
+            "schedule": dataset.schedule,
+            "enabled": dataset.enabled,
+        }
+
+    def save(self, request: HttpRequest, form: Any, dataset: Dataset | None) -> Dataset | None:
+        data = dict(form.cleaned_data)
+        _, saved = call_service(
             request,
-            DatasetForm(initial=initial),
-            title=f"Edit {dataset}" if dataset else "New dataset",
-            cancel=dataset.get_absolute_url() if dataset else "",
+            dataset_save,
+            form=form,
+            actor=actor_of(request),
+            dataset=dataset,
+            warehouse=data.pop("warehouse"),
+            schema=data.pop("schema"),
+            table=data.pop("table"),
+            **data,
         )
+        return saved
 
-    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        dataset = get_object_or_404(Dataset, pk=pk) if pk else None
-        form = DatasetForm(request.POST)
-        title = f"Edit {dataset}" if dataset else "New dataset"
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            _, saved = call_service(
-                request,
-                dataset_save,
-                form=form,
-                actor=actor_of(request),
-                dataset=dataset,
-                warehouse=data.pop("warehouse"),
-                schema=data.pop("schema"),
-                table=data.pop("table"),
-                **data,
-            )
-            if saved is None:
-                return _form_page(request, form, title=title, status=_refused_status(form))
-            # The save stands; a table the warehouse cannot read yet is said after its reason.
-            introspected, _ = call_service(request, dataset_introspect, dataset=saved)
-            if introspected:
-                messages.success(request, f"Dataset {saved} saved; columns introspected.")
-            else:
-                messages.warning(request, f"Dataset {saved} saved, but its columns were not read.")
-            return redirect(saved.get_absolute_url())
-        return _form_page(request, form, title=title, status=400)
+    def after_save(self, request: HttpRequest, saved: Dataset) -> None:
+        # The save stands; a table the warehouse cannot read yet is said after its reason.
+        introspected, _ = call_service(request, dataset_introspect, dataset=saved)
+        if introspected:
+            messages.success(request, f"Dataset {saved} saved; columns introspected.")
+        else:
+            messages.warning(request, f"Dataset {saved} saved, but its columns were not read.")
 
 
 class ContractYamlView(RoleRequiredMixin, View):

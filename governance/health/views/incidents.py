@@ -4,7 +4,9 @@ selector, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -34,109 +36,88 @@ from ..services import (
     monitor_save,
     runbook_save,
 )
-from .datasets import _form_page, _refused_status
+from .datasets import EditPage
 
 
-class MonitorEditView(RoleRequiredMixin, View):
+class MonitorEditView(EditPage):
     read_roles = ADMINS
     write_roles = ADMINS
+    model = Monitor
+    form_class = MonitorForm
+    noun = "monitor"
 
-    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        monitor = get_object_or_404(Monitor, pk=pk) if pk else None
-        initial = (
-            {
-                "name": monitor.name,
-                "description": monitor.description,
-                "period_minutes": int(monitor.period.total_seconds() // 60),
-                "grace_minutes": int(monitor.grace.total_seconds() // 60),
-                "runbook": monitor.runbook_id,
-                "paused": monitor.status == "paused",
-            }
-            if monitor
-            else {"period_minutes": 60, "grace_minutes": 15}
-        )
-        return _form_page(
+    def initial(self, request: HttpRequest, monitor: Monitor | None) -> dict[str, Any]:
+        if monitor is None:
+            return {"period_minutes": 60, "grace_minutes": 15}
+        return {
+            "name": monitor.name,
+            "description": monitor.description,
+            "period_minutes": int(monitor.period.total_seconds() // 60),
+            "grace_minutes": int(monitor.grace.total_seconds() // 60),
+            "runbook": monitor.runbook_id,
+            "paused": monitor.status == "paused",
+        }
+
+    def save(self, request: HttpRequest, form: Any, monitor: Monitor | None) -> Monitor | None:
+        period, grace = form.durations()
+        _, saved = call_service(
             request,
-            MonitorForm(initial=initial),
-            title=f"Edit {monitor}" if monitor else "New monitor",
-            cancel=monitor.get_absolute_url() if monitor else "",
+            monitor_save,
+            form=form,
+            actor=actor_of(request),
+            monitor=monitor,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+            period=period,
+            grace=grace,
+            runbook=form.cleaned_data["runbook"],
+            paused=form.cleaned_data["paused"],
         )
+        return saved
 
-    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        monitor = get_object_or_404(Monitor, pk=pk) if pk else None
-        form = MonitorForm(request.POST)
-        title = f"Edit {monitor}" if monitor else "New monitor"
-        if form.is_valid():
-            period, grace = form.durations()
-            _, saved = call_service(
-                request,
-                monitor_save,
-                form=form,
-                actor=actor_of(request),
-                monitor=monitor,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                period=period,
-                grace=grace,
-                runbook=form.cleaned_data["runbook"],
-                paused=form.cleaned_data["paused"],
-            )
-            if saved is not None:
-                messages.success(request, f"Monitor {saved} saved.")
-                return redirect(saved.get_absolute_url())
-            return _form_page(request, form, title=title, status=_refused_status(form))
-        return _form_page(request, form, title=title, status=400)
+    def after_save(self, request: HttpRequest, saved: Monitor) -> None:
+        messages.success(request, f"Monitor {saved} saved.")
 
 
-class RunbookEditView(RoleRequiredMixin, View):
+class RunbookEditView(EditPage):
     read_roles = MOPS_STAFF
     write_roles = MOPS_STAFF
+    model = Runbook
+    form_class = RunbookForm
+    noun = "runbook"
+    lookup = "slug"
 
-    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        runbook = get_object_or_404(Runbook, slug=slug) if slug else None
-        initial = (
-            {
-                "slug": runbook.slug,
-                "title": runbook.title,
-                "summary": runbook.summary,
-                "failure_modes": ", ".join(runbook.failure_modes),
-                "body": runbook.body,
-                "version": runbook.version,
-            }
-            if runbook
-            else {}
-        )
-        return _form_page(
+    def initial(self, request: HttpRequest, runbook: Runbook | None) -> dict[str, Any]:
+        if runbook is None:
+            return {}
+        return {
+            "slug": runbook.slug,
+            "title": runbook.title,
+            "summary": runbook.summary,
+            "failure_modes": ", ".join(runbook.failure_modes),
+            "body": runbook.body,
+            "version": runbook.version,
+        }
+
+    def save(self, request: HttpRequest, form: Any, runbook: Runbook | None) -> Runbook | None:
+        data = form.cleaned_data
+        _, saved = call_service(
             request,
-            RunbookForm(initial=initial),
-            title=f"Edit {runbook}" if runbook else "New runbook",
-            cancel=runbook.get_absolute_url() if runbook else "",
+            runbook_save,
+            form=form,
+            actor=actor_of(request),
+            runbook=runbook,
+            slug=data["slug"],
+            title=data["title"],
+            summary=data["summary"],
+            body=data["body"],
+            failure_modes=form.modes(),
+            expected_version=data["version"],
         )
+        return saved
 
-    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        runbook = get_object_or_404(Runbook, slug=slug) if slug else None
-        form = RunbookForm(request.POST)
-        title = f"Edit {runbook}" if runbook else "New runbook"
-        if form.is_valid():
-            data = form.cleaned_data
-            _, saved = call_service(
-                request,
-                runbook_save,
-                form=form,
-                actor=actor_of(request),
-                runbook=runbook,
-                slug=data["slug"],
-                title=data["title"],
-                summary=data["summary"],
-                body=data["body"],
-                failure_modes=form.modes(),
-                expected_version=data["version"],
-            )
-            if saved is not None:
-                messages.success(request, f"Runbook saved (v{saved.version}).")
-                return redirect(saved.get_absolute_url())
-            return _form_page(request, form, title=title, status=_refused_status(form))
-        return _form_page(request, form, title=title, status=400)
+    def after_save(self, request: HttpRequest, saved: Runbook) -> None:
+        messages.success(request, f"Runbook saved (v{saved.version}).")
 
 
 class IncidentListView(RoleRequiredMixin, View):
@@ -183,16 +164,15 @@ class IncidentDetailView(RoleRequiredMixin, View):
         incident = get_object_or_404(Incident, pk=pk)
         action = request.POST.get("transition", "")
         note = request.POST.get("note", "")[:2000]
-        if action == "acknowledge":
-            call_service(
-                request, incident_acknowledge, incident=incident, actor=actor_of(request), note=note
-            )
-        elif action == "resolve":
-            call_service(
-                request, incident_resolve, incident=incident, actor=actor_of(request), note=note
-            )
-        else:
+        steps: dict[str, Callable[..., Incident]] = {
+            "acknowledge": incident_acknowledge,
+            "resolve": incident_resolve,
+        }
+        step = steps.get(action)
+        if step is None:
             messages.error(request, "Unknown action.")
+        else:
+            call_service(request, step, incident=incident, actor=actor_of(request), note=note)
         return redirect(incident.get_absolute_url())
 
 
