@@ -1,11 +1,16 @@
 """Users, teams and API tokens change on the People/Teams pages and the API through
 `mops/accounts/services.py`, never here (read-only); IdP group mappings have no page, so
-this admin edits them through `idp_mapping_save` / `idp_mapping_delete`."""
+this admin edits them through `idp_mapping_save` / `idp_mapping_delete`. Django's groups are
+read-only too: the role groups come from a migration and roles are given on the People page
+(`user_update`); a group's permissions decide nothing in mops (roles are read from group
+names), so editing them here only bypassed the role model."""
 
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -68,3 +73,12 @@ class IdpGroupAdmin(ReadOnlyAdmin):
 
     list_display = ["name", "scim_external_id"]
     search_fields = ["name"]
+
+
+# django.contrib.auth (installed before this app) registered its editable GroupAdmin.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, ReadOnlyAdmin):
+    """Role groups and extra approver groups (CAB…), listed read-only."""
