@@ -1,7 +1,9 @@
-"""SQL aggregate expressions the ORM lacks: ordered-set percentiles and safe ratios."""
+"""SQL aggregate expressions the ORM lacks: ordered-set percentiles and safe ratios (and the
+same ratio for counts already in Python, `percent`)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Aggregate, Count, Expression, F, FloatField, Q, Value
@@ -41,3 +43,8 @@ def per_day(seconds_field: str, day_seconds: str | int) -> Expression:
     """Seconds as days: of the row's own calendar day length (a field), or a constant."""
     divisor = F(day_seconds) if isinstance(day_seconds, str) else Value(float(day_seconds))
     return Cast(F(seconds_field), FloatField()) / Cast(divisor, FloatField())
+
+
+def percent(part: int | Decimal, whole: int | Decimal) -> float | None:
+    """100 × part / whole to one decimal, for counts already fetched; None when whole is 0."""
+    return round(100 * float(part) / float(whole), 1) if whole else None

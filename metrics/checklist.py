@@ -8,7 +8,7 @@ item says what was found and what is missing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -52,13 +52,18 @@ class ChecklistItem:
     missing: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "title": self.title,
-            "status": self.status,
-            "evidence": self.evidence,
-            "missing": self.missing,
-        }
+        return asdict(self)
+
+    def tally(self, value: object, *, found: str, absent: str, untracked: str = "") -> None:
+        """`found` as evidence when `value` is there, else `absent` as missing; `untracked`
+        as missing when `value` is None (the app holding that record type does not track it
+        yet)."""
+        if value is None and untracked:
+            self.missing.append(untracked)
+        elif value:
+            self.evidence.append(found)
+        else:
+            self.missing.append(absent)
 
 
 @dataclass
@@ -223,18 +228,18 @@ def checklist_items(e: Evidence) -> list[ChecklistItem]:
 @_item
 def _taxonomy_contract(e: Evidence) -> ChecklistItem:
     item = ChecklistItem("taxonomy_contract", "Published taxonomy and data contract exist", MISSING)
-    if e.taxonomy_published is None:
-        item.missing.append("Campaign taxonomy is not tracked in mops yet (governance).")
-    elif e.taxonomy_published:
-        item.evidence.append("An active campaign taxonomy version is published.")
-    else:
-        item.missing.append("No active campaign taxonomy version.")
-    if e.contracts_published is None:
-        item.missing.append("Data contracts are not tracked in mops yet (governance).")
-    elif e.contracts_published:
-        item.evidence.append(f"{e.contracts_published} published data contract(s).")
-    else:
-        item.missing.append("No published data contract.")
+    item.tally(
+        e.taxonomy_published,
+        found="An active campaign taxonomy version is published.",
+        absent="No active campaign taxonomy version.",
+        untracked="Campaign taxonomy is not tracked in mops yet (governance).",
+    )
+    item.tally(
+        e.contracts_published,
+        found=f"{e.contracts_published} published data contract(s).",
+        absent="No published data contract.",
+        untracked="Data contracts are not tracked in mops yet (governance).",
+    )
     return _settle(item, met=bool(e.taxonomy_published and e.contracts_published))
 
 
@@ -246,13 +251,12 @@ def _intake_tracked(e: Evidence) -> ChecklistItem:
         "All work enters through intake; TTC and SLA adherence are tracked",
         MISSING,
     )
-    if e.submitted:
-        item.evidence.append(
-            f"{e.submitted} request(s) entered through intake in the last {days} days, "
-            f"for {e.services_used} catalog service(s)."
-        )
-    else:
-        item.missing.append(f"No request was submitted through intake in the last {days} days.")
+    item.tally(
+        e.submitted,
+        found=f"{e.submitted} request(s) entered through intake in the last {days} days, "
+        f"for {e.services_used} catalog service(s).",
+        absent=f"No request was submitted through intake in the last {days} days.",
+    )
     if e.launches:
         item.evidence.append(
             f"TTC measured for {e.launches_with_ttc} of {e.launches} launch(es) "
@@ -264,10 +268,11 @@ def _intake_tracked(e: Evidence) -> ChecklistItem:
             )
     else:
         item.missing.append(f"No launch in the last {days} days to measure TTC on.")
-    if e.triage_decided:
-        item.evidence.append(f"Triage SLA measured on {e.triage_decided} triage decision(s).")
-    else:
-        item.missing.append("No triage decision measured against its SLA.")
+    item.tally(
+        e.triage_decided,
+        found=f"Triage SLA measured on {e.triage_decided} triage decision(s).",
+        absent="No triage decision measured against its SLA.",
+    )
     met = e.submitted and e.launches and e.launches_with_ttc == e.launches and e.triage_decided
     return _settle(item, met=bool(met))
 
@@ -329,15 +334,13 @@ def _monitoring(e: Evidence) -> ChecklistItem:
             item.missing.append("Schedule the checks of every contracted dataset.")
     else:
         item.missing.append("No dataset has a published data contract to check.")
-    if e.health_checks_recent is None:
-        item.missing.append("Data-health check results are not tracked in mops yet (governance).")
-    elif e.health_checks_recent:
-        item.evidence.append(
-            f"{e.health_checks_recent} data-health check run(s) on contracted datasets in "
-            f"the last {HEALTH_RUN_DAYS} days."
-        )
-    else:
-        item.missing.append(f"No data-health check ran in the last {HEALTH_RUN_DAYS} days.")
+    item.tally(
+        e.health_checks_recent,
+        found=f"{e.health_checks_recent} data-health check run(s) on contracted datasets in "
+        f"the last {HEALTH_RUN_DAYS} days.",
+        absent=f"No data-health check ran in the last {HEALTH_RUN_DAYS} days.",
+        untracked="Data-health check results are not tracked in mops yet (governance).",
+    )
     if e.monitors_alerting is None:
         item.missing.append("Heartbeat monitors are not tracked in mops yet (governance).")
     elif e.monitors_alerting:

@@ -5,7 +5,7 @@ number on the dashboard and returned by the API, so people and BI tools read one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 AGING_DAYS = 14
 
@@ -21,14 +21,8 @@ class MetricDefinition:
     tracked_by: str = "intake"  # the records it is computed from
 
     def as_dict(self) -> dict[str, str]:
-        return {
-            "key": self.key,
-            "title": self.title,
-            "unit": self.unit,
-            "definition": self.definition,
-            "group": self.group,
-            "better": self.better,
-        }
+        """Every field but `tracked_by` (which app's records it is computed from)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "tracked_by"}
 
 
 SPEED = "Speed & reliability"

@@ -39,6 +39,7 @@ from governance.enablement.models import (
     SessionStatus,
 )
 from intake.models import Request
+from metrics.aggregates import percent
 from metrics.definitions import ADOPTION, MetricDefinition
 
 # Documents whose authorship is measured: (app label, model). Incident runbooks are found by
@@ -121,11 +122,6 @@ DEFINITIONS: dict[str, MetricDefinition] = {
 }
 
 
-def _pct(part: int, whole: int) -> float | None:
-    """Percentage to one decimal; None when there is nothing to divide by."""
-    return round(100 * part / whole, 1) if whole else None
-
-
 @dataclass
 class TeamCompletion:
     team: str
@@ -134,7 +130,7 @@ class TeamCompletion:
 
     @property
     def rate(self) -> float | None:
-        return _pct(self.completed, self.enrolled)
+        return percent(self.completed, self.enrolled)
 
 
 @dataclass
@@ -171,31 +167,31 @@ class EnablementFigures:
 
     @property
     def training_rate(self) -> float | None:
-        return _pct(self.completed, self.enrolled)
+        return percent(self.completed, self.enrolled)
 
     @property
     def attendance(self) -> float | None:
-        return _pct(self.attended, self.marked_bookings)
+        return percent(self.attended, self.marked_bookings)
 
     @property
     def fill_rate(self) -> float | None:
-        return _pct(self.seats_booked, self.seats_offered)
+        return percent(self.seats_booked, self.seats_offered)
 
     @property
     def deflection(self) -> float | None:
-        return _pct(self.self_served, self.self_served + self.ticketed)
+        return percent(self.self_served, self.self_served + self.ticketed)
 
     @property
     def concentration(self) -> float | None:
-        return _pct(self.single_author, self.documents)
+        return percent(self.single_author, self.documents)
 
     @property
     def top_owner_share(self) -> float | None:
-        return _pct(self.top_owner_items, self.owned_items)
+        return percent(self.top_owner_items, self.owned_items)
 
     @property
     def helpful_share(self) -> float | None:
-        return _pct(self.helpful, self.helpful + self.unhelpful)
+        return percent(self.helpful, self.helpful + self.unhelpful)
 
 
 def _single_author_counts(model: Any) -> tuple[int, int]:

@@ -32,6 +32,7 @@ from governance.stack.models import (
 )
 from intake.models import Request
 
+from ..aggregates import percent
 from ..definitions import MetricDefinition
 from ..periods import local_midnight, period_floor, period_next, quarter_of
 
@@ -124,10 +125,6 @@ DEFINITIONS: dict[str, MetricDefinition] = {
 }
 
 
-def _pct(part: int | Decimal, whole: int | Decimal) -> float | None:
-    return round(100 * float(part) / float(whole), 1) if whole else None
-
-
 @dataclass
 class LayerTools:
     layer: str
@@ -175,15 +172,15 @@ class StackFigures:
 
     @property
     def utilisation(self) -> float | None:
-        return _pct(self.seats_active, self.seats_bought)
+        return percent(self.seats_active, self.seats_bought)
 
     @property
     def review_completion(self) -> float | None:
-        return _pct(self.review_attested, self.review_holders)
+        return percent(self.review_attested, self.review_holders)
 
     @property
     def golden_path_share(self) -> float | None:
-        return _pct(self.golden_requests, self.mapped_requests)
+        return percent(self.golden_requests, self.mapped_requests)
 
     @property
     def unmapped_requests(self) -> int:
