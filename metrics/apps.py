@@ -36,34 +36,17 @@ class MetricsConfig(AppConfig):
 
         receivers.connect()
         dashboard_roles = frozenset({Role.LEADERSHIP, Role.PM}) | ADMINS
-        registry.nav_items.append(
-            registry.NavItem(
-                "Dashboard", "metrics:dashboard", dashboard_roles, 60, group="insights"
+        for label, url_name, order in (
+            ("Dashboard", "metrics:dashboard", 60),
+            ("Are we high-performing?", "metrics:health", 62),
+            ("NPS", "metrics:nps", 64),
+            ("Enablement", "metrics:enablement", 65),
+            ("Business impact", "metrics:impact", 61),
+            ("30-60-90 plan", "metrics:standup", 66),
+        ):
+            registry.nav_items.append(
+                registry.NavItem(label, url_name, dashboard_roles, order, group="insights")
             )
-        )
-        registry.nav_items.append(
-            registry.NavItem(
-                "Are we high-performing?", "metrics:health", dashboard_roles, 62, group="insights"
-            )
-        )
-        registry.nav_items.append(
-            registry.NavItem("NPS", "metrics:nps", dashboard_roles, 64, group="insights")
-        )
-        registry.nav_items.append(
-            registry.NavItem(
-                "Enablement", "metrics:enablement", dashboard_roles, 65, group="insights"
-            )
-        )
-        registry.nav_items.append(
-            registry.NavItem(
-                "Business impact", "metrics:impact", dashboard_roles, 61, group="insights"
-            )
-        )
-        registry.nav_items.append(
-            registry.NavItem(
-                "30-60-90 plan", "metrics:standup", dashboard_roles, 66, group="insights"
-            )
-        )
         registry.home_panels.append(leadership_panel)
         # Requests an import writes in bulk send no post_save: their facts are refreshed
         # after the import commits (#21), in bounded batches.

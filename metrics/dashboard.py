@@ -166,30 +166,17 @@ def panel_sla(ctx: Context) -> Panel:
     series = [Series(f"Delivery · {s.label}", [p.value for p in s.points]) for s in delivery.series]
     series.append(Series("Triage · all", [p.value for p in overall["triage_sla"].series[0].points]))
     rows: list[list[Cell]] = []
-    for s in delivery.series:
-        for p in s.points:
-            rows.append(
-                [
-                    (p.label, ""),
-                    (f"Delivery · {s.label}", ""),
-                    (_fmt(p.value), ""),
-                    (p.count, ctx.drill("ttc", bucket=p.start, **{"class": s.key})),
-                    (int(p.extra.get("breached") or 0),
-                     ctx.drill("delivery_breached", bucket=p.start, **{"class": s.key})),
-                ]
-            )  # fmt: skip
-    for s in triage.series:
-        for p in s.points:
-            rows.append(
-                [
-                    (p.label, ""),
-                    (f"Triage · {s.label}", ""),
-                    (_fmt(p.value), ""),
-                    (p.count, ""),
-                    (int(p.extra.get("breached") or 0),
-                     ctx.drill("triage_breached", bucket=p.start, **{"class": s.key})),
-                ]
-            )  # fmt: skip
+    # (clock, its result, where its measured count drills to: delivery's are the launches)
+    for clock, result, measured in (("Delivery", delivery, "ttc"), ("Triage", triage, "")):
+        for s in result.series:
+            for p in s.points:
+                where = {"bucket": p.start, "class": s.key}
+                breached = int(p.extra.get("breached") or 0)
+                rows.append([
+                    (p.label, ""), (f"{clock} · {s.label}", ""), (_fmt(p.value), ""),
+                    (p.count, ctx.drill(measured, **where) if measured else ""),
+                    (breached, ctx.drill(f"{clock.lower()}_breached", **where)),
+                ])  # fmt: skip
     return Panel(
         key="sla",
         title="SLA adherence by class",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db.models import F, OuterRef, Q, Subquery
@@ -45,22 +46,10 @@ def fact_values(request: Any, events: Iterable[Event], *, now: datetime) -> dict
     engine = calendar.engine_for(t.submitted_at, now)
     entered = [(e.to_status, e.at) for e in events]
     complexity = request.complexity
-    triage = read_clock(
-        calendar=engine,
-        timeline=entered,
-        clock=TRIAGE,
-        target=policy.triage_target(complexity),
-        at_risk_ratio=policy.at_risk_ratio,
-        now=now,
-    )
-    delivery = read_clock(
-        calendar=engine,
-        timeline=entered,
-        clock=DELIVERY,
-        target=policy.delivery_target(complexity),
-        at_risk_ratio=policy.at_risk_ratio,
-        now=now,
-    )
+    ratio = policy.at_risk_ratio
+    reading = partial(read_clock, calendar=engine, timeline=entered, at_risk_ratio=ratio, now=now)
+    triage = reading(clock=TRIAGE, target=policy.triage_target(complexity))
+    delivery = reading(clock=DELIVERY, target=policy.delivery_target(complexity))
     triaged = t.triaged_at is not None
     live = t.live_at is not None and t.accepted_at is not None
     service = request.service

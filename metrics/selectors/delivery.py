@@ -105,6 +105,20 @@ def _sla_figure(time_field: str, met: str, kind: str) -> RequestFigure:
     )
 
 
+def _live_share_figure(flag: str, *, drill: str) -> RequestFigure:
+    """The share of the requests that went live with the boolean fact `flag` set, with
+    their count (named like the flag)."""
+    return RequestFigure(
+        time_field="live_at",
+        of=None,
+        value=lambda of: share(Q(**{flag: True})),
+        extras=lambda: {flag: Count(Value(1), filter=Q(**{flag: True}))},
+        drill=drill,
+        kind=RequestDay.Kind.LIVE,
+        rolled=_rolled_share(flag),
+    )
+
+
 REQUEST_FIGURES: dict[str, RequestFigure] = {
     "ttc": RequestFigure(
         time_field="live_at",
@@ -119,24 +133,8 @@ REQUEST_FIGURES: dict[str, RequestFigure] = {
     ),
     "triage_sla": _sla_figure("triaged_at", "triage_met", RequestDay.Kind.TRIAGED),
     "delivery_sla": _sla_figure("live_at", "delivery_met", RequestDay.Kind.LIVE),
-    "template_reuse": RequestFigure(
-        time_field="live_at",
-        of=None,
-        value=lambda of: share(Q(with_template=True)),
-        extras=lambda: {"with_template": Count(Value(1), filter=Q(with_template=True))},
-        drill="without_template",
-        kind=RequestDay.Kind.LIVE,
-        rolled=_rolled_share("with_template"),
-    ),
-    "self_serve_share": RequestFigure(
-        time_field="live_at",
-        of=None,
-        value=lambda of: share(Q(self_serve=True)),
-        extras=lambda: {"self_serve": Count(Value(1), filter=Q(self_serve=True))},
-        drill="self_serve",
-        kind=RequestDay.Kind.LIVE,
-        rolled=_rolled_share("self_serve"),
-    ),
+    "template_reuse": _live_share_figure("with_template", drill="without_template"),
+    "self_serve_share": _live_share_figure("self_serve", drill="self_serve"),
     **{
         key: RequestFigure(
             time_field,
