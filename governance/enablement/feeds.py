@@ -1,9 +1,10 @@
 """The office-hours iCalendar feed and the secret in its subscription address.
 
-Calendar apps cannot send credentials, so the subscription URL carries a token: the user's
-id signed with the deployment's SECRET_KEY (django.core.signing, a salt of its own). It
-opens only this feed, only while the account is active, and shows the sessions plus which
-of them the person booked. Signed in, the same feed is at an address without a token.
+Calendar apps cannot send credentials, so the subscription URL carries a token: the kernel's
+per-person feed token (`mops.core.feedtokens`: the user's id signed with SECRET_KEY under a
+salt of this feed's own). It opens only this feed, only while the account is active, and
+shows the sessions plus which of them the person booked; the person can rotate it, after
+which the old address is unknown. Signed in, the same feed is at an address without a token.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core import signing
 from django.utils import timezone
 
-from mops.core import recurrence
+from mops.accounts.models import User
+from mops.core import feedtokens, recurrence
 from mops.core.calendarfeed import CalendarEvent, ical_calendar
 
 from . import selectors
@@ -25,19 +25,20 @@ FEED_SALT = "enablement.office-hours-feed"
 PAST = timedelta(days=60)
 
 
-def feed_token(user: Any) -> str:
-    return signing.Signer(salt=FEED_SALT).sign(str(user.pk))
+def feed_token(user: User) -> str:
+    return feedtokens.feed_token(user, feed=FEED_SALT)
 
 
-def feed_user(token: str) -> Any | None:
-    """The active user a feed token was issued to, or None (bad, forged or inactive)."""
-    if not token or len(token) > 200:
-        return None
-    try:
-        pk = int(signing.Signer(salt=FEED_SALT).unsign(token))
-    except (signing.BadSignature, ValueError):
-        return None
-    return get_user_model().objects.filter(pk=pk, is_active=True).first()
+def feed_user(token: str) -> User | None:
+    """The active user a feed token was issued to, or None (bad, forged, rotated away or
+    inactive)."""
+    return feedtokens.feed_user(token, feed=FEED_SALT)
+
+
+def office_hours_feed_rotate(*, actor: User) -> str:
+    """Give `actor` a new office-hours feed address (their own); the old one answers 404.
+    Audited: a history row of the kernel's `FeedKey` names who."""
+    return feedtokens.feed_token_rotate(actor=actor, feed=FEED_SALT)
 
 
 def office_hours_feed(user: Any, *, base_url: str = "") -> bytes:

@@ -127,6 +127,7 @@ NOT_ADMIN_OBJECTS: dict[str, str] = {
     "catalog:service_copy": "copy = read a service, POST it as a new one (service-list)",
     "catalog:service_selfserve": "a requester's self-serve completion, not admin configuration",
     "enablement:playbook_feedback": 'a person\'s own "did this help?" (playbook-feedback)',
+    "enablement:office_hours": "a person replacing their own office-hours feed address (a secret)",
     "enablement:course_detail": "enrolling oneself in a course (course-enrol)",
     "enablement:module": "answering a quiz oneself (course-submit)",
     "enablement:session_book": "booking oneself a seat (office-hours-session-book)",

@@ -13,6 +13,7 @@ from django.views import View
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, has_role
+from mops.core.actors import actor_of
 from mops.core.views import call_service
 
 from .. import feeds, selectors
@@ -35,13 +36,14 @@ from ..services import (
 
 class OfficeHoursView(RoleRequiredMixin, View):
     """Upcoming sessions with seats left and the person's bookings; the series for editors;
-    the calendar feed address."""
+    the calendar feed address, which POST replaces (one's own)."""
 
     read_roles = ALL_ROLES
+    write_roles = ALL_ROLES  # rotating one's own feed address
 
     def get(self, request: HttpRequest) -> HttpResponse:
         sessions = list(selectors.sessions_upcoming(request.user)[:60])
-        feed = reverse("enablement:office_hours_feed", args=[feeds.feed_token(request.user)])
+        feed = reverse("enablement:office_hours_feed", args=[feeds.feed_token(actor_of(request))])
         feed_url = request.build_absolute_uri(feed)
         return render(
             request,
@@ -58,6 +60,11 @@ class OfficeHoursView(RoleRequiredMixin, View):
                 "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
             },
         )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        feeds.office_hours_feed_rotate(actor=actor_of(request))
+        messages.success(request, "New feed address issued; the old one no longer works.")
+        return redirect(reverse("enablement:office_hours") + "#feed")
 
 
 class OfficeHoursEditView(RoleRequiredMixin, View):
