@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, READ_EVERYTHING
-from mops.core.views import call_service
+from mops.core.views import ObjectEditView, call_service
 
 from .. import selectors
 from ..forms import CalendarForm, SlaPolicyForm
@@ -118,40 +118,20 @@ class CalendarEditView(RoleRequiredMixin, View):
         )
 
 
-class SlaPolicyEditView(RoleRequiredMixin, View):
+class SlaPolicyEditView(ObjectEditView):
     read_roles = ADMINS
     write_roles = ADMINS
+    model = SlaPolicy
+    form_class = SlaPolicyForm
+    template_name = "catalog/policy_form.html"
+    object_name = "policy"
+    create_service = staticmethod(sla_policy_create)
+    update_service = staticmethod(sla_policy_update)
+    success_message = "SLA policy “{obj.name}” saved."
+    success_url = "catalog:sla_list"
 
-    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        policy = get_object_or_404(SlaPolicy, slug=slug) if slug else None
-        form = SlaPolicyForm(instance=policy)
-        return render(request, "catalog/policy_form.html", {"form": form, "policy": policy})
-
-    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        policy = get_object_or_404(SlaPolicy, slug=slug) if slug else None
-        form = SlaPolicyForm(request.POST, instance=SlaPolicy() if policy is None else None)
-        if form.is_valid():
-            fields = form.service_fields()
-            if policy is None:
-                ok, saved = call_service(
-                    request, sla_policy_create, form=form, actor=request.user, **fields
-                )
-            else:
-                ok, saved = call_service(
-                    request,
-                    sla_policy_update,
-                    form=form,
-                    policy=policy,
-                    actor=request.user,
-                    **fields,
-                )
-            if ok and saved is not None:
-                policy = saved
-                messages.success(request, f"SLA policy “{policy.name}” saved.")
-                return redirect("catalog:sla_list")
-        return render(
-            request, "catalog/policy_form.html", {"form": form, "policy": policy}, status=400
-        )
+    def service_fields(self, obj: Any, form: Any) -> dict[str, Any]:
+        return cast(SlaPolicyForm, form).service_fields()
 
 
 class HolidayPreviewView(RoleRequiredMixin, View):

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import READ_EVERYTHING
-from mops.core.views import call_service
+from mops.core.views import ObjectEditView, call_service
 
 from .. import selectors
 from ..filters import TemplateFilter
@@ -62,62 +63,34 @@ class TemplateDetailView(RoleRequiredMixin, TemplateView):
         return context
 
 
-class TemplateEditView(RoleRequiredMixin, View):
+class TemplateEditView(ObjectEditView):
     """New template (with its version 1) or an edit of the template's own fields."""
 
     read_roles = CATALOG_EDITORS
     write_roles = CATALOG_EDITORS
+    model = Template
+    form_class = TemplateForm
+    template_name = "catalog/template_form.html"
+    object_name = "template"
+    create_service = staticmethod(template_create)
+    update_service = staticmethod(template_update)
+    success_message = "Template “{obj.name}” saved."
 
-    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        template = get_object_or_404(Template, slug=slug) if slug else None
-        return render(
-            request,
-            "catalog/template_form.html",
-            {
-                "form": TemplateForm(instance=template),
-                "version_form": None
-                if template
-                else TemplateVersionForm(initial={"changelog": "First version."}),
-                "template": template,
-            },
-        )
+    def get_extra_forms(self, obj: Template | None, data: Any = None) -> dict[str, Any]:
+        if obj is not None:
+            return {"version_form": None}  # versions are published on their own page
+        if data is None:
+            return {"version_form": TemplateVersionForm(initial={"changelog": "First version."})}
+        return {"version_form": TemplateVersionForm(data)}
 
-    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        template = get_object_or_404(Template, slug=slug) if slug else None
-        form = TemplateForm(request.POST, instance=Template() if template is None else None)
-        version_form = TemplateVersionForm(request.POST) if template is None else None
-        valid = form.is_valid() & (version_form.is_valid() if version_form else True)
-        if valid:
-            fields = {name: form.cleaned_data[name] for name in TemplateForm.Meta.fields}
-            if template is None:
-                assert version_form is not None
-                ok, saved = call_service(
-                    request,
-                    template_create,
-                    form=form,
-                    actor=request.user,
-                    **fields,
-                    **version_form.cleaned_data,
-                )
-            else:
-                ok, saved = call_service(
-                    request,
-                    template_update,
-                    form=form,
-                    template=template,
-                    actor=request.user,
-                    **fields,
-                )
-            if ok and saved is not None:
-                template = saved
-                messages.success(request, f"Template “{template.name}” saved.")
-                return redirect("catalog:template_detail", slug=template.slug)
-        return render(
-            request,
-            "catalog/template_form.html",
-            {"form": form, "version_form": version_form, "template": template},
-            status=400,
-        )
+    def service_fields(self, obj: Any, form: Any) -> dict[str, Any]:
+        return {name: form.cleaned_data[name] for name in TemplateForm.Meta.fields}
+
+    def create_kwargs(self, extra: dict[str, Any]) -> dict[str, Any]:
+        return dict(extra["version_form"].cleaned_data)
+
+    def get_success_url(self, saved: Template) -> str:
+        return reverse("catalog:template_detail", args=[saved.slug])
 
 
 class TemplatePublishView(RoleRequiredMixin, View):

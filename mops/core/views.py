@@ -1,4 +1,4 @@
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any, Protocol, TypeVar
 
@@ -8,15 +8,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView
+from django.views import View
+from django.views.generic import ListView, TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
-from mops.accounts.roles import ADMINS
+from mops.accounts.roles import ADMINS, has_role
 
 from . import registry
+from .actors import actor_of
 from .api import json_error
 from .audit import AUDIT_READERS, audit_entries, audit_models_for, tracked_models
 from .concurrency import StaleVersion
@@ -189,3 +192,112 @@ def _validation_to_page(
                 messages.error(request, text)
             else:
                 messages.error(request, f"{field}: {text}")
+
+
+class ObjectEditView(RoleRequiredMixin, View):
+    """The one create-or-update page over a service pair: GET shows the form (empty, or
+    from the object named by the URL's `lookup` argument), POST validates it and calls
+    `create_service(actor=, **fields)` or `update_service(<object_name>=obj, actor=,
+    **fields)` through `call_service`; on success a message and a redirect, otherwise the
+    form again with 400 — 412 when the service raised `StaleVersion`. With `version_field`,
+    the hidden field holding the version the person read goes to the update service as
+    `expected_version`. A page declares its roles and these attributes and overrides only
+    what differs (`get_initial`, `service_fields`, `create_kwargs`, `get_extra_forms`)."""
+
+    model: type[Any]
+    form_class: type[forms.BaseForm]
+    template_name: str
+    object_name: str  # the object's name in the template context and the update service
+    create_service: Callable[..., Any]  # assign as staticmethod(fn)
+    update_service: Callable[..., Any]
+    lookup = "slug"
+    version_field: str | None = None
+    success_message = ""  # str.format()-ed with obj=<the saved object>; "": none
+    success_url: str | None = None  # a URL name; None: the saved object's own address
+
+    def get_object(self) -> Any | None:
+        value = self.kwargs.get(self.lookup)
+        return get_object_or_404(self.model, **{self.lookup: value}) if value else None
+
+    def get_initial(self, obj: Any | None) -> dict[str, Any]:
+        return {}
+
+    def get_form(self, obj: Any | None, data: Any = None) -> forms.BaseForm:
+        """Bound to the POST, or unbound from the object (a model form's instance) or
+        `get_initial`; a posted model form always builds a new instance: the service saves."""
+        if data is not None:
+            return self.form_class(data)
+        if issubclass(self.form_class, forms.BaseModelForm):
+            return self.form_class(instance=obj, initial=self.get_initial(obj))
+        return self.form_class(initial=self.get_initial(obj))
+
+    def get_extra_forms(self, obj: Any | None, data: Any = None) -> dict[str, Any]:
+        """More forms by context name, validated with the main one (None: not shown)."""
+        return {}
+
+    def service_fields(self, obj: Any | None, form: Any) -> dict[str, Any]:
+        """The service's keyword arguments from the valid form (the version field apart).
+        Called inside `call_service`: a ValidationError raised here lands on the form."""
+        return {k: v for k, v in form.cleaned_data.items() if k != self.version_field}
+
+    def create_kwargs(self, extra: dict[str, Any]) -> dict[str, Any]:
+        """What only the create service takes besides the form's fields (`extra`: the
+        valid extra forms)."""
+        return {}
+
+    def save(self, obj: Any | None, form: Any, extra: dict[str, Any]) -> Any:
+        fields = self.service_fields(obj, form)
+        actor = actor_of(self.request)
+        if obj is None:
+            return self.create_service(actor=actor, **self.create_kwargs(extra), **fields)
+        if self.version_field:
+            fields["expected_version"] = form.cleaned_data.get(self.version_field)
+        return self.update_service(**{self.object_name: obj}, actor=actor, **fields)
+
+    def get_success_url(self, saved: Any) -> str:
+        return reverse(self.success_url) if self.success_url else saved.get_absolute_url()
+
+    def render_page(
+        self, obj: Any | None, form: forms.BaseForm, extra: dict[str, Any], status: int = 200
+    ) -> HttpResponse:
+        context = {"form": form, **extra, self.object_name: obj}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        return self.render_page(obj, self.get_form(obj), self.get_extra_forms(obj))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        form = self.get_form(obj, request.POST)
+        extra = self.get_extra_forms(obj, request.POST)
+        valid = [f.is_valid() for f in (form, *extra.values()) if f is not None]  # all errors
+        if all(valid):
+            ok, saved = call_service(request, self.save, obj, form, extra, form=form)
+            if ok:
+                if self.success_message:
+                    messages.success(request, self.success_message.format(obj=saved))
+                return redirect(self.get_success_url(saved))
+        status = 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
+        return self.render_page(obj, form, extra, status=status)
+
+
+class ObjectListView(RoleRequiredMixin, ListView):  # any model
+    """The one filtered list page: `filterset_class` (the FilterSet the API uses too) over
+    the selector's queryset, 50 a page; the template gets `filter` and `can_edit` (the
+    person has one of `edit_roles`, for the New button)."""
+
+    filterset_class: Any
+    selector: Callable[[], Any]  # assign as staticmethod(fn): the page's base queryset
+    edit_roles: Iterable[str] = ADMINS
+    paginate_by = 50
+
+    def get_queryset(self) -> Any:
+        self.filterset = self.filterset_class(self.request.GET, queryset=self.selector())
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_edit"] = has_role(self.request.user, self.edit_roles)
+        return context

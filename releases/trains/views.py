@@ -7,18 +7,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
-from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import MOPS_STAFF, READ_EVERYTHING, has_role, user_roles
 from mops.core.actors import actor_of
-from mops.core.views import call_service
+from mops.core.views import ObjectEditView, ObjectListView, call_service
 from releases.boarding import selectors as boarding_selectors
 from releases.boarding import services as boarding_services
 from releases.boarding.models import Boarding
@@ -97,20 +96,12 @@ class CalendarView(RoleRequiredMixin, View):
 # --- trains -----------------------------------------------------------------------------------
 
 
-class TrainListView(RoleRequiredMixin, ListView):
+class TrainListView(ObjectListView):
     template_name = "releases/train_list.html"
     read_roles = MOPS_STAFF | READ_EVERYTHING
-    paginate_by = 50
-
-    def get_queryset(self) -> QuerySet[Train]:
-        self.filterset = TrainFilter(self.request.GET, queryset=trains_selectors.trains())
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["can_edit"] = has_role(self.request.user, TRAIN_EDITORS)
-        return context
+    filterset_class = TrainFilter
+    selector = staticmethod(trains_selectors.trains)
+    edit_roles = TRAIN_EDITORS
 
 
 class TrainDetailView(RoleRequiredMixin, View):
@@ -135,58 +126,31 @@ class TrainDetailView(RoleRequiredMixin, View):
         )
 
 
-def _train_fields(data: dict[str, Any]) -> dict[str, Any]:
-    fields = {k: v for k, v in data.items() if k != "version"}
-    fields["channels"] = list(fields.get("channels") or [])
-    return fields
-
-
-class TrainFormView(RoleRequiredMixin, View):
+class TrainFormView(ObjectEditView):
     read_roles = TRAIN_EDITORS
     write_roles = TRAIN_EDITORS
+    model = Train
+    form_class = TrainForm
+    template_name = "releases/train_form.html"
+    object_name = "train"
+    create_service = staticmethod(trains_services.train_create)
+    update_service = staticmethod(trains_services.train_update)
+    version_field = "version"
+    success_message = "Saved {obj.name}."
 
-    def _train(self, slug: str | None) -> Train | None:
-        return get_object_or_404(Train, slug=slug) if slug else None
+    def get_initial(self, obj: Train | None) -> dict[str, Any]:
+        if obj is None:
+            return {"first_date": timezone.localdate()}
+        initial = {f: getattr(obj, f) for f in trains_services.TRAIN_FIELDS if f != "owner"}
+        return {**initial, "version": obj.version}
 
-    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        train = self._train(slug)
-        initial: dict[str, Any] = {"first_date": timezone.localdate()}
-        if train is not None:
-            initial = {f: getattr(train, f) for f in trains_services.TRAIN_FIELDS if f != "owner"}
-            initial["version"] = train.version
-        form = TrainForm(initial=initial)
-        return render(request, "releases/train_form.html", {"form": form, "train": train})
+    def service_fields(self, obj: Any, form: Any) -> dict[str, Any]:
+        fields = super().service_fields(obj, form)
+        fields["channels"] = list(fields.get("channels") or [])
+        return fields
 
-    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        train = self._train(slug)
-        form = TrainForm(request.POST)
-        if form.is_valid():
-            fields = _train_fields(form.cleaned_data)
-            if train is None:
-                ok, saved = call_service(
-                    request,
-                    trains_services.train_create,
-                    form=form,
-                    actor=request.user,
-                    owner=request.user,
-                    **fields,
-                )
-            else:
-                ok, saved = call_service(
-                    request,
-                    trains_services.train_update,
-                    form=form,
-                    train=train,
-                    actor=request.user,
-                    expected_version=form.cleaned_data.get("version"),
-                    **fields,
-                )
-            if ok and saved is not None:
-                messages.success(request, f"Saved {saved.name}.")
-                return redirect(saved.get_absolute_url())
-        return render(
-            request, "releases/train_form.html", {"form": form, "train": train}, status=400
-        )
+    def create_kwargs(self, extra: dict[str, Any]) -> dict[str, Any]:
+        return {"owner": actor_of(self.request)}
 
 
 # --- departures -------------------------------------------------------------------------------
@@ -322,103 +286,76 @@ class DepartureDetailView(RoleRequiredMixin, View):
 # --- freezes ----------------------------------------------------------------------------------
 
 
-class FreezeListView(RoleRequiredMixin, ListView):
+class FreezeListView(ObjectListView):
     template_name = "releases/freeze_list.html"
     read_roles = READ_EVERYTHING
-    paginate_by = 50
-
-    def get_queryset(self) -> QuerySet[Freeze]:
-        self.filterset = FreezeFilter(self.request.GET, queryset=trains_selectors.freezes())
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["can_edit"] = has_role(self.request.user, FREEZE_EDITORS)
-        return context
+    filterset_class = FreezeFilter
+    selector = staticmethod(trains_selectors.freezes)
+    edit_roles = FREEZE_EDITORS
 
 
-def _freeze_fields(data: dict[str, Any]) -> dict[str, Any]:
-    tz = schedule.zone(data.get("time_zone") or "UTC")
-    fields = {
-        key: data.get(key)
-        for key in ("name", "reason", "kind", "time_zone", "rrule", "first_date", "start_time")
-    }
-    fields["reason"] = fields["reason"] or ""
-    fields["rrule"] = fields["rrule"] or ""
-    fields["channels"] = list(data.get("channels") or [])
-    fields["duration_minutes"] = data.get("duration_minutes")
-    fields["active"] = bool(data.get("active"))
-    starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
-    fields["starts_at"] = datetime.combine(starts_on, time(0), tzinfo=tz) if starts_on else None
-    fields["ends_at"] = (
-        datetime.combine(ends_on + timedelta(days=1), time(0), tzinfo=tz) if ends_on else None
-    )
-    if fields["kind"] == Freeze.Kind.ONE_OFF:
-        fields.update(rrule="", first_date=None, start_time=None, duration_minutes=None)
-    else:
-        fields.update(starts_at=None, ends_at=None)
-    return fields
-
-
-class FreezeFormView(RoleRequiredMixin, View):
+class FreezeFormView(ObjectEditView):
     read_roles = FREEZE_EDITORS
     write_roles = FREEZE_EDITORS
+    model = Freeze
+    form_class = FreezeForm
+    template_name = "releases/freeze_form.html"
+    object_name = "freeze"
+    create_service = staticmethod(trains_services.freeze_create)
+    update_service = staticmethod(trains_services.freeze_update)
+    lookup = "pk"
+    version_field = "version"
+    success_message = "Freeze saved."
+    success_url = "releases:freeze_list"
 
-    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        freeze = get_object_or_404(Freeze, pk=pk) if pk else None
-        initial: dict[str, Any] = {}
-        if freeze is not None:
-            tz = schedule.zone(freeze.time_zone)
-            initial = {f: getattr(freeze, f) for f in trains_services.FREEZE_FIELDS}
-            initial["version"] = freeze.version
-            if freeze.starts_at:
-                initial["starts_on"] = freeze.starts_at.astimezone(tz).date()
-            if freeze.ends_at:
-                initial["ends_on"] = (freeze.ends_at.astimezone(tz) - timedelta(seconds=1)).date()
-        return render(
-            request,
-            "releases/freeze_form.html",
-            {"form": FreezeForm(initial=initial), "freeze": freeze},
+    def get_initial(self, obj: Freeze | None) -> dict[str, Any]:
+        if obj is None:
+            return {}
+        tz = schedule.zone(obj.time_zone)
+        initial = {f: getattr(obj, f) for f in trains_services.FREEZE_FIELDS}
+        initial["version"] = obj.version
+        if obj.starts_at:
+            initial["starts_on"] = obj.starts_at.astimezone(tz).date()
+        if obj.ends_at:
+            initial["ends_on"] = (obj.ends_at.astimezone(tz) - timedelta(seconds=1)).date()
+        return initial
+
+    def service_fields(self, obj: Any, form: Any) -> dict[str, Any]:
+        """The form's dates as the freeze's instants; a rule, zone or time that cannot be
+        used is the form's error on its field."""
+        data = form.cleaned_data
+        try:
+            tz = schedule.zone(data.get("time_zone") or "UTC")
+        except schedule.ScheduleError as exc:
+            field = exc.field if exc.field in form.fields else NON_FIELD_ERRORS
+            raise ValidationError({field: exc.message}) from exc
+        fields = {
+            key: data.get(key)
+            for key in ("name", "reason", "kind", "time_zone", "rrule", "first_date", "start_time")
+        }
+        fields["reason"] = fields["reason"] or ""
+        fields["rrule"] = fields["rrule"] or ""
+        fields["channels"] = list(data.get("channels") or [])
+        fields["duration_minutes"] = data.get("duration_minutes")
+        fields["active"] = bool(data.get("active"))
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        fields["starts_at"] = datetime.combine(starts_on, time(0), tzinfo=tz) if starts_on else None
+        fields["ends_at"] = (
+            datetime.combine(ends_on + timedelta(days=1), time(0), tzinfo=tz) if ends_on else None
         )
+        if fields["kind"] == Freeze.Kind.ONE_OFF:
+            fields.update(rrule="", first_date=None, start_time=None, duration_minutes=None)
+        else:
+            fields.update(starts_at=None, ends_at=None)
+        return fields
 
-    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        freeze = get_object_or_404(Freeze, pk=pk) if pk else None
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        freeze = self.get_object()
         if freeze is not None and request.POST.get("action") == "delete":
             trains_services.freeze_delete(freeze=freeze, actor=actor_of(request))
             messages.success(request, "Freeze deleted.")
             return redirect("releases:freeze_list")
-        form = FreezeForm(request.POST)
-        if form.is_valid():
-            try:
-                fields = _freeze_fields(form.cleaned_data)
-            except schedule.ScheduleError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                if freeze is None:
-                    ok, _ = call_service(
-                        request,
-                        trains_services.freeze_create,
-                        form=form,
-                        actor=request.user,
-                        **fields,
-                    )
-                else:
-                    ok, _ = call_service(
-                        request,
-                        trains_services.freeze_update,
-                        form=form,
-                        freeze=freeze,
-                        actor=request.user,
-                        expected_version=form.cleaned_data.get("version"),
-                        **fields,
-                    )
-                if ok:
-                    messages.success(request, "Freeze saved.")
-                    return redirect("releases:freeze_list")
-        return render(
-            request, "releases/freeze_form.html", {"form": form, "freeze": freeze}, status=400
-        )
+        return super().post(request, *args, **kwargs)
 
 
 # --- iCalendar feeds --------------------------------------------------------------------------
