@@ -6,16 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
-from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import has_role, user_roles
 from mops.core.actors import actor_of
-from mops.core.views import call_service
+from mops.core.views import ObjectEditView, ObjectListView, call_service
 from releases import work
 from releases.common import EXPERIMENT_EDITORS, EXPERIMENT_READERS
 from releases.experiments import selectors
@@ -28,22 +26,14 @@ from releases.trains.models import Departure
 # --- experiments ------------------------------------------------------------------------------
 
 
-class ExperimentListView(RoleRequiredMixin, ListView):
+class ExperimentListView(ObjectListView):
     """The experiment register with its filters (the metrics dashboard links here)."""
 
     template_name = "releases/experiment_list.html"
     read_roles = EXPERIMENT_READERS
-    paginate_by = 50
-
-    def get_queryset(self) -> QuerySet[Experiment]:
-        self.filterset = ExperimentFilter(self.request.GET, queryset=selectors.experiments())
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["can_edit"] = has_role(self.request.user, EXPERIMENT_EDITORS)
-        return context
+    filterset_class = ExperimentFilter
+    selector = staticmethod(selectors.experiments)
+    edit_roles = EXPERIMENT_EDITORS
 
 
 def _experiment_work(experiment: Experiment) -> tuple[str, str]:
@@ -107,71 +97,48 @@ class ExperimentDetailView(RoleRequiredMixin, View):
         return redirect(done.get_absolute_url())
 
 
-class ExperimentFormView(RoleRequiredMixin, View):
+class ExperimentFormView(ObjectEditView):
     """Register an experiment, or edit one (only what its status still lets change)."""
 
     read_roles = EXPERIMENT_EDITORS
     write_roles = EXPERIMENT_EDITORS
+    form_class = ExperimentForm
+    template_name = "releases/experiment_form.html"
+    object_name = "experiment"
+    create_service = staticmethod(experiments_services.experiment_create)
+    update_service = staticmethod(experiments_services.experiment_update)
+    lookup = "pk"
+    version_field = "version"
+    success_message = "Saved {obj.name}."
 
-    def _experiment(self, pk: int | None) -> Experiment | None:
+    def get_object(self) -> Experiment | None:
+        pk = self.kwargs.get("pk")
         return get_object_or_404(selectors.experiments(), pk=pk) if pk else None
 
-    def _form(self, experiment: Experiment | None, data: Any = None) -> ExperimentForm:
+    def get_form(self, obj: Experiment | None, data: Any = None) -> ExperimentForm:
         initial: dict[str, Any] = {}
-        if experiment is not None:
+        if obj is not None:
             initial = {
-                f: getattr(experiment, f)
+                f: getattr(obj, f)
                 for f in experiments_services.EXPERIMENT_FIELDS
                 if f not in ("owner", "team", "request", "departure")
             }
             initial.update(
-                owner=experiment.owner.username,
-                team=experiment.team.slug,
-                request=experiment.request_id,
-                departure=experiment.departure_id,
-                version=experiment.version,
+                owner=obj.owner.username,
+                team=obj.team.slug,
+                request=obj.request_id,
+                departure=obj.departure_id,
+                version=obj.version,
             )
         form = ExperimentForm(data, initial=initial)
-        if experiment is not None:
-            form.keep_only(experiments_services.experiment_editable_fields(experiment))
+        if obj is not None:
+            form.keep_only(experiments_services.experiment_editable_fields(obj))
         return form
 
-    def _render(
-        self, request: HttpRequest, form: ExperimentForm, experiment: Experiment | None, code: int
-    ) -> HttpResponse:
-        return render(
-            request,
-            "releases/experiment_form.html",
-            {"form": form, "experiment": experiment},
-            status=code,
-        )
-
-    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        experiment = self._experiment(pk)
-        return self._render(request, self._form(experiment), experiment, 200)
-
-    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        experiment = self._experiment(pk)
-        form = self._form(experiment, request.POST)
-        if form.is_valid():
-            fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-
-            def save() -> Experiment:
-                self._resolve_links(request, fields, editing=experiment is not None)
-                if experiment is None:
-                    return experiments_services.experiment_create(actor=actor_of(request), **fields)
-                return experiments_services.experiment_update(
-                    experiment=experiment,
-                    actor=actor_of(request),
-                    expected_version=form.cleaned_data.get("version"),
-                    **fields,
-                )
-
-            ok, saved = call_service(request, save, form=form)
-            if ok and saved is not None:
-                messages.success(request, f"Saved {saved.name}.")
-                return redirect(saved.get_absolute_url())
-        return self._render(request, form, experiment, 400)
+    def service_fields(self, obj: Experiment | None, form: Any) -> dict[str, Any]:
+        fields = super().service_fields(obj, form)
+        self._resolve_links(self.request, fields, editing=obj is not None)
+        return fields
 
     @staticmethod
     def _resolve_links(request: HttpRequest, fields: dict[str, Any], *, editing: bool) -> None:

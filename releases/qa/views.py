@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
-from django.views.generic import ListView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, READ_EVERYTHING, has_role
 from mops.core.actors import actor_of
 from mops.core.uploads import attachment_response
-from mops.core.views import call_service, flash_form_errors
+from mops.core.views import ObjectEditView, ObjectListView, call_service, flash_form_errors
 from releases import work
 from releases.boarding import services as boarding_services
 from releases.boarding.views import visible_request
@@ -142,44 +138,27 @@ class EvidenceDownloadView(RoleRequiredMixin, View):
 # --- checklist templates ----------------------------------------------------------------------
 
 
-class TemplateListView(RoleRequiredMixin, ListView):
+class TemplateListView(ObjectListView):
     template_name = "releases/template_list.html"
     read_roles = MOPS_STAFF | READ_EVERYTHING
-    paginate_by = 50
-
-    def get_queryset(self) -> QuerySet[ChecklistTemplate]:
-        self.filterset = ChecklistTemplateFilter(
-            self.request.GET, queryset=selectors.checklist_templates()
-        )
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["can_edit"] = has_role(self.request.user, TEMPLATE_EDITORS)
-        return context
+    filterset_class = ChecklistTemplateFilter
+    selector = staticmethod(selectors.checklist_templates)
+    edit_roles = TEMPLATE_EDITORS
 
 
-class TemplateCreateView(RoleRequiredMixin, View):
+class TemplateCreateView(ObjectEditView):
     read_roles = TEMPLATE_EDITORS
     write_roles = TEMPLATE_EDITORS
+    form_class = ChecklistTemplateForm
+    template_name = "releases/template_form.html"
+    object_name = "template"
+    create_service = staticmethod(qa_services.checklist_template_create)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "releases/template_form.html", {"form": ChecklistTemplateForm()})
+    def get_object(self) -> None:
+        return None  # a new checklist only: its items change by publishing a version
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = ChecklistTemplateForm(request.POST)
-        if form.is_valid():
-            ok, template = call_service(
-                request,
-                qa_services.checklist_template_create,
-                form=form,
-                actor=request.user,
-                **form.cleaned_data,
-            )
-            if ok and template is not None:
-                return redirect(reverse("releases:template_detail", args=[template.slug]))
-        return render(request, "releases/template_form.html", {"form": form}, status=400)
+    def get_success_url(self, saved: ChecklistTemplate) -> str:
+        return reverse("releases:template_detail", args=[saved.slug])
 
 
 class TemplateDetailView(RoleRequiredMixin, View):
