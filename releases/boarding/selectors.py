@@ -62,19 +62,11 @@ def bookable_departures(
     )
 
 
-def boarding_for_request(request: Any) -> Boarding | None:
+def current_boarding(*, request: Any = None, rfc: Any = None) -> Boarding | None:
+    """The work item's (`request=` or `rfc=`) latest boarding that was not taken off."""
+    item = {"request": request} if request is not None else {"rfc": rfc}
     return (
-        Boarding.objects.filter(request=request)
-        .exclude(status=BoardingStatus.REMOVED)
-        .select_related("departure__train")
-        .order_by("-boarded_at")
-        .first()
-    )
-
-
-def boarding_for_rfc(rfc: Any) -> Boarding | None:
-    return (
-        Boarding.objects.filter(rfc=rfc)
+        Boarding.objects.filter(**item)
         .exclude(status=BoardingStatus.REMOVED)
         .select_related("departure__train")
         .order_by("-boarded_at")

@@ -93,6 +93,30 @@ def _verdict_rows(
     }
 
 
+def _board_context(
+    http: HttpRequest,
+    checklist: boarding_services.BoardingCheck,
+    *,
+    request: Any = None,
+    rfc: Any = None,
+) -> dict[str, Any]:
+    """What a boarding page shows of its work item (`request=` or `rfc=`): its label and
+    channels, the departures' verdicts (`_verdict_rows`) and its current boarding."""
+    if request is not None:
+        label, channels = work.request_label(request), work.request_channels(request)
+    else:
+        label, channels = work.rfc_label(rfc), work.rfc_channels(rfc)
+    verdicts = _verdict_rows(
+        actor=actor_of(http), checklist=checklist, now=timezone.now(), request=request, rfc=rfc
+    )
+    return {
+        "label": label,
+        "channels": [Channel(c).label for c in channels if c in Channel.values],
+        **verdicts,
+        "boarding": boarding_selectors.current_boarding(request=request, rfc=rfc),
+    }
+
+
 def visible_request(request: HttpRequest, pk: int) -> Any:
     found = work.requests_visible_to(request.user).filter(pk=pk).first()
     if found is None:
@@ -141,21 +165,15 @@ class RequestBoardView(_BoardPage):
         return visible_request(request, pk)
 
     def item_context(self, request: HttpRequest, item: Any) -> dict[str, Any]:
-        channels = work.request_channels(item)
         checklist = boarding_services.preflight_verdict(item)
-        verdicts = _verdict_rows(
-            actor=actor_of(request), checklist=checklist, now=timezone.now(), request=item
-        )
-        boarding = boarding_selectors.boarding_for_request(item)
+        context = _board_context(request, checklist, request=item)
+        in_qa = work.request_is_in_qa(item)
         return {
+            **context,
             "work_request": item,
-            "label": work.request_label(item),
-            "channels": [Channel(c).label for c in channels if c in Channel.values],
-            **verdicts,
             "checklist": checklist,
-            "boarding": boarding,
-            "in_qa": work.request_is_in_qa(item),
-            "can_board": work.request_is_in_qa(item) and boarding is None,
+            "in_qa": in_qa,
+            "can_board": in_qa and context["boarding"] is None,
         }
 
     def board(self, request: HttpRequest, form: BoardForm, pk: int, item: Any) -> HttpResponse:
@@ -210,22 +228,16 @@ class RfcBoardView(_BoardPage):
         return _visible_rfc(request, pk)
 
     def item_context(self, request: HttpRequest, item: Any) -> dict[str, Any]:
-        channels = work.rfc_channels(item)
         checklist = boarding_services.BoardingCheck(
             "checklist", True, "RFCs carry their own approvals."
         )
-        verdicts = _verdict_rows(
-            actor=actor_of(request), checklist=checklist, now=timezone.now(), rfc=item
-        )
-        boarding = boarding_selectors.boarding_for_rfc(item)
+        context = _board_context(request, checklist, rfc=item)
+        schedulable = work.rfc_is_schedulable(item)
         return {
+            **context,
             "rfc": item,
-            "label": work.rfc_label(item),
-            "channels": [Channel(c).label for c in channels if c in Channel.values],
-            **verdicts,
-            "boarding": boarding,
-            "schedulable": work.rfc_is_schedulable(item),
-            "can_board": work.rfc_is_schedulable(item) and boarding is None,
+            "schedulable": schedulable,
+            "can_board": schedulable and context["boarding"] is None,
         }
 
     def board(self, request: HttpRequest, form: BoardForm, pk: int, item: Any) -> HttpResponse:
@@ -281,7 +293,7 @@ def request_next_steps(work_request: Any, user: Any) -> list[dict[str, Any]]:
         )
     if status == work.IN_QA:
         panels.append(_board_panel(work_request, user, reads_departures))
-    boarding = boarding_selectors.boarding_for_request(work_request)
+    boarding = boarding_selectors.current_boarding(request=work_request)
     if status == work.SCHEDULED and boarding is not None:
         departure = boarding.departure
         panels.append(
