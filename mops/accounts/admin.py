@@ -11,12 +11,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
-from django.db.models import QuerySet
-from django.forms import ModelForm
-from django.http import HttpRequest
 
-from mops.core.actors import actor_of
-from mops.core.admin import HistoryAdmin, ReadOnlyAdmin
+from mops.core.admin import ReadOnlyAdmin, ServiceAdmin
 
 from .models import ApiToken, IdpGroup, IdpGroupMapping, Team, User
 from .sso import MAPPING_FIELDS, idp_mapping_delete, idp_mapping_save
@@ -41,30 +37,21 @@ class ApiTokenAdmin(ReadOnlyAdmin):
 
 
 @admin.register(IdpGroupMapping)
-class IdpGroupMappingAdmin(HistoryAdmin):
+class IdpGroupMappingAdmin(ServiceAdmin):
     """IdP group -> mops role and team (read at every SSO log-in and SCIM group change)."""
 
     list_display = ["group", "provider", "role", "team"]
     list_filter = ["role", "team", "provider"]
     search_fields = ["group"]
+    service_fields = MAPPING_FIELDS
 
-    def save_model(
-        self, request: HttpRequest, obj: IdpGroupMapping, form: ModelForm, change: bool
-    ) -> None:
-        data: dict[str, Any] = {
-            f: form.cleaned_data[f] for f in MAPPING_FIELDS if f in form.cleaned_data
-        }
-        saved = idp_mapping_save(
-            actor=actor_of(request), data=data, mapping=obj if change else None
-        )
-        obj.pk = saved.pk
+    def service_save(
+        self, *, actor: User, obj: IdpGroupMapping, data: dict[str, Any], change: bool
+    ) -> IdpGroupMapping:
+        return idp_mapping_save(actor=actor, data=data, mapping=obj if change else None)
 
-    def delete_model(self, request: HttpRequest, obj: IdpGroupMapping) -> None:
-        idp_mapping_delete(actor=actor_of(request), mapping=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[IdpGroupMapping]) -> None:
-        for mapping in queryset:
-            idp_mapping_delete(actor=actor_of(request), mapping=mapping)
+    def service_delete(self, *, actor: User, obj: IdpGroupMapping) -> None:
+        idp_mapping_delete(actor=actor, mapping=obj)
 
 
 @admin.register(IdpGroup)

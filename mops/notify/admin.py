@@ -5,37 +5,28 @@
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.forms import ModelForm
-from django.http import HttpRequest
 
-from mops.core.actors import actor_of
-from mops.core.admin import HistoryAdmin, ReadOnlyAdmin
+from mops.accounts.models import User
+from mops.core.admin import ReadOnlyAdmin, ServiceAdmin
 
 from .models import Channel, Notification, OutboxMessage
 from .services import CHANNEL_FIELDS, channel_create, channel_delete, channel_update
 
 
 @admin.register(Channel)
-class ChannelAdmin(HistoryAdmin):
+class ChannelAdmin(ServiceAdmin):
     list_display = ["name", "kind", "target", "enabled"]
+    service_fields = CHANNEL_FIELDS
 
-    def save_model(self, request: HttpRequest, obj: Channel, form: ModelForm, change: bool) -> None:
-        data: dict[str, Any] = {
-            f: form.cleaned_data[f] for f in CHANNEL_FIELDS if f in form.cleaned_data
-        }
+    def service_save(
+        self, *, actor: User, obj: Channel, data: dict[str, Any], change: bool
+    ) -> Channel:
         if change:
-            saved = channel_update(actor=actor_of(request), channel=obj, data=data)
-        else:
-            saved = channel_create(actor=actor_of(request), data=data)
-        obj.pk = saved.pk
+            return channel_update(actor=actor, channel=obj, data=data)
+        return channel_create(actor=actor, data=data)
 
-    def delete_model(self, request: HttpRequest, obj: Channel) -> None:
-        channel_delete(actor=actor_of(request), channel=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Channel]) -> None:
-        for channel in queryset:
-            channel_delete(actor=actor_of(request), channel=channel)
+    def service_delete(self, *, actor: User, obj: Channel) -> None:
+        channel_delete(actor=actor, channel=obj)
 
 
 @admin.register(OutboxMessage)
