@@ -199,6 +199,7 @@ LEADERSHIP_WRITES: dict[tuple[str, str], str] = {
     ("/requests/views/", "post"): "their own saved views",
     ("/requests/<pk>/watch/", "post"): "watching: their own notifications",
     ("/releases/", "post"): "rotating their own calendar feed token",
+    ("/enablement/office-hours/", "post"): "replacing their own office-hours feed address",
     ("/metrics/nps/<token>/", "post"): "their own survey answer",
     ("/api/v1/metrics/impact/reviews/<month>/acknowledge/", "post"): (
         "their own sign-off of the monthly impact review (audited)"
