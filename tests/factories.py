@@ -106,6 +106,28 @@ class TemplateVersionFactory(factory.django.DjangoModelFactory):
     content = "Weekly e-mail."
 
 
+# A service form with a conditional question: audience size only when the channel is e-mail
+# (the catalog and intake fixtures' service).
+CONDITIONAL_DEFINITION = [
+    {
+        "key": "channel",
+        "label": "Channel",
+        "type": "choice",
+        "required": True,
+        "choices": ["E-mail", "Paid social"],
+    },
+    {
+        "key": "audience_size",
+        "label": "Audience size",
+        "type": "number",
+        "required": True,
+        "min": 1,
+        "condition": {"field": "channel", "op": "eq", "value": "E-mail"},
+    },
+    {"key": "notes", "label": "Notes", "type": "long_text"},
+]
+
+
 class ServiceFactory(factory.django.DjangoModelFactory):
     """A draft service row (tests of behaviour publish through `catalog.services`)."""
 

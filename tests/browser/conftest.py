@@ -8,6 +8,8 @@ import shutil
 
 import pytest
 
+from tests.factories import CONDITIONAL_DEFINITION
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -22,25 +24,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-PASSWORD = "pw-for-tests-123"
-# A service form with a conditional question: audience size only when the channel is e-mail.
-CONDITIONAL_FIELDS = [
-    {
-        "key": "channel",
-        "label": "Channel",
-        "type": "choice",
-        "required": True,
-        "choices": ["E-mail", "Paid social"],
-    },
-    {
-        "key": "audience_size",
-        "label": "Audience size",
-        "type": "number",
-        "required": True,
-        "min": 1,
-        "condition": {"field": "channel", "op": "eq", "value": "E-mail"},
-    },
-]  # tests.factories.UserFactory's password
+PASSWORD = "pw-for-tests-123"  # tests.factories.UserFactory's password
+# The service form with a conditional question (audience size only for e-mail), without notes.
+CONDITIONAL_FIELDS = CONDITIONAL_DEFINITION[:2]
 
 
 def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]

@@ -9,25 +9,9 @@ from catalog.services import (
     service_publish,
     template_create,
 )
+from tests.factories import CONDITIONAL_DEFINITION
 
-DEFINITION = [
-    {
-        "key": "channel",
-        "label": "Channel",
-        "type": "choice",
-        "required": True,
-        "choices": ["E-mail", "Paid social"],
-    },
-    {
-        "key": "audience_size",
-        "label": "Audience size",
-        "type": "number",
-        "required": True,
-        "min": 1,
-        "condition": {"field": "channel", "op": "eq", "value": "E-mail"},
-    },
-    {"key": "notes", "label": "Notes", "type": "long_text"},
-]
+DEFINITION = CONDITIONAL_DEFINITION
 
 
 @pytest.fixture

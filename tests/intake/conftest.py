@@ -8,28 +8,10 @@ import pytest
 
 from catalog.services import service_create, service_publish
 from intake import services
+from tests.factories import CONDITIONAL_DEFINITION
 
 NY = ZoneInfo("America/New_York")
 MON_FRI_9_17 = {str(d): [["09:00", "17:00"]] for d in range(5)}
-
-DEFINITION = [
-    {
-        "key": "channel",
-        "label": "Channel",
-        "type": "choice",
-        "required": True,
-        "choices": ["E-mail", "Paid social"],
-    },
-    {
-        "key": "audience_size",
-        "label": "Audience size",
-        "type": "number",
-        "required": True,
-        "min": 1,
-        "condition": {"field": "channel", "op": "eq", "value": "E-mail"},
-    },
-    {"key": "notes", "label": "Notes", "type": "long_text"},
-]
 
 
 def ny(*args: int) -> datetime:
@@ -47,7 +29,7 @@ def service(users, policy):
         change_type="new_campaign",
         default_complexity="standard",
         sla_policy=policy,
-        input_definition=DEFINITION,
+        input_definition=CONDITIONAL_DEFINITION,
     )
     return service_publish(service=service, actor=users["admin"])
 
