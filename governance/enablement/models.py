@@ -20,6 +20,7 @@ from catalog.models import validate_time_zone
 from mops.core import recurrence
 from mops.core.models import TimeStampedModel
 from mops.core.timezones import default_time_zone
+from mops.core.versioned import VersionedModel
 
 # Weighted as search ranks them: a word in the title (A) outranks one in the body (B).
 PLAYBOOK_VECTOR = SearchVector("title", weight="A", config="english") + SearchVector(
@@ -40,7 +41,7 @@ class Category(models.Model):
         return self.name
 
 
-class Playbook(TimeStampedModel):
+class Playbook(TimeStampedModel, VersionedModel):
     """A how-to for marketers; every save is a version (history), any version restorable."""
 
     slug = models.SlugField(max_length=100, unique=True)
@@ -60,7 +61,6 @@ class Playbook(TimeStampedModel):
         related_name="playbooks",
         help_text="Shown on these services.",
     )
-    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords(m2m_fields=[services])
 
     class Meta:
@@ -253,7 +253,7 @@ def validate_rrule(value: str) -> None:
         raise ValidationError(exc.message) from None
 
 
-class OfficeHours(TimeStampedModel):
+class OfficeHours(TimeStampedModel, VersionedModel):
     """A recurring office-hours series: a topic, a host, an RFC 5545 rule in local wall time
     (every Wednesday 15:00 Europe/Berlin) and the seats of each session. Its concrete
     sessions are `OfficeHoursSession` rows, scheduled ahead by `office_hours_sync`."""
@@ -283,7 +283,6 @@ class OfficeHours(TimeStampedModel):
     )
     location = models.CharField(max_length=300, blank=True, help_text="Room or video link.")
     active = models.BooleanField(default=True)
-    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -310,7 +309,7 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class OfficeHoursSession(models.Model):
+class OfficeHoursSession(VersionedModel):
     """One occurrence of a series; `capacity` seats, booked under a row lock."""
 
     series = models.ForeignKey(OfficeHours, on_delete=models.CASCADE, related_name="sessions")
@@ -322,7 +321,6 @@ class OfficeHoursSession(models.Model):
     )
     cancel_reason = models.CharField(max_length=300, blank=True)
     attendance_marked_at = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +20,9 @@ from mops.accounts.models import User
 from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, Role, has_role
 from mops.core import recurrence
 from mops.core.audit import set_change_reason, set_history_user
-from mops.core.concurrency import StaleVersion
+from mops.core.concurrency import version_check
 from mops.core.services import require_role
+from mops.core.versioned import lock_for_edit
 from mops.notify.models import Kind
 from mops.notify.services import outbox_enqueue
 
@@ -53,6 +54,13 @@ OFFICE_HOURS_HORIZON = timedelta(days=56)
 
 def _clean_list(values: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
+
+
+def _save(obj: models.Model, *, actor: User, reason: str) -> None:
+    """Save `obj`; its history row names `actor` as the author and `reason`."""
+    set_change_reason(obj, reason)
+    set_history_user(obj, actor)
+    obj.save()
 
 
 # --- categories -----------------------------------------------------------------------------
@@ -96,10 +104,7 @@ def playbook_save(
     require_role(actor, EDITORS, "edit playbooks")
     with transaction.atomic():
         if playbook is not None:
-            playbook = Playbook.objects.select_for_update().get(pk=playbook.pk)
-            if expected_version is not None and expected_version != playbook.version:
-                raise StaleVersion()
-            playbook.version += 1
+            playbook = lock_for_edit(playbook, expected_version)
             reason = f"edited (v{playbook.version})"
         else:
             playbook = Playbook()
@@ -108,9 +113,7 @@ def playbook_save(
         playbook.body, playbook.review_by = body, review_by
         playbook.category, playbook.owner = category, owner or playbook.owner or actor
         playbook.full_clean()
-        set_change_reason(playbook, reason)
-        set_history_user(playbook, actor)  # the author, in the audit
-        playbook.save()
+        _save(playbook, actor=actor, reason=reason)
         playbook.services.set(_clean_list(services))
     return playbook
 
@@ -124,16 +127,11 @@ def playbook_restore(
     if old is None:
         raise ValidationError({"version": f"Playbook '{playbook.slug}' has no version {version}."})
     with transaction.atomic():
-        current = Playbook.objects.select_for_update().get(pk=playbook.pk)
-        if expected_version is not None and expected_version != current.version:
-            raise StaleVersion()
-        current.version += 1
+        current = lock_for_edit(playbook, expected_version)
         for field in ("title", "summary", "body", "category_id", "review_by"):
             setattr(current, field, getattr(old, field))
         current.full_clean()
-        set_change_reason(current, f"restored v{version} as v{current.version}")
-        set_history_user(current, actor)
-        current.save()
+        _save(current, actor=actor, reason=f"restored v{version} as v{current.version}")
     return current
 
 
@@ -189,9 +187,7 @@ def course_save(
         course.slug, course.title, course.description = slug, title.strip(), description
         course.level, course.subject, course.tool = level, subject, tool.strip()
         course.full_clean()
-        set_change_reason(course, "course saved")
-        set_history_user(course, actor)
-        course.save()
+        _save(course, actor=actor, reason="course saved")
         course.unlocks.set(_clean_list(unlocks))
     return course
 
@@ -221,9 +217,7 @@ def module_save(
         module.title, module.playbook, module.quiz = title.strip(), playbook, quiz
         module.pass_mark = pass_mark
         module.full_clean()
-        set_change_reason(module, "module saved")
-        set_history_user(module, actor)
-        module.save()
+        _save(module, actor=actor, reason="module saved")
     return module
 
 
@@ -341,10 +335,7 @@ def office_hours_save(
         raise ValidationError({"host": "The host must be a MOPS PM, engineer or admin."})
     with transaction.atomic():
         if series is not None:
-            series = OfficeHours.objects.select_for_update().get(pk=series.pk)
-            if expected_version is not None and expected_version != series.version:
-                raise StaleVersion()
-            series.version += 1
+            series = lock_for_edit(series, expected_version)
             reason = f"edited (v{series.version})"
         else:
             series = OfficeHours()
@@ -358,9 +349,7 @@ def office_hours_save(
             _series_occurrences(series, timezone.now(), timedelta(days=1))
         except recurrence.ScheduleError as exc:
             raise ValidationError({exc.field: exc.message}) from None
-        set_change_reason(series, reason)
-        set_history_user(series, actor)
-        series.save()
+        _save(series, actor=actor, reason=reason)
         office_hours_sync(series=series)
     return series
 
@@ -460,9 +449,7 @@ def session_book(*, actor: User, session: OfficeHoursSession) -> Booking:
             )
         booking = booking or Booking(session=session, user=actor)
         booking.cancelled_at, booking.booked_at, booking.attended = None, timezone.now(), None
-        set_change_reason(booking, "booked")
-        set_history_user(booking, actor)
-        booking.save()
+        _save(booking, actor=actor, reason="booked")
     return booking
 
 
@@ -482,9 +469,11 @@ def booking_cancel(*, actor: User, session: OfficeHoursSession, user: Any | None
         if session.starts_at <= timezone.now():
             raise ValidationError({"session": "This session has already started."})
         booking.cancelled_at = timezone.now()
-        set_change_reason(booking, "cancelled" if user.pk == actor.pk else f"cancelled by {actor}")
-        set_history_user(booking, actor)
-        booking.save()
+        _save(
+            booking,
+            actor=actor,
+            reason="cancelled" if user.pk == actor.pk else f"cancelled by {actor}",
+        )
     return booking
 
 
@@ -503,8 +492,7 @@ def session_attendance(
     present = set(attended)
     with transaction.atomic():
         session = _locked_session(session)
-        if expected_version is not None and expected_version != session.version:
-            raise StaleVersion()
+        version_check(session.version, expected_version)
         if session.status != SessionStatus.SCHEDULED:
             raise ValidationError({"attended": "This session was cancelled."})
         if session.starts_at > timezone.now():
@@ -523,14 +511,10 @@ def session_attendance(
             mark = booking.user_id in present
             if booking.attended is not mark:
                 booking.attended = mark
-                set_change_reason(booking, "attended" if mark else "absent")
-                set_history_user(booking, actor)
-                booking.save()
+                _save(booking, actor=actor, reason="attended" if mark else "absent")
         session.attendance_marked_at = timezone.now()
         session.version += 1
-        set_change_reason(session, f"attendance marked: {len(present)} of {len(bookings)}")
-        set_history_user(session, actor)
-        session.save()
+        _save(session, actor=actor, reason=f"attendance marked: {len(present)} of {len(bookings)}")
     return session
 
 
@@ -550,9 +534,7 @@ def session_cancel(
         session.status = SessionStatus.CANCELLED
         session.cancel_reason = " ".join(reason.split())[:300]
         session.version += 1
-        set_change_reason(session, "cancelled")
-        set_history_user(session, actor)
-        session.save()
+        _save(session, actor=actor, reason="cancelled")
         url = settings.SITE_URL + session.get_absolute_url()
         booked = Booking.objects.filter(session=session, cancelled_at__isnull=True).exclude(
             Q(user__email="") | Q(user__is_active=False)

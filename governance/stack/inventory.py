@@ -17,8 +17,8 @@ from django.db.models.functions import Lower
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
-from mops.core.concurrency import version_check
 from mops.core.services import model_update, require_role
+from mops.core.versioned import lock_for_edit
 
 from .models import Consent, Instrument, InstrumentKind, Platform, Tool
 from .services._common import (
@@ -94,10 +94,8 @@ def instrument_update(
     require_role(actor, STACK_EDITORS, "edit the instrumentation inventory")
     _refuse_unknown(changes, INSTRUMENT_FIELDS, "inventory")
     with transaction.atomic():
-        instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
-        version_check(instrument.version, expected_version)
+        instrument = lock_for_edit(instrument, expected_version)
         model_update(instrument, fields=INSTRUMENT_FIELDS, data=changes)
-        instrument.version += 1
         return _save(instrument, reason=f"edited by {_who(actor)}", destinations=destinations)
 
 

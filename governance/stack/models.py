@@ -9,7 +9,6 @@ owner, SSO and, when it holds personal data, the data contract that describes th
 
 from __future__ import annotations
 
-import builtins
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from mops.core.models import TimeStampedModel
+from mops.core.versioned import VersionedModel
 
 
 class Layer(models.TextChoices):
@@ -46,7 +46,7 @@ class GoldenPath(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-class Tool(TimeStampedModel):
+class Tool(TimeStampedModel, VersionedModel):
     """One tool of the stack and its place on the golden path."""
 
     name = models.CharField(max_length=120, unique=True)
@@ -91,7 +91,6 @@ class Tool(TimeStampedModel):
         related_name="evaluated_tools",
         help_text="The new-tool RFC of a tool that entered through an evaluation request.",
     )
-    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords(m2m_fields=[runbooks, monitors])
 
     class Meta:
@@ -103,10 +102,6 @@ class Tool(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("stack:tool_detail", args=[self.pk])
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.version}"'
 
     def approval_gaps(self) -> dict[str, str]:
         """What keeps this tool from the golden path: field → what is missing."""
@@ -152,7 +147,7 @@ class Direction(models.TextChoices):
     TWO_WAY = "two_way", "Two way (bidirectional sync)"
 
 
-class Flow(TimeStampedModel):
+class Flow(TimeStampedModel, VersionedModel):
     """A data flow between two tools, watched by a heartbeat monitor."""
 
     source = models.ForeignKey(Tool, on_delete=models.PROTECT, related_name="flows_out")
@@ -190,7 +185,6 @@ class Flow(TimeStampedModel):
         related_name="stack_flows",
         help_text="The catalog services whose requests run through this flow.",
     )
-    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords(m2m_fields=[services])
 
     class Meta:
@@ -201,10 +195,6 @@ class Flow(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("stack:flow_detail", args=[self.pk])
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.version}"'
 
     @property
     def on_golden_path(self) -> bool:
@@ -220,7 +210,7 @@ class Flow(TimeStampedModel):
             raise ValidationError({"target": "A flow joins two different tools."})
 
 
-class Contract(TimeStampedModel):
+class Contract(TimeStampedModel, VersionedModel):
     """A vendor contract for a tool: term, cost, seats and the notice the vendor needs."""
 
     tool = models.ForeignKey(Tool, on_delete=models.PROTECT, related_name="contracts")
@@ -244,7 +234,6 @@ class Contract(TimeStampedModel):
         related_name="owned_contracts",
         help_text="Who is alerted before the notice deadline (default: the tool's owner).",
     )
-    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -255,10 +244,6 @@ class Contract(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("stack:contract_detail", args=[self.pk])
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.version}"'
 
     @property
     def notice_deadline(self) -> date:
@@ -441,7 +426,7 @@ class Consent(models.TextChoices):
     PERSONALISATION = "personalisation", "Personalisation"
 
 
-class Instrument(TimeStampedModel):
+class Instrument(TimeStampedModel, VersionedModel):
     """One entry of the instrumentation inventory: an event or a pixel on a property (a
     site, an app, a server endpoint), the consent category that gates it, the tag-manager
     container that fires it and the tools it sends data to."""
@@ -469,7 +454,6 @@ class Instrument(TimeStampedModel):
         blank=True,
         related_name="owned_instruments",
     )
-    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords(m2m_fields=[destinations])
 
     class Meta:
@@ -489,10 +473,6 @@ class Instrument(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("stack:instrument_detail", args=[self.pk])
-
-    @builtins.property  # the field `property` shadows the builtin in this class
-    def etag(self) -> str:
-        return f'"{self.version}"'
 
     def clean(self) -> None:
         self.name = (self.name or "").strip()

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
-from mops.core.concurrency import version_check
 from mops.core.services import model_update, require_role
+from mops.core.versioned import lock_for_edit
 from mops.notify.services import outbox_enqueue
 
 from ..models import (
@@ -52,10 +52,8 @@ def contract_update(
     require_role(actor, STACK_EDITORS, "edit contracts")
     _refuse_unknown(changes, CONTRACT_FIELDS, "contract")
     with transaction.atomic():
-        contract = Contract.objects.select_for_update().get(pk=contract.pk)
-        version_check(contract.version, expected_version)
+        contract = lock_for_edit(contract, expected_version)
         model_update(contract, fields=CONTRACT_FIELDS, data=changes)
-        contract.version += 1
         contract.full_clean()
         set_change_reason(contract, f"edited by {_who(actor)}")
         contract.save()

@@ -8,8 +8,8 @@ from django.db import transaction
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
-from mops.core.concurrency import version_check
 from mops.core.services import model_update, require_role
+from mops.core.versioned import lock_for_edit
 
 from ..models import (
     Flow,
@@ -54,8 +54,6 @@ def flow_update(
     require_role(actor, STACK_EDITORS, "edit the integration map")
     _refuse_unknown(changes, FLOW_FIELDS, "flow")
     with transaction.atomic():
-        flow = Flow.objects.select_for_update().get(pk=flow.pk)
-        version_check(flow.version, expected_version)
+        flow = lock_for_edit(flow, expected_version)
         model_update(flow, fields=FLOW_FIELDS, data=changes)
-        flow.version += 1
         return _flow_save(flow, reason=f"edited by {_who(actor)}", services=services)

@@ -11,8 +11,8 @@ from django.db import transaction
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
-from mops.core.concurrency import version_check
 from mops.core.services import model_update, require_role
+from mops.core.versioned import lock_for_edit
 
 from .. import evaluation
 from ..models import (
@@ -99,11 +99,9 @@ def tool_update(
     require_role(actor, STACK_EDITORS, "edit the tech stack")
     _refuse_unknown(changes, TOOL_FIELDS, "tool")
     with transaction.atomic():
-        tool = Tool.objects.select_for_update().get(pk=tool.pk)
-        version_check(tool.version, expected_version)
+        tool = lock_for_edit(tool, expected_version)
         previous = (tool.status, tool.evaluation_rfc_id)
         changed = model_update(tool, fields=TOOL_FIELDS, data=changes)
-        tool.version += 1
         reason = f"edited by {_who(actor)}"
         if "status" in changed:
             reason = f"{tool.get_status_display().lower()} by {_who(actor)}"
