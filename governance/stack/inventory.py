@@ -17,7 +17,7 @@ from django.db.models.functions import Lower
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
-from mops.core.services import model_update, require_role
+from mops.core.services import fields_check, model_update, require_role
 from mops.core.versioned import lock_for_edit
 
 from .models import Consent, Instrument, InstrumentKind, Platform, Tool
@@ -26,7 +26,6 @@ from .services._common import (
     ImportRow,
     _choice,
     _lookup_user,
-    _refuse_unknown,
     _validation_messages,
     _who,
     csv_header,
@@ -75,7 +74,7 @@ def instrument_create(*, actor: User, destinations: Any = None, **fields: Any) -
     """Add an event or pixel to the inventory (unique per kind, name and property, without
     case)."""
     require_role(actor, STACK_EDITORS, "edit the instrumentation inventory")
-    _refuse_unknown(fields, INSTRUMENT_FIELDS, "inventory")
+    fields_check(fields, fields=INSTRUMENT_FIELDS, message="Not a inventory field.")
     with transaction.atomic():
         return _save(
             Instrument(**fields), reason=f"recorded by {_who(actor)}", destinations=destinations
@@ -92,7 +91,7 @@ def instrument_update(
 ) -> Instrument:
     """Edit an inventory entry (If-Match / hidden version)."""
     require_role(actor, STACK_EDITORS, "edit the instrumentation inventory")
-    _refuse_unknown(changes, INSTRUMENT_FIELDS, "inventory")
+    fields_check(changes, fields=INSTRUMENT_FIELDS, message="Not a inventory field.")
     with transaction.atomic():
         instrument = lock_for_edit(instrument, expected_version)
         model_update(instrument, fields=INSTRUMENT_FIELDS, data=changes)

@@ -66,12 +66,6 @@ def _who(actor: User) -> str:
     return actor.username if actor is not None else "system"
 
 
-def _refuse_unknown(data: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({f: f"Not a {what} field." for f in sorted(unknown)})
-
-
 @dataclass
 class ImportRow:
     """One line of a tool CSV: what would happen to it, or why it cannot."""

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
-from mops.core.services import model_update, require_role
+from mops.core.services import fields_check, model_update, require_role
 from mops.core.versioned import lock_for_edit
 from mops.notify.services import outbox_enqueue
 
@@ -25,7 +25,6 @@ from ._common import (
     CONTRACT_FIELDS,
     RENEWAL_ALERT_DAYS,
     STACK_EDITORS,
-    _refuse_unknown,
     _who,
 )
 
@@ -35,7 +34,7 @@ from ._common import (
 def contract_create(*, actor: User, **fields: Any) -> Contract:
     """Record a vendor contract for a tool; its owner is alerted before the notice deadline."""
     require_role(actor, STACK_EDITORS, "edit contracts")
-    _refuse_unknown(fields, CONTRACT_FIELDS, "contract")
+    fields_check(fields, fields=CONTRACT_FIELDS, message="Not a contract field.")
     contract = Contract(**fields)
     with transaction.atomic():
         contract.full_clean()
@@ -50,7 +49,7 @@ def contract_update(
     """Edit a contract (If-Match / hidden version). A new term means a new notice
     deadline, whose alerts are sent afresh."""
     require_role(actor, STACK_EDITORS, "edit contracts")
-    _refuse_unknown(changes, CONTRACT_FIELDS, "contract")
+    fields_check(changes, fields=CONTRACT_FIELDS, message="Not a contract field.")
     with transaction.atomic():
         contract = lock_for_edit(contract, expected_version)
         model_update(contract, fields=CONTRACT_FIELDS, data=changes)

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
-from mops.core.services import model_update, require_role
+from mops.core.services import fields_check, model_update, require_role
 from mops.core.versioned import lock_for_edit
 
 from ..models import (
@@ -17,7 +17,6 @@ from ..models import (
 from ._common import (
     FLOW_FIELDS,
     STACK_EDITORS,
-    _refuse_unknown,
     _who,
 )
 
@@ -37,7 +36,7 @@ def flow_create(*, actor: User, services: Any = None, **fields: Any) -> Flow:
     """Record an integration flow between two tools (and the catalog services whose
     requests run through it: the golden-path share of requests reads them)."""
     require_role(actor, STACK_EDITORS, "edit the integration map")
-    _refuse_unknown(fields, FLOW_FIELDS, "flow")
+    fields_check(fields, fields=FLOW_FIELDS, message="Not a flow field.")
     with transaction.atomic():
         return _flow_save(Flow(**fields), reason=f"recorded by {_who(actor)}", services=services)
 
@@ -52,7 +51,7 @@ def flow_update(
 ) -> Flow:
     """Edit a flow (If-Match / hidden version)."""
     require_role(actor, STACK_EDITORS, "edit the integration map")
-    _refuse_unknown(changes, FLOW_FIELDS, "flow")
+    fields_check(changes, fields=FLOW_FIELDS, message="Not a flow field.")
     with transaction.atomic():
         flow = lock_for_edit(flow, expected_version)
         model_update(flow, fields=FLOW_FIELDS, data=changes)

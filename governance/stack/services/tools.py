@@ -11,7 +11,7 @@ from django.db import transaction
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
-from mops.core.services import model_update, require_role
+from mops.core.services import fields_check, model_update, require_role
 from mops.core.versioned import lock_for_edit
 
 from .. import evaluation
@@ -29,7 +29,6 @@ from ._common import (
     _lookup_contract,
     _lookup_team,
     _lookup_user,
-    _refuse_unknown,
     _validation_messages,
     _who,
     csv_header,
@@ -77,7 +76,7 @@ def tool_create(*, actor: User, runbooks: Any = None, monitors: Any = None, **fi
     """Register a tool. An *approved* one needs an owner, SSO and, if it holds personal
     data, its data contract (`Tool.clean`)."""
     require_role(actor, STACK_EDITORS, "edit the tech stack")
-    _refuse_unknown(fields, TOOL_FIELDS, "tool")
+    fields_check(fields, fields=TOOL_FIELDS, message="Not a tool field.")
     tool = Tool(**fields)
     with transaction.atomic():
         return _tool_save(
@@ -97,7 +96,7 @@ def tool_update(
     """Edit a tool (If-Match / hidden version). Moving it to *approved* re-checks the
     golden-path preconditions on the edited values."""
     require_role(actor, STACK_EDITORS, "edit the tech stack")
-    _refuse_unknown(changes, TOOL_FIELDS, "tool")
+    fields_check(changes, fields=TOOL_FIELDS, message="Not a tool field.")
     with transaction.atomic():
         tool = lock_for_edit(tool, expected_version)
         previous = (tool.status, tool.evaluation_rfc_id)
