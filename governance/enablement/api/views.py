@@ -78,6 +78,13 @@ else:
     _ApiView = object
 
 
+def _valid_data(serializer_class: type[serializers.Serializer], request: Request) -> Any:
+    """The request body checked by `serializer_class` (a 400 naming each field if not)."""
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
 class _ServiceWrites(_ApiView):
     http_method_names: Sequence[str] = ["get", "post", "patch", "head", "options"]
 
@@ -175,12 +182,11 @@ class PlaybookViewSet(
     @extend_schema(request=RestoreSerializer, responses=PlaybookSerializer)
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, slug: str | None = None) -> Response:
-        body = RestoreSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = _valid_data(RestoreSerializer, request)
         restored = playbook_restore(
             actor=actor_of(request),
             playbook=self.get_object(),
-            version=body.validated_data["version"],
+            version=data["version"],
             expected_version=if_match_version(request),
         )
         return self._respond(restored)
@@ -188,11 +194,8 @@ class PlaybookViewSet(
     @extend_schema(request=FeedbackSerializer, responses={201: FeedbackSerializer})
     @action(detail=True, methods=["post"])
     def feedback(self, request: Request, slug: str | None = None) -> Response:
-        body = FeedbackSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        saved = playbook_feedback(
-            actor=actor_of(request), playbook=self.get_object(), **body.validated_data
-        )
+        data = _valid_data(FeedbackSerializer, request)
+        saved = playbook_feedback(actor=actor_of(request), playbook=self.get_object(), **data)
         return Response(FeedbackSerializer(saved).data, status=status.HTTP_201_CREATED)
 
 
@@ -248,9 +251,8 @@ class CourseViewSet(
     @action(detail=True, methods=["post"])
     def modules(self, request: Request, slug: str | None = None) -> Response:
         course = self.get_object()
-        body = CourseModuleSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        module = module_save(actor=actor_of(request), course=course, **body.validated_data)
+        data = _valid_data(CourseModuleSerializer, request)
+        module = module_save(actor=actor_of(request), course=course, **data)
         return Response(
             CourseModuleSerializer(module, context={"show_answers": True}).data,
             status=status.HTTP_201_CREATED,
@@ -298,19 +300,14 @@ class CourseViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, slug: str | None = None) -> Response:
         course = self.get_object()
-        body = SubmitSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        module = CourseModule.objects.filter(
-            course=course, position=body.validated_data["position"]
-        ).first()
+        data = _valid_data(SubmitSerializer, request)
+        module = CourseModule.objects.filter(course=course, position=data["position"]).first()
         if module is None:
             raise serializers.ValidationError(
-                {
-                    "position": f"Course '{course.slug}' has no module {body.validated_data['position']}."
-                }
+                {"position": f"Course '{course.slug}' has no module {data['position']}."}
             )
         score, passed = module_submit(
-            actor=actor_of(request), module=module, answers=body.validated_data["answers"]
+            actor=actor_of(request), module=module, answers=data["answers"]
         )
         completed = Enrolment.objects.filter(
             course=course, user=actor_of(request), completed_at__isnull=False
@@ -412,10 +409,9 @@ class OfficeHoursSessionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=UnbookSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def unbook(self, request: Request, pk: str | None = None) -> Response:
-        body = UnbookSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = _valid_data(UnbookSerializer, request)
         booking = booking_cancel(
-            actor=actor_of(request), session=self.get_object(), user=body.validated_data.get("user")
+            actor=actor_of(request), session=self.get_object(), user=data.get("user")
         )
         return Response(BookingSerializer(booking).data)
 
@@ -435,9 +431,8 @@ class OfficeHoursSessionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def attendance(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
-        body = AttendanceSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        names = set(body.validated_data["attended"])
+        data = _valid_data(AttendanceSerializer, request)
+        names = set(data["attended"])
         people = dict(
             get_user_model().objects.filter(username__in=names).values_list("username", "pk")
         )
@@ -456,7 +451,6 @@ class OfficeHoursSessionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
-        body = SessionCancelSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        session_cancel(actor=actor_of(request), session=session, **body.validated_data)
+        data = _valid_data(SessionCancelSerializer, request)
+        session_cancel(actor=actor_of(request), session=session, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=session.pk)).data)
