@@ -3,6 +3,7 @@ renewal decisions). Thin: validate input, call the same services as the pages.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -57,8 +58,13 @@ ERRORS = {
 }
 
 
-def _import_response(rows: list[services.ImportRow], commit: bool) -> Response:
-    """The preview / import answer of a CSV import: 400 when any line has an error."""
+def _csv_import(request: Request, import_csv: Callable[..., list[services.ImportRow]]) -> Response:
+    """Preview or run a CSV import (`import_csv(actor=, text=, commit=)`) from the request
+    body; the answer lists every line, 400 when any line has an error."""
+    body = ImportRequestSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    commit = body.validated_data["commit"]
+    rows = import_csv(actor=actor_of(request), text=body.validated_data["text"], commit=commit)
     bad = any(r.errors for r in rows)
     data = {
         "committed": commit and not bad,
@@ -158,13 +164,7 @@ class ToolViewSet(_VersionedViewSet):
     )
     @action(detail=False, methods=["post"], url_path="import")
     def import_csv(self, request: Request) -> Response:
-        body = ImportRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        commit = body.validated_data["commit"]
-        rows = services.tools_import_csv(
-            actor=actor_of(request), text=body.validated_data["text"], commit=commit
-        )
-        return _import_response(rows, commit)
+        return _csv_import(request, services.tools_import_csv)
 
     @extend_schema(
         request=SeatsRequestSerializer,
@@ -338,13 +338,7 @@ class InstrumentViewSet(_VersionedViewSet):
     )
     @action(detail=False, methods=["post"], url_path="import")
     def import_csv(self, request: Request) -> Response:
-        body = ImportRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        commit = body.validated_data["commit"]
-        rows = inventory.instruments_import_csv(
-            actor=actor_of(request), text=body.validated_data["text"], commit=commit
-        )
-        return _import_response(rows, commit)
+        return _csv_import(request, inventory.instruments_import_csv)
 
 
 class CoverageApiView(APIView):
