@@ -6,6 +6,7 @@ Tests run on PostgreSQL and Redis (DATABASE_URL / REDIS_URL, filled in by `make 
 import os
 import urllib.parse
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 # Test environment defaults live in pyproject.toml ([tool.pytest.ini_options] env).
@@ -180,6 +181,59 @@ def policy(users, calendar):
         delivery_hours_complex=120,
         at_risk_percent=75,
     )
+
+
+def join_cab(users: dict[str, Any]) -> dict[str, Any]:
+    """approver and approver2 join the CAB group; approver2 is also RevOps. Returns both
+    groups by name ("cab", "revops")."""
+    from django.contrib.auth.models import Group
+
+    cab_group, _ = Group.objects.get_or_create(name="CAB")
+    revops, _ = Group.objects.get_or_create(name="RevOps")
+    users["approver"].groups.add(cab_group)
+    users["approver2"].groups.add(cab_group, revops)
+    for user in users.values():
+        user.__dict__.pop("_mops_roles", None)  # the role cache predates the new groups
+    return {"cab": cab_group, "revops": revops}
+
+
+@pytest.fixture
+def cab(users):
+    """The CAB (`join_cab`) and a high-risk approval policy that asks for it: two approvers
+    of the CAB, one of them RevOps, and a change window."""
+    from governance.models import ApprovalPolicy
+
+    groups = join_cab(users)
+    # A clean install's high-risk policy is any two approvers; these tests use a CAB.
+    ApprovalPolicy.objects.update_or_create(
+        risk="high",
+        defaults={
+            "required_approvals": 2,
+            "eligible_group": "CAB",
+            "must_include_group": "RevOps",
+            "requires_change_window": True,
+        },
+    )
+    return groups
+
+
+@pytest.fixture
+def freeze_over(users):
+    """freeze_over(start, end, channels=[...]) -> a real freeze (releases' model) an hour
+    either side of the window: rfc_schedule finds it through the check releases registers
+    in governance.hooks, no caller says so."""
+    from releases.trains.services import freeze_create
+
+    def make(start: datetime, end: datetime, *, name: str = "Holiday freeze", **extra: Any) -> None:
+        freeze_create(
+            actor=users["admin"],
+            name=name,
+            starts_at=start - timedelta(hours=1),
+            ends_at=end + timedelta(hours=1),
+            **extra,
+        )
+
+    return make
 
 
 @pytest.fixture(scope="module")

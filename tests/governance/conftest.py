@@ -1,38 +1,14 @@
-"""Governance fixtures: the CAB / RevOps groups and an RFC written through the service."""
+"""Governance fixtures: an RFC written through the service (the CAB and freezes are in
+tests/conftest.py), the demo warehouse's health objects."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 
-from governance.models import ApprovalPolicy, Rfc
+from governance.models import Rfc
 from governance.rfc.services import rfc_create
-
-
-@pytest.fixture
-def cab(users):
-    """approver and approver2 sit on the CAB; approver2 is also RevOps."""
-    cab_group, _ = Group.objects.get_or_create(name="CAB")
-    revops, _ = Group.objects.get_or_create(name="RevOps")
-    users["approver"].groups.add(cab_group)
-    users["approver2"].groups.add(cab_group, revops)
-    # A clean install's high-risk policy is any two approvers; these tests use a CAB.
-    ApprovalPolicy.objects.update_or_create(
-        risk="high",
-        defaults={
-            "required_approvals": 2,
-            "eligible_group": "CAB",
-            "must_include_group": "RevOps",
-            "requires_change_window": True,
-        },
-    )
-    for user in users.values():
-        user.__dict__.pop("_mops_roles", None)
-    return {"cab": cab_group, "revops": revops}
-
 
 RFC_FIELDS: dict[str, Any] = {
     "title": "Add lead_source_detail field",
@@ -67,25 +43,6 @@ def approved_high_rfc(make_rfc: Any, users: dict[str, Any], **fields: Any) -> Rf
     rfc.refresh_from_db()
     assert rfc.status == "approved"
     return rfc
-
-
-@pytest.fixture
-def freeze_over(users):
-    """freeze_over(start, end, channels=[...]) -> a real freeze (releases' model) an hour
-    either side of the window: rfc_schedule finds it through the check releases registers
-    in governance.hooks, no caller says so."""
-    from releases.trains.services import freeze_create
-
-    def make(start: datetime, end: datetime, **extra: Any) -> None:
-        freeze_create(
-            actor=users["admin"],
-            name="Holiday freeze",
-            starts_at=start - timedelta(hours=1),
-            ends_at=end + timedelta(hours=1),
-            **extra,
-        )
-
-    return make
 
 
 @pytest.fixture(scope="module")

@@ -1,32 +1,18 @@
 """Fixtures for releases tests: trains, departures, and requests waiting in QA."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from releases.trains import services
 from releases.trains.models import Departure, Train
+from tests.releases.workitems import daily_train
 
 
 @pytest.fixture
 def email_train(users) -> Train:
     """Daily 10:00 New York e-mail train (departures every day so tests always find one)."""
-    return services.train_create(
-        actor=users["admin"],
-        name="E-mail train",
-        slug="email",
-        channels=["email"],
-        time_zone="America/New_York",
-        rrule="FREQ=DAILY",
-        first_date=timezone.localdate() - timedelta(days=3),
-        start_time=timezone.datetime(2000, 1, 1, 10, 0).time(),
-        duration_minutes=120,
-        capacity=2,
-        cutoff_hours=Decimal(2),
-        horizon_days=14,
-    )
+    return daily_train(users["admin"])
 
 
 @pytest.fixture

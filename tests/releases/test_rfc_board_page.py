@@ -1,54 +1,23 @@
 """The RFC board page: a PM schedules an approved RFC on a departure, seeing why others
 are refused; the RFC page links to it through governance's rfc_actions hook."""
 
-from datetime import timedelta
-
 import pytest
-from django.contrib.auth.models import Group
 
-from governance.rfc.services import (
-    rfc_approve,
-    rfc_create,
-)
 from releases.boarding.models import Boarding
-from releases.trains import services
-
-RFC_FIELDS = {
-    "title": "Re-route EMEA leads",
-    "change_type": "routing",
-    "summary": "New round-robin for EMEA.",
-    "proposal": "Change the assignment rule.",
-    "channels": ["email"],
-    "test_plan": "Route 10 sandbox leads.",
-    "rollback_plan": "Restore the previous rule version.",
-}
+from tests.conftest import join_cab
+from tests.releases.workitems import approved_rfc as approved_rfc_by
 
 
 @pytest.fixture
 def approved_rfc(users):
-    cab, _ = Group.objects.get_or_create(name="CAB")
-    revops, _ = Group.objects.get_or_create(name="RevOps")
-    users["approver"].groups.add(cab)
-    users["approver2"].groups.add(cab, revops)
-    for user in users.values():
-        user.__dict__.pop("_mops_roles", None)
-    rfc = rfc_create(actor=users["engineer"], submit=True, risk="high", **RFC_FIELDS)
-    rfc_approve(rfc=rfc, actor=users["approver"])
-    rfc_approve(rfc=rfc, actor=users["approver2"])
-    rfc.refresh_from_db()
-    assert rfc.status == "approved"
-    return rfc
+    join_cab(users)
+    return approved_rfc_by(users, risk="high")
 
 
 def test_board_page_lists_departures_with_each_rules_verdict(
-    client_for, users, departure, approved_rfc, django_assert_max_num_queries
+    client_for, departure, approved_rfc, freeze_over, django_assert_max_num_queries
 ):
-    services.freeze_create(
-        actor=users["admin"],
-        name="Board meeting freeze",
-        starts_at=departure.starts_at - timedelta(hours=1),
-        ends_at=departure.ends_at + timedelta(hours=1),
-    )
+    freeze_over(departure.starts_at, departure.ends_at, name="Board meeting freeze")
     client = client_for("pm")
     # Bounded: at most 20 candidate departures, two rule queries each (seats, freezes).
     with django_assert_max_num_queries(50):
@@ -75,13 +44,8 @@ def test_board_page_boards_the_rfc_and_governance_schedules_it(client_for, depar
     assert approved_rfc.reference.encode() in manifest.content
 
 
-def test_a_refused_boarding_names_the_rule(client_for, users, departure, approved_rfc):
-    services.freeze_create(
-        actor=users["admin"],
-        name="Holiday freeze",
-        starts_at=departure.starts_at - timedelta(hours=1),
-        ends_at=departure.ends_at + timedelta(hours=1),
-    )
+def test_a_refused_boarding_names_the_rule(client_for, departure, approved_rfc, freeze_over):
+    freeze_over(departure.starts_at, departure.ends_at)
     client = client_for("pm")
     url = f"/releases/rfcs/{approved_rfc.pk}/board/"
     response = client.post(url, {"departure": departure.pk}, follow=True)

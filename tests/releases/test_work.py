@@ -5,12 +5,9 @@ departure's window through governance's own scheduling rules."""
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from governance.models import ApprovalPolicy, Rfc
 from governance.rfc.services import (
-    rfc_approve,
     rfc_create,
 )
 from intake.models import RequestEvent
@@ -23,17 +20,7 @@ from releases.qa import services as qa_services
 from releases.qa.models import ChecklistRun
 from releases.trains import services as trains_services
 from releases.trains.models import Departure
-from tests.releases.workitems import qa_request
-
-RFC_FIELDS = {
-    "title": "Re-route EMEA leads",
-    "change_type": "routing",
-    "summary": "New round-robin for EMEA.",
-    "proposal": "Change the assignment rule.",
-    "channels": ["email"],
-    "test_plan": "Route 10 sandbox leads.",
-    "rollback_plan": "Restore the previous rule version.",
-}
+from tests.releases.workitems import RFC_FIELDS, approved_rfc, qa_request
 
 
 def _transitions(request) -> list[str]:
@@ -137,39 +124,8 @@ def test_staff_board_another_teams_request_through_the_api(users, departure, api
 # --- RFCs -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def cab(users):
-    """approver and approver2 sit on the CAB; approver2 is also RevOps (as in governance)."""
-    cab_group, _ = Group.objects.get_or_create(name="CAB")
-    revops, _ = Group.objects.get_or_create(name="RevOps")
-    users["approver"].groups.add(cab_group)
-    users["approver2"].groups.add(cab_group, revops)
-    ApprovalPolicy.objects.update_or_create(
-        risk="high",
-        defaults={
-            "required_approvals": 2,
-            "eligible_group": "CAB",
-            "must_include_group": "RevOps",
-            "requires_change_window": True,
-        },
-    )
-    for user in users.values():
-        user.__dict__.pop("_mops_roles", None)
-    return cab_group
-
-
-def _approved_rfc(users, **overrides) -> Rfc:
-    rfc = rfc_create(actor=users["engineer"], submit=True, **{**RFC_FIELDS, **overrides})
-    rfc_approve(rfc=rfc, actor=users["approver"])
-    if rfc.risk == "high":
-        rfc_approve(rfc=rfc, actor=users["approver2"])
-    rfc.refresh_from_db()
-    assert rfc.status == "approved"
-    return rfc
-
-
 def test_an_approved_rfc_boards_into_the_departure_window(users, departure):
-    rfc = _approved_rfc(users)
+    rfc = approved_rfc(users)
     boarding = boarding_services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
     rfc.refresh_from_db()
     assert rfc.status == "scheduled"
@@ -179,7 +135,7 @@ def test_an_approved_rfc_boards_into_the_departure_window(users, departure):
 
 
 def test_the_api_boards_an_rfc_the_user_can_see(users, departure, api_for):
-    rfc = _approved_rfc(users)
+    rfc = approved_rfc(users)
     url = f"/api/v1/departures/{departure.pk}/board/"
     missing = api_for("pm").post(url, {"rfc": rfc.pk + 1000}, format="json")
     assert missing.status_code == 404
@@ -196,14 +152,14 @@ def test_an_rfc_not_yet_approved_cannot_board(users, departure):
 
 
 def test_governance_decides_who_schedules_rfcs(users, departure):
-    rfc = _approved_rfc(users)
+    rfc = approved_rfc(users)
     with pytest.raises(TransitionError):
         boarding_services.departure_board(departure=departure, rfc=rfc, actor=users["engineer"])
     assert trains_services.seats_taken(departure) == 0
 
 
 def test_moving_and_removing_an_rfc_keeps_governance_in_step(users, departure):
-    rfc = _approved_rfc(users)
+    rfc = approved_rfc(users)
     boarding = boarding_services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
     moved = boarding_services.boarding_move(boarding=boarding, actor=users["pm"])
     rfc.refresh_from_db()
@@ -216,7 +172,7 @@ def test_moving_and_removing_an_rfc_keeps_governance_in_step(users, departure):
 
 
 def test_an_rfc_launch_marks_it_implemented_and_a_rollback_rolls_it_back(users, departure):
-    rfc = _approved_rfc(users)
+    rfc = approved_rfc(users)
     boarding = boarding_services.departure_board(departure=departure, rfc=rfc, actor=users["pm"])
     _start_now(departure)
     boarding_services.boarding_mark(boarding=boarding, outcome="live", actor=users["engineer"])
@@ -229,14 +185,11 @@ def test_an_rfc_launch_marks_it_implemented_and_a_rollback_rolls_it_back(users, 
     assert rfc.status == "rolled_back"
 
 
-def test_a_high_risk_rfc_is_kept_out_of_a_freeze_even_with_an_admin_override(users, departure, cab):
-    trains_services.freeze_create(
-        actor=users["admin"],
-        name="Holiday freeze",
-        starts_at=departure.starts_at - timedelta(hours=1),
-        ends_at=departure.ends_at + timedelta(hours=1),
-    )
-    rfc = _approved_rfc(users, risk="high")
+def test_a_high_risk_rfc_is_kept_out_of_a_freeze_even_with_an_admin_override(
+    users, departure, cab, freeze_over
+):
+    freeze_over(departure.starts_at, departure.ends_at)
+    rfc = approved_rfc(users, risk="high")
     with pytest.raises(TransitionError) as error:
         boarding_services.departure_board(
             departure=departure, rfc=rfc, actor=users["admin"], override_reason="Needed now"
@@ -245,14 +198,9 @@ def test_a_high_risk_rfc_is_kept_out_of_a_freeze_even_with_an_admin_override(use
     assert trains_services.seats_taken(departure) == 0
 
 
-def test_an_emergency_rfc_boards_into_a_freeze(users, departure, cab):
-    trains_services.freeze_create(
-        actor=users["admin"],
-        name="Holiday freeze",
-        starts_at=departure.starts_at - timedelta(hours=1),
-        ends_at=departure.ends_at + timedelta(hours=1),
-    )
-    rfc = _approved_rfc(
+def test_an_emergency_rfc_boards_into_a_freeze(users, departure, cab, freeze_over):
+    freeze_over(departure.starts_at, departure.ends_at)
+    rfc = approved_rfc(
         users,
         risk="high",
         emergency=True,

@@ -1,4 +1,5 @@
-"""Requests waiting in QA, made the way intake makes them.
+"""Requests waiting in QA, made the way intake makes them; trains and approved RFCs made
+through their services.
 
 The service comes from catalog's services (one per channel set and change type, reused), the
 request from intake's `request_create(submit=True)`, then it walks intake's own lifecycle:
@@ -104,30 +105,43 @@ def all_day_freeze(admin, **extra):
     )
 
 
-def train_for(channels, *, admin=None, slug="", capacity=50):
-    """A daily 10:00 New York train carrying `channels` (made once per slug), departures
-    materialised for the next two weeks."""
+def daily_train(admin, **fields):
+    """A daily 10:00 New York e-mail train, first departure three days ago, departures
+    materialised for the next two weeks; `fields` change any train field."""
     from datetime import time
     from decimal import Decimal
 
     from releases.trains import services as trains_services
+
+    defaults = {
+        "name": "E-mail train",
+        "slug": "email",
+        "channels": ["email"],
+        "time_zone": "America/New_York",
+        "rrule": "FREQ=DAILY",
+        "first_date": timezone.localdate() - timedelta(days=3),
+        "start_time": time(10, 0),
+        "duration_minutes": 120,
+        "capacity": 2,
+        "cutoff_hours": Decimal(2),
+        "horizon_days": 14,
+    }
+    return trains_services.train_create(actor=admin, **{**defaults, **fields})
+
+
+def train_for(channels, *, admin=None, slug="", capacity=50):
+    """A daily 10:00 New York train carrying `channels` (made once per slug), departures
+    materialised for the next two weeks."""
     from releases.trains.models import Train
 
     admin = admin or _user_with(Role.ADMIN, "releases-admin")
     slug = slug or "train-" + "-".join(sorted(channels)).replace("_", "-")
-    return Train.objects.filter(slug=slug).first() or trains_services.train_create(
-        actor=admin,
+    return Train.objects.filter(slug=slug).first() or daily_train(
+        admin,
         name=f"Train ({', '.join(channels)})",
         slug=slug,
         channels=list(channels),
-        time_zone="America/New_York",
-        rrule="FREQ=DAILY",
-        first_date=timezone.localdate() - timedelta(days=3),
-        start_time=time(10, 0),
-        duration_minutes=120,
         capacity=capacity,
-        cutoff_hours=Decimal(2),
-        horizon_days=14,
     )
 
 
@@ -168,3 +182,28 @@ def to_live(request, *, actor):
     depart_and_land(boarding, actor=actor)
     request.refresh_from_db()
     return request
+
+
+RFC_FIELDS = {
+    "title": "Re-route EMEA leads",
+    "change_type": "routing",
+    "summary": "New round-robin for EMEA.",
+    "proposal": "Change the assignment rule.",
+    "channels": ["email"],
+    "test_plan": "Route 10 sandbox leads.",
+    "rollback_plan": "Restore the previous rule version.",
+}
+
+
+def approved_rfc(users, **overrides):
+    """An e-mail routing RFC (`RFC_FIELDS` with `overrides`) by the engineer, approved by the
+    approver (and approver2 when high-risk)."""
+    from governance.rfc.services import rfc_approve, rfc_create
+
+    rfc = rfc_create(actor=users["engineer"], submit=True, **{**RFC_FIELDS, **overrides})
+    rfc_approve(rfc=rfc, actor=users["approver"])
+    if rfc.risk == "high":
+        rfc_approve(rfc=rfc, actor=users["approver2"])
+    rfc.refresh_from_db()
+    assert rfc.status == "approved"
+    return rfc
