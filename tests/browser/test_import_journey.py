@@ -70,6 +70,8 @@ def test_pm_imports_a_jira_export(page, login, users, service, settings, monkeyp
     page.reload()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("link", name="← Imports").click()
+    # The click returns once the navigation commits; the new document may not be parsed yet.
+    page.get_by_role("heading", name="Import requests from Jira or Asana").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.go_back()
     page.get_by_role("link", name="See them in the backlog").click()
