@@ -1,7 +1,8 @@
 """The six roles of mops and what each may do.
 
-Roles are Django groups (so admins manage membership in the admin); this module is the
-single place that names them. Pages and API ask `has_role` / `RolePermission`, never a
+Roles are Django groups, granted on the People page or the users API through
+`mops.accounts.services` (the admin shows groups read-only); this module is the single place
+that names them. Pages and API ask `has_role` / `RolePermission`, never a
 group name string.
 """
 
