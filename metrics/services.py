@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from mops.accounts.models import Team, User
 from mops.accounts.roles import GROUP_NAMES, Role, has_role
-from mops.core.audit import set_change_reason
+from mops.core.services import model_save
 from mops.notify.models import Kind
 from mops.notify.services import notification_create, outbox_enqueue
 
@@ -47,9 +47,7 @@ def nps_survey_send(*, quarter: str, actor: User | None) -> NpsSurvey:
         if NpsSurvey.objects.select_for_update().filter(quarter=quarter).exists():
             raise ValidationError({"quarter": f"The {quarter} survey was already sent."})
         survey = NpsSurvey(quarter=quarter, sent_by=actor)
-        survey.full_clean()
-        set_change_reason(survey, f"survey {quarter} sent")
-        survey.save()
+        model_save(survey, reason=f"survey {quarter} sent")
         latest = (
             RequestFact.objects.filter(live_at__gte=lo, live_at__lt=hi)
             .values("request__requester_id")
@@ -149,22 +147,32 @@ def digest_send(*, now: datetime | None = None) -> int:
     today = timezone.localdate(now or timezone.now())
     first, _ = digest_week(today)
     subject, body = digest_compose(today=today)
-    recipients = (
+    with transaction.atomic():
+        return leadership_email(
+            subject=subject,
+            body=body,
+            key=f"metrics-digest:{first.isoformat()}",
+            source="metrics.digest",
+        )
+
+
+def leadership_email(*, subject: str, body: str, key: str, source: str) -> int:
+    """E-mail every active leadership user with an address through the outbox, inside the
+    caller's transaction: one message each, keyed `<key>:<user pk>` (so a repeat sends
+    nothing twice). Returns how many people it is addressed to."""
+    readers = list(
         User.objects.filter(groups__name=GROUP_NAMES[Role.LEADERSHIP], is_active=True)
         .exclude(email="")
         .order_by("pk")
         .distinct()
     )
-    sent = 0
-    with transaction.atomic():
-        for person in recipients:
-            outbox_enqueue(
-                kind=Kind.EMAIL,
-                target=person.email,
-                subject=subject,
-                body=body,
-                idempotency_key=f"metrics-digest:{first.isoformat()}:{person.pk}",
-                source="metrics.digest",
-            )
-            sent += 1
-    return sent
+    for person in readers:
+        outbox_enqueue(
+            kind=Kind.EMAIL,
+            target=person.email,
+            subject=subject,
+            body=body,
+            idempotency_key=f"{key}:{person.pk}",
+            source=source,
+        )
+    return len(readers)

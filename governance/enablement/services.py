@@ -21,8 +21,8 @@ from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, Role, has_role
 from mops.core import recurrence
 from mops.core.audit import set_change_reason, set_history_user
 from mops.core.concurrency import version_check
-from mops.core.services import require_role
-from mops.core.versioned import lock_for_edit
+from mops.core.services import model_save, model_update, require_role
+from mops.core.versioned import V, lock_for_edit
 from mops.notify.models import Kind
 from mops.notify.services import outbox_enqueue
 
@@ -57,10 +57,20 @@ def _clean_list(values: Iterable[Any]) -> list[Any]:
 
 
 def _save(obj: models.Model, *, actor: User, reason: str) -> None:
-    """Save `obj`; its history row names `actor` as the author and `reason`."""
+    """Save `obj` without validating it (a booking, attendance, a cancellation: the service
+    checked what changed); its history row names `actor` as the author and `reason`."""
     set_change_reason(obj, reason)
     set_history_user(obj, actor)
     obj.save()
+
+
+def _locked_or_new(obj: V | None, model: type[V], expected_version: int | None) -> tuple[V, str]:
+    """The row to edit, locked with its version bumped (a stale `expected_version` is refused),
+    or a new `model()`; and the history reason: "edited (vN)" or "created"."""
+    if obj is None:
+        return model(), "created"
+    locked = lock_for_edit(obj, expected_version)
+    return locked, f"edited (v{locked.version})"
 
 
 # --- categories -----------------------------------------------------------------------------
@@ -74,9 +84,7 @@ def category_save(
     category = category or Category()
     category.name, category.slug = " ".join(name.split()), slug
     with transaction.atomic():
-        category.full_clean()
-        set_change_reason(category, "category saved")
-        category.save()
+        model_save(category, reason="category saved")
     return category
 
 
@@ -103,17 +111,11 @@ def playbook_save(
     """
     require_role(actor, EDITORS, "edit playbooks")
     with transaction.atomic():
-        if playbook is not None:
-            playbook = lock_for_edit(playbook, expected_version)
-            reason = f"edited (v{playbook.version})"
-        else:
-            playbook = Playbook()
-            reason = "created"
+        playbook, reason = _locked_or_new(playbook, Playbook, expected_version)
         playbook.slug, playbook.title, playbook.summary = slug, title.strip(), summary.strip()
         playbook.body, playbook.review_by = body, review_by
         playbook.category, playbook.owner = category, owner or playbook.owner or actor
-        playbook.full_clean()
-        _save(playbook, actor=actor, reason=reason)
+        model_save(playbook, reason=reason, author=actor)
         playbook.services.set(_clean_list(services))
     return playbook
 
@@ -130,8 +132,7 @@ def playbook_restore(
         current = lock_for_edit(playbook, expected_version)
         for field in ("title", "summary", "body", "category_id", "review_by"):
             setattr(current, field, getattr(old, field))
-        current.full_clean()
-        _save(current, actor=actor, reason=f"restored v{version} as v{current.version}")
+        model_save(current, reason=f"restored v{version} as v{current.version}", author=actor)
     return current
 
 
@@ -186,8 +187,7 @@ def course_save(
         course = course or Course()
         course.slug, course.title, course.description = slug, title.strip(), description
         course.level, course.subject, course.tool = level, subject, tool.strip()
-        course.full_clean()
-        _save(course, actor=actor, reason="course saved")
+        model_save(course, reason="course saved", author=actor)
         course.unlocks.set(_clean_list(unlocks))
     return course
 
@@ -216,8 +216,7 @@ def module_save(
             module.position = position
         module.title, module.playbook, module.quiz = title.strip(), playbook, quiz
         module.pass_mark = pass_mark
-        module.full_clean()
-        _save(module, actor=actor, reason="module saved")
+        model_save(module, reason="module saved", author=actor)
     return module
 
 
@@ -334,15 +333,8 @@ def office_hours_save(
     if host is not None and not has_role(host, MOPS_STAFF):
         raise ValidationError({"host": "The host must be a MOPS PM, engineer or admin."})
     with transaction.atomic():
-        if series is not None:
-            series = lock_for_edit(series, expected_version)
-            reason = f"edited (v{series.version})"
-        else:
-            series = OfficeHours()
-            reason = "created"
-        for name in OFFICE_HOURS_FIELDS:
-            if name in data:
-                setattr(series, name, data[name])
+        series, reason = _locked_or_new(series, OfficeHours, expected_version)
+        model_update(series, fields=OFFICE_HOURS_FIELDS, data=data)
         series.topic = " ".join((series.topic or "").split())
         series.full_clean()
         try:  # the rule must expand with this start and zone (e.g. an UNTIL before it)

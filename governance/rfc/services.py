@@ -35,7 +35,7 @@ from mops.accounts.roles import ADMINS, GROUP_NAMES, Role, has_role, user_roles
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
 from mops.core.lifecycle import Transition, TransitionError
-from mops.core.services import require_role
+from mops.core.services import model_save, require_role
 from mops.notify.services import notification_create
 
 from .models import (
@@ -192,9 +192,7 @@ def rfc_insert(
     """Validate and store a new RFC with its first revision and 'created' event (the
     caller decided who may write it: `rfc_create` for staff, self-serve drafts)."""
     with transaction.atomic():
-        rfc.full_clean()
-        set_change_reason(rfc, reason or f"created by {who(actor)}")
-        rfc.save()
+        model_save(rfc, reason=reason or f"created by {who(actor)}")
         _set_links(rfc, services, templates)
         _snapshot(rfc, actor)
         _event(rfc, actor, "created", to_status=rfc.status)
@@ -422,9 +420,7 @@ def _review_save(
         groups=groups,
         comment=comment.strip(),
     )
-    review.full_clean()
-    set_change_reason(review, reason)
-    review.save()
+    model_save(review, reason=reason)
     return review
 
 
@@ -573,7 +569,5 @@ def approval_policy_save(*, actor: User, risk: str, **values: Any) -> ApprovalPo
             policy = approval_policy_for(risk)
         for field, value in values.items():
             setattr(policy, field, value)
-        policy.full_clean()
-        set_change_reason(policy, f"changed by {who(actor)}")
-        policy.save()
+        model_save(policy, reason=f"changed by {who(actor)}")
     return policy

@@ -16,8 +16,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 
 from mops.accounts.models import User
-from mops.core.audit import set_change_reason
-from mops.core.services import fields_check, model_update, require_role
+from mops.core.services import fields_check, model_save, model_update, require_role
 from mops.core.versioned import lock_for_edit
 
 from .models import Consent, Instrument, InstrumentKind, Platform, Tool
@@ -57,14 +56,12 @@ INSTRUMENT_CSV_COLUMNS = (
 
 def _save(instrument: Instrument, *, reason: str, destinations: Any) -> Instrument:
     try:
-        instrument.full_clean()
+        model_save(instrument, reason=reason)
     except ValidationError as exc:
         # The case-insensitive uniqueness is a constraint without fields: name the field.
         if "__all__" in getattr(exc, "message_dict", {}):
             raise ValidationError({"name": exc.message_dict["__all__"]}) from None
         raise
-    set_change_reason(instrument, reason)
-    instrument.save()
     if destinations is not None:
         instrument.destinations.set(destinations)
     return instrument

@@ -17,7 +17,7 @@ from mops.accounts.models import User
 from mops.accounts.roles import ADMINS, MOPS_STAFF, has_role
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
-from mops.core.services import require_role
+from mops.core.services import fields_check, model_save, model_update, require_role
 
 from .codec import taxonomy_to_data
 from .models import (
@@ -70,14 +70,12 @@ def taxonomy_save(
             created_by=actor if getattr(actor, "pk", None) else None,
             **base,
         )
-        version.full_clean(exclude=["is_active"])
-        if active is not None:
+        if active is not None:  # an invalid new version rolls this back with it
             active.is_active = False
             set_change_reason(active, f"superseded by v{number}")
             active.save(update_fields=["is_active"])
         version.is_active = True
-        set_change_reason(version, note or f"saved by {who(actor)}")
-        version.save()
+        model_save(version, reason=note or f"saved by {who(actor)}", exclude=["is_active"])
     return version
 
 
@@ -151,9 +149,7 @@ def campaign_register(
                 end_date=end_date,
                 taxonomy_version=taxonomy_active_version(),
             )
-            record.full_clean()
-            set_change_reason(record, f"registered by {who(actor)}")
-            record.save()
+            model_save(record, reason=f"registered by {who(actor)}")
         else:
             same_team = existing.team_id is not None and existing.team_id == getattr(
                 actor, "team_id", None
@@ -181,17 +177,14 @@ def campaign_register(
     return record, link, built
 
 
+CAMPAIGN_FIELDS = ("start_date", "end_date", "channel", "team")
+
+
 def campaign_update(*, campaign: Campaign, actor: User, **changes: Any) -> Campaign:
-    allowed = {"start_date", "end_date", "channel", "team"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationError({f: "Not an editable campaign field." for f in sorted(unknown)})
+    fields_check(changes, fields=CAMPAIGN_FIELDS, message="Not an editable campaign field.")
     if campaign.owner_id != actor.pk and not has_role(actor, CAMPAIGN_STAFF):
         raise PermissionDenied("Only the owner or MOPS staff can edit this campaign.")
     with transaction.atomic():
-        for field, value in changes.items():
-            setattr(campaign, field, value)
-        campaign.full_clean()
-        set_change_reason(campaign, f"edited by {who(actor)}")
-        campaign.save()
+        model_update(campaign, fields=CAMPAIGN_FIELDS, data=changes)
+        model_save(campaign, reason=f"edited by {who(actor)}")
     return campaign

@@ -11,21 +11,19 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from mops.accounts.models import User
-from mops.accounts.roles import ADMINS, GROUP_NAMES, Role, has_role
+from mops.accounts.roles import ADMINS, Role, has_role
 from mops.core.audit import set_change_reason
 from mops.core.concurrency import version_check
-from mops.core.services import require_role
-from mops.notify.models import Kind
-from mops.notify.services import outbox_enqueue
+from mops.core.services import model_save, require_role
 
 from .. import periods
+from ..services import leadership_email
 from . import cohorts, costs, figures, statements, warehouse
 from .models import DatasetRole, ImpactReview, ImpactSnapshot, SemanticRole, TeamCost
 from .roles import ROLE_FIELDS, mapping_errors
@@ -94,9 +92,7 @@ def dataset_role_save(
         item.columns = mapping
         item.column_types = {k: found[v] for k, v in mapping.items()}
         item.version = (existing.version + 1) if existing else 1
-        item.full_clean()
-        set_change_reason(item, f"mapped {dataset} as {role}")
-        item.save()
+        model_save(item, reason=f"mapped {dataset} as {role}")
     return item
 
 
@@ -153,9 +149,7 @@ def team_cost_save(
             item = TeamCost(month=month, amount=value, note=note)
         else:
             item.amount, item.note, item.version = value, note, item.version + 1
-        item.full_clean()
-        set_change_reason(item, f"MOPS cost of {month:%Y-%m}")
-        item.save()
+        model_save(item, reason=f"MOPS cost of {month:%Y-%m}")
     return item
 
 
@@ -378,26 +372,17 @@ def review_send(*, month: date) -> ImpactReview:
     from .selectors import review_context
 
     month = month.replace(day=1)
-    readers = (
-        get_user_model()
-        .objects.filter(groups__name=GROUP_NAMES[Role.LEADERSHIP], is_active=True)
-        .exclude(email="")
-        .distinct()
-    )
     context = review_context(month)
     url = settings.SITE_URL + reverse("metrics:impact_review", args=[f"{month:%Y-%m}"])
     body = render_to_string("metrics/impact/review_email.txt", {**context, "url": url})
     with transaction.atomic():
         review, _ = ImpactReview.objects.select_for_update().get_or_create(month=month)
-        for user in readers:
-            outbox_enqueue(
-                kind=Kind.EMAIL,
-                target=user.email,
-                subject=f"[mops] Monthly impact review, {month:%B %Y}",
-                body=body,
-                idempotency_key=f"metrics:impact-review:{month:%Y-%m}:{user.pk}",
-                source="metrics.impact_review",
-            )
+        leadership_email(
+            subject=f"[mops] Monthly impact review, {month:%B %Y}",
+            body=body,
+            key=f"metrics:impact-review:{month:%Y-%m}",
+            source="metrics.impact_review",
+        )
         if review.sent_at is None:
             review.sent_at = timezone.now()
             set_change_reason(review, "monthly impact review sent")

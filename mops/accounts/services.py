@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mops.core.audit import set_change_reason
+from mops.core.services import model_save
 from mops.core.slugs import unique_slug
 
 from .models import ApiToken, Team, User, validate_time_zone
@@ -34,9 +35,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
         token = ApiToken(
             user=user, name=name[:100], prefix=key[:12], digest=ApiToken.digest_of(key)
         )
-        set_change_reason(token, "token created")
-        token.full_clean()
-        token.save()
+        model_save(token, reason="token created")
     return token, key
 
 
@@ -93,9 +92,7 @@ def admin_create(*, username: str, email: str, password: str) -> User:
     validate_password(password, user)
     with transaction.atomic():
         user.set_password(password)
-        set_change_reason(user, "first administrator")
-        user.full_clean()
-        user.save()
+        model_save(user, reason="first administrator")
         _set_roles(user, [Role.ADMIN])
     return user
 
@@ -181,9 +178,7 @@ def user_invite(
             is_active=False,
         )
         user.set_unusable_password()
-        set_change_reason(user, f"invited by {actor.username}")
-        user.full_clean()
-        user.save()
+        model_save(user, reason=f"invited by {actor.username}")
         _set_roles(user, roles)
         _send_invite(user, actor)
     return user
@@ -217,9 +212,7 @@ def user_update(
             user.first_name = first_name.strip()[:150]
         if last_name is not None:
             user.last_name = last_name.strip()[:150]
-        set_change_reason(user, f"changed by {actor.username}")
-        user.full_clean()
-        user.save()
+        model_save(user, reason=f"changed by {actor.username}")
     return user
 
 
@@ -371,9 +364,7 @@ def team_create(*, actor: User, name: str, group: str = Team.Group.OTHER) -> Tea
     slug = unique_slug(Team, name)
     with transaction.atomic():
         team = Team(name=name, slug=slug, group=group or Team.Group.OTHER)
-        set_change_reason(team, f"created by {actor.username}")
-        team.full_clean()
-        team.save()
+        model_save(team, reason=f"created by {actor.username}")
     return team
 
 
@@ -389,9 +380,7 @@ def team_update(*, actor: User, team: Team, name: str, group: str | None = None)
         team.name = name
         if group:
             team.group = group
-        set_change_reason(team, f"changed by {actor.username}")
-        team.full_clean()
-        team.save()
+        model_save(team, reason=f"changed by {actor.username}")
     return team
 
 

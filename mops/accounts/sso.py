@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 
 from mops.core.audit import set_change_reason
-from mops.core.services import model_update
+from mops.core.services import model_save, model_update
 
 from .models import IdpGroupMapping, Team, User
 from .roles import Role
@@ -181,9 +181,7 @@ def idp_mapping_save(
             mapping = IdpGroupMapping()
         stripped = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
         model_update(mapping, fields=MAPPING_FIELDS, data=stripped)
-        mapping.full_clean()
-        set_change_reason(mapping, f"changed by {actor.username}")
-        mapping.save()
+        model_save(mapping, reason=f"changed by {actor.username}")
     return mapping
 
 

@@ -15,7 +15,7 @@ from django.db import models
 from mops.accounts.models import User
 from mops.accounts.roles import has_role
 
-from .audit import set_change_reason
+from .audit import set_change_reason, set_history_user
 
 
 def require_role(actor: User, roles: Iterable[str], what: str) -> None:
@@ -46,11 +46,23 @@ def model_update(
     return changed
 
 
-def model_save(instance: models.Model, *, reason: str) -> None:
+def model_save(
+    instance: models.Model,
+    *,
+    reason: str,
+    author: User | None = None,
+    exclude: Iterable[str] | None = None,
+) -> None:
     """Validate `instance` (`full_clean()`), give its history row `reason` and save it: how a
-    service stores a model it made or edited, inside the service's transaction."""
-    instance.full_clean()
+    service stores a model it made or edited, inside the service's transaction.
+
+    `author` names who made the history row (a worker has no request to say it);
+    `exclude` names fields the model's validation leaves to the service (`full_clean(exclude=)`).
+    """
+    instance.full_clean(exclude=exclude)
     set_change_reason(instance, reason)
+    if author is not None:
+        set_history_user(instance, author)
     instance.save()
 
 

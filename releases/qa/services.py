@@ -18,7 +18,7 @@ from django.utils import timezone
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import TransitionError
-from mops.core.services import require_role
+from mops.core.services import model_save, require_role
 from mops.core.slugs import unique_slug
 from mops.core.uploads import validate_upload
 from releases import work
@@ -110,9 +110,7 @@ def checklist_template_create(
     )
     specs = _item_specs(items)
     with transaction.atomic():
-        template.full_clean()
-        set_change_reason(template, f"created by {who(actor)}")
-        template.save()
+        model_save(template, reason=f"created by {who(actor)}")
         _publish_version(template, specs, actor, changelog)
     return template
 
@@ -308,9 +306,7 @@ def item_result_record(
         result.checked_by = actor
         result.checked_at = timezone.now()
         result.version += 1
-        result.full_clean(exclude=["evidence_file"])
-        set_change_reason(result, f"{state} by {who(actor)}")
-        result.save()
+        model_save(result, reason=f"{state} by {who(actor)}", exclude=["evidence_file"])
         _refresh_run(result.run)
     return result
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
 from mops.core.lifecycle import Transition, TransitionError
-from mops.core.services import fields_check, model_update, require_role
+from mops.core.services import fields_check, model_save, model_update, require_role
 from mops.core.slugs import unique_slug
 from mops.core.timezones import default_time_zone
 from releases.boarding.models import BoardingStatus
@@ -233,9 +233,7 @@ def departure_update(
         if note is not None:
             departure.note = note
         departure.version += 1
-        departure.full_clean()
-        set_change_reason(departure, f"edited by {who(actor)}")
-        departure.save()
+        model_save(departure, reason=f"edited by {who(actor)}")
     return departure
 
 
@@ -320,9 +318,7 @@ def freeze_create(*, actor: User, **fields: Any) -> Freeze:
         fields["rrule"] = _normalise_rrule(fields["rrule"])
     freeze = Freeze(created_by=actor, **fields)
     with transaction.atomic():
-        freeze.full_clean()
-        set_change_reason(freeze, f"declared by {who(actor)}")
-        freeze.save()
+        model_save(freeze, reason=f"declared by {who(actor)}")
     return freeze
 
 
@@ -338,9 +334,7 @@ def freeze_update(
             changes["rrule"] = _normalise_rrule(changes["rrule"])
         model_update(freeze, fields=FREEZE_FIELDS, data=changes)
         freeze.version += 1
-        freeze.full_clean()
-        set_change_reason(freeze, f"edited by {who(actor)}")
-        freeze.save()
+        model_save(freeze, reason=f"edited by {who(actor)}")
     return freeze
 
 

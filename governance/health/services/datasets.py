@@ -16,9 +16,8 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from governance.health.checks import connect_readonly, describe_error
 from mops.accounts.models import User
 from mops.accounts.roles import ADMINS
-from mops.core.audit import set_change_reason
 from mops.core.concurrency import StaleVersion
-from mops.core.services import require_role
+from mops.core.services import model_save, model_update, require_role
 
 from ..contracts.codec import ContractYamlError, contract_from_yaml
 from ..contracts.spec import FIELD_TYPES, ContractSpec
@@ -122,10 +121,8 @@ def warehouse_save(
     refusal = dsn_refusal(warehouse.dsn or "", _app_endpoint())
     if refusal:
         raise ValidationError({"dsn": refusal})
-    warehouse.full_clean()
     with transaction.atomic():
-        set_change_reason(warehouse, "warehouse saved")
-        warehouse.save()
+        model_save(warehouse, reason="warehouse saved")
     return warehouse
 
 
@@ -166,6 +163,10 @@ def dataset_schedule_sync(dataset: Dataset) -> PeriodicTask:
     return task
 
 
+# What `dataset_save` sets from its keyword arguments (others are ignored).
+DATASET_FIELDS = ("description", "owner", "team", "schedule", "enabled")
+
+
 def dataset_save(
     *,
     actor: User,
@@ -181,14 +182,10 @@ def dataset_save(
     dataset.warehouse = warehouse
     dataset.schema = schema
     dataset.table = table
-    for key in ("description", "owner", "team", "schedule", "enabled"):
-        if key in values:
-            setattr(dataset, key, values[key])
+    model_update(dataset, fields=DATASET_FIELDS, data=values)
     _cron_parts(dataset.schedule)
-    dataset.full_clean()
     with transaction.atomic():
-        set_change_reason(dataset, "dataset saved")
-        dataset.save()
+        model_save(dataset, reason="dataset saved")
         dataset_schedule_sync(dataset)
     return dataset
 
@@ -298,11 +295,9 @@ def contract_save(
         if status is not None:
             contract.status = status
         try:
-            contract.full_clean(exclude=["dataset"])
+            model_save(contract, reason=reason, exclude=["dataset"])
         except ValidationError as exc:
             raise ValidationError(exc.message_dict) from None
-        set_change_reason(contract, reason)
-        contract.save()
     return contract
 
 

@@ -22,7 +22,7 @@ from mops.accounts.models import User
 from mops.accounts.roles import MOPS_STAFF, user_roles
 from mops.core.audit import set_change_reason, set_history_user
 from mops.core.concurrency import StaleVersion
-from mops.core.services import require_role
+from mops.core.services import model_save, require_role
 from mops.notify.services import notification_create, outbox_enqueue_to_channels
 
 from ..models import (
@@ -421,7 +421,5 @@ def runbook_save(
         runbook.slug, runbook.title, runbook.body, runbook.summary = slug, title, body, summary
         if failure_modes is not None:
             runbook.failure_modes = [m.strip() for m in failure_modes if m.strip()]
-        runbook.full_clean()
-        set_change_reason(runbook, "runbook saved")
-        runbook.save()
+        model_save(runbook, reason="runbook saved")
     return runbook

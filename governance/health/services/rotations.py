@@ -11,7 +11,7 @@ from django.db import transaction
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason, set_history_user
-from mops.core.services import require_role
+from mops.core.services import model_save, require_role
 from mops.notify.models import Channel
 
 from ..models import Rotation, RotationMember, RotationOverride
@@ -50,10 +50,7 @@ def rotation_save(
     overrides with the ones given; validated, one history row naming the roster."""
     require_role(actor, DATA_ADMINS, "edit on-call rotations")
     with transaction.atomic():
-        rotation.full_clean()
-        set_history_user(rotation, actor)
-        set_change_reason(rotation, _roster_reason(actor, members, len(overrides)))
-        rotation.save()
+        model_save(rotation, reason=_roster_reason(actor, members, len(overrides)), author=actor)
         rotation.channels.set(list(channels))
         rotation.members.all().delete()
         rotation.overrides.all().delete()

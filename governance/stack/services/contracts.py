@@ -10,8 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mops.accounts.models import User
-from mops.core.audit import set_change_reason
-from mops.core.services import fields_check, model_update, require_role
+from mops.core.services import fields_check, model_save, model_update, require_role
 from mops.core.versioned import lock_for_edit
 from mops.notify.services import outbox_enqueue
 
@@ -37,9 +36,7 @@ def contract_create(*, actor: User, **fields: Any) -> Contract:
     fields_check(fields, fields=CONTRACT_FIELDS, message="Not a contract field.")
     contract = Contract(**fields)
     with transaction.atomic():
-        contract.full_clean()
-        set_change_reason(contract, f"recorded by {_who(actor)}")
-        contract.save()
+        model_save(contract, reason=f"recorded by {_who(actor)}")
     return contract
 
 
@@ -53,9 +50,7 @@ def contract_update(
     with transaction.atomic():
         contract = lock_for_edit(contract, expected_version)
         model_update(contract, fields=CONTRACT_FIELDS, data=changes)
-        contract.full_clean()
-        set_change_reason(contract, f"edited by {_who(actor)}")
-        contract.save()
+        model_save(contract, reason=f"edited by {_who(actor)}")
     return contract
 
 
@@ -78,9 +73,7 @@ def renewal_decide(
     if not record.reason:
         raise ValidationError({"reason": "Say why."})
     with transaction.atomic():
-        record.full_clean()
-        set_change_reason(record, f"decided by {_who(actor)}")
-        record.save()
+        model_save(record, reason=f"decided by {_who(actor)}")
     return record
 
 

@@ -7,8 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from mops.accounts.models import User
-from mops.core.audit import set_change_reason
-from mops.core.services import fields_check, model_update, require_role
+from mops.core.services import fields_check, model_save, model_update, require_role
 from mops.core.versioned import lock_for_edit
 
 from ..models import (
@@ -24,9 +23,7 @@ from ._common import (
 
 
 def _flow_save(flow: Flow, *, reason: str, services: Any) -> Flow:
-    flow.full_clean()
-    set_change_reason(flow, reason)
-    flow.save()
+    model_save(flow, reason=reason)
     if services is not None:
         flow.services.set(services)
     return flow

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from mops.accounts.models import User
 from mops.core.audit import set_change_reason
-from mops.core.services import require_role
+from mops.core.services import model_save, require_role
 from mops.notify.services import outbox_enqueue
 
 from ..models import (
@@ -48,9 +48,7 @@ def access_review_start(
         if AccessReview.objects.filter(tool=tool, completed_at=None).exists():
             raise ValidationError({"tool": f"{tool} already has an open access review."})
         review = AccessReview(tool=tool, due_on=due_on, started_by=actor)
-        review.full_clean()
-        set_change_reason(review, f"started by {_who(actor)} with {len(seats)} holders")
-        review.save()
+        model_save(review, reason=f"started by {_who(actor)} with {len(seats)} holders")
         # bulk: one history row per review (above) says who started it with how many.
         AccessReviewItem.objects.bulk_create(
             AccessReviewItem(
@@ -101,9 +99,7 @@ def access_review_attest(
         if decision != Attestation.KEEP and not reason:
             raise ValidationError({"reason": "Say why the access is reduced or removed."})
         item.decision, item.reason, item.decided_by, item.decided_at = decision, reason, actor, now
-        item.full_clean()
-        set_change_reason(item, f"{decision} by {_who(actor)}")
-        item.save()
+        model_save(item, reason=f"{decision} by {_who(actor)}")
         if not review.items.filter(decision="").exists():
             review.completed_at = now
             set_change_reason(review, f"completed by {_who(actor)}")

@@ -111,20 +111,12 @@ def tool_update(
         )
 
 
-TOOL_CSV_COLUMNS = (
-    "name",
-    "layer",
-    "vendor",
-    "owner",
-    "team",
-    "status",
-    "status_reason",
-    "purpose",
-    "personal_data",
-    "data_contract",
-    "sso",
-    "admin_url",
-    "docs_url",
+# The tool's fields as CSV columns: `personal_data` for `holds_personal_data`; the evaluation
+# RFC is set by the new-tool RFC, never imported.
+TOOL_CSV_COLUMNS = tuple(
+    "personal_data" if name == "holds_personal_data" else name
+    for name in TOOL_FIELDS
+    if name != "evaluation_rfc"
 )
 
 
