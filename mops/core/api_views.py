@@ -11,6 +11,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 if TYPE_CHECKING:  # a mixin for generic API views: type its self as one
     _ApiView = GenericAPIView
@@ -18,25 +19,54 @@ else:
     _ApiView = object
 
 
-class ServiceWriteMixin(_ApiView):
-    """Create and update through the service layer, never `serializer.save()`.
+def valid_data(
+    serializer_class: type[BaseSerializer], request: Request, **kwargs: Any
+) -> dict[str, Any]:
+    """The request body checked by `serializer_class` (a 400 naming each field if not), for
+    an action whose body is not the view's own serializer."""
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class ServiceCreateMixin(_ApiView):
+    """Create through the service layer, never `serializer.save()` (for a view with no
+    update; `ServiceWriteMixin` adds it).
 
     A view validates the body with `validated(request, instance, partial=)`, calls its
     service and answers with `respond(obj, code)`: the object read again through
-    `get_queryset()` (so the answer has what the list and detail have), serialized. PUT and
-    PATCH both arrive at `write_update(request, partial=)`, which the view writes.
+    `get_queryset()` (so the answer has what the list and detail have), serialized. A view
+    whose body is not what it answers names the body's serializer in
+    `write_serializer_class` (`validated` reads with it; the answer stays the view's own).
     """
 
     http_method_names: Sequence[str] = ["get", "post", "patch", "put", "head", "options"]
+    write_serializer_class: type[BaseSerializer] | None = None
 
     def validated(self, request: Request, instance: Any = None, partial: bool = False) -> dict:
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        if self.write_serializer_class is None:
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        else:
+            serializer = self.write_serializer_class(
+                instance,
+                data=request.data,
+                partial=partial,
+                context=self.get_serializer_context(),
+            )
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
     def respond(self, obj: Any, code: int = status.HTTP_200_OK) -> Response:
         obj = self.get_queryset().get(pk=obj.pk)
         return Response(self.get_serializer(obj).data, status=code)
+
+
+class ServiceWriteMixin(ServiceCreateMixin):
+    """Create and update through the service layer, never `serializer.save()`.
+
+    Validating and answering are `ServiceCreateMixin`'s `validated` and `respond`. PUT and
+    PATCH both arrive at `write_update(request, partial=)`, which the view writes.
+    """
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.write_update(request, partial=kwargs.pop("partial", False))

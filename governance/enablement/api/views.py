@@ -4,23 +4,22 @@ attendance), calling the same services as the pages."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, has_role
 from mops.core.actors import actor_of
+from mops.core.api_views import ServiceCreateMixin, ServiceWriteViewSet, valid_data
 from mops.core.concurrency import IF_MATCH_PARAMETER, if_match_version
 
 from .. import selectors
@@ -72,34 +71,12 @@ from .serializers import (
     UnbookSerializer,
 )
 
-if TYPE_CHECKING:  # a mixin for generic API views: type its self as one
-    _ApiView = GenericAPIView
-else:
-    _ApiView = object
-
-
-def _valid_data(serializer_class: type[serializers.Serializer], request: Request) -> Any:
-    """The request body checked by `serializer_class` (a 400 naming each field if not)."""
-    body = serializer_class(data=request.data)
-    body.is_valid(raise_exception=True)
-    return body.validated_data
-
-
-class _ServiceWrites(_ApiView):
-    http_method_names: Sequence[str] = ["get", "post", "patch", "head", "options"]
-
-    def _validated(self, request: Request, instance: Any = None, partial: bool = False) -> dict:
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def _respond(self, obj: Any, code: int = status.HTTP_200_OK) -> Response:
-        obj = self.get_queryset().get(pk=obj.pk)
-        return Response(self.get_serializer(obj).data, status=code)
+# Edits are PATCH (each merges into what is there); PUT is not offered.
+HTTP_METHODS = ["get", "post", "patch", "head", "options"]
 
 
 class CategoryViewSet(
-    _ServiceWrites, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ServiceCreateMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Playbook categories."""
 
@@ -108,22 +85,14 @@ class CategoryViewSet(
     read_roles = ALL_ROLES
     write_roles = EDITORS
     pagination_class = None
+    http_method_names = HTTP_METHODS
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self._validated(request)
-        return self._respond(
-            category_save(actor=actor_of(request), **data), status.HTTP_201_CREATED
-        )
+        data = self.validated(request)
+        return self.respond(category_save(actor=actor_of(request), **data), status.HTTP_201_CREATED)
 
 
-class PlaybookViewSet(
-    _ServiceWrites,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class PlaybookViewSet(ServiceWriteViewSet):
     """The playbook library. Every edit is a new version; PATCH may send
     `If-Match: "<version>"` (412 when stale). With `q` the list is ranked (title over body,
     then most recently updated)."""
@@ -135,6 +104,7 @@ class PlaybookViewSet(
     action_roles = {"feedback": LEARNERS}
     lookup_field = "slug"
     filterset_class = PlaybookFilter
+    http_method_names = HTTP_METHODS
 
     def get_queryset(self) -> QuerySet[Playbook]:
         return selectors.playbooks_base().prefetch_related("services")
@@ -145,13 +115,13 @@ class PlaybookViewSet(
         return Response(self.get_serializer(playbook).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self._validated(request)
+        data = self.validated(request)
         playbook = playbook_save(actor=actor_of(request), **data)
-        return self._respond(playbook, status.HTTP_201_CREATED)
+        return self.respond(playbook, status.HTTP_201_CREATED)
 
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def write_update(self, request: Request, partial: bool) -> Response:
         playbook = self.get_object()
-        data = self._validated(request, playbook, partial=True)
+        data = self.validated(request, playbook, partial=partial)
         current = {
             "slug": playbook.slug,
             "title": playbook.title,
@@ -168,10 +138,7 @@ class PlaybookViewSet(
             expected_version=if_match_version(request),
             **{**current, **data},
         )
-        return self._respond(saved)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)
+        return self.respond(saved)
 
     @extend_schema(request=None, responses=PlaybookVersionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -182,31 +149,24 @@ class PlaybookViewSet(
     @extend_schema(request=RestoreSerializer, responses=PlaybookSerializer)
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, slug: str | None = None) -> Response:
-        data = _valid_data(RestoreSerializer, request)
+        data = valid_data(RestoreSerializer, request)
         restored = playbook_restore(
             actor=actor_of(request),
             playbook=self.get_object(),
             version=data["version"],
             expected_version=if_match_version(request),
         )
-        return self._respond(restored)
+        return self.respond(restored)
 
     @extend_schema(request=FeedbackSerializer, responses={201: FeedbackSerializer})
     @action(detail=True, methods=["post"])
     def feedback(self, request: Request, slug: str | None = None) -> Response:
-        data = _valid_data(FeedbackSerializer, request)
+        data = valid_data(FeedbackSerializer, request)
         saved = playbook_feedback(actor=actor_of(request), playbook=self.get_object(), **data)
         return Response(FeedbackSerializer(saved).data, status=status.HTTP_201_CREATED)
 
 
-class CourseViewSet(
-    _ServiceWrites,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class CourseViewSet(ServiceWriteViewSet):
     """Training courses with their modules. Quiz answers are shown to MOPS staff only;
     `submit` grades on the server. `unlocks` are self-serve services the course gates."""
 
@@ -216,6 +176,7 @@ class CourseViewSet(
     write_roles = EDITORS
     action_roles = {"enrol": LEARNERS, "submit": LEARNERS}
     lookup_field = "slug"
+    http_method_names = HTTP_METHODS
 
     def get_queryset(self) -> QuerySet[Course]:
         return Course.objects.prefetch_related("unlocks", "modules__playbook").order_by(
@@ -229,29 +190,26 @@ class CourseViewSet(
         }
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self._validated(request)
-        return self._respond(course_save(actor=actor_of(request), **data), status.HTTP_201_CREATED)
+        data = self.validated(request)
+        return self.respond(course_save(actor=actor_of(request), **data), status.HTTP_201_CREATED)
 
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def write_update(self, request: Request, partial: bool) -> Response:
         course = self.get_object()
-        data = self._validated(request, course, partial=True)
+        data = self.validated(request, course, partial=partial)
         current = {
             f: getattr(course, f)
             for f in ("slug", "title", "description", "level", "subject", "tool")
         }
         current["unlocks"] = list(course.unlocks.all())
-        return self._respond(
+        return self.respond(
             course_save(actor=actor_of(request), course=course, **{**current, **data})
         )
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(request=CourseModuleSerializer, responses={201: CourseModuleSerializer})
     @action(detail=True, methods=["post"])
     def modules(self, request: Request, slug: str | None = None) -> Response:
         course = self.get_object()
-        data = _valid_data(CourseModuleSerializer, request)
+        data = valid_data(CourseModuleSerializer, request)
         module = module_save(actor=actor_of(request), course=course, **data)
         return Response(
             CourseModuleSerializer(module, context={"show_answers": True}).data,
@@ -273,8 +231,7 @@ class CourseViewSet(
         """Edit one module (its title, playbook, quiz, pass mark or position)."""
         course = self.get_object()
         module = get_object_or_404(course.modules, position=int(position))
-        body = CourseModuleSerializer(module, data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
+        data = valid_data(CourseModuleSerializer, request, instance=module, partial=True)
         current = {
             "title": module.title,
             "playbook": module.playbook,
@@ -286,7 +243,7 @@ class CourseViewSet(
             actor=actor_of(request),
             course=course,
             module=module,
-            **{**current, **body.validated_data},
+            **{**current, **data},
         )
         return Response(CourseModuleSerializer(saved, context={"show_answers": True}).data)
 
@@ -300,7 +257,7 @@ class CourseViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, slug: str | None = None) -> Response:
         course = self.get_object()
-        data = _valid_data(SubmitSerializer, request)
+        data = valid_data(SubmitSerializer, request)
         module = CourseModule.objects.filter(course=course, position=data["position"]).first()
         if module is None:
             raise serializers.ValidationError(
@@ -326,14 +283,8 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.enrolments_visible_to(self.request.user)
 
 
-class OfficeHoursViewSet(
-    _ServiceWrites,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+@extend_schema_view(partial_update=extend_schema(parameters=[IF_MATCH_PARAMETER]))
+class OfficeHoursViewSet(ServiceWriteViewSet):
     """Office-hours series: a topic, a host (MOPS staff), an RRULE in local time and seats
     per session. Saving schedules the sessions eight weeks ahead. PATCH may send
     `If-Match: "<version>"` (412 when stale)."""
@@ -342,29 +293,26 @@ class OfficeHoursViewSet(
     queryset = OfficeHours.objects.none()
     read_roles = ALL_ROLES
     write_roles = EDITORS
+    http_method_names = HTTP_METHODS
 
     def get_queryset(self) -> QuerySet[OfficeHours]:
         return selectors.office_hours_series()
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self._validated(request)
+        data = self.validated(request)
         saved = office_hours_save(actor=actor_of(request), data=data)
-        return self._respond(saved, status.HTTP_201_CREATED)
+        return self.respond(saved, status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[IF_MATCH_PARAMETER])
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def write_update(self, request: Request, partial: bool) -> Response:
         series = self.get_object()
-        data = self._validated(request, series, partial=True)
+        data = self.validated(request, series, partial=partial)
         saved = office_hours_save(
             actor=actor_of(request),
             series=series,
             data={k: v for k, v in data.items() if k in OFFICE_HOURS_FIELDS},
             expected_version=if_match_version(request),
         )
-        return self._respond(saved)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.partial_update(request, *args, **kwargs)
+        return self.respond(saved)
 
 
 class OfficeHoursSessionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -409,7 +357,7 @@ class OfficeHoursSessionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=UnbookSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def unbook(self, request: Request, pk: str | None = None) -> Response:
-        data = _valid_data(UnbookSerializer, request)
+        data = valid_data(UnbookSerializer, request)
         booking = booking_cancel(
             actor=actor_of(request), session=self.get_object(), user=data.get("user")
         )
@@ -431,7 +379,7 @@ class OfficeHoursSessionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def attendance(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
-        data = _valid_data(AttendanceSerializer, request)
+        data = valid_data(AttendanceSerializer, request)
         names = set(data["attended"])
         people = dict(
             get_user_model().objects.filter(username__in=names).values_list("username", "pk")
@@ -451,6 +399,6 @@ class OfficeHoursSessionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
-        data = _valid_data(SessionCancelSerializer, request)
+        data = valid_data(SessionCancelSerializer, request)
         session_cancel(actor=actor_of(request), session=session, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=session.pk)).data)
