@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from mops.core.actors import actor_of
+from mops.core.api_views import ServiceWriteViewSet
 from mops.core.concurrency import IF_MATCH_PARAMETER as IF_MATCH
 from mops.core.concurrency import if_match_version
 from releases.api.common import valid_data
@@ -37,19 +38,21 @@ EXPERIMENT_ERRORS = {
 }
 
 
-class ExperimentViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+@extend_schema_view(
+    partial_update=extend_schema(
+        request=ExperimentWriteSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ExperimentDetailSerializer, **EXPERIMENT_ERRORS},
+    )
+)
+class ExperimentViewSet(ServiceWriteViewSet):
     """The experiment register. MOPS staff write; staff and leadership read. The detail
     carries the event timeline and `ETag: "<version>"`; PATCH and transitions accept
     `If-Match` (412 when stale). The required sample per variant is computed from
     baseline, MDE, α and power (two-proportion z-test)."""
 
     serializer_class = ExperimentSerializer
+    write_serializer_class = ExperimentWriteSerializer
     queryset = Experiment.objects.none()
     read_roles = EXPERIMENT_READERS
     write_roles = EXPERIMENT_EDITORS
@@ -66,8 +69,9 @@ class ExperimentViewSet(
     def get_serializer_class(self) -> type[BaseSerializer]:
         return ExperimentSerializer if self.action == "list" else ExperimentDetailSerializer
 
-    def _detail(self, experiment: Experiment, code: int = status.HTTP_200_OK) -> Response:
-        experiment = selectors.experiment_detail().get(pk=experiment.pk)
+    def respond(self, obj: Experiment, code: int = status.HTTP_200_OK) -> Response:
+        """The detail, read again, with its `ETag`."""
+        experiment = selectors.experiment_detail().get(pk=obj.pk)
         data = ExperimentDetailSerializer(experiment, context=self.get_serializer_context()).data
         response = Response(data, status=code)
         response["ETag"] = experiment.etag
@@ -75,32 +79,27 @@ class ExperimentViewSet(
 
     @extend_schema(responses={200: ExperimentDetailSerializer, 404: EXPERIMENT_ERRORS[404]})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._detail(self.get_object())
+        return self.respond(self.get_object())
 
     @extend_schema(
         request=ExperimentWriteSerializer,
         responses={201: ExperimentDetailSerializer, **EXPERIMENT_ERRORS},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = valid_data(ExperimentWriteSerializer, request)
+        data = self.validated(request)
         experiment = experiments_services.experiment_create(actor=actor_of(request), **data)
-        return self._detail(experiment, status.HTTP_201_CREATED)
+        return self.respond(experiment, status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=ExperimentWriteSerializer,
-        parameters=[IF_MATCH],
-        responses={200: ExperimentDetailSerializer, **EXPERIMENT_ERRORS},
-    )
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def write_update(self, request: Request, partial: bool) -> Response:
         experiment = self.get_object()
-        data = valid_data(ExperimentWriteSerializer, request, partial=True)
+        data = self.validated(request, partial=partial)
         experiment = experiments_services.experiment_update(
             experiment=experiment,
             actor=actor_of(request),
             expected_version=if_match_version(request),
             **data,
         )
-        return self._detail(experiment)
+        return self.respond(experiment)
 
     @extend_schema(
         request=ExperimentTransitionSerializer,
@@ -125,4 +124,4 @@ class ExperimentViewSet(
             actor=actor_of(request),
             expected_version=if_match_version(request),
         )
-        return self._detail(experiment)
+        return self.respond(experiment)

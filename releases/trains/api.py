@@ -15,6 +15,7 @@ from rest_framework.serializers import BaseSerializer
 
 from mops.accounts.roles import MOPS_STAFF
 from mops.core.actors import actor_of
+from mops.core.api_views import ServiceWriteViewSet
 from mops.core.concurrency import if_match_version
 from releases import work
 from releases.api.common import RELEASE_READERS, valid_data
@@ -38,13 +39,7 @@ from releases.trains.serializers import (
 )
 
 
-class TrainViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class TrainViewSet(ServiceWriteViewSet):
     """Release trains. Creating one materialises its departures over its horizon; a
     timing change re-generates future departures nobody boarded or edited.
     Updates may send `If-Match: "<version>"` (412 when stale)."""
@@ -55,26 +50,24 @@ class TrainViewSet(
     write_roles = TRAIN_EDITORS
     filterset_class = TrainFilter
     ordering_fields = ["name", "created_at"]
-    http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Train]:
         return selectors.trains()
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = valid_data(TrainSerializer, request)
+        data = self.validated(request)
         train = trains_services.train_create(
             actor=actor_of(request), owner=actor_of(request), **data
         )
-        return Response(TrainSerializer(train).data, status=status.HTTP_201_CREATED)
+        return self.respond(train, status.HTTP_201_CREATED)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def write_update(self, request: Request, partial: bool) -> Response:
         train = self.get_object()
-        partial = kwargs.pop("partial", False)
-        data = valid_data(TrainSerializer, request, instance=train, partial=partial)
+        data = self.validated(request, train, partial=partial)
         train = trains_services.train_update(
             train=train, actor=actor_of(request), expected_version=if_match_version(request), **data
         )
-        return Response(TrainSerializer(train).data)
+        return self.respond(train)
 
 
 class DepartureViewSet(
@@ -170,14 +163,7 @@ class DepartureViewSet(
         return Response(ManifestEntrySerializer(boarding).data, status=status.HTTP_201_CREATED)
 
 
-class FreezeViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class FreezeViewSet(mixins.DestroyModelMixin, ServiceWriteViewSet):
     """Change freezes, one-off or recurring, global or per channel (admins write)."""
 
     serializer_class = FreezeSerializer
@@ -191,21 +177,19 @@ class FreezeViewSet(
         return selectors.freezes()
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = valid_data(FreezeSerializer, request)
-        freeze = trains_services.freeze_create(actor=actor_of(request), **data)
-        return Response(FreezeSerializer(freeze).data, status=status.HTTP_201_CREATED)
+        freeze = trains_services.freeze_create(actor=actor_of(request), **self.validated(request))
+        return self.respond(freeze, status.HTTP_201_CREATED)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def write_update(self, request: Request, partial: bool) -> Response:
         freeze = self.get_object()
-        partial = kwargs.pop("partial", False)
-        data = valid_data(FreezeSerializer, request, instance=freeze, partial=partial)
+        data = self.validated(request, freeze, partial=partial)
         freeze = trains_services.freeze_update(
             freeze=freeze,
             actor=actor_of(request),
             expected_version=if_match_version(request),
             **data,
         )
-        return Response(FreezeSerializer(freeze).data)
+        return self.respond(freeze)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         trains_services.freeze_delete(freeze=self.get_object(), actor=actor_of(request))
