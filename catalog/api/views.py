@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from mops.accounts.roles import ADMINS, ALL_ROLES
 from mops.core.actors import actor_of
-from mops.core.api_views import ServiceWriteViewSet
+from mops.core.api_views import ServiceWriteViewSet, valid_data
 from mops.core.concurrency import if_match_version
 
 from .. import selectors
@@ -132,12 +132,9 @@ class ServiceViewSet(ServiceWriteViewSet):
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
-        body = SelfServeCompleteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = valid_data(SelfServeCompleteSerializer, request)
         completion = selfserve_complete(
-            service=self.get_object(),
-            actor=actor_of(request),
-            outcome=body.validated_data["outcome"],
+            service=self.get_object(), actor=actor_of(request), outcome=data["outcome"]
         )
         return Response(
             SelfServeCompletionSerializer(completion).data, status=status.HTTP_201_CREATED
@@ -404,9 +401,8 @@ class TemplateViewSet(ServiceWriteViewSet):
     ) -> Response:
         """The body checked, a version made by `write` (publish or roll back), 201 with it."""
         template = self.get_object()
-        body = body_class(data=request.data)
-        body.is_valid(raise_exception=True)
-        version = write(template=template, actor=actor_of(request), **body.validated_data)
+        data = valid_data(body_class, request)
+        version = write(template=template, actor=actor_of(request), **data)
         return Response(TemplateVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TemplatePublishSerializer, responses={201: TemplateVersionSerializer})

@@ -24,6 +24,7 @@ from rest_framework.serializers import BaseSerializer
 
 from mops.accounts.roles import ADMINS, ALL_ROLES, COMMENTERS, READ_EVERYTHING, Role, has_role
 from mops.core.actors import actor_of
+from mops.core.api_views import valid_data
 from mops.core.concurrency import IF_MATCH_PARAMETER as IF_MATCH
 from mops.core.concurrency import if_match_version
 from mops.core.filters import FilterBackend
@@ -138,9 +139,7 @@ class RequestViewSet(
         responses={200: RequestDetailSerializer, 201: RequestDetailSerializer, 422: None, **ERRORS},
     )
     def create(self, request: ApiRequest, *args: Any, **kwargs: Any) -> Response:
-        serializer = RequestCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = valid_data(RequestCreateSerializer, request)
 
         def make() -> Request:
             return services.request_create(actor=actor_of(request), **data)
@@ -162,13 +161,9 @@ class RequestViewSet(
     )
     def partial_update(self, request: ApiRequest, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_object()
-        serializer = RequestUpdateSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+        data = valid_data(RequestUpdateSerializer, request, partial=True)
         updated = services.request_update(
-            request=obj,
-            actor=actor_of(request),
-            expected_version=if_match_version(request),
-            **serializer.validated_data,
+            request=obj, actor=actor_of(request), expected_version=if_match_version(request), **data
         )
         return self._detail(updated)
 
@@ -185,12 +180,11 @@ class RequestViewSet(
     @action(detail=True, methods=["post"])
     def transition(self, request: ApiRequest, pk: str | None = None) -> Response:
         obj = self.get_object()
-        serializer = RequestTransitionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = valid_data(RequestTransitionSerializer, request)
         updated = services.request_transition(
             request=obj,
-            name=serializer.validated_data["name"],
-            note=serializer.validated_data.get("note", ""),
+            name=data["name"],
+            note=data.get("note", ""),
             actor=actor_of(request),
             expected_version=if_match_version(request),
         )
@@ -208,10 +202,9 @@ class RequestViewSet(
         if request.method == "POST":
             if not has_role(request.user, COMMENTERS):  # leadership reads only
                 raise exceptions.PermissionDenied("Your role does not allow this.")
-            serializer = CommentSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
+            data = valid_data(CommentSerializer, request)
             comment = services.comment_create(
-                request=obj, actor=actor_of(request), body=serializer.validated_data["body"]
+                request=obj, actor=actor_of(request), body=data["body"]
             )
             return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         comments = obj.comments.select_related("author").prefetch_related("mentions")
@@ -297,12 +290,11 @@ class ScoringModelViewSet(
     @action(detail=True, methods=["post"], url_path="versions")
     def versions(self, request: ApiRequest, pk: str | None = None) -> Response:
         model = self.get_object()
-        serializer = ScoringModelUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = valid_data(ScoringModelUpdateSerializer, request)
         services.scoring_model_update(
             scoring_model=model,
-            factors=serializer.validated_data["factors"],
-            note=serializer.validated_data.get("note", ""),
+            factors=data["factors"],
+            note=data.get("note", ""),
             actor=actor_of(request),
             expected_version=if_match_version(request),
         )

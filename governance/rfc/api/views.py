@@ -33,6 +33,7 @@ from governance.rfc.services import (
 )
 from mops.accounts.roles import ADMINS, MOPS_STAFF
 from mops.core.actors import actor_of
+from mops.core.api_views import valid_data
 from mops.core.concurrency import if_match_version
 
 from .. import selectors
@@ -107,22 +108,16 @@ class RfcViewSet(
 
     @extend_schema(request=RfcCreateSerializer, responses={201: RfcSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = RfcCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = valid_data(RfcCreateSerializer, request)
         rfc = rfc_create(actor=actor_of(request), **data)
         return self._respond(rfc, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
         rfc = self.get_object()
-        serializer = RfcSerializer(rfc, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
+        data = valid_data(RfcSerializer, request, instance=rfc, partial=partial)
         rfc = rfc_update(
-            rfc=rfc,
-            actor=actor_of(request),
-            expected_version=if_match_version(request),
-            **dict(serializer.validated_data),
+            rfc=rfc, actor=actor_of(request), expected_version=if_match_version(request), **data
         )
         return self._respond(rfc)
 
@@ -130,20 +125,18 @@ class RfcViewSet(
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
         """submit, resubmit, unschedule, implement, verify, roll_back (needs a note)."""
-        body = TransitionRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        rfc = rfc_transition(rfc=self.get_object(), actor=actor_of(request), **body.validated_data)
+        data = valid_data(TransitionRequestSerializer, request)
+        rfc = rfc_transition(rfc=self.get_object(), actor=actor_of(request), **data)
         return self._respond(rfc)
 
     def _review(self, request: Request, service: Any) -> Response:
-        body = ReviewRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = valid_data(ReviewRequestSerializer, request)
         rfc = self.get_object()
         service(
             rfc=rfc,
             actor=request.user,
-            comment=body.validated_data["comment"],
-            expected_hash=body.validated_data.get("content_hash"),
+            comment=data["comment"],
+            expected_hash=data.get("content_hash"),
         )
         return self._respond(rfc)
 
@@ -175,9 +168,7 @@ class RfcViewSet(
     )
     @action(detail=True, methods=["post"])
     def schedule(self, request: Request, pk: str | None = None) -> Response:
-        body = ScheduleRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = valid_data(ScheduleRequestSerializer, request)
         rfc = rfc_schedule(
             rfc=self.get_object(),
             actor=actor_of(request),
@@ -257,9 +248,6 @@ class ApprovalPolicyViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=ApprovalPolicySerializer, responses=ApprovalPolicySerializer)
     def partial_update(self, request: Request, risk: str | None = None) -> Response:
-        body = ApprovalPolicySerializer(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        policy = approval_policy_save(
-            actor=actor_of(request), risk=risk or "", **body.validated_data
-        )
+        data = valid_data(ApprovalPolicySerializer, request, partial=True)
+        policy = approval_policy_save(actor=actor_of(request), risk=risk or "", **data)
         return Response(ApprovalPolicySerializer(policy).data)
