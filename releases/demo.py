@@ -94,125 +94,60 @@ TRAINS: list[dict[str, Any]] = [
 ]
 
 E = Evidence
-CHECKLISTS: list[dict[str, Any]] = [
-    {
-        "name": "E-mail pre-flight",
-        "slug": "email-preflight",
-        "channel": Channel.EMAIL,
-        "items": [
-            {
-                "text": "E-mail HTML passes the automated checks",
-                "automated_check": AutomatedCheck.EMAIL_HTML,
-            },
-            {"text": "Every link resolves", "automated_check": AutomatedCheck.LINKS},
-            {
-                "text": "UTM parameters follow the taxonomy",
-                "automated_check": AutomatedCheck.TRACKING,
-            },
-            {"text": "Seed-list test send reviewed on desktop and mobile", "evidence": E.FILE},
-            {"text": "Audience count matches the brief", "evidence": E.NOTE},
-            {"text": "Suppression lists applied", "evidence": E.NONE},
-        ],
-    },
-    {
-        "name": "Landing page pre-flight",
-        "slug": "landing-page-preflight",
-        "channel": Channel.LANDING_PAGE,
-        "items": [
-            {"text": "Every link resolves", "automated_check": AutomatedCheck.LINKS},
-            {"text": "Form submits and lands in the CRM", "evidence": E.LINK},
-            {"text": "Page renders on mobile", "evidence": E.FILE},
-            {"text": "Privacy notice and consent text present", "evidence": E.NONE},
-        ],
-    },
-    {
-        "name": "Paid social pre-flight",
-        "slug": "paid-social-preflight",
-        "channel": Channel.PAID_SOCIAL,
-        "items": [
-            {
-                "text": "Destination URLs carry valid UTMs",
-                "automated_check": AutomatedCheck.TRACKING,
-            },
-            {"text": "Ad copy approved by brand", "evidence": E.LINK},
-            {"text": "Budget and flight dates match the brief", "evidence": E.NOTE},
-        ],
-    },
-    {
-        "name": "Webinar pre-flight",
-        "slug": "webinar-preflight",
-        "channel": Channel.WEBINAR,
-        "items": [
-            {"text": "Registration page links resolve", "automated_check": AutomatedCheck.LINKS},
-            {"text": "Registration syncs to the CRM campaign", "evidence": E.LINK},
-            {"text": "Reminder e-mails scheduled", "evidence": E.NONE},
-        ],
-    },
-    {
-        "name": "SMS pre-flight",
-        "slug": "sms-preflight",
-        "channel": Channel.SMS,
-        "items": [
-            {"text": "Opt-out keyword (STOP) in the message", "evidence": E.NONE},
-            {"text": "Sent only to consented numbers", "evidence": E.NOTE},
-            {"text": "Short links carry UTMs", "automated_check": AutomatedCheck.TRACKING},
-        ],
-    },
-    {
-        "name": "New campaign pre-flight",
-        "slug": "new-campaign-preflight",
-        "change_type": ChangeType.NEW_CAMPAIGN,
-        "items": [
-            {"text": "Campaign created in the CRM with the naming convention", "evidence": E.LINK},
-            {"text": "Rollback plan written in the request", "evidence": E.NONE},
-        ],
-    },
-    {
-        "name": "Template change pre-flight",
-        "slug": "template-change-preflight",
-        "change_type": ChangeType.TEMPLATE_CHANGE,
-        "items": [
-            {"text": "Diff against the current template reviewed", "evidence": E.LINK},
-            {"text": "Previous version kept for rollback", "evidence": E.NONE},
-        ],
-    },
-    {
-        "name": "Schema change pre-flight",
-        "slug": "schema-change-preflight",
-        "change_type": ChangeType.SCHEMA_CHANGE,
-        "items": [
-            {"text": "RFC approved", "evidence": E.LINK},
-            {"text": "Data contract updated", "evidence": E.LINK},
-            {"text": "Backfill and rollback scripts tested in sandbox", "evidence": E.FILE},
-        ],
-    },
-    {
-        "name": "Routing / scoring change pre-flight",
-        "slug": "routing-scoring-preflight",
-        "change_type": ChangeType.ROUTING_SCORING_CHANGE,
-        "items": [
-            {"text": "RFC approved", "evidence": E.LINK},
-            {"text": "Test leads routed as expected in sandbox", "evidence": E.NOTE},
-            {"text": "Sales ops informed", "evidence": E.NONE},
-        ],
-    },
-    {
-        "name": "E-mail post-flight",
-        "slug": "email-postflight",
-        "channel": Channel.EMAIL,
-        "phase": Phase.POSTFLIGHT,
-        "items": [
-            {"text": "Delivery and bounce rates normal after 1 hour", "evidence": E.NOTE},
-            {"text": "Clicks attributed to the campaign in analytics", "evidence": E.LINK},
-        ],
-    },
-    {
-        "name": "Landing page post-flight",
-        "slug": "landing-page-postflight",
-        "channel": Channel.LANDING_PAGE,
-        "phase": Phase.POSTFLIGHT,
-        "items": [{"text": "Form fills arriving in the CRM", "evidence": E.NOTE}],
-    },
+PRE, POST = Phase.PREFLIGHT, Phase.POSTFLIGHT
+# Checklist templates: name, slug, the channel or change type it applies to, and its phase.
+CHECKLISTS: list[tuple[str, str, Channel | ChangeType, Phase]] = [
+    ("E-mail pre-flight", "email-preflight", Channel.EMAIL, PRE),
+    ("Landing page pre-flight", "landing-page-preflight", Channel.LANDING_PAGE, PRE),
+    ("Paid social pre-flight", "paid-social-preflight", Channel.PAID_SOCIAL, PRE),
+    ("Webinar pre-flight", "webinar-preflight", Channel.WEBINAR, PRE),
+    ("SMS pre-flight", "sms-preflight", Channel.SMS, PRE),
+    ("New campaign pre-flight", "new-campaign-preflight", ChangeType.NEW_CAMPAIGN, PRE),
+    ("Template change pre-flight", "template-change-preflight", ChangeType.TEMPLATE_CHANGE, PRE),
+    ("Schema change pre-flight", "schema-change-preflight", ChangeType.SCHEMA_CHANGE, PRE),
+    (
+        "Routing / scoring change pre-flight",
+        "routing-scoring-preflight",
+        ChangeType.ROUTING_SCORING_CHANGE,
+        PRE,
+    ),
+    ("E-mail post-flight", "email-postflight", Channel.EMAIL, POST),
+    ("Landing page post-flight", "landing-page-postflight", Channel.LANDING_PAGE, POST),
+]
+# Their items in order: checklist slug, text, then the automated check or the evidence asked.
+CHECKLIST_ITEMS: list[tuple[str, str, str]] = [
+    ("email-preflight", "E-mail HTML passes the automated checks", AutomatedCheck.EMAIL_HTML),
+    ("email-preflight", "Every link resolves", AutomatedCheck.LINKS),
+    ("email-preflight", "UTM parameters follow the taxonomy", AutomatedCheck.TRACKING),
+    ("email-preflight", "Seed-list test send reviewed on desktop and mobile", E.FILE),
+    ("email-preflight", "Audience count matches the brief", E.NOTE),
+    ("email-preflight", "Suppression lists applied", E.NONE),
+    ("landing-page-preflight", "Every link resolves", AutomatedCheck.LINKS),
+    ("landing-page-preflight", "Form submits and lands in the CRM", E.LINK),
+    ("landing-page-preflight", "Page renders on mobile", E.FILE),
+    ("landing-page-preflight", "Privacy notice and consent text present", E.NONE),
+    ("paid-social-preflight", "Destination URLs carry valid UTMs", AutomatedCheck.TRACKING),
+    ("paid-social-preflight", "Ad copy approved by brand", E.LINK),
+    ("paid-social-preflight", "Budget and flight dates match the brief", E.NOTE),
+    ("webinar-preflight", "Registration page links resolve", AutomatedCheck.LINKS),
+    ("webinar-preflight", "Registration syncs to the CRM campaign", E.LINK),
+    ("webinar-preflight", "Reminder e-mails scheduled", E.NONE),
+    ("sms-preflight", "Opt-out keyword (STOP) in the message", E.NONE),
+    ("sms-preflight", "Sent only to consented numbers", E.NOTE),
+    ("sms-preflight", "Short links carry UTMs", AutomatedCheck.TRACKING),
+    ("new-campaign-preflight", "Campaign created in the CRM with the naming convention", E.LINK),
+    ("new-campaign-preflight", "Rollback plan written in the request", E.NONE),
+    ("template-change-preflight", "Diff against the current template reviewed", E.LINK),
+    ("template-change-preflight", "Previous version kept for rollback", E.NONE),
+    ("schema-change-preflight", "RFC approved", E.LINK),
+    ("schema-change-preflight", "Data contract updated", E.LINK),
+    ("schema-change-preflight", "Backfill and rollback scripts tested in sandbox", E.FILE),
+    ("routing-scoring-preflight", "RFC approved", E.LINK),
+    ("routing-scoring-preflight", "Test leads routed as expected in sandbox", E.NOTE),
+    ("routing-scoring-preflight", "Sales ops informed", E.NONE),
+    ("email-postflight", "Delivery and bounce rates normal after 1 hour", E.NOTE),
+    ("email-postflight", "Clicks attributed to the campaign in analytics", E.LINK),
+    ("landing-page-postflight", "Form fills arriving in the CRM", E.NOTE),
 ]
 
 # name, owner, team slug, design, story: [(transition, days ago, extra)]
@@ -340,6 +275,14 @@ EXPERIMENTS: list[dict[str, Any]] = [
 ]
 
 
+def _checklist_item(text: str, kind: str) -> dict[str, str]:
+    """An item of CHECKLISTS: `kind` is its automated check (which asks no evidence) or the
+    evidence a person attaches."""
+    if kind in AutomatedCheck.values:
+        return {"text": text, "automated_check": kind}
+    return {"text": text, "evidence": kind}
+
+
 def load_experiments(actor: User, progress: Callable[[str], None]) -> None:
     """The demo experiment register: each one is created and walked through its story
     with back-dated events, once (by name)."""
@@ -425,11 +368,15 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
             time_zone=NEW_YORK,
         )
         progress("freeze friday")
-    for spec in CHECKLISTS:
-        if ChecklistTemplate.objects.filter(slug=spec["slug"]).exists():
+    for name, slug, applies_to, phase in CHECKLISTS:
+        if ChecklistTemplate.objects.filter(slug=slug).exists():
             continue
-        checklist_template_create(actor=actor, **spec)
-        progress(f"checklist {spec['slug']}")
+        rows = [_checklist_item(text, kind) for of, text, kind in CHECKLIST_ITEMS if of == slug]
+        where = "channel" if isinstance(applies_to, Channel) else "change_type"
+        checklist_template_create(
+            actor=actor, name=name, slug=slug, items=rows, phase=phase, **{where: applies_to}
+        )
+        progress(f"checklist {slug}")
     # Intake's demo requests already in QA get their checklists (the signal only fires for
     # requests entering QA after releases is loaded).
     for request in work.request_model().objects.filter(status=work.IN_QA).select_related("service"):

@@ -39,33 +39,25 @@ BERLIN_WEEK = {str(d): [["09:00", "12:30"], ["13:30", "18:00"]] for d in range(4
 }
 ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}
 
-# The two SLA policies, by slug: `sla_policy_create`'s fields, the calendar by its slug.
-POLICIES: dict[str, dict[str, Any]] = {
-    "standard": dict(
-        name="Standard",
-        description="Triage the same business day; deliver in 2 / 5 / 15 business days.",
-        calendar="us-business-hours",
-        triage_hours_simple=4,
-        triage_hours_standard=4,
-        triage_hours_complex=4,
-        delivery_hours_simple=16,
-        delivery_hours_standard=40,
-        delivery_hours_complex=120,
-        at_risk_percent=75,
+# The two SLA policies, by slug: name, calendar (by its slug) and description; then the
+# triage and delivery targets in hours for (simple, standard, complex) work and the at-risk percent.
+POLICIES: dict[str, tuple[str, str, str]] = {
+    "standard": (
+        "Standard",
+        "us-business-hours",
+        "Triage the same business day; deliver in 2 / 5 / 15 business days.",
     ),
-    "urgent-24-7": dict(
-        name="Urgent (24/7)",
-        description="Incidents and hot fixes: the clock never stops.",
-        calendar="always-open",
-        triage_hours_simple=1,
-        triage_hours_standard=1,
-        triage_hours_complex=2,
-        delivery_hours_simple=8,
-        delivery_hours_standard=24,
-        delivery_hours_complex=72,
-        at_risk_percent=50,
+    "urgent-24-7": (
+        "Urgent (24/7)",
+        "always-open",
+        "Incidents and hot fixes: the clock never stops.",
     ),
 }
+POLICY_TARGETS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int], int]] = {
+    "standard": ((4, 4, 4), (16, 40, 120), 75),
+    "urgent-24-7": ((1, 1, 2), (8, 24, 72), 50),
+}
+COMPLEXITIES = ("simple", "standard", "complex")
 
 
 def _admin() -> User:
@@ -114,10 +106,22 @@ def _load_calendars(actor: User, progress: Callable[[str], None]) -> None:
 
 
 def _load_policies(actor: User, progress: Callable[[str], None]) -> None:
-    for slug, spec in POLICIES.items():
-        if not SlaPolicy.objects.filter(slug=slug).exists():
-            calendar = Calendar.objects.get(slug=spec["calendar"])
-            sla_policy_create(actor=actor, slug=slug, **(spec | {"calendar": calendar}))
+    for slug, (name, calendar, description) in POLICIES.items():
+        if SlaPolicy.objects.filter(slug=slug).exists():
+            continue
+        triage, delivery, at_risk = POLICY_TARGETS[slug]
+        hours = {f"triage_hours_{c}": h for c, h in zip(COMPLEXITIES, triage, strict=True)} | {
+            f"delivery_hours_{c}": h for c, h in zip(COMPLEXITIES, delivery, strict=True)
+        }
+        sla_policy_create(
+            actor=actor,
+            slug=slug,
+            name=name,
+            description=description,
+            calendar=Calendar.objects.get(slug=calendar),
+            at_risk_percent=at_risk,
+            **hours,
+        )
     progress("SLA policies")
 
 

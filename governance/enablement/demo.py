@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -73,6 +74,30 @@ QUIZ_INTAKE = [
 ]
 
 
+# The courses, by slug; modules are (title, playbook slug, quiz), in order.
+COURSES: list[dict[str, Any]] = [
+    {
+        "slug": "campaign-tracking-101",
+        "title": "Campaign tracking 101",
+        "subject": "taxonomy",
+        "description": "Name campaigns and tag links the taxonomy way. Finishing it unlocks "
+        "creating UTM sets yourself.",
+        "unlocks": ["create-a-utm-set"],
+        "modules": [
+            ("Campaign names", "name-a-campaign", QUIZ_NAMING),
+            ("Tagged links", "how-to-create-a-utm-set", QUIZ_UTM),
+        ],
+    },
+    {
+        "slug": "intake-101",
+        "title": "Intake 101",
+        "subject": "intake",
+        "description": "How to ask MOPS for work so it ships on time.",
+        "modules": [("A good brief", "request-a-launch", QUIZ_INTAKE)],
+    },
+]
+
+
 def _owner() -> User | None:
     owner = (
         User.objects.filter(username="pm").first() or User.objects.filter(username="admin").first()
@@ -92,8 +117,7 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
     _categories(actor)
     _service_playbooks(actor, review_by)
     _process_playbooks(actor, review_by)
-    _tracking_course(actor)
-    _intake_course(actor)
+    _courses(actor)
     _office_hours(actor)
     progress("enablement: playbooks, courses and office hours")
 
@@ -143,57 +167,27 @@ def _process_playbooks(actor: User, review_by: date) -> None:
             )
 
 
-def _tracking_course(actor: User) -> None:
-    """Campaign tracking 101: naming, then tagged links (when the self-serve UTM set
-    exists, which finishing the course unlocks)."""
-    if Course.objects.filter(slug="campaign-tracking-101").exists():
-        return
-    utm = list(Service.objects.filter(slug="create-a-utm-set", self_serve=True))
-    course = course_save(
-        actor=actor,
-        slug="campaign-tracking-101",
-        title="Campaign tracking 101",
-        subject="taxonomy",
-        level="101",
-        description="Name campaigns and tag links the taxonomy way. Finishing it unlocks "
-        "creating UTM sets yourself.",
-        unlocks=utm,
-    )
-    module_save(
-        actor=actor,
-        course=course,
-        title="Campaign names",
-        playbook=Playbook.objects.get(slug="name-a-campaign"),
-        quiz=QUIZ_NAMING,
-    )
-    if utm and Playbook.objects.filter(slug="how-to-create-a-utm-set").exists():
-        module_save(
+def _courses(actor: User) -> None:
+    """Each course of COURSES once (by slug), with its modules in order; a module whose
+    playbook is missing is left out (the UTM playbook exists only while the self-serve UTM
+    set does, and finishing Campaign tracking 101 unlocks that set)."""
+    for spec in COURSES:
+        if Course.objects.filter(slug=spec["slug"]).exists():
+            continue
+        unlocks = Service.objects.filter(slug__in=spec.get("unlocks", ()), self_serve=True)
+        course = course_save(
             actor=actor,
-            course=course,
-            title="Tagged links",
-            playbook=Playbook.objects.get(slug="how-to-create-a-utm-set"),
-            quiz=QUIZ_UTM,
+            slug=spec["slug"],
+            title=spec["title"],
+            subject=spec["subject"],
+            level="101",
+            description=spec["description"],
+            unlocks=list(unlocks),
         )
-
-
-def _intake_course(actor: User) -> None:
-    if Course.objects.filter(slug="intake-101").exists():
-        return
-    course = course_save(
-        actor=actor,
-        slug="intake-101",
-        title="Intake 101",
-        subject="intake",
-        level="101",
-        description="How to ask MOPS for work so it ships on time.",
-    )
-    module_save(
-        actor=actor,
-        course=course,
-        title="A good brief",
-        playbook=Playbook.objects.get(slug="request-a-launch"),
-        quiz=QUIZ_INTAKE,
-    )
+        for title, playbook_slug, quiz in spec["modules"]:
+            playbook = Playbook.objects.filter(slug=playbook_slug).first()
+            if playbook is not None:
+                module_save(actor=actor, course=course, title=title, playbook=playbook, quiz=quiz)
 
 
 def _office_hours(actor: User) -> None:

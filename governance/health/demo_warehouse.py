@@ -12,6 +12,7 @@ Timestamps are relative to the database clock at build time.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -70,6 +71,17 @@ _COUNTRIES = "ARRAY['US','GB','DE','FR','NL','CA','AU','SE']"
 _MEDIUMS = "ARRAY['email','cpc','paid_social','organic_social','referral','display']"
 _SOURCES = "ARRAY['newsletter','google','linkedin','facebook','partner','bing']"
 _STAGES = "ARRAY['Lead','MQL','SQL','Opportunity','Customer']"
+# The accounts table (`{accounts}` of them) and the leads table: the demo's and the benchmark's.
+_ACCOUNTS = """CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL, domain text NOT NULL,
+  industry text);
+INSERT INTO accounts
+SELECT i, 'Account ' || i, 'account' || i || '.example.com',
+       (ARRAY['SaaS','Retail','Finance','Health'])[1 + i % 4]
+FROM generate_series(1, {accounts}) AS i;"""
+_LEADS = """CREATE TABLE leads (id bigint PRIMARY KEY, email text, first_name text, last_name text,
+  company text, account_id bigint, campaign_id text, utm_source text, utm_medium text,
+  lifecycle_stage text, sql_date date, score integer, country text,
+  created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);"""
 
 _BUILD = f"""
 DROP SCHEMA IF EXISTS {SCHEMA} CASCADE;
@@ -83,17 +95,9 @@ SELECT 'CMP-' || lpad(i::text, 3, '0'), 'Campaign ' || i, ({_MEDIUMS})[1 + i % 6
        ({_SOURCES})[1 + i % 6], ({_MEDIUMS})[1 + i % 6]
 FROM generate_series(1, {CAMPAIGNS}) AS i;
 
-CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL, domain text NOT NULL,
-  industry text);
-INSERT INTO accounts
-SELECT i, 'Account ' || i, 'account' || i || '.example.com',
-       (ARRAY['SaaS','Retail','Finance','Health'])[1 + i % 4]
-FROM generate_series(1, {ACCOUNTS}) AS i;
+{_ACCOUNTS.format(accounts=ACCOUNTS)}
 
-CREATE TABLE leads (id bigint PRIMARY KEY, email text, first_name text, last_name text,
-  company text, account_id bigint, campaign_id text, utm_source text, utm_medium text,
-  lifecycle_stage text, sql_date date, score integer, country text,
-  created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
+{_LEADS}
 INSERT INTO leads
 SELECT i, 'lead' || i || '@' || ({_DOMAINS})[1 + i % 5], 'First' || i, 'Last' || i,
        'Company ' || (1 + i % 300), 1 + i % {ACCOUNTS},
@@ -275,31 +279,37 @@ _STAMPS = (
 )
 
 
-def leads_contract(schema: str = SCHEMA) -> ContractSpec:
+def _crm_contract(schema: str, table: str, *fields: FieldSpec, **terms: Any) -> ContractSpec:
+    """The contract of a CRM table of the demo: keyed by `id`, its rows stamped (`_STAMPS`,
+    `updated_at` the timestamp column) and expected fresh within a day."""
     return ContractSpec(
         schema=schema,
-        table="leads",
+        table=table,
         primary_key=("id",),
         timestamp_column="updated_at",
-        fields=(
-            FieldSpec("id", "integer", "Lead id", required=True, unique=True),
-            FieldSpec(
-                "email", "text", "Work e-mail", required=True, unique=True, pii=True, email=True
-            ),
-            FieldSpec("first_name", "text", pii=True),
-            FieldSpec("last_name", "text", pii=True),
-            FieldSpec("company", "text", "Company name", required=True),
-            FieldSpec("account_id", "integer"),
-            FieldSpec("campaign_id", "text", "Campaign that sourced the lead"),
-            FieldSpec("utm_source", "text"),
-            FieldSpec("utm_medium", "text"),
-            FieldSpec("lifecycle_stage", "text", required=True, allowed_values=LIFECYCLE_STAGES),
-            FieldSpec("sql_date", "date", "Date the lead became sales-qualified"),
-            FieldSpec("score", "integer", "Lead score", minimum=0, maximum=100),
-            FieldSpec("country", "text", "ISO 3166-1 alpha-2", pattern=r"^[A-Z]{2}$"),
-            *_STAMPS,
-        ),
+        fields=(*fields, *_STAMPS),
         freshness_slo_hours=24,
+        **terms,
+    )
+
+
+def leads_contract(schema: str = SCHEMA) -> ContractSpec:
+    return _crm_contract(
+        schema,
+        "leads",
+        FieldSpec("id", "integer", "Lead id", required=True, unique=True),
+        FieldSpec("email", "text", "Work e-mail", required=True, unique=True, pii=True, email=True),
+        FieldSpec("first_name", "text", pii=True),
+        FieldSpec("last_name", "text", pii=True),
+        FieldSpec("company", "text", "Company name", required=True),
+        FieldSpec("account_id", "integer"),
+        FieldSpec("campaign_id", "text", "Campaign that sourced the lead"),
+        FieldSpec("utm_source", "text"),
+        FieldSpec("utm_medium", "text"),
+        FieldSpec("lifecycle_stage", "text", required=True, allowed_values=LIFECYCLE_STAGES),
+        FieldSpec("sql_date", "date", "Date the lead became sales-qualified"),
+        FieldSpec("score", "integer", "Lead score", minimum=0, maximum=100),
+        FieldSpec("country", "text", "ISO 3166-1 alpha-2", pattern=r"^[A-Z]{2}$"),
         stale_after_days=180,
         expected_volume=(1500, 5000),
         rules=(
@@ -324,43 +334,31 @@ def leads_contract(schema: str = SCHEMA) -> ContractSpec:
 
 
 def contacts_contract(schema: str = SCHEMA) -> ContractSpec:
-    return ContractSpec(
-        schema=schema,
-        table="contacts",
-        primary_key=("id",),
-        timestamp_column="updated_at",
-        fields=(
-            FieldSpec("id", "integer", required=True, unique=True),
-            FieldSpec("email", "text", required=True, unique=True, pii=True, email=True),
-            FieldSpec("first_name", "text", pii=True),
-            FieldSpec("last_name", "text", pii=True),
-            FieldSpec("account_id", "integer"),
-            FieldSpec("phone", "text", pii=True),
-            *_STAMPS,
-        ),
-        freshness_slo_hours=24,
+    return _crm_contract(
+        schema,
+        "contacts",
+        FieldSpec("id", "integer", required=True, unique=True),
+        FieldSpec("email", "text", required=True, unique=True, pii=True, email=True),
+        FieldSpec("first_name", "text", pii=True),
+        FieldSpec("last_name", "text", pii=True),
+        FieldSpec("account_id", "integer"),
+        FieldSpec("phone", "text", pii=True),
         expected_volume=(500, 2000),
         references=(_ref_account(schema),),
     )
 
 
 def opportunities_contract(schema: str = SCHEMA) -> ContractSpec:
-    return ContractSpec(
-        schema=schema,
-        table="opportunities",
-        primary_key=("id",),
-        timestamp_column="updated_at",
-        fields=(
-            FieldSpec("id", "integer", required=True, unique=True),
-            FieldSpec("name", "text", required=True),
-            FieldSpec("account_id", "integer"),
-            FieldSpec("campaign_id", "text"),
-            FieldSpec("stage", "text", required=True, allowed_values=OPPORTUNITY_STAGES),
-            FieldSpec("amount", "number", "Pipeline value", minimum=0),
-            FieldSpec("close_date", "date"),
-            *_STAMPS,
-        ),
-        freshness_slo_hours=24,
+    return _crm_contract(
+        schema,
+        "opportunities",
+        FieldSpec("id", "integer", required=True, unique=True),
+        FieldSpec("name", "text", required=True),
+        FieldSpec("account_id", "integer"),
+        FieldSpec("campaign_id", "text"),
+        FieldSpec("stage", "text", required=True, allowed_values=OPPORTUNITY_STAGES),
+        FieldSpec("amount", "number", "Pipeline value", minimum=0),
+        FieldSpec("close_date", "date"),
         expected_volume=(100, 2000),
         rules=(
             Rule(
@@ -407,22 +405,15 @@ def demo_contracts(schema: str = SCHEMA) -> dict[str, ContractSpec]:
 
 BENCH_SCHEMA = "bench_warehouse"
 
-_BULK = """
-DROP SCHEMA IF EXISTS {schema} CASCADE;
-CREATE SCHEMA {schema};
-SET LOCAL search_path = {schema};
+_BULK = f"""
+DROP SCHEMA IF EXISTS {{schema}} CASCADE;
+CREATE SCHEMA {{schema}};
+SET LOCAL search_path = {{schema}};
 CREATE TABLE campaigns (id text PRIMARY KEY, name text NOT NULL);
 INSERT INTO campaigns SELECT 'CMP-' || lpad(i::text, 3, '0'), 'Campaign ' || i
   FROM generate_series(1, 200) AS i;
-CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL, domain text NOT NULL,
-  industry text);
-INSERT INTO accounts SELECT i, 'Account ' || i, 'account' || i || '.example.com',
-    (ARRAY['SaaS','Retail','Finance','Health'])[1 + i % 4]
-  FROM generate_series(1, {accounts}) AS i;
-CREATE TABLE leads (id bigint PRIMARY KEY, email text, first_name text, last_name text,
-  company text, account_id bigint, campaign_id text, utm_source text, utm_medium text,
-  lifecycle_stage text, sql_date date, score integer, country text,
-  created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
+{_ACCOUNTS}
+{_LEADS}
 INSERT INTO leads
 SELECT i,
   CASE WHEN i % 100 = 0 THEN NULL
@@ -434,18 +425,18 @@ SELECT i,
   END,
   'First' || i, 'Last' || i,
   CASE WHEN i % 500 = 7 THEN NULL ELSE 'Company ' || (i % 20000) END,
-  CASE WHEN i % 400 = 9 THEN 900000 + i ELSE 1 + i % {accounts} END,
+  CASE WHEN i % 400 = 9 THEN 900000 + i ELSE 1 + i % {{accounts}} END,
   CASE WHEN i % 300 = 11 THEN 'CMP-X' ELSE 'CMP-' || lpad((1 + i % 200)::text, 3, '0') END,
-  (ARRAY['newsletter','google','linkedin','facebook','partner','bing'])[1 + i % 6],
+  ({_SOURCES})[1 + i % 6],
   CASE WHEN i % 211 = 13 THEN 'E-mail'
-       ELSE (ARRAY['email','cpc','paid_social','organic_social','referral','display'])[1 + i % 6] END,
-  CASE WHEN i % 600 = 17 THEN 'sql' ELSE (ARRAY['Lead','MQL','SQL','Opportunity','Customer'])[1 + i % 5] END,
+       ELSE ({_MEDIUMS})[1 + i % 6] END,
+  CASE WHEN i % 600 = 17 THEN 'sql' ELSE ({_STAGES})[1 + i % 5] END,
   CASE WHEN i % 5 >= 2 AND i % 450 <> 2 THEN DATE '2025-01-01' + (i % 300) END,
   CASE WHEN i % 800 = 19 THEN 150 ELSE (i * 37) % 101 END,
-  CASE WHEN i % 700 = 23 THEN 'usa' ELSE (ARRAY['US','GB','DE','FR','NL','CA','AU','SE'])[1 + i % 8] END,
+  CASE WHEN i % 700 = 23 THEN 'usa' ELSE ({_COUNTRIES})[1 + i % 8] END,
   now() - make_interval(secs => (i::bigint * 7919) % 31536000) - interval '30 days',
   now() - make_interval(secs => (i::bigint * 7919) % 31536000)
-FROM generate_series(1, {rows}) AS i;
+FROM generate_series(1, {{rows}}) AS i;
 CREATE INDEX leads_updated_at ON leads (updated_at);
 ANALYZE campaigns; ANALYZE accounts; ANALYZE leads;
 """

@@ -113,45 +113,38 @@ MAPPINGS = {
 }  # fmt: skip
 
 
+_ID = FieldSpec("id", "integer", required=True, unique=True)
+# Each impact table's fields; every one is keyed by its `id`.
+FIELDS: dict[str, tuple[FieldSpec, ...]] = {
+    "impact_opportunities": (
+        _ID,
+        FieldSpec("name", "text", required=True),
+        FieldSpec("created_at", "timestamp", required=True),
+        FieldSpec("reached_sql_at", "timestamp"),
+        FieldSpec("stage", "text", required=True),
+        FieldSpec("amount", "number", "Pipeline value", required=True, minimum=0),
+        FieldSpec("closed_at", "timestamp"),
+        FieldSpec("won", "boolean", required=True),
+    ),
+    "impact_touches": (
+        _ID,
+        FieldSpec("opportunity_id", "integer", required=True),
+        FieldSpec("campaign", "text", required=True),
+        FieldSpec("touched_at", "timestamp", required=True),
+        FieldSpec("channel", "text", required=True),
+    ),
+    "impact_identities": (
+        _ID,
+        FieldSpec("email", "text", pii=True),
+        FieldSpec("match_confidence", "number", required=True, minimum=0, maximum=1),
+    ),
+}
+
+
 def contracts(schema: str = SCHEMA) -> dict[str, ContractSpec]:
     return {
-        "impact_opportunities": ContractSpec(
-            schema=schema,
-            table="impact_opportunities",
-            primary_key=("id",),
-            fields=(
-                FieldSpec("id", "integer", required=True, unique=True),
-                FieldSpec("name", "text", required=True),
-                FieldSpec("created_at", "timestamp", required=True),
-                FieldSpec("reached_sql_at", "timestamp"),
-                FieldSpec("stage", "text", required=True),
-                FieldSpec("amount", "number", "Pipeline value", required=True, minimum=0),
-                FieldSpec("closed_at", "timestamp"),
-                FieldSpec("won", "boolean", required=True),
-            ),
-        ),
-        "impact_touches": ContractSpec(
-            schema=schema,
-            table="impact_touches",
-            primary_key=("id",),
-            fields=(
-                FieldSpec("id", "integer", required=True, unique=True),
-                FieldSpec("opportunity_id", "integer", required=True),
-                FieldSpec("campaign", "text", required=True),
-                FieldSpec("touched_at", "timestamp", required=True),
-                FieldSpec("channel", "text", required=True),
-            ),
-        ),
-        "impact_identities": ContractSpec(
-            schema=schema,
-            table="impact_identities",
-            primary_key=("id",),
-            fields=(
-                FieldSpec("id", "integer", required=True, unique=True),
-                FieldSpec("email", "text", pii=True),
-                FieldSpec("match_confidence", "number", required=True, minimum=0, maximum=1),
-            ),
-        ),
+        table: ContractSpec(schema=schema, table=table, primary_key=("id",), fields=fields)
+        for table, fields in FIELDS.items()
     }
 
 
