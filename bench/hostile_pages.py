@@ -122,6 +122,16 @@ def walk(base: str, role: str, limit: int) -> tuple[list[str], list[str]]:
     return seen, findings
 
 
+def is_page(status: int, content_type: str) -> bool:
+    """A page to measure at phone width: an HTML answer that is not an error.
+
+    The walk's junk posts rotate feed links and retire services, so a link gathered earlier
+    can 404 by the time Chromium opens it; under DEBUG that is Django's own 404 report, wider
+    than a phone and no page of mops.
+    """
+    return status < 400 and "html" in content_type
+
+
 def phone_widths(base: str, role: str, paths: list[str]) -> list[str]:
     """Pages wider than a 390 px phone, walked in Chromium (Debian's /usr/bin/chromium)."""
     from playwright.sync_api import sync_playwright
@@ -140,7 +150,7 @@ def phone_widths(base: str, role: str, paths: list[str]) -> list[str]:
                 response = page.goto(base + path)
             except Exception:  # a download (.ics, .csv) is not a page
                 continue
-            if response and "html" in response.headers.get("content-type", ""):
+            if response and is_page(response.status, response.headers.get("content-type", "")):
                 width = page.evaluate(PHONE_JS)
                 if width > 390:
                     findings.append(f"[{role}] {path}: {width} px wide at 390 px")
