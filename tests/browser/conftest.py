@@ -54,16 +54,34 @@ def browser(_playwright):
     browser.close()
 
 
+def new_page(browser, live_server, *, width: int = 1280, height: int = 900, timeout: int = 10_000):  # type: ignore[no-untyped-def]
+    """A page in a fresh browser context on the live server (close its `.context` after)."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": height}
+    )
+    context.set_default_timeout(timeout)
+    page = context.new_page()
+    page.base_url = live_server.url
+    return page
+
+
+def fill_log_in(page, username: str, password: str = PASSWORD, click=None) -> None:  # type: ignore[no-untyped-def]
+    """Type into the log-in form that `page` shows and submit it (`click(locator)` instead of
+    a plain click, for journeys that count clicks); returns once the log-in page is left."""
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    button = page.get_by_role("button", name="Log in")
+    click(button) if click else button.click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
 @pytest.fixture
 def page(browser, live_server, settings):
     """A fresh browser context/page; `page.base_url` is the live server's address."""
     settings.ALLOWED_HOSTS = ["*"]
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.base_url = live_server.url  # type: ignore[attr-defined]
+    page = new_page(browser, live_server)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture
@@ -73,10 +91,7 @@ def login(page):
     def do(username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
         page.context.clear_cookies()
         page.goto("/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(lambda url: "/login/" not in url)
+        fill_log_in(page, username, password)
         return page
 
     return do

@@ -4,6 +4,8 @@ violation (WCAG 2.x A/AA rules and axe's best practices, as axe-core ranks them)
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser.conftest import fill_log_in, new_page
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BLOCKING = {"critical", "serious"}
@@ -79,16 +81,10 @@ def test_main_pages_have_no_serious_or_critical_axe_violations(browser, live_ser
     assert len({p for paths in pages.values() for p in paths}) >= 25
     found: list[str] = []
     for username, paths in pages.items():
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1366, "height": 900}
-        )
-        context.set_default_timeout(15_000)
-        page = context.new_page()
+        page = new_page(browser, live_server, width=1366, timeout=15_000)
+        context = page.context
         page.goto("/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(lambda url: "/login/" not in url)
+        fill_log_in(page, username, PASSWORD)
         for path in paths:
             response = page.goto(path)
             assert response is not None and response.status == 200, (username, path)

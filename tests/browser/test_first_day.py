@@ -20,6 +20,7 @@ from mops.accounts.models import User
 from mops.notify.models import OutboxMessage
 from releases.qa.models import ChecklistTemplate
 from releases.trains.models import Departure, DepartureStatus, Train
+from tests.browser.conftest import fill_log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,10 +77,7 @@ def _accept_invite(page, clicks: Clicks, email: str, password: str) -> None:  # 
 def _log_in(page, clicks: Clicks, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
     page.context.clear_cookies()
     page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    clicks.click(page.get_by_role("button", name="Log in"))
-    page.wait_for_url(lambda url: "/login/" not in url)
+    fill_log_in(page, username, password, click=clicks.click)
 
 
 def _guide_step(page, clicks: Clicks, title: str) -> None:  # type: ignore[no-untyped-def]

@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from tests.browser.conftest import fill_log_in
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DESKTOP = {"width": 1366, "height": 900}
@@ -97,10 +99,7 @@ class Walk:
             page.wait_for_load_state()
             if page.get_by_label("Username").count() == 0:
                 page.get_by_role("link", name=re.compile("log in", re.I)).first.click()
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(lambda url: "/login/" not in url)
+        fill_log_in(page, username, PASSWORD)
 
     # -- navigation --------------------------------------------------------------------------
     def menu(self, group: str, item: str) -> None:

@@ -31,16 +31,13 @@ def test_menus_work_from_the_keyboard_alone(page, login, users):
 
 
 def test_phone_menu_opens_by_tap(browser, live_server, settings, users):
-    from tests.browser.conftest import PASSWORD
+    from tests.browser.conftest import PASSWORD, fill_log_in, new_page
 
     settings.ALLOWED_HOSTS = ["*"]
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
-    page = context.new_page()
+    page = new_page(browser, live_server, width=390, height=844, timeout=30_000)
+    context = page.context
     page.goto("/login/")
-    page.get_by_label("Username").fill("leader")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
+    fill_log_in(page, "leader", PASSWORD)
     nav = page.get_by_role("navigation", name="Main")
     assert not nav.is_visible()
     page.locator(".nav-toggle-label").click()

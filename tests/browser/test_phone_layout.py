@@ -3,6 +3,8 @@ own wrapper, long codes wrap, and the top bar spans the screen."""
 
 import pytest
 
+from tests.browser.conftest import fill_log_in, new_page
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
@@ -107,15 +109,10 @@ def _phone_login(browser, live_server, settings, username: str):
     from mops.accounts.demo_logins import PASSWORD
 
     settings.ALLOWED_HOSTS = ["*"]
-    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    page = new_page(browser, live_server, **PHONE, timeout=15_000)
     page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
-    return context, page
+    fill_log_in(page, username, PASSWORD)
+    return page.context, page
 
 
 @pytest.mark.parametrize("username", ["requester", "pm", "leader"])
