@@ -11,7 +11,12 @@ view (a drf-spectacular postprocessing hook, `SPECTACULAR_SETTINGS["POSTPROCESSI
 
 from __future__ import annotations
 
+import threading
 from typing import Any
+
+from django.utils import translation
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.response import Response
 
 ERRORS_COMPONENT = {
     "type": "object",
@@ -133,3 +138,30 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
             for media in (operation.get("requestBody") or {}).get("content", {}).values():
                 _no_nul(media.get("schema"), components, seen)
     return result
+
+
+# --- serving ------------------------------------------------------------------------------
+# Generating the schema walks every view and serializer: 3-6 s on a 2-core machine, paid by
+# each visit to the docs pages (Swagger UI and Redoc both fetch it). It is public (the same for
+# every caller, SERVE_PUBLIC) and changes only with the code, so each process builds it once
+# per API version and language and keeps it.
+_built: dict[tuple[str | None, str], dict[str, Any]] = {}
+_building = threading.Lock()
+
+
+class SchemaView(SpectacularAPIView):
+    """drf-spectacular's schema view, built once per process (see above)."""
+
+    def _get_schema_response(self, request: Any) -> Response:
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (version, translation.get_language() or "")
+        with _building:
+            if key not in _built:
+                generator = self.generator_class(
+                    urlconf=self.urlconf, api_version=version, patterns=self.patterns
+                )
+                _built[key] = generator.get_schema(request=request, public=self.serve_public)
+        filename = self._get_filename(request, version)
+        return Response(
+            data=_built[key], headers={"Content-Disposition": f'inline; filename="{filename}"'}
+        )
