@@ -323,6 +323,30 @@ def load_experiments(actor: User, progress: Callable[[str], None]) -> None:
         progress(f"experiment {experiment.name}")
 
 
+def _freezes(year: int) -> list[dict[str, Any]]:
+    """The demo freezes (`freeze_create`'s fields, New York time): the holidays at the end
+    of `year`, and Friday afternoons from its start."""
+    tz = ZoneInfo(NEW_YORK)
+    return [
+        {
+            "name": "Holiday freeze",
+            "reason": "Reduced staffing and peak send volume: nothing launches Dec 20 – Jan 3.",
+            "kind": Freeze.Kind.ONE_OFF,
+            "starts_at": datetime(year, 12, 20, tzinfo=tz),
+            "ends_at": datetime(year + 1, 1, 4, tzinfo=tz),
+        },
+        {
+            "name": "No Friday launches after 15:00",
+            "reason": "Nobody is around to roll back over the weekend.",
+            "kind": Freeze.Kind.RECURRING,
+            "rrule": "FREQ=WEEKLY;BYDAY=FR",
+            "first_date": date(year, 1, 1),
+            "start_time": time(15, 0),
+            "duration_minutes": 9 * 60,
+        },
+    ]
+
+
 def load(progress: Callable[[str], None] = lambda _: None) -> None:
     actor = User.objects.filter(username="admin").first()
     if actor is None:
@@ -342,32 +366,10 @@ def load(progress: Callable[[str], None] = lambda _: None) -> None:
             **spec,
         )
         progress(f"train {spec['slug']}")
-    tz = ZoneInfo(NEW_YORK)
-    year = timezone.localdate().year
-    if not Freeze.objects.filter(name="Holiday freeze").exists():
-        freeze_create(
-            actor=actor,
-            name="Holiday freeze",
-            reason="Reduced staffing and peak send volume: nothing launches Dec 20 – Jan 3.",
-            kind=Freeze.Kind.ONE_OFF,
-            starts_at=datetime(year, 12, 20, tzinfo=tz),
-            ends_at=datetime(year + 1, 1, 4, tzinfo=tz),
-            time_zone=NEW_YORK,
-        )
-        progress("freeze holiday")
-    if not Freeze.objects.filter(name="No Friday launches after 15:00").exists():
-        freeze_create(
-            actor=actor,
-            name="No Friday launches after 15:00",
-            reason="Nobody is around to roll back over the weekend.",
-            kind=Freeze.Kind.RECURRING,
-            rrule="FREQ=WEEKLY;BYDAY=FR",
-            first_date=date(year, 1, 1),
-            start_time=time(15, 0),
-            duration_minutes=9 * 60,
-            time_zone=NEW_YORK,
-        )
-        progress("freeze friday")
+    for spec in _freezes(timezone.localdate().year):
+        if not Freeze.objects.filter(name=spec["name"]).exists():
+            freeze_create(actor=actor, time_zone=NEW_YORK, **spec)
+            progress(f"freeze {spec['name']}")
     for name, slug, applies_to, phase in CHECKLISTS:
         if ChecklistTemplate.objects.filter(slug=slug).exists():
             continue
