@@ -284,32 +284,39 @@ def test_one_to_three_am_is_one_real_hour_on_spring_forward_night():
     assert engine.elapsed(ny(2026, 11, 1), ny(2026, 11, 2)) == hours(3)
 
 
-def test_night_shift_over_berlin_dst_sundays():
-    engine = calendar(NIGHT_SHIFT, tz="Europe/Berlin")
+# (week, [(from, to, elapsed hours)], [(from, hours added, the instant reached)]) in Berlin.
+BERLIN_DST_SUNDAYS = [
     # Sat 22:00 CET → Sun 06:00 CEST is 7 real hours; in October CEST → CET it is 9.
-    assert engine.elapsed(berlin(2026, 3, 28), berlin(2026, 3, 30)) == hours(7)
-    assert engine.elapsed(berlin(2026, 10, 24), berlin(2026, 10, 26)) == hours(9)
-    assert engine.add(berlin(2026, 3, 28, 22), hours(4)).isoformat() == (
-        "2026-03-29T03:00:00+02:00"
-    )
-    assert engine.add(berlin(2026, 10, 24, 22), hours(4)).isoformat() == (
-        "2026-10-25T02:00:00+02:00"
-    )
-    assert engine.add(berlin(2026, 10, 24, 22), hours(5)).isoformat() == (
-        "2026-10-25T02:00:00+01:00"
-    )
+    pytest.param(
+        NIGHT_SHIFT,
+        [((3, 28), (3, 30), 7), ((10, 24), (10, 26), 9)],
+        [
+            ((3, 28, 22), 4, "2026-03-29T03:00:00+02:00"),
+            ((10, 24, 22), 4, "2026-10-25T02:00:00+02:00"),
+            ((10, 24, 22), 5, "2026-10-25T02:00:00+01:00"),
+        ],
+        id="night-shift",
+    ),
+    # Day hours stay local.
+    pytest.param(
+        EVERY_DAY_NINE_TO_FIVE,
+        [((3, 29), (3, 30), 8), ((10, 25), (10, 26), 8)],
+        [
+            ((3, 28, 16), 2, "2026-03-29T10:00:00+02:00"),
+            ((10, 24, 16), 2, "2026-10-25T10:00:00+01:00"),
+        ],
+        id="day-hours",
+    ),
+]
 
 
-def test_day_hours_stay_local_on_berlin_dst_sundays():
-    engine = calendar(EVERY_DAY_NINE_TO_FIVE, tz="Europe/Berlin")
-    assert engine.elapsed(berlin(2026, 3, 29), berlin(2026, 3, 30)) == hours(8)
-    assert engine.elapsed(berlin(2026, 10, 25), berlin(2026, 10, 26)) == hours(8)
-    assert engine.add(berlin(2026, 3, 28, 16), hours(2)).isoformat() == (
-        "2026-03-29T10:00:00+02:00"
-    )
-    assert engine.add(berlin(2026, 10, 24, 16), hours(2)).isoformat() == (
-        "2026-10-25T10:00:00+01:00"
-    )
+@pytest.mark.parametrize(("week", "spans", "additions"), BERLIN_DST_SUNDAYS)
+def test_shifts_over_berlin_dst_sundays(week, spans, additions):
+    engine = calendar(week, tz="Europe/Berlin")
+    for start, end, elapsed in spans:
+        assert engine.elapsed(berlin(2026, *start), berlin(2026, *end)) == hours(elapsed)
+    for start, added, reached in additions:
+        assert engine.add(berlin(2026, *start), hours(added)).isoformat() == reached
 
 
 def test_skipped_wall_time_means_the_instant_the_clock_jumps():

@@ -167,6 +167,20 @@ def test_bad_designs_are_refused_naming_the_field(users, changes, field):
     assert not Experiment.objects.exists()
 
 
+def concluded(experiment, actor, outcome: tuple[str, str, int], **extra):
+    """The "conclude" transition with outcome = (result, learnings, observed sample)."""
+    result, learnings, observed = outcome
+    return experiments_services.experiment_transition(
+        experiment=experiment,
+        name="conclude",
+        actor=actor,
+        result=result,
+        learnings=learnings,
+        observed_sample_per_variant=observed,
+        **extra,
+    )
+
+
 @pytest.mark.django_db
 def test_the_full_lifecycle_records_every_step(users):
     start = timezone.now() - timedelta(days=20)
@@ -183,13 +197,10 @@ def test_the_full_lifecycle_records_every_step(users):
             experiment=running, name="conclude", actor=users["pm"]
         )
     assert {"result", "learnings", "observed_sample_per_variant"} <= set(caught.value.message_dict)
-    done = experiments_services.experiment_transition(
-        experiment=running,
-        name="conclude",
-        actor=users["pm"],
-        result="win",
-        learnings="Completion up 12%.",
-        observed_sample_per_variant=15000,
+    done = concluded(
+        running,
+        users["pm"],
+        ("win", "Completion up 12%.", 15000),
         note="Read out in the Monday review.",
         now=end,
     )
@@ -210,14 +221,7 @@ def test_an_under_powered_conclusion_is_recorded_as_such(users, experiment):
     experiments_services.experiment_transition(
         experiment=experiment, name="start", actor=users["pm"]
     )
-    done = experiments_services.experiment_transition(
-        experiment=experiment,
-        name="conclude",
-        actor=users["pm"],
-        result="inconclusive",
-        learnings="List too small.",
-        observed_sample_per_variant=14750,
-    )
+    done = concluded(experiment, users["pm"], ("inconclusive", "List too small.", 14750))
     assert done.met_power is False
 
 
@@ -275,14 +279,7 @@ def test_the_design_is_fixed_once_running_and_an_ended_one_takes_cost_and_learni
         experiment=edited, actor=users["pm"], baseline_rate=Decimal("0.100000"), name="Renamed"
     )
     assert same.name == "Renamed"
-    done = experiments_services.experiment_transition(
-        experiment=same,
-        name="conclude",
-        actor=users["pm"],
-        result="loss",
-        learnings="No.",
-        observed_sample_per_variant=10,
-    )
+    done = concluded(same, users["pm"], ("loss", "No.", 10))
     costed = experiments_services.experiment_update(
         experiment=done, actor=users["pm"], cost=Decimal("950")
     )
@@ -428,14 +425,7 @@ def test_api_roles(api_for, experiment):
 
 def _conclude(experiment, actor, observed):
     experiments_services.experiment_transition(experiment=experiment, name="start", actor=actor)
-    return experiments_services.experiment_transition(
-        experiment=experiment,
-        name="conclude",
-        actor=actor,
-        result="win",
-        learnings="ok",
-        observed_sample_per_variant=observed,
-    )
+    return concluded(experiment, actor, ("win", "ok", observed))
 
 
 @pytest.mark.django_db

@@ -27,16 +27,24 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def tue_thu(window_start: datetime, window_end: datetime) -> list:
+def in_new_york(
+    rule: str, first: date, start: time, minutes: int, window: tuple[datetime, datetime]
+) -> list:
+    """`occurrences` of a New York rule, each `minutes` long, between window's two instants."""
     return occurrences(
-        rule="FREQ=WEEKLY;BYDAY=TU,TH",
-        first_date=date(2026, 1, 1),
-        start_time=time(10, 0),
-        duration=timedelta(hours=2),
+        rule=rule,
+        first_date=first,
+        start_time=start,
+        duration=timedelta(minutes=minutes),
         time_zone="America/New_York",
-        window_start=window_start,
-        window_end=window_end,
+        window_start=window[0],
+        window_end=window[1],
     )
+
+
+def tue_thu(window_start: datetime, window_end: datetime) -> list:
+    window = (window_start, window_end)
+    return in_new_york("FREQ=WEEKLY;BYDAY=TU,TH", date(2026, 1, 1), time(10, 0), 120, window)
 
 
 def test_tue_thu_10am_new_york_stays_10am_local_across_the_november_dst_change():
@@ -58,15 +66,8 @@ def test_spring_forward_keeps_local_time_too():
 
 
 def test_nonexistent_local_time_moves_forward_by_the_gap():
-    found = occurrences(
-        rule="FREQ=DAILY",
-        first_date=date(2026, 3, 7),
-        start_time=time(2, 30),
-        duration=timedelta(minutes=30),
-        time_zone="America/New_York",
-        window_start=utc(2026, 3, 7),
-        window_end=utc(2026, 3, 10),
-    )
+    window = (utc(2026, 3, 7), utc(2026, 3, 10))
+    found = in_new_york("FREQ=DAILY", date(2026, 3, 7), time(2, 30), 30, window)
     by_date = {o.local_date: o.start for o in found}
     # 2026-03-08 02:30 does not exist in New York: RFC 5545 reads it with the EST offset.
     assert by_date[date(2026, 3, 8)] == datetime(2026, 3, 8, 3, 30, tzinfo=NY)
@@ -75,15 +76,8 @@ def test_nonexistent_local_time_moves_forward_by_the_gap():
 
 
 def test_ambiguous_local_time_is_the_first_occurrence():
-    found = occurrences(
-        rule="FREQ=DAILY;COUNT=3",
-        first_date=date(2026, 10, 31),
-        start_time=time(1, 30),
-        duration=timedelta(minutes=15),
-        time_zone="America/New_York",
-        window_start=utc(2026, 10, 30),
-        window_end=utc(2026, 11, 5),
-    )
+    window = (utc(2026, 10, 30), utc(2026, 11, 5))
+    found = in_new_york("FREQ=DAILY;COUNT=3", date(2026, 10, 31), time(1, 30), 15, window)
     assert found[1].start.astimezone(UTC) == utc(2026, 11, 1, 5, 30)  # 01:30 EDT
 
 
@@ -177,15 +171,8 @@ EMAIL_ONLY = FreezeRule(
 
 
 def friday_departures() -> list:
-    return occurrences(
-        rule="FREQ=WEEKLY;BYDAY=FR",
-        first_date=date(2026, 1, 2),
-        start_time=time(16, 0),
-        duration=timedelta(hours=1),
-        time_zone="America/New_York",
-        window_start=utc(2026, 5, 1),
-        window_end=utc(2026, 6, 1),
-    )
+    window = (utc(2026, 5, 1), utc(2026, 6, 1))
+    return in_new_york("FREQ=WEEKLY;BYDAY=FR", date(2026, 1, 2), time(16, 0), 60, window)
 
 
 def test_departures_inside_the_recurring_friday_freeze_are_frozen():
