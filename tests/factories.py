@@ -10,13 +10,32 @@ from mops.accounts.models import Team, User
 from mops.accounts.roles import GROUP_NAMES
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class SlugFactory(factory.django.DjangoModelFactory):
+    """A row found by its slug: building one with a slug that exists returns that row."""
+
     class Meta:
-        model = Team
+        abstract = True
         django_get_or_create = ("slug",)
 
-    name = factory.Sequence(lambda n: f"Team {n}")
-    slug = factory.Sequence(lambda n: f"team-{n}")
+
+def named(noun: str) -> tuple[factory.Sequence, factory.Sequence]:
+    """`name, slug = named("Team")`: "Team 3" and "team-3", from the factory's one counter."""
+    return (
+        factory.Sequence(lambda n: f"{noun} {n}"),
+        factory.Sequence(lambda n: f"{noun.lower()}-{n}"),
+    )
+
+
+def counting() -> factory.Sequence:
+    """Version numbers 1, 2, 3…"""
+    return factory.Sequence(lambda n: n + 1)
+
+
+class TeamFactory(SlugFactory):
+    class Meta:
+        model = Team
+
+    name, slug = named("Team")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -44,15 +63,13 @@ class UserFactory(factory.django.DjangoModelFactory):
 MON_FRI_9_17 = {str(d): [["09:00", "17:00"]] for d in range(5)}
 
 
-class CalendarFactory(factory.django.DjangoModelFactory):
+class CalendarFactory(SlugFactory):
     """A New York Mon–Fri 09–17 business calendar with US public holidays."""
 
     class Meta:
         model = "catalog.Calendar"
-        django_get_or_create = ("slug",)
 
-    name = factory.Sequence(lambda n: f"Calendar {n}")
-    slug = factory.Sequence(lambda n: f"calendar-{n}")
+    name, slug = named("Calendar")
     time_zone = "America/New_York"
     working_hours = factory.LazyFunction(lambda: dict(MON_FRI_9_17))
     holiday_regions = factory.LazyFunction(lambda: ["US"])
@@ -67,15 +84,13 @@ class ClosedDayFactory(factory.django.DjangoModelFactory):
     name = "Company day"
 
 
-class SlaPolicyFactory(factory.django.DjangoModelFactory):
+class SlaPolicyFactory(SlugFactory):
     """Triage 4 business hours; delivery 16 / 40 / 120 by class; at risk at 75 %."""
 
     class Meta:
         model = "catalog.SlaPolicy"
-        django_get_or_create = ("slug",)
 
-    name = factory.Sequence(lambda n: f"Policy {n}")
-    slug = factory.Sequence(lambda n: f"policy-{n}")
+    name, slug = named("Policy")
     calendar = factory.SubFactory(CalendarFactory)
     triage_hours_simple = 4
     triage_hours_standard = 4
@@ -86,13 +101,11 @@ class SlaPolicyFactory(factory.django.DjangoModelFactory):
     at_risk_percent = 75
 
 
-class TemplateFactory(factory.django.DjangoModelFactory):
+class TemplateFactory(SlugFactory):
     class Meta:
         model = "catalog.Template"
-        django_get_or_create = ("slug",)
 
-    name = factory.Sequence(lambda n: f"Template {n}")
-    slug = factory.Sequence(lambda n: f"template-{n}")
+    name, slug = named("Template")
     kind = "nurture"
     channel = "email"
 
@@ -102,7 +115,7 @@ class TemplateVersionFactory(factory.django.DjangoModelFactory):
         model = "catalog.TemplateVersion"
 
     template = factory.SubFactory(TemplateFactory)
-    number = factory.Sequence(lambda n: n + 1)
+    number = counting()
     content = "Weekly e-mail."
 
 
@@ -128,15 +141,13 @@ CONDITIONAL_DEFINITION = [
 ]
 
 
-class ServiceFactory(factory.django.DjangoModelFactory):
+class ServiceFactory(SlugFactory):
     """A draft service row (tests of behaviour publish through `catalog.services`)."""
 
     class Meta:
         model = "catalog.Service"
-        django_get_or_create = ("slug",)
 
-    name = factory.Sequence(lambda n: f"Service {n}")
-    slug = factory.Sequence(lambda n: f"service-{n}")
+    name, slug = named("Service")
     channels = factory.LazyFunction(lambda: ["email"])
     sla_policy = factory.SubFactory(SlaPolicyFactory)
 
@@ -146,7 +157,7 @@ class ServiceVersionFactory(factory.django.DjangoModelFactory):
         model = "catalog.ServiceVersion"
 
     service = factory.SubFactory(ServiceFactory)
-    number = factory.Sequence(lambda n: n + 1)
+    number = counting()
     complexity = "standard"
     sla_policy = factory.SelfAttribute("service.sla_policy")
 
@@ -170,13 +181,11 @@ def _first_choice(label: str, field: str) -> str:
 # --- intake -------------------------------------------------------------------------------
 
 
-class ScoringModelFactory(factory.django.DjangoModelFactory):
+class ScoringModelFactory(SlugFactory):
     class Meta:
         model = "intake.ScoringModel"
-        django_get_or_create = ("slug",)
 
-    name = factory.Sequence(lambda n: f"Scoring {n}")
-    slug = factory.Sequence(lambda n: f"scoring-{n}")
+    name, slug = named("Scoring")
 
 
 class ScoringModelVersionFactory(factory.django.DjangoModelFactory):
@@ -184,7 +193,7 @@ class ScoringModelVersionFactory(factory.django.DjangoModelFactory):
         model = "intake.ScoringModelVersion"
 
     scoring_model = factory.SubFactory(ScoringModelFactory)
-    number = factory.Sequence(lambda n: n + 1)
+    number = counting()
     factors = factory.LazyFunction(lambda: {"formula": "impact"})
 
 
@@ -299,15 +308,13 @@ class ImportedRequestFactory(factory.django.DjangoModelFactory):
 # --- releases -----------------------------------------------------------------------------
 
 
-class TrainFactory(factory.django.DjangoModelFactory):
+class TrainFactory(SlugFactory):
     """Tuesdays 10:00–12:00 New York, from 2030-01-01 (rows only: no departures made)."""
 
     class Meta:
         model = "releases.Train"
-        django_get_or_create = ("slug",)
 
-    name = factory.Sequence(lambda n: f"Train {n}")
-    slug = factory.Sequence(lambda n: f"train-{n}")
+    name, slug = named("Train")
     rrule = "FREQ=WEEKLY;BYDAY=TU"
     first_date = date(2030, 1, 1)
     start_time = time(10, 0)
@@ -379,13 +386,11 @@ class ExperimentEventFactory(factory.django.DjangoModelFactory):
     to_status = "planned"
 
 
-class ChecklistTemplateFactory(factory.django.DjangoModelFactory):
+class ChecklistTemplateFactory(SlugFactory):
     class Meta:
         model = "releases.ChecklistTemplate"
-        django_get_or_create = ("slug",)
 
-    name = factory.Sequence(lambda n: f"Checklist {n}")
-    slug = factory.Sequence(lambda n: f"checklist-{n}")
+    name, slug = named("Checklist")
 
 
 class ChecklistTemplateVersionFactory(factory.django.DjangoModelFactory):
@@ -393,7 +398,7 @@ class ChecklistTemplateVersionFactory(factory.django.DjangoModelFactory):
         model = "releases.ChecklistTemplateVersion"
 
     template = factory.SubFactory(ChecklistTemplateFactory)
-    number = factory.Sequence(lambda n: n + 1)
+    number = counting()
 
 
 class ChecklistItemFactory(factory.django.DjangoModelFactory):
