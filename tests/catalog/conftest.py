@@ -4,11 +4,8 @@
 import pytest
 
 from catalog import demo
-from catalog.services import (
-    service_create,
-    service_publish,
-    template_create,
-)
+from catalog.services import service_create
+from tests.catalog.published import launch_a_campaign, nurture_template
 from tests.factories import CONDITIONAL_DEFINITION
 
 DEFINITION = CONDITIONAL_DEFINITION
@@ -21,34 +18,19 @@ def admin(users):
 
 @pytest.fixture
 def template(admin):
-    return template_create(
-        actor=admin,
-        name="Nurture",
-        slug="nurture",
-        kind="nurture",
-        channel="email",
-        content="Weekly e-mail.",
-        spec={"cadence_days": 7},
-        changelog="First version.",
-        rollback_plan="Pause it.",
-    )
+    return nurture_template(actor=admin)
 
 
 @pytest.fixture
 def service(admin, policy, template):
-    service = service_create(
+    return launch_a_campaign(
         actor=admin,
-        name="Launch a campaign",
-        slug="launch-a-campaign",
-        description="Plan and launch.",
-        channels=["email", "paid_social"],
-        change_type="new_campaign",
-        default_complexity="simple",
         sla_policy=policy,
+        channels=["email", "paid_social"],
+        default_complexity="simple",
         templates=[template],
         input_definition=DEFINITION,
     )
-    return service_publish(service=service, actor=admin)
 
 
 @pytest.fixture

@@ -8,46 +8,23 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from catalog.models import SelfServeCompletion
-from catalog.services import selfserve_complete, service_create, service_publish
+from catalog.services import selfserve_complete, service_create
 from governance.models import Campaign, Rfc, RfcStatus
 from intake.models import Request
+from tests.catalog.published import self_serve_service
+from tests.governance.utm_forms import BUILD
 
 pytestmark = pytest.mark.django_db
-
-TOKENS = {
-    "fy": "fy26",
-    "quarter": "q3",
-    "region": "na",
-    "channel": "email",
-    "offer": "ebook",
-    "name": "Launch Guide",
-}
-
-
-def _self_serve(admin, policy, *, slug: str, tool: str, instructions: str = "1. Do it."):
-    service = service_create(
-        actor=admin,
-        name=slug.replace("-", " ").capitalize(),
-        slug=slug,
-        channels=["email"],
-        default_complexity="simple",
-        sla_policy=policy,
-        self_serve=True,
-        self_serve_tool=tool,
-        instructions=instructions,
-        input_definition=[{"key": "what", "label": "What", "type": "text"}],
-    )
-    return service_publish(service=service, actor=admin)
 
 
 @pytest.fixture
 def guide(admin, policy):
-    return _self_serve(admin, policy, slug="create-a-segment", tool="guide")
+    return self_serve_service(admin, policy, slug="create-a-segment", tool="guide")
 
 
 def test_guide_service_needs_its_instructions(admin, policy):
     with pytest.raises(ValidationError) as exc:
-        _self_serve(admin, policy, slug="no-steps", tool="guide", instructions="  ")
+        self_serve_service(admin, policy, slug="no-steps", tool="guide", instructions="  ")
     assert "instructions" in exc.value.message_dict
 
 
@@ -79,7 +56,7 @@ def test_guide_completion_on_the_page_records_it_without_a_request(client_for, g
 
 def test_instructions_are_escaped(client_for, admin, policy):
     hostile = '<img src=x onerror=alert(1)><a hx-post="/api/v1/tokens/" hx-trigger="load">x</a>'
-    service = _self_serve(admin, policy, slug="hostile", tool="guide", instructions=hostile)
+    service = self_serve_service(admin, policy, slug="hostile", tool="guide", instructions=hostile)
     body = client_for("requester").get(f"/catalog/{service.slug}/do-it-yourself/").content
     assert b"<img src=x" not in body and b'hx-post="/api/v1/tokens/"' not in body
     assert b"&lt;img src=x onerror=alert(1)&gt;" in body
@@ -119,7 +96,7 @@ def test_api_completion_and_listing_follow_team_visibility(api_for, guide, servi
 
 
 def test_utm_builder_finishes_the_utm_service(client_for, admin, policy):
-    service = _self_serve(admin, policy, slug="create-a-utm-set", tool="utm_builder")
+    service = self_serve_service(admin, policy, slug="create-a-utm-set", tool="utm_builder")
     client = client_for("requester")
     diy = client.get(f"/catalog/{service.slug}/do-it-yourself/")
     assert b"/governance/utm/builder/?service=create-a-utm-set" in diy.content
@@ -127,10 +104,7 @@ def test_utm_builder_finishes_the_utm_service(client_for, admin, policy):
     assert b'name="service" value="create-a-utm-set"' in builder.content
     form = {
         "service": service.slug,
-        "base_url": "https://example.com/lp",
-        "source": "linkedin",
-        "medium": "paid_social",
-        **{f"token_{k}": v for k, v in TOKENS.items()},
+        **BUILD,
         "start_date": "2026-02-01",
     }
     assert client.post("/governance/utm/builder/", form).status_code == 200
@@ -144,7 +118,7 @@ def test_utm_builder_finishes_the_utm_service(client_for, admin, policy):
 
 
 def test_field_request_drafts_an_rfc_and_counts_as_self_served(client_for, admin, policy, users):
-    service = _self_serve(admin, policy, slug="add-a-field", tool="field_rfc")
+    service = self_serve_service(admin, policy, slug="add-a-field", tool="field_rfc")
     client = client_for("requester")
     assert client.get(f"/governance/self-serve/field/?service={service.slug}").status_code == 200
     bad = client.post(

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from catalog.services import service_create, service_publish
 from governance.enablement.services import course_save, module_save, playbook_save
 from tests.catalog.conftest import admin  # noqa: F401 - shared fixtures
+from tests.catalog.published import self_serve_service
 
 QUIZ = [
     {
@@ -26,19 +26,10 @@ def pm(users):
 
 @pytest.fixture
 def segment_service(admin, policy):  # noqa: F811
-    service = service_create(
-        actor=admin,
-        name="Create a segment",
-        slug="create-a-segment",
-        channels=["email"],
-        default_complexity="simple",
-        sla_policy=policy,
-        self_serve=True,
-        self_serve_tool="guide",
-        instructions="1. Open the MAP.\n2. Build the list.",
-        input_definition=[{"key": "what", "label": "What", "type": "text"}],
+    instructions = "1. Open the MAP.\n2. Build the list."
+    return self_serve_service(
+        admin, policy, slug="create-a-segment", tool="guide", instructions=instructions
     )
-    return service_publish(service=service, actor=admin)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from catalog.services import service_create, service_publish
-from tests.governance.test_utm_views import TOKENS, _taxonomy_post
+from tests.catalog.published import self_serve_service
+from tests.governance.utm_forms import BUILD, taxonomy_post
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +21,6 @@ TAXONOMY = "/governance/taxonomy/"
 BUILDER = "/governance/utm/builder/"
 VALIDATOR = "/governance/utm/validate/"
 FIELD = "/governance/self-serve/field/"
-BUILD = {
-    "base_url": "https://example.com/lp",
-    "source": "linkedin",
-    "medium": "paid_social",
-    **{f"token_{k}": v for k, v in TOKENS.items()},
-}
 FIELD_REQUEST = {
     "object_name": "Lead",
     "field_label": "Event region",
@@ -79,21 +73,15 @@ CASES: list[tuple[str, str, Data, int, str]] = [
 
 @pytest.fixture
 def pages(users: dict[str, Any], policy: Any, client_for: Callable[[str], Client]) -> dict:
-    service = service_create(
-        actor=users["admin"],
-        name="Add a field",
+    service = self_serve_service(
+        users["admin"],
+        policy,
         slug="add-a-field",
-        channels=["email"],
-        default_complexity="simple",
-        sla_policy=policy,
-        self_serve=True,
-        self_serve_tool="field_rfc",
+        tool="field_rfc",
         instructions="1. Describe the field.",
-        input_definition=[{"key": "what", "label": "What", "type": "text"}],
     )
-    service_publish(service=service, actor=users["admin"])
     editor = client_for("admin").get(TAXONOMY).context
-    return {"taxonomy": _taxonomy_post(editor), "service": service.slug}
+    return {"taxonomy": taxonomy_post(editor), "service": service.slug}
 
 
 @pytest.mark.parametrize(("role", "page", "data", "status", "text"), CASES)

@@ -1,6 +1,6 @@
 """The UTM builder's live preview comes with copy buttons (#19 item 14)."""
 
-from .test_utm_views import TOKENS
+from .utm_forms import BUILD
 
 
 def test_builder_preview_has_copy_buttons_and_loads_the_copy_script(client_for):
@@ -8,13 +8,7 @@ def test_builder_preview_has_copy_buttons_and_loads_the_copy_script(client_for):
     page = client.get("/governance/utm/builder/").content.decode()
     assert 'hx-trigger="input delay:400ms, change"' in page  # preview while typing
     assert '<script src="/static/mops/copy.js" defer></script>' in page
-    form = {
-        "base_url": "https://example.com/lp",
-        "source": "linkedin",
-        "medium": "paid_social",
-        **{f"token_{k}": v for k, v in TOKENS.items()},
-        "start_date": "2026-02-01",
-    }
+    form = {**BUILD, "start_date": "2026-02-01"}
     preview = client.post("/governance/utm/builder/", form, HTTP_HX_REQUEST="true")
     html = preview.content.decode()
     assert 'id="built-url"' in html and '<button type="button" data-copy="#built-url">' in html

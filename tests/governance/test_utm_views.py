@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from governance import taxonomy as tx
 from governance.models import Campaign, Rfc
 
+from .utm_forms import BUILD, TOKENS, taxonomy_post
+
 pytestmark = pytest.mark.django_db
 
 GOOD = "https://example.com/p?utm_source=linkedin&utm_medium=paid_social&utm_campaign=fy26q3_na_social_ebook_launch-guide"
@@ -145,16 +147,6 @@ def test_csv_upload_without_a_file_is_400(api_for):
 # --- build and campaigns ---------------------------------------------------------------------
 
 
-TOKENS = {
-    "fy": "fy26",
-    "quarter": "q3",
-    "region": "na",
-    "channel": "email",
-    "offer": "ebook",
-    "name": "Launch Guide",
-}
-
-
 def test_build_from_tokens_without_registering(api_for):
     response = api_for("requester").post(
         "/api/v1/utm/build/",
@@ -281,13 +273,7 @@ def test_campaign_list_constant_queries(api_for, users, django_assert_max_num_qu
 def test_builder_page_preview_and_register(client_for):
     client = client_for("requester")
     assert client.get("/governance/utm/builder/").status_code == 200
-    form = {
-        "base_url": "https://example.com/lp",
-        "source": "linkedin",
-        "medium": "paid_social",
-        **{f"token_{k}": v for k, v in TOKENS.items()},
-        "start_date": "2026-02-01",
-    }
+    form = {**BUILD, "start_date": "2026-02-01"}
     preview = client.post("/governance/utm/builder/", form, HTTP_HX_REQUEST="true")
     assert preview.status_code == 200
     assert b"fy26q3_na_email_ebook_launch-guide" in preview.content
@@ -324,7 +310,7 @@ def test_taxonomy_page_read_for_all_edit_for_admins(client_for):
     admin = client_for("admin")
     page = admin.get("/governance/taxonomy/")
     assert b"Save as a new version" in page.content
-    data = _taxonomy_post(page.context, note="add sms")
+    data = taxonomy_post(page.context, note="add sms")
     data["mediums"] += "\nsms: text"
     response = admin.post("/governance/taxonomy/", data)
     assert response.status_code == 302
@@ -333,7 +319,7 @@ def test_taxonomy_page_read_for_all_edit_for_admins(client_for):
     # Rules and naming are rows of a form now (issue 20), not raw JSON: a bad pattern in a
     # row is refused naming the row and the field.
     page = admin.get("/governance/taxonomy/")
-    bad = _taxonomy_post(page.context)
+    bad = taxonomy_post(page.context)
     bad["tokens-0-pattern"] = "fy[0-9"
     bad["tokens-0-allowed_values"] = ""
     response = admin.post("/governance/taxonomy/", bad)
@@ -344,7 +330,7 @@ def test_taxonomy_page_read_for_all_edit_for_admins(client_for):
 def test_a_stale_taxonomy_save_is_a_412_with_the_form_kept_not_a_500(client_for):
     """Two admins open the editor; the second save was read before the first landed."""
     admin = client_for("admin")
-    first = _taxonomy_post(admin.get("/governance/taxonomy/").context, note="first")
+    first = taxonomy_post(admin.get("/governance/taxonomy/").context, note="first")
     second = dict(first, note="second")
     first["mediums"] += "\nsms: text"
     assert admin.post("/governance/taxonomy/", first).status_code == 302
@@ -358,7 +344,7 @@ def test_a_stale_taxonomy_save_is_a_412_with_the_form_kept_not_a_500(client_for)
 
 def test_taxonomy_rule_rows_add_reorder_and_remove(client_for):
     admin = client_for("admin")
-    data = _taxonomy_post(admin.get("/governance/taxonomy/").context)
+    data = taxonomy_post(admin.get("/governance/taxonomy/").context)
     count = int(data["rules-TOTAL_FORMS"])
     first_channel = data["rules-0-channel"]
     new = count - 2  # the first blank extra row
@@ -371,23 +357,6 @@ def test_taxonomy_rule_rows_add_reorder_and_remove(client_for):
     assert rules[0]["channel"] == "Partners"
     assert sorted(rules[0]["source_values"]) == ["partner_a", "partner_b"]
     assert first_channel not in [r["channel"] for r in rules]
-
-
-def _taxonomy_post(context, **overrides):
-    """The taxonomy form as the page renders it: the form, the rule and token rows."""
-    data = dict(context["form"].initial)
-    for formset in (context["rules"], context["tokens"]):
-        for name in formset.management_form.fields:
-            data[f"{formset.prefix}-{name}"] = formset.management_form[name].value()
-        for form in formset.forms:
-            for name in form.fields:
-                value = form[name].value()
-                if isinstance(value, bool):
-                    if value:
-                        data[form.add_prefix(name)] = "on"
-                elif value is not None:
-                    data[form.add_prefix(name)] = value
-    return data | overrides
 
 
 def test_rfc_pages(client_for, make_rfc, users, django_assert_max_num_queries):

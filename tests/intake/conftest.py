@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from catalog.services import service_create, service_publish
 from intake import services
+from tests.catalog.published import launch_a_campaign
 from tests.factories import CONDITIONAL_DEFINITION
 
 NY = ZoneInfo("America/New_York")
@@ -20,18 +20,9 @@ def ny(*args: int) -> datetime:
 
 @pytest.fixture
 def service(users, policy):
-    service = service_create(
-        actor=users["admin"],
-        name="Launch a campaign",
-        slug="launch-a-campaign",
-        description="Plan and launch.",
-        channels=["email"],
-        change_type="new_campaign",
-        default_complexity="standard",
-        sla_policy=policy,
-        input_definition=CONDITIONAL_DEFINITION,
+    return launch_a_campaign(
+        actor=users["admin"], sla_policy=policy, input_definition=CONDITIONAL_DEFINITION
     )
-    return service_publish(service=service, actor=users["admin"])
 
 
 COMPLETE = {

@@ -5,9 +5,10 @@ name hint, and file attachments stored and served like QA evidence."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from catalog.services import service_create, service_publish
+from catalog.models import Service
 from intake import services
 from intake.models import Request, RequestAttachment, Status
+from tests.catalog.published import service_published
 
 from .test_views import _form_data
 
@@ -68,23 +69,31 @@ def test_error_summary_links_each_error_to_its_field(client_for, service):
     assert "{fy}" not in html  # the naming error is an example, not the raw pattern
 
 
+def _page_service(admin, policy, name_and_slug: tuple[str, str], questions: list) -> Service:
+    """A published simple web page service whose form asks `questions`."""
+    name, slug = name_and_slug
+    return service_published(
+        actor=admin,
+        name=name,
+        slug=slug,
+        description="A page.",
+        channels=["web"],
+        change_type="template_change",
+        default_complexity="simple",
+        sla_policy=policy,
+        input_definition=questions,
+    )
+
+
 def test_a_service_that_asks_the_date_and_audience_gets_them_once(client_for, users, policy):
-    service = service_publish(
-        service=service_create(
-            actor=users["admin"],
-            name="Webinar page",
-            slug="webinar-page",
-            description="A page.",
-            channels=["web"],
-            change_type="template_change",
-            default_complexity="simple",
-            sla_policy=policy,
-            input_definition=[
-                {"key": "audience", "label": "Audience", "type": "long_text", "required": True},
-                {"key": "launch_date", "label": "Launch date", "type": "date", "required": True},
-            ],
-        ),
-        actor=users["admin"],
+    service = _page_service(
+        users["admin"],
+        policy,
+        ("Webinar page", "webinar-page"),
+        [
+            {"key": "audience", "label": "Audience", "type": "long_text", "required": True},
+            {"key": "launch_date", "label": "Launch date", "type": "date", "required": True},
+        ],
     )
     client = client_for("requester")
     html = client.get(f"/requests/new/{service.slug}/").content.decode()
@@ -101,22 +110,8 @@ def test_a_service_that_asks_the_date_and_audience_gets_them_once(client_for, us
 
 
 def test_a_missing_launch_date_is_reported_once_on_the_services_field(users, policy):
-    service = service_publish(
-        service=service_create(
-            actor=users["admin"],
-            name="Page",
-            slug="page",
-            description="A page.",
-            channels=["web"],
-            change_type="template_change",
-            default_complexity="simple",
-            sla_policy=policy,
-            input_definition=[
-                {"key": "live_by", "label": "Live by", "type": "date", "required": True},
-            ],
-        ),
-        actor=users["admin"],
-    )
+    live_by = {"key": "live_by", "label": "Live by", "type": "date", "required": True}
+    service = _page_service(users["admin"], policy, ("Page", "page"), [live_by])
     request = services.request_create(service=service, actor=users["requester"], title="x")
     problems, _ = services.request_problems(request)
     assert "desired_live_date" not in problems

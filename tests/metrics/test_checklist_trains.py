@@ -5,12 +5,12 @@ counted apart."""
 
 import pytest
 
-from catalog.services import template_create
 from intake.services import request_transition
 from metrics.checklist import MET, PARTIAL, checklist_evaluate, checklist_evidence
 from metrics.facts import request_facts_rebuild
 from releases.qa import services
 from releases.qa.models import ItemResult
+from tests.catalog.published import nurture_template
 from tests.releases.workitems import board_next, depart_and_land, qa_request, train_for
 
 pytestmark = pytest.mark.django_db
@@ -23,16 +23,8 @@ def setup(users):
         actor=admin, name="E-mail pre-flight", channel="email", items=[{"text": "Seed test"}]
     )
     train_for(["email"])
-    template = template_create(
-        actor=admin,
-        name="Nurture",
-        slug="nurture",
-        kind="nurture",
-        channel="email",
-        content="Weekly e-mail.",
-        spec={"cadence_days": 7},
-        changelog="First version.",
-        rollback_plan="Pause the program and restore the previous send list.",
+    template = nurture_template(
+        actor=admin, rollback_plan="Pause the program and restore the previous send list."
     )
     template.refresh_from_db()
     return template.current_version

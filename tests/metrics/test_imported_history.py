@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from catalog.services import service_create, service_publish
 from intake.imports import services as imports
 from intake.imports.models import ImportedRequest
 from metrics.facts import request_facts_refresh_stale
 from metrics.filters import MetricFilters
 from metrics.models import RequestFact
 from metrics.selectors import backlog_aging, request_figures
+from tests.catalog.published import launch_a_campaign
 
 pytestmark = pytest.mark.django_db
 NY = ZoneInfo("America/New_York")
@@ -50,19 +50,8 @@ MOPS-6,Waiting,Waiting for support,2026-02-20 09:00,,,,Launch a campaign
 def service(users, policy):
     """The shared New York calendar and Standard policy (tests/conftest.py) under one
     published service."""
-    admin = users["admin"]
-    service = service_create(
-        actor=admin,
-        name="Launch a campaign",
-        slug="launch-a-campaign",
-        description="Plan and launch.",
-        channels=["email"],
-        change_type="new_campaign",
-        default_complexity="standard",
-        sla_policy=policy,
-        input_definition=[{"key": "notes", "label": "Notes", "type": "long_text"}],
-    )
-    return service_publish(service=service, actor=admin)
+    notes = [{"key": "notes", "label": "Notes", "type": "long_text"}]
+    return launch_a_campaign(actor=users["admin"], sla_policy=policy, input_definition=notes)
 
 
 @pytest.fixture
