@@ -237,6 +237,21 @@ def freeze_over(users):
 
 
 @pytest.fixture(scope="module")
+def _demo_warehouse(django_db_setup, django_db_blocker):
+    """The demo warehouse schema the demo's data health reads, built once per module."""
+    from governance.health.demo import build_warehouse
+
+    with django_db_blocker.unblock():
+        build_warehouse()
+
+
+@pytest.fixture
+def demo(demo_loaded_once, db):
+    """The whole demo, as `demo_loaded_once` left it, for this test (its changes roll back)."""
+    return None
+
+
+@pytest.fixture(scope="module")
 def demo_loaded_once(_demo_warehouse, django_db_blocker):  # type: ignore[no-untyped-def]
     """The demo loaded once for the requesting module (after its `_demo_warehouse`), inside a
     transaction rolled back at the module's end: each test's own transaction nests in it as

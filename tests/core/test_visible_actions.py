@@ -88,19 +88,6 @@ def _shape(path: str) -> str:
     return re.sub(r"/\d+(?=/|$)", "/N", path)
 
 
-@pytest.fixture(scope="module")
-def _demo_warehouse(django_db_setup, django_db_blocker):
-    from governance.health.demo import build_warehouse
-
-    with django_db_blocker.unblock():
-        build_warehouse()
-
-
-@pytest.fixture
-def demo(demo_loaded_once, db):
-    return None
-
-
 def _crawl(client: Client, user) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
     """(problems, the addresses fetched)."""
     problems: list[str] = []

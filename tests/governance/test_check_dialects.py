@@ -11,7 +11,7 @@ import pytest
 from governance.health import checks as ce
 from governance.health.checks import dialects, running
 from governance.health.demo_warehouse import demo_contracts
-from tests.governance.test_checkengine import CountingCursor, _conninfo, wh  # noqa: F401
+from tests.governance.test_checkengine import CountingCursor, wh  # noqa: F401
 
 GOLDEN = Path(__file__).parent / "golden"
 W = "demo_warehouse"

@@ -29,6 +29,7 @@ from governance.health.demo_warehouse import (
     demo_contracts,
     drop_demo_warehouse,
 )
+from tests.testdb import database_conninfo
 
 # The marker makes pytest-django create the test database; the tests talk to it over their own
 # psycopg connection (committed data, read-only runs), not through Django's.
@@ -50,30 +51,10 @@ class CountingCursor(psycopg.Cursor):
         return super().execute(query, params, **kwargs)
 
 
-def _conninfo() -> str:
-    from django.db import connection
-
-    db = connection.settings_dict  # after django_db_setup: the test database
-    assert db["NAME"].startswith("test_"), db["NAME"]
-    return psycopg.conninfo.make_conninfo(
-        **{
-            k: v
-            for k, v in {
-                "host": db.get("HOST"),
-                "port": db.get("PORT"),
-                "user": db.get("USER"),
-                "password": db.get("PASSWORD"),
-                "dbname": db["NAME"],
-            }.items()
-            if v
-        }
-    )
-
-
 @pytest.fixture(scope="module")
 def wh(django_db_setup, django_db_blocker):
     """An autocommit psycopg connection to the test database holding the demo warehouse."""
-    conn = psycopg.connect(_conninfo(), autocommit=True, cursor_factory=CountingCursor)
+    conn = psycopg.connect(database_conninfo(), autocommit=True, cursor_factory=CountingCursor)
     build_demo_warehouse(conn)
     conn.execute("DROP SCHEMA IF EXISTS check_scratch CASCADE; CREATE SCHEMA check_scratch")
     yield conn
@@ -685,7 +666,7 @@ def test_any_allowed_values_are_literals_and_counted_exactly(wh, values, allowed
 
 
 def test_connect_readonly_refuses_writes_even_outside_a_run(wh):
-    with ce.connect_readonly(_conninfo(), timeout_ms=500) as conn:
+    with ce.connect_readonly(database_conninfo(), timeout_ms=500) as conn:
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
             conn.execute("CREATE TABLE check_scratch.nope (x int)")
         with pytest.raises(psycopg.errors.QueryCanceled):

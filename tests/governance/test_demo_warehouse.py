@@ -12,6 +12,7 @@ from governance.health.demo_warehouse import (
     demo_contracts,
     drop_demo_warehouse,
 )
+from tests.testdb import database_conninfo
 
 pytestmark = pytest.mark.django_db
 
@@ -25,20 +26,7 @@ FROM demo_warehouse.leads
 
 @pytest.fixture(scope="module")
 def conn(django_db_setup, django_db_blocker):
-    from django.db import connection
-
-    db = connection.settings_dict
-    assert db["NAME"].startswith("test_"), db["NAME"]
-    params = {
-        "host": db.get("HOST"),
-        "port": db.get("PORT"),
-        "user": db.get("USER"),
-        "password": db.get("PASSWORD"),
-        "dbname": db["NAME"],
-    }
-    conn = psycopg.connect(
-        psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v}), autocommit=True
-    )
+    conn = psycopg.connect(database_conninfo(), autocommit=True)
     yield conn
     drop_demo_warehouse(conn)
     conn.execute("DROP SCHEMA IF EXISTS bench_test CASCADE")

@@ -5,7 +5,6 @@ a recorded admin override)."""
 import re
 from datetime import timedelta
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -15,19 +14,6 @@ from metrics.definitions import HEADLINE
 from mops.accounts.models import User
 from releases.boarding.models import Boarding, BoardingStatus
 from releases.trains.models import DepartureStatus
-
-
-@pytest.fixture(scope="module")
-def _demo_warehouse(django_db_setup, django_db_blocker):
-    from governance.health.demo import build_warehouse
-
-    with django_db_blocker.unblock():
-        build_warehouse()
-
-
-@pytest.fixture
-def demo(demo_loaded_once, db):
-    return None
 
 
 def test_every_headline_tile_has_data_after_the_demo_load(demo):

@@ -29,16 +29,20 @@ def _pg_env(dbname: str) -> dict[str, str]:
     }
 
 
-def _admin(sql: str) -> None:
+def _connect(dbname: str, **options: bool) -> psycopg.Connection:
     s = connection.settings_dict
-    with psycopg.connect(
+    return psycopg.connect(
         host=s["HOST"] or "127.0.0.1",
         port=s["PORT"] or 5432,
         user=s["USER"] or "postgres",
         password=s["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
+        dbname=dbname,
+        **options,
+    )
+
+
+def _admin(sql: str) -> None:
+    with _connect("postgres", autocommit=True) as admin:
         admin.execute(sql)
 
 
@@ -66,14 +70,7 @@ def test_backup_then_restore_into_an_empty_database(tmp_path):
             text=True,
         )
         assert restore.returncode == 0, restore.stderr
-        s = connection.settings_dict
-        with psycopg.connect(
-            host=s["HOST"] or "127.0.0.1",
-            port=s["PORT"] or 5432,
-            user=s["USER"] or "postgres",
-            password=s["PASSWORD"] or None,
-            dbname=target,
-        ) as restored:
+        with _connect(target) as restored:
             names = {
                 r[0]
                 for r in restored.execute(
