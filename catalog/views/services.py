@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +16,7 @@ from django.views.generic import ListView, TemplateView
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES
 from mops.core.actors import actor_of
-from mops.core.views import call_service
+from mops.core.views import call_service, invalid_status
 
 from .. import hooks, inputdef, selectors
 from ..filters import ServiceFilter
@@ -270,7 +270,7 @@ class ServiceEditorView(RoleRequiredMixin, View):
 
         ok, result = call_service(request, save, form=form)
         if not ok or result is None:
-            status = 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
+            status = invalid_status(form)
             return self._render(request, service, form, formset, status=status)
         service, verb = result
         version = service.current_version

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +18,7 @@ from governance import hooks
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, has_role
 from mops.core.actors import actor_of
-from mops.core.views import call_service, flash_form_errors
+from mops.core.views import call_service, flash_form_errors, invalid_status
 
 from . import selectors
 from .filters import RfcFilter
@@ -145,7 +145,7 @@ class RfcEditView(RoleRequiredMixin, View):
     def _refused(self, request: HttpRequest, form: RfcForm, rfc: Rfc | None) -> HttpResponse:
         """The editor again with the service's refusal on it (412 when it was stale)."""
         response = self._render(request, form, rfc)
-        response.status_code = 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
+        response.status_code = invalid_status(form)
         return response
 
 
@@ -294,7 +294,7 @@ class RfcDetailView(RoleRequiredMixin, View):
         if "schedule" not in context["allowed"]:  # no form to show the refusal on
             flash_form_errors(request, window)
             return redirect(rfc.get_absolute_url())
-        status = 412 if window.has_error(NON_FIELD_ERRORS, "stale") else 400
+        status = invalid_status(window)
         return render(request, "governance/rfc_detail.html", context, status=status)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +29,7 @@ from governance.selfserve import (
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, has_role
 from mops.core.actors import actor_of
-from mops.core.views import call_service
+from mops.core.views import call_service, invalid_status
 
 from . import selectors
 from .codec import taxonomy_to_data
@@ -168,7 +168,7 @@ class TaxonomyView(RoleRequiredMixin, View):
             request,
             "governance/taxonomy.html",
             self._context(request, form, rules, tokens),
-            status=412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400,
+            status=invalid_status(form),
         )
 
 

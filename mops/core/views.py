@@ -154,7 +154,7 @@ def call_service(
 
     `field_map` renames the service's field names to the form's ({"working_hours": "day_0"}).
     A refusal on a form keeps its code, so a view can answer a stale version with 412:
-    `form.has_error(NON_FIELD_ERRORS, "stale")`."""
+    `invalid_status(form)`."""
     try:
         return True, fn(*args, **kwargs)
     except ValidationError as exc:
@@ -166,6 +166,12 @@ def call_service(
         else:
             messages.error(request, text)
     return False, None
+
+
+def invalid_status(form: forms.BaseForm) -> int:
+    """The status of a page that shows its form again: 412 when the service refused a stale
+    version (`call_service` keeps the code "stale"), else 400."""
+    return 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
 
 
 def flash_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
@@ -278,8 +284,7 @@ class ObjectEditView(RoleRequiredMixin, View):
                 if self.success_message:
                     messages.success(request, self.success_message.format(obj=saved))
                 return redirect(self.get_success_url(saved))
-        status = 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
-        return self.render_page(obj, form, extra, status=status)
+        return self.render_page(obj, form, extra, status=invalid_status(form))
 
 
 class ObjectListView(RoleRequiredMixin, ListView):  # any model

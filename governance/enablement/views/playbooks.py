@@ -16,7 +16,7 @@ from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, has_role
 from mops.core.actors import actor_of
 from mops.core.richtext import render_markdown
-from mops.core.views import call_service
+from mops.core.views import call_service, invalid_status
 
 from .. import selectors
 from ..filters import PlaybookFilter
@@ -160,7 +160,7 @@ class PlaybookEditView(RoleRequiredMixin, View):
             if ok and saved is not None:
                 messages.success(request, f"Playbook saved (v{saved.version}).")
                 return redirect(saved.get_absolute_url())
-        status = 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
+        status = invalid_status(form)
         return self._render(request, form, playbook, status=status)
 
 

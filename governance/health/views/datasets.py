@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +17,7 @@ from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role
 from mops.core.actors import actor_of
 from mops.core.uploads import content_disposition
-from mops.core.views import call_service
+from mops.core.views import call_service, invalid_status
 
 from .. import selectors as hs
 from ..contracts.codec import contract_to_yaml
@@ -162,11 +161,6 @@ def _form_page(
     )
 
 
-def _refused_status(form: Any) -> int:
-    """The status of a form page a service refused: 412 for a stale version, else 400."""
-    return 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
-
-
 class EditPage(RoleRequiredMixin, View):
     """The editor of one object, or of a new one when the URL names none: the form starts
     from the object, a service saves it (its refusals show on the form), then the object's
@@ -210,7 +204,7 @@ class EditPage(RoleRequiredMixin, View):
             return _form_page(request, form, title=title, status=400)
         saved = self.save(request, form, obj)
         if saved is None:
-            return _form_page(request, form, title=title, status=_refused_status(form))
+            return _form_page(request, form, title=title, status=invalid_status(form))
         self.after_save(request, saved)
         return redirect(saved.get_absolute_url())
 
@@ -291,7 +285,7 @@ class ContractEditView(RoleRequiredMixin, View):
         )
         if not ok:
             return _form_page(
-                request, form, status=_refused_status(form), lede=CONTRACT_LEDE, **page
+                request, form, status=invalid_status(form), lede=CONTRACT_LEDE, **page
             )
         messages.success(request, "Contract saved as a new version.")
         return redirect(dataset.get_absolute_url())

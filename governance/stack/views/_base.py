@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +17,7 @@ from mops.accounts.models import User
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import has_role
 from mops.core.actors import actor_of
-from mops.core.views import call_service
+from mops.core.views import call_service, invalid_status
 
 from .. import services
 from ..services import STACK_EDITORS, STACK_READERS
@@ -161,7 +160,7 @@ class _ModelFormView(RoleRequiredMixin, View):
         else:
             ok, saved = call_service(request, self.update, obj, actor, version, data, form=form)
         if not ok or saved is None:
-            status = 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
+            status = invalid_status(form)
             return self._render(request, form, obj, status)
         messages.success(request, f"{self.noun.capitalize()} saved.")
         return redirect(saved.get_absolute_url())

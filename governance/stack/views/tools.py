@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +16,7 @@ from governance.taxonomy import spreadsheet_safe
 from mops.accounts.models import User
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.core.actors import actor_of
-from mops.core.views import call_service
+from mops.core.views import call_service, invalid_status
 
 from .. import selectors, services
 from ..filters import ToolFilter
@@ -159,7 +158,7 @@ class ToolFormView(RoleRequiredMixin, View):
                 **data,
             )
         if not ok or saved is None:
-            status = 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
+            status = invalid_status(form)
             return self._render(request, form, tool, status)
         messages.success(request, f"{saved} saved.")
         return redirect(saved.get_absolute_url())
