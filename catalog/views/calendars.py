@@ -6,16 +6,16 @@ from datetime import timedelta
 from typing import Any, cast
 
 from django.conf import settings
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, READ_EVERYTHING
-from mops.core.views import ObjectEditView, call_service
+from mops.core.views import ObjectEditView
 
 from .. import selectors
 from ..forms import CalendarForm, SlaPolicyForm
@@ -63,68 +63,34 @@ class CalendarDetailView(RoleRequiredMixin, TemplateView):
         return context
 
 
-class CalendarEditView(RoleRequiredMixin, View):
-    read_roles = ADMINS
-    write_roles = ADMINS
+class CalendarEditView(ObjectEditView):
+    read_roles = write_roles = ADMINS
+    model, form_class, object_name = Calendar, CalendarForm, "calendar"
+    template_name = "catalog/calendar_form.html"
+    create_service = staticmethod(calendar_create)  # calendar_create(actor=, **fields)
+    update_service = staticmethod(calendar_update)  # calendar_update(calendar=, actor=, **fields)
+    success_message = "Calendar “{obj.name}” saved."
+    field_map = {"working_hours": "day_0"}  # the week's hours are entered day by day
 
-    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        calendar = get_object_or_404(Calendar, slug=slug) if slug else None
-        form = CalendarForm(
-            initial=CalendarForm.initial_for(calendar)
-            if calendar
-            else {"time_zone": settings.TIME_ZONE, **{f"day_{d}": "09:00-17:00" for d in range(5)}}
-        )
-        return render(request, "catalog/calendar_form.html", {"form": form, "calendar": calendar})
+    def get_initial(self, calendar: Calendar | None) -> dict[str, Any]:
+        if calendar is not None:
+            return CalendarForm.initial_for(calendar)
+        return {"time_zone": settings.TIME_ZONE, **{f"day_{d}": "09:00-17:00" for d in range(5)}}
 
-    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        calendar = get_object_or_404(Calendar, slug=slug) if slug else None
-        form = CalendarForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            fields = {
-                "name": data["name"],
-                "slug": data["slug"],
-                "time_zone": data["time_zone"],
-                "working_hours": data["working_hours"],
-                "holiday_regions": form.holiday_regions(),
-            }
-            if calendar is None:
-                ok, saved = call_service(
-                    request,
-                    calendar_create,
-                    form=form,
-                    field_map={"working_hours": "day_0"},
-                    actor=request.user,
-                    closed_days=data["closed_days"],
-                    **fields,
-                )
-            else:
-                ok, saved = call_service(
-                    request,
-                    calendar_update,
-                    form=form,
-                    field_map={"working_hours": "day_0"},
-                    calendar=calendar,
-                    actor=request.user,
-                    closed_days=data["closed_days"],
-                    **fields,
-                )
-            if ok and saved is not None:
-                calendar = saved
-                messages.success(request, f"Calendar “{calendar.name}” saved.")
-                return redirect("catalog:calendar_detail", slug=calendar.slug)
-        return render(
-            request, "catalog/calendar_form.html", {"form": form, "calendar": calendar}, status=400
-        )
+    def service_fields(self, calendar: Calendar | None, form: Any) -> dict[str, Any]:
+        names = ("name", "slug", "time_zone", "working_hours", "closed_days")
+        return {n: form.cleaned_data[n] for n in names} | {
+            "holiday_regions": form.holiday_regions()
+        }
+
+    def get_success_url(self, saved: Calendar) -> str:
+        return reverse("catalog:calendar_detail", args=[saved.slug])
 
 
 class SlaPolicyEditView(ObjectEditView):
-    read_roles = ADMINS
-    write_roles = ADMINS
-    model = SlaPolicy
-    form_class = SlaPolicyForm
+    read_roles = write_roles = ADMINS
+    model, form_class, object_name = SlaPolicy, SlaPolicyForm, "policy"
     template_name = "catalog/policy_form.html"
-    object_name = "policy"
     create_service = staticmethod(sla_policy_create)
     update_service = staticmethod(sla_policy_update)
     success_message = "SLA policy “{obj.name}” saved."

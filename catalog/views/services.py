@@ -11,12 +11,12 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
-from django.views.generic import ListView, TemplateView
+from django.views.generic import TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES
 from mops.core.actors import actor_of
-from mops.core.views import call_service, invalid_status
+from mops.core.views import ObjectListView, call_service, invalid_status
 
 from .. import hooks, inputdef, selectors
 from ..filters import ServiceFilter
@@ -35,12 +35,13 @@ from ..services import (
 )
 
 
-class ServiceListView(RoleRequiredMixin, ListView):
+class ServiceListView(ObjectListView):
     """The catalog: every signed-in role browses and searches (requesters: active only)."""
 
     template_name = "catalog/service_list.html"
     read_roles = ALL_ROLES
-    paginate_by = 50
+    filterset_class = ServiceFilter
+    edit_roles = CATALOG_EDITORS
 
     def get_queryset(self) -> QuerySet[Service]:
         data = self.request.GET.copy()
@@ -53,8 +54,6 @@ class ServiceListView(RoleRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["can_edit"] = can_edit_catalog(self.request.user)
         context["sees_all"] = selectors.sees_all_services(self.request.user)
         return context
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
-from django.views.generic import ListView, TemplateView
+from django.views.generic import TemplateView
 
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import READ_EVERYTHING
-from mops.core.views import ObjectEditView, call_service
+from mops.core.views import ObjectEditView, ObjectListView, call_service
 
 from .. import selectors
 from ..filters import TemplateFilter
@@ -30,20 +29,12 @@ from ..services import (
 )
 
 
-class TemplateListView(RoleRequiredMixin, ListView):
+class TemplateListView(ObjectListView):
     template_name = "catalog/template_list.html"
     read_roles = READ_EVERYTHING
-    paginate_by = 50
-
-    def get_queryset(self) -> QuerySet[Template]:
-        self.filterset = TemplateFilter(self.request.GET, queryset=selectors.templates())
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["can_edit"] = can_edit_catalog(self.request.user)
-        return context
+    filterset_class = TemplateFilter
+    selector = staticmethod(selectors.templates)
+    edit_roles = CATALOG_EDITORS
 
 
 class TemplateDetailView(RoleRequiredMixin, TemplateView):
@@ -66,12 +57,9 @@ class TemplateDetailView(RoleRequiredMixin, TemplateView):
 class TemplateEditView(ObjectEditView):
     """New template (with its version 1) or an edit of the template's own fields."""
 
-    read_roles = CATALOG_EDITORS
-    write_roles = CATALOG_EDITORS
-    model = Template
-    form_class = TemplateForm
+    read_roles = write_roles = CATALOG_EDITORS
+    model, form_class, object_name = Template, TemplateForm, "template"
     template_name = "catalog/template_form.html"
-    object_name = "template"
     create_service = staticmethod(template_create)
     update_service = staticmethod(template_update)
     success_message = "Template “{obj.name}” saved."

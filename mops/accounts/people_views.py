@@ -9,7 +9,7 @@ from django.urls import reverse_lazy
 from django.views import View
 
 from mops.core.actors import actor_of
-from mops.core.views import call_service
+from mops.core.views import call_service, uploaded_text
 
 from .forms import ImportForm, InviteForm, TeamForm, UserEditForm
 from .models import Team, User
@@ -132,16 +132,7 @@ class PeopleImportView(RoleRequiredMixin, View):
         text = ""
         status = 200
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            if upload is not None:
-                try:
-                    text = upload.read(1_000_000).decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    form.add_error("file", "The file is not UTF-8 text; save it as CSV UTF-8.")
-            else:
-                text = form.cleaned_data["text"]
-            if not form.errors and not text.strip():
-                form.add_error("text", "Choose a CSV file or paste its lines.")
+            text = uploaded_text(form, max_bytes=1_000_000)
         if form.is_valid() and not form.errors:
             commit = request.POST.get("action") == "import"
             ok, rows = call_service(

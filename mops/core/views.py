@@ -174,6 +174,23 @@ def invalid_status(form: forms.BaseForm) -> int:
     return 412 if form.has_error(NON_FIELD_ERRORS, "stale") else 400
 
 
+def uploaded_text(form: forms.BaseForm, *, max_bytes: int) -> str:
+    """The CSV of a valid upload form with a `file` and a `text` field (the file first, up
+    to `max_bytes`), or "" with the error on the form: not UTF-8, or neither given."""
+    upload = form.cleaned_data["file"]
+    text = ""
+    if upload is not None:
+        try:
+            text = upload.read(max_bytes).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add_error("file", "The file is not UTF-8 text; save it as CSV UTF-8.")
+    else:
+        text = form.cleaned_data["text"]
+    if not form.errors and not text.strip():
+        form.add_error("text", "Choose a CSV file or paste its lines.")
+    return text
+
+
 def flash_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
     """A form that was posted from another page (a row's button, a panel): its errors as
     messages on the page it returns to, one per field ("note: This field is required.")."""
@@ -207,8 +224,9 @@ class ObjectEditView(RoleRequiredMixin, View):
     **fields)` through `call_service`; on success a message and a redirect, otherwise the
     form again with 400 — 412 when the service raised `StaleVersion`. With `version_field`,
     the hidden field holding the version the person read goes to the update service as
-    `expected_version`. A page declares its roles and these attributes and overrides only
-    what differs (`get_initial`, `service_fields`, `create_kwargs`, `get_extra_forms`)."""
+    `expected_version`; `field_map` renames the service's fields to the form's. A page
+    declares its roles and these attributes and overrides only what differs (`get_initial`,
+    `service_fields`, `create_kwargs`, `get_extra_forms`, `announce`, `render_page`)."""
 
     model: type[Any]
     form_class: type[forms.BaseForm]
@@ -220,6 +238,7 @@ class ObjectEditView(RoleRequiredMixin, View):
     version_field: str | None = None
     success_message = ""  # str.format()-ed with obj=<the saved object>; "": none
     success_url: str | None = None  # a URL name; None: the saved object's own address
+    field_map: Mapping[str, str] | None = None  # the service's field names → the form's
 
     def get_object(self) -> Any | None:
         value = self.kwargs.get(self.lookup)
@@ -260,6 +279,11 @@ class ObjectEditView(RoleRequiredMixin, View):
             fields["expected_version"] = form.cleaned_data.get(self.version_field)
         return self.update_service(**{self.object_name: obj}, actor=actor, **fields)
 
+    def announce(self, saved: Any) -> None:
+        """What the person is told after a save: `success_message`, if any."""
+        if self.success_message:
+            messages.success(self.request, self.success_message.format(obj=saved))
+
     def get_success_url(self, saved: Any) -> str:
         return reverse(self.success_url) if self.success_url else saved.get_absolute_url()
 
@@ -279,10 +303,11 @@ class ObjectEditView(RoleRequiredMixin, View):
         extra = self.get_extra_forms(obj, request.POST)
         valid = [f.is_valid() for f in (form, *extra.values()) if f is not None]  # all errors
         if all(valid):
-            ok, saved = call_service(request, self.save, obj, form, extra, form=form)
+            ok, saved = call_service(
+                request, self.save, obj, form, extra, form=form, field_map=self.field_map
+            )
             if ok:
-                if self.success_message:
-                    messages.success(request, self.success_message.format(obj=saved))
+                self.announce(saved)
                 return redirect(self.get_success_url(saved))
         return self.render_page(obj, form, extra, status=invalid_status(form))
 

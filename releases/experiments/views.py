@@ -100,16 +100,12 @@ class ExperimentDetailView(RoleRequiredMixin, View):
 class ExperimentFormView(ObjectEditView):
     """Register an experiment, or edit one (only what its status still lets change)."""
 
-    read_roles = EXPERIMENT_EDITORS
-    write_roles = EXPERIMENT_EDITORS
-    form_class = ExperimentForm
+    read_roles = write_roles = EXPERIMENT_EDITORS
+    form_class, object_name, lookup = ExperimentForm, "experiment", "pk"
     template_name = "releases/experiment_form.html"
-    object_name = "experiment"
     create_service = staticmethod(experiments_services.experiment_create)
     update_service = staticmethod(experiments_services.experiment_update)
-    lookup = "pk"
-    version_field = "version"
-    success_message = "Saved {obj.name}."
+    version_field, success_message = "version", "Saved {obj.name}."
 
     def get_object(self) -> Experiment | None:
         pk = self.kwargs.get("pk")

@@ -147,11 +147,9 @@ class TemplateListView(ObjectListView):
 
 
 class TemplateCreateView(ObjectEditView):
-    read_roles = TEMPLATE_EDITORS
-    write_roles = TEMPLATE_EDITORS
-    form_class = ChecklistTemplateForm
+    read_roles = write_roles = TEMPLATE_EDITORS
+    form_class, object_name = ChecklistTemplateForm, "template"
     template_name = "releases/template_form.html"
-    object_name = "template"
     create_service = staticmethod(qa_services.checklist_template_create)
 
     def get_object(self) -> None:

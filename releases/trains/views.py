@@ -127,16 +127,12 @@ class TrainDetailView(RoleRequiredMixin, View):
 
 
 class TrainFormView(ObjectEditView):
-    read_roles = TRAIN_EDITORS
-    write_roles = TRAIN_EDITORS
-    model = Train
-    form_class = TrainForm
+    read_roles = write_roles = TRAIN_EDITORS
+    model, form_class, object_name = Train, TrainForm, "train"
     template_name = "releases/train_form.html"
-    object_name = "train"
     create_service = staticmethod(trains_services.train_create)
     update_service = staticmethod(trains_services.train_update)
-    version_field = "version"
-    success_message = "Saved {obj.name}."
+    version_field, success_message = "version", "Saved {obj.name}."
 
     def get_initial(self, obj: Train | None) -> dict[str, Any]:
         if obj is None:
@@ -295,18 +291,12 @@ class FreezeListView(ObjectListView):
 
 
 class FreezeFormView(ObjectEditView):
-    read_roles = FREEZE_EDITORS
-    write_roles = FREEZE_EDITORS
-    model = Freeze
-    form_class = FreezeForm
+    read_roles = write_roles = FREEZE_EDITORS
+    model, form_class, object_name, lookup = Freeze, FreezeForm, "freeze", "pk"
     template_name = "releases/freeze_form.html"
-    object_name = "freeze"
     create_service = staticmethod(trains_services.freeze_create)
     update_service = staticmethod(trains_services.freeze_update)
-    lookup = "pk"
-    version_field = "version"
-    success_message = "Freeze saved."
-    success_url = "releases:freeze_list"
+    version_field, success_message, success_url = "version", "Freeze saved.", "releases:freeze_list"
 
     def get_initial(self, obj: Freeze | None) -> dict[str, Any]:
         if obj is None:

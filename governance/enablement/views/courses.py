@@ -15,7 +15,7 @@ from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, has_role
 from mops.core.actors import actor_of
 from mops.core.richtext import render_markdown
-from mops.core.views import call_service
+from mops.core.views import ObjectEditView, call_service
 
 from .. import selectors
 from ..forms import (
@@ -145,48 +145,27 @@ class ModuleView(RoleRequiredMixin, View):
         return redirect(module.course.get_absolute_url())
 
 
-class CourseEditView(RoleRequiredMixin, View):
+class CourseEditView(ObjectEditView):
     """Author a course (PM, engineer, admin) through `course_save`."""
 
-    read_roles = EDITORS
-    write_roles = EDITORS
+    read_roles = write_roles = EDITORS
+    model, form_class, object_name = Course, CourseForm, "course"
+    template_name = "enablement/course_form.html"
+    create_service = update_service = staticmethod(course_save)
+    success_message = "Course saved: {obj.title}."
 
-    def _render(self, request: HttpRequest, form: CourseForm, course: Course | None, status: int = 200) -> HttpResponse:  # fmt: skip
-        return render(
-            request,
-            "enablement/course_form.html",
-            {"form": form, "course": course},
-            status=status,
-        )
+    def get_initial(self, course: Course | None) -> dict[str, Any]:
+        if course is None:
+            return {}
+        initial = {
+            f: getattr(course, f)
+            for f in ("title", "slug", "description", "level", "subject", "tool")
+        }
+        return {**initial, "unlocks": list(course.unlocks.values_list("pk", flat=True))}
 
-    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        course = get_object_or_404(Course, slug=slug) if slug else None
-        initial: dict[str, Any] = {}
-        if course is not None:
-            initial = {
-                f: getattr(course, f)
-                for f in ("title", "slug", "description", "level", "subject", "tool")
-            }
-            initial["unlocks"] = list(course.unlocks.values_list("pk", flat=True))
-        return self._render(request, CourseForm(initial=initial), course)
-
-    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        course = get_object_or_404(Course, slug=slug) if slug else None
-        form = CourseForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            ok, saved = call_service(
-                request,
-                course_save,
-                form=form,
-                actor=request.user,
-                course=course,
-                **{**data, "unlocks": list(data["unlocks"])},
-            )
-            if ok and saved is not None:
-                messages.success(request, f"Course saved: {saved.title}.")
-                return redirect(saved.get_absolute_url())
-        return self._render(request, form, course, status=400)
+    def service_fields(self, course: Course | None, form: Any) -> dict[str, Any]:
+        fields = super().service_fields(course, form)
+        return {**fields, "unlocks": list(fields["unlocks"])}
 
 
 class ModuleEditView(RoleRequiredMixin, View):

@@ -149,25 +149,23 @@ class SessionDetailView(RoleRequiredMixin, View):
 
 
 class SessionBookView(RoleRequiredMixin, View):
+    """Take a seat; `SessionUnbookView` gives it back. One service call, then the session."""
+
     write_roles = LEARNERS
+    service = staticmethod(session_book)
+    done = "You have a seat. It is in your office-hours calendar feed."
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         session = get_object_or_404(OfficeHoursSession, pk=pk)
-        ok, _ = call_service(request, session_book, actor=request.user, session=session)
+        ok, _ = call_service(request, self.service, actor=request.user, session=session)
         if ok:
-            messages.success(request, "You have a seat. It is in your office-hours calendar feed.")
+            messages.success(request, self.done)
         return redirect(session.get_absolute_url())
 
 
-class SessionUnbookView(RoleRequiredMixin, View):
-    write_roles = LEARNERS
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        session = get_object_or_404(OfficeHoursSession, pk=pk)
-        ok, _ = call_service(request, booking_cancel, actor=request.user, session=session)
-        if ok:
-            messages.success(request, "Your booking is cancelled; the seat is free again.")
-        return redirect(session.get_absolute_url())
+class SessionUnbookView(SessionBookView):
+    service = staticmethod(booking_cancel)
+    done = "Your booking is cancelled; the seat is free again."
 
 
 class SessionAttendanceView(RoleRequiredMixin, View):

@@ -16,7 +16,7 @@ from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, has_role
 from mops.core.actors import actor_of
 from mops.core.richtext import render_markdown
-from mops.core.views import call_service, invalid_status
+from mops.core.views import ObjectEditView, call_service
 
 from .. import selectors
 from ..filters import PlaybookFilter
@@ -107,61 +107,26 @@ class PlaybookFeedbackView(RoleRequiredMixin, View):
         return redirect(playbook.get_absolute_url())
 
 
-class PlaybookEditView(RoleRequiredMixin, View):
-    read_roles = EDITORS
-    write_roles = EDITORS
+class PlaybookEditView(ObjectEditView):
+    read_roles = write_roles = EDITORS
+    model, form_class, object_name = Playbook, PlaybookForm, "playbook"
+    template_name = "enablement/playbook_form.html"
+    create_service = update_service = staticmethod(playbook_save)
+    version_field, success_message = "version", "Playbook saved (v{obj.version})."
 
-    def _render(self, request: HttpRequest, form: PlaybookForm, playbook: Playbook | None, status: int = 200) -> HttpResponse:  # fmt: skip
-        return render(
-            request,
-            "enablement/playbook_form.html",
-            {"form": form, "playbook": playbook},
-            status=status,
-        )
+    def get_initial(self, playbook: Playbook | None) -> dict[str, Any]:
+        if playbook is None:
+            return {}
+        names = ("title", "slug", "summary", "body", "review_by", "version")
+        return {n: getattr(playbook, n) for n in names} | {
+            "category": playbook.category_id,
+            "owner": playbook.owner_id,
+            "services": list(playbook.services.values_list("pk", flat=True)),
+        }
 
-    def get(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        playbook = get_object_or_404(Playbook, slug=slug) if slug else None
-        initial: dict[str, Any] = {}
-        if playbook is not None:
-            initial = {
-                "title": playbook.title,
-                "slug": playbook.slug,
-                "summary": playbook.summary,
-                "body": playbook.body,
-                "category": playbook.category_id,
-                "owner": playbook.owner_id,
-                "review_by": playbook.review_by,
-                "services": list(playbook.services.values_list("pk", flat=True)),
-                "version": playbook.version,
-            }
-        return self._render(request, PlaybookForm(initial=initial), playbook)
-
-    def post(self, request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        playbook = get_object_or_404(Playbook, slug=slug) if slug else None
-        form = PlaybookForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            ok, saved = call_service(
-                request,
-                playbook_save,
-                form=form,
-                actor=actor_of(request),
-                playbook=playbook,
-                slug=data["slug"],
-                title=data["title"],
-                summary=data["summary"],
-                body=data["body"],
-                category=data["category"],
-                owner=data["owner"],
-                review_by=data["review_by"],
-                services=list(data["services"]),
-                expected_version=data["version"],
-            )
-            if ok and saved is not None:
-                messages.success(request, f"Playbook saved (v{saved.version}).")
-                return redirect(saved.get_absolute_url())
-        status = invalid_status(form)
-        return self._render(request, form, playbook, status=status)
+    def service_fields(self, playbook: Playbook | None, form: Any) -> dict[str, Any]:
+        fields = super().service_fields(playbook, form)
+        return {**fields, "services": list(fields["services"])}
 
 
 class PlaybookRestoreView(RoleRequiredMixin, View):

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -17,7 +15,7 @@ from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ADMINS, MOPS_STAFF, READ_EVERYTHING, has_role
 from mops.core.actors import actor_of
 from mops.core.uploads import content_disposition
-from mops.core.views import call_service, invalid_status
+from mops.core.views import ObjectEditView, call_service, invalid_status
 
 from .. import selectors as hs
 from ..contracts.codec import contract_to_yaml
@@ -161,52 +159,23 @@ def _form_page(
     )
 
 
-class EditPage(RoleRequiredMixin, View):
-    """The editor of one object, or of a new one when the URL names none: the form starts
-    from the object, a service saves it (its refusals show on the form), then the object's
-    page. A subclass says what the form starts from, how it is saved and what is said after."""
+class EditPage(ObjectEditView):
+    """A health editor: the object's `<object_name>_save` service creates (no object) and
+    updates it, on the shared health form page; then the object's page."""
 
-    model: type[Model]
-    form_class: type[forms.Form]
-    noun = ""  # a new object's title: "New <noun>"
-    lookup = "pk"  # the URL's name for the object
+    template_name = "governance/health_form.html"
+    lookup = "pk"
 
-    def initial(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def save(self, request: HttpRequest, form: Any, obj: Any) -> Any:
-        """The service's result through `call_service`: the saved object, None if refused."""
-        raise NotImplementedError
-
-    def after_save(self, request: HttpRequest, saved: Any) -> None:
-        raise NotImplementedError
-
-    def _object(self, key: Any) -> Any:
-        return get_object_or_404(self.model, **{self.lookup: key}) if key else None
-
-    def _title(self, obj: Any) -> str:
-        return f"Edit {obj}" if obj else f"New {self.noun}"
-
-    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        obj = self._object(kwargs.get(self.lookup))
+    def render_page(
+        self, obj: Any | None, form: Any, extra: dict[str, Any], status: int = 200
+    ) -> HttpResponse:
         return _form_page(
-            request,
-            self.form_class(initial=self.initial(request, obj)),
-            title=self._title(obj),
+            self.request,
+            form,
+            title=f"Edit {obj}" if obj else f"New {self.object_name}",
             cancel=obj.get_absolute_url() if obj else "",
+            status=status,
         )
-
-    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        obj = self._object(kwargs.get(self.lookup))
-        form = self.form_class(request.POST)
-        title = self._title(obj)
-        if not form.is_valid():
-            return _form_page(request, form, title=title, status=400)
-        saved = self.save(request, form, obj)
-        if saved is None:
-            return _form_page(request, form, title=title, status=invalid_status(form))
-        self.after_save(request, saved)
-        return redirect(saved.get_absolute_url())
 
 
 CONTRACT_LEDE = (
@@ -366,15 +335,13 @@ class WarehouseListView(RoleRequiredMixin, View):
 
 
 class DatasetEditView(EditPage):
-    read_roles = ADMINS
-    write_roles = ADMINS
-    model = Dataset
-    form_class = DatasetForm
-    noun = "dataset"
+    read_roles = write_roles = ADMINS
+    model, form_class, object_name = Dataset, DatasetForm, "dataset"
+    create_service = update_service = staticmethod(dataset_save)
 
-    def initial(self, request: HttpRequest, dataset: Dataset | None) -> dict[str, Any]:
+    def get_initial(self, dataset: Dataset | None) -> dict[str, Any]:
         if dataset is None:
-            return {"owner": request.user.pk}
+            return {"owner": self.request.user.pk}
         return {
             "warehouse": dataset.warehouse_id,
             "schema": dataset.schema,
@@ -385,28 +352,13 @@ class DatasetEditView(EditPage):
             "enabled": dataset.enabled,
         }
 
-    def save(self, request: HttpRequest, form: Any, dataset: Dataset | None) -> Dataset | None:
-        data = dict(form.cleaned_data)
-        _, saved = call_service(
-            request,
-            dataset_save,
-            form=form,
-            actor=actor_of(request),
-            dataset=dataset,
-            warehouse=data.pop("warehouse"),
-            schema=data.pop("schema"),
-            table=data.pop("table"),
-            **data,
-        )
-        return saved
-
-    def after_save(self, request: HttpRequest, saved: Dataset) -> None:
+    def announce(self, saved: Dataset) -> None:
         # The save stands; a table the warehouse cannot read yet is said after its reason.
-        introspected, _ = call_service(request, dataset_introspect, dataset=saved)
+        introspected, _ = call_service(self.request, dataset_introspect, dataset=saved)
         if introspected:
-            messages.success(request, f"Dataset {saved} saved; columns introspected.")
+            messages.success(self.request, f"Dataset {saved} saved; columns introspected.")
         else:
-            messages.warning(request, f"Dataset {saved} saved, but its columns were not read.")
+            messages.warning(self.request, f"Dataset {saved} saved, but its columns were not read.")
 
 
 class ContractYamlView(RoleRequiredMixin, View):

@@ -40,13 +40,12 @@ from .datasets import EditPage
 
 
 class MonitorEditView(EditPage):
-    read_roles = ADMINS
-    write_roles = ADMINS
-    model = Monitor
-    form_class = MonitorForm
-    noun = "monitor"
+    read_roles = write_roles = ADMINS
+    model, form_class, object_name = Monitor, MonitorForm, "monitor"
+    create_service = update_service = staticmethod(monitor_save)
+    success_message = "Monitor {obj} saved."
 
-    def initial(self, request: HttpRequest, monitor: Monitor | None) -> dict[str, Any]:
+    def get_initial(self, monitor: Monitor | None) -> dict[str, Any]:
         if monitor is None:
             return {"period_minutes": 60, "grace_minutes": 15}
         return {
@@ -58,66 +57,28 @@ class MonitorEditView(EditPage):
             "paused": monitor.status == "paused",
         }
 
-    def save(self, request: HttpRequest, form: Any, monitor: Monitor | None) -> Monitor | None:
+    def service_fields(self, monitor: Monitor | None, form: Any) -> dict[str, Any]:
         period, grace = form.durations()
-        _, saved = call_service(
-            request,
-            monitor_save,
-            form=form,
-            actor=actor_of(request),
-            monitor=monitor,
-            name=form.cleaned_data["name"],
-            description=form.cleaned_data["description"],
-            period=period,
-            grace=grace,
-            runbook=form.cleaned_data["runbook"],
-            paused=form.cleaned_data["paused"],
-        )
-        return saved
-
-    def after_save(self, request: HttpRequest, saved: Monitor) -> None:
-        messages.success(request, f"Monitor {saved} saved.")
+        names = ("name", "description", "runbook", "paused")
+        return {n: form.cleaned_data[n] for n in names} | {"period": period, "grace": grace}
 
 
 class RunbookEditView(EditPage):
-    read_roles = MOPS_STAFF
-    write_roles = MOPS_STAFF
-    model = Runbook
-    form_class = RunbookForm
-    noun = "runbook"
-    lookup = "slug"
+    read_roles = write_roles = MOPS_STAFF
+    model, form_class, object_name, lookup = Runbook, RunbookForm, "runbook", "slug"
+    create_service = update_service = staticmethod(runbook_save)
+    version_field, success_message = "version", "Runbook saved (v{obj.version})."
 
-    def initial(self, request: HttpRequest, runbook: Runbook | None) -> dict[str, Any]:
+    def get_initial(self, runbook: Runbook | None) -> dict[str, Any]:
         if runbook is None:
             return {}
-        return {
-            "slug": runbook.slug,
-            "title": runbook.title,
-            "summary": runbook.summary,
-            "failure_modes": ", ".join(runbook.failure_modes),
-            "body": runbook.body,
-            "version": runbook.version,
+        names = ("slug", "title", "summary", "body", "version")
+        return {n: getattr(runbook, n) for n in names} | {
+            "failure_modes": ", ".join(runbook.failure_modes)
         }
 
-    def save(self, request: HttpRequest, form: Any, runbook: Runbook | None) -> Runbook | None:
-        data = form.cleaned_data
-        _, saved = call_service(
-            request,
-            runbook_save,
-            form=form,
-            actor=actor_of(request),
-            runbook=runbook,
-            slug=data["slug"],
-            title=data["title"],
-            summary=data["summary"],
-            body=data["body"],
-            failure_modes=form.modes(),
-            expected_version=data["version"],
-        )
-        return saved
-
-    def after_save(self, request: HttpRequest, saved: Runbook) -> None:
-        messages.success(request, f"Runbook saved (v{saved.version}).")
+    def service_fields(self, runbook: Runbook | None, form: Any) -> dict[str, Any]:
+        return super().service_fields(runbook, form) | {"failure_modes": form.modes()}
 
 
 class IncidentListView(RoleRequiredMixin, View):

@@ -1,4 +1,4 @@
-"""What the stack pages share: the edit check, uploaded CSV text, the filtered list page,
+"""What the stack pages share: the edit check, the CSV limits, the filtered list page,
 the CSV import page and the create/edit page of a model. A service's refusals reach the
 page through the kernel's `call_service`."""
 
@@ -17,33 +17,18 @@ from mops.accounts.models import User
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import has_role
 from mops.core.actors import actor_of
-from mops.core.views import call_service, invalid_status
+from mops.core.views import call_service, invalid_status, uploaded_text
 
 from .. import services
 from ..services import STACK_EDITORS, STACK_READERS
 
 # A CSV service's errors about the whole file sit by the pasted-text box of the form.
 CSV_ERRORS = {"file": "text"}
+CSV_MAX_BYTES = 2_000_000  # an upload past this is read no further
 
 
 def _can_edit(request: HttpRequest) -> bool:
     return has_role(request.user, STACK_EDITORS)
-
-
-def _uploaded_text(form: Any) -> str:
-    """The CSV of an upload form (file or pasted), or "" with the error on the form."""
-    upload = form.cleaned_data["file"]
-    text = ""
-    if upload is not None:
-        try:
-            text = upload.read(2_000_000).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.add_error("file", "The file is not UTF-8 text; save it as CSV UTF-8.")
-    else:
-        text = form.cleaned_data["text"]
-    if not form.errors and not text.strip():
-        form.add_error("text", "Choose a CSV file or paste its lines.")
-    return text
 
 
 class FilteredListView(RoleRequiredMixin, ListView):
@@ -89,7 +74,7 @@ class CsvImportView(RoleRequiredMixin, View):
         rows = None
         text = ""
         if form.is_valid():
-            text = _uploaded_text(form)
+            text = uploaded_text(form, max_bytes=CSV_MAX_BYTES)
         if not form.errors:
             commit = request.POST.get("action") == "import"
             ok, rows = call_service(

@@ -16,7 +16,7 @@ from django.views.generic import ListView
 from mops.accounts.models import User
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.core.actors import actor_of
-from mops.core.views import call_service
+from mops.core.views import call_service, uploaded_text
 
 from .. import ical, selectors, services
 from ..filters import ContractFilter
@@ -27,7 +27,7 @@ from ..forms import (
 )
 from ..models import Contract, Tool
 from ..services import STACK_EDITORS, STACK_READERS
-from ._base import CSV_ERRORS, _can_edit, _ModelFormView, _uploaded_text
+from ._base import CSV_ERRORS, CSV_MAX_BYTES, _can_edit, _ModelFormView
 
 
 class RenewalsView(RoleRequiredMixin, View):
@@ -173,7 +173,7 @@ class SeatUploadView(RoleRequiredMixin, View):
         tool = get_object_or_404(Tool, pk=pk)
         form = SeatUploadForm(request.POST, request.FILES)
         lines = None
-        text = _uploaded_text(form) if form.is_valid() else ""
+        text = uploaded_text(form, max_bytes=CSV_MAX_BYTES) if form.is_valid() else ""
         if not form.errors:
             ok, lines = call_service(
                 request,
