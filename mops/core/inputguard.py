@@ -10,6 +10,10 @@ What is refused, before any view runs (`InputGuardMiddleware`):
   `RecursionError` in the decoder or in any recursive validator);
 - a JSON body that is not UTF-8 JSON at all is left to the parsers (DRF answers 400).
 
+A body over Django's own limits (`DATA_UPLOAD_MAX_MEMORY_SIZE`, `…_NUMBER_FIELDS`,
+`…_NUMBER_FILES`) is the same 400 Django gives, answered here so the API keeps its error
+format and `make run` (DEBUG) shows no debug report.
+
 A database `DataError` that still escapes a view (a value out of a column's range) is the
 caller's input too: the middleware answers 400 instead of a 500.
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -142,6 +147,10 @@ class InputGuardMiddleware:
             check_body(request)
         except HostileInput as error:
             return refusal(request, error)
+        except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+            return refusal(
+                request, HostileInput(None, "too_large", "The request is larger than allowed.")
+            )
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -177,3 +177,19 @@ def test_an_escaped_backslash_before_u0000_is_ordinary_text(api_for):
 def test_nul_in_a_form_field_is_a_400(client_for, users):
     response = client_for("admin").post("/requests/1/comments/", {"body": "hi\x00there"})
     assert response.status_code == 400
+
+
+def test_a_body_over_djangos_limits_is_a_400_in_the_error_format(api_for, client_for, settings):
+    """`make run` has DEBUG on: Django's debug report (HTML, a traceback) answered instead."""
+    settings.DEBUG = True
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    urls = {"urls": ["https://example.com/?utm_source=x"] * 100}
+    response = api_for("admin").post("/api/v1/utm/validate/", urls, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": None, "code": "too_large", "message": "The request is larger than allowed."}
+    ]
+    page = client_for("admin").post("/requests/1/comments/", {f"f{i}": "x" for i in range(10)})
+    assert page.status_code == 400
+    assert b"Traceback" not in page.content
