@@ -7,7 +7,6 @@ starts afterwards delivers the row through the outbox sweep, exactly once.
 
 import os
 import subprocess
-import sys
 import time
 
 import pytest
@@ -18,7 +17,7 @@ from mops.embedded import free_port, port_open
 from mops.notify.models import Kind, OutboxMessage
 from mops.notify.services import outbox_enqueue
 
-from .conftest import ROOT, test_database_url, wait_for
+from .conftest import wait_for, worker_env, worker_start, worker_stop
 
 
 def _queued(url: str) -> int:
@@ -110,35 +109,8 @@ def test_broker_restart_between_change_and_delivery_loses_no_alert(
     private_broker["restart"]()
     assert OutboxMessage.objects.get(id=alert.id).status == OutboxMessage.Status.PENDING
 
-    env = os.environ | {
-        "DATABASE_URL": test_database_url(),
-        "CELERY_BROKER_URL": private_broker["url"],
-        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
-        "DB_CONN_MAX_AGE": "0",
-        "EMAIL_URL": "dummymail://",
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "mops",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            app.conf.task_default_queue,
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env = worker_env(settings, CELERY_BROKER_URL=private_broker["url"], EMAIL_URL="dummymail://")
+    worker = worker_start(app.conf.task_default_queue, env, subprocess.DEVNULL)
     try:
         outbox_sweep.delay()  # what beat sends every 30 s
         assert wait_for(
@@ -146,8 +118,4 @@ def test_broker_restart_between_change_and_delivery_loses_no_alert(
         ), OutboxMessage.objects.get(id=alert.id).last_error
         assert OutboxMessage.objects.get(id=alert.id).attempts == 1  # delivered exactly once
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        worker_stop(worker)

@@ -25,16 +25,6 @@ from governance.tasks import dataset_run_checks_task
 from .conftest import wait_for
 
 
-@pytest.fixture
-def route_to_worker(settings, celery_worker_process):
-    from mops.celery import app
-
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = celery_worker_process.queue
-    yield celery_worker_process
-    app.conf.task_default_queue = previous
-
-
 def _listening(queue: str) -> bool:
     from mops.celery import app
 

@@ -1,6 +1,5 @@
 """End to end through a real worker: heartbeat → /readyz, and outbox delivery after commit."""
 
-import pytest
 from django.db import transaction
 
 from mops.core.tasks import worker_heartbeat
@@ -8,17 +7,6 @@ from mops.notify.models import Kind, OutboxMessage
 from mops.notify.services import outbox_enqueue
 
 from .conftest import wait_for
-
-
-@pytest.fixture
-def route_to_worker(settings, celery_worker_process):
-    """Send this test's tasks to the queue only its worker listens on."""
-    from mops.celery import app
-
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = celery_worker_process.queue
-    yield celery_worker_process
-    app.conf.task_default_queue = previous
 
 
 def test_worker_heartbeat_makes_readyz_ready(client, route_to_worker):
