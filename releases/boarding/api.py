@@ -11,7 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mops.core.actors import actor_of
-from releases.api.common import RELEASE_READERS, valid_data
+from mops.core.api_views import valid_data
+from releases.api.common import RELEASE_READERS
 from releases.boarding import services as boarding_services
 from releases.boarding.models import Boarding
 from releases.boarding.serializers import (

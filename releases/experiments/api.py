@@ -13,10 +13,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from mops.core.actors import actor_of
-from mops.core.api_views import ServiceWriteViewSet
+from mops.core.api_views import ServiceWriteViewSet, valid_data
 from mops.core.concurrency import IF_MATCH_PARAMETER as IF_MATCH
 from mops.core.concurrency import if_match_version
-from releases.api.common import valid_data
 from releases.common import EXPERIMENT_EDITORS, EXPERIMENT_READERS
 from releases.experiments import selectors
 from releases.experiments import services as experiments_services

@@ -17,10 +17,10 @@ from rest_framework.response import Response
 
 from mops.accounts.roles import ALL_ROLES, MOPS_STAFF, READ_EVERYTHING
 from mops.core.actors import actor_of
+from mops.core.api_views import valid_data
 from mops.core.concurrency import if_match_version
 from mops.core.uploads import attachment_response
 from releases import work
-from releases.api.common import valid_data
 from releases.common import CHECKERS, TEMPLATE_EDITORS
 from releases.qa import selectors
 from releases.qa import services as qa_services

@@ -15,10 +15,10 @@ from rest_framework.serializers import BaseSerializer
 
 from mops.accounts.roles import MOPS_STAFF
 from mops.core.actors import actor_of
-from mops.core.api_views import ServiceWriteViewSet
+from mops.core.api_views import ServiceWriteViewSet, valid_data
 from mops.core.concurrency import if_match_version
 from releases import work
-from releases.api.common import RELEASE_READERS, valid_data
+from releases.api.common import RELEASE_READERS
 from releases.boarding import services as boarding_services
 from releases.boarding.serializers import (
     BoardSerializer,
