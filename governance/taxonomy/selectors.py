@@ -57,7 +57,13 @@ def taxonomy_versions() -> QuerySet[TaxonomyVersion]:
 
 def campaigns_visible_to(user: Any) -> QuerySet[Campaign]:
     """Staff and leadership see every campaign; others their own and their team's."""
-    qs = Campaign.objects.select_related("owner", "team").annotate(link_count=Count("links"))
+    # Meta.ordering is dropped from a GROUP BY query (the link count), so the order is
+    # stated: newest start first, then by name, then id, for pages that never reshuffle.
+    qs = (
+        Campaign.objects.select_related("owner", "team")
+        .annotate(link_count=Count("links"))
+        .order_by("-start_date", "name", "pk")
+    )
     if has_role(user, READ_EVERYTHING | MOPS_STAFF):
         return qs
     team_id = getattr(user, "team_id", None)
