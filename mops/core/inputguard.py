@@ -8,7 +8,9 @@ What is refused, before any view runs (`InputGuardMiddleware`):
   `?starts_before=2026-01-01T00:00:00-20:30`);
 - a JSON body nested deeper than `JSON_MAX_DEPTH` (1,000 levels in 2 KB is a
   `RecursionError` in the decoder or in any recursive validator);
-- a JSON body that is not UTF-8 JSON at all is left to the parsers (DRF answers 400).
+- on the API (`/api/`), a non-empty `application/json` body that DRF's JSON parser refuses
+  (`{"a":`, a bad charset): `parse_error`, with DRF's message. DRF parses lazily, so an
+  action that never reads its body would otherwise ignore the junk and act.
 
 A body over Django's own limits (`DATA_UPLOAD_MAX_MEMORY_SIZE`, `…_NUMBER_FIELDS`,
 `…_NUMBER_FILES`) is the same 400 Django gives, answered here so the API keeps its error
@@ -22,12 +24,16 @@ caller's input too: the middleware answers 400 instead of a 500.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 
 from .text import JSON_MAX_DEPTH
 
@@ -40,6 +46,7 @@ _OFFSET = re.compile(
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
 _API_PREFIX = "/api/"
 _FORM_TYPES = ("application/x-www-form-urlencoded",)
+_JSON_PARSER = JSONParser()
 
 
 class HostileInput(ValueError):
@@ -101,6 +108,15 @@ def json_depth_exceeds(body: bytes, limit: int = JSON_MAX_DEPTH) -> bool:
     return False
 
 
+def json_parse_error(body: bytes, encoding: str) -> str | None:
+    """DRF's message when its JSON parser (the API views' own) refuses `body`, else None."""
+    try:
+        _JSON_PARSER.parse(io.BytesIO(body), parser_context={"encoding": encoding})
+    except ParseError as error:
+        return str(error.detail)
+    return None
+
+
 def check_body(request: HttpRequest) -> None:
     content_type = (request.content_type or "").lower()
     if request.method in ("GET", "HEAD", "OPTIONS", "DELETE") and not request.META.get(
@@ -115,6 +131,10 @@ def check_body(request: HttpRequest) -> None:
             raise HostileInput(
                 None, "too_deep", f"JSON nested deeper than {JSON_MAX_DEPTH} levels."
             )
+        if body and content_type == JSONParser.media_type and request.path.startswith(_API_PREFIX):
+            message = json_parse_error(body, request.encoding or settings.DEFAULT_CHARSET)
+            if message:
+                raise HostileInput(None, "parse_error", message)
     elif content_type in _FORM_TYPES:
         check_pairs(request.POST.lists())
     elif content_type.startswith("multipart/"):

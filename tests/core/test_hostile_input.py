@@ -13,7 +13,12 @@ import json
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from catalog.models import ServiceStatus
+from catalog.services import service_create
 from mops.core import filters as core_filters
+from mops.notify.models import Notification
+from mops.notify.services import notification_create
+from tests.factories import SlaPolicyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +198,29 @@ def test_a_body_over_djangos_limits_is_a_400_in_the_error_format(api_for, client
     page = client_for("admin").post("/requests/1/comments/", {f"f{i}": "x" for i in range(10)})
     assert page.status_code == 400
     assert b"Traceback" not in page.content
+
+
+def test_malformed_json_to_a_bodyless_action_is_a_400_and_nothing_is_done(api_for, users):
+    """DRF parses lazily: an action that never reads its body would ignore `{"a":` and act."""
+    what = [{"key": "what", "label": "What", "type": "text"}]
+    service = service_create(
+        actor=users["admin"],
+        name="Draft",
+        slug="draft",
+        sla_policy=SlaPolicyFactory(),
+        input_definition=what,
+    )
+    unread = notification_create(user=users["pm"], text="REQ-1", url="/requests/", email=False)
+    client = api_for("pm")
+    for path in (f"/api/v1/services/{service.pk}/publish/", "/api/v1/notifications/mark-read/"):
+        response = client.post(path, '{"a":', content_type="application/json")
+        assert response.status_code == 400, path
+        [error] = response.json()["errors"]
+        assert (error["field"], error["code"]) == (None, "parse_error")
+        assert error["message"].startswith("JSON parse error - ")
+    service.refresh_from_db()
+    assert service.status == ServiceStatus.DRAFT
+    assert Notification.objects.get(pk=unread.pk).read_at is None
+    empty = client.post("/api/v1/notifications/mark-read/", "", content_type="application/json")
+    assert empty.json() == {"marked": 1}
+    assert client.post(f"/api/v1/services/{service.pk}/publish/").json()["status"] == "active"
