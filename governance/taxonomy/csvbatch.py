@@ -196,11 +196,11 @@ def results_csv_bytes(results: Iterable[CsvRow]) -> bytes:
     return body
 
 
-def csv_size_problem(size: int) -> str:
-    """Why an upload of ``size`` bytes is refused before reading it, or "" when it is not."""
-    if size <= MAX_CSV_BYTES:
+def csv_size_problem(size: int, limit: int = MAX_CSV_BYTES) -> str:
+    """Why an upload of ``size`` bytes is refused before reading it, or "" when it is not.
+    ``limit`` is the smaller of MAX_CSV_BYTES and the site's upload cap: past the cap the
+    upload handler keeps no bytes, so the file would otherwise read as empty."""
+    limit = min(limit, MAX_CSV_BYTES)
+    if size <= limit:
         return ""
-    return (
-        f"The file is {size / 1024 / 1024:.1f} MB; the limit is "
-        f"{MAX_CSV_BYTES / 1024 / 1024:.0f} MB."
-    )
+    return f"The file is {size / 1024 / 1024:.1f} MB; the limit is {limit / 1024 / 1024:g} MB."

@@ -29,6 +29,7 @@ from governance.selfserve import (
 from mops.accounts.permissions import RoleRequiredMixin
 from mops.accounts.roles import ALL_ROLES, has_role
 from mops.core.actors import actor_of
+from mops.core.uploads import upload_max_bytes
 from mops.core.views import call_service, invalid_status
 
 from . import selectors
@@ -394,7 +395,7 @@ class UtmValidatorView(RoleRequiredMixin, View):
         if not form.is_valid():
             return render(request, "governance/utm_validator.html", context, status=400)
         upload = form.cleaned_data["file"]
-        too_large = tx.csv_size_problem(upload.size)
+        too_large = tx.csv_size_problem(upload.size, upload_max_bytes())
         if too_large:
             form.add_error("file", f"{too_large} Split it and upload the parts.")
             return render(request, "governance/utm_validator.html", context, status=400)

@@ -139,6 +139,27 @@ def test_oversized_csv_is_refused(api_for, settings):
     assert "limit" in response.json()["errors"][0]["message"]
 
 
+def test_csv_past_the_site_upload_cap_names_the_cap_not_an_empty_file(
+    api_for, client_for, settings
+):
+    """The upload handler keeps no bytes past UPLOAD_MAX_BYTES (below the CSV's own 20 MB):
+    such a file is refused by its size on the API and the page, never read as empty."""
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    big = b"url\n" + (GOOD.encode() + b"\n") * (2 * 1024 * 1024 // len(GOOD))
+    response = api_for("requester").post(
+        "/api/v1/utm/validate-csv/",
+        {"file": SimpleUploadedFile("big.csv", big, content_type="text/csv")},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "the limit is 1 MB" in response.json()["errors"][0]["message"]
+    page = client_for("requester").post(
+        "/governance/utm/validate/",
+        {"action": "csv", "file": SimpleUploadedFile("big.csv", big, content_type="text/csv")},
+    )
+    assert page.status_code == 400 and "the limit is 1 MB" in page.content.decode()
+
+
 def test_csv_upload_without_a_file_is_400(api_for):
     response = api_for("requester").post("/api/v1/utm/validate-csv/", {}, format="multipart")
     assert response.status_code == 400

@@ -28,6 +28,7 @@ from governance.taxonomy.services import (
 from mops.accounts.roles import ALL_ROLES
 from mops.core.actors import actor_of
 from mops.core.concurrency import if_match_version
+from mops.core.uploads import upload_max_bytes
 
 from .. import selectors
 from .serializers import (
@@ -205,7 +206,7 @@ class UtmValidateCsvView(APIView):
         body = CsvUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
-        too_large = tx.csv_size_problem(upload.size)
+        too_large = tx.csv_size_problem(upload.size, upload_max_bytes())
         if too_large:
             raise serializers.ValidationError({"file": too_large})
         taxonomy = selectors.taxonomy_current()
