@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from mops.accounts.models import Team
-from mops.core.filters import FilterSet
+from mops.core.filters import FilterSet, TextSearchFilter
 
 from .models import (
     Consent,
@@ -23,7 +23,7 @@ from .models import (
 
 
 class ToolFilter(FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = TextSearchFilter(fields=("name", "vendor", "purpose"))
     layer = django_filters.ChoiceFilter(choices=Layer.choices)
     status = django_filters.ChoiceFilter(choices=GoldenPath.choices)
     team = django_filters.ModelChoiceFilter(
@@ -35,11 +35,6 @@ class ToolFilter(FilterSet):
     class Meta:
         model = Tool
         fields = ["q", "layer", "status", "team", "owner", "holds_personal_data"]
-
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            Q(name__icontains=value) | Q(vendor__icontains=value) | Q(purpose__icontains=value)
-        )
 
 
 class FlowFilter(FilterSet):
@@ -71,7 +66,7 @@ class ContractFilter(FilterSet):
 
 
 class InstrumentFilter(FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = TextSearchFilter(fields=("name", "property", "container", "description"))
     kind = django_filters.ChoiceFilter(choices=InstrumentKind.choices)
     platform = django_filters.ChoiceFilter(choices=Platform.choices)
     consent_category = django_filters.ChoiceFilter(
@@ -87,14 +82,6 @@ class InstrumentFilter(FilterSet):
     class Meta:
         model = Instrument
         fields = ["q", "kind", "platform", "consent_category", "property", "destination"]
-
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(property__icontains=value)
-            | Q(container__icontains=value)
-            | Q(description__icontains=value)
-        )
 
     def by_consent(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(consent_category="" if value == "none" else value)

@@ -8,11 +8,12 @@ subclasses `FilterSet` here, so a blank parameter is dropped before it is valida
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import django_filters
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django_filters import rest_framework as rest_filters
 from rest_framework import filters as drf_filters
@@ -46,6 +47,36 @@ class FilterSet(django_filters.FilterSet):
         if data is not None:
             data = without_empty(data)
         super().__init__(data, *args, **kwargs)
+
+
+class TextSearchFilter(django_filters.CharFilter):
+    """`?q=`: the rows where any of `fields` contains the text, case-insensitively; the
+    text is trimmed, and blank means "any"."""
+
+    def __init__(self, *, fields: Sequence[str], label: str = "Search", **kwargs: Any) -> None:
+        super().__init__(label=label, **kwargs)
+        self.search_fields = tuple(fields)
+
+    def filter(self, qs: QuerySet, value: str | None) -> QuerySet:
+        value = (value or "").strip()
+        if not value:
+            return qs
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return qs.filter(condition)
+
+
+class ArrayContainsFilter(django_filters.ChoiceFilter):
+    """One choice that the array field `field_name` must hold (a service's or a train's
+    channels); blank means "any". A filter method, so the API schema reads the value's
+    type from its hint (a string of `choices`), not from the array field."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, method=self.holding, **kwargs)
+
+    def holding(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(**{f"{name}__contains": [value]})
 
 
 class ApiFilterSet(FilterSet, rest_filters.FilterSet):

@@ -1,11 +1,10 @@
 """Filters of the experiment register."""
 
 import django_filters
-from django.db.models import Q, QuerySet
 
 from catalog.models import Channel
 from mops.accounts.models import Team
-from mops.core.filters import FilterSet
+from mops.core.filters import FilterSet, TextSearchFilter
 from releases.experiments.models import Experiment, ExperimentResult, ExperimentStatus
 
 
@@ -13,7 +12,7 @@ class ExperimentFilter(FilterSet):
     """The experiment register: `concluded_from` / `concluded_to` are days (inclusive) in
     the MOPS time zone, so the metrics dashboard can link a period's experiments."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = TextSearchFilter(fields=("name", "hypothesis", "primary_metric"))
     status = django_filters.ChoiceFilter(choices=ExperimentStatus.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     team = django_filters.ModelChoiceFilter(
@@ -44,13 +43,3 @@ class ExperimentFilter(FilterSet):
             "concluded_from",
             "concluded_to",
         ]
-
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(hypothesis__icontains=value)
-            | Q(primary_metric__icontains=value)
-        )

@@ -4,36 +4,25 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from catalog.models import Channel
-from mops.core.filters import FilterSet
+from mops.core.filters import ArrayContainsFilter, FilterSet, TextSearchFilter
 from releases.trains.models import Departure, DepartureStatus, Freeze, Train
 
 
 class TrainFilter(FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
-    channel = django_filters.ChoiceFilter(
-        choices=Channel.choices, method="has_channel", label="Channel"
-    )
+    q = TextSearchFilter(fields=("name", "description"))
+    channel = ArrayContainsFilter(field_name="channels", choices=Channel.choices, label="Channel")
     active = django_filters.BooleanFilter()
 
     class Meta:
         model = Train
         fields = ["q", "channel", "active"]
 
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(description__icontains=value))
-
-    def has_channel(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(channels__contains=[value]) if value else queryset
-
 
 class DepartureFilter(FilterSet):
     train = django_filters.ModelChoiceFilter(queryset=Train.objects.all())
     status = django_filters.ChoiceFilter(choices=DepartureStatus.choices)
-    channel = django_filters.ChoiceFilter(
-        choices=Channel.choices, method="has_channel", label="Channel"
+    channel = ArrayContainsFilter(
+        field_name="train__channels", choices=Channel.choices, label="Channel"
     )
     starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
@@ -41,9 +30,6 @@ class DepartureFilter(FilterSet):
     class Meta:
         model = Departure
         fields = ["train", "status", "channel", "starts_after", "starts_before"]
-
-    def has_channel(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(train__channels__contains=[value]) if value else queryset
 
 
 class FreezeFilter(FilterSet):

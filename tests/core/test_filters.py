@@ -12,6 +12,8 @@ FILTER_MODULES = [
     "governance.rfc.filters",
     "governance.taxonomy.filters",
     "governance.health.filters",
+    "governance.stack.filters",
+    "governance.enablement.filters",
     "intake.filters",
     "releases.trains.filters",
     "releases.qa.filters",
@@ -66,3 +68,39 @@ def test_generated_api_filtersets_also_treat_blank_as_any(api_for, users):
     """`filterset_fields` views (accounts) go through the same base via the backend."""
     response = api_for("admin").get("/api/v1/users/?team=")
     assert response.status_code == 200, response.content
+
+
+def test_text_search_trims_and_matches_any_named_field_case_insensitively(db):
+    from catalog.filters import ServiceFilter
+    from tests.factories import ServiceFactory
+
+    by_name = ServiceFactory(name="Welcome series", description="")
+    by_text = ServiceFactory(name="Nurture", description="a WELCOME track for trials")
+    other = ServiceFactory(name="Add a field", description="CRM")
+
+    def found(q):
+        bound = ServiceFilter(QueryDict(f"q={q}"), queryset=by_name.__class__.objects.all())
+        assert bound.is_valid(), bound.errors
+        return set(bound.qs)
+
+    assert found("+welcome+") == {by_name, by_text}
+    assert found("%25") == set()  # a LIKE wildcard is matched as itself
+    assert found("+++") == {by_name, by_text, other}  # blank once trimmed: any
+
+
+def test_array_contains_filter_matches_a_member_and_refuses_an_unknown_choice(db):
+    from releases.trains.filters import DepartureFilter, TrainFilter
+    from releases.trains.models import Departure, Train
+    from tests.factories import DepartureFactory, TrainFactory
+
+    email = TrainFactory(channels=["email", "sms"])
+    web = TrainFactory(channels=["web"])
+    email_departure = DepartureFactory(train=email)
+    DepartureFactory(train=web)
+
+    trains = TrainFilter(QueryDict("channel=sms"), queryset=Train.objects.all())
+    assert trains.is_valid() and list(trains.qs) == [email]
+    departures = DepartureFilter(QueryDict("channel=email"), queryset=Departure.objects.all())
+    assert departures.is_valid() and list(departures.qs) == [email_departure]
+    unknown = TrainFilter(QueryDict("channel=fax"), queryset=Train.objects.all())
+    assert not unknown.is_valid() and "channel" in unknown.errors
