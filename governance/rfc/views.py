@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -331,18 +331,22 @@ class ApprovalPolicyView(RoleRequiredMixin, View):
             rows.append((policy, form))
         return rows
 
-    def get(self, request: HttpRequest, bound: tuple | None = None) -> HttpResponse:
+    def get(
+        self, request: HttpRequest, bound: tuple | None = None, *, refused: bool = False
+    ) -> HttpResponse:
         return render(
             request,
             "governance/approval_policies.html",
             {"rows": self._forms(bound), "can_edit": has_role(request.user, ADMINS)},
-            status=400 if bound else 200,
+            status=400 if bound or refused else 200,
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         risk = request.POST.get("risk", "")
-        if risk not in Risk.values:
-            raise PermissionDenied("Unknown risk level.")
+        if risk not in Risk.values:  # the form's hidden field, altered: nothing is saved
+            choices = ", ".join(Risk.values)
+            messages.error(request, f"risk: '{risk[:40]}' is not a risk level ({choices}).")
+            return self.get(request, refused=True)
         form = ApprovalPolicyForm(request.POST, prefix=risk)
         if form.is_valid():
             try:

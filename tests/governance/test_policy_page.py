@@ -47,3 +47,12 @@ def test_only_admins_edit_policies(client_for, users):
     assert page.status_code == 200 and "<form" not in page.content.decode().split("<main")[-1]
     assert client_for("pm").post("/governance/approval-policies/", _data()).status_code == 403
     assert client_for("requester").get("/governance/approval-policies/").status_code == 403
+
+
+def test_an_altered_risk_field_is_refused_naming_it_and_saves_nothing(client_for, users):
+    response = client_for("admin").post(
+        "/governance/approval-policies/", {**_data(), "risk": "extreme"}
+    )
+    assert response.status_code == 400
+    assert "risk: &#x27;extreme&#x27; is not a risk level" in response.content.decode()
+    assert not ApprovalPolicy.objects.exists()
