@@ -62,7 +62,12 @@ def test_the_datasets_periodic_task_makes_a_scheduled_run_happen(leads, route_to
             .exists()
         )
 
-    assert wait_for(scheduled_run_exists, timeout=60, interval=0.5)
+    try:
+        assert wait_for(scheduled_run_exists, timeout=60, interval=0.5)
+    finally:
+        # Write its entries now: left dirty, the scheduler's exit hook would write them
+        # after the test database is gone (a "Database error while sync" at exit).
+        scheduler.close()
     run = CheckRun.objects.filter(dataset=leads, trigger="schedule").first()
     assert run.status == "fail" and run.results.filter(key="duplicates_normalised:email").exists()
     task.enabled = False
