@@ -154,7 +154,7 @@ class Calendar(TimeStampedModel):
         help_text='Weekday (0 = Monday) → list of ["HH:MM", "HH:MM"] intervals; "24:00" ends a day.',
     )
     holiday_regions = ArrayField(
-        models.CharField(max_length=40, validators=[validate_holiday_region]),
+        models.CharField(max_length=40),  # each region is checked in clean()
         default=list,
         blank=True,
         help_text="Public holidays from these countries/subdivisions: 'US', 'DE-BE'.",
@@ -168,6 +168,17 @@ class Calendar(TimeStampedModel):
         return self.name
 
     def clean(self) -> None:
+        regions = self._holiday_region_problems()
+        try:
+            self._clean_week()
+        except ValidationError as error:
+            if not regions:
+                raise
+            raise ValidationError({**error.message_dict, "holiday_regions": regions}) from None
+        if regions:
+            raise ValidationError({"holiday_regions": regions})
+
+    def _clean_week(self) -> None:
         week = validate_working_hours(self.working_hours)
         if not any(week.values()):
             raise ValidationError({"working_hours": "Open at least one interval in the week."})
@@ -179,6 +190,18 @@ class Calendar(TimeStampedModel):
             if exc.field == "tz":
                 return  # the time_zone field's validator already says so
             raise ValidationError({"working_hours": exc.message}) from None
+
+    def _holiday_region_problems(self) -> list[str]:
+        """Each region's problem. Not an item validator of the ArrayField: Django
+        %-formats an item's error twice there, so a region typed as "%" answered 500
+        instead of being named."""
+        problems: list[str] = []
+        for region in self.holiday_regions or []:
+            try:
+                validate_holiday_region(region)
+            except ValidationError as error:
+                problems.extend(error.messages)
+        return problems
 
     # --- reading -----------------------------------------------------------------------------
 

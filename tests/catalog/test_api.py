@@ -178,6 +178,24 @@ def test_calendar_create_with_clear_errors(api_for):
     assert api_for("pm").post("/api/v1/calendars/", body, format="json").status_code == 403
 
 
+@pytest.mark.parametrize("region", ["%", "%(x)s", "US-%", "100%"])
+def test_a_holiday_region_with_a_percent_sign_is_refused_naming_it(api_for, region):
+    """A region's error carries the typed value; a % in it once broke the message's own
+    formatting (ArrayField %-formats each item's error) and answered 500."""
+    body = {
+        "name": "Percent",
+        "slug": "percent",
+        "time_zone": "UTC",
+        "working_hours": {"0": [["09:00", "17:00"]]},
+        "holiday_regions": [region],
+    }
+    response = api_for("admin").post("/api/v1/calendars/", body, format="json")
+    assert response.status_code == 400
+    message = fields_of(response)["holiday_regions"]
+    assert f"'{region.partition('-')[2] or region}' is not a" in message
+    assert not Calendar.objects.filter(slug="percent").exists()
+
+
 def test_calendar_closed_day_ranges_and_yearly_closures_over_the_api(api_for):
     client = api_for("admin")
     body = {

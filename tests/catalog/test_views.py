@@ -323,6 +323,7 @@ def test_admin_creates_a_calendar(client_for):
         ({"day_3": "09:00-25:00"}, "Thursday: &#x27;25:00&#x27; is not a time of day"),
         ({"day_4": "all day"}, "&#x27;all day&#x27; is not an interval like 09:00-17:00"),
         ({"holiday_country": "Narnia"}, "&#x27;Narnia&#x27; is not a country"),
+        ({"holiday_country": "US", "holiday_subdivision": "%"}, "&#x27;%&#x27; is not a region"),
         ({"closed_days": "24.12.2025 Eve"}, "Line 1: &#x27;24.12.2025&#x27; is not a date"),
         ({f"day_{d}": "" for d in range(5)}, "Open at least one interval"),
     ],
