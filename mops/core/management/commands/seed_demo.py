@@ -19,6 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         loaders = registry.demo_loaders
+        skipped: list[str] = []
         # A progress bar on a terminal only: in logs (compose, CI) it would be noise.
         with tqdm(
             total=len(loaders),
@@ -27,7 +28,6 @@ class Command(BaseCommand):
             file=self.stdout._out,
             disable=not self.stdout.isatty(),
         ) as bar:
-            skipped = []
             for name, load in loaders:
                 bar.set_postfix_str(name)
                 try:
